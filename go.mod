@@ -1,0 +1,3 @@
+module github.com/tracemap/tracemap
+
+go 1.26
