@@ -7,6 +7,8 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/tracemap/tracemap/internal/tracetest"
 )
 
 // FuzzBuild builds trees from random span sets: each 7 bytes of input is
@@ -29,8 +31,8 @@ func FuzzBuild(f *testing.F) {
 		for ; len(data) >= 7; data = data[7:] {
 			span := res[data[2]%4].AppendEmpty()
 			span.SetTraceID(traceA)
-			span.SetSpanID(spanID(uint64(data[0] % 16)))
-			span.SetParentSpanID(spanID(uint64(data[1] % 16)))
+			span.SetSpanID(tracetest.SpanID(uint64(data[0] % 16)))
+			span.SetParentSpanID(tracetest.SpanID(uint64(data[1] % 16)))
 			start := uint64(binary.BigEndian.Uint16(data[3:5])) * 7
 			end := start + uint64(int8(data[5]))*3
 			switch flags := data[6]; {

@@ -1,66 +1,23 @@
 package spantree
 
 import (
-	"encoding/binary"
 	"testing"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/tracemap/tracemap/internal/tracetest"
 )
 
-// t0 is the start of the crafted traces (unix ns).
-const t0 = int64(1_700_000_000_000_000_000)
+type sp = tracetest.Span
 
-// sp describes one crafted span; times are ns relative to t0.
-type sp struct {
-	id, parent uint64
-	svc, name  string
-	start, end int64
-	kind       ptrace.SpanKind
-	err        bool
-}
+var S = tracetest.S
 
-func spanID(v uint64) pcommon.SpanID {
-	var id pcommon.SpanID
-	binary.BigEndian.PutUint64(id[:], v)
-	return id
-}
+const t0 = tracetest.T0
 
-var traceA = pcommon.TraceID{0xa}
+var traceA = tracetest.TraceID(0xa)
 
-// traces puts every span into one ResourceSpans per service (in order of
-// first appearance), like an SDK exporter would.
-func traces(tid pcommon.TraceID, specs ...sp) ptrace.Traces {
-	td := ptrace.NewTraces()
-	bySvc := map[string]ptrace.SpanSlice{}
-	for _, s := range specs {
-		ss, ok := bySvc[s.svc]
-		if !ok {
-			rs := td.ResourceSpans().AppendEmpty()
-			if s.svc != "" {
-				rs.Resource().Attributes().PutStr("service.name", s.svc)
-			}
-			ss = rs.ScopeSpans().AppendEmpty().Spans()
-			bySvc[s.svc] = ss
-		}
-		span := ss.AppendEmpty()
-		span.SetTraceID(tid)
-		if s.id != 0 {
-			span.SetSpanID(spanID(s.id))
-		}
-		if s.parent != 0 {
-			span.SetParentSpanID(spanID(s.parent))
-		}
-		span.SetName(s.name)
-		span.SetKind(s.kind)
-		span.SetStartTimestamp(pcommon.Timestamp(t0 + s.start))
-		span.SetEndTimestamp(pcommon.Timestamp(t0 + s.end))
-		if s.err {
-			span.Status().SetCode(ptrace.StatusCodeError)
-		}
-	}
-	return td
-}
+func traces(tid pcommon.TraceID, specs ...sp) ptrace.Traces { return tracetest.Traces(tid, specs...) }
 
 func one(t *testing.T, specs ...sp) *Tree {
 	t.Helper()
@@ -84,20 +41,8 @@ func byName(t *testing.T, tr *Tree, name string) *Span {
 	return nil
 }
 
-// fiveServices: payment's clock runs 500ns behind, so its server span
-// starts before the checkout span that called it.
-var fiveServices = []sp{
-	{1, 0, "frontend", "GET /checkout", 0, 1000, ptrace.SpanKindServer, false},
-	{2, 1, "frontend", "call checkout", 50, 900, ptrace.SpanKindClient, false},
-	{3, 2, "checkout", "POST /checkout", 100, 850, ptrace.SpanKindServer, false},
-	{4, 3, "payment", "charge", -300, 100, ptrace.SpanKindServer, true},
-	{5, 4, "payment", "db query", -250, 50, ptrace.SpanKindClient, false},
-	{6, 3, "inventory", "reserve", 300, 500, ptrace.SpanKindServer, false},
-	{7, 3, "shipping", "quote", 600, 800, ptrace.SpanKindServer, false},
-}
-
 func TestFiveServicesSkew(t *testing.T) {
-	tr := one(t, fiveServices...)
+	tr := one(t, tracetest.FiveServices()...)
 	if tr.Start != t0 || tr.Duration != 1000 {
 		t.Fatalf("trace start %d duration %d, want %d 1000", tr.Start, tr.Duration, t0)
 	}
@@ -149,9 +94,9 @@ func join(ss []string) string {
 
 func TestSkewChildLongerThanParentOnlyAlignsStart(t *testing.T) {
 	tr := one(t,
-		sp{1, 0, "a", "root", 0, 100, 0, false},
-		sp{2, 1, "b", "long", -50, 150, 0, false},
-		sp{3, 1, "c", "late long", 10, 300, 0, false}, // starts inside: left alone
+		S(1, 0, "a", "root", 0, 100),
+		S(2, 1, "b", "long", -50, 150),
+		S(3, 1, "c", "late long", 10, 300), // starts inside: left alone
 	)
 	if s := byName(t, tr, "long"); s.Skew != 50 || s.Offset != 0 {
 		t.Errorf("long: skew %d offset %d, want 50 0", s.Skew, s.Offset)
@@ -166,9 +111,9 @@ func TestSkewChildLongerThanParentOnlyAlignsStart(t *testing.T) {
 
 func TestSameServiceChildNeverShifted(t *testing.T) {
 	tr := one(t,
-		sp{1, 0, "a", "root", 100, 200, 0, false},
-		sp{2, 1, "a", "async", 150, 400, 0, false}, // ends after parent
-		sp{3, 1, "a", "early", 0, 50, 0, false},    // before parent
+		S(1, 0, "a", "root", 100, 200),
+		S(2, 1, "a", "async", 150, 400), // ends after parent
+		S(3, 1, "a", "early", 0, 50),    // before parent
 	)
 	for _, s := range tr.Spans {
 		if s.Skew != 0 {
@@ -186,9 +131,9 @@ func TestSameServiceChildNeverShifted(t *testing.T) {
 func TestSkewEndsAfterParent(t *testing.T) {
 	// b's clock is ahead: child recorded at [80,120] inside a parent [0,100].
 	tr := one(t,
-		sp{1, 0, "a", "root", 0, 100, 0, false},
-		sp{2, 1, "b", "child", 80, 120, 0, false},
-		sp{3, 2, "c", "grandchild", 90, 110, 0, false}, // fits b before the shift, moves with it
+		S(1, 0, "a", "root", 0, 100),
+		S(2, 1, "b", "child", 80, 120),
+		S(3, 2, "c", "grandchild", 90, 110), // fits b before the shift, moves with it
 	)
 	if s := byName(t, tr, "child"); s.Skew != -50 || s.Offset != 30 {
 		t.Errorf("child skew %d offset %d, want -50 30", s.Skew, s.Offset)
@@ -202,12 +147,12 @@ func TestCriticalPathSequentialAndParallel(t *testing.T) {
 	// root [0,100]: a [0,30], b [10,60], c [40,90] parallel; c ends last,
 	// then the last child ending before c's start (40) is a (30).
 	tr := one(t,
-		sp{1, 0, "s", "root", 0, 100, 0, false},
-		sp{2, 1, "s", "a", 0, 30, 0, false},
-		sp{3, 1, "s", "b", 10, 60, 0, false},
-		sp{4, 1, "s", "c", 40, 90, 0, false},
-		sp{5, 4, "s", "c1", 45, 50, 0, false},
-		sp{6, 4, "s", "c2", 60, 80, 0, false},
+		S(1, 0, "s", "root", 0, 100),
+		S(2, 1, "s", "a", 0, 30),
+		S(3, 1, "s", "b", 10, 60),
+		S(4, 1, "s", "c", 40, 90),
+		S(5, 4, "s", "c1", 45, 50),
+		S(6, 4, "s", "c2", 60, 80),
 	)
 	got := criticalNames(tr)
 	if got != "root,a,c,c1,c2" {
@@ -219,10 +164,10 @@ func TestCriticalPathClipsOverflowingChildren(t *testing.T) {
 	// A same-service child ending after its parent is clipped to the parent's
 	// end; one entirely after the parent is ignored.
 	tr := one(t,
-		sp{1, 0, "s", "root", 0, 100, 0, false},
-		sp{2, 1, "s", "over", 50, 150, 0, false},
-		sp{3, 1, "s", "outside", 120, 130, 0, false},
-		sp{4, 1, "s", "early", 10, 40, 0, false},
+		S(1, 0, "s", "root", 0, 100),
+		S(2, 1, "s", "over", 50, 150),
+		S(3, 1, "s", "outside", 120, 130),
+		S(4, 1, "s", "early", 10, 40),
 	)
 	if got := criticalNames(tr); got != "root,early,over" {
 		t.Errorf("critical: %s", got)
@@ -241,11 +186,11 @@ func criticalNames(tr *Tree) string {
 
 func TestOrphansAndRoots(t *testing.T) {
 	tr := one(t,
-		sp{1, 0, "a", "root2", 50, 60, 0, false},
-		sp{2, 99, "b", "orphan late", 5, 20, 0, false},
-		sp{3, 0, "a", "root1", 0, 100, 0, false},
-		sp{4, 98, "c", "orphan early", 1, 2, 0, false},
-		sp{5, 2, "b", "under orphan", 6, 8, 0, false},
+		S(1, 0, "a", "root2", 50, 60),
+		S(2, 99, "b", "orphan late", 5, 20),
+		S(3, 0, "a", "root1", 0, 100),
+		S(4, 98, "c", "orphan early", 1, 2),
+		S(5, 2, "b", "under orphan", 6, 8),
 	)
 	var names []string
 	for _, r := range tr.Roots {
@@ -274,8 +219,8 @@ func TestOrphansAndRoots(t *testing.T) {
 
 func TestCriticalPathAcrossSeveralRoots(t *testing.T) {
 	tr := one(t,
-		sp{1, 0, "a", "first", 0, 40, 0, false},
-		sp{2, 0, "a", "second", 50, 100, 0, false},
+		S(1, 0, "a", "first", 0, 40),
+		S(2, 0, "a", "second", 50, 100),
 	)
 	if got := criticalNames(tr); got != "first,second" {
 		t.Errorf("critical: %s", got)
@@ -284,11 +229,11 @@ func TestCriticalPathAcrossSeveralRoots(t *testing.T) {
 
 func TestParentCyclesAreCut(t *testing.T) {
 	tr := one(t,
-		sp{1, 0, "a", "root", 0, 100, 0, false},
-		sp{2, 3, "a", "x", 20, 30, 0, false}, // parents: x -> y -> z -> x
-		sp{3, 4, "a", "y", 10, 40, 0, false},
-		sp{4, 2, "a", "z", 15, 35, 0, false},
-		sp{5, 5, "a", "self", 50, 60, 0, false}, // its own parent
+		S(1, 0, "a", "root", 0, 100),
+		S(2, 3, "a", "x", 20, 30), // parents: x -> y -> z -> x
+		S(3, 4, "a", "y", 10, 40),
+		S(4, 2, "a", "z", 15, 35),
+		S(5, 5, "a", "self", 50, 60), // its own parent
 	)
 	// The x-y-z cycle is cut at its earliest span, y.
 	y := byName(t, tr, "y")
@@ -309,10 +254,10 @@ func TestParentCyclesAreCut(t *testing.T) {
 
 func TestDuplicateIDs(t *testing.T) {
 	tr := one(t,
-		sp{1, 0, "a", "root", 0, 100, 0, false},
-		sp{2, 1, "a", "first", 10, 50, 0, false},
-		sp{2, 1, "b", "dup", 12, 48, 0, false},
-		sp{3, 2, "a", "child", 20, 30, 0, false},
+		S(1, 0, "a", "root", 0, 100),
+		S(2, 1, "a", "first", 10, 50),
+		S(2, 1, "b", "dup", 12, 48),
+		S(3, 2, "a", "child", 20, 30),
 	)
 	if d := byName(t, tr, "dup"); !d.Duplicate || d.Depth != 1 {
 		t.Errorf("dup: duplicate %v depth %d", d.Duplicate, d.Depth)
@@ -326,14 +271,14 @@ func TestDuplicateIDs(t *testing.T) {
 }
 
 func TestOneSpanAndOddTimes(t *testing.T) {
-	tr := one(t, sp{1, 0, "", "only", 10, 10, 0, false})
+	tr := one(t, S(1, 0, "", "only", 10, 10))
 	s := &tr.Spans[0]
 	if s.Service != UnknownService || s.Offset != 0 || s.Self != 0 || !s.Critical || tr.Duration != 0 || tr.Start != t0+10 {
 		t.Errorf("one span: %+v tree start %d duration %d", s, tr.Start, tr.Duration)
 	}
 	tr = one(t,
-		sp{1, 0, "a", "root", 0, 100, 0, false},
-		sp{2, 1, "a", "inverted", 60, 40, 0, false}, // end before start
+		S(1, 0, "a", "root", 0, 100),
+		S(2, 1, "a", "inverted", 60, 40), // end before start
 	)
 	if s := byName(t, tr, "inverted"); s.End != s.Start || s.Duration() != 0 || s.Offset != 60 {
 		t.Errorf("inverted: start %d end %d offset %d", s.Start, s.End, s.Offset)
@@ -344,9 +289,9 @@ func TestEmptyAndGrouping(t *testing.T) {
 	if tr := Build(traceA, nil); len(tr.Spans) != 0 || len(tr.Roots) != 0 {
 		t.Errorf("empty build: %+v", tr)
 	}
-	td := traces(pcommon.TraceID{2}, sp{1, 0, "a", "b-root", 0, 1, 0, false})
-	traces(pcommon.TraceID{1}, sp{1, 0, "a", "a-root", 0, 1, 0, false}).ResourceSpans().MoveAndAppendTo(td.ResourceSpans())
-	traces(pcommon.TraceID{2}, sp{2, 1, "b", "b-child", 0, 1, 0, false}).ResourceSpans().MoveAndAppendTo(td.ResourceSpans())
+	td := traces(pcommon.TraceID{2}, S(1, 0, "a", "b-root", 0, 1))
+	traces(pcommon.TraceID{1}, S(1, 0, "a", "a-root", 0, 1)).ResourceSpans().MoveAndAppendTo(td.ResourceSpans())
+	traces(pcommon.TraceID{2}, S(2, 1, "b", "b-child", 0, 1)).ResourceSpans().MoveAndAppendTo(td.ResourceSpans())
 	trees := FromTraces(td)
 	if len(trees) != 2 || trees[0].TraceID != (pcommon.TraceID{2}) || len(trees[0].Spans) != 2 || trees[1].TraceID != (pcommon.TraceID{1}) {
 		t.Fatalf("grouping: %d trees", len(trees))
@@ -360,7 +305,7 @@ func TestDeepChainDoesNotRecurse(t *testing.T) {
 	const n = 200_000
 	specs := make([]sp, n)
 	for i := range specs {
-		specs[i] = sp{uint64(i + 1), uint64(i), "s", "x", int64(i), int64(2*n - i), 0, false}
+		specs[i] = S(uint64(i+1), uint64(i), "s", "x", int64(i), int64(2*n-i))
 	}
 	tr := one(t, specs...)
 	last := &tr.Spans[n-1]
