@@ -44,7 +44,7 @@ func (w *Window) Add(d *servicedag.DAG) (dropped int) {
 			}
 			j = len(w.dag.Nodes)
 			w.nodes[n.Name] = j
-			w.dag.Nodes = append(w.dag.Nodes, servicedag.Node{Name: n.Name, Virtual: true})
+			w.dag.Nodes = append(w.dag.Nodes, servicedag.Node{Name: n.Name, Service: n.Service, Operation: n.Operation, Virtual: true})
 		}
 		idx[i] = j
 		m := &w.dag.Nodes[j]

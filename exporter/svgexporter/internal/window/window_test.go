@@ -11,7 +11,7 @@ import (
 func TestWindowMergesAndBounds(t *testing.T) {
 	w := New(time.Unix(60, 0), time.Unix(120, 0), 3, 2)
 	a := &servicedag.DAG{
-		Nodes: []servicedag.Node{{Name: "front", Spans: 2}, {Name: "pay", Spans: 1, Errors: 1}, {Name: "db", Virtual: true, Spans: 1}},
+		Nodes: []servicedag.Node{{Name: "front", Service: "front", Spans: 2}, {Name: "pay", Service: "pay", Spans: 1, Errors: 1}, {Name: "db", Virtual: true, Spans: 1}},
 		Edges: []servicedag.Edge{{From: 0, To: 1, Calls: 1, Errors: 1, DurationNs: 10}, {From: 1, To: 2, Calls: 1, DurationNs: 4}},
 	}
 	if d := w.Add(a); d != 0 {
@@ -31,8 +31,8 @@ func TestWindowMergesAndBounds(t *testing.T) {
 	}
 	got := w.DAG()
 	wantNodes := []servicedag.Node{
-		{Name: "front", Spans: 3},
-		{Name: "pay", Spans: 4, Errors: 1},
+		{Name: "front", Service: "front", Spans: 3},
+		{Name: "pay", Service: "pay", Spans: 4, Errors: 1},
 		{Name: "db", Spans: 3}, // instrumented in b, so not virtual
 	}
 	if !reflect.DeepEqual(got.Nodes, wantNodes) {
