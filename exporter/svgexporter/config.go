@@ -12,6 +12,7 @@ import (
 	"github.com/tracemap/tracemap/exporter/svgexporter/internal/bucket"
 	"github.com/tracemap/tracemap/exporter/svgexporter/internal/objkey"
 	"github.com/tracemap/tracemap/internal/colorscale"
+	"github.com/tracemap/tracemap/internal/heat"
 )
 
 // Config is the svg exporter's configuration.
@@ -34,7 +35,10 @@ type Config struct {
 	Render     RenderConfig     `mapstructure:"render"`
 	ServiceMap ServiceMapConfig `mapstructure:"service_map"`
 	Index      IndexConfig      `mapstructure:"index"`
-	Heat       HeatConfig       `mapstructure:"heat"`
+	// Heat configures the exporter's own error-rate statistics, used for
+	// services that arrive without heatmap's tracemap.service.* resource
+	// attributes (same keys as the heatmap processor).
+	Heat heat.Config `mapstructure:"heat"`
 }
 
 // RenderConfig selects the traces to draw. With nothing set every trace is
@@ -76,14 +80,6 @@ type IndexConfig struct {
 	Interval time.Duration `mapstructure:"interval"`
 }
 
-// HeatConfig is the exporter's own error-rate statistics, used for services
-// that arrive without heatmap's tracemap.service.* resource attributes.
-type HeatConfig struct {
-	Window    time.Duration `mapstructure:"window"`
-	Threshold float64       `mapstructure:"threshold"`
-	MinSpans  int64         `mapstructure:"min_spans"`
-}
-
 const (
 	defaultBucket        = "file://./out"
 	defaultKey           = "traces/{{.Year}}-{{.Month}}-{{.Day}}/{{.Hour}}{{.Minute}}{{.Second}}-{{.Service}}-{{.TraceID}}.svg"
@@ -112,11 +108,7 @@ func createDefaultConfig() *Config {
 			MaxPrefixes: 64,
 			Interval:    10 * time.Second,
 		},
-		Heat: HeatConfig{
-			Window:    time.Minute,
-			Threshold: 0.05,
-			MinSpans:  10,
-		},
+		Heat: heat.DefaultConfig(),
 	}
 }
 
@@ -173,15 +165,7 @@ func (c *Config) Validate() error {
 			add("index::interval", errors.New("must be positive"))
 		}
 	}
-	if c.Heat.Window < time.Second {
-		add("heat::window", fmt.Errorf("must be at least 1s, got %s", c.Heat.Window))
-	}
-	if c.Heat.Threshold <= 0 || c.Heat.Threshold > 1 {
-		add("heat::threshold", fmt.Errorf("must be in (0, 1], got %g", c.Heat.Threshold))
-	}
-	if c.Heat.MinSpans < 0 {
-		add("heat::min_spans", errors.New("must not be negative"))
-	}
+	add("heat", c.Heat.Validate())
 	return errors.Join(errs...)
 }
 

@@ -55,7 +55,7 @@ func TestLoadConfig(t *testing.T) {
 	if c.Index != (IndexConfig{JSON: true, MaxEntries: 20, MaxPrefixes: 8, Interval: 5 * time.Second}) {
 		t.Fatalf("index = %+v", c.Index)
 	}
-	if c.Heat != (HeatConfig{Window: 5 * time.Minute, Threshold: 0.1, MinSpans: 3}) {
+	if c.Heat.Window != 5*time.Minute || c.Heat.Threshold != 0.1 || c.Heat.MinSpans != 3 || c.Heat.Buckets != 6 {
 		t.Fatalf("heat = %+v", c.Heat)
 	}
 	if c.Timeout != 10*time.Second || c.BackOffConfig.InitialInterval != time.Second || c.BackOffConfig.MaxElapsedTime != 0 {
@@ -92,8 +92,8 @@ func TestValidateNamesTheKey(t *testing.T) {
 		{"slower_than", func(c *Config) { c.Render.SlowerThan = -time.Second }, "render::slower_than: must not be negative"},
 		{"index entries", func(c *Config) { c.Index.MaxEntries = 0 }, "index::max_entries: must be at least 1"},
 		{"index interval", func(c *Config) { c.Index.Interval = 0 }, "index::interval: must be positive"},
-		{"heat threshold", func(c *Config) { c.Heat.Threshold = 1.5 }, "heat::threshold: must be in (0, 1], got 1.5"},
-		{"heat window", func(c *Config) { c.Heat.Window = 0 }, "heat::window: must be at least 1s, got 0s"},
+		{"heat threshold", func(c *Config) { c.Heat.Threshold = 1.5 }, "heat: threshold must be within 0..1, got 1.5"},
+		{"heat window", func(c *Config) { c.Heat.Window = 0 }, "heat: window must be > 0, got 0s"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
