@@ -256,3 +256,31 @@ func eachSpan(td ptrace.Traces, f func(ptrace.Span)) {
 		}
 	}
 }
+
+// `make run`'s config accepts OTLP and writes what it keeps under ./out/.
+func TestDefaultConfigWritesOut(t *testing.T) {
+	root, err := collectortest.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := os.ReadFile(filepath.Join(root, "distro", "config.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := collectortest.Start(t, string(cfg))
+	gen, err := loadgen.NewGenerator(loadgen.Shape{Services: 3, Depth: 2, Fanout: 1, ErrorShare: 1, Seed: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := gen.Traces(20) // every trace fails, so the errors policy keeps all
+	c.SendGRPC(t, in)
+	out := filepath.Join(c.Dir, "traces.jsonl")
+	// decision_wait is 10s in the default config.
+	collectortest.Eventually(t, 40*time.Second, func() bool {
+		return collectortest.ReadTraces(t, out).SpanCount() >= in.SpanCount()
+	})
+	c.Stop(t)
+	if got := collectortest.ReadTraces(t, out).SpanCount(); got != in.SpanCount() {
+		t.Fatalf("./out/traces.jsonl holds %d spans, sent %d", got, in.SpanCount())
+	}
+}
