@@ -25,15 +25,15 @@ type jaegerTrace struct {
 }
 
 type jaegerSpan struct {
-	TraceID       string        `json:"traceID"`
-	SpanID        string        `json:"spanID"`
-	OperationName string        `json:"operationName"`
-	References    []jaegerRef   `json:"references"`
-	StartTime     int64         `json:"startTime"`
-	Duration      int64         `json:"duration"`
-	Tags          []jaegerKV    `json:"tags"`
-	Logs          []jaegerLog   `json:"logs"`
-	ProcessID     string        `json:"processID"`
+	TraceID       string         `json:"traceID"`
+	SpanID        string         `json:"spanID"`
+	OperationName string         `json:"operationName"`
+	References    []jaegerRef    `json:"references"`
+	StartTime     int64          `json:"startTime"`
+	Duration      int64          `json:"duration"`
+	Tags          []jaegerKV     `json:"tags"`
+	Logs          []jaegerLog    `json:"logs"`
+	ProcessID     string         `json:"processID"`
 	Process       *jaegerProcess `json:"process"`
 }
 

@@ -134,12 +134,12 @@ func TestErrorsNameFileLineAndField(t *testing.T) {
 
 func TestDetectAndGarbage(t *testing.T) {
 	for in, want := range map[string]string{
-		"":                  "empty file",
-		"hello":             "not JSON",
-		`{"foo": 1}`:        "unknown format",
-		`[`:                 "unexpected end of file",
-		`{"data": [{"spans": [{"traceID": "zz", "spanID": "1"}]}]}`: "field data[0].spans[0].traceID",
-		`[{"traceId": "1", "id": "2", "duration": -5}]`:              "negative",
+		"":           "empty file",
+		"hello":      "not JSON",
+		`{"foo": 1}`: "unknown format",
+		`[`:          "unexpected end of file",
+		`{"data": [{"spans": [{"traceID": "zz", "spanID": "1"}]}]}`:                     "field data[0].spans[0].traceID",
+		`[{"traceId": "1", "id": "2", "duration": -5}]`:                                 "negative",
 		`{"data": [{"spans": [{"traceID": "1", "spanID": "1", "processID": "nope"}]}]}`: "is not in the trace's processes",
 	} {
 		_, _, err := Read("in.json", []byte(in), "")
