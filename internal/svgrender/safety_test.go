@@ -89,14 +89,14 @@ func checkSafe(t testing.TB, data []byte) *elem {
 // look like: numbers, path data, constant class names and colours, never
 // anything that could name a URL, script or style.
 var attrValues = map[string]*regexp.Regexp{
-	"xmlns":        regexp.MustCompile(`^http://www\.w3\.org/2000/svg$`),
-	"class":        regexp.MustCompile(`^[a-z0-9 ]+$`),
-	"transform":    regexp.MustCompile(`^translate\(-?[0-9.]+,-?[0-9.]+\)$`),
-	"fill":         regexp.MustCompile(`^#[0-9a-f]{3}([0-9a-f]{3})?$`),
-	"d":            regexp.MustCompile(`^[MLVZ0-9. v-]+$`),
-	"viewBox":      regexp.MustCompile(`^[0-9. ]+$`),
-	"font-weight":  regexp.MustCompile(`^normal$`),
-	"x":            number, "y": number, "width": number, "height": number, "rx": number,
+	"xmlns":       regexp.MustCompile(`^http://www\.w3\.org/2000/svg$`),
+	"class":       regexp.MustCompile(`^[a-z0-9 ]+$`),
+	"transform":   regexp.MustCompile(`^translate\(-?[0-9.]+,-?[0-9.]+\)$`),
+	"fill":        regexp.MustCompile(`^#[0-9a-f]{3}([0-9a-f]{3})?$`),
+	"d":           regexp.MustCompile(`^[MLVZ0-9. v-]+$`),
+	"viewBox":     regexp.MustCompile(`^[0-9. ]+$`),
+	"font-weight": regexp.MustCompile(`^normal$`),
+	"x":           number, "y": number, "width": number, "height": number, "rx": number,
 	"stroke-width": number, "fill-opacity": number,
 }
 
