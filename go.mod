@@ -9,9 +9,16 @@ require (
 )
 
 require (
+	github.com/cilium/ebpf v0.20.0
+	golang.org/x/arch v0.32.0
+)
+
+require (
+	github.com/google/go-cmp v0.7.0 // indirect
 	github.com/hashicorp/go-version v1.9.0 // indirect
 	github.com/json-iterator/go v1.1.12 // indirect
 	github.com/modern-go/concurrent v0.0.0-20180306012644-bacd9c7ef1dd // indirect
 	github.com/modern-go/reflect2 v1.0.3-0.20250322232337-35a7c28c31ee // indirect
 	go.uber.org/multierr v1.11.0 // indirect
+	golang.org/x/sys v0.47.0 // indirect
 )
