@@ -5,6 +5,7 @@ package probes
 import (
 	"io"
 	"net/http"
+	"os"
 	"testing"
 	"time"
 
@@ -14,7 +15,7 @@ import (
 
 func TestServerSpanEvent(t *testing.T) {
 	targettest.RequireBPF(t)
-	bin := targettest.Build(t, t.TempDir(), "shop", false)
+	bin := targettest.Build(t, "shop", false)
 	tg := targettest.Start(t, bin)
 
 	p, err := Load(1 << 16)
@@ -73,3 +74,5 @@ func readSpan(t *testing.T, p *Probes) *Span {
 	}
 	return nil
 }
+
+func TestMain(m *testing.M) { os.Exit(targettest.Main(m)) }

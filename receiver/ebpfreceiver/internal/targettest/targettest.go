@@ -4,11 +4,13 @@ package targettest
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -31,11 +33,46 @@ func shopDir() string {
 	return filepath.Join(filepath.Dir(file), "..", "..", "testdata", "shop")
 }
 
-// Build compiles testdata/shop into dir/name. A stripped build has neither
-// .symtab nor DWARF (-ldflags=-s -w).
-func Build(t testing.TB, dir, name string, stripped bool) string {
+var (
+	mu     sync.Mutex
+	dir    string
+	builds = map[string]string{}
+)
+
+// Main runs the tests and removes the binaries Build made. Use it from
+// TestMain: os.Exit(targettest.Main(m)).
+func Main(m *testing.M) int {
+	code := m.Run()
+	mu.Lock()
+	defer mu.Unlock()
+	if dir != "" {
+		os.RemoveAll(dir)
+	}
+	return code
+}
+
+// Build compiles testdata/shop into a binary called name, once per test
+// binary. A stripped build has neither .symtab nor DWARF (-ldflags=-s -w).
+func Build(t testing.TB, name string, stripped bool) string {
 	t.Helper()
-	out := filepath.Join(dir, name)
+	mu.Lock()
+	defer mu.Unlock()
+	key := fmt.Sprintf("%s-%v", name, stripped)
+	if out, ok := builds[key]; ok {
+		return out
+	}
+	if dir == "" {
+		d, err := os.MkdirTemp("", "tracemap-ebpf-targets")
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir = d
+	}
+	sub := filepath.Join(dir, key)
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(sub, name)
 	args := []string{"build", "-o", out}
 	if stripped {
 		args = append(args, "-ldflags=-s -w")
@@ -46,6 +83,7 @@ func Build(t testing.TB, dir, name string, stripped bool) string {
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build %s: %v\n%s", name, err, b)
 	}
+	builds[key] = out
 	return out
 }
 
