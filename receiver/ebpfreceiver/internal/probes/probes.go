@@ -327,3 +327,6 @@ func toBPF(o gobin.Offsets) bpfGoOffsets {
 	}
 	return b
 }
+
+// ErrClosed is returned by Read after Close.
+var ErrClosed = ringbuf.ErrClosed
