@@ -24,7 +24,13 @@ import (
 	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/targettest"
 )
 
-func TestMain(m *testing.M) { os.Exit(targettest.Main(m)) }
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) != "" {
+		unprivilegedStart()
+		return
+	}
+	os.Exit(targettest.Main(m))
+}
 
 // rec is one received span with its resource.
 type rec struct {
