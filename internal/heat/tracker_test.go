@@ -163,7 +163,7 @@ func TestUnknownServiceAndOddDurations(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Histogram.Highest = time.Second
 	tr := NewTracker(cfg, newClock().now)
-	td := build(sp{name: "x", id: 1, dur: 5 * time.Second})
+	td := build(sp{Name: "x", ID: 1, Dur: 5 * time.Second})
 	bad := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().AppendEmpty()
 	bad.SetStartTimestamp(100)
 	bad.SetEndTimestamp(50) // end before start
@@ -180,13 +180,13 @@ func TestUnknownServiceAndOddDurations(t *testing.T) {
 func TestInBatchEdges(t *testing.T) {
 	tr := NewTracker(DefaultConfig(), newClock().now)
 	td := build(
-		sp{svc: "frontend", name: "GET /", id: 1, kind: ptrace.SpanKindServer, dur: 10 * time.Millisecond},
-		sp{svc: "frontend", name: "call checkout", id: 2, parent: 1, kind: ptrace.SpanKindClient, dur: 8 * time.Millisecond, err: true},
-		sp{svc: "checkout", name: "POST /buy", id: 3, parent: 2, kind: ptrace.SpanKindServer, dur: 7 * time.Millisecond},
-		sp{svc: "checkout", name: "work", id: 4, parent: 3, dur: 4 * time.Millisecond},
-		sp{svc: "payment", name: "charge", id: 5, parent: 4, kind: ptrace.SpanKindServer, dur: 4 * time.Millisecond},
-		// Same span ID in another trace: not a parent of anything here.
-		sp{svc: "payment", name: "charge", trace: 1, id: 6, parent: 2, kind: ptrace.SpanKindServer, dur: time.Millisecond},
+		sp{Service: "frontend", Name: "GET /", ID: 1, Kind: ptrace.SpanKindServer, Dur: 10 * time.Millisecond},
+		sp{Service: "frontend", Name: "call checkout", ID: 2, Parent: 1, Kind: ptrace.SpanKindClient, Dur: 8 * time.Millisecond, Err: true},
+		sp{Service: "checkout", Name: "POST /buy", ID: 3, Parent: 2, Kind: ptrace.SpanKindServer, Dur: 7 * time.Millisecond},
+		sp{Service: "checkout", Name: "work", ID: 4, Parent: 3, Dur: 4 * time.Millisecond},
+		sp{Service: "payment", Name: "charge", ID: 5, Parent: 4, Kind: ptrace.SpanKindServer, Dur: 4 * time.Millisecond},
+		// Same span ID in another Trace: not a parent of anything here.
+		sp{Service: "payment", Name: "charge", Trace: 1, ID: 6, Parent: 2, Kind: ptrace.SpanKindServer, Dur: time.Millisecond},
 	)
 	tr.Annotate(td)
 	if got := tr.Edges(); !slices.Equal(got, []EdgeKey{{"checkout", "payment"}, {"frontend", "checkout"}}) {
@@ -218,9 +218,9 @@ func TestInBatchEdges(t *testing.T) {
 func TestEdgeStoreAcrossBatches(t *testing.T) {
 	c := newClock()
 	tr := NewTracker(DefaultConfig(), c.now) // ttl 2s
-	client := sp{svc: "frontend", name: "call", id: 1, kind: ptrace.SpanKindClient, dur: 9 * time.Millisecond,
-		attrs: map[string]any{"peer.service": "checkout"}}
-	server := sp{svc: "checkout", name: "POST /buy", id: 2, parent: 1, kind: ptrace.SpanKindServer, dur: 8 * time.Millisecond, err: true}
+	client := sp{Service: "frontend", Name: "call", ID: 1, Kind: ptrace.SpanKindClient, Dur: 9 * time.Millisecond,
+		Attrs: map[string]any{"peer.service": "checkout"}}
+	server := sp{Service: "checkout", Name: "POST /buy", ID: 2, Parent: 1, Kind: ptrace.SpanKindServer, Dur: 8 * time.Millisecond, Err: true}
 
 	// Caller first, callee in a later batch: the callee is annotated.
 	tr.Annotate(build(client))
@@ -239,7 +239,7 @@ func TestEdgeStoreAcrossBatches(t *testing.T) {
 	})
 
 	// Callee first, caller later (another trace): counted when the caller comes.
-	client.trace, server.trace = 1, 1
+	client.Trace, server.Trace = 1, 1
 	tr.Annotate(build(server))
 	tr.Annotate(build(client))
 	st, _ := tr.Edge("frontend", "checkout")
@@ -255,9 +255,9 @@ func TestEdgeStoreAcrossBatches(t *testing.T) {
 	// A caller to an uninstrumented peer becomes a virtual edge on expiry;
 	// a callee whose caller never comes is counted as expired.
 	tr.Observe(build(
-		sp{svc: "checkout", name: "GET stripe", trace: 2, id: 3, kind: ptrace.SpanKindClient, dur: 30 * time.Millisecond, attrs: map[string]any{"server.address": "api.stripe.com"}},
-		sp{svc: "checkout", name: "GET nothing", trace: 2, id: 4, kind: ptrace.SpanKindClient, dur: 30 * time.Millisecond},
-		sp{svc: "orphan", name: "handle", trace: 3, id: 5, parent: 9, kind: ptrace.SpanKindServer, dur: time.Millisecond},
+		sp{Service: "checkout", Name: "GET stripe", Trace: 2, ID: 3, Kind: ptrace.SpanKindClient, Dur: 30 * time.Millisecond, Attrs: map[string]any{"server.address": "api.stripe.com"}},
+		sp{Service: "checkout", Name: "GET nothing", Trace: 2, ID: 4, Kind: ptrace.SpanKindClient, Dur: 30 * time.Millisecond},
+		sp{Service: "orphan", Name: "handle", Trace: 3, ID: 5, Parent: 9, Kind: ptrace.SpanKindServer, Dur: time.Millisecond},
 	))
 	c.advance(2 * time.Second)
 	cn = tr.Counters()
@@ -278,7 +278,7 @@ func TestEdgeStoreBounded(t *testing.T) {
 	tr := NewTracker(cfg, newClock().now)
 	var spans []sp
 	for i := range 5 {
-		spans = append(spans, sp{svc: "a", name: "call", trace: byte(i), id: 1, kind: ptrace.SpanKindClient})
+		spans = append(spans, sp{Service: "a", Name: "call", Trace: byte(i), ID: 1, Kind: ptrace.SpanKindClient})
 	}
 	tr.Observe(build(spans...))
 	if k, c := tr.Keys(), tr.Counters(); k.EdgeStore != 2 || c.EdgeStoreRefused != 3 {
@@ -309,12 +309,12 @@ func TestOverflow(t *testing.T) {
 	tr.SetOverflowHandler(func(kind, key string) { logged = append(logged, kind+":"+key) })
 
 	td := build(
-		sp{svc: "a", name: "a1", id: 1, kind: ptrace.SpanKindServer},
-		sp{svc: "a", name: "a2", id: 2, parent: 1, kind: ptrace.SpanKindClient},
-		sp{svc: "b", name: "b1", id: 3, parent: 2, kind: ptrace.SpanKindServer},
-		sp{svc: "b", name: "b2", id: 4, parent: 3, kind: ptrace.SpanKindClient},
-		sp{svc: "c", name: "c1", id: 5, parent: 4, kind: ptrace.SpanKindServer, err: true},
-		sp{svc: "d", name: "d1", id: 6, parent: 4, kind: ptrace.SpanKindServer},
+		sp{Service: "a", Name: "a1", ID: 1, Kind: ptrace.SpanKindServer},
+		sp{Service: "a", Name: "a2", ID: 2, Parent: 1, Kind: ptrace.SpanKindClient},
+		sp{Service: "b", Name: "b1", ID: 3, Parent: 2, Kind: ptrace.SpanKindServer},
+		sp{Service: "b", Name: "b2", ID: 4, Parent: 3, Kind: ptrace.SpanKindClient},
+		sp{Service: "c", Name: "c1", ID: 5, Parent: 4, Kind: ptrace.SpanKindServer, Err: true},
+		sp{Service: "d", Name: "d1", ID: 6, Parent: 4, Kind: ptrace.SpanKindServer},
 	)
 	tr.Annotate(td)
 	if got := tr.Services(); !slices.Equal(got, []string{"a", "b", OverflowKey}) {
@@ -357,7 +357,7 @@ func TestOverflow(t *testing.T) {
 	}
 	// Once the window has passed, new keys fit again.
 	c.advance(time.Hour)
-	tr.Observe(build(sp{svc: "e", name: "e1", id: 1}, sp{svc: "f", name: "f1", id: 2}))
+	tr.Observe(build(sp{Service: "e", Name: "e1", ID: 1}, sp{Service: "f", Name: "f1", ID: 2}))
 	if got := tr.Services(); !slices.Equal(got, []string{"e", "f"}) {
 		t.Fatalf("services after window = %v", got)
 	}
@@ -365,14 +365,14 @@ func TestOverflow(t *testing.T) {
 
 func TestErrorRules(t *testing.T) {
 	spans := []sp{
-		{svc: "s", name: "server 503", id: 1, kind: ptrace.SpanKindServer, attrs: map[string]any{"http.response.status_code": 503}},
-		{svc: "s", name: "server 404", id: 2, kind: ptrace.SpanKindServer, attrs: map[string]any{"http.response.status_code": 404}},
-		{svc: "s", name: "client 404", id: 3, kind: ptrace.SpanKindClient, attrs: map[string]any{"http.status_code": "404"}},
-		{svc: "s", name: "client 200", id: 4, kind: ptrace.SpanKindClient, attrs: map[string]any{"http.response.status_code": 200}},
-		{svc: "s", name: "grpc 14", id: 5, kind: ptrace.SpanKindClient, attrs: map[string]any{"rpc.grpc.status_code": 14}},
-		{svc: "s", name: "grpc str", id: 6, kind: ptrace.SpanKindServer, attrs: map[string]any{"rpc.grpc.status_code": "DEADLINE_EXCEEDED"}},
-		{svc: "s", name: "grpc 5", id: 7, kind: ptrace.SpanKindServer, attrs: map[string]any{"rpc.grpc.status_code": 5}},
-		{svc: "s", name: "status", id: 8, err: true},
+		{Service: "s", Name: "server 503", ID: 1, Kind: ptrace.SpanKindServer, Attrs: map[string]any{"http.response.status_code": 503}},
+		{Service: "s", Name: "server 404", ID: 2, Kind: ptrace.SpanKindServer, Attrs: map[string]any{"http.response.status_code": 404}},
+		{Service: "s", Name: "client 404", ID: 3, Kind: ptrace.SpanKindClient, Attrs: map[string]any{"http.status_code": "404"}},
+		{Service: "s", Name: "client 200", ID: 4, Kind: ptrace.SpanKindClient, Attrs: map[string]any{"http.response.status_code": 200}},
+		{Service: "s", Name: "grpc 14", ID: 5, Kind: ptrace.SpanKindClient, Attrs: map[string]any{"rpc.grpc.status_code": 14}},
+		{Service: "s", Name: "grpc str", ID: 6, Kind: ptrace.SpanKindServer, Attrs: map[string]any{"rpc.grpc.status_code": "DEADLINE_EXCEEDED"}},
+		{Service: "s", Name: "grpc 5", ID: 7, Kind: ptrace.SpanKindServer, Attrs: map[string]any{"rpc.grpc.status_code": 5}},
+		{Service: "s", Name: "status", ID: 8, Err: true},
 	}
 	for _, tc := range []struct {
 		name  string
@@ -390,8 +390,8 @@ func TestErrorRules(t *testing.T) {
 			tr.Observe(build(spans...))
 			var got []string
 			for _, s := range spans {
-				if st, _ := tr.Operation("s", s.name); st.Errors == 1 {
-					got = append(got, s.name)
+				if st, _ := tr.Operation("s", s.Name); st.Errors == 1 {
+					got = append(got, s.Name)
 				}
 			}
 			if !slices.Equal(got, tc.want) {
@@ -411,8 +411,8 @@ func TestConcurrentAnnotate(t *testing.T) {
 			defer wg.Done()
 			for r := range rounds {
 				spans := []sp{
-					{svc: "front", name: "GET", trace: byte(r), id: 1, kind: ptrace.SpanKindClient, err: w == 0},
-					{svc: fmt.Sprint("back", w), name: "serve", trace: byte(r), id: 2, parent: 1, kind: ptrace.SpanKindServer},
+					{Service: "front", Name: "GET", Trace: byte(r), ID: 1, Kind: ptrace.SpanKindClient, Err: w == 0},
+					{Service: fmt.Sprint("back", w), Name: "serve", Trace: byte(r), ID: 2, Parent: 1, Kind: ptrace.SpanKindServer},
 				}
 				tr.Annotate(build(spans...))
 			}

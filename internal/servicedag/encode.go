@@ -288,3 +288,6 @@ func parseFloat(s string) (float64, error) {
 	}
 	return v, nil
 }
+
+// AttrDAG is the root-span attribute that carries Encode's output.
+const AttrDAG = "tracemap.dag"

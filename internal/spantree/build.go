@@ -2,6 +2,7 @@ package spantree
 
 import (
 	"cmp"
+	"encoding/binary"
 	"slices"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -73,24 +74,27 @@ func clampTime(ts pcommon.Timestamp) int64 {
 // link resolves parent span IDs. The first span with a given ID owns it;
 // later ones are marked Duplicate but keep their own parent.
 func link(spans []Span, refs []Ref) {
-	byID := make(map[pcommon.SpanID]int, len(refs))
+	// uint64 keys take the runtime's fast map path.
+	byID := make(map[uint64]int32, len(refs))
 	for i, r := range refs {
 		id := r.Span.SpanID()
 		if id.IsEmpty() {
 			continue
 		}
-		if _, dup := byID[id]; dup {
+		key := binary.LittleEndian.Uint64(id[:])
+		if _, dup := byID[key]; dup {
 			spans[i].Duplicate = true
 			continue
 		}
-		byID[id] = i
+		byID[key] = int32(i)
 	}
 	for i, r := range refs {
 		pid := r.Span.ParentSpanID()
 		if pid.IsEmpty() {
 			continue
 		}
-		p, ok := byID[pid]
+		p32, ok := byID[binary.LittleEndian.Uint64(pid[:])]
+		p := int(p32)
 		switch {
 		case !ok:
 			spans[i].Orphan = true

@@ -91,12 +91,54 @@ func (t *Tree) Walk(fn func(i int)) {
 	}
 }
 
-// FromTraces groups the spans of td by trace ID and builds one Tree per
-// trace, in the order in which the traces first appear in td.
-func FromTraces(td ptrace.Traces) []*Tree {
-	index := make(map[pcommon.TraceID]int)
-	var ids []pcommon.TraceID
-	var groups [][]Ref
+// Group is the spans of one trace in a batch.
+type Group struct {
+	TraceID pcommon.TraceID
+	Refs    []Ref
+}
+
+// GroupByTrace collects the spans of td per trace ID, in the order in which
+// the traces first appear in td. All groups share one backing array.
+func GroupByTrace(td ptrace.Traces) []Group {
+	// First pass: the group of every span (runs of one trace skip the map).
+	var (
+		index  = make(map[pcommon.TraceID]int32)
+		groups []Group
+		counts []int
+		of     = make([]int32, 0, td.SpanCount())
+		last   = int32(-1)
+	)
+	forEachSpan(td, func(sp ptrace.Span, _ pcommon.Resource) {
+		id := sp.TraceID()
+		if last < 0 || groups[last].TraceID != id {
+			g, ok := index[id]
+			if !ok {
+				g = int32(len(groups))
+				index[id] = g
+				groups = append(groups, Group{TraceID: id})
+				counts = append(counts, 0)
+			}
+			last = g
+		}
+		counts[last]++
+		of = append(of, last)
+	})
+	refs := make([]Ref, len(of))
+	next := 0
+	for g := range groups {
+		groups[g].Refs = refs[next : next : next+counts[g]]
+		next += counts[g]
+	}
+	k := 0
+	forEachSpan(td, func(sp ptrace.Span, res pcommon.Resource) {
+		g := &groups[of[k]]
+		g.Refs = append(g.Refs, Ref{Span: sp, Resource: res})
+		k++
+	})
+	return groups
+}
+
+func forEachSpan(td ptrace.Traces, fn func(ptrace.Span, pcommon.Resource)) {
 	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {
 		rs := rss.At(i)
@@ -105,22 +147,19 @@ func FromTraces(td ptrace.Traces) []*Tree {
 		for j := 0; j < sss.Len(); j++ {
 			spans := sss.At(j).Spans()
 			for k := 0; k < spans.Len(); k++ {
-				sp := spans.At(k)
-				id := sp.TraceID()
-				g, ok := index[id]
-				if !ok {
-					g = len(groups)
-					index[id] = g
-					ids = append(ids, id)
-					groups = append(groups, nil)
-				}
-				groups[g] = append(groups[g], Ref{Span: sp, Resource: res})
+				fn(spans.At(k), res)
 			}
 		}
 	}
+}
+
+// FromTraces builds one Tree per trace of td, in the order in which the
+// traces first appear in td.
+func FromTraces(td ptrace.Traces) []*Tree {
+	groups := GroupByTrace(td)
 	trees := make([]*Tree, len(groups))
-	for g, refs := range groups {
-		trees[g] = Build(ids[g], refs)
+	for i, g := range groups {
+		trees[i] = Build(g.TraceID, g.Refs)
 	}
 	return trees
 }

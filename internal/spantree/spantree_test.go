@@ -1,6 +1,7 @@
 package spantree
 
 import (
+	"fmt"
 	"testing"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -361,5 +362,33 @@ func checkInvariants(t *testing.T, tr *Tree) {
 	}
 	if n > 0 && critical == 0 {
 		t.Fatal("no critical span")
+	}
+}
+
+func TestWriteAttributes(t *testing.T) {
+	td := traces(traceA, tracetest.FiveServices()...)
+	// A stale skew from an earlier collector must go.
+	td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).Attributes().PutInt(AttrSkew, 9)
+	tr := FromTraces(td)[0]
+	tr.WriteAttributes()
+	got := map[string]string{}
+	for _, s := range tr.Spans {
+		got[s.Name] = fmt.Sprint(s.Source.Attributes().AsRaw())
+	}
+	want := map[string]string{
+		"GET /checkout": "map[tracemap.critical:true tracemap.depth:0 tracemap.offset_ns:0 tracemap.orphan:false tracemap.self_ns:150]",
+		"charge":        "map[tracemap.critical:false tracemap.depth:3 tracemap.offset_ns:275 tracemap.orphan:false tracemap.self_ns:100 tracemap.skew_ns:575]",
+		"db query":      "map[tracemap.critical:false tracemap.depth:4 tracemap.offset_ns:325 tracemap.orphan:false tracemap.self_ns:300 tracemap.skew_ns:575]",
+	}
+	for name, w := range want {
+		if got[name] != w {
+			t.Errorf("%s:\n got %s\nwant %s", name, got[name], w)
+		}
+	}
+	if r := tr.Root(); r < 0 || tr.Spans[r].Name != "GET /checkout" {
+		t.Errorf("root %d", r)
+	}
+	if r := one(t, S(2, 1, "a", "orphan", 0, 1)).Root(); r != -1 {
+		t.Errorf("orphan-only trace has root %d", r)
 	}
 }

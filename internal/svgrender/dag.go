@@ -1,7 +1,9 @@
 package svgrender
 
 import (
+	"cmp"
 	"math"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -12,16 +14,19 @@ import (
 )
 
 // Node boxes are drawn at the size their labels need. The layout's
-// positions are stretched (x and y separately) until every drawn box fits
-// in the box the layout reserved, so a layout that sized nodes smaller than
-// the labels still draws without overlaps.
+// positions are stretched (x and y separately, uniformly, so straight edges
+// stay straight) just enough that neighbouring boxes of a layer and
+// consecutive layers keep a gap, so a layout that sized nodes smaller than
+// these labels still draws without overlaps.
 const (
 	nodeCharW  = 7.2 // per character of the 12px name
-	nodeMinW   = 150 // room for "12345 spans · p99 123ms"
+	nodeMinW   = 140 // room for "12345 spans · p99 123ms"
 	nodeH      = 50
 	nodePad    = 16
+	nodeGapX   = 24
+	layerGapY  = 40 // room for edge labels between layers
 	maxStretch = 4
-	dagPad     = 30 // around the drawing: room for loops and edge labels
+	dagPad     = 24 // around the drawing: room for loops and edge labels
 )
 
 type box struct{ cx, cy, w, h float64 }
@@ -44,29 +49,21 @@ func newDAGView(dag *servicedag.DAG, hf HeatFunc, opt Options) *dagView {
 	if dag == nil || len(dag.Nodes) == 0 {
 		return v
 	}
-	need := make([]box, len(dag.Nodes))
-	sx, sy := 1.0, 1.0
+	v.boxes = make([]box, len(dag.Nodes))
 	for i, n := range dag.Nodes {
 		w := max(nodeMinW, nodeCharW*float64(min(utf8.RuneCountInString(n.Name), maxLabel+1))+nodePad)
-		need[i] = box{w: w, h: nodeH}
-		if n.W > 0 {
-			sx = max(sx, w/n.W)
-		}
-		if n.H > 0 {
-			sy = max(sy, nodeH/n.H)
-		}
+		v.boxes[i] = box{cx: finite(n.X), cy: finite(n.Y), w: w, h: nodeH}
 	}
-	sx, sy = min(sx, maxStretch), min(sy, maxStretch)
+	sx, sy := stretch(v.boxes)
 	minX, minY := math.Inf(1), math.Inf(1)
 	maxX, maxY := math.Inf(-1), math.Inf(-1)
 	grow := func(x, y float64) {
 		minX, maxX = min(minX, x), max(maxX, x)
 		minY, maxY = min(minY, y), max(maxY, y)
 	}
-	v.boxes = need
-	for i, n := range dag.Nodes {
+	for i := range v.boxes {
 		b := &v.boxes[i]
-		b.cx, b.cy = finite(n.X)*sx, finite(n.Y)*sy
+		b.cx, b.cy = b.cx*sx, b.cy*sy
 		grow(b.cx-b.w/2, b.cy-b.h/2)
 		grow(b.cx+b.w/2, b.cy+b.h/2)
 	}
@@ -95,6 +92,32 @@ func newDAGView(dag *servicedag.DAG, hf HeatFunc, opt Options) *dagView {
 	}
 	v.w, v.h = maxX-minX+2*dagPad, maxY-minY+2*dagPad
 	return v
+}
+
+// stretch returns the smallest factors (1 to maxStretch) by which the
+// layout's centres must be multiplied so that boxes side by side in a layer
+// (same y) are nodeGapX apart and layers are layerGapY apart.
+func stretch(boxes []box) (sx, sy float64) {
+	order := make([]int, len(boxes))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		if c := cmp.Compare(boxes[a].cy, boxes[b].cy); c != 0 {
+			return c
+		}
+		return cmp.Compare(boxes[a].cx, boxes[b].cx)
+	})
+	sx, sy = 1, 1
+	for k := 1; k < len(order); k++ {
+		a, b := boxes[order[k-1]], boxes[order[k]]
+		if dy := b.cy - a.cy; dy > 0 {
+			sy = max(sy, ((a.h+b.h)/2+layerGapY)/dy)
+		} else if dx := b.cx - a.cx; dx > 0 {
+			sx = max(sx, ((a.w+b.w)/2+nodeGapX)/dx)
+		}
+	}
+	return min(sx, maxStretch), min(sy, maxStretch)
 }
 
 func finite(f float64) float64 {
