@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"math"
 	"strconv"
+	"unicode/utf8"
 
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
@@ -92,7 +93,40 @@ func (p *tracePage) row(o *out, i int) {
 			rectAt(o, "cp", x0+b.x0, y+barH+4, w, 2)
 		}
 	}
+	p.durationLabel(o, r, i, y)
 	o.raw("</g>\n")
+}
+
+// durationLabel writes the row's duration (a merged row: the mean) after
+// its last bar, or before its first when there is no room after, or inside
+// the bar's right end when it fills the axis.
+func (p *tracePage) durationLabel(o *out, r *row, i int, y float64) {
+	bars := p.bars[i]
+	if len(bars) == 0 || r.overflow {
+		return
+	}
+	var label string
+	if len(r.members) == 1 {
+		s := &p.t.Spans[r.members[0]]
+		label = fmtDur(max(s.End-s.Start, 0))
+	} else {
+		_, _, sum, _, _, _ := p.spanStats(r.members)
+		label = "mean " + fmtDur(sum/int64(len(r.members)))
+	}
+	w := durCW * float64(utf8.RuneCountInString(label))
+	x0 := margin + p.labelW
+	first, last := bars[0].x0, bars[len(bars)-1].x1
+	cls, x := "dl", x0+last+4
+	switch {
+	case last+4+w <= p.ts.width+10:
+	case first-4-w >= 0:
+		cls, x = "dl dr", x0+first-4
+	default:
+		cls, x = "dl dr", x0+last-3
+	}
+	textAt(o, cls, x, y+11.5)
+	o.raw(label)
+	o.raw("</text>")
 }
 
 func utf8Len(s string, limit int) int {

@@ -19,6 +19,7 @@ const (
 	indentPx = 10
 	maxDepth = 16 // deeper rows are indented like this one (and say their depth)
 	labelCW  = 6.2
+	durCW    = 5.6 // per character of a 10px duration label
 )
 
 // keyAttributes are shown in a span's tooltip when present, in this order.
