@@ -63,7 +63,13 @@ func textAt(o *out, cls string, x, y float64) {
 func rectAt(o *out, cls string, x, y, w, h float64) {
 	o.raw(`<rect class="`)
 	o.raw(cls)
-	o.raw(`" x="`)
+	o.raw(`"`)
+	rectAttrs(o, x, y, w, h)
+}
+
+// rectAttrs ends a <rect> tag with its geometry.
+func rectAttrs(o *out, x, y, w, h float64) {
+	o.raw(` x="`)
 	o.f(x)
 	o.raw(`" y="`)
 	o.f(y)

@@ -81,17 +81,29 @@ func (p *tracePage) row(o *out, i int) {
 	x0 := margin + p.labelW
 	for _, b := range p.bars[i] {
 		bcls := "b " + svc
-		if b.errs > 0 {
+		if b.errs > 0 && b.n == 1 { // merged bars carry error ticks instead
 			bcls += " be"
 		}
 		if b.skewed {
 			bcls += " bs"
 		}
 		w := max(b.x1-b.x0, 1)
-		rectAt(o, bcls, x0+b.x0, y+3, w, barH)
+		if f := b.busy(p.ts); b.n > 1 && f < 0.995 {
+			o.raw(`<rect class="`)
+			o.raw(bcls)
+			o.raw(`" fill-opacity="`)
+			o.f2(0.3 + 0.7*f)
+			o.raw(`"`)
+			rectAttrs(o, x0+b.x0, y+3, w, barH)
+		} else {
+			rectAt(o, bcls, x0+b.x0, y+3, w, barH)
+		}
 		if b.critical {
 			rectAt(o, "cp", x0+b.x0, y+barH+4, w, 2)
 		}
+	}
+	for _, x := range p.marks[i] {
+		rectAt(o, "xm", x0+x, y+1, max(2, float64(p.binPx)), barH+4)
 	}
 	p.durationLabel(o, r, i, y)
 	o.raw("</g>\n")

@@ -58,6 +58,7 @@ type tracePage struct {
 	rows     []row
 	mode     mergeMode
 	bars     [][]bar
+	marks    [][]float64 // error marks of merged rows
 	binPx    int
 	ts       timeScale
 	// Vertical positions of the sections.
@@ -112,7 +113,7 @@ func newTracePage(t *spantree.Tree, dag *servicedag.DAG, hf HeatFunc, opt Option
 	p.labelW = min(380, p.width*0.32)
 	p.ts = newTimeScale(t, p.width-2*margin-p.labelW-10)
 	p.rows, p.mode = layoutRows(t, opt.RowBudget)
-	p.bars, p.binPx = rowBars(t, p.rows, p.ts, opt.BarBudget)
+	p.bars, p.marks, p.binPx = rowBars(t, p.rows, p.ts, opt.BarBudget)
 	p.height = p.rowsY + float64(len(p.rows))*rowH + margin + 10
 	return p
 }
@@ -224,7 +225,7 @@ func (p *tracePage) serviceLegend(o *out) {
 	o.raw("clock-skew corrected</text>")
 	x += 160
 	textAt(o, "rl", x, y)
-	o.raw("×N = N calls merged into one row · hover a bar for details</text>\n")
+	o.raw("×N = N calls in one row: lighter where they keep it busy less, red ticks mark failures · hover for details</text>\n")
 }
 
 func (p *tracePage) axis(o *out) {
