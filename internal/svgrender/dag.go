@@ -186,6 +186,29 @@ func (v *dagView) nodeHeat(n *servicedag.Node) (st heat.Stats, window, ok bool) 
 	return heat.Stats{}, false, false
 }
 
+// section writes the graph's title, its key and the graph (or a note that
+// there is none) below y, centred in a page width wide.
+func (v *dagView) section(o *out, width, y float64, what string) {
+	textAt(o, "h3", margin, y)
+	o.raw(`Service graph<tspan class="mut" font-weight="normal"> · node fill = error rate · red border = hot · edge width = calls · dashed box = uninstrumented peer · dashed edge = call against the layer order</tspan></text>` + "\n")
+	if len(v.boxes) == 0 {
+		textAt(o, "mut", margin, y+30)
+		o.raw("no services in this ")
+		o.raw(what)
+		o.raw("</text>\n")
+		return
+	}
+	v.draw(o, (width-v.w)/2, y+14, what)
+}
+
+// sectionHeight is the height section takes below its y.
+func (v *dagView) sectionHeight() float64 {
+	if len(v.boxes) == 0 {
+		return 40
+	}
+	return 14 + v.h
+}
+
 // draw writes the DAG with its top-left corner at (x, y). what names the
 // node counts in tooltips ("trace" or "window").
 func (v *dagView) draw(o *out, x, y float64, what string) {

@@ -401,7 +401,7 @@ func TestMalformedTree(t *testing.T) {
 	}
 	// Empty trace, no DAG.
 	_, doc = render(t, &spantree.Tree{}, nil, Options{})
-	if !slices.Contains(doc.texts(), "no service graph for this trace") {
+	if !slices.Contains(doc.texts(), "no services in this trace") {
 		t.Error("empty trace: no placeholder")
 	}
 }

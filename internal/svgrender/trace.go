@@ -90,13 +90,7 @@ func newTracePage(t *spantree.Tree, dag *servicedag.DAG, hf HeatFunc, opt Option
 	}
 
 	p.graphY = 96
-	y := p.graphY + 14
-	if len(p.dv.boxes) > 0 {
-		y += p.dv.h
-	} else {
-		y += 24
-	}
-	p.timelineY = y + 30
+	p.timelineY = p.graphY + p.dv.sectionHeight() + 30
 	p.legendY = p.timelineY + 26
 	// Service legend: swatch and name, wrapped to the page width.
 	x, ly := float64(margin), p.legendY
@@ -162,16 +156,7 @@ func (p *tracePage) root() (*spantree.Span, bool) {
 	return nil, false
 }
 
-func (p *tracePage) graph(o *out) {
-	textAt(o, "h3", margin, p.graphY)
-	o.raw(`Service graph<tspan class="mut" font-weight="normal"> · node fill = error rate · edge width = calls · dashed box = uninstrumented peer · dashed edge = call against the layer order</tspan></text>` + "\n")
-	if len(p.dv.boxes) == 0 {
-		textAt(o, "mut", margin, p.graphY+30)
-		o.raw("no service graph for this trace</text>\n")
-		return
-	}
-	p.dv.draw(o, (p.width-p.dv.w)/2, p.graphY+14, "trace")
-}
+func (p *tracePage) graph(o *out) { p.dv.section(o, p.width, p.graphY, "trace") }
 
 func (p *tracePage) timeline(o *out) {
 	textAt(o, "h3", margin, p.timelineY)
