@@ -2,6 +2,7 @@ package svgrender
 
 import (
 	"math"
+	"slices"
 
 	"github.com/tracemap/tracemap/internal/spantree"
 )
@@ -11,8 +12,20 @@ import (
 type bar struct {
 	x0, x1   float64
 	n, errs  int
+	busyNs   int64 // summed durations of the spans in the bar
 	critical bool
 	skewed   bool
+}
+
+// busy is the share of the bar's time its spans take (1 when they overlap
+// or the trace has no duration): merged rows shade bars by it, so a row of
+// short calls spread over a long stretch reads lighter than a busy one.
+func (b bar) busy(ts timeScale) float64 {
+	w := b.x1 - b.x0
+	if ts.pxPerNs == 0 || w <= 0 {
+		return 1
+	}
+	return min(1, float64(b.busyNs)*ts.pxPerNs/w)
 }
 
 // timeScale maps trace time to pixels of the bar area.
@@ -51,28 +64,31 @@ func clamp(v, lo, hi float64) float64 {
 	return v
 }
 
-// rowBars computes the bars of every row. A row of one span gets its exact
-// bar. Merged rows are binned: the axis is cut into bins of binPx pixels and
-// each maximal run of covered bins is one bar, so a row never has more bars
-// than half its bins. binPx starts at one pixel (spans narrower than a pixel
-// share a bar) and doubles until all rows fit the bar budget.
-func rowBars(t *spantree.Tree, rows []row, ts timeScale, budget int) (bars [][]bar, binPx int) {
+// rowBars computes the bars of every row, and for merged rows the
+// positions of error marks (one per bin holding a failed span). A row of one
+// span gets its exact bar. Merged rows are binned: the axis is cut into bins
+// of binPx pixels and each maximal run of covered bins is one bar, so a row
+// never has more bars than half its bins. binPx starts at one pixel (spans
+// narrower than a pixel share a bar) and doubles until bars and marks of all
+// rows fit the budget.
+func rowBars(t *spantree.Tree, rows []row, ts timeScale, budget int) (bars [][]bar, marks [][]float64, binPx int) {
 	bars = make([][]bar, len(rows))
+	marks = make([][]float64, len(rows))
 	for binPx = 1; ; binPx *= 2 {
 		bins := int(math.Ceil(ts.width/float64(binPx))) + 1
-		cover := make([]int32, bins+1)
-		runOf := make([]int32, bins+1)
+		sc := binScratch{cover: make([]int32, bins+1), runOf: make([]int32, bins+1), marked: make([]bool, bins+1)}
 		total := 0
 		for i, r := range rows {
 			if len(r.members) == 1 && !r.overflow {
 				bars[i] = append(bars[i][:0], spanBar(t, r.members[0], ts))
+				marks[i] = marks[i][:0]
 			} else {
-				bars[i] = binRow(t, r.members, ts, binPx, cover, runOf, bars[i][:0])
+				bars[i], marks[i] = binRow(t, r.members, ts, binPx, &sc, bars[i][:0], marks[i][:0])
 			}
-			total += len(bars[i])
+			total += len(bars[i]) + len(marks[i])
 		}
 		if total <= budget || float64(binPx) >= ts.width {
-			return bars, binPx
+			return bars, marks, binPx
 		}
 	}
 }
@@ -80,17 +96,25 @@ func rowBars(t *spantree.Tree, rows []row, ts timeScale, budget int) (bars [][]b
 func spanBar(t *spantree.Tree, i int32, ts timeScale) bar {
 	s := &t.Spans[i]
 	x0, x1 := ts.extent(s)
-	b := bar{x0: x0, x1: x1, n: 1, critical: s.Critical, skewed: s.Skew != 0}
+	b := bar{x0: x0, x1: x1, n: 1, busyNs: max(s.End-s.Start, 0), critical: s.Critical, skewed: s.Skew != 0}
 	if s.Error {
 		b.errs = 1
 	}
 	return b
 }
 
-// binRow bins the spans of a merged row; cover and runOf are scratch space
-// of len(bins)+1, left zeroed for the next row.
-func binRow(t *spantree.Tree, members []int32, ts timeScale, binPx int, cover, runOf []int32, dst []bar) []bar {
+// binScratch is binRow's working space, one entry per bin (+1), left
+// cleared for the next row.
+type binScratch struct {
+	cover  []int32 // difference array, then coverage
+	runOf  []int32 // bin -> index of its bar
+	marked []bool  // bin already has an error mark
+}
+
+// binRow bins the spans of a merged row.
+func binRow(t *spantree.Tree, members []int32, ts timeScale, binPx int, sc *binScratch, dst []bar, marks []float64) ([]bar, []float64) {
 	bp := float64(binPx)
+	cover, runOf := sc.cover, sc.runOf
 	last := len(cover) - 1
 	binsOf := func(s *spantree.Span) (int, int) {
 		x0, x1 := ts.extent(s)
@@ -125,13 +149,19 @@ func binRow(t *spantree.Tree, members []int32, ts timeScale, binPx int, cover, r
 		runOf[b] = int32(len(dst) - 1)
 	}
 	cover[last] = 0
+	firstMark := len(marks)
 	for _, m := range members {
 		s := &t.Spans[m]
 		b0, _ := binsOf(s)
 		r := &dst[runOf[b0]]
 		r.n++
+		r.busyNs += max(s.End-s.Start, 0)
 		if s.Error {
 			r.errs++
+			if !sc.marked[b0] {
+				sc.marked[b0] = true
+				marks = append(marks, float64(b0)*bp)
+			}
 		}
 		r.critical = r.critical || s.Critical
 		r.skewed = r.skewed || s.Skew != 0
@@ -139,5 +169,9 @@ func binRow(t *spantree.Tree, members []int32, ts timeScale, binPx int, cover, r
 	for i := first; i < len(dst); i++ {
 		dst[i].x1 = min(dst[i].x1, ts.width)
 	}
-	return dst
+	for _, x := range marks[firstMark:] {
+		sc.marked[int(x/bp)] = false
+	}
+	slices.Sort(marks[firstMark:])
+	return dst, marks
 }

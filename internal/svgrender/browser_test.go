@@ -12,6 +12,12 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/tracemap/tracemap/internal/servicedag"
+	"github.com/tracemap/tracemap/internal/spantree"
 )
 
 var updateDocs = flag.Bool("update-docs", false, "copy the browser test's screenshot to docs/trace-example.png")
@@ -62,13 +68,53 @@ func screenshot(t *testing.T, browser, svgPath string, w, h int) image.Image {
 	return img
 }
 
-// The shop trace, drawn by a real browser: the picture has the SVG's size,
-// is not blank, and shows payment's heat colour (viridis at level 0.5,
-// #21918c at opacity 0.5 over the #f4f3ef base) over a node-sized area.
+// shopTraces is shopTrace as OTLP data, one resource per service, with
+// the shipping spans recorded on a clock 125ms fast (so the span tree
+// corrects their skew).
+func shopTraces() ptrace.Traces {
+	tr := shopTrace()
+	td := ptrace.NewTraces()
+	scopes := map[string]ptrace.SpanSlice{}
+	for i := range tr.Spans {
+		s := &tr.Spans[i]
+		spans, ok := scopes[s.Service]
+		if !ok {
+			rs := td.ResourceSpans().AppendEmpty()
+			rs.Resource().Attributes().PutStr("service.name", s.Service)
+			spans = rs.ScopeSpans().AppendEmpty().Spans()
+			scopes[s.Service] = spans
+		}
+		out := spans.AppendEmpty()
+		s.Source.CopyTo(out)
+		out.SetTraceID(tr.TraceID)
+		out.SetKind(s.Kind)
+		if s.Parent >= 0 {
+			out.SetParentSpanID(tr.Spans[s.Parent].Source.SpanID())
+		}
+		shift := int64(0)
+		if s.Service == "shipping" {
+			shift = 125e6
+		}
+		out.SetStartTimestamp(pcommon.Timestamp(s.Start + shift))
+		out.SetEndTimestamp(pcommon.Timestamp(s.End + shift))
+	}
+	return td
+}
+
+// The shop trace through the real span tree, service graph and layout,
+// drawn by a real browser: the picture has the SVG's size, is not blank,
+// and shows payment's heat colour (viridis at level 0.5, #21918c at opacity
+// 0.5 over the #f4f3ef base) over a node-sized area.
 func TestBrowserRendersTrace(t *testing.T) {
 	browser := chromium(t)
+	trees := spantree.FromTraces(shopTraces())
+	if len(trees) != 1 || len(trees[0].Spans) != 14 {
+		t.Fatalf("span tree: %d trees", len(trees))
+	}
+	dag := servicedag.FromTree(trees[0], servicedag.Options{})
+	servicedag.Layout(dag)
 	var b bytes.Buffer
-	if err := RenderTrace(&b, shopTrace(), shopDAG(), shopHeat, Options{}); err != nil {
+	if err := RenderTrace(&b, trees[0], dag, shopHeat, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	doc := parse(t, b.Bytes())

@@ -19,14 +19,15 @@ import (
 // consecutive layers keep a gap, so a layout that sized nodes smaller than
 // these labels still draws without overlaps.
 const (
-	nodeCharW  = 7.2 // per character of the 12px name
-	nodeMinW   = 140 // room for "12345 spans · p99 123ms"
-	nodeH      = 50
-	nodePad    = 16
-	nodeGapX   = 24
-	layerGapY  = 40 // room for edge labels between layers
-	maxStretch = 4
-	dagPad     = 24 // around the drawing: room for loops and edge labels
+	nodeCharW   = 7.2 // per character of the 12px name
+	edgeLabelCW = 5.8 // per character of the 10px edge label
+	nodeMinW    = 140 // room for "12345 spans · p99 123ms"
+	nodeH       = 50
+	nodePad     = 16
+	nodeGapX    = 24
+	layerGapY   = 40 // room for edge labels between layers
+	maxStretch  = 4
+	dagPad      = 24 // around the drawing: room for loops and edge labels
 )
 
 type box struct{ cx, cy, w, h float64 }
@@ -185,6 +186,29 @@ func (v *dagView) nodeHeat(n *servicedag.Node) (st heat.Stats, window, ok bool) 
 	return heat.Stats{}, false, false
 }
 
+// section writes the graph's title, its key and the graph (or a note that
+// there is none) below y, centred in a page width wide.
+func (v *dagView) section(o *out, width, y float64, what string) {
+	textAt(o, "h3", margin, y)
+	o.raw(`Service graph<tspan class="mut" font-weight="normal"> · node fill = error rate · red border = hot · edge width = calls · dashed box = uninstrumented peer · dashed edge = call against the layer order</tspan></text>` + "\n")
+	if len(v.boxes) == 0 {
+		textAt(o, "mut", margin, y+30)
+		o.raw("no services in this ")
+		o.raw(what)
+		o.raw("</text>\n")
+		return
+	}
+	v.draw(o, (width-v.w)/2, y+14, what)
+}
+
+// sectionHeight is the height section takes below its y.
+func (v *dagView) sectionHeight() float64 {
+	if len(v.boxes) == 0 {
+		return 40
+	}
+	return 14 + v.h
+}
+
 // draw writes the DAG with its top-left corner at (x, y). what names the
 // node counts in tooltips ("trace" or "window").
 func (v *dagView) draw(o *out, x, y float64, what string) {
@@ -293,18 +317,22 @@ func (v *dagView) drawEdgeLabel(o *out, i int) {
 	if len(pts) < 2 {
 		return
 	}
-	m := midpoint(pts)
-	o.raw(`<text class="el" x="`)
-	o.f(m.X + 4)
-	o.raw(`" y="`)
-	o.f(m.Y - 3)
-	o.raw(`">`)
-	o.i(e.Calls)
-	o.raw(plural(e.Calls, " call", " calls"))
+	// The label sits on a white box centred on the edge's midpoint: it
+	// interrupts the line rather than being crossed by it.
+	calls := strconv.FormatInt(e.Calls, 10) + plural(e.Calls, " call", " calls")
+	errs := ""
 	if e.Errors > 0 {
-		o.raw(` · <tspan class="ee">`)
-		o.i(e.Errors)
-		o.raw(" err</tspan>")
+		errs = " · " + strconv.FormatInt(e.Errors, 10) + " err"
+	}
+	w := edgeLabelCW*float64(utf8.RuneCountInString(calls+errs)) + 6
+	m := midpoint(pts)
+	rectAt(o, "elb", m.X-w/2, m.Y-8, w, 14)
+	textAt(o, "el", m.X, m.Y+3)
+	o.raw(calls)
+	if errs != "" {
+		o.raw(`<tspan class="ee">`)
+		o.raw(errs)
+		o.raw("</tspan>")
 	}
 	o.raw("</text>\n")
 }

@@ -13,7 +13,7 @@ func RenderServiceMap(w io.Writer, dag *servicedag.DAG, hf HeatFunc, from, to ti
 	opt = opt.withDefaults()
 	dv := newDAGView(dag, hf, opt)
 	width := max(float64(opt.Width), dv.w+2*margin)
-	height := 110 + max(dv.h, 40) + margin
+	height := 96 + dv.sectionHeight() + margin
 	o := newOut(w)
 	openSVG(o, width, height)
 
@@ -55,12 +55,7 @@ func RenderServiceMap(w io.Writer, dag *servicedag.DAG, hf HeatFunc, from, to ti
 	}
 	o.raw(`<tspan class="mut"> failed</tspan></text>` + "\n")
 	heatLegend(o, opt.Scale, width-margin-300, 40, 280)
-	if len(dv.boxes) == 0 {
-		textAt(o, "mut", margin, 124)
-		o.raw("no services in this window</text>\n")
-	} else {
-		dv.draw(o, (width-dv.w)/2, 100, "window")
-	}
+	dv.section(o, width, 96, "window")
 	o.raw("</svg>\n")
 	return o.flush()
 }

@@ -306,9 +306,15 @@ func TestMergeConsecutiveAndCollapse(t *testing.T) {
 		t.Errorf("merged tooltip %q, want %q", tip, want)
 	}
 	// 1000 calls of 90µs every 100µs over a 100.1ms axis of 770px: each call
-	// covers its 0.77px bin and touches the next, so they bin into one bar.
-	if bars := row.all(class("rect", "b")); len(bars) != 1 || bars[0].attr["class"] != "b s2 be" {
+	// covers its 0.77px bin and touches the next, so they bin into one bar,
+	// busy 90% of its time (opacity 0.3+0.7*0.9); each of the 100 failed
+	// calls (7.7px apart) has its own error tick at its bin (the second one,
+	// call 13 at 1.36ms, in bin 10).
+	if bars := row.all(class("rect", "b")); len(bars) != 1 || bars[0].attr["class"] != "b s2" || bars[0].attr["fill-opacity"] != "0.93" {
 		t.Errorf("merged row bars %d %v", len(bars), bars[0].attr)
+	}
+	if ticks := row.all(class("rect", "xm")); len(ticks) != 100 || ticks[1].attr["x"] != "410" {
+		t.Errorf("merged row has %d error ticks, second %v", len(ticks), ticks[1].attr)
 	}
 	if !strings.Contains(strings.Join(doc.texts(), "\n"), "3002 spans in 5 rows: repeated calls merged (×N), repeated subtrees collapsed, bars binned at 1px") {
 		t.Error("timeline does not say it merged rows")
@@ -395,7 +401,7 @@ func TestMalformedTree(t *testing.T) {
 	}
 	// Empty trace, no DAG.
 	_, doc = render(t, &spantree.Tree{}, nil, Options{})
-	if !slices.Contains(doc.texts(), "no service graph for this trace") {
+	if !slices.Contains(doc.texts(), "no services in this trace") {
 		t.Error("empty trace: no placeholder")
 	}
 }

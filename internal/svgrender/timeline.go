@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"math"
 	"strconv"
+	"unicode/utf8"
 
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
@@ -80,19 +81,64 @@ func (p *tracePage) row(o *out, i int) {
 	x0 := margin + p.labelW
 	for _, b := range p.bars[i] {
 		bcls := "b " + svc
-		if b.errs > 0 {
+		if b.errs > 0 && b.n == 1 { // merged bars carry error ticks instead
 			bcls += " be"
 		}
 		if b.skewed {
 			bcls += " bs"
 		}
 		w := max(b.x1-b.x0, 1)
-		rectAt(o, bcls, x0+b.x0, y+3, w, barH)
+		if f := b.busy(p.ts); b.n > 1 && f < 0.995 {
+			o.raw(`<rect class="`)
+			o.raw(bcls)
+			o.raw(`" fill-opacity="`)
+			o.f2(0.3 + 0.7*f)
+			o.raw(`"`)
+			rectAttrs(o, x0+b.x0, y+3, w, barH)
+		} else {
+			rectAt(o, bcls, x0+b.x0, y+3, w, barH)
+		}
 		if b.critical {
 			rectAt(o, "cp", x0+b.x0, y+barH+4, w, 2)
 		}
 	}
+	for _, x := range p.marks[i] {
+		rectAt(o, "xm", x0+x, y+1, max(2, float64(p.binPx)), barH+4)
+	}
+	p.durationLabel(o, r, i, y)
 	o.raw("</g>\n")
+}
+
+// durationLabel writes the row's duration (a merged row: the mean) after
+// its last bar, or before its first when there is no room after, or inside
+// the bar's right end when it fills the axis.
+func (p *tracePage) durationLabel(o *out, r *row, i int, y float64) {
+	bars := p.bars[i]
+	if len(bars) == 0 || r.overflow {
+		return
+	}
+	var label string
+	if len(r.members) == 1 {
+		s := &p.t.Spans[r.members[0]]
+		label = fmtDur(max(s.End-s.Start, 0))
+	} else {
+		_, _, sum, _, _, _ := p.spanStats(r.members)
+		label = "mean " + fmtDur(sum/int64(len(r.members)))
+	}
+	w := durCW * float64(utf8.RuneCountInString(label))
+	x0 := margin + p.labelW
+	first, last := bars[0].x0, bars[len(bars)-1].x1
+	cls, x := "dl", x0+last+4
+	switch {
+	case last+4+w <= p.ts.width+10:
+	case first-4-w >= 0:
+		cls, x = "dl dr", x0+first-4
+	default:
+		cls, x = "dl dr", x0+last-3
+	}
+	textAt(o, cls, x, y+11.5)
+	o.raw(label)
+	o.raw("</text>")
 }
 
 func utf8Len(s string, limit int) int {

@@ -19,6 +19,7 @@ const (
 	indentPx = 10
 	maxDepth = 16 // deeper rows are indented like this one (and say their depth)
 	labelCW  = 6.2
+	durCW    = 5.6 // per character of a 10px duration label
 )
 
 // keyAttributes are shown in a span's tooltip when present, in this order.
@@ -57,6 +58,7 @@ type tracePage struct {
 	rows     []row
 	mode     mergeMode
 	bars     [][]bar
+	marks    [][]float64 // error marks of merged rows
 	binPx    int
 	ts       timeScale
 	// Vertical positions of the sections.
@@ -88,13 +90,7 @@ func newTracePage(t *spantree.Tree, dag *servicedag.DAG, hf HeatFunc, opt Option
 	}
 
 	p.graphY = 96
-	y := p.graphY + 14
-	if len(p.dv.boxes) > 0 {
-		y += p.dv.h
-	} else {
-		y += 24
-	}
-	p.timelineY = y + 30
+	p.timelineY = p.graphY + p.dv.sectionHeight() + 30
 	p.legendY = p.timelineY + 26
 	// Service legend: swatch and name, wrapped to the page width.
 	x, ly := float64(margin), p.legendY
@@ -111,7 +107,7 @@ func newTracePage(t *spantree.Tree, dag *servicedag.DAG, hf HeatFunc, opt Option
 	p.labelW = min(380, p.width*0.32)
 	p.ts = newTimeScale(t, p.width-2*margin-p.labelW-10)
 	p.rows, p.mode = layoutRows(t, opt.RowBudget)
-	p.bars, p.binPx = rowBars(t, p.rows, p.ts, opt.BarBudget)
+	p.bars, p.marks, p.binPx = rowBars(t, p.rows, p.ts, opt.BarBudget)
 	p.height = p.rowsY + float64(len(p.rows))*rowH + margin + 10
 	return p
 }
@@ -160,16 +156,7 @@ func (p *tracePage) root() (*spantree.Span, bool) {
 	return nil, false
 }
 
-func (p *tracePage) graph(o *out) {
-	textAt(o, "h3", margin, p.graphY)
-	o.raw(`Service graph<tspan class="mut" font-weight="normal"> · node fill = error rate · edge width = calls · dashed box = uninstrumented peer · dashed edge = call against the layer order</tspan></text>` + "\n")
-	if len(p.dv.boxes) == 0 {
-		textAt(o, "mut", margin, p.graphY+30)
-		o.raw("no service graph for this trace</text>\n")
-		return
-	}
-	p.dv.draw(o, (p.width-p.dv.w)/2, p.graphY+14, "trace")
-}
+func (p *tracePage) graph(o *out) { p.dv.section(o, p.width, p.graphY, "trace") }
 
 func (p *tracePage) timeline(o *out) {
 	textAt(o, "h3", margin, p.timelineY)
@@ -223,7 +210,7 @@ func (p *tracePage) serviceLegend(o *out) {
 	o.raw("clock-skew corrected</text>")
 	x += 160
 	textAt(o, "rl", x, y)
-	o.raw("×N = N calls merged into one row · hover a bar for details</text>\n")
+	o.raw("×N = N calls in one row: lighter where they keep it busy less, red ticks mark failures · hover for details</text>\n")
 }
 
 func (p *tracePage) axis(o *out) {
