@@ -108,6 +108,7 @@ func (t *Tracker) countLocked(b *batch) {
 		}
 
 		kind := r.span.Kind()
+		storable := !r.span.TraceID().IsEmpty() // IDs are what the store pairs on
 		switch {
 		case r.parent >= 0:
 			p := &b.spans[r.parent]
@@ -116,7 +117,7 @@ func (t *Tracker) countLocked(b *batch) {
 				r.edge.record(pool, slot, r.durNs, r.isErr || p.isErr)
 				t.counters.EdgesInBatch++
 			}
-		case !r.span.ParentSpanID().IsEmpty() && (kind == ptrace.SpanKindServer || kind == ptrace.SpanKindConsumer):
+		case storable && !r.span.ParentSpanID().IsEmpty() && (kind == ptrace.SpanKindServer || kind == ptrace.SpanKindConsumer):
 			// A callee whose caller is not in this batch.
 			ref := spanRef{trace: r.span.TraceID(), span: r.span.ParentSpanID()}
 			if c, ok := t.store.get(ref); ok && !c.callee {
@@ -131,7 +132,7 @@ func (t *Tracker) countLocked(b *batch) {
 			}
 		}
 
-		if !r.hasChild && (kind == ptrace.SpanKindClient || kind == ptrace.SpanKindProducer) {
+		if storable && !r.hasChild && !r.span.SpanID().IsEmpty() && (kind == ptrace.SpanKindClient || kind == ptrace.SpanKindProducer) {
 			// A caller whose callee is not in this batch.
 			ref := spanRef{trace: r.span.TraceID(), span: r.span.SpanID()}
 			if c, ok := t.store.get(ref); ok && c.callee {

@@ -455,3 +455,55 @@ func assertMap(t *testing.T, what string, got, want map[string]any) {
 		}
 	}
 }
+
+func TestPercentileRefreshBound(t *testing.T) {
+	tr := NewTracker(DefaultConfig(), newClock().now)
+	fast := make([]int, 250)
+	for i := range fast {
+		fast[i] = 4
+	}
+	for range 4 { // 1000 spans of 4ms
+		tr.Observe(build(ms("s", "op", 1, 0, fast...)...))
+	}
+	if st, _ := tr.Service("s"); st.P99Ms != p4ms {
+		t.Fatalf("p99 = %v", st.P99Ms)
+	}
+	// 15 slow spans are under 1/64 of the window: percentiles stay cached.
+	tr.Observe(build(ms("s", "op", 1, 0, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100)...))
+	if st, _ := tr.Service("s"); st.Spans != 1015 || st.P99Ms != p4ms {
+		t.Fatalf("within the refresh bound: %+v", st)
+	}
+	// The 16th reaches it (16*64 >= 1016): recomputed, p99 now slow.
+	tr.Observe(build(ms("s", "op", 1, 0, 100)...))
+	if st, _ := tr.Service("s"); st.P99Ms != p100ms {
+		t.Fatalf("after the refresh bound: %+v", st)
+	}
+}
+
+func TestOddBatches(t *testing.T) {
+	tr := NewTracker(DefaultConfig(), newClock().now)
+	tr.Observe(ptrace.NewTraces())
+	td := ptrace.NewTraces()
+	td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty() // no spans
+	ss := td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans()
+	self := ss.AppendEmpty() // its own parent
+	self.SetSpanID(pcommon.SpanID{1})
+	self.SetParentSpanID(pcommon.SpanID{1})
+	self.SetKind(ptrace.SpanKindServer)
+	dup := ss.AppendEmpty() // same ID again, empty trace ID, client without peer
+	dup.SetSpanID(pcommon.SpanID{1})
+	dup.SetKind(ptrace.SpanKindClient)
+	res := tr.Annotate(td)
+	if res.Spans != 2 || len(tr.Edges()) != 0 || tr.Keys().EdgeStore != 0 {
+		t.Fatalf("res %+v edges %v keys %+v", res, tr.Edges(), tr.Keys())
+	}
+	if st, _ := tr.Service(UnknownService); st.Spans != 2 {
+		t.Fatalf("unknown_service = %+v", st)
+	}
+	// Observe leaves the data alone.
+	td2 := build(ms("s", "op", 1, 0, 1)...)
+	tr.Observe(td2)
+	if n := td2.ResourceSpans().At(0).Resource().Attributes().Len(); n != 1 {
+		t.Fatalf("Observe wrote attributes: %d", n)
+	}
+}

@@ -66,3 +66,20 @@ func Batch(services, spansPer int, seed uint64) ptrace.Traces {
 	}
 	return td
 }
+
+// Decoded returns n copies of Batch(services, spansPer, seed) decoded from
+// OTLP protobuf, as a receiver hands batches on: benchmarks that write
+// attributes need fresh, unannotated data for every iteration.
+func Decoded(services, spansPer int, seed uint64, n int) ([]ptrace.Traces, error) {
+	raw, err := (&ptrace.ProtoMarshaler{}).MarshalTraces(Batch(services, spansPer, seed))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ptrace.Traces, n)
+	for i := range out {
+		if out[i], err = (&ptrace.ProtoUnmarshaler{}).UnmarshalTraces(raw); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
