@@ -13,11 +13,12 @@ const (
 	benchServices = 20
 	benchSpansPer = 100
 	benchSpans    = benchServices * benchSpansPer
+	benchCopies   = 16
 )
 
 // warmTracker returns a tracker whose window is already full, as in
-// production, with the clock advancing 1ms per batch.
-func warmTracker(b *testing.B) (*Tracker, *clock) {
+// production, with the clock advancing 1ms per batch afterwards.
+func warmTracker() (*Tracker, *clock) {
 	c := newClock()
 	tr := NewTracker(DefaultConfig(), c.now)
 	src := heattest.Batch(benchServices, benchSpansPer, 1)
@@ -28,49 +29,52 @@ func warmTracker(b *testing.B) (*Tracker, *clock) {
 	return tr, c
 }
 
-// fresh returns n unannotated batches decoded from OTLP protobuf.
-func fresh(b *testing.B, n int) []ptrace.Traces {
-	out, err := heattest.Decoded(benchServices, benchSpansPer, 2, n)
+// runBatches calls fn on fresh batches decoded from OTLP protobuf (as a
+// receiver hands them on), replacing them outside the timer when used up, and
+// reports wall and CPU time and allocations per span.
+func runBatches(b *testing.B, fn func(ptrace.Traces)) {
+	batches, err := heattest.Decoded(benchServices, benchSpansPer, 2, benchCopies)
 	if err != nil {
 		b.Fatal(err)
 	}
-	return out
-}
-
-func reportPerSpan(b *testing.B) {
+	var cpu heattest.CPUMeter
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu.Start()
+	i := 0
+	for b.Loop() {
+		if i == benchCopies {
+			b.StopTimer()
+			cpu.Stop()
+			if batches, err = heattest.Decoded(benchServices, benchSpansPer, 2, benchCopies); err != nil {
+				b.Fatal(err)
+			}
+			i = 0
+			cpu.Start()
+			b.StartTimer()
+		}
+		fn(batches[i])
+		i++
+	}
+	cpu.Stop()
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*benchSpans), "ns/span")
+	b.ReportMetric(cpu.PerOp(b.N*benchSpans), "cpu-ns/span")
 }
 
 func BenchmarkObserve(b *testing.B) {
-	tr, c := warmTracker(b)
-	td := heattest.Batch(benchServices, benchSpansPer, 2)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
+	tr, c := warmTracker()
+	runBatches(b, func(td ptrace.Traces) {
 		tr.Observe(td)
 		c.advance(time.Millisecond)
-	}
-	reportPerSpan(b)
+	})
 }
 
 func BenchmarkAnnotate(b *testing.B) {
-	tr, c := warmTracker(b)
-	const copies = 16
-	batches := fresh(b, copies)
-	b.ReportAllocs()
-	b.ResetTimer()
-	i := 0
-	for b.Loop() {
-		if i == copies {
-			b.StopTimer()
-			batches, i = fresh(b, copies), 0
-			b.StartTimer()
-		}
-		tr.Annotate(batches[i])
-		i++
+	tr, c := warmTracker()
+	runBatches(b, func(td ptrace.Traces) {
+		tr.Annotate(td)
 		c.advance(time.Millisecond)
-	}
-	reportPerSpan(b)
+	})
 }
 
 // BenchmarkAttributeFloor writes the same attributes as Annotate without any
@@ -78,18 +82,8 @@ func BenchmarkAnnotate(b *testing.B) {
 // attribute slice, one value wrapper per attribute), the floor under
 // BenchmarkAnnotate.
 func BenchmarkAttributeFloor(b *testing.B) {
-	const copies = 16
-	batches := fresh(b, copies)
-	b.ReportAllocs()
-	b.ResetTimer()
-	i := 0
-	for b.Loop() {
-		if i == copies {
-			b.StopTimer()
-			batches, i = fresh(b, copies), 0
-			b.StartTimer()
-		}
-		rss := batches[i].ResourceSpans()
+	runBatches(b, func(td ptrace.Traces) {
+		rss := td.ResourceSpans()
 		for r := 0; r < rss.Len(); r++ {
 			writeService(rss.At(r).Resource().Attributes(), Stats{}, false)
 			spans := rss.At(r).ScopeSpans().At(0).Spans()
@@ -97,7 +91,5 @@ func BenchmarkAttributeFloor(b *testing.B) {
 				writeSpan(spans.At(s).Attributes(), Stats{}, -1, nil)
 			}
 		}
-		i++
-	}
-	reportPerSpan(b)
+	})
 }

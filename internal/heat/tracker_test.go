@@ -507,3 +507,31 @@ func TestOddBatches(t *testing.T) {
 		t.Fatalf("Observe wrote attributes: %d", n)
 	}
 }
+
+func TestIDIndex(t *testing.T) {
+	var x idIndex
+	for round := range 2 { // the second round reuses the cleared table
+		x.reset(100)
+		for i := range 100 {
+			// Entropy in one byte only, as crafted IDs have.
+			x.put(pcommon.SpanID{byte(round), byte(i), 7: 1}, int32(i))
+		}
+		x.put(pcommon.SpanID{}, 5)                      // never stored
+		x.put(pcommon.SpanID{byte(round), 3, 7: 1}, 42) // a repeated ID keeps the last
+		for i := range 100 {
+			want := int32(i)
+			if i == 3 {
+				want = 42
+			}
+			if p, ok := x.get(pcommon.SpanID{byte(round), byte(i), 7: 1}); !ok || p != want {
+				t.Fatalf("round %d id %d: %d %v", round, i, p, ok)
+			}
+		}
+		if _, ok := x.get(pcommon.SpanID{}); ok {
+			t.Fatal("empty ID found")
+		}
+		if _, ok := x.get(pcommon.SpanID{byte(1 - round), 0, 7: 1}); ok {
+			t.Fatal("absent ID found")
+		}
+	}
+}
