@@ -1,0 +1,293 @@
+package servicedag
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/tracemap/tracemap/internal/sugiyama"
+)
+
+// Version is the encoding version Encode writes and Decode reads.
+const Version = "v1"
+
+// Encode writes the DAG in the tracemap.dag encoding (docs/attributes-layout.md):
+//
+//	v1|<width> <height>|<node>;<node>;...|<edge>;<edge>;...
+//	node: <name>,<service>,<operation>,<flags>,<spans>,<errors>,<layer>,<x>,<y>,<w>,<h>
+//	edge: <from>,<to>,<flags>,<calls>,<errors>,<duration_ns>,<x> <y> <x> <y> ...
+//
+// <service> is empty when it equals <name>. Flags are letters: "v" virtual
+// node, "r" reversed edge. Strings are escaped with %XX for '%', ',', ';',
+// '|' and control bytes. Coordinates are rounded to 0.1.
+func (d *DAG) Encode() string {
+	var b strings.Builder
+	b.Grow(32 + 48*len(d.Nodes) + 48*len(d.Edges))
+	b.WriteString(Version)
+	b.WriteByte('|')
+	writeFloat(&b, d.Width)
+	b.WriteByte(' ')
+	writeFloat(&b, d.Height)
+	b.WriteByte('|')
+	for i, n := range d.Nodes {
+		if i > 0 {
+			b.WriteByte(';')
+		}
+		writeEscaped(&b, n.Name)
+		b.WriteByte(',')
+		if n.Service != n.Name {
+			writeEscaped(&b, n.Service)
+		}
+		b.WriteByte(',')
+		writeEscaped(&b, n.Operation)
+		b.WriteByte(',')
+		if n.Virtual {
+			b.WriteByte('v')
+		}
+		for _, v := range []int64{n.Spans, n.Errors, int64(n.Layer)} {
+			b.WriteByte(',')
+			b.WriteString(strconv.FormatInt(v, 10))
+		}
+		for _, v := range []float64{n.X, n.Y, n.W, n.H} {
+			b.WriteByte(',')
+			writeFloat(&b, v)
+		}
+	}
+	b.WriteByte('|')
+	for i, e := range d.Edges {
+		if i > 0 {
+			b.WriteByte(';')
+		}
+		b.WriteString(strconv.Itoa(e.From))
+		b.WriteByte(',')
+		b.WriteString(strconv.Itoa(e.To))
+		b.WriteByte(',')
+		if e.Reversed {
+			b.WriteByte('r')
+		}
+		for _, v := range []int64{e.Calls, e.Errors, e.DurationNs} {
+			b.WriteByte(',')
+			b.WriteString(strconv.FormatInt(v, 10))
+		}
+		b.WriteByte(',')
+		for j, p := range e.Points {
+			if j > 0 {
+				b.WriteByte(' ')
+			}
+			writeFloat(&b, p.X)
+			b.WriteByte(' ')
+			writeFloat(&b, p.Y)
+		}
+	}
+	return b.String()
+}
+
+func writeFloat(b *strings.Builder, v float64) {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		v = 0 // never write what Decode must refuse
+	}
+	v = math.Round(v*10) / 10
+	if v == 0 {
+		v = 0 // no "-0"
+	}
+	b.WriteString(strconv.FormatFloat(v, 'f', -1, 64))
+}
+
+const hexDigits = "0123456789ABCDEF"
+
+func needsEscape(c byte) bool {
+	return c < 0x20 || c == 0x7f || c == '%' || c == ',' || c == ';' || c == '|'
+}
+
+func writeEscaped(b *strings.Builder, s string) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if needsEscape(c) {
+			b.WriteByte('%')
+			b.WriteByte(hexDigits[c>>4])
+			b.WriteByte(hexDigits[c&15])
+			continue
+		}
+		b.WriteByte(c)
+	}
+}
+
+func unescape(s string) (string, error) {
+	if !strings.ContainsRune(s, '%') {
+		return s, nil
+	}
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] != '%' {
+			out = append(out, s[i])
+			continue
+		}
+		if i+2 >= len(s) {
+			return "", errors.New("truncated %-escape")
+		}
+		v, err := strconv.ParseUint(s[i+1:i+3], 16, 8)
+		if err != nil {
+			return "", fmt.Errorf("bad %%-escape %q", s[i:i+3])
+		}
+		out = append(out, byte(v))
+		i += 2
+	}
+	return string(out), nil
+}
+
+// Decode parses the tracemap.dag encoding. Anything malformed — another
+// version, wrong field counts, bad numbers, negative counts, edges naming
+// missing nodes, non-finite coordinates — is an error.
+func Decode(s string) (*DAG, error) {
+	parts := strings.Split(s, "|")
+	if len(parts) == 0 || parts[0] != Version {
+		return nil, fmt.Errorf("tracemap.dag: unsupported version (want %q prefix)", Version+"|")
+	}
+	if len(parts) != 4 {
+		return nil, fmt.Errorf("tracemap.dag: %d sections, want 4", len(parts))
+	}
+	d := &DAG{}
+	size := strings.Split(parts[1], " ")
+	if len(size) != 2 {
+		return nil, errors.New("tracemap.dag: size: want \"<width> <height>\"")
+	}
+	var err error
+	if d.Width, err = parseFloat(size[0]); err != nil {
+		return nil, fmt.Errorf("tracemap.dag: width: %w", err)
+	}
+	if d.Height, err = parseFloat(size[1]); err != nil {
+		return nil, fmt.Errorf("tracemap.dag: height: %w", err)
+	}
+	if parts[2] != "" {
+		for i, f := range strings.Split(parts[2], ";") {
+			n, err := decodeNode(f)
+			if err != nil {
+				return nil, fmt.Errorf("tracemap.dag: node %d: %w", i, err)
+			}
+			d.Nodes = append(d.Nodes, n)
+		}
+	}
+	if parts[3] != "" {
+		for i, f := range strings.Split(parts[3], ";") {
+			e, err := decodeEdge(f, len(d.Nodes))
+			if err != nil {
+				return nil, fmt.Errorf("tracemap.dag: edge %d: %w", i, err)
+			}
+			d.Edges = append(d.Edges, e)
+		}
+	}
+	return d, nil
+}
+
+func decodeNode(f string) (Node, error) {
+	var n Node
+	fs := strings.Split(f, ",")
+	if len(fs) != 11 {
+		return n, fmt.Errorf("%d fields, want 11", len(fs))
+	}
+	var err error
+	if n.Name, err = unescape(fs[0]); err != nil {
+		return n, fmt.Errorf("name: %w", err)
+	}
+	if n.Service, err = unescape(fs[1]); err != nil {
+		return n, fmt.Errorf("service: %w", err)
+	}
+	if fs[1] == "" {
+		n.Service = n.Name
+	}
+	if n.Operation, err = unescape(fs[2]); err != nil {
+		return n, fmt.Errorf("operation: %w", err)
+	}
+	switch fs[3] {
+	case "":
+	case "v":
+		n.Virtual = true
+	default:
+		return n, fmt.Errorf("unknown flags %q", fs[3])
+	}
+	var layer int64
+	for i, dst := range []*int64{&n.Spans, &n.Errors, &layer} {
+		if *dst, err = parseCount(fs[4+i]); err != nil {
+			return n, fmt.Errorf("%s: %w", [...]string{"spans", "errors", "layer"}[i], err)
+		}
+	}
+	if layer > math.MaxInt32 {
+		return n, errors.New("layer: too large")
+	}
+	n.Layer = int(layer)
+	for i, dst := range []*float64{&n.X, &n.Y, &n.W, &n.H} {
+		if *dst, err = parseFloat(fs[7+i]); err != nil {
+			return n, fmt.Errorf("%s: %w", [...]string{"x", "y", "w", "h"}[i], err)
+		}
+	}
+	return n, nil
+}
+
+func decodeEdge(f string, nodes int) (Edge, error) {
+	var e Edge
+	fs := strings.Split(f, ",")
+	if len(fs) != 7 {
+		return e, fmt.Errorf("%d fields, want 7", len(fs))
+	}
+	for i, dst := range []*int{&e.From, &e.To} {
+		v, err := parseCount(fs[i])
+		if err != nil || v >= int64(nodes) {
+			return e, fmt.Errorf("%s: %q is not a node index (%d nodes)", [...]string{"from", "to"}[i], fs[i], nodes)
+		}
+		*dst = int(v)
+	}
+	switch fs[2] {
+	case "":
+	case "r":
+		e.Reversed = true
+	default:
+		return e, fmt.Errorf("unknown flags %q", fs[2])
+	}
+	var err error
+	for i, dst := range []*int64{&e.Calls, &e.Errors, &e.DurationNs} {
+		if *dst, err = parseCount(fs[3+i]); err != nil {
+			return e, fmt.Errorf("%s: %w", [...]string{"calls", "errors", "duration_ns"}[i], err)
+		}
+	}
+	if fs[6] == "" {
+		return e, nil
+	}
+	coords := strings.Split(fs[6], " ")
+	if len(coords)%2 != 0 {
+		return e, errors.New("points: odd number of coordinates")
+	}
+	e.Points = make([]sugiyama.Point, len(coords)/2)
+	for i := range e.Points {
+		if e.Points[i].X, err = parseFloat(coords[2*i]); err != nil {
+			return e, fmt.Errorf("points: %w", err)
+		}
+		if e.Points[i].Y, err = parseFloat(coords[2*i+1]); err != nil {
+			return e, fmt.Errorf("points: %w", err)
+		}
+	}
+	return e, nil
+}
+
+func parseCount(s string) (int64, error) {
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not an integer", s)
+	}
+	if v < 0 {
+		return 0, fmt.Errorf("%d is negative", v)
+	}
+	return v, nil
+}
+
+func parseFloat(s string) (float64, error) {
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, fmt.Errorf("%q is not a finite number", s)
+	}
+	return v, nil
+}
+
+// AttrDAG is the root-span attribute that carries Encode's output.
+const AttrDAG = "tracemap.dag"
