@@ -9,7 +9,7 @@ import (
 type batch struct {
 	rss   []rsRec
 	spans []spanRec
-	ids   idIndex // span ID -> index in spans
+	ids   idIndex // (trace ID, span ID) -> index in spans
 	stats []Stats // filled by Annotate, indexed by *Stat fields
 }
 
@@ -57,7 +57,7 @@ func (t *Tracker) collect(td ptrace.Traces) *batch {
 				if kind := s.Kind(); kind == ptrace.SpanKindClient || kind == ptrace.SpanKindProducer {
 					r.peer = peerName(s)
 				}
-				b.ids.put(s.SpanID(), int32(len(b.spans)))
+				b.ids.put(s.TraceID(), s.SpanID(), int32(len(b.spans)))
 				b.spans = append(b.spans, r)
 			}
 		}
@@ -68,7 +68,8 @@ func (t *Tracker) collect(td ptrace.Traces) *batch {
 		if pid.IsEmpty() {
 			continue
 		}
-		if p, ok := b.ids.get(pid); ok && int(p) != i && b.spans[p].span.TraceID() == r.span.TraceID() {
+		tid := r.span.TraceID()
+		if p, ok := b.ids.get(tid, pid); ok && int(p) != i && b.spans[p].span.SpanID() == pid && b.spans[p].span.TraceID() == tid {
 			r.parent = p
 			b.spans[p].hasChild = true
 		}

@@ -7,10 +7,12 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
 
-// idIndex maps the span IDs of one batch to their position: an open
-// addressing table rebuilt per batch, cheaper than a Go map for the one
-// insert and one lookup per span the hot path makes. The empty span ID is
-// never stored (it cannot be anyone's parent) and marks free slots.
+// idIndex maps the (trace ID, span ID) pairs of one batch to their position:
+// an open addressing table of 64-bit digests rebuilt per batch, cheaper than
+// a Go map for the one insert and one lookup per span the hot path makes.
+// Span IDs only need be unique within a trace, so the trace ID is part of the
+// digest. Digests can collide, so callers confirm a hit on the span itself.
+// Empty span IDs are never stored (they cannot be anyone's parent).
 type idIndex struct {
 	keys  []uint64
 	pos   []int32
@@ -43,22 +45,41 @@ func (x *idIndex) slot(k uint64) int {
 	return i
 }
 
-// put records id at position p; a repeated ID keeps the last position.
-func (x *idIndex) put(id pcommon.SpanID, p int32) {
-	k := binary.LittleEndian.Uint64(id[:])
+// digest mixes trace and span ID into a non-zero key (0 marks free slots).
+func digest(trace pcommon.TraceID, span pcommon.SpanID) uint64 {
+	k := binary.LittleEndian.Uint64(span[:]) ^
+		mix64(binary.LittleEndian.Uint64(trace[:8])^mix64(binary.LittleEndian.Uint64(trace[8:])))
 	if k == 0 {
+		k = 1
+	}
+	return k
+}
+
+// mix64 is the splitmix64 finalizer: every input bit reaches every output bit.
+func mix64(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	return x ^ x>>31
+}
+
+// put records the span at position p; a repeated pair keeps the last.
+func (x *idIndex) put(trace pcommon.TraceID, span pcommon.SpanID, p int32) {
+	if span.IsEmpty() {
 		return
 	}
+	k := digest(trace, span)
 	i := x.slot(k)
 	x.keys[i], x.pos[i] = k, p
 }
 
-// get returns the position of id.
-func (x *idIndex) get(id pcommon.SpanID) (int32, bool) {
-	k := binary.LittleEndian.Uint64(id[:])
-	if k == 0 {
+// get returns the position recorded for the pair, if any.
+func (x *idIndex) get(trace pcommon.TraceID, span pcommon.SpanID) (int32, bool) {
+	if span.IsEmpty() {
 		return 0, false
 	}
+	k := digest(trace, span)
 	i := x.slot(k)
 	return x.pos[i], x.keys[i] == k
 }
