@@ -96,8 +96,9 @@ func TestE2EAttributesAndHotSampling(t *testing.T) {
 		return collectortest.ReadTraces(t, allPath).SpanCount() >= 22 &&
 			c.Metric(t, "otelcol_processor_tail_sampling_global_count_traces_sampled") >= 6
 	})
-	time.Sleep(500 * time.Millisecond)                                 // the file exporters flush every 100ms
-	if got := c.Metric(t, "tracemap_heatmap_spans_total"); got != 44 { // two pipelines, 22 spans each
+	time.Sleep(500 * time.Millisecond) // the file exporters flush every 100ms
+	// Two pipelines, two heatmap instances, 22 spans each.
+	if got := c.Metric(t, "tracemap_heatmap_spans_total"); got != 44 {
 		t.Errorf("tracemap_heatmap_spans_total = %v, want 44", got)
 	}
 	if got := c.Metric(t, "tracemap_heatmap_service_hot"); got != 2 { // payment, once per pipeline
