@@ -77,7 +77,13 @@ func (t *Tracker) collect(td ptrace.Traces) *batch {
 	return b
 }
 
+// maxPooledSpans keeps a huge batch's scratch from living on in the pool.
+const maxPooledSpans = 1 << 16
+
 func (t *Tracker) release(b *batch) {
+	if cap(b.spans) > maxPooledSpans {
+		return
+	}
 	clear(b.rss)
 	clear(b.spans)
 	b.rss, b.spans, b.stats = b.rss[:0], b.spans[:0], b.stats[:0]
