@@ -259,12 +259,7 @@ func (v *dagView) drawEdge(o *out, i int, what string) {
 	o.text(from.Name, maxTooltip)
 	o.raw(" → ")
 	o.text(to.Name, maxTooltip)
-	o.raw("\n")
-	o.i(e.Calls)
-	o.raw(" calls, ")
-	o.i(e.Errors)
-	o.raw(" errors in this ")
-	o.raw(what)
+	counts(o, e.Calls, " calls, ", e.Errors, what)
 	if e.Calls > 0 {
 		o.raw("\nmean callee duration ")
 		o.raw(fmtDur(e.DurationNs / e.Calls))
@@ -337,6 +332,16 @@ func (v *dagView) drawEdgeLabel(o *out, i int) {
 	o.raw("</text>\n")
 }
 
+// counts writes a tooltip line "\nN <noun>E errors in this <what>".
+func counts(o *out, n int64, noun string, errs int64, what string) {
+	o.raw("\n")
+	o.i(n)
+	o.raw(noun)
+	o.i(errs)
+	o.raw(" errors in this ")
+	o.raw(what)
+}
+
 // midpoint is the point halfway along a polyline.
 func midpoint(pts []sugiyama.Point) sugiyama.Point {
 	total := 0.0
@@ -360,34 +365,18 @@ func (v *dagView) drawNode(o *out, i int, what string) {
 	b := v.boxes[i]
 	st, window, hasHeat := v.nodeHeat(n)
 	x, y := b.cx-b.w/2, b.cy-b.h/2
-	rect := func(cls string, extra func()) {
-		o.raw(`<rect class="`)
+	rect := func(cls string) {
+		o.raw(`<rect rx="6" class="`)
 		o.raw(cls)
-		o.raw(`" x="`)
-		o.f(x)
-		o.raw(`" y="`)
-		o.f(y)
-		o.raw(`" width="`)
-		o.f(b.w)
-		o.raw(`" height="`)
-		o.f(b.h)
-		o.raw(`" rx="6"`)
-		if extra != nil {
-			extra()
-		}
-		o.raw("/>")
+		o.raw(`"`)
+		rectAttrs(o, x, y, b.w, b.h)
 	}
 	o.raw(`<g class="n"><title>`)
 	o.text(n.Name, maxTooltip)
 	if n.Virtual {
 		o.raw("\nuninstrumented peer (seen only from client spans)")
 	}
-	o.raw("\n")
-	o.i(n.Spans)
-	o.raw(" spans, ")
-	o.i(n.Errors)
-	o.raw(" errors in this ")
-	o.raw(what)
+	counts(o, n.Spans, " spans, ", n.Errors, what)
 	if hasHeat && window {
 		o.raw("\nwindow: ")
 		o.i(st.Spans)
@@ -407,27 +396,26 @@ func (v *dagView) drawNode(o *out, i int, what string) {
 		o.raw("'s error rate")
 	}
 	o.raw("</title>")
-	rect("nb", nil)
+	rect("nb")
 	if hasHeat {
 		level := heatLevel(st.ErrorRate)
-		rect("nh", func() {
-			o.raw(` fill="`)
-			o.raw(v.scale.At(level).Hex())
-			o.raw(`" fill-opacity="`)
-			o.f2(heatOpacity(level))
-			o.raw(`"`)
-		})
+		o.raw(`<rect rx="6" class="nh" fill="`)
+		o.raw(v.scale.At(level).Hex())
+		o.raw(`" fill-opacity="`)
+		o.f2(heatOpacity(level))
+		o.raw(`"`)
+		rectAttrs(o, x, y, b.w, b.h)
 	}
 	hot := hasHeat && st.Errors > 0 && st.ErrorRate >= v.hot
 	switch {
 	case n.Virtual && hot:
-		rect("nv hot", nil)
+		rect("nv hot")
 	case n.Virtual:
-		rect("nv", nil)
+		rect("nv")
 	case hot:
-		rect("nr hot", nil)
+		rect("nr hot")
 	default:
-		rect("nr", nil)
+		rect("nr")
 	}
 	// Labels: name, then counts and p99, then the error rate.
 	line := func(cls string, dy float64) {

@@ -399,6 +399,9 @@ func TestMalformedTree(t *testing.T) {
 			t.Errorf("bar outside the axis: %v", b.attr)
 		}
 	}
+	if err := RenderTrace(&bytes.Buffer{}, nil, nil, nil, Options{}); err == nil {
+		t.Error("nil trace: no error")
+	}
 	// Empty trace, no DAG.
 	_, doc = render(t, &spantree.Tree{}, nil, Options{})
 	if !slices.Contains(doc.texts(), "no services in this trace") {

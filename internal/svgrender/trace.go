@@ -2,6 +2,7 @@ package svgrender
 
 import (
 	"encoding/hex"
+	"errors"
 	"io"
 	"slices"
 	"strconv"
@@ -34,6 +35,9 @@ var keyAttributes = [...]string{
 // RenderTrace writes the picture of one trace: a header, the trace's
 // service DAG (dag may be nil) coloured by heat (may be nil) and a timeline.
 func RenderTrace(w io.Writer, t *spantree.Tree, dag *servicedag.DAG, hf HeatFunc, opt Options) error {
+	if t == nil {
+		return errors.New("svgrender: no trace to render")
+	}
 	opt = opt.withDefaults()
 	p := newTracePage(t, dag, hf, opt)
 	o := newOut(w)
