@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -256,6 +257,31 @@ func TestReversedAndSelfEdges(t *testing.T) {
 	}
 }
 
+// Pictures share nothing mutable: concurrent renders (run with -race) give
+// the same bytes.
+func TestConcurrentRenders(t *testing.T) {
+	want, _ := render(t, shopTrace(), shopDAG(), Options{})
+	tr, dag := shopTrace(), shopDAG()
+	var wg sync.WaitGroup
+	got := make([][]byte, 8)
+	for i := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var b bytes.Buffer
+			if err := RenderTrace(&b, tr, dag, shopHeat, Options{}); err == nil {
+				got[i] = b.Bytes()
+			}
+		}()
+	}
+	wg.Wait()
+	for i := range got {
+		if !bytes.Equal(got[i], want) {
+			t.Fatalf("concurrent render %d differs", i)
+		}
+	}
+}
+
 func TestDeterministic(t *testing.T) {
 	a, _ := render(t, shopTrace(), shopDAG(), Options{})
 	b, _ := render(t, shopTrace(), shopDAG(), Options{})
@@ -390,7 +416,11 @@ func TestMalformedTree(t *testing.T) {
 	tr.Spans[5].Offset = -1e9                                           // before the trace
 	tr.Spans[6].End = tr.Spans[6].Start - 10                            // ends before it starts
 	tr.Spans[7].Offset = 1e15                                           // far after
+	tr.Spans[13].Orphan = true
 	_, doc := render(t, tr, shopDAG(), Options{})
+	if !slices.Contains(rowLabels(doc), "frontend render error page (orphan)") {
+		t.Errorf("orphan not labelled: %q", rowLabels(doc))
+	}
 	if got := len(doc.all(class("g", "r"))); got != 14 {
 		t.Errorf("%d rows, want each span once (14)", got)
 	}

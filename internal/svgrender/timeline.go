@@ -75,6 +75,9 @@ func (p *tracePage) row(o *out, i int) {
 		o.raw("</tspan> ")
 		o.text(first.Name, max(4, chars-svcChars-1))
 		o.raw(suffix)
+		if first.Orphan && len(r.members) == 1 {
+			o.raw(`<tspan class="mut"> (orphan)</tspan>`)
+		}
 	}
 	o.raw("</text>")
 
