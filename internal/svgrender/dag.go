@@ -190,9 +190,9 @@ func (v *dagView) nodeHeat(n *servicedag.Node) (st heat.Stats, window, ok bool) 
 // there is none) below y, centred in a page width wide.
 func (v *dagView) section(o *out, width, y float64, what string) {
 	textAt(o, "h3", margin, y)
-	o.raw(`Service graph<tspan class="mut" font-weight="normal"> · node fill = error rate · red border = hot (≥ `)
+	o.raw(`Service graph<tspan class="mut" font-weight="normal"> · fill = error rate · red border = hot (≥ `)
 	o.raw(pct(v.hot))
-	o.raw(`) · edge width = calls · dashed box = uninstrumented peer · dashed edge = call against the layer order</tspan></text>` + "\n")
+	o.raw(`) · edge width = calls · dashed box = uninstrumented peer · dashed edge = back edge of a cycle</tspan></text>` + "\n")
 	if len(v.boxes) == 0 {
 		textAt(o, "mut", margin, y+30)
 		o.raw("no services in this ")
