@@ -121,9 +121,18 @@ func stretch(boxes []box) (sx, sy float64) {
 	return min(sx, maxStretch), min(sy, maxStretch)
 }
 
+// finite keeps a layout coordinate usable: NaN becomes 0 and anything
+// beyond a million pixels is clamped, so a broken layout can neither break
+// the document nor blow up its size.
 func finite(f float64) float64 {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
+	const limit = 1e6
+	switch {
+	case math.IsNaN(f):
 		return 0
+	case f > limit:
+		return limit
+	case f < -limit:
+		return -limit
 	}
 	return f
 }

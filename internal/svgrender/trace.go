@@ -100,7 +100,7 @@ func newTracePage(t *spantree.Tree, dag *servicedag.DAG, hf HeatFunc, opt Option
 	x, ly := float64(margin), p.legendY
 	for _, s := range p.services {
 		w := 30 + labelCW*float64(min(utf8.RuneCountInString(s), 28))
-		if x+w > p.width-margin && x > margin {
+		if x+w > float64(opt.Width)-margin && x > margin {
 			x, ly = margin, ly+18
 		}
 		p.legend = append(p.legend, legendItem{service: s, x: x, y: ly})
@@ -108,8 +108,10 @@ func newTracePage(t *spantree.Tree, dag *servicedag.DAG, hf HeatFunc, opt Option
 	}
 	p.axisY = ly + 44
 	p.rowsY = p.axisY + 8
-	p.labelW = min(380, p.width*0.32)
-	p.ts = newTimeScale(t, p.width-2*margin-p.labelW-10)
+	// The timeline keeps the configured width even when a wide graph
+	// widens the page: its ticks and bins follow the width.
+	p.labelW = min(380, float64(opt.Width)*0.32)
+	p.ts = newTimeScale(t, float64(opt.Width)-2*margin-p.labelW-10)
 	p.rows, p.mode = layoutRows(t, opt.RowBudget)
 	p.bars, p.marks, p.binPx = rowBars(t, p.rows, p.ts, opt.BarBudget)
 	p.height = p.rowsY + float64(len(p.rows))*rowH + margin + 10
@@ -148,7 +150,7 @@ func (p *tracePage) header(o *out) {
 		o.raw("0")
 	}
 	o.raw("</text>\n")
-	heatLegend(o, p.opt.Scale, p.width-margin-300, 40, 280)
+	heatLegend(o, p.opt.Scale, float64(p.opt.Width)-margin-300, 40, 280)
 }
 
 func (p *tracePage) root() (*spantree.Span, bool) {
