@@ -463,3 +463,21 @@ func TestServiceMap(t *testing.T) {
 		t.Errorf("tooltip %q", tip)
 	}
 }
+
+// A trace that names thousands of services lists 40 in the legend.
+func TestServiceLegendBounded(t *testing.T) {
+	spans := []sp{{parent: -1, svc: "root", name: "r", dur: 5000}}
+	for i := 0; i < 5000; i++ {
+		spans = append(spans, sp{parent: 0, svc: fmt.Sprintf("svc-%04d", i), name: "x", off: int64(i), dur: 1})
+	}
+	data, doc := render(t, tree(spans...), nil, Options{})
+	if n := len(doc.all(class("rect", "sw"))) - 3 - len(doc.all(class("g", "r"))); n != 40 {
+		t.Errorf("%d services in the legend, want 40", n)
+	}
+	if !slices.Contains(doc.texts(), "and 4961 more services") {
+		t.Error("legend does not say how many services it left out")
+	}
+	if len(data) > 200<<10 {
+		t.Errorf("%d bytes", len(data))
+	}
+}

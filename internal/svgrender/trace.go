@@ -21,6 +21,8 @@ const (
 	maxDepth = 16 // deeper rows are indented like this one (and say their depth)
 	labelCW  = 6.2
 	durCW    = 5.6 // per character of a 10px duration label
+	// maxLegend bounds the services named in the timeline's legend.
+	maxLegend = 40
 )
 
 // keyAttributes are shown in a span's tooltip when present, in this order.
@@ -69,6 +71,8 @@ type tracePage struct {
 	graphY, timelineY, legendY, axisY, rowsY float64
 	labelW                                   float64
 	legend                                   []legendItem
+	legendMore                               int // services not listed
+	legendMoreAt                             legendItem
 }
 
 type legendItem struct {
@@ -97,8 +101,14 @@ func newTracePage(t *spantree.Tree, dag *servicedag.DAG, hf HeatFunc, opt Option
 	p.timelineY = p.graphY + p.dv.sectionHeight() + 30
 	p.legendY = p.timelineY + 26
 	// Service legend: swatch and name, wrapped to the page width.
+	// At most maxLegend services are listed (a trace can name thousands).
 	x, ly := float64(margin), p.legendY
-	for _, s := range p.services {
+	for i, s := range p.services {
+		if i == maxLegend {
+			p.legendMore = len(p.services) - maxLegend
+			p.legendMoreAt = legendItem{x: x, y: ly}
+			break
+		}
 		w := 30 + labelCW*float64(min(utf8.RuneCountInString(s), 28))
 		if x+w > float64(opt.Width)-margin && x > margin {
 			x, ly = margin, ly+18
@@ -198,6 +208,12 @@ func (p *tracePage) serviceLegend(o *out) {
 		textAt(o, "rl", it.x+19, it.y)
 		o.text(it.service, 28)
 		o.raw("</text>\n")
+	}
+	if p.legendMore > 0 {
+		textAt(o, "rl mut", p.legendMoreAt.x, p.legendMoreAt.y)
+		o.raw("and ")
+		o.i(int64(p.legendMore))
+		o.raw(" more services</text>\n")
 	}
 	// The marks, on their own line below the services.
 	y := p.axisY - 22
