@@ -39,8 +39,11 @@ type dagView struct {
 	scale colorscale.Scale
 	hot   float64 // HotThreshold
 	boxes []box
-	paths [][]sugiyama.Point // per edge, border to border
-	w, h  float64            // size of the drawing including dagPad
+	// shown lists the nodes drawn (all but the smallest of a huge graph).
+	shown   []int
+	isShown []bool
+	paths   [][]sugiyama.Point // per edge, border to border; nil when not drawn
+	w, h    float64            // size of the drawing including dagPad
 	// maxCalls scales edge widths.
 	maxCalls int64
 }
@@ -55,25 +58,28 @@ func newDAGView(dag *servicedag.DAG, hf HeatFunc, opt Options) *dagView {
 		w := max(nodeMinW, nodeCharW*float64(min(utf8.RuneCountInString(n.Name), maxLabel+1))+nodePad)
 		v.boxes[i] = box{cx: finite(n.X), cy: finite(n.Y), w: w, h: nodeH}
 	}
-	sx, sy := stretch(v.boxes)
+	v.selectNodes()
+	sel := make([]box, len(v.shown))
+	for k, i := range v.shown {
+		sel[k] = v.boxes[i]
+	}
+	sx, sy := stretch(sel)
 	minX, minY := math.Inf(1), math.Inf(1)
 	maxX, maxY := math.Inf(-1), math.Inf(-1)
 	grow := func(x, y float64) {
 		minX, maxX = min(minX, x), max(maxX, x)
 		minY, maxY = min(minY, y), max(maxY, y)
 	}
-	for i := range v.boxes {
+	for _, i := range v.shown {
 		b := &v.boxes[i]
 		b.cx, b.cy = b.cx*sx, b.cy*sy
 		grow(b.cx-b.w/2, b.cy-b.h/2)
 		grow(b.cx+b.w/2, b.cy+b.h/2)
 	}
 	v.paths = make([][]sugiyama.Point, len(dag.Edges))
-	for i, e := range dag.Edges {
+	for _, i := range v.selectEdges() {
+		e := dag.Edges[i]
 		v.maxCalls = max(v.maxCalls, e.Calls)
-		if !v.validEdge(e) {
-			continue
-		}
 		v.paths[i] = v.route(e, sx, sy)
 		for _, p := range v.paths[i] {
 			grow(p.X, p.Y)
@@ -137,8 +143,46 @@ func finite(f float64) float64 {
 	return f
 }
 
-func (v *dagView) validEdge(e servicedag.Edge) bool {
-	return e.From >= 0 && e.From < len(v.boxes) && e.To >= 0 && e.To < len(v.boxes)
+// Bounds on what one graph draws: a trace or window can name thousands of
+// services, the picture stays readable and its size bounded.
+const (
+	maxNodes = 300
+	maxEdges = 1200
+)
+
+// selectNodes picks the nodes to draw: all, or the maxNodes with the most
+// spans (ties by index), in index order.
+func (v *dagView) selectNodes() {
+	v.shown = make([]int, len(v.boxes))
+	for i := range v.shown {
+		v.shown[i] = i
+	}
+	v.isShown = make([]bool, len(v.boxes))
+	if len(v.shown) > maxNodes {
+		slices.SortStableFunc(v.shown, func(a, b int) int { return cmp.Compare(v.dag.Nodes[b].Spans, v.dag.Nodes[a].Spans) })
+		v.shown = v.shown[:maxNodes]
+		slices.Sort(v.shown)
+	}
+	for _, i := range v.shown {
+		v.isShown[i] = true
+	}
+}
+
+// selectEdges returns the edges to draw: those between drawn nodes, at most
+// maxEdges of them (the most called, ties by index), in index order.
+func (v *dagView) selectEdges() []int {
+	var ids []int
+	for i, e := range v.dag.Edges {
+		if e.From >= 0 && e.From < len(v.boxes) && e.To >= 0 && e.To < len(v.boxes) && v.isShown[e.From] && v.isShown[e.To] {
+			ids = append(ids, i)
+		}
+	}
+	if len(ids) > maxEdges {
+		slices.SortStableFunc(ids, func(a, b int) int { return cmp.Compare(v.dag.Edges[b].Calls, v.dag.Edges[a].Calls) })
+		ids = ids[:maxEdges]
+		slices.Sort(ids)
+	}
+	return ids
 }
 
 // route turns the layout's polyline into one that runs from the caller's
@@ -201,7 +245,15 @@ func (v *dagView) section(o *out, width, y float64, what string) {
 	textAt(o, "h3", margin, y)
 	o.raw(`Service graph<tspan class="mut" font-weight="normal"> · fill = error rate · red border = hot (≥ `)
 	o.raw(pct(v.hot))
-	o.raw(`) · edge width = calls · dashed box = uninstrumented peer · dashed edge = back edge of a cycle</tspan></text>` + "\n")
+	o.raw(`) · edge width = calls · dashed box = uninstrumented peer · dashed edge = back edge of a cycle</tspan>`)
+	if len(v.shown) < len(v.boxes) {
+		o.raw(`<tspan class="ee"> · the `)
+		o.i(int64(len(v.shown)))
+		o.raw(" busiest of ")
+		o.i(int64(len(v.boxes)))
+		o.raw(" services</tspan>")
+	}
+	o.raw("</text>\n")
 	if len(v.boxes) == 0 {
 		textAt(o, "mut", margin, y+30)
 		o.raw("no services in this ")
@@ -234,7 +286,7 @@ func (v *dagView) draw(o *out, x, y float64, what string) {
 	for i := range v.dag.Edges {
 		v.drawEdge(o, i, what)
 	}
-	for i := range v.dag.Nodes {
+	for _, i := range v.shown {
 		v.drawNode(o, i, what)
 	}
 	for i := range v.dag.Edges {

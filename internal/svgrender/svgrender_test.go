@@ -481,3 +481,39 @@ func TestServiceLegendBounded(t *testing.T) {
 		t.Errorf("%d bytes", len(data))
 	}
 }
+
+// A graph of thousands of services draws the 300 with the most spans and
+// the edges between them, and says so.
+func TestGraphBounded(t *testing.T) {
+	dag := &servicedag.DAG{}
+	for i := 0; i < 2000; i++ {
+		dag.Nodes = append(dag.Nodes, servicedag.Node{Name: fmt.Sprintf("s%d", i), Spans: int64(i % 1000), X: float64(i%100) * 100, Y: float64(i/100) * 80, W: 80, H: 40})
+		if i > 0 {
+			dag.Edges = append(dag.Edges, servicedag.Edge{From: i - 1, To: i, Calls: 1})
+		}
+	}
+	data, doc := render(t, shopTrace(), dag, Options{})
+	nodes := doc.all(class("g", "n"))
+	if len(nodes) != 300 {
+		t.Fatalf("%d nodes drawn, want 300", len(nodes))
+	}
+	// Spans run 0..999 twice: the 300 busiest have 850..999 spans.
+	for _, n := range nodes {
+		tip, _ := n.title()
+		var spans int
+		fmt.Sscanf(strings.SplitN(tip, "\n", 2)[1], "%d", &spans)
+		if spans < 850 {
+			t.Fatalf("node with %d spans drawn", spans)
+		}
+	}
+	// s850..s999 and s1850..s1999 are two chains: 2*149 edges between drawn nodes.
+	if n := len(doc.all(class("g", "e"))); n != 298 {
+		t.Errorf("%d edges drawn, want 298", n)
+	}
+	if !strings.Contains(strings.Join(doc.texts(), "\n"), " · the 300 busiest of 2000 services") {
+		t.Error("graph does not say it left services out")
+	}
+	if len(data) > 1<<20 {
+		t.Errorf("%d bytes", len(data))
+	}
+}
