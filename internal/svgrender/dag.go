@@ -43,6 +43,7 @@ type dagView struct {
 	shown   []int
 	isShown []bool
 	paths   [][]sugiyama.Point // per edge, border to border; nil when not drawn
+	paired  []bool             // the edge's reverse is drawn too
 	w, h    float64            // size of the drawing including dagPad
 	// maxCalls scales edge widths.
 	maxCalls int64
@@ -77,10 +78,21 @@ func newDAGView(dag *servicedag.DAG, hf HeatFunc, opt Options) *dagView {
 		grow(b.cx+b.w/2, b.cy+b.h/2)
 	}
 	v.paths = make([][]sugiyama.Point, len(dag.Edges))
-	for _, i := range v.selectEdges() {
+	v.paired = make([]bool, len(dag.Edges))
+	edges := v.selectEdges()
+	drawn := make(map[[2]int]bool, len(edges))
+	for _, i := range edges {
+		drawn[[2]int{dag.Edges[i].From, dag.Edges[i].To}] = true
+	}
+	for _, i := range edges {
 		e := dag.Edges[i]
 		v.maxCalls = max(v.maxCalls, e.Calls)
 		v.paths[i] = v.route(e, sx, sy)
+		if e.From != e.To && drawn[[2]int{e.To, e.From}] {
+			// A -> B and B -> A: each keeps to its own side.
+			v.paired[i] = true
+			sideStep(v.paths[i], 5)
+		}
 		for _, p := range v.paths[i] {
 			grow(p.X, p.Y)
 		}
@@ -375,7 +387,7 @@ func (v *dagView) drawEdgeLabel(o *out, i int) {
 	if len(pts) < 2 {
 		return
 	}
-	// The label sits on a white box centred on the edge's midpoint: it
+	// The label sits on a white box centred on the edge's middle: it
 	// interrupts the line rather than being crossed by it.
 	calls := strconv.FormatInt(e.Calls, 10) + plural(e.Calls, " call", " calls")
 	errs := ""
@@ -383,7 +395,11 @@ func (v *dagView) drawEdgeLabel(o *out, i int) {
 		errs = " · " + strconv.FormatInt(e.Errors, 10) + " err"
 	}
 	w := edgeLabelCW*float64(utf8.RuneCountInString(calls+errs)) + 6
-	m := midpoint(pts)
+	frac := 0.5
+	if v.paired[i] { // labels of opposite edges apart along the edge too
+		frac = 0.3
+	}
+	m := along(pts, frac)
 	rectAt(o, "elb", m.X-w/2, m.Y-8, w, 14)
 	textAt(o, "el", m.X, m.Y+3)
 	o.raw(calls)
@@ -405,13 +421,29 @@ func counts(o *out, n int64, noun string, errs int64, what string) {
 	o.raw(what)
 }
 
-// midpoint is the point halfway along a polyline.
-func midpoint(pts []sugiyama.Point) sugiyama.Point {
+// sideStep moves a path d pixels to its right (seen along its direction),
+// so that two opposite edges between the same nodes do not coincide.
+func sideStep(pts []sugiyama.Point, d float64) {
+	a, b := pts[0], pts[len(pts)-1]
+	dx, dy := b.X-a.X, b.Y-a.Y
+	l := math.Hypot(dx, dy)
+	if l == 0 {
+		return
+	}
+	nx, ny := -dy/l*d, dx/l*d
+	for j := range pts {
+		pts[j].X += nx
+		pts[j].Y += ny
+	}
+}
+
+// along is the point at fraction frac of a polyline's length.
+func along(pts []sugiyama.Point, frac float64) sugiyama.Point {
 	total := 0.0
 	for j := 1; j < len(pts); j++ {
 		total += math.Hypot(pts[j].X-pts[j-1].X, pts[j].Y-pts[j-1].Y)
 	}
-	half := total / 2
+	half := total * frac
 	for j := 1; j < len(pts); j++ {
 		l := math.Hypot(pts[j].X-pts[j-1].X, pts[j].Y-pts[j-1].Y)
 		if l >= half && l > 0 {
