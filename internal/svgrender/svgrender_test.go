@@ -3,6 +3,7 @@ package svgrender
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -254,6 +255,19 @@ func TestReversedAndSelfEdges(t *testing.T) {
 	}
 	if got := len(doc.all(class("g", "e"))); got != 6+1+1 {
 		t.Errorf("%d edges drawn, want 8 (the bad one skipped)", got)
+	}
+	// checkout -> payment and payment -> checkout run 10px apart, side by side.
+	paths := map[string]string{}
+	for _, e := range doc.all(class("g", "e")) {
+		tip, _ := e.title()
+		paths[strings.SplitN(tip, "\n", 2)[0]] = e.all(named("path"))[0].attr["d"]
+	}
+	var fx, fy, rx, ry, x2, y2 float64
+	fmt.Sscanf(paths["checkout → payment"], "M%g %g L%g %g", &fx, &fy, &x2, &y2)
+	fmt.Sscanf(paths["payment → checkout"], "M%g %g", &rx, &ry)
+	// The reverse starts where the forward one ends, shifted across the edge.
+	if d := math.Hypot(rx-x2, ry-y2); d < 9.5 || d > 10.5 {
+		t.Errorf("opposite edges %.1fpx apart (%q, %q), want 10", d, paths["checkout → payment"], paths["payment → checkout"])
 	}
 }
 
