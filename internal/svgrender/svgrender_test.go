@@ -393,7 +393,7 @@ func TestMergeByKeyAndTruncate(t *testing.T) {
 func TestBinning(t *testing.T) {
 	spans := []sp{{parent: -1, svc: "api", name: "root", dur: 1_000_000}}
 	for i := 0; i < 100; i++ { // 1ns spans every 10ms: 7.7px apart
-		spans = append(spans, sp{parent: 0, svc: "w", name: "tick", off: int64(i * 10_000), dur: 0})
+		spans = append(spans, sp{parent: 0, svc: "w", name: "tick", off: int64(i * 10_000), dur: 0, err: i%10 == 0})
 	}
 	for i := 0; i < 10_000; i++ { // 10k back-to-back 50µs spans: one bar over 500ms
 		spans = append(spans, sp{parent: 0, svc: "w", name: "tock", off: 500_000 + int64(i*50), dur: 50})
@@ -404,8 +404,17 @@ func TestBinning(t *testing.T) {
 	if len(rows) != 3 {
 		t.Fatalf("%d rows", len(rows))
 	}
-	if n := len(rows[1].all(class("rect", "b"))); n != 100 {
-		t.Errorf("tick row has %d bars, want 100", n)
+	ticks := rows[1].all(class("rect", "b"))
+	if len(ticks) != 100 {
+		t.Errorf("tick row has %d bars, want 100", len(ticks))
+	}
+	// Bars of a merged row: no error outline (ticks mark failures), and
+	// zero-length spans are barely busy: the lightest shade.
+	if c := ticks[0].attr["class"]; c != "b s1" || ticks[0].attr["fill-opacity"] != "0.3" {
+		t.Errorf("first tick bar %v", ticks[0].attr)
+	}
+	if n := len(rows[1].all(class("rect", "xm"))); n != 10 {
+		t.Errorf("%d error ticks, want 10", n)
 	}
 	if bars := rows[2].all(class("rect", "b")); len(bars) != 1 || bars[0].attr["x"] != "785" || bars[0].attr["width"] != "385" {
 		t.Errorf("tock row bars: %d, first %v", len(bars), bars[0].attr)
