@@ -237,11 +237,15 @@ func (b box) border(p sugiyama.Point) sugiyama.Point {
 	return sugiyama.Point{X: b.cx + t*dx, Y: b.cy + t*dy}
 }
 
-// nodeHeat is the rate that colours a node: the service's window rate when
+// nodeHeat is the rate that colours a node: its service's window rate when
 // heat knows the service, else the node's own rate in this trace.
 func (v *dagView) nodeHeat(n *servicedag.Node) (st heat.Stats, window, ok bool) {
 	if v.heat != nil {
-		if st, ok := v.heat(n.Name); ok {
+		service := n.Service // Name may be "service: operation"
+		if service == "" {
+			service = n.Name
+		}
+		if st, ok := v.heat(service); ok {
 			return st, true, true
 		}
 	}

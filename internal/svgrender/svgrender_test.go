@@ -462,6 +462,17 @@ func TestMalformedTree(t *testing.T) {
 	}
 }
 
+// With one node per operation, heat is looked up by the node's service.
+func TestOperationNodesUseServiceHeat(t *testing.T) {
+	dag := shopDAG()
+	dag.Nodes[4].Name, dag.Nodes[4].Service = "payment: charge", "payment"
+	_, doc := render(t, shopTrace(), dag, Options{})
+	n := doc.all(class("g", "n"))[4]
+	if h := n.all(class("rect", "nh")); len(h) != 1 || h[0].attr["fill"] != "#21918c" {
+		t.Errorf("operation node not coloured by its service's window rate: %v", n.texts())
+	}
+}
+
 func TestServiceMap(t *testing.T) {
 	from := time.Date(2026, 11, 21, 5, 40, 0, 0, time.UTC)
 	var b bytes.Buffer
