@@ -56,7 +56,8 @@ func newDAGView(dag *servicedag.DAG, hf HeatFunc, opt Options) *dagView {
 	}
 	v.boxes = make([]box, len(dag.Nodes))
 	for i, n := range dag.Nodes {
-		w := max(nodeMinW, nodeCharW*float64(min(utf8.RuneCountInString(n.Name), maxLabel+1))+nodePad)
+		// Room for servicedag.MaxLabel characters and the ellipsis.
+		w := max(nodeMinW, nodeCharW*float64(min(utf8.RuneCountInString(n.Name), servicedag.MaxLabel+1))+nodePad)
 		v.boxes[i] = box{cx: finite(n.X), cy: finite(n.Y), w: w, h: nodeH}
 	}
 	v.selectNodes()
@@ -527,7 +528,7 @@ func (v *dagView) drawNode(o *out, i int, what string) {
 		o.raw(`">`)
 	}
 	line("nn", -8)
-	o.text(n.Name, int((b.w-nodePad)/nodeCharW))
+	o.text(n.Name, servicedag.MaxLabel)
 	o.raw("</text>")
 	line("ns", 6)
 	if n.Virtual && n.Spans == 0 {
