@@ -155,17 +155,9 @@ type bpfSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type bpfProgramSpecs struct {
-	ClientConn    *ebpf.ProgramSpec `ebpf:"client_conn"`
-	ClientEntry   *ebpf.ProgramSpec `ebpf:"client_entry"`
-	ClientReturn  *ebpf.ProgramSpec `ebpf:"client_return"`
-	FuncEntry     *ebpf.ProgramSpec `ebpf:"func_entry"`
-	FuncReturn    *ebpf.ProgramSpec `ebpf:"func_return"`
-	NewprocEntry  *ebpf.ProgramSpec `ebpf:"newproc_entry"`
-	NewprocReturn *ebpf.ProgramSpec `ebpf:"newproc_return"`
-	OnExec        *ebpf.ProgramSpec `ebpf:"on_exec"`
-	OnExit        *ebpf.ProgramSpec `ebpf:"on_exit"`
-	ServerEntry   *ebpf.ProgramSpec `ebpf:"server_entry"`
-	ServerReturn  *ebpf.ProgramSpec `ebpf:"server_return"`
+	OnExec   *ebpf.ProgramSpec `ebpf:"on_exec"`
+	OnExit   *ebpf.ProgramSpec `ebpf:"on_exit"`
+	OnUprobe *ebpf.ProgramSpec `ebpf:"on_uprobe"`
 }
 
 // bpfMapSpecs contains maps before they are loaded into the kernel.
@@ -255,32 +247,16 @@ type bpfVariables struct {
 //
 // It can be passed to loadBpfObjects or ebpf.CollectionSpec.LoadAndAssign.
 type bpfPrograms struct {
-	ClientConn    *ebpf.Program `ebpf:"client_conn"`
-	ClientEntry   *ebpf.Program `ebpf:"client_entry"`
-	ClientReturn  *ebpf.Program `ebpf:"client_return"`
-	FuncEntry     *ebpf.Program `ebpf:"func_entry"`
-	FuncReturn    *ebpf.Program `ebpf:"func_return"`
-	NewprocEntry  *ebpf.Program `ebpf:"newproc_entry"`
-	NewprocReturn *ebpf.Program `ebpf:"newproc_return"`
-	OnExec        *ebpf.Program `ebpf:"on_exec"`
-	OnExit        *ebpf.Program `ebpf:"on_exit"`
-	ServerEntry   *ebpf.Program `ebpf:"server_entry"`
-	ServerReturn  *ebpf.Program `ebpf:"server_return"`
+	OnExec   *ebpf.Program `ebpf:"on_exec"`
+	OnExit   *ebpf.Program `ebpf:"on_exit"`
+	OnUprobe *ebpf.Program `ebpf:"on_uprobe"`
 }
 
 func (p *bpfPrograms) Close() error {
 	return _BpfClose(
-		p.ClientConn,
-		p.ClientEntry,
-		p.ClientReturn,
-		p.FuncEntry,
-		p.FuncReturn,
-		p.NewprocEntry,
-		p.NewprocReturn,
 		p.OnExec,
 		p.OnExit,
-		p.ServerEntry,
-		p.ServerReturn,
+		p.OnUprobe,
 	)
 }
 

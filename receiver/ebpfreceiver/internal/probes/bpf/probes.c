@@ -528,8 +528,7 @@ static __always_inline void emit(struct inflight *in, struct frame_key *fk)
 
 // net/http.serverHandler.ServeHTTP(sh serverHandler, rw ResponseWriter, req *Request)
 // rax = sh.srv, rbx/rcx = rw (itab, *response), rdi = req.
-SEC("uprobe/server_entry")
-int server_entry(struct pt_regs *ctx)
+static __noinline int server_entry(struct pt_regs *ctx)
 {
 	OFFSETS_OR_RETURN(pid, o);
 	u64 req = ctx->rdi;
@@ -574,8 +573,7 @@ int server_entry(struct pt_regs *ctx)
 	return 0;
 }
 
-SEC("uprobe/server_return")
-int server_return(struct pt_regs *ctx)
+static __noinline int server_return(struct pt_regs *ctx)
 {
 	OFFSETS_OR_RETURN(pid, o);
 	struct frame_key fk;
@@ -591,8 +589,7 @@ int server_return(struct pt_regs *ctx)
 
 // net/http.(*Transport).roundTrip(req *Request) (*Response, error)
 // rax = t, rbx = req; returns rax = *Response, rbx/rcx = error.
-SEC("uprobe/client_entry")
-int client_entry(struct pt_regs *ctx)
+static __noinline int client_entry(struct pt_regs *ctx)
 {
 	OFFSETS_OR_RETURN(pid, o);
 	u64 req = ctx->rbx;
@@ -613,8 +610,7 @@ int client_entry(struct pt_regs *ctx)
 	return 0;
 }
 
-SEC("uprobe/client_return")
-int client_return(struct pt_regs *ctx)
+static __noinline int client_return(struct pt_regs *ctx)
 {
 	OFFSETS_OR_RETURN(pid, o);
 	struct frame_key fk;
@@ -640,8 +636,7 @@ int client_return(struct pt_regs *ctx)
 // net/http.(*persistConn).roundTrip(req *transportRequest) runs on the
 // goroutine of Transport.roundTrip once a connection is chosen: remember the
 // connection's 4-tuple for the client span and for same-host stitching.
-SEC("uprobe/client_conn")
-int client_conn(struct pt_regs *ctx)
+static __noinline int client_conn(struct pt_regs *ctx)
 {
 	OFFSETS_OR_RETURN(pid, o);
 	struct g_key gk = {.pid = pid, .g = ctx->r14};
@@ -656,21 +651,19 @@ int client_conn(struct pt_regs *ctx)
 	return 0;
 }
 
-// Functions listed in the configuration; the attach cookie is their id.
-SEC("uprobe/func_entry")
-int func_entry(struct pt_regs *ctx)
+// Functions listed in the configuration; fn_id is their index there.
+static __noinline int func_entry(struct pt_regs *ctx, u32 fn_id)
 {
 	OFFSETS_OR_RETURN(pid, o);
 	struct frame_key fk;
-	struct inflight *in = begin(ctx, o, KIND_INTERNAL, bpf_get_attach_cookie(ctx), ctx->rax, &fk);
+	struct inflight *in = begin(ctx, o, KIND_INTERNAL, fn_id, ctx->rax, &fk);
 	if (!in)
 		return 0;
 	publish(in, &fk);
 	return 0;
 }
 
-SEC("uprobe/func_return")
-int func_return(struct pt_regs *ctx)
+static __noinline int func_return(struct pt_regs *ctx)
 {
 	OFFSETS_OR_RETURN(pid, o);
 	struct frame_key fk;
@@ -683,8 +676,7 @@ int func_return(struct pt_regs *ctx)
 
 // runtime.newproc1(fn *funcval, callergp *g, callerpc uintptr, ...) *g runs
 // on the system stack, so r14 is g0 there: take the caller from rbx.
-SEC("uprobe/newproc_entry")
-int newproc_entry(struct pt_regs *ctx)
+static __noinline int newproc_entry(struct pt_regs *ctx)
 {
 	OFFSETS_OR_RETURN(pid, o);
 	u64 tid = bpf_get_current_pid_tgid();
@@ -693,8 +685,7 @@ int newproc_entry(struct pt_regs *ctx)
 	return 0;
 }
 
-SEC("uprobe/newproc_return")
-int newproc_return(struct pt_regs *ctx)
+static __noinline int newproc_return(struct pt_regs *ctx)
 {
 	OFFSETS_OR_RETURN(pid, o);
 	u64 tid = bpf_get_current_pid_tgid();
@@ -713,6 +704,47 @@ int newproc_return(struct pt_regs *ctx)
 	else
 		bpf_map_delete_elem(&g_parent, &nk);
 	bpf_map_delete_elem(&go_ctx, &nk);
+	return 0;
+}
+
+// Probe points, the high half of the attach cookie (the low half is the id
+// of a configured function). One program with one uprobe_multi link per
+// process serves them all: removing a link waits for an RCU grace period,
+// so one link per process keeps detaching fast.
+#define P_SERVER_ENTRY 1
+#define P_SERVER_RETURN 2
+#define P_CLIENT_ENTRY 3
+#define P_CLIENT_RETURN 4
+#define P_CLIENT_CONN 5
+#define P_NEWPROC_ENTRY 6
+#define P_NEWPROC_RETURN 7
+#define P_FUNC_ENTRY 8
+#define P_FUNC_RETURN 9
+
+SEC("uprobe.multi")
+int on_uprobe(struct pt_regs *ctx)
+{
+	u64 cookie = bpf_get_attach_cookie(ctx);
+	switch (cookie >> 32) {
+	case P_SERVER_ENTRY:
+		return server_entry(ctx);
+	case P_SERVER_RETURN:
+		return server_return(ctx);
+	case P_CLIENT_ENTRY:
+		return client_entry(ctx);
+	case P_CLIENT_RETURN:
+		return client_return(ctx);
+	case P_CLIENT_CONN:
+		return client_conn(ctx);
+	case P_NEWPROC_ENTRY:
+		return newproc_entry(ctx);
+	case P_NEWPROC_RETURN:
+		return newproc_return(ctx);
+	case P_FUNC_ENTRY:
+		return func_entry(ctx, (u32)cookie);
+	case P_FUNC_RETURN:
+		return func_return(ctx);
+	}
 	return 0;
 }
 
