@@ -52,12 +52,14 @@ type harness struct {
 	rcv  receiver.Traces
 }
 
-func startReceiver(t *testing.T, cfg *Config) *harness {
+func startReceiver(t testing.TB, cfg *Config) *harness {
 	t.Helper()
 	h := &harness{sink: new(consumertest.TracesSink), tel: componenttest.NewTelemetry()}
 	set := receivertest.NewNopSettings(metadata.Type)
 	set.TelemetrySettings = h.tel.NewTelemetrySettings()
-	cfg.FlushInterval = 20 * time.Millisecond
+	if cfg.FlushInterval == 0 {
+		cfg.FlushInterval = 20 * time.Millisecond
+	}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +255,7 @@ func TestServerSpans(t *testing.T) {
 }
 
 // metric sums an int64 counter of the receiver's own telemetry.
-func (h *harness) metric(t *testing.T, name string) int64 {
+func (h *harness) metric(t testing.TB, name string) int64 {
 	t.Helper()
 	m, err := h.tel.GetMetric(name)
 	if err != nil {

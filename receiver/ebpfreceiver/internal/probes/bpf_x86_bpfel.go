@@ -60,6 +60,8 @@ type bpfGoOffsets struct {
 	PersistconnConn uint64
 	G_stackHi       uint64
 	HasPattern      uint64
+	G_m             uint64
+	M_curg          uint64
 }
 
 type bpfInflight struct {
@@ -164,18 +166,17 @@ type bpfProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type bpfMapSpecs struct {
-	ClientConnOf  *ebpf.MapSpec `ebpf:"client_conn_of"`
-	Events        *ebpf.MapSpec `ebpf:"events"`
-	G_parent      *ebpf.MapSpec `ebpf:"g_parent"`
-	GoCtx         *ebpf.MapSpec `ebpf:"go_ctx"`
-	Inflights     *ebpf.MapSpec `ebpf:"inflights"`
-	Lost          *ebpf.MapSpec `ebpf:"lost"`
-	NewprocCaller *ebpf.MapSpec `ebpf:"newproc_caller"`
-	Offsets       *ebpf.MapSpec `ebpf:"offsets"`
-	TpBuf         *ebpf.MapSpec `ebpf:"tp_buf"`
-	Tuples        *ebpf.MapSpec `ebpf:"tuples"`
-	Watched       *ebpf.MapSpec `ebpf:"watched"`
-	ZeroInflight  *ebpf.MapSpec `ebpf:"zero_inflight"`
+	ClientConnOf *ebpf.MapSpec `ebpf:"client_conn_of"`
+	Events       *ebpf.MapSpec `ebpf:"events"`
+	G_parent     *ebpf.MapSpec `ebpf:"g_parent"`
+	GoCtx        *ebpf.MapSpec `ebpf:"go_ctx"`
+	Inflights    *ebpf.MapSpec `ebpf:"inflights"`
+	Lost         *ebpf.MapSpec `ebpf:"lost"`
+	Offsets      *ebpf.MapSpec `ebpf:"offsets"`
+	TpBuf        *ebpf.MapSpec `ebpf:"tp_buf"`
+	Tuples       *ebpf.MapSpec `ebpf:"tuples"`
+	Watched      *ebpf.MapSpec `ebpf:"watched"`
+	ZeroInflight *ebpf.MapSpec `ebpf:"zero_inflight"`
 }
 
 // bpfVariableSpecs contains global variables before they are loaded into the kernel.
@@ -205,18 +206,17 @@ func (o *bpfObjects) Close() error {
 //
 // It can be passed to loadBpfObjects or ebpf.CollectionSpec.LoadAndAssign.
 type bpfMaps struct {
-	ClientConnOf  *ebpf.Map `ebpf:"client_conn_of"`
-	Events        *ebpf.Map `ebpf:"events"`
-	G_parent      *ebpf.Map `ebpf:"g_parent"`
-	GoCtx         *ebpf.Map `ebpf:"go_ctx"`
-	Inflights     *ebpf.Map `ebpf:"inflights"`
-	Lost          *ebpf.Map `ebpf:"lost"`
-	NewprocCaller *ebpf.Map `ebpf:"newproc_caller"`
-	Offsets       *ebpf.Map `ebpf:"offsets"`
-	TpBuf         *ebpf.Map `ebpf:"tp_buf"`
-	Tuples        *ebpf.Map `ebpf:"tuples"`
-	Watched       *ebpf.Map `ebpf:"watched"`
-	ZeroInflight  *ebpf.Map `ebpf:"zero_inflight"`
+	ClientConnOf *ebpf.Map `ebpf:"client_conn_of"`
+	Events       *ebpf.Map `ebpf:"events"`
+	G_parent     *ebpf.Map `ebpf:"g_parent"`
+	GoCtx        *ebpf.Map `ebpf:"go_ctx"`
+	Inflights    *ebpf.Map `ebpf:"inflights"`
+	Lost         *ebpf.Map `ebpf:"lost"`
+	Offsets      *ebpf.Map `ebpf:"offsets"`
+	TpBuf        *ebpf.Map `ebpf:"tp_buf"`
+	Tuples       *ebpf.Map `ebpf:"tuples"`
+	Watched      *ebpf.Map `ebpf:"watched"`
+	ZeroInflight *ebpf.Map `ebpf:"zero_inflight"`
 }
 
 func (m *bpfMaps) Close() error {
@@ -227,7 +227,6 @@ func (m *bpfMaps) Close() error {
 		m.GoCtx,
 		m.Inflights,
 		m.Lost,
-		m.NewprocCaller,
 		m.Offsets,
 		m.TpBuf,
 		m.Tuples,

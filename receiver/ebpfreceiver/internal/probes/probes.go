@@ -218,7 +218,6 @@ const (
 	pClientEntry
 	pClientReturn
 	pClientConn
-	pNewprocEntry
 	pNewprocReturn
 	pFuncEntry
 	pFuncReturn
@@ -243,7 +242,7 @@ func (p *Probes) Attach(pid int, bin *gobin.Binary, funcs []string) (proc *Proce
 	}{
 		{ClientFunc, pClientEntry, pClientReturn},
 		{ClientConnFunc, pClientConn, 0},
-		{NewprocFunc, pNewprocEntry, pNewprocReturn},
+		{NewprocFunc, 0, pNewprocReturn},
 	} {
 		if err := pl.add(bin, o.fn, o.entry, o.exit, 0); err != nil {
 			warnings = append(warnings, err)
@@ -282,8 +281,8 @@ type plan struct {
 	addrs, cookies []uint64
 }
 
-// add plans a probe on the function's entry and, when exit is not 0, on
-// each of its RET instructions.
+// add plans a probe on the function's entry when entry is not 0 and on each
+// of its RET instructions when exit is not 0.
 func (pl *plan) add(bin *gobin.Binary, name string, entry, exit uint64, fnID uint32) error {
 	fn, err := bin.Func(name)
 	if err != nil {
@@ -295,8 +294,14 @@ func (pl *plan) add(bin *gobin.Binary, name string, entry, exit uint64, fnID uin
 			return err
 		}
 	}
-	pl.addrs = append(pl.addrs, fn.FileOffset)
-	pl.cookies = append(pl.cookies, entry<<32|uint64(fnID))
+	if entry != 0 {
+		at, err := bin.EntryOffset(fn)
+		if err != nil {
+			return err
+		}
+		pl.addrs = append(pl.addrs, fn.FileOffset+at)
+		pl.cookies = append(pl.cookies, entry<<32|uint64(fnID))
+	}
 	for _, r := range rets {
 		pl.addrs = append(pl.addrs, fn.FileOffset+r)
 		pl.cookies = append(pl.cookies, exit<<32|uint64(fnID))
@@ -335,7 +340,7 @@ func toBPF(o gobin.Offsets) bpfGoOffsets {
 		ResponseConn: o.ResponseConn, ResponseStatus: o.ResponseStatus, ConnRwc: o.ConnRWC,
 		NetconnFd: o.NetConnFD, NetfdLaddr: o.NetFDLaddr, NetfdRaddr: o.NetFDRaddr,
 		TcpaddrIp: o.TCPAddrIP, TcpaddrPort: o.TCPAddrPort, RespStatuscode: o.RespStatusCode,
-		PersistconnConn: o.PersistConnConn, G_stackHi: o.GStackHi,
+		PersistconnConn: o.PersistConnConn, G_stackHi: o.GStackHi, G_m: o.GM, M_curg: o.MCurg,
 	}
 	if o.HasPattern {
 		b.HasPattern = 1

@@ -66,6 +66,8 @@ struct go_offsets {
 	u64 persistconn_conn; // net/http.persistConn.conn
 	u64 g_stack_hi;       // runtime.g.stack.hi
 	u64 has_pattern;      // Request.Pattern exists (Go >= 1.22)
+	u64 g_m;              // runtime.g.m
+	u64 m_curg;           // runtime.m.curg
 };
 
 struct span_ctx {
@@ -184,14 +186,6 @@ struct {
 	__type(key, struct g_key);
 	__type(value, struct span_ctx);
 } g_parent SEC(".maps");
-
-// runtime.newproc1 entry: thread -> caller goroutine.
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, u64);
-	__type(value, u64);
-} newproc_caller SEC(".maps");
 
 // Client connections with a request in flight, keyed by the client's view of
 // the 4-tuple, so that a traced server on the same host finds its parent.
@@ -674,27 +668,17 @@ static __noinline int func_return(struct pt_regs *ctx)
 	return 0;
 }
 
-// runtime.newproc1(fn *funcval, callergp *g, callerpc uintptr, ...) *g runs
-// on the system stack, so r14 is g0 there: take the caller from rbx.
-static __noinline int newproc_entry(struct pt_regs *ctx)
-{
-	OFFSETS_OR_RETURN(pid, o);
-	u64 tid = bpf_get_current_pid_tgid();
-	u64 caller = ctx->rbx;
-	bpf_map_update_elem(&newproc_caller, &tid, &caller, BPF_ANY);
-	return 0;
-}
-
+// runtime.newproc1(...) *g returns the new goroutine. It runs on the system
+// stack, so r14 is g0 there and the goroutine that asked for the new one is
+// g0.m.curg. Probing only the return keeps goroutine creation at one trap.
 static __noinline int newproc_return(struct pt_regs *ctx)
 {
 	OFFSETS_OR_RETURN(pid, o);
-	u64 tid = bpf_get_current_pid_tgid();
-	u64 *caller = bpf_map_lookup_elem(&newproc_caller, &tid);
-	if (!caller)
+	u64 m = read_u64(ctx->r14 + o->g_m);
+	if (!m)
 		return 0;
-	struct g_key ck = {.pid = pid, .g = *caller};
+	struct g_key ck = {.pid = pid, .g = read_u64(m + o->m_curg)};
 	struct g_key nk = {.pid = pid, .g = ctx->rax};
-	bpf_map_delete_elem(&newproc_caller, &tid);
 	// A g is reused after its goroutine exits: always overwrite or clear.
 	struct span_ctx *cur = bpf_map_lookup_elem(&go_ctx, &ck);
 	if (!cur)
@@ -716,10 +700,9 @@ static __noinline int newproc_return(struct pt_regs *ctx)
 #define P_CLIENT_ENTRY 3
 #define P_CLIENT_RETURN 4
 #define P_CLIENT_CONN 5
-#define P_NEWPROC_ENTRY 6
-#define P_NEWPROC_RETURN 7
-#define P_FUNC_ENTRY 8
-#define P_FUNC_RETURN 9
+#define P_NEWPROC_RETURN 6
+#define P_FUNC_ENTRY 7
+#define P_FUNC_RETURN 8
 
 SEC("uprobe.multi")
 int on_uprobe(struct pt_regs *ctx)
@@ -736,8 +719,6 @@ int on_uprobe(struct pt_regs *ctx)
 		return client_return(ctx);
 	case P_CLIENT_CONN:
 		return client_conn(ctx);
-	case P_NEWPROC_ENTRY:
-		return newproc_entry(ctx);
 	case P_NEWPROC_RETURN:
 		return newproc_return(ctx);
 	case P_FUNC_ENTRY:
