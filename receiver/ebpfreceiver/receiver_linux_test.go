@@ -52,6 +52,20 @@ type harness struct {
 	rcv  receiver.Traces
 }
 
+// testConfig is the default configuration with the fields set in c.
+func testConfig(c Config) *Config {
+	d := createDefaultConfig()
+	d.Names, d.PIDs, d.Executables, d.Functions, d.ServiceNames = c.Names, c.PIDs, c.Executables, c.Functions, c.ServiceNames
+	if c.RingBufferSize != 0 {
+		d.RingBufferSize = c.RingBufferSize
+	}
+	if c.MaxBatch != 0 {
+		d.MaxBatch = c.MaxBatch
+	}
+	d.FlushInterval = c.FlushInterval
+	return d
+}
+
 func startReceiver(t testing.TB, cfg *Config) *harness {
 	t.Helper()
 	h := &harness{sink: new(consumertest.TracesSink), tel: componenttest.NewTelemetry()}
@@ -152,11 +166,11 @@ func TestServerSpans(t *testing.T) {
 	targettest.RequireBPF(t)
 	bin := targettest.Build(t, "frontend", false)
 	tg := targettest.Start(t, bin)
-	h := startReceiver(t, &Config{
+	h := startReceiver(t, testConfig(Config{
 		Names:          []string{"frontend"},
 		ServiceNames:   map[string]string{"frontend": "shop-frontend"},
-		RingBufferSize: 1 << 16, MaxBatch: 100, ClockRefresh: time.Minute,
-	})
+		RingBufferSize: 1 << 16, MaxBatch: 100,
+	}))
 	code, before, after := timed(t, "GET", tg.URL+"/users/42", nil)
 	if code != 200 {
 		t.Fatalf("status %d", code)

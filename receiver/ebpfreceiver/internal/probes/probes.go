@@ -223,11 +223,19 @@ const (
 	pFuncReturn
 )
 
+// Options say what to probe besides net/http.
+type Options struct {
+	// Functions become INTERNAL spans; an event's FuncID is the index here.
+	Functions []string
+	// Goroutines probes runtime.newproc1 so that goroutines started within a
+	// span have it as parent.
+	Goroutines bool
+}
+
 // Attach sets the process's field offsets and attaches the probes with a PID
-// filter. The server probe is required; the client, goroutine and the listed
-// functions (whose event FuncID is their index in funcs) are attached when
-// present, each one missing returned as a warning.
-func (p *Probes) Attach(pid int, bin *gobin.Binary, funcs []string) (proc *Process, warnings []error, err error) {
+// filter. The server probe is required; the client, goroutine and function
+// probes are attached when present, each one missing returned as a warning.
+func (p *Probes) Attach(pid int, bin *gobin.Binary, opts Options) (proc *Process, warnings []error, err error) {
 	off, err := bin.Offsets()
 	if err != nil {
 		return nil, nil, err
@@ -236,19 +244,25 @@ func (p *Probes) Attach(pid int, bin *gobin.Binary, funcs []string) (proc *Proce
 	if err := pl.add(bin, ServerFunc, pServerEntry, pServerReturn, 0); err != nil {
 		return nil, nil, err
 	}
-	for _, o := range []struct {
+	optional := []struct {
 		fn          string
 		entry, exit uint64
 	}{
 		{ClientFunc, pClientEntry, pClientReturn},
 		{ClientConnFunc, pClientConn, 0},
-		{NewprocFunc, 0, pNewprocReturn},
-	} {
+	}
+	if opts.Goroutines {
+		optional = append(optional, struct {
+			fn          string
+			entry, exit uint64
+		}{NewprocFunc, 0, pNewprocReturn})
+	}
+	for _, o := range optional {
 		if err := pl.add(bin, o.fn, o.entry, o.exit, 0); err != nil {
 			warnings = append(warnings, err)
 		}
 	}
-	for i, fn := range funcs {
+	for i, fn := range opts.Functions {
 		if err := pl.add(bin, fn, pFuncEntry, pFuncReturn, uint32(i)); err != nil {
 			warnings = append(warnings, err)
 		}
