@@ -157,6 +157,7 @@ type bpfSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type bpfProgramSpecs struct {
+	Noop     *ebpf.ProgramSpec `ebpf:"noop"`
 	OnExec   *ebpf.ProgramSpec `ebpf:"on_exec"`
 	OnExit   *ebpf.ProgramSpec `ebpf:"on_exit"`
 	OnUprobe *ebpf.ProgramSpec `ebpf:"on_uprobe"`
@@ -246,6 +247,7 @@ type bpfVariables struct {
 //
 // It can be passed to loadBpfObjects or ebpf.CollectionSpec.LoadAndAssign.
 type bpfPrograms struct {
+	Noop     *ebpf.Program `ebpf:"noop"`
 	OnExec   *ebpf.Program `ebpf:"on_exec"`
 	OnExit   *ebpf.Program `ebpf:"on_exit"`
 	OnUprobe *ebpf.Program `ebpf:"on_uprobe"`
@@ -253,6 +255,7 @@ type bpfPrograms struct {
 
 func (p *bpfPrograms) Close() error {
 	return _BpfClose(
+		p.Noop,
 		p.OnExec,
 		p.OnExit,
 		p.OnUprobe,

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"time"
 	"unsafe"
 
 	"github.com/cilium/ebpf"
@@ -90,6 +91,7 @@ type Probes struct {
 	objs   bpfObjects
 	tps    []link.Link
 	reader *ringbuf.Reader
+	rec    ringbuf.Record
 }
 
 // Load checks kernel support, loads the programs with a ring buffer of
@@ -160,13 +162,23 @@ func (p *Probes) Lost() (uint64, error) {
 	return n, nil
 }
 
-// Read blocks until the next event.
+// pollInterval bounds how long a span waits in the ring buffer: the BPF
+// programs do not wake the reader per event (see wakeup_flags).
+const pollInterval = 5 * time.Millisecond
+
+// Read blocks until the next event. It is not safe for concurrent use.
 func (p *Probes) Read() (Event, error) {
-	rec, err := p.reader.Read()
-	if err != nil {
-		return Event{}, err
+	for {
+		p.reader.SetDeadline(time.Now().Add(pollInterval))
+		err := p.reader.ReadInto(&p.rec)
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			continue
+		}
+		if err != nil {
+			return Event{}, err
+		}
+		return decode(p.rec.RawSample)
 	}
-	return decode(rec.RawSample)
 }
 
 func decode(raw []byte) (Event, error) {
