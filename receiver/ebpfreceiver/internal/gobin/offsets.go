@@ -33,6 +33,8 @@ type Offsets struct {
 	RespStatusCode  uint64
 	PersistConnConn uint64
 	GStackHi        uint64
+	GM              uint64
+	MCurg           uint64
 	HasPattern      bool
 }
 
@@ -64,6 +66,8 @@ var fields = []field{
 	{"net/http.persistConn", "conn", func(o *Offsets) *uint64 { return &o.PersistConnConn }},
 	{"runtime.g", "stack", func(o *Offsets) *uint64 { return &o.GStackHi }},
 	{"runtime.stack", "hi", nil}, // added to g.stack below
+	{"runtime.g", "m", func(o *Offsets) *uint64 { return &o.GM }},
+	{"runtime.m", "curg", func(o *Offsets) *uint64 { return &o.MCurg }},
 }
 
 // Offsets returns the field offsets for this binary: from its DWARF when it
