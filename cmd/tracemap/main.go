@@ -92,10 +92,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 type options struct {
-	out       string
-	format    traceio.Format
-	cfg       *svgexporter.Config
-	threshold float64
+	out    string
+	format traceio.Format
+	cfg    *svgexporter.Config
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, []string, error) {
