@@ -315,3 +315,11 @@ func RepoRoot() (string, error) {
 		dir = parent
 	}
 }
+
+// Literal makes a plain collector config safe to pass where a template is
+// expected: its own {{ }} (such as the svg exporter's key) stay as written.
+func Literal(cfg string) string {
+	return literal.Replace(cfg)
+}
+
+var literal = strings.NewReplacer("{{", `{{"{{"}}`, "}}", `{{"}}"}}`)

@@ -71,8 +71,10 @@ func screenshot(t *testing.T, browser, svgPath string, w, h int) image.Image {
 // shopTraces is shopTrace as OTLP data, one resource per service, with
 // the shipping spans recorded on a clock 125ms fast (so the span tree
 // corrects their skew).
-func shopTraces() ptrace.Traces {
-	tr := shopTrace()
+func shopTraces() ptrace.Traces { return pdataOf(shopTrace()) }
+
+// pdataOf turns a crafted tree back into OTLP data.
+func pdataOf(tr *spantree.Tree) ptrace.Traces {
 	td := ptrace.NewTraces()
 	scopes := map[string]ptrace.SpanSlice{}
 	for i := range tr.Spans {

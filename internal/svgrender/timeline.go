@@ -75,20 +75,24 @@ func (p *tracePage) row(o *out, i int) {
 		o.raw("</tspan> ")
 		o.text(first.Name, max(4, chars-svcChars-1))
 		o.raw(suffix)
+		if first.Orphan && len(r.members) == 1 {
+			o.raw(`<tspan class="mut"> (orphan)</tspan>`)
+		}
 	}
 	o.raw("</text>")
 
 	x0 := margin + p.labelW
+	merged := len(r.members) > 1 || r.overflow
 	for _, b := range p.bars[i] {
 		bcls := "b " + svc
-		if b.errs > 0 && b.n == 1 { // merged bars carry error ticks instead
+		if b.errs > 0 && !merged { // merged rows carry error ticks instead
 			bcls += " be"
 		}
 		if b.skewed {
 			bcls += " bs"
 		}
 		w := max(b.x1-b.x0, 1)
-		if f := b.busy(p.ts); b.n > 1 && f < 0.995 {
+		if f := b.busy(p.ts); merged && f < 0.995 {
 			o.raw(`<rect class="`)
 			o.raw(bcls)
 			o.raw(`" fill-opacity="`)

@@ -54,7 +54,7 @@ func childOf(t *testing.T, child, parent rec) {
 func TestClientSpansAndStitching(t *testing.T) {
 	targettest.RequireBPF(t)
 	front, back := shopPair(t)
-	h := startReceiver(t, &Config{Names: []string{"frontend", "backend"}, RingBufferSize: 1 << 16, MaxBatch: 100, ClockRefresh: time.Minute})
+	h := startReceiver(t, testConfig(Config{Names: []string{"frontend", "backend"}, RingBufferSize: 1 << 16, MaxBatch: 100}))
 	_, backPort, _ := net.SplitHostPort(back.Addr)
 
 	code, before, after := timed(t, "GET", front.URL+"/call?to=/users/7", nil)
@@ -109,7 +109,7 @@ func TestClientTransportError(t *testing.T) {
 	dead := ln.Addr().String()
 	ln.Close() // nothing listens there now
 	front := targettest.Start(t, targettest.Build(t, "frontend", false), "-backend", "http://"+dead)
-	h := startReceiver(t, &Config{Names: []string{"frontend"}, RingBufferSize: 1 << 16, MaxBatch: 100, ClockRefresh: time.Minute})
+	h := startReceiver(t, testConfig(Config{Names: []string{"frontend"}, RingBufferSize: 1 << 16, MaxBatch: 100}))
 
 	code, _, _ := timed(t, "GET", front.URL+"/call?to=/x", nil)
 	if code != 502 {
@@ -130,10 +130,10 @@ func TestClientTransportError(t *testing.T) {
 func TestInternalFunctionsAndGoroutines(t *testing.T) {
 	targettest.RequireBPF(t)
 	front := targettest.Start(t, targettest.Build(t, "frontend", false))
-	h := startReceiver(t, &Config{
+	h := startReceiver(t, testConfig(Config{
 		Names: []string{"frontend"}, Functions: []string{"main.chargeCard", "main.work", "main.absent"},
-		RingBufferSize: 1 << 16, MaxBatch: 100, ClockRefresh: time.Minute,
-	})
+		RingBufferSize: 1 << 16, MaxBatch: 100,
+	}))
 
 	timed(t, "GET", front.URL+"/charge", nil)
 	spans := h.wait(t, 2)
@@ -172,7 +172,7 @@ func TestInternalFunctionsAndGoroutines(t *testing.T) {
 func TestConcurrentRequestsStitched(t *testing.T) {
 	targettest.RequireBPF(t)
 	front, _ := shopPair(t)
-	h := startReceiver(t, &Config{Names: []string{"frontend", "backend"}, RingBufferSize: 1 << 20, MaxBatch: 1000, ClockRefresh: time.Minute})
+	h := startReceiver(t, testConfig(Config{Names: []string{"frontend", "backend"}, RingBufferSize: 1 << 20, MaxBatch: 1000}))
 
 	const n = 50
 	var wg sync.WaitGroup

@@ -267,7 +267,7 @@ func TestDefaultConfigWritesOut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := collectortest.Start(t, string(cfg))
+	c := collectortest.Start(t, collectortest.Literal(string(cfg)))
 	gen, err := loadgen.NewGenerator(loadgen.Shape{Services: 3, Depth: 2, Fanout: 1, ErrorShare: 1, Seed: 5})
 	if err != nil {
 		t.Fatal(err)
