@@ -359,6 +359,11 @@ func TestMergeConsecutiveAndCollapse(t *testing.T) {
 	if !strings.Contains(strings.Join(doc.texts(), "\n"), "3002 spans in 5 rows: repeated calls merged (×N), repeated subtrees collapsed, bars binned at 1px") {
 		t.Error("timeline does not say it merged rows")
 	}
+	// Tall timelines repeat the tick labels under the rows.
+	_, doc = render(t, loopTrace(20), nil, Options{})
+	if n := len(doc.all(class("text", "ax"))); n != 2*5 {
+		t.Errorf("%d tick labels on a 62-row timeline, want 5 (0 to 2ms) above and below", n)
+	}
 	// Under the budget, the same trace has one row per span.
 	_, doc = render(t, loopTrace(10), nil, Options{RowBudget: 50})
 	if got := len(rowLabels(doc)); got != 32 {
