@@ -11,7 +11,7 @@ import (
 // axis. A bar of a merged row stands for every span whose start falls in it.
 type bar struct {
 	x0, x1   float64
-	n, errs  int
+	errs     int
 	busyNs   int64 // summed durations of the spans in the bar
 	critical bool
 	skewed   bool
@@ -96,7 +96,7 @@ func rowBars(t *spantree.Tree, rows []row, ts timeScale, budget int) (bars [][]b
 func spanBar(t *spantree.Tree, i int32, ts timeScale) bar {
 	s := &t.Spans[i]
 	x0, x1 := ts.extent(s)
-	b := bar{x0: x0, x1: x1, n: 1, busyNs: max(s.End-s.Start, 0), critical: s.Critical, skewed: s.Skew != 0}
+	b := bar{x0: x0, x1: x1, busyNs: max(s.End-s.Start, 0), critical: s.Critical, skewed: s.Skew != 0}
 	if s.Error {
 		b.errs = 1
 	}
@@ -154,7 +154,6 @@ func binRow(t *spantree.Tree, members []int32, ts timeScale, binPx int, sc *binS
 		s := &t.Spans[m]
 		b0, _ := binsOf(s)
 		r := &dst[runOf[b0]]
-		r.n++
 		r.busyNs += max(s.End-s.Start, 0)
 		if s.Error {
 			r.errs++
