@@ -64,7 +64,7 @@ type tracePage struct {
 	rows     []row
 	mode     mergeMode
 	bars     [][]bar
-	marks    [][]float64 // error marks of merged rows
+	marks    []marks // of merged rows
 	binPx    int
 	ts       timeScale
 	// Vertical positions of the sections.
