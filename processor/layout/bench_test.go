@@ -63,3 +63,43 @@ func removeTracemapAttributes(td ptrace.Traces) {
 		}
 	}
 }
+
+// BenchmarkBatch is the collector's everyday case: batches of 100 traces of
+// 20 spans over 5 services each, laid out as they come (wait 0) or held in
+// the store and released (wait > 0: moving spans into the store and out is
+// included). The batch is copied before each operation (not timed).
+func BenchmarkBatch(b *testing.B) {
+	src := ptrace.NewTraces()
+	for i := range 100 {
+		tracetest.Generate(tracetest.TraceID(uint64(i+1)), 20, 5, uint64(i)).ResourceSpans().MoveAndAppendTo(src.ResourceSpans())
+	}
+	spans := src.SpanCount()
+	for _, wait := range []time.Duration{0, time.Minute} {
+		b.Run(fmt.Sprintf("wait=%v", wait), func(b *testing.B) {
+			cfg := createDefaultConfig()
+			cfg.Wait = wait
+			p, err := newProcessor(processortest.NewNopSettings(metadata.Type), cfg, consumertest.NewNop())
+			if err != nil {
+				b.Fatal(err)
+			}
+			var cpu time.Duration
+			b.ReportAllocs()
+			for b.Loop() {
+				b.StopTimer()
+				td := ptrace.NewTraces()
+				src.CopyTo(td)
+				b.StartTimer()
+				c0 := tracetest.CPUTime()
+				if _, err := p.processTraces(context.Background(), td); err != nil && wait == 0 {
+					b.Fatal(err)
+				}
+				if p.store != nil {
+					p.forward(context.Background(), p.store.Drain())
+				}
+				cpu += tracetest.CPUTime() - c0
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*spans), "ns/span")
+			b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N*spans), "cpu-ns/span")
+		})
+	}
+}
