@@ -120,7 +120,9 @@ func (p *layoutProcessor) processTraces(ctx context.Context, td ptrace.Traces) (
 		p.tel.LateSpans.Add(ctx, int64(late))
 	}
 	p.layoutBatch(ctx, td)
-	p.tel.IncompleteReleases.Add(ctx, int64(len(early)))
+	if len(early) > 0 {
+		p.tel.IncompleteReleases.Add(ctx, int64(len(early)))
+	}
 	for _, r := range early {
 		p.layoutBatch(ctx, r.Traces)
 		r.Traces.ResourceSpans().MoveAndAppendTo(td.ResourceSpans())
