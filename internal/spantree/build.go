@@ -81,6 +81,9 @@ func link(spans []Span, refs []Ref) {
 		}
 	}
 	for i, r := range refs {
+		if links := r.Span.Links(); links.Len() > 0 {
+			spans[i].Links = linked(links, r.Span.TraceID(), byID)
+		}
 		pid := r.Span.ParentSpanID()
 		if pid.IsEmpty() {
 			continue
@@ -95,6 +98,20 @@ func link(spans []Span, refs []Ref) {
 			spans[i].Parent = p
 		}
 	}
+}
+
+func linked(links ptrace.SpanLinkSlice, trace pcommon.TraceID, byID *idIndex) []int {
+	var out []int
+	for k := 0; k < links.Len(); k++ {
+		l := links.At(k)
+		if l.TraceID() != trace || l.SpanID().IsEmpty() {
+			continue
+		}
+		if j := byID.find(idKey(l.SpanID())); j >= 0 {
+			out = append(out, j)
+		}
+	}
+	return out
 }
 
 // breakCycles cuts every parent cycle at its earliest span, which becomes
