@@ -29,6 +29,7 @@ import (
 	"github.com/tracemap/tracemap/exporter/svgexporter/internal/index"
 	"github.com/tracemap/tracemap/exporter/svgexporter/internal/metadata"
 	"github.com/tracemap/tracemap/internal/heat"
+	"github.com/tracemap/tracemap/internal/servicedag"
 	"github.com/tracemap/tracemap/internal/tracetest"
 )
 
@@ -550,3 +551,34 @@ func TestConcurrentConsume(t *testing.T) {
 var _ component.Config = (*Config)(nil)
 
 func attributeKey(s string) attribute.Key { return attribute.Key(s) }
+
+// TestUsesLayoutDAG: a valid tracemap.dag on the root span is drawn as it
+// is (the layout processor's graph, here with a node no span names); a
+// malformed one falls back to the graph built from the spans.
+func TestUsesLayoutDAG(t *testing.T) {
+	d := servicedag.DAG{Nodes: []servicedag.Node{{Name: "from-layout", Service: "from-layout", Spans: 1}}}
+	servicedag.Layout(&d)
+	td := plain(1, "svc", 1000, false)
+	td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).Attributes().PutStr(attrDAG, d.Encode())
+	bad := plain(2, "svc", 1000, false)
+	bad.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).Attributes().PutStr(attrDAG, "v9|garbage")
+	bad.ResourceSpans().MoveAndAppendTo(td.ResourceSpans())
+
+	dir := t.TempDir()
+	cfg := testConfig("file://" + dir)
+	cfg.Key = "{{.TraceID}}.svg"
+	cfg.Index.HTML, cfg.Index.JSON = false, false
+	h := start(t, cfg)
+	if err := h.exp.ConsumeTraces(context.Background(), td); err != nil {
+		t.Fatal(err)
+	}
+	h.stop(t)
+	withDAG := parseSVG(t, mustRead(t, filepath.Join(dir, "00000000000000000000000000000001.svg")))
+	fallback := parseSVG(t, mustRead(t, filepath.Join(dir, "00000000000000000000000000000002.svg")))
+	if !strings.Contains(withDAG, "from-layout") {
+		t.Error("the layout processor's graph was not drawn")
+	}
+	if strings.Contains(fallback, "from-layout") || !strings.Contains(fallback, "svc") {
+		t.Error("a malformed tracemap.dag was not replaced by the graph of the spans")
+	}
+}
