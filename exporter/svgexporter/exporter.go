@@ -57,6 +57,7 @@ var (
 	kindIndex      = metric.WithAttributeSet(attribute.NewSet(attribute.String("kind", "index")))
 	reasonFilter   = metric.WithAttributeSet(attribute.NewSet(attribute.String("reason", "filter")))
 	reasonRender   = metric.WithAttributeSet(attribute.NewSet(attribute.String("reason", "render_error")))
+	reasonFragment = metric.WithAttributeSet(attribute.NewSet(attribute.String("reason", "fragment")))
 )
 
 type svgExporter struct {
@@ -334,7 +335,12 @@ func (e *svgExporter) drawTrace(ctx context.Context, t *spantree.Tree, d *servic
 		return fmt.Errorf("%w: %w", errRender, err)
 	}
 	key = unreserved(key)
-	n, err := bucket.Put(ctx, e.bucket, bucket.Object{Key: key, ContentType: contentTypeSVG, Data: buf.Bytes(), Gzip: e.cfg.Gzip})
+	frag := fragment(t)
+	n, err := bucket.Put(ctx, e.bucket, bucket.Object{Key: key, ContentType: contentTypeSVG, Data: buf.Bytes(), Gzip: e.cfg.Gzip, IfNotExist: frag})
+	if errors.Is(err, bucket.ErrExists) {
+		e.tel.TracesSkipped.Add(ctx, 1, reasonFragment)
+		return nil
+	}
 	if err != nil {
 		e.tel.WriteErrors.Add(ctx, 1, kindTrace)
 		return err
@@ -358,6 +364,19 @@ func (e *svgExporter) drawTrace(ctx context.Context, t *spantree.Tree, d *servic
 		Errors:     errs,
 	})
 	return nil
+}
+
+// fragment reports whether t lacks its root: every top span names a parent
+// that is not there, as with spans arriving after their trace was passed on
+// (tail_sampling's late spans). A fragment must not replace the picture of
+// the whole trace, so it is written only when there is none yet.
+func fragment(t *spantree.Tree) bool {
+	for _, r := range t.Roots {
+		if !t.Spans[r].Orphan {
+			return false
+		}
+	}
+	return true
 }
 
 // putBuf returns a render buffer to the pool unless a huge trace grew it,
