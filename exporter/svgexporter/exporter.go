@@ -262,13 +262,13 @@ var errRender = errors.New("render")
 
 // graph returns a trace's service graph: the layout processor's
 // tracemap.dag when it is present and valid, else one built here.
-func (e *svgExporter) graph(t *spantree.Tree) (d *servicedag.DAG, laidOut bool) {
+func (e *svgExporter) graph(t *spantree.Tree) *servicedag.DAG {
 	if v, ok := t.Spans[t.Roots[0]].Source.Attributes().Get(attrDAG); ok && v.Type() == pcommon.ValueTypeStr {
 		if d, err := servicedag.Decode(v.Str()); err == nil {
-			return d, true
+			return d
 		}
 	}
-	return servicedag.FromTree(t, servicedag.Options{}), false
+	return servicedag.FromTree(t, servicedag.Options{})
 }
 
 // account adds what td brings to the service-map window and the exporter's
@@ -276,15 +276,21 @@ func (e *svgExporter) graph(t *spantree.Tree) (d *servicedag.DAG, laidOut bool) 
 // retried), and returns each tree's graph.
 func (e *svgExporter) account(td ptrace.Traces, trees []*spantree.Tree, attrs map[string]serviceHeat) []*servicedag.DAG {
 	dags := make([]*servicedag.DAG, len(trees))
+	fps := make([]uint64, len(trees))
+	for i, t := range trees {
+		if len(t.Roots) > 0 {
+			dags[i] = e.graph(t)
+			fps[i] = dedupe.Fingerprint(t)
+		}
+	}
 	var fresh map[pcommon.TraceID]bool
-	var all = true
+	all := true
 	e.mu.Lock()
 	for i, t := range trees {
 		if len(t.Roots) == 0 {
 			continue
 		}
-		dags[i], _ = e.graph(t)
-		if !e.seen.Add(dedupe.Fingerprint(t)) {
+		if !e.seen.Add(fps[i]) {
 			all = false
 			continue
 		}
