@@ -262,7 +262,7 @@ var errRender = errors.New("render")
 
 // graph returns a trace's service graph: the layout processor's
 // tracemap.dag when it is present and valid, else one built here.
-func (e *svgExporter) graph(t *spantree.Tree) *servicedag.DAG {
+func graph(t *spantree.Tree) *servicedag.DAG {
 	if v, ok := t.Spans[t.Roots[0]].Source.Attributes().Get(attrDAG); ok && v.Type() == pcommon.ValueTypeStr {
 		if d, err := servicedag.Decode(v.Str()); err == nil {
 			return d
@@ -279,7 +279,7 @@ func (e *svgExporter) account(td ptrace.Traces, trees []*spantree.Tree, attrs ma
 	fps := make([]uint64, len(trees))
 	for i, t := range trees {
 		if len(t.Roots) > 0 {
-			dags[i] = e.graph(t)
+			dags[i] = graph(t)
 			fps[i] = dedupe.Fingerprint(t)
 		}
 	}
