@@ -1,7 +1,14 @@
 // Package sugiyama draws a directed graph as layers (Sugiyama's method):
 // cycle breaking, layer assignment, dummy nodes for long edges, crossing
 // reduction and coordinate assignment. Layers run top to bottom.
+//
+// Layout never panics and always terminates: out-of-range edges are ignored
+// (their Route is empty), NaN, infinite or negative sizes count as 0, self
+// loops and duplicate edges are drawn, and the output depends only on the
+// input (no maps are iterated, no randomness).
 package sugiyama
+
+import "math"
 
 // Point is a position in the drawing, in the same units as node sizes.
 type Point struct{ X, Y float64 }
@@ -26,6 +33,10 @@ type Placed struct {
 
 // Route is the drawn path of an edge, from its From node to its To node
 // (in the edge's own direction, also for edges reversed to break cycles).
+// It starts on the border of the From box, passes through one point per
+// layer it crosses (the dummy nodes of a long edge) and ends on the border
+// of the To box. A self loop is a small rectangle on the right of its node.
+// An edge whose From or To is not a node index has no points.
 type Route struct {
 	Points   []Point
 	Reversed bool // the edge points against the layer order
@@ -36,4 +47,65 @@ type Result struct {
 	Nodes         []Placed
 	Edges         []Route
 	Width, Height float64
+	// LayerY[l] is the y of the centre line of layer l (all of a layer's
+	// nodes and dummy points are centred on it).
+	LayerY []float64
+}
+
+// Options tune Layout. The zero value is not useful; start from
+// DefaultOptions.
+type Options struct {
+	// NodeGap is the horizontal space between two boxes of one layer.
+	NodeGap float64
+	// LayerGap is the vertical space between the boxes of two layers.
+	LayerGap float64
+	// ComponentGap is the horizontal space between disconnected parts.
+	ComponentGap float64
+	// OrderPasses bounds the median sweeps of crossing reduction after
+	// the start is chosen.
+	OrderPasses int
+	// RankIterations bounds the network simplex pivots of layer assignment
+	// (0 means a bound proportional to the graph size).
+	RankIterations int
+}
+
+// DefaultOptions matches Graphviz dot's defaults (nodesep 0.25in, ranksep
+// 0.5in in points) so drawings of both are comparable.
+func DefaultOptions() Options {
+	return Options{
+		NodeGap:      18,
+		LayerGap:     36,
+		ComponentGap: 36,
+		OrderPasses:  12,
+	}
+}
+
+// sanitized replaces unusable option values with defaults.
+func (o Options) sanitized() Options {
+	d := DefaultOptions()
+	fix := func(v *float64, def float64) {
+		if math.IsNaN(*v) || math.IsInf(*v, 0) || *v < 0 || *v > maxSize {
+			*v = def
+		}
+	}
+	fix(&o.NodeGap, d.NodeGap)
+	fix(&o.LayerGap, d.LayerGap)
+	fix(&o.ComponentGap, d.ComponentGap)
+	if o.OrderPasses < 0 {
+		o.OrderPasses = 0
+	}
+	if o.RankIterations < 0 {
+		o.RankIterations = 0
+	}
+	return o
+}
+
+// maxSize caps sizes and gaps so sums of many of them stay finite.
+const maxSize = 1e9
+
+func cleanSize(v float64) float64 {
+	if math.IsNaN(v) || v < 0 {
+		return 0
+	}
+	return math.Min(v, maxSize)
 }

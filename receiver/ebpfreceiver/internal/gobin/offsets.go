@@ -80,6 +80,7 @@ func (b *Binary) Offsets() (Offsets, error) {
 	}
 	o, ok := offsetTable[MinorVersion(b.GoVersion)]
 	if !ok {
+		//lint:ignore ST1005 the message starts with the product name "Go", as users search for it
 		return Offsets{}, fmt.Errorf("Go version %s: no offsets (%s has no usable DWARF and the table covers %s)", b.GoVersion, b.Path, tableVersions())
 	}
 	return o, nil

@@ -1,0 +1,232 @@
+package sugiyama
+
+import (
+	"cmp"
+	"math"
+	"slices"
+)
+
+// Layout draws g in layers, top to bottom. Every connected part is laid
+// out on its own and the parts are placed side by side, in the order of
+// their smallest node index.
+func Layout(g Graph, opt Options) Result {
+	opt = opt.sanitized()
+	n := len(g.Nodes)
+	res := Result{Nodes: make([]Placed, n), Edges: make([]Route, len(g.Edges))}
+	if n == 0 {
+		return res
+	}
+	loopW := opt.NodeGap / 2 // room right of a node for its self loop
+	w := make([]float64, n)
+	h := make([]float64, n)
+	loop := make([]bool, n)
+	parent := make([]int, n) // union-find over the edges
+	for v, nd := range g.Nodes {
+		w[v], h[v], parent[v] = cleanSize(nd.W), cleanSize(nd.H), v
+	}
+	find := func(v int) int {
+		for parent[v] != v {
+			parent[v] = parent[parent[v]]
+			v = parent[v]
+		}
+		return v
+	}
+	valid := func(e Edge) bool { return e.From >= 0 && e.From < n && e.To >= 0 && e.To < n }
+	for _, e := range g.Edges {
+		if !valid(e) {
+			continue
+		}
+		if e.From == e.To {
+			loop[e.From] = true
+			continue
+		}
+		if a, b := find(e.From), find(e.To); a != b {
+			parent[max(a, b)] = min(a, b) // the root is the smallest node
+		}
+	}
+	compOf := make([]int, n)
+	var comps []*component
+	for v := 0; v < n; v++ {
+		r := find(v)
+		if r == v {
+			compOf[v] = len(comps)
+			comps = append(comps, &component{})
+		} else {
+			compOf[v] = compOf[r]
+		}
+		c := comps[compOf[v]]
+		c.nodes = append(c.nodes, v)
+	}
+	for i, e := range g.Edges {
+		if valid(e) && e.From != e.To {
+			c := comps[compOf[e.From]]
+			c.edges = append(c.edges, i)
+		}
+	}
+
+	// Lay out the parts, then stack the layers with a common height each.
+	local := make([]int, n)
+	var layerH []float64
+	for _, c := range comps {
+		for i, v := range c.nodes {
+			local[v] = i
+		}
+		c.layout(g, local, w, loop, loopW, opt)
+		for i, v := range c.nodes {
+			l := c.lg.layer[i]
+			for len(layerH) <= l {
+				layerH = append(layerH, 0)
+			}
+			layerH[l] = math.Max(layerH[l], h[v])
+		}
+	}
+	res.LayerY = make([]float64, len(layerH))
+	y := 0.0
+	for l, lh := range layerH {
+		if l > 0 {
+			y += opt.LayerGap
+		}
+		res.LayerY[l] = y + lh/2
+		y += lh
+	}
+	res.Height = y
+	x0 := 0.0
+	for ci, c := range comps {
+		if ci > 0 {
+			x0 += opt.ComponentGap
+		}
+		right := 0.0
+		for i := range c.lg.layer {
+			right = math.Max(right, c.x[i]+c.lg.width[i]/2)
+		}
+		for i, v := range c.nodes {
+			l := c.lg.layer[i]
+			res.Nodes[v] = Placed{X: x0 + c.x[i], Y: res.LayerY[l], Layer: l}
+		}
+		for k, e := range c.edges {
+			a := c.arcs[c.edgeArc[k]]
+			from, to := c.nodes[a.from], c.nodes[a.to]
+			pts := make([]Point, 0, len(c.chain[c.edgeArc[k]])+2)
+			pts = append(pts, Point{res.Nodes[from].X, res.Nodes[from].Y + h[from]/2})
+			for _, d := range c.chain[c.edgeArc[k]] {
+				pts = append(pts, Point{x0 + c.x[d], res.LayerY[c.lg.layer[d]]})
+			}
+			pts = append(pts, Point{res.Nodes[to].X, res.Nodes[to].Y - h[to]/2})
+			if c.edgeRev[k] {
+				slices.Reverse(pts)
+			}
+			res.Edges[e] = Route{Points: pts, Reversed: c.edgeRev[k]}
+		}
+		x0 += right
+	}
+	res.Width = x0
+	for i, e := range g.Edges {
+		if valid(e) && e.From == e.To {
+			p := res.Nodes[e.From]
+			r, top, bot := p.X+w[e.From]/2, p.Y-h[e.From]/4, p.Y+h[e.From]/4
+			res.Edges[i] = Route{Points: []Point{{r, top}, {r + loopW, top}, {r + loopW, bot}, {r, bot}}}
+		}
+	}
+	return res
+}
+
+// component is one connected part of the graph being laid out.
+type component struct {
+	nodes   []int // global indices of its nodes; local index = position
+	edges   []int // global indices of its edges (no self loops)
+	arcs    []arc // the edges made acyclic, duplicates merged
+	edgeArc []int // per edge: its arc
+	edgeRev []bool
+	chain   [][]int // per arc: its dummies, top to bottom
+	lg      *layered
+	x       []float64
+}
+
+func (c *component) layout(g Graph, local []int, w []float64, loop []bool, loopW float64, opt Options) {
+	k := len(c.nodes)
+	// Distinct directed pairs with their multiplicity.
+	pairs := make([]arc, 0, len(c.edges))
+	for _, e := range c.edges {
+		pairs = append(pairs, arc{local[g.Edges[e].From], local[g.Edges[e].To], 1})
+	}
+	pairs = mergeArcs(pairs)
+	pos := feedbackOrder(k, pairs)
+	for i, a := range pairs {
+		if pos[a.from] > pos[a.to] {
+			pairs[i].from, pairs[i].to = a.to, a.from
+		}
+	}
+	c.arcs = mergeArcs(pairs)
+	c.edgeArc = make([]int, len(c.edges))
+	c.edgeRev = make([]bool, len(c.edges))
+	for i, e := range c.edges {
+		a, b := local[g.Edges[e].From], local[g.Edges[e].To]
+		if pos[a] > pos[b] {
+			a, b = b, a
+			c.edgeRev[i] = true
+		}
+		c.edgeArc[i], _ = slices.BinarySearchFunc(c.arcs, arc{from: a, to: b}, cmpArc)
+	}
+	rank := rankLayers(k, c.arcs, opt.RankIterations)
+
+	lg := &layered{real: k}
+	c.lg = lg
+	lg.layer = append(lg.layer, rank...)
+	for _, v := range c.nodes {
+		ew := w[v]
+		if loop[v] {
+			ew += 2 * loopW
+		}
+		lg.width = append(lg.width, ew)
+	}
+	lg.up = make([][]int, k)
+	lg.down = make([][]int, k)
+	c.chain = make([][]int, len(c.arcs))
+	link := func(a, b int) {
+		lg.down[a] = append(lg.down[a], b)
+		lg.up[b] = append(lg.up[b], a)
+	}
+	for i, a := range c.arcs {
+		prev := a.from
+		for l := rank[a.from] + 1; l < rank[a.to]; l++ {
+			d := len(lg.layer)
+			lg.layer = append(lg.layer, l)
+			lg.width = append(lg.width, 0)
+			lg.up = append(lg.up, nil)
+			lg.down = append(lg.down, nil)
+			c.chain[i] = append(c.chain[i], d)
+			link(prev, d)
+			prev = d
+		}
+		link(prev, a.to)
+	}
+	maxL := 0
+	for _, l := range lg.layer {
+		maxL = max(maxL, l)
+	}
+	lg.layers = make([][]int, maxL+1)
+	lg.pos = make([]int, len(lg.layer))
+	lg.reduceCrossings(opt.OrderPasses)
+	c.x = lg.place(opt.NodeGap)
+}
+
+func cmpArc(a, b arc) int {
+	if c := cmp.Compare(a.from, b.from); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.to, b.to)
+}
+
+// mergeArcs sorts arcs and merges equal ones, adding their weights.
+func mergeArcs(arcs []arc) []arc {
+	slices.SortFunc(arcs, cmpArc)
+	out := arcs[:0]
+	for _, a := range arcs {
+		if len(out) > 0 && cmpArc(out[len(out)-1], a) == 0 {
+			out[len(out)-1].w += a.w
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
+}

@@ -1,0 +1,311 @@
+package sugiyama_test
+
+import (
+	"math/rand/v2"
+	"reflect"
+	"testing"
+
+	"github.com/tracemap/tracemap/internal/sugiyama"
+)
+
+func boxes(n int) []sugiyama.Node {
+	nodes := make([]sugiyama.Node, n)
+	for i := range nodes {
+		nodes[i] = sugiyama.Node{W: 54, H: 36}
+	}
+	return nodes
+}
+
+func graph(n int, edges ...[2]int) sugiyama.Graph {
+	g := sugiyama.Graph{Nodes: boxes(n)}
+	for _, e := range edges {
+		g.Edges = append(g.Edges, sugiyama.Edge{From: e[0], To: e[1]})
+	}
+	return g
+}
+
+func layers(r sugiyama.Result) []int {
+	out := make([]int, len(r.Nodes))
+	for i, p := range r.Nodes {
+		out[i] = p.Layer
+	}
+	return out
+}
+
+// check asserts what must hold for every drawing and returns it.
+func check(t *testing.T, g sugiyama.Graph) sugiyama.Result {
+	t.Helper()
+	r := sugiyama.Layout(g, sugiyama.DefaultOptions())
+	if len(r.Nodes) != len(g.Nodes) || len(r.Edges) != len(g.Edges) {
+		t.Fatalf("result has %d nodes %d edges, want %d %d", len(r.Nodes), len(r.Edges), len(g.Nodes), len(g.Edges))
+	}
+	if o := sugiyama.Overlaps(g, r); o != 0 {
+		t.Fatalf("%d overlapping boxes", o)
+	}
+	for i, e := range g.Edges {
+		if e.From < 0 || e.From >= len(g.Nodes) || e.To < 0 || e.To >= len(g.Nodes) {
+			if len(r.Edges[i].Points) != 0 {
+				t.Fatalf("edge %d is invalid but routed", i)
+			}
+			continue
+		}
+		a, b, route := r.Nodes[e.From], r.Nodes[e.To], r.Edges[i]
+		if e.From == e.To {
+			if len(route.Points) != 4 {
+				t.Fatalf("self loop %d: %d points", i, len(route.Points))
+			}
+			continue
+		}
+		if a.Layer == b.Layer || (a.Layer > b.Layer) != route.Reversed {
+			t.Fatalf("edge %d: layers %d -> %d, reversed %v", i, a.Layer, b.Layer, route.Reversed)
+		}
+		span := b.Layer - a.Layer
+		if span < 0 {
+			span = -span
+		}
+		if len(route.Points) != span+1 {
+			t.Fatalf("edge %d spans %d layers but has %d points", i, span, len(route.Points))
+		}
+		first, last := route.Points[0], route.Points[len(route.Points)-1]
+		if first.X != a.X || last.X != b.X {
+			t.Fatalf("edge %d route %v does not start at %v and end at %v", i, route.Points, a, b)
+		}
+	}
+	if r2 := sugiyama.Layout(g, sugiyama.DefaultOptions()); !reflect.DeepEqual(r, r2) {
+		t.Fatal("two layouts of the same graph differ")
+	}
+	return r
+}
+
+func TestEmptyAndSingle(t *testing.T) {
+	r := check(t, sugiyama.Graph{})
+	if r.Width != 0 || r.Height != 0 {
+		t.Fatalf("empty graph: %+v", r)
+	}
+	r = check(t, graph(1))
+	want := sugiyama.Result{
+		Nodes: []sugiyama.Placed{{X: 27, Y: 18}}, Edges: []sugiyama.Route{},
+		Width: 54, Height: 36, LayerY: []float64{18},
+	}
+	if !reflect.DeepEqual(r, want) {
+		t.Fatalf("one node: got %+v, want %+v", r, want)
+	}
+}
+
+func TestExactLayers(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		g     sugiyama.Graph
+		want  []int
+		cross int
+	}{
+		{"chain", graph(3, [2]int{0, 1}, [2]int{1, 2}), []int{0, 1, 2}, 0},
+		{"diamond", graph(4, [2]int{0, 1}, [2]int{0, 2}, [2]int{1, 3}, [2]int{2, 3}), []int{0, 1, 1, 2}, 0},
+		{"shortcut", graph(3, [2]int{0, 1}, [2]int{1, 2}, [2]int{0, 2}), []int{0, 1, 2}, 0},
+		// Longest path would put 4 on layer 0 with an edge of length 3;
+		// network simplex pulls it down next to its only successor.
+		{"late source", graph(5, [2]int{0, 1}, [2]int{1, 2}, [2]int{2, 3}, [2]int{4, 3}), []int{0, 1, 2, 3, 2}, 0},
+		// The mirror image: an early sink is pulled up.
+		{"early sink", graph(5, [2]int{0, 1}, [2]int{1, 2}, [2]int{2, 3}, [2]int{0, 4}), []int{0, 1, 2, 3, 1}, 0},
+		// Two parents, two children: one crossing cannot be avoided.
+		{"K2,2", graph(4, [2]int{0, 2}, [2]int{0, 3}, [2]int{1, 2}, [2]int{1, 3}), []int{0, 0, 1, 1}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := check(t, tc.g)
+			if got := layers(r); !reflect.DeepEqual(got, tc.want) {
+				t.Fatalf("layers %v, want %v", got, tc.want)
+			}
+			if c := sugiyama.Crossings(tc.g, r); c != tc.cross {
+				t.Fatalf("%d crossings, want %d", c, tc.cross)
+			}
+		})
+	}
+}
+
+func TestCycles(t *testing.T) {
+	// A <-> B: one of the two edges is reversed, both are drawn.
+	g := graph(2, [2]int{0, 1}, [2]int{1, 0})
+	r := check(t, g)
+	if got := layers(r); !reflect.DeepEqual(got, []int{0, 1}) {
+		t.Fatalf("layers %v", got)
+	}
+	if r.Edges[0].Reversed || !r.Edges[1].Reversed {
+		t.Fatalf("reversed flags %v %v, want false true", r.Edges[0].Reversed, r.Edges[1].Reversed)
+	}
+	// The reversed edge still runs from its From node (bottom) upwards.
+	if p := r.Edges[1].Points; p[0].Y != 72 || p[1].Y != 36 {
+		t.Fatalf("reversed route %v", p)
+	}
+
+	// A ring of 5: exactly one edge goes against the layers.
+	g = graph(5, [2]int{0, 1}, [2]int{1, 2}, [2]int{2, 3}, [2]int{3, 4}, [2]int{4, 0})
+	r = check(t, g)
+	rev := 0
+	for _, e := range r.Edges {
+		if e.Reversed {
+			rev++
+		}
+	}
+	if rev != 1 {
+		t.Fatalf("%d reversed edges in a 5-ring, want 1", rev)
+	}
+	if c := sugiyama.Crossings(g, r); c != 0 {
+		t.Fatalf("%d crossings in a ring", c)
+	}
+
+	// Two cycles sharing a node plus a tail, with self loops and
+	// duplicates: only structure checks, it must not loop or panic.
+	g = graph(6, [2]int{0, 1}, [2]int{1, 0}, [2]int{1, 2}, [2]int{2, 1}, [2]int{2, 2},
+		[2]int{2, 3}, [2]int{3, 4}, [2]int{4, 5}, [2]int{5, 3}, [2]int{3, 4})
+	check(t, g)
+}
+
+func TestSelfLoopsDuplicatesAndBadEdges(t *testing.T) {
+	g := graph(3, [2]int{0, 1}, [2]int{0, 1}, [2]int{1, 1}, [2]int{0, 7}, [2]int{-1, 2}, [2]int{1, 2})
+	r := check(t, g)
+	if !reflect.DeepEqual(r.Edges[0], r.Edges[1]) {
+		t.Fatalf("duplicate edges routed differently: %v %v", r.Edges[0], r.Edges[1])
+	}
+	loop := r.Edges[2].Points
+	n := r.Nodes[1]
+	if loop[0].X != n.X+27 || loop[1].X <= loop[0].X || loop[0].Y >= loop[3].Y {
+		t.Fatalf("self loop %v of node at %v", loop, n)
+	}
+	if got := layers(r); !reflect.DeepEqual(got, []int{0, 1, 2}) {
+		t.Fatalf("layers %v", got)
+	}
+}
+
+func TestComponentsSideBySide(t *testing.T) {
+	g := graph(5, [2]int{3, 4}, [2]int{0, 1})
+	r := check(t, g)
+	// Parts in order of their smallest node: {0,1}, {2}, {3,4}.
+	if !(r.Nodes[0].X < r.Nodes[2].X && r.Nodes[2].X < r.Nodes[3].X) {
+		t.Fatalf("components out of order: %+v", r.Nodes)
+	}
+	if r.Nodes[2].Layer != 0 || r.Nodes[4].Layer != 1 {
+		t.Fatalf("layers %v", layers(r))
+	}
+	if r.Width != 3*54+2*36 {
+		t.Fatalf("width %v", r.Width)
+	}
+}
+
+// Graphs that have a drawing without crossings must be drawn without.
+func TestPlanarDrawingsHaveNoCrossings(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var cases []sugiyama.Graph
+	// Random trees with shuffled node numbers.
+	for _, n := range []int{10, 50, 300} {
+		perm := rng.Perm(n)
+		g := sugiyama.Graph{Nodes: boxes(n)}
+		for v := 1; v < n; v++ {
+			g.Edges = append(g.Edges, sugiyama.Edge{From: perm[rng.IntN(v)], To: perm[v]})
+		}
+		cases = append(cases, g)
+	}
+	// A grid with right and down edges: layered by i+j without crossings.
+	const k = 7
+	grid := sugiyama.Graph{Nodes: boxes(k * k)}
+	for i := 0; i < k; i++ {
+		for j := 0; j < k; j++ {
+			if i+1 < k {
+				grid.Edges = append(grid.Edges, sugiyama.Edge{From: i*k + j, To: (i+1)*k + j})
+			}
+			if j+1 < k {
+				grid.Edges = append(grid.Edges, sugiyama.Edge{From: i*k + j, To: i*k + j + 1})
+			}
+		}
+	}
+	cases = append(cases, grid)
+	// A tree whose leaves all call one shared sink (a fan-in), and a
+	// long edge from the root past the tree.
+	fan := graph(9, [2]int{0, 1}, [2]int{0, 2}, [2]int{1, 3}, [2]int{1, 4}, [2]int{2, 5}, [2]int{2, 6},
+		[2]int{3, 7}, [2]int{4, 7}, [2]int{5, 7}, [2]int{6, 7}, [2]int{0, 8}, [2]int{7, 8})
+	cases = append(cases, fan)
+	for i, g := range cases {
+		r := check(t, g)
+		if c := sugiyama.Crossings(g, r); c != 0 {
+			t.Errorf("case %d (%d nodes): %d crossings, want 0", i, len(g.Nodes), c)
+		}
+	}
+}
+
+func TestLongEdgesRunStraight(t *testing.T) {
+	// 0 -> 4 spans four layers next to the chain 0..4: its three dummy
+	// points must share one x.
+	g := graph(5, [2]int{0, 1}, [2]int{1, 2}, [2]int{2, 3}, [2]int{3, 4}, [2]int{0, 4})
+	r := check(t, g)
+	p := r.Edges[4].Points
+	if len(p) != 5 {
+		t.Fatalf("route %v", p)
+	}
+	for _, q := range p[2:4] {
+		if q.X != p[1].X {
+			t.Fatalf("long edge bends: %v", p)
+		}
+	}
+}
+
+func TestRandomGraphsNeverOverlap(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	for it := 0; it < 60; it++ {
+		n := 1 + rng.IntN(40)
+		g := sugiyama.Graph{Nodes: make([]sugiyama.Node, n)}
+		for v := range g.Nodes {
+			g.Nodes[v] = sugiyama.Node{W: float64(rng.IntN(120)), H: float64(10 + rng.IntN(50))}
+		}
+		for m := rng.IntN(3 * n); m > 0; m-- {
+			g.Edges = append(g.Edges, sugiyama.Edge{From: rng.IntN(n), To: rng.IntN(n)})
+		}
+		check(t, g)
+	}
+}
+
+func TestCrossingsCount(t *testing.T) {
+	g := graph(4, [2]int{0, 3}, [2]int{1, 2})
+	at := func(x ...float64) sugiyama.Result {
+		r := sugiyama.Result{LayerY: []float64{0, 100}}
+		for i, v := range x {
+			r.Nodes = append(r.Nodes, sugiyama.Placed{X: v, Y: float64(i / 2 * 100), Layer: i / 2})
+		}
+		r.Edges = make([]sugiyama.Route, len(g.Edges))
+		return r
+	}
+	if c := sugiyama.Crossings(g, at(0, 10, 0, 10)); c != 1 {
+		t.Fatalf("an X: %d crossings, want 1", c)
+	}
+	if c := sugiyama.Crossings(g, at(0, 10, 10, 0)); c != 0 {
+		t.Fatalf("parallel edges: %d crossings, want 0", c)
+	}
+	if c := sugiyama.Crossings(g, at(0, 10, 5, 5)); c != 0 {
+		t.Fatalf("shared end: %d crossings, want 0", c)
+	}
+	// A long edge from layer 0 to 2 whose route passes layer 1 right of
+	// the node there crosses the edge 1 -> 2 from the left... and not when
+	// it passes left of it.
+	g3 := graph(4, [2]int{0, 3}, [2]int{1, 2}, [2]int{2, 3})
+	r := sugiyama.Result{
+		Nodes: []sugiyama.Placed{{X: 0, Y: 0}, {X: 10, Y: 0}, {X: 10, Y: 100, Layer: 1}, {X: 10, Y: 200, Layer: 2}},
+		Edges: []sugiyama.Route{{Points: []sugiyama.Point{{0, 0}, {20, 100}, {10, 200}}}, {}, {}},
+	}
+	if c := sugiyama.Crossings(g3, r); c != 1 {
+		t.Fatalf("long edge right of the node: %d crossings, want 1", c)
+	}
+	r.Edges[0].Points[1].X = 0
+	if c := sugiyama.Crossings(g3, r); c != 0 {
+		t.Fatalf("long edge left of the node: %d crossings, want 0", c)
+	}
+}
+
+func TestOverlapsCount(t *testing.T) {
+	g := graph(3)
+	r := sugiyama.Result{Nodes: []sugiyama.Placed{{X: 0}, {X: 53}, {X: 107}}}
+	if o := sugiyama.Overlaps(g, r); o != 1 {
+		t.Fatalf("%d overlaps, want 1 (0 and 1 overlap, 1 and 2 touch)", o)
+	}
+	r.Nodes[1].Y = 36
+	if o := sugiyama.Overlaps(g, r); o != 0 {
+		t.Fatalf("%d overlaps, want 0", o)
+	}
+}

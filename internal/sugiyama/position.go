@@ -1,0 +1,215 @@
+package sugiyama
+
+import (
+	"math"
+	"slices"
+)
+
+// Horizontal coordinates after Brandes and Köpf ("Fast and simple
+// horizontal coordinate assignment", 2001): four layouts, each aligning
+// nodes with a median neighbour into vertical blocks (up or down, leftmost
+// or rightmost median first) and packing the blocks, then the average of
+// the two median candidates per node. Segments between two dummies win
+// conflicts, so long edges run straight. Blocks are packed by a longest
+// path over the block order, which keeps every layer's order and spacing.
+
+// edgeKey names the edge between upper node u and lower node v.
+type edgeKey struct{ u, v int }
+
+// sep is the least distance between the centres of neighbours a and b.
+func (g *layered) sep(a, b int, gap float64) float64 {
+	if g.dummy(a) && g.dummy(b) {
+		gap /= 2
+	}
+	return (g.width[a]+g.width[b])/2 + gap
+}
+
+// conflicts marks non-inner segments that cross an inner segment (one
+// between two dummies); those are never used for alignment.
+func (g *layered) conflicts() map[edgeKey]bool {
+	marked := map[edgeKey]bool{}
+	for l := 0; l+1 < len(g.layers); l++ {
+		upper, lower := g.layers[l], g.layers[l+1]
+		k0, scan := 0, 0
+		for l1, v := range lower {
+			inner := -1
+			if g.dummy(v) && len(g.up[v]) == 1 && g.dummy(g.up[v][0]) {
+				inner = g.up[v][0]
+			}
+			if l1 != len(lower)-1 && inner < 0 {
+				continue
+			}
+			k1 := len(upper) - 1
+			if inner >= 0 {
+				k1 = g.pos[inner]
+			}
+			for ; scan <= l1; scan++ {
+				w := lower[scan]
+				for _, u := range g.up[w] {
+					if p := g.pos[u]; p < k0 || p > k1 {
+						marked[edgeKey{u, w}] = true
+					}
+				}
+			}
+			k0 = k1
+		}
+	}
+	return marked
+}
+
+// align computes one of the four layouts: blocks aligned towards the top
+// (fromTop) or bottom, medians taken from the left (fromLeft) or right.
+func (g *layered) align(marked map[edgeKey]bool, fromTop, fromLeft bool, gap float64) []float64 {
+	n := g.size()
+	root := make([]int, n)
+	next := make([]int, n) // align: next node of the block, cyclic
+	for v := range root {
+		root[v], next[v] = v, v
+	}
+	p := func(v int) int { // position in this layout's reading direction
+		if fromLeft {
+			return g.pos[v]
+		}
+		return len(g.layers[g.layer[v]]) - 1 - g.pos[v]
+	}
+	nbrs := g.up
+	if !fromTop {
+		nbrs = g.down
+	}
+	at := func(layer []int, i int) int {
+		if fromLeft {
+			return layer[i]
+		}
+		return layer[len(layer)-1-i]
+	}
+	var ns []int
+	L := len(g.layers)
+	for s := 1; s < L; s++ {
+		l := s
+		if !fromTop {
+			l = L - 1 - s
+		}
+		layer := g.layers[l]
+		r := -1
+		for i := range layer {
+			v := at(layer, i)
+			ns = append(ns[:0], nbrs[v]...)
+			d := len(ns)
+			if d == 0 {
+				continue
+			}
+			slices.SortFunc(ns, func(a, b int) int { return p(a) - p(b) })
+			for m := (d - 1) / 2; m <= d/2; m++ {
+				if next[v] != v {
+					break
+				}
+				u := ns[m]
+				key := edgeKey{u, v}
+				if !fromTop {
+					key = edgeKey{v, u}
+				}
+				if marked[key] || r >= p(u) {
+					continue
+				}
+				next[u] = v
+				root[v] = root[u]
+				next[v] = root[v]
+				r = p(u)
+			}
+		}
+	}
+	// Pack blocks: x[root b] >= x[root a] + sep for neighbours a, b.
+	type con struct {
+		to  int
+		sep float64
+	}
+	succ := make([][]con, n)
+	indeg := make([]int, n)
+	for _, layer := range g.layers {
+		for i := 1; i < len(layer); i++ {
+			a, b := at(layer, i-1), at(layer, i)
+			succ[root[a]] = append(succ[root[a]], con{root[b], g.sep(a, b, gap)})
+			indeg[root[b]]++
+		}
+	}
+	x := make([]float64, n)
+	queue := make([]int, 0, n)
+	for v := 0; v < n; v++ {
+		if root[v] == v && indeg[v] == 0 {
+			queue = append(queue, v)
+		}
+	}
+	for k := 0; k < len(queue); k++ {
+		a := queue[k]
+		for _, c := range succ[a] {
+			x[c.to] = math.Max(x[c.to], x[a]+c.sep)
+			if indeg[c.to]--; indeg[c.to] == 0 {
+				queue = append(queue, c.to)
+			}
+		}
+	}
+	// Blocks never cross, so the block order is acyclic; should it not
+	// be, place() repairs the spacing afterwards.
+	out := make([]float64, n)
+	for v := range out {
+		out[v] = x[root[v]]
+		if !fromLeft {
+			out[v] = -out[v]
+		}
+	}
+	return out
+}
+
+// place sets the x of every node's centre, the leftmost box edge at 0.
+func (g *layered) place(gap float64) []float64 {
+	n := g.size()
+	marked := g.conflicts()
+	var xs [4][]float64
+	var lo, hi [4]float64
+	smallest := 0
+	for k := range xs {
+		fromTop, fromLeft := k < 2, k%2 == 0
+		xs[k] = g.align(marked, fromTop, fromLeft, gap)
+		lo[k], hi[k] = math.Inf(1), math.Inf(-1)
+		for v, x := range xs[k] {
+			lo[k] = math.Min(lo[k], x-g.width[v]/2)
+			hi[k] = math.Max(hi[k], x+g.width[v]/2)
+		}
+		if hi[k]-lo[k] < hi[smallest]-lo[smallest] {
+			smallest = k
+		}
+	}
+	for k := range xs {
+		shift := lo[smallest] - lo[k]
+		if k%2 == 1 {
+			shift = hi[smallest] - hi[k]
+		}
+		for v := range xs[k] {
+			xs[k][v] += shift
+		}
+	}
+	x := make([]float64, n)
+	var c [4]float64
+	for v := range x {
+		for k := range c {
+			c[k] = xs[k][v]
+		}
+		slices.Sort(c[:])
+		x[v] = (c[1] + c[2]) / 2
+	}
+	// The balanced median keeps the spacing in exact arithmetic; enforce it
+	// against rounding (and any cycle in the block order).
+	left := math.Inf(1)
+	for _, layer := range g.layers {
+		for i, v := range layer {
+			if i > 0 {
+				x[v] = math.Max(x[v], x[layer[i-1]]+g.sep(layer[i-1], v, gap))
+			}
+			left = math.Min(left, x[v]-g.width[v]/2)
+		}
+	}
+	for v := range x {
+		x[v] -= left
+	}
+	return x
+}
