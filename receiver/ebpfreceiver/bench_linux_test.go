@@ -154,3 +154,22 @@ func BenchmarkSpanBuild(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkStitchAccuracy sends max(b.N, 500) frontend -> backend requests,
+// 50 at a time, and reports the share of traces stitched exactly right
+// across the two processes (stitched-ratio, 1 is all) and the spans lost.
+func BenchmarkStitchAccuracy(b *testing.B) {
+	targettest.RequireBPF(b)
+	back := targettest.Start(b, targettest.Build(b, "backend", false))
+	front := targettest.Start(b, targettest.Build(b, "frontend", false), "-backend", back.URL)
+	h := startReceiver(b, testConfig(Config{Names: []string{"frontend", "backend"}, RingBufferSize: 1 << 24, MaxBatch: 4096}))
+	n := max(b.N, 500)
+	b.ResetTimer()
+	fanOut(b, front.URL, n, 50)
+	spans := h.wait(b, 3*n)
+	b.StopTimer()
+	traces, correct := stitched(spans)
+	b.ReportMetric(float64(correct)/float64(n), "stitched-ratio")
+	b.ReportMetric(float64(traces), "traces")
+	b.ReportMetric(float64(3*n-len(spans)), "missing-spans")
+}

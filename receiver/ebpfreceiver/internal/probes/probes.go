@@ -1,4 +1,4 @@
-//go:build linux
+//go:build linux && amd64
 
 // Package probes loads the BPF programs that observe Go programs (uprobes on
 // net/http and configured functions, raw tracepoints on exec and exit),

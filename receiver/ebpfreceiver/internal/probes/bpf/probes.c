@@ -583,7 +583,8 @@ static __noinline int server_return(struct pt_regs *ctx)
 	struct inflight *in = finish(ctx, o, pid, &fk);
 	if (!in || in->ev.kind != KIND_SERVER)
 		return 0;
-	in->ev.status = read_u64(in->arg1 + o->response_status);
+	u64 status = read_u64(in->arg1 + o->response_status);
+	in->ev.status = status >= 100 && status <= 999 ? status : 0; // 0: net/http writes 200
 	if (o->has_pattern)
 		read_gostring(in->arg0 + o->request_pattern, in->ev.route, ROUTE_LEN);
 	emit(in, &fk);
