@@ -42,14 +42,8 @@ func (d *DAG) Encode() string {
 		}
 		b.WriteByte(',')
 		writeEscaped(&b, n.Operation)
-		b.WriteByte(',')
-		if n.Virtual {
-			b.WriteByte('v')
-		}
-		for _, v := range []int64{n.Spans, n.Errors, int64(n.Layer)} {
-			b.WriteByte(',')
-			b.WriteString(strconv.FormatInt(v, 10))
-		}
+		writeFlag(&b, n.Virtual, 'v')
+		writeInts(&b, n.Spans, n.Errors, int64(n.Layer))
 		for _, v := range []float64{n.X, n.Y, n.W, n.H} {
 			b.WriteByte(',')
 			writeFloat(&b, v)
@@ -63,14 +57,8 @@ func (d *DAG) Encode() string {
 		b.WriteString(strconv.Itoa(e.From))
 		b.WriteByte(',')
 		b.WriteString(strconv.Itoa(e.To))
-		b.WriteByte(',')
-		if e.Reversed {
-			b.WriteByte('r')
-		}
-		for _, v := range []int64{e.Calls, e.Errors, e.DurationNs} {
-			b.WriteByte(',')
-			b.WriteString(strconv.FormatInt(v, 10))
-		}
+		writeFlag(&b, e.Reversed, 'r')
+		writeInts(&b, e.Calls, e.Errors, e.DurationNs)
 		b.WriteByte(',')
 		for j, p := range e.Points {
 			if j > 0 {
@@ -82,6 +70,22 @@ func (d *DAG) Encode() string {
 		}
 	}
 	return b.String()
+}
+
+// writeFlag writes a comma and the flag letter when on.
+func writeFlag(b *strings.Builder, on bool, letter byte) {
+	b.WriteByte(',')
+	if on {
+		b.WriteByte(letter)
+	}
+}
+
+// writeInts writes each value after a comma.
+func writeInts(b *strings.Builder, vs ...int64) {
+	for _, v := range vs {
+		b.WriteByte(',')
+		b.WriteString(strconv.FormatInt(v, 10))
+	}
 }
 
 func writeFloat(b *strings.Builder, v float64) {
@@ -200,18 +204,12 @@ func decodeNode(f string) (Node, error) {
 	if n.Operation, err = unescape(fs[2]); err != nil {
 		return n, fmt.Errorf("operation: %w", err)
 	}
-	switch fs[3] {
-	case "":
-	case "v":
-		n.Virtual = true
-	default:
-		return n, fmt.Errorf("unknown flags %q", fs[3])
+	if n.Virtual, err = parseFlag(fs[3], "v"); err != nil {
+		return n, err
 	}
 	var layer int64
-	for i, dst := range []*int64{&n.Spans, &n.Errors, &layer} {
-		if *dst, err = parseCount(fs[4+i]); err != nil {
-			return n, fmt.Errorf("%s: %w", [...]string{"spans", "errors", "layer"}[i], err)
-		}
+	if err := parseCounts(fs[4:7], []string{"spans", "errors", "layer"}, &n.Spans, &n.Errors, &layer); err != nil {
+		return n, err
 	}
 	if layer > math.MaxInt32 {
 		return n, errors.New("layer: too large")
@@ -238,18 +236,12 @@ func decodeEdge(f string, nodes int) (Edge, error) {
 		}
 		*dst = int(v)
 	}
-	switch fs[2] {
-	case "":
-	case "r":
-		e.Reversed = true
-	default:
-		return e, fmt.Errorf("unknown flags %q", fs[2])
-	}
 	var err error
-	for i, dst := range []*int64{&e.Calls, &e.Errors, &e.DurationNs} {
-		if *dst, err = parseCount(fs[3+i]); err != nil {
-			return e, fmt.Errorf("%s: %w", [...]string{"calls", "errors", "duration_ns"}[i], err)
-		}
+	if e.Reversed, err = parseFlag(fs[2], "r"); err != nil {
+		return e, err
+	}
+	if err := parseCounts(fs[3:6], []string{"calls", "errors", "duration_ns"}, &e.Calls, &e.Errors, &e.DurationNs); err != nil {
+		return e, err
 	}
 	if fs[6] == "" {
 		return e, nil
@@ -268,6 +260,29 @@ func decodeEdge(f string, nodes int) (Edge, error) {
 		}
 	}
 	return e, nil
+}
+
+// parseFlag reads a flags field: empty, or the one letter it may hold.
+func parseFlag(f, letter string) (bool, error) {
+	switch f {
+	case "":
+		return false, nil
+	case letter:
+		return true, nil
+	}
+	return false, fmt.Errorf("unknown flags %q", f)
+}
+
+// parseCounts parses fields[i] into dst[i], naming names[i] on error.
+func parseCounts(fields, names []string, dst ...*int64) error {
+	for i, d := range dst {
+		v, err := parseCount(fields[i])
+		if err != nil {
+			return fmt.Errorf("%s: %w", names[i], err)
+		}
+		*d = v
+	}
+	return nil
 }
 
 func parseCount(s string) (int64, error) {

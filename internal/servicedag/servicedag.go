@@ -76,13 +76,20 @@ type builder struct {
 func FromTree(t *spantree.Tree, opt Options) *DAG {
 	b := &builder{d: &DAG{}, nodes: make(map[nodeKey]int), edges: make(map[[2]int]int)}
 	nodeOf := make([]int, len(t.Spans))
+	var peers []int // leaf client spans naming a peer
+	var last nodeKey
+	lastNode := -1
 	t.Walk(func(i int) {
 		s := &t.Spans[i]
 		k := nodeKey{service: s.Service}
 		if opt.Operations {
 			k.operation = s.Name
 		}
-		n := b.node(k)
+		// Runs of spans of one node are common: skip the map for them.
+		if lastNode < 0 || k != last {
+			last, lastNode = k, b.node(k)
+		}
+		n := lastNode
 		nodeOf[i] = n
 		b.d.Nodes[n].Spans++
 		if s.Error {
@@ -91,12 +98,16 @@ func FromTree(t *spantree.Tree, opt Options) *DAG {
 		if s.Parent >= 0 {
 			b.edge(nodeOf[s.Parent], n, s)
 		}
+		if s.Kind == ptrace.SpanKindClient && len(s.Children) == 0 {
+			peers = append(peers, i)
+		}
 	})
-	t.Walk(func(i int) {
+	// Peers are resolved once every real node is known.
+	for _, i := range peers {
 		s := &t.Spans[i]
 		peer := peerOf(s)
 		if peer == "" {
-			return
+			continue
 		}
 		to, ok := -1, false
 		if !opt.Operations {
@@ -106,15 +117,12 @@ func FromTree(t *spantree.Tree, opt Options) *DAG {
 			to = b.node(nodeKey{service: peer, virtual: true})
 		}
 		b.edge(nodeOf[i], to, s)
-	})
+	}
 	return b.d
 }
 
 // peerOf names the uninstrumented peer a leaf client span called.
 func peerOf(s *spantree.Span) string {
-	if s.Kind != ptrace.SpanKindClient || len(s.Children) > 0 {
-		return ""
-	}
 	attrs := s.Source.Attributes()
 	for _, key := range []string{attrPeerService, attrServerAddress} {
 		if v, ok := attrs.Get(key); ok {

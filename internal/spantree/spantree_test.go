@@ -367,8 +367,14 @@ func checkInvariants(t *testing.T, tr *Tree) {
 
 func TestWriteAttributes(t *testing.T) {
 	td := traces(traceA, tracetest.FiveServices()...)
-	// A stale skew from an earlier collector must go.
-	td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).Attributes().PutInt(AttrSkew, 9)
+	// Stale values from an earlier tracemap collector must go.
+	root := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).Attributes()
+	root.PutInt(AttrDepth, 9)
+	root.PutInt(AttrSkew, 9)
+	charge := td.ResourceSpans().At(2).ScopeSpans().At(0).Spans().At(0).Attributes()
+	charge.PutInt(AttrDepth, 9)
+	charge.PutBool(AttrCritical, true)
+	charge.PutBool(AttrOrphan, true)
 	tr := FromTraces(td)[0]
 	tr.WriteAttributes()
 	got := map[string]string{}
@@ -376,9 +382,9 @@ func TestWriteAttributes(t *testing.T) {
 		got[s.Name] = fmt.Sprint(s.Source.Attributes().AsRaw())
 	}
 	want := map[string]string{
-		"GET /checkout": "map[tracemap.critical:true tracemap.depth:0 tracemap.offset_ns:0 tracemap.orphan:false tracemap.self_ns:150]",
-		"charge":        "map[tracemap.critical:false tracemap.depth:3 tracemap.offset_ns:275 tracemap.orphan:false tracemap.self_ns:100 tracemap.skew_ns:575]",
-		"db query":      "map[tracemap.critical:false tracemap.depth:4 tracemap.offset_ns:325 tracemap.orphan:false tracemap.self_ns:300 tracemap.skew_ns:575]",
+		"GET /checkout": "map[tracemap.critical:true tracemap.depth:0 tracemap.offset_ns:0 tracemap.self_ns:150]",
+		"charge":        "map[tracemap.depth:3 tracemap.offset_ns:275 tracemap.self_ns:100 tracemap.skew_ns:575]",
+		"db query":      "map[tracemap.depth:4 tracemap.offset_ns:325 tracemap.self_ns:300 tracemap.skew_ns:575]",
 	}
 	for name, w := range want {
 		if got[name] != w {

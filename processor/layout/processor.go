@@ -18,12 +18,17 @@ import (
 	"github.com/tracemap/tracemap/processor/layout/internal/metadata"
 )
 
+// shapeCacheSize is how many service graph shapes keep their layout; a
+// shape is a few hundred bytes to a few KB.
+const shapeCacheSize = 1024
+
 type layoutProcessor struct {
 	cfg    *Config
 	next   consumer.Traces
 	logger *zap.Logger
 	tel    *metadata.Telemetry
 	dag    servicedag.Options
+	shapes *servicedag.Cache // layouts of recent service graph shapes
 
 	// With wait > 0: held traces, and the goroutine that releases them.
 	mu    sync.Mutex
@@ -33,7 +38,7 @@ type layoutProcessor struct {
 }
 
 func newProcessor(set processor.Settings, cfg *Config, next consumer.Traces) (*layoutProcessor, error) {
-	p := &layoutProcessor{cfg: cfg, next: next, logger: set.Logger, dag: cfg.dagOptions()}
+	p := &layoutProcessor{cfg: cfg, next: next, logger: set.Logger, dag: cfg.dagOptions(), shapes: servicedag.NewCache(shapeCacheSize)}
 	var held func() (int, int)
 	if cfg.Wait > 0 {
 		p.store = hold.New(hold.Limits{
@@ -182,6 +187,6 @@ func (p *layoutProcessor) layoutTrace(tr *spantree.Tree) {
 		return
 	}
 	d := servicedag.FromTree(tr, p.dag)
-	servicedag.Layout(d)
+	p.shapes.Layout(d)
 	tr.Spans[root].Source.Attributes().PutStr(servicedag.AttrDAG, d.Encode())
 }
