@@ -136,8 +136,8 @@ const (
 type workload struct{ n int }
 
 func (w workload) traceID(i int) pcommon.TraceID { return tracetest.TraceID(uint64(i) + 1) }
-func (w workload) failing(i int) bool           { return i%10 == 0 }
-func (w workload) kept(i int) bool              { return w.failing(i) || i%5 == 1 }
+func (w workload) failing(i int) bool            { return i%10 == 0 }
+func (w workload) kept(i int) bool               { return w.failing(i) || i%5 == 1 }
 
 func (w workload) spans(i int) []tracetest.Span {
 	spans := tracetest.FiveServices()
