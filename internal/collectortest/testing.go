@@ -25,19 +25,42 @@ func Binary(t testing.TB) string {
 // template fields) and stops it when the test ends if the test did not.
 func Start(t testing.TB, cfgTemplate string) *Collector {
 	t.Helper()
-	c, err := Launch(Binary(t), cfgTemplate, t.TempDir())
+	return StartBinary(t, Binary(t), cfgTemplate)
+}
+
+// StartBinary is Start with another collector binary, e.g. a plain
+// collector built without tracemap's components.
+func StartBinary(t testing.TB, bin, cfgTemplate string) *Collector {
+	t.Helper()
+	c, err := Launch(bin, cfgTemplate, t.TempDir())
 	if err != nil {
 		t.Fatalf("launch collector: %v", err)
 	}
+	cleanupOnEnd(t, c)
+	return c
+}
+
+// Restart starts c again after it stopped or was killed, in the same
+// working directory and on the same ports (see Relaunch).
+func (c *Collector) Restart(t testing.TB) *Collector {
+	t.Helper()
+	c2, err := c.Relaunch()
+	if err != nil {
+		t.Fatalf("restart collector: %v", err)
+	}
+	cleanupOnEnd(t, c2)
+	return c2
+}
+
+func cleanupOnEnd(t testing.TB, c *Collector) {
 	t.Cleanup(func() {
 		if !c.Exited() {
 			c.Kill()
 		}
 		if t.Failed() {
-			t.Logf("collector log (last lines):\n%s", c.LogTail(60))
+			t.Logf("collector log %s (last lines):\n%s", c.LogPath, c.LogTail(60))
 		}
 	})
-	return c
 }
 
 // SendGRPC sends td over OTLP/gRPC and fails the test on error.
