@@ -1,12 +1,12 @@
 package heat
 
 import (
-	hdr "github.com/HdrHistogram/hdrhistogram-go"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
 
