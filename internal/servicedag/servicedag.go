@@ -63,7 +63,7 @@ type nodeKey struct {
 type builder struct {
 	d     *DAG
 	nodes map[nodeKey]int
-	edges map[[2]int]int
+	edges map[uint64]int // from<<32 | to: the runtime's fast map path
 }
 
 // FromTree builds the service graph of one trace. Nodes and edges are in
@@ -74,7 +74,7 @@ type builder struct {
 // peer: to the service's node when the trace has one (per-service nodes),
 // else to a virtual node.
 func FromTree(t *spantree.Tree, opt Options) *DAG {
-	b := &builder{d: &DAG{}, nodes: make(map[nodeKey]int), edges: make(map[[2]int]int)}
+	b := &builder{d: &DAG{}, nodes: make(map[nodeKey]int), edges: make(map[uint64]int)}
 	nodeOf := make([]int, len(t.Spans))
 	var peers []int // leaf client spans naming a peer
 	var last nodeKey
@@ -152,10 +152,11 @@ func (b *builder) edge(from, to int, callee *spantree.Span) {
 	if from == to {
 		return
 	}
-	e, ok := b.edges[[2]int{from, to}]
+	key := uint64(from)<<32 | uint64(uint32(to))
+	e, ok := b.edges[key]
 	if !ok {
 		e = len(b.d.Edges)
-		b.edges[[2]int{from, to}] = e
+		b.edges[key] = e
 		b.d.Edges = append(b.d.Edges, Edge{From: from, To: to})
 	}
 	edge := &b.d.Edges[e]
