@@ -10,7 +10,10 @@ import (
 // Cache remembers the layouts of recent graph shapes. Traces of one
 // endpoint mostly share their service graph, and a layout depends only on
 // the node names (their box sizes) and the edges, so most traces reuse one.
-// It is safe for concurrent use and holds at most its size in shapes.
+// It is safe for concurrent use and holds at most its size in shapes, each
+// of at most CacheMaxNodes nodes and CacheMaxEdges edges (larger graphs are
+// rare, seldom repeat, and are laid out every time), so its memory is
+// bounded by size x a few tens of KB.
 type Cache struct {
 	mu    sync.Mutex
 	size  int
@@ -26,6 +29,12 @@ type cached struct {
 	width, height float64
 }
 
+// Graphs larger than these are not cached.
+const (
+	CacheMaxNodes = 64
+	CacheMaxEdges = 128
+)
+
 // NewCache makes a cache of size shapes (at least 1).
 func NewCache(size int) *Cache {
 	return &Cache{size: max(size, 1), byKey: make(map[string]*list.Element)}
@@ -34,6 +43,10 @@ func NewCache(size int) *Cache {
 // Layout is Layout(d), reusing the result for a graph of the same shape.
 // Returned edge Points are shared with the cache: treat them as read-only.
 func (c *Cache) Layout(d *DAG) {
+	if len(d.Nodes) > CacheMaxNodes || len(d.Edges) > CacheMaxEdges {
+		Layout(d)
+		return
+	}
 	c.mu.Lock()
 	key := c.shape(d)
 	if el, ok := c.byKey[key]; ok {

@@ -1,6 +1,7 @@
 package servicedag
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 
@@ -42,5 +43,17 @@ func TestCacheReusesLayoutOfSameShape(t *testing.T) {
 	b := &DAG{Nodes: []Node{{Name: "a"}, {Name: "bc"}}}
 	if c.shape(a) == c.shape(b) {
 		t.Error("shape keys collide")
+	}
+}
+
+func TestCacheSkipsLargeGraphs(t *testing.T) {
+	c := NewCache(4)
+	d := &DAG{}
+	for i := range CacheMaxNodes + 1 {
+		d.Nodes = append(d.Nodes, Node{Name: fmt.Sprint(i)})
+	}
+	c.Layout(d)
+	if c.Len() != 0 || d.Width == 0 {
+		t.Errorf("large graph: cached %d, width %v", c.Len(), d.Width)
 	}
 }
