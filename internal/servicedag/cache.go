@@ -24,8 +24,9 @@ type Cache struct {
 
 type cached struct {
 	key           string
-	nodes         []Node // placement only
-	edges         []Edge // Points and Reversed only
+	geom          *geometry // the placement, encoded
+	nodes         []Node    // placement only
+	edges         []Edge    // Points and Reversed only
 	width, height float64
 }
 
@@ -42,10 +43,18 @@ func NewCache(size int) *Cache {
 
 // Layout is Layout(d), reusing the result for a graph of the same shape.
 // Returned edge Points are shared with the cache: treat them as read-only.
-func (c *Cache) Layout(d *DAG) {
+func (c *Cache) Layout(d *DAG) { c.layout(d) }
+
+// LayoutEncode is Layout(d) followed by d.Encode(), reusing the encoded
+// placement of the shape too.
+func (c *Cache) LayoutEncode(d *DAG) string { return d.encode(c.layout(d)) }
+
+// layout places d and returns the shape's encoded placement (nil when the
+// graph is too large to cache).
+func (c *Cache) layout(d *DAG) *geometry {
 	if len(d.Nodes) > CacheMaxNodes || len(d.Edges) > CacheMaxEdges {
 		Layout(d)
-		return
+		return nil
 	}
 	c.mu.Lock()
 	key := c.shape(d)
@@ -54,12 +63,12 @@ func (c *Cache) Layout(d *DAG) {
 		e := el.Value.(*cached)
 		c.mu.Unlock()
 		e.apply(d)
-		return
+		return e.geom
 	}
 	c.mu.Unlock()
 
 	Layout(d)
-	e := &cached{key: key, nodes: make([]Node, len(d.Nodes)), edges: make([]Edge, len(d.Edges)), width: d.Width, height: d.Height}
+	e := &cached{key: key, geom: geometryOf(d), nodes: make([]Node, len(d.Nodes)), edges: make([]Edge, len(d.Edges)), width: d.Width, height: d.Height}
 	for i, n := range d.Nodes {
 		e.nodes[i] = Node{X: n.X, Y: n.Y, W: n.W, H: n.H, Layer: n.Layer}
 	}
@@ -68,14 +77,14 @@ func (c *Cache) Layout(d *DAG) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, ok := c.byKey[key]; ok {
-		return // laid out concurrently by another caller
+	if _, ok := c.byKey[key]; !ok { // else laid out concurrently by another caller
+		c.byKey[key] = c.lru.PushFront(e)
+		for c.lru.Len() > c.size {
+			old := c.lru.Remove(c.lru.Back()).(*cached)
+			delete(c.byKey, old.key)
+		}
 	}
-	c.byKey[key] = c.lru.PushFront(e)
-	for c.lru.Len() > c.size {
-		old := c.lru.Remove(c.lru.Back()).(*cached)
-		delete(c.byKey, old.key)
-	}
+	return e.geom
 }
 
 // Len is the number of shapes cached.

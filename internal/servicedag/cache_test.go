@@ -25,6 +25,13 @@ func TestCacheReusesLayoutOfSameShape(t *testing.T) {
 	if c.Len() != 1 {
 		t.Fatalf("%d shapes cached, want 1", c.Len())
 	}
+	// The encoded placement is reused: same string as formatting afresh.
+	third := fresh()
+	third.Nodes[0].Spans, third.Edges[1].Errors = 7, 3
+	got := c.LayoutEncode(third)
+	if got != third.Encode() || c.Len() != 1 {
+		t.Errorf("LayoutEncode:\n%s\nwant\n%s", got, third.Encode())
+	}
 
 	// Another name is another shape; the cache keeps only 2.
 	for _, name := range []string{"x", "y", "z"} {

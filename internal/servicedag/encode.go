@@ -22,13 +22,44 @@ const Version = "v1"
 // <service> is empty when it equals <name>. Flags are letters: "v" virtual
 // node, "r" reversed edge. Strings are escaped with %XX for '%', ',', ';',
 // '|' and control bytes. Coordinates are rounded to 0.1.
-func (d *DAG) Encode() string {
+func (d *DAG) Encode() string { return d.encode(nil) }
+
+// geometry is the encoded placement of a laid-out DAG: what a shape's
+// graphs share, so Cache formats it once.
+type geometry struct {
+	size  string   // "<width> <height>"
+	nodes []string // ",<layer>,<x>,<y>,<w>,<h>" per node
+	edges []string // "<x> <y> ..." per edge
+}
+
+func geometryOf(d *DAG) *geometry {
+	g := &geometry{nodes: make([]string, len(d.Nodes)), edges: make([]string, len(d.Edges))}
+	var e encoder
+	e.size(d)
+	g.size = string(e.buf)
+	for i, n := range d.Nodes {
+		e.buf = e.buf[:0]
+		e.nodeGeometry(n)
+		g.nodes[i] = string(e.buf)
+	}
+	for i, ed := range d.Edges {
+		e.buf = e.buf[:0]
+		e.points(ed.Points)
+		g.edges[i] = string(e.buf)
+	}
+	return g
+}
+
+// encode writes the encoding, taking the placement from g when given.
+func (d *DAG) encode(g *geometry) string {
 	e := encoder{buf: make([]byte, 0, 32+64*len(d.Nodes)+48*len(d.Edges))}
 	e.buf = append(e.buf, Version...)
 	e.buf = append(e.buf, '|')
-	e.float(d.Width)
-	e.buf = append(e.buf, ' ')
-	e.float(d.Height)
+	if g != nil {
+		e.buf = append(e.buf, g.size...)
+	} else {
+		e.size(d)
+	}
 	e.buf = append(e.buf, '|')
 	for i, n := range d.Nodes {
 		if i > 0 {
@@ -42,10 +73,11 @@ func (d *DAG) Encode() string {
 		e.buf = append(e.buf, ',')
 		e.escaped(n.Operation)
 		e.flag(n.Virtual, 'v')
-		e.ints(n.Spans, n.Errors, int64(n.Layer))
-		for _, v := range [...]float64{n.X, n.Y, n.W, n.H} {
-			e.buf = append(e.buf, ',')
-			e.float(v)
+		e.ints(n.Spans, n.Errors)
+		if g != nil {
+			e.buf = append(e.buf, g.nodes[i]...)
+		} else {
+			e.nodeGeometry(n)
 		}
 	}
 	e.buf = append(e.buf, '|')
@@ -58,19 +90,41 @@ func (d *DAG) Encode() string {
 		e.flag(ed.Reversed, 'r')
 		e.ints(ed.Calls, ed.Errors, ed.DurationNs)
 		e.buf = append(e.buf, ',')
-		for j, p := range ed.Points {
-			if j > 0 {
-				e.buf = append(e.buf, ' ')
-			}
-			e.float(p.X)
-			e.buf = append(e.buf, ' ')
-			e.float(p.Y)
+		if g != nil {
+			e.buf = append(e.buf, g.edges[i]...)
+		} else {
+			e.points(ed.Points)
 		}
 	}
 	return string(e.buf)
 }
 
 type encoder struct{ buf []byte }
+
+func (e *encoder) size(d *DAG) {
+	e.float(d.Width)
+	e.buf = append(e.buf, ' ')
+	e.float(d.Height)
+}
+
+func (e *encoder) nodeGeometry(n Node) {
+	e.ints(int64(n.Layer))
+	for _, v := range [...]float64{n.X, n.Y, n.W, n.H} {
+		e.buf = append(e.buf, ',')
+		e.float(v)
+	}
+}
+
+func (e *encoder) points(pts []sugiyama.Point) {
+	for j, p := range pts {
+		if j > 0 {
+			e.buf = append(e.buf, ' ')
+		}
+		e.float(p.X)
+		e.buf = append(e.buf, ' ')
+		e.float(p.Y)
+	}
+}
 
 // flag writes a comma and the flag letter when on.
 func (e *encoder) flag(on bool, letter byte) {

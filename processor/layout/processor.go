@@ -201,6 +201,5 @@ func (p *layoutProcessor) layoutTrace(ctx context.Context, tr *spantree.Tree) {
 		p.tel.DAGsSkipped.Add(ctx, 1)
 		return
 	}
-	p.shapes.Layout(d)
-	tr.Spans[root].Source.Attributes().PutStr(servicedag.AttrDAG, d.Encode())
+	tr.Spans[root].Source.Attributes().PutStr(servicedag.AttrDAG, p.shapes.LayoutEncode(d))
 }
