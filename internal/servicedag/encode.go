@@ -144,15 +144,12 @@ func (e *encoder) ints(vs ...int64) {
 
 // float writes v rounded to 0.1, without exponent, "-0" or trailing ".0".
 func (e *encoder) float(v float64) {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		v = 0 // never write what Decode must refuse
+	// Never write what Decode must refuse: no NaN, nothing beyond MaxCoord.
+	if math.IsNaN(v) {
+		v = 0
 	}
-	t := math.Round(v * 10)
-	if math.Abs(t) >= 1e15 {
-		e.buf = strconv.AppendFloat(e.buf, t/10, 'f', -1, 64)
-		return
-	}
-	n := int64(t)
+	v = max(-MaxCoord, min(v, MaxCoord))
+	n := int64(math.Round(v * 10))
 	if n < 0 {
 		e.buf = append(e.buf, '-')
 		n = -n
@@ -358,10 +355,14 @@ func parseCount(s string) (int64, error) {
 	return v, nil
 }
 
+// MaxCoord bounds sizes and coordinates in the encoding (layouts stay far
+// below it); Encode clamps to it and Decode refuses beyond it.
+const MaxCoord = 1e12
+
 func parseFloat(s string) (float64, error) {
 	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-		return 0, fmt.Errorf("%q is not a finite number", s)
+	if err != nil || math.IsNaN(v) || math.Abs(v) > MaxCoord {
+		return 0, fmt.Errorf("%q is not a number within ±%g", s, MaxCoord)
 	}
 	return v, nil
 }
