@@ -1,6 +1,21 @@
 // Package heat keeps sliding-window span statistics (counts, errors and an
 // HdrHistogram of durations) per service, per operation and per edge.
+//
+// A Tracker is fed whole batches (Observe, or Annotate which also writes the
+// tracemap.* attributes). The window is kept as Buckets sub-buckets of
+// Window/Buckets each, on the tracker's clock (arrival time, not span time).
+// Every key keeps one HdrHistogram per sub-bucket plus a running window
+// histogram; rotating a sub-bucket subtracts only the expiring sub-bucket from
+// the window histogram, so nothing is rebuilt from scratch.
 package heat
+
+import (
+	"errors"
+	"fmt"
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+	"strings"
+	"time"
+)
 
 // Stats is the current window's view of one key.
 type Stats struct {
@@ -10,4 +25,151 @@ type Stats struct {
 	P50Ms     float64
 	P90Ms     float64
 	P99Ms     float64
+}
+
+// EdgeKey names a caller-service -> callee-service edge. A Callee that is not
+// among Tracker.Services() is an uninstrumented peer (a virtual node), known
+// only from the peer attributes of client spans.
+type EdgeKey struct {
+	Caller string
+	Callee string
+}
+
+// OverflowKey receives every service, operation or edge beyond the configured
+// caps, so memory stays bounded while the totals stay right.
+const OverflowKey = "tracemap.overflow"
+
+// UnknownService names spans whose resource has no service.name, as the
+// OpenTelemetry SDKs do.
+const UnknownService = "unknown_service"
+
+// Config sets the window, the histograms, the caps and the error rules. The
+// mapstructure tags let components embed it with `mapstructure:",squash"`.
+type Config struct {
+	// Window is the length of the sliding window.
+	Window time.Duration `mapstructure:"window"`
+	// Buckets is the number of sub-buckets the window rotates through.
+	Buckets int `mapstructure:"buckets"`
+	// Threshold is the error rate (0..1) at or above which a service is hot.
+	Threshold float64 `mapstructure:"threshold"`
+	// MinSpans is the number of spans a service needs in the window before
+	// it can be hot.
+	MinSpans int64 `mapstructure:"min_spans"`
+
+	Histogram HistogramConfig `mapstructure:"histogram"`
+	Errors    ErrorConfig     `mapstructure:"errors"`
+	EdgeStore EdgeStoreConfig `mapstructure:"edge_store"`
+
+	// Caps on tracked keys; what does not fit goes to OverflowKey.
+	MaxServices   int `mapstructure:"max_services"`
+	MaxOperations int `mapstructure:"max_operations"`
+	MaxEdges      int `mapstructure:"max_edges"`
+}
+
+// HistogramConfig bounds the duration histograms. Durations are recorded in
+// nanoseconds; Lowest sets the resolution, values above Highest are clamped.
+type HistogramConfig struct {
+	Lowest             time.Duration `mapstructure:"lowest"`
+	Highest            time.Duration `mapstructure:"highest"`
+	SignificantFigures int           `mapstructure:"significant_figures"`
+}
+
+// ErrorConfig adds error rules on top of span status ERROR, which always
+// counts.
+type ErrorConfig struct {
+	// HTTPServer5xx counts SERVER spans with http.response.status_code >= 500.
+	HTTPServer5xx bool `mapstructure:"http_server_5xx"`
+	// HTTPClient4xx counts CLIENT spans with http.response.status_code >= 400.
+	HTTPClient4xx bool `mapstructure:"http_client_4xx"`
+	// GRPCCodes lists gRPC status names (e.g. UNAVAILABLE) that count as
+	// errors when found in rpc.grpc.status_code.
+	GRPCCodes []string `mapstructure:"grpc_codes"`
+}
+
+// EdgeStoreConfig bounds the store that pairs a caller span and its callee
+// span when they arrive in different batches.
+type EdgeStoreConfig struct {
+	TTL      time.Duration `mapstructure:"ttl"`
+	MaxItems int           `mapstructure:"max_items"`
+}
+
+// maxHistogramBytes bounds one histogram (3 significant figures over 1µs..1h
+// take about 200 KiB).
+const maxHistogramBytes = 256 << 10
+
+// DefaultConfig returns the defaults documented in the heatmap README.
+func DefaultConfig() Config {
+	return Config{
+		Window:    60 * time.Second,
+		Buckets:   6,
+		Threshold: 0.05,
+		MinSpans:  10,
+		Histogram: HistogramConfig{
+			Lowest:             time.Microsecond,
+			Highest:            time.Hour,
+			SignificantFigures: 2,
+		},
+		EdgeStore: EdgeStoreConfig{
+			TTL:      2 * time.Second,
+			MaxItems: 10000,
+		},
+		MaxServices:   200,
+		MaxOperations: 500,
+		MaxEdges:      500,
+	}
+}
+
+// Validate reports every invalid setting, naming its config key.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.Window <= 0 {
+		errs = append(errs, fmt.Errorf("window must be > 0, got %s", c.Window))
+	}
+	if c.Buckets < 1 {
+		errs = append(errs, fmt.Errorf("buckets must be >= 1, got %d", c.Buckets))
+	} else if c.Window > 0 && c.Window/time.Duration(c.Buckets) <= 0 {
+		errs = append(errs, fmt.Errorf("window %s is too short for %d buckets", c.Window, c.Buckets))
+	}
+	if c.Threshold < 0 || c.Threshold > 1 || c.Threshold != c.Threshold {
+		errs = append(errs, fmt.Errorf("threshold must be within 0..1, got %v", c.Threshold))
+	}
+	if c.MinSpans < 0 {
+		errs = append(errs, fmt.Errorf("min_spans must be >= 0, got %d", c.MinSpans))
+	}
+	h := c.Histogram
+	if h.Lowest < 1 {
+		errs = append(errs, fmt.Errorf("histogram.lowest must be >= 1ns, got %s", h.Lowest))
+	}
+	if h.Highest < 2*h.Lowest {
+		errs = append(errs, fmt.Errorf("histogram.highest (%s) must be at least twice histogram.lowest (%s)", h.Highest, h.Lowest))
+	}
+	if h.SignificantFigures < 1 || h.SignificantFigures > 5 {
+		errs = append(errs, fmt.Errorf("histogram.significant_figures must be within 1..5, got %d", h.SignificantFigures))
+	} else if h.Lowest >= 1 && h.Highest >= 2*h.Lowest {
+		// Every key holds up to buckets+1 histograms: keep each one small.
+		if size := hdr.New(int64(h.Lowest), int64(h.Highest), h.SignificantFigures).ByteSize(); size > maxHistogramBytes {
+			errs = append(errs, fmt.Errorf("histogram: %d significant figures over %s..%s take %d KiB per histogram, more than %d KiB: lower histogram.significant_figures or narrow the range",
+				h.SignificantFigures, h.Lowest, h.Highest, size>>10, maxHistogramBytes>>10))
+		}
+	}
+	for _, name := range c.Errors.GRPCCodes {
+		if _, ok := grpcCode(name); !ok {
+			errs = append(errs, fmt.Errorf("errors.grpc_codes: unknown gRPC status %q (want one of %s)", name, strings.Join(grpcCodeNames[:], ", ")))
+		}
+	}
+	if c.EdgeStore.TTL <= 0 {
+		errs = append(errs, fmt.Errorf("edge_store.ttl must be > 0, got %s", c.EdgeStore.TTL))
+	}
+	if c.EdgeStore.MaxItems < 1 {
+		errs = append(errs, fmt.Errorf("edge_store.max_items must be >= 1, got %d", c.EdgeStore.MaxItems))
+	}
+	for _, m := range []struct {
+		key string
+		v   int
+	}{{"max_services", c.MaxServices}, {"max_operations", c.MaxOperations}, {"max_edges", c.MaxEdges}} {
+		if m.v < 1 {
+			errs = append(errs, fmt.Errorf("%s must be >= 1, got %d", m.key, m.v))
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -3,15 +3,24 @@
 // versioned string written to the tracemap.dag attribute.
 package servicedag
 
-import "github.com/tracemap/tracemap/internal/sugiyama"
+import (
+	"math"
+
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/tracemap/tracemap/internal/spantree"
+	"github.com/tracemap/tracemap/internal/sugiyama"
+)
 
 // Node is a service (or service + operation) in the graph.
 type Node struct {
-	Name    string
-	Virtual bool  // an uninstrumented peer seen only from client spans
-	Spans   int64 // spans of this node in the trace or window
-	Errors  int64
-	// Placement, filled by Layout.
+	Name      string // label: the service, or "service: operation"
+	Service   string // service.name (for virtual nodes: the peer's name)
+	Operation string // span name when nodes are per operation, else ""
+	Virtual   bool   // an uninstrumented peer seen only from client spans
+	Spans     int64  // spans of this node in the trace or window
+	Errors    int64
+	// Placement, filled by Layout: X, Y is the centre of the W x H box.
 	X, Y, W, H float64
 	Layer      int
 }
@@ -22,8 +31,8 @@ type Edge struct {
 	Calls      int64
 	Errors     int64
 	DurationNs int64            // summed callee span durations
-	Points     []sugiyama.Point // filled by Layout
-	Reversed   bool
+	Points     []sugiyama.Point // filled by Layout, From's end first
+	Reversed   bool             // drawn against the layer order (a cycle)
 }
 
 // DAG is a service graph with its layout.
@@ -31,4 +40,129 @@ type DAG struct {
 	Nodes         []Node
 	Edges         []Edge
 	Width, Height float64
+}
+
+// Options choose what a node is.
+type Options struct {
+	// Operations makes one node per service + span name instead of one per
+	// service.
+	Operations bool
+}
+
+// Attribute keys read from client spans to name uninstrumented peers.
+const (
+	attrPeerService   = "peer.service"
+	attrServerAddress = "server.address"
+)
+
+type nodeKey struct {
+	service, operation string
+	virtual            bool
+}
+
+type builder struct {
+	d     *DAG
+	nodes map[nodeKey]int
+	edges map[[2]int]int
+}
+
+// FromTree builds the service graph of one trace. Nodes and edges are in
+// the order in which a depth-first walk of the tree first meets them, so the
+// root's service is node 0. An edge joins a parent span's node to its child
+// span's node; calls inside one node are not edges. A client span with
+// peer.service (else server.address) and no child span adds an edge to that
+// peer: to the service's node when the trace has one (per-service nodes),
+// else to a virtual node.
+func FromTree(t *spantree.Tree, opt Options) *DAG {
+	b := &builder{d: &DAG{}, nodes: make(map[nodeKey]int), edges: make(map[[2]int]int)}
+	nodeOf := make([]int, len(t.Spans))
+	var peers []int // leaf client spans naming a peer
+	var last nodeKey
+	lastNode := -1
+	t.Walk(func(i int) {
+		s := &t.Spans[i]
+		k := nodeKey{service: s.Service}
+		if opt.Operations {
+			k.operation = s.Name
+		}
+		// Runs of spans of one node are common: skip the map for them.
+		if lastNode < 0 || k != last {
+			last, lastNode = k, b.node(k)
+		}
+		n := lastNode
+		nodeOf[i] = n
+		b.d.Nodes[n].Spans++
+		if s.Error {
+			b.d.Nodes[n].Errors++
+		}
+		if s.Parent >= 0 {
+			b.edge(nodeOf[s.Parent], n, s)
+		}
+		if s.Kind == ptrace.SpanKindClient && len(s.Children) == 0 {
+			peers = append(peers, i)
+		}
+	})
+	// Peers are resolved once every real node is known.
+	for _, i := range peers {
+		s := &t.Spans[i]
+		peer := peerOf(s)
+		if peer == "" {
+			continue
+		}
+		to, ok := -1, false
+		if !opt.Operations {
+			to, ok = b.nodes[nodeKey{service: peer}]
+		}
+		if !ok {
+			to = b.node(nodeKey{service: peer, virtual: true})
+		}
+		b.edge(nodeOf[i], to, s)
+	}
+	return b.d
+}
+
+// peerOf names the uninstrumented peer a leaf client span called.
+func peerOf(s *spantree.Span) string {
+	attrs := s.Source.Attributes()
+	for _, key := range []string{attrPeerService, attrServerAddress} {
+		if v, ok := attrs.Get(key); ok {
+			if name := v.AsString(); name != "" {
+				return name
+			}
+		}
+	}
+	return ""
+}
+
+func (b *builder) node(k nodeKey) int {
+	if n, ok := b.nodes[k]; ok {
+		return n
+	}
+	n := len(b.d.Nodes)
+	b.nodes[k] = n
+	name := k.service
+	if k.operation != "" {
+		name += ": " + k.operation
+	}
+	b.d.Nodes = append(b.d.Nodes, Node{Name: name, Service: k.service, Operation: k.operation, Virtual: k.virtual})
+	return n
+}
+
+func (b *builder) edge(from, to int, callee *spantree.Span) {
+	if from == to {
+		return
+	}
+	e, ok := b.edges[[2]int{from, to}]
+	if !ok {
+		e = len(b.d.Edges)
+		b.edges[[2]int{from, to}] = e
+		b.d.Edges = append(b.d.Edges, Edge{From: from, To: to})
+	}
+	edge := &b.d.Edges[e]
+	edge.Calls++
+	if callee.Error {
+		edge.Errors++
+	}
+	// Saturate: hostile timestamps must not wrap the sum negative.
+	edge.DurationNs = min(edge.DurationNs, math.MaxInt64-callee.Duration()) + callee.Duration()
 }

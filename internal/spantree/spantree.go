@@ -3,12 +3,19 @@
 //
 // It is shared by the layout processor, the svg exporter and the offline
 // renderer, so that every picture of a trace is computed one way.
+//
+// Build never panics and never loops on hostile input: missing parents,
+// duplicate span IDs, parent cycles, inverted or zero-length timestamps and
+// timestamps near the int64 limit all give a well-formed Tree.
 package spantree
 
 import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
+
+// UnknownService is the Service of spans whose resource has no service.name.
+const UnknownService = "unknown"
 
 // Span is one span of a Tree together with what the tree says about it.
 type Span struct {
@@ -17,7 +24,7 @@ type Span struct {
 	Service  string           // service.name of the resource ("unknown" when absent)
 	Name     string
 	Kind     ptrace.SpanKind
-	Start    int64 // unix ns as recorded
+	Start    int64 // unix ns as recorded (clamped to 0..MaxTime)
 	End      int64 // unix ns as recorded, never before Start
 	Error    bool  // status ERROR
 
@@ -28,14 +35,134 @@ type Span struct {
 	Skew     int64 // shift applied by skew correction, 0 when none
 	Self     int64 // ns not covered by children
 	Critical bool  // on the critical path
-	Orphan   bool  // parent span ID set but not found in the trace
+	// Orphan: the span names a parent that is not in the trace, or its parent
+	// chain loops (the span where the loop was cut). Orphans hang under the
+	// virtual root next to the real roots.
+	Orphan bool
+	// Duplicate: an earlier span of the trace has the same span ID; children
+	// naming that ID hang under the earlier one.
+	Duplicate bool
+	// Links are the spans of this trace that the span links to (links never
+	// make parents); links to other traces or missing spans are left out.
+	Links []int
 }
+
+// CorrectedStart is the start after skew correction (unix ns).
+func (s *Span) CorrectedStart() int64 { return s.Start + s.Skew }
+
+// CorrectedEnd is the end after skew correction (unix ns).
+func (s *Span) CorrectedEnd() int64 { return s.End + s.Skew }
+
+// Duration is End - Start.
+func (s *Span) Duration() int64 { return s.End - s.Start }
 
 // Tree is one trace.
 type Tree struct {
 	TraceID  pcommon.TraceID
 	Spans    []Span
-	Roots    []int // roots first, then orphans, each ordered by start
+	Roots    []int // roots first, then orphans, each ordered by corrected start
 	Start    int64 // unix ns of the earliest corrected start
 	Duration int64 // ns from Start to the latest corrected end
+}
+
+// Ref is one input span with its resource.
+type Ref struct {
+	Span     ptrace.Span
+	Resource pcommon.Resource
+}
+
+// MaxTime bounds every timestamp (year 2116) so that sums and differences
+// of timestamps never overflow int64.
+const MaxTime int64 = 1 << 62
+
+// Walk calls fn for every span in depth-first order: each root (then each
+// orphan) followed by its subtree, children in corrected start order. It uses
+// an explicit stack, so deep trees cannot overflow the goroutine stack.
+func (t *Tree) Walk(fn func(i int)) {
+	stack := make([]int, 0, 64)
+	for r := len(t.Roots) - 1; r >= 0; r-- {
+		stack = append(stack, t.Roots[r])
+	}
+	for len(stack) > 0 {
+		i := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		fn(i)
+		ch := t.Spans[i].Children
+		for c := len(ch) - 1; c >= 0; c-- {
+			stack = append(stack, ch[c])
+		}
+	}
+}
+
+// Group is the spans of one trace in a batch.
+type Group struct {
+	TraceID pcommon.TraceID
+	Refs    []Ref
+}
+
+// GroupByTrace collects the spans of td per trace ID, in the order in which
+// the traces first appear in td. All groups share one backing array.
+func GroupByTrace(td ptrace.Traces) []Group {
+	// First pass: the group of every span (runs of one trace skip the map).
+	var (
+		index  = make(map[pcommon.TraceID]int32)
+		groups []Group
+		counts []int
+		of     = make([]int32, 0, td.SpanCount())
+		last   = int32(-1)
+	)
+	forEachSpan(td, func(sp ptrace.Span, _ pcommon.Resource) {
+		id := sp.TraceID()
+		if last < 0 || groups[last].TraceID != id {
+			g, ok := index[id]
+			if !ok {
+				g = int32(len(groups))
+				index[id] = g
+				groups = append(groups, Group{TraceID: id})
+				counts = append(counts, 0)
+			}
+			last = g
+		}
+		counts[last]++
+		of = append(of, last)
+	})
+	refs := make([]Ref, len(of))
+	next := 0
+	for g := range groups {
+		groups[g].Refs = refs[next : next : next+counts[g]]
+		next += counts[g]
+	}
+	k := 0
+	forEachSpan(td, func(sp ptrace.Span, res pcommon.Resource) {
+		g := &groups[of[k]]
+		g.Refs = append(g.Refs, Ref{Span: sp, Resource: res})
+		k++
+	})
+	return groups
+}
+
+func forEachSpan(td ptrace.Traces, fn func(ptrace.Span, pcommon.Resource)) {
+	rss := td.ResourceSpans()
+	for i := 0; i < rss.Len(); i++ {
+		rs := rss.At(i)
+		res := rs.Resource()
+		sss := rs.ScopeSpans()
+		for j := 0; j < sss.Len(); j++ {
+			spans := sss.At(j).Spans()
+			for k := 0; k < spans.Len(); k++ {
+				fn(spans.At(k), res)
+			}
+		}
+	}
+}
+
+// FromTraces builds one Tree per trace of td, in the order in which the
+// traces first appear in td.
+func FromTraces(td ptrace.Traces) []*Tree {
+	groups := GroupByTrace(td)
+	trees := make([]*Tree, len(groups))
+	for i, g := range groups {
+		trees[i] = Build(g.TraceID, g.Refs)
+	}
+	return trees
 }

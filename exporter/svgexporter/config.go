@@ -1,0 +1,183 @@
+package svgexporter
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"go.opentelemetry.io/collector/config/configoptional"
+	"go.opentelemetry.io/collector/config/configretry"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
+
+	"github.com/tracemap/tracemap/exporter/svgexporter/internal/bucket"
+	"github.com/tracemap/tracemap/exporter/svgexporter/internal/objkey"
+	"github.com/tracemap/tracemap/internal/colorscale"
+	"github.com/tracemap/tracemap/internal/heat"
+)
+
+// Config is the svg exporter's configuration.
+type Config struct {
+	exporterhelper.TimeoutConfig `mapstructure:",squash"`
+	QueueConfig                  configoptional.Optional[exporterhelper.QueueBatchConfig] `mapstructure:"sending_queue"`
+	BackOffConfig                configretry.BackOffConfig                                `mapstructure:"retry_on_failure"`
+
+	// Bucket is a gocloud.dev/blob URL: file:///dir, file://./relative/dir,
+	// mem://, s3://bucket?region=..&endpoint=..&use_path_style=true,
+	// gs://bucket, azblob://container.
+	Bucket string `mapstructure:"bucket"`
+	// Key is the object key template of a trace picture (see README).
+	Key string `mapstructure:"key"`
+	// Gzip stores pictures gzip-compressed with Content-Encoding: gzip.
+	Gzip bool `mapstructure:"gzip"`
+	// ColorScale names the heat colour scale: viridis, inferno, cividis, hsl.
+	ColorScale string `mapstructure:"color_scale"`
+
+	Render     RenderConfig     `mapstructure:"render"`
+	ServiceMap ServiceMapConfig `mapstructure:"service_map"`
+	Index      IndexConfig      `mapstructure:"index"`
+	// Heat configures the exporter's own error-rate statistics, used for
+	// services that arrive without heatmap's tracemap.service.* resource
+	// attributes (same keys as the heatmap processor).
+	Heat heat.Config `mapstructure:"heat"`
+}
+
+// RenderConfig selects the traces to draw. With nothing set every trace is
+// drawn; otherwise a trace is drawn when it matches any condition set.
+type RenderConfig struct {
+	// Errors draws traces with at least one span of status ERROR.
+	Errors bool `mapstructure:"errors"`
+	// SlowerThan draws traces whose duration is at least this.
+	SlowerThan time.Duration `mapstructure:"slower_than"`
+	// Hot draws traces that touch a hot service (error rate at or above the
+	// threshold, from heatmap's tracemap.service.hot or the exporter's own
+	// statistics).
+	Hot bool `mapstructure:"hot"`
+}
+
+// ServiceMapConfig is the per-window service map.
+type ServiceMapConfig struct {
+	Enabled bool `mapstructure:"enabled"`
+	// Interval is the window length; a map is written when a window ends.
+	Interval time.Duration `mapstructure:"interval"`
+	// Key is the object key template of a map; date parts are the window start.
+	Key string `mapstructure:"key"`
+	// MaxServices and MaxEdges bound a window's memory; what does not fit is
+	// counted in tracemap.svg.window.dropped.
+	MaxServices int `mapstructure:"max_services"`
+	MaxEdges    int `mapstructure:"max_edges"`
+}
+
+// IndexConfig is the listing written next to the pictures in every prefix.
+type IndexConfig struct {
+	// HTML writes index.html, JSON writes index.json (newest first).
+	HTML bool `mapstructure:"html"`
+	JSON bool `mapstructure:"json"`
+	// MaxEntries is how many of the newest pictures a listing keeps.
+	MaxEntries int `mapstructure:"max_entries"`
+	// MaxPrefixes bounds how many prefixes are tracked in memory at once.
+	MaxPrefixes int `mapstructure:"max_prefixes"`
+	// Interval is how often changed listings are written.
+	Interval time.Duration `mapstructure:"interval"`
+}
+
+const (
+	defaultBucket        = "file://./out"
+	defaultKey           = "traces/{{.Year}}-{{.Month}}-{{.Day}}/{{.Hour}}{{.Minute}}{{.Second}}-{{.Service}}-{{.TraceID}}.svg"
+	defaultServiceMapKey = "servicemaps/{{.Year}}-{{.Month}}-{{.Day}}/{{.Hour}}{{.Minute}}{{.Second}}.svg"
+)
+
+func createDefaultConfig() *Config {
+	return &Config{
+		TimeoutConfig: exporterhelper.NewDefaultTimeoutConfig(),
+		QueueConfig:   configoptional.Some(exporterhelper.NewDefaultQueueConfig()),
+		BackOffConfig: configretry.NewDefaultBackOffConfig(),
+		Bucket:        defaultBucket,
+		Key:           defaultKey,
+		ColorScale:    colorscale.Default,
+		ServiceMap: ServiceMapConfig{
+			Enabled:     true,
+			Interval:    time.Minute,
+			Key:         defaultServiceMapKey,
+			MaxServices: 1000,
+			MaxEdges:    5000,
+		},
+		Index: IndexConfig{
+			HTML:        true,
+			JSON:        true,
+			MaxEntries:  200,
+			MaxPrefixes: 64,
+			Interval:    10 * time.Second,
+		},
+		Heat: heat.DefaultConfig(),
+	}
+}
+
+// Validate checks the configuration; every error names its key.
+func (c *Config) Validate() error {
+	var errs []error
+	add := func(key string, err error) {
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", key, err))
+		}
+	}
+	if c.Bucket == "" {
+		add("bucket", errors.New("required"))
+	} else {
+		_, err := bucket.Resolve(c.Bucket)
+		add("bucket", err)
+	}
+	add("key", checkTemplate(c.Key, "{{.TraceID}}", func(t *objkey.Template) bool {
+		a, _ := t.Key(objkey.Values{TraceID: "0af7651916cd43dd8448eb211c80319c"})
+		b, _ := t.Key(objkey.Values{TraceID: "4bf92f3577b34da6a3ce929d0e0e4736"})
+		return a != b
+	}))
+	_, err := colorscale.Lookup(c.ColorScale)
+	add("color_scale", err)
+	if c.Render.SlowerThan < 0 {
+		add("render::slower_than", errors.New("must not be negative"))
+	}
+	if c.ServiceMap.Enabled {
+		if c.ServiceMap.Interval < time.Second {
+			add("service_map::interval", fmt.Errorf("must be at least 1s, got %s", c.ServiceMap.Interval))
+		} else {
+			add("service_map::key", checkTemplate(c.ServiceMap.Key, "date parts down to the window length", func(t *objkey.Template) bool {
+				start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+				a, _ := t.Key(objkey.Values{Time: start})
+				b, _ := t.Key(objkey.Values{Time: start.Add(c.ServiceMap.Interval)})
+				return a != b
+			}))
+		}
+		if c.ServiceMap.MaxServices < 1 {
+			add("service_map::max_services", errors.New("must be at least 1"))
+		}
+		if c.ServiceMap.MaxEdges < 0 {
+			add("service_map::max_edges", errors.New("must not be negative"))
+		}
+	}
+	if c.Index.HTML || c.Index.JSON {
+		if c.Index.MaxEntries < 1 {
+			add("index::max_entries", errors.New("must be at least 1"))
+		}
+		if c.Index.MaxPrefixes < 1 {
+			add("index::max_prefixes", errors.New("must be at least 1"))
+		}
+		if c.Index.Interval <= 0 {
+			add("index::interval", errors.New("must be positive"))
+		}
+	}
+	add("heat", c.Heat.Validate())
+	return errors.Join(errs...)
+}
+
+// checkTemplate parses a key template and checks that it tells objects
+// apart (distinct reports that two objects that must differ get two keys).
+func checkTemplate(src, needs string, distinct func(*objkey.Template) bool) error {
+	t, err := objkey.Parse(src)
+	if err != nil {
+		return err
+	}
+	if !distinct(t) {
+		return fmt.Errorf("%q would write many objects to one key: include %s", src, needs)
+	}
+	return nil
+}

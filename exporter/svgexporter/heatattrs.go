@@ -1,0 +1,97 @@
+package svgexporter
+
+import (
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/tracemap/tracemap/internal/heat"
+	"github.com/tracemap/tracemap/internal/spantree"
+)
+
+const attrServiceName = "service.name"
+
+// serviceHeat is what heatmap said about a service.
+type serviceHeat struct {
+	heat.Stats
+	hot, hasHot bool
+}
+
+// resourceHeat reads heatmap's figures from the resources of td, by
+// service (the last resource of a service wins). Resources without
+// tracemap.service.span_count are not in the map.
+func resourceHeat(td ptrace.Traces) map[string]serviceHeat {
+	var out map[string]serviceHeat
+	rss := td.ResourceSpans()
+	for i := 0; i < rss.Len(); i++ {
+		attrs := rss.At(i).Resource().Attributes()
+		n, ok := attrs.Get(heat.AttrServiceSpanCount)
+		if !ok || n.Type() != pcommon.ValueTypeInt {
+			continue
+		}
+		h := serviceHeat{Stats: heat.Stats{
+			Spans:     n.Int(),
+			Errors:    intAttr(attrs, heat.AttrServiceErrorCount),
+			ErrorRate: min(max(floatAttr(attrs, heat.AttrServiceErrorRate), 0), 1),
+			P50Ms:     floatAttr(attrs, heat.AttrServiceP50Ms),
+			P90Ms:     floatAttr(attrs, heat.AttrServiceP90Ms),
+			P99Ms:     floatAttr(attrs, heat.AttrServiceP99Ms),
+		}}
+		if v, ok := attrs.Get(heat.AttrServiceHot); ok && v.Type() == pcommon.ValueTypeBool {
+			h.hot, h.hasHot = v.Bool(), true
+		}
+		if out == nil {
+			out = make(map[string]serviceHeat)
+		}
+		out[serviceOf(attrs)] = h
+	}
+	return out
+}
+
+// needsTracker reports whether some resource of td came without heatmap's
+// figures, so the exporter's own statistics must see the data.
+func needsTracker(td ptrace.Traces, attrs map[string]serviceHeat) bool {
+	rss := td.ResourceSpans()
+	for i := 0; i < rss.Len(); i++ {
+		if _, ok := attrs[serviceOf(rss.At(i).Resource().Attributes())]; !ok {
+			return true
+		}
+	}
+	return false
+}
+
+// serviceOf names a resource's service the way spantree does.
+func serviceOf(attrs pcommon.Map) string {
+	if v, ok := attrs.Get(attrServiceName); ok {
+		if s := v.AsString(); s != "" {
+			return s
+		}
+	}
+	return spantree.UnknownService
+}
+
+func intAttr(m pcommon.Map, k string) int64 {
+	if v, ok := m.Get(k); ok && v.Type() == pcommon.ValueTypeInt {
+		return v.Int()
+	}
+	return 0
+}
+
+// floatAttr reads a double (or an int, for tolerant producers); NaN and
+// infinities read as 0 so they cannot reach the drawing.
+func floatAttr(m pcommon.Map, k string) float64 {
+	v, ok := m.Get(k)
+	if !ok {
+		return 0
+	}
+	var f float64
+	switch v.Type() {
+	case pcommon.ValueTypeDouble:
+		f = v.Double()
+	case pcommon.ValueTypeInt:
+		f = float64(v.Int())
+	}
+	if f != f || f > 1e300 || f < -1e300 {
+		return 0
+	}
+	return f
+}

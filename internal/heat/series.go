@@ -1,0 +1,144 @@
+package heat
+
+import (
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// refreshDivisor bounds how stale cached percentiles may get: they are
+// recomputed once the values recorded since the last computation reach
+// 1/refreshDivisor of the window's count (or a sub-bucket rotated out).
+// Below refreshDivisor values every new value triggers a recomputation, so
+// small windows are exact; large ones pay a percentile scan rarely.
+const refreshDivisor = 64
+
+// series is one key's sliding window: per sub-bucket counts and histogram,
+// plus running window totals and a window histogram kept equal to the sum of
+// the sub-bucket histograms.
+type series struct {
+	spans, errors []int64          // per sub-bucket
+	hists         []*hdr.Histogram // per sub-bucket, allocated on first use
+	window        *hdr.Histogram   // sum of hists
+	totalSpans    int64
+	totalErrors   int64
+
+	// Cached percentiles and the number of values recorded since.
+	p50, p90, p99 int64
+	sinceCalc     int64
+
+	// Batch memo: stats computed once per batch per key.
+	seq     uint64
+	statIdx int32
+}
+
+// histPool recycles histograms of evicted keys and rotated sub-buckets, so a
+// steady state allocates none.
+type histPool struct {
+	cfg  HistogramConfig
+	free []*hdr.Histogram
+}
+
+const maxFreeHists = 256
+
+func (p *histPool) get() *hdr.Histogram {
+	if n := len(p.free); n > 0 {
+		h := p.free[n-1]
+		p.free = p.free[:n-1]
+		return h
+	}
+	return hdr.New(int64(p.cfg.Lowest), int64(p.cfg.Highest), p.cfg.SignificantFigures)
+}
+
+func (p *histPool) put(h *hdr.Histogram) {
+	if h == nil || len(p.free) >= maxFreeHists {
+		return
+	}
+	h.Reset()
+	p.free = append(p.free, h)
+}
+
+func newSeries(buckets int) *series {
+	return &series{
+		spans:  make([]int64, buckets),
+		errors: make([]int64, buckets),
+		hists:  make([]*hdr.Histogram, buckets),
+	}
+}
+
+// record adds one span of durNs to sub-bucket slot. durNs is already clamped
+// to the histogram's range.
+func (s *series) record(p *histPool, slot int, durNs int64, isErr bool) {
+	s.spans[slot]++
+	s.totalSpans++
+	if isErr {
+		s.errors[slot]++
+		s.totalErrors++
+	}
+	h := s.hists[slot]
+	if h == nil {
+		h = p.get()
+		s.hists[slot] = h
+	}
+	if s.window == nil {
+		s.window = p.get()
+	}
+	// In range by construction (clamped), so the errors cannot happen.
+	_ = h.RecordValue(durNs)
+	_ = s.window.RecordValue(durNs)
+	s.sinceCalc++
+}
+
+// expire drops sub-bucket slot from the window. Only that sub-bucket is
+// touched: its values are subtracted from the window histogram, or the window
+// histogram is reset when the slot held all of it.
+func (s *series) expire(p *histPool, slot int) {
+	n := s.spans[slot]
+	if n == 0 {
+		return
+	}
+	s.totalSpans -= n
+	s.totalErrors -= s.errors[slot]
+	s.spans[slot], s.errors[slot] = 0, 0
+	h := s.hists[slot]
+	s.hists[slot] = nil
+	if s.totalSpans == 0 {
+		s.window.Reset()
+	} else {
+		for _, bar := range h.Distribution() {
+			if bar.Count != 0 {
+				_ = s.window.RecordValues(bar.From, -bar.Count)
+			}
+		}
+	}
+	p.put(h)
+	s.sinceCalc = s.window.TotalCount() + 1 // force a recomputation
+}
+
+// release returns every histogram to the pool; the series is dropped.
+func (s *series) release(p *histPool) {
+	for i, h := range s.hists {
+		p.put(h)
+		s.hists[i] = nil
+	}
+	p.put(s.window)
+	s.window = nil
+}
+
+// stats computes the window's view, recomputing percentiles only when
+// enough has changed since the last time (see refreshDivisor).
+func (s *series) stats() Stats {
+	st := Stats{Spans: s.totalSpans, Errors: s.totalErrors}
+	if s.totalSpans == 0 {
+		return st
+	}
+	st.ErrorRate = float64(s.totalErrors) / float64(s.totalSpans)
+	if s.sinceCalc > 0 && s.sinceCalc*refreshDivisor >= s.totalSpans {
+		s.p50 = s.window.ValueAtQuantile(50)
+		s.p90 = s.window.ValueAtQuantile(90)
+		s.p99 = s.window.ValueAtQuantile(99)
+		s.sinceCalc = 0
+	}
+	st.P50Ms = float64(s.p50) / 1e6
+	st.P90Ms = float64(s.p90) / 1e6
+	st.P99Ms = float64(s.p99) / 1e6
+	return st
+}

@@ -1,0 +1,396 @@
+package heat
+
+import (
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/ptrace"
+)
+
+// Counters are cumulative since the Tracker was created.
+type Counters struct {
+	Spans  int64 // spans observed
+	Errors int64 // of which errors
+
+	// Observations diverted to OverflowKey because a cap was reached.
+	ServiceOverflows   int64
+	OperationOverflows int64
+	EdgeOverflows      int64
+
+	EdgesInBatch     int64 // edges resolved within one batch
+	EdgesAcross      int64 // edges resolved through the edge store
+	VirtualEdges     int64 // caller -> uninstrumented peer, on caller expiry
+	ExpiredCallers   int64 // callers that expired without a callee
+	ExpiredCallees   int64 // callees that expired without their caller
+	EdgeStoreRefused int64 // candidates not stored: store full or key taken
+}
+
+// Keys is the current number of tracked keys, overflow keys included.
+type Keys struct {
+	Services, Operations, Edges, EdgeStore int
+}
+
+// service is a service's own series plus its operations.
+type service struct {
+	series
+	name string
+	ops  map[string]*series
+}
+
+// Tracker keeps the sliding-window statistics. All methods are safe for
+// concurrent use. It runs no goroutine or timer: the window rotates and the
+// edge store expires on the clock, checked by every call.
+type Tracker struct {
+	cfg     Config
+	now     func() time.Time
+	widthNs int64
+	cls     classifier
+
+	batches sync.Pool // *batch scratch
+
+	mu         sync.Mutex
+	started    bool
+	epoch      int64 // current sub-bucket number: now / widthNs
+	services   map[string]*service
+	edges      map[EdgeKey]*series
+	operations int // operation keys, overflow keys excluded
+	store      *edgeStore
+	pool       histPool
+	seq        uint64
+	counters   Counters
+	onOverflow func(kind, key string)
+	overflowed [3]bool
+}
+
+// Overflow kinds passed to the overflow handler.
+const (
+	KindService   = "service"
+	KindOperation = "operation"
+	KindEdge      = "edge"
+)
+
+// NewTracker returns a Tracker for a validated cfg. now is the clock (nil
+// means time.Now); tests inject their own.
+func NewTracker(cfg Config, now func() time.Time) *Tracker {
+	if now == nil {
+		now = time.Now
+	}
+	return &Tracker{
+		cfg:      cfg,
+		now:      now,
+		widthNs:  int64(cfg.Window) / int64(cfg.Buckets),
+		cls:      newClassifier(cfg.Errors),
+		batches:  sync.Pool{New: func() any { return new(batch) }},
+		services: make(map[string]*service),
+		edges:    make(map[EdgeKey]*series),
+		store:    newEdgeStore(cfg.EdgeStore),
+		pool:     histPool{cfg: cfg.Histogram},
+	}
+}
+
+// SetOverflowHandler registers fn, called once per kind (KindService,
+// KindOperation, KindEdge) with the first key that did not fit, so the owner
+// can log it once. fn runs with the Tracker locked and must not call it.
+func (t *Tracker) SetOverflowHandler(fn func(kind, key string)) {
+	t.mu.Lock()
+	t.onOverflow = fn
+	t.mu.Unlock()
+}
+
+// Close releases the tracker's state. There is no background work to stop;
+// Close exists so owners need not know that.
+func (t *Tracker) Close() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.dropAll()
+	t.store = newEdgeStore(t.cfg.EdgeStore)
+}
+
+// Observe counts every span of td and resolves its edges, without touching td.
+func (t *Tracker) Observe(td ptrace.Traces) {
+	b := t.collect(td)
+	t.mu.Lock()
+	t.countLocked(b)
+	t.mu.Unlock()
+	t.release(b)
+}
+
+// Service returns the window statistics of a service.
+func (t *Tracker) Service(name string) (Stats, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.advance(t.now().UnixNano())
+	s, ok := t.services[name]
+	if !ok {
+		return Stats{}, false
+	}
+	return s.stats(), true
+}
+
+// Operation returns the window statistics of a service's span name.
+func (t *Tracker) Operation(service, span string) (Stats, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.advance(t.now().UnixNano())
+	s, ok := t.services[service]
+	if !ok {
+		return Stats{}, false
+	}
+	op, ok := s.ops[span]
+	if !ok {
+		return Stats{}, false
+	}
+	return op.stats(), true
+}
+
+// Edge returns the window statistics of the caller -> callee edge: calls
+// (Spans), failed calls and the callee-side latency.
+func (t *Tracker) Edge(caller, callee string) (Stats, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.advance(t.now().UnixNano())
+	e, ok := t.edges[EdgeKey{Caller: caller, Callee: callee}]
+	if !ok {
+		return Stats{}, false
+	}
+	return e.stats(), true
+}
+
+// Hot reports whether a service's error rate is at or above the threshold
+// with at least MinSpans spans in the window.
+func (t *Tracker) Hot(service string) bool {
+	st, ok := t.Service(service)
+	return ok && t.hot(st)
+}
+
+func (t *Tracker) hot(st Stats) bool {
+	return st.Spans > 0 && st.Spans >= t.cfg.MinSpans && st.ErrorRate >= t.cfg.Threshold
+}
+
+// Services lists the services with spans in the window, sorted.
+func (t *Tracker) Services() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.advance(t.now().UnixNano())
+	names := make([]string, 0, len(t.services))
+	for name := range t.services {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Edges lists the edges with calls in the window, sorted by caller, callee.
+func (t *Tracker) Edges() []EdgeKey {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.advance(t.now().UnixNano())
+	keys := make([]EdgeKey, 0, len(t.edges))
+	for k := range t.edges {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b EdgeKey) int {
+		if c := strings.Compare(a.Caller, b.Caller); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Callee, b.Callee)
+	})
+	return keys
+}
+
+// Counters returns the cumulative counters.
+func (t *Tracker) Counters() Counters {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.advance(t.now().UnixNano())
+	return t.counters
+}
+
+// Keys returns the number of tracked keys and stored edge candidates.
+func (t *Tracker) Keys() Keys {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.advance(t.now().UnixNano())
+	k := Keys{Services: len(t.services), Edges: len(t.edges), EdgeStore: t.store.len()}
+	for _, s := range t.services {
+		k.Operations += len(s.ops)
+	}
+	return k
+}
+
+// ServiceStats calls fn for every service in the window, in no order, with
+// the Tracker locked (fn must not call the Tracker). It serves metric
+// callbacks without building a list.
+func (t *Tracker) ServiceStats(fn func(name string, st Stats, hot bool)) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.advance(t.now().UnixNano())
+	for name, s := range t.services {
+		st := s.stats()
+		fn(name, st, t.hot(st))
+	}
+}
+
+// advance rotates the window to the sub-bucket of nowNs and expires edge
+// candidates. A clock that goes back leaves the window where it is.
+func (t *Tracker) advance(nowNs int64) {
+	e := nowNs / t.widthNs
+	switch {
+	case !t.started:
+		t.started = true
+		t.epoch = e
+	case e > t.epoch:
+		n := int64(t.cfg.Buckets)
+		if e-t.epoch >= n {
+			t.dropAll()
+		} else {
+			for next := t.epoch + 1; next <= e; next++ {
+				t.expireSlot(int(next % n))
+			}
+		}
+		t.epoch = e
+	}
+	t.store.expire(nowNs, t.expireHalf)
+}
+
+func (t *Tracker) slot() int { return int(t.epoch % int64(t.cfg.Buckets)) }
+
+// expireSlot drops one sub-bucket from every key and forgets keys left empty,
+// which frees room under the caps.
+func (t *Tracker) expireSlot(slot int) {
+	for name, s := range t.services {
+		for opName, op := range s.ops {
+			op.expire(&t.pool, slot)
+			if op.totalSpans == 0 {
+				op.release(&t.pool)
+				delete(s.ops, opName)
+				if opName != OverflowKey {
+					t.operations--
+				}
+			}
+		}
+		s.expire(&t.pool, slot)
+		if s.totalSpans == 0 {
+			s.release(&t.pool)
+			delete(t.services, name)
+		}
+	}
+	for k, e := range t.edges {
+		e.expire(&t.pool, slot)
+		if e.totalSpans == 0 {
+			e.release(&t.pool)
+			delete(t.edges, k)
+		}
+	}
+}
+
+// dropAll forgets every key: the whole window has passed.
+func (t *Tracker) dropAll() {
+	for _, s := range t.services {
+		for _, op := range s.ops {
+			op.release(&t.pool)
+		}
+		s.release(&t.pool)
+	}
+	for _, e := range t.edges {
+		e.release(&t.pool)
+	}
+	clear(t.services)
+	clear(t.edges)
+	t.operations = 0
+}
+
+// overflow reports a cap reached, once per kind.
+func (t *Tracker) overflow(kind int, kindName, key string) {
+	if t.overflowed[kind] {
+		return
+	}
+	t.overflowed[kind] = true
+	if t.onOverflow != nil {
+		t.onOverflow(kindName, key)
+	}
+}
+
+// service returns the series of a service, creating it within the cap.
+func (t *Tracker) service(name string) *service {
+	if s, ok := t.services[name]; ok {
+		return s
+	}
+	if name != OverflowKey && t.countServices() >= t.cfg.MaxServices {
+		t.counters.ServiceOverflows++
+		t.overflow(0, KindService, name)
+		return t.service(OverflowKey)
+	}
+	name = strings.Clone(name) // never retain the batch's buffer
+	s := &service{series: *newSeries(t.cfg.Buckets), name: name, ops: make(map[string]*series)}
+	t.services[name] = s
+	return s
+}
+
+func (t *Tracker) countServices() int {
+	n := len(t.services)
+	if _, ok := t.services[OverflowKey]; ok {
+		n--
+	}
+	return n
+}
+
+// operation returns the series of s's span name, creating it within the cap;
+// beyond it the span counts under s's OverflowKey operation.
+func (t *Tracker) operation(s *service, name string) *series {
+	if op, ok := s.ops[name]; ok {
+		return op
+	}
+	if name != OverflowKey {
+		if t.operations >= t.cfg.MaxOperations {
+			t.counters.OperationOverflows++
+			t.overflow(1, KindOperation, s.name+" "+name)
+			return t.operation(s, OverflowKey)
+		}
+		t.operations++
+	}
+	op := newSeries(t.cfg.Buckets)
+	s.ops[strings.Clone(name)] = op
+	return op
+}
+
+// edge returns the series of caller -> callee, creating it within the cap.
+func (t *Tracker) edge(caller, callee string) *series {
+	k := EdgeKey{Caller: caller, Callee: callee}
+	if e, ok := t.edges[k]; ok {
+		return e
+	}
+	if k.Caller != OverflowKey || k.Callee != OverflowKey {
+		n := len(t.edges)
+		if _, ok := t.edges[EdgeKey{OverflowKey, OverflowKey}]; ok {
+			n--
+		}
+		if n >= t.cfg.MaxEdges {
+			t.counters.EdgeOverflows++
+			t.overflow(2, KindEdge, caller+" -> "+callee)
+			return t.edge(OverflowKey, OverflowKey)
+		}
+	}
+	k.Callee = strings.Clone(k.Callee) // caller names are canonical already
+	e := newSeries(t.cfg.Buckets)
+	t.edges[k] = e
+	return e
+}
+
+// expireHalf settles an edge candidate whose TTL passed: a caller that
+// declared a peer becomes a call to that (virtual) peer; the rest is counted.
+func (t *Tracker) expireHalf(h half) {
+	switch {
+	case h.callee:
+		t.counters.ExpiredCallees++
+	case h.matched:
+	default:
+		t.counters.ExpiredCallers++
+		if h.peer != "" {
+			t.counters.VirtualEdges++
+			t.edge(h.service, h.peer).record(&t.pool, t.slot(), h.durNs, h.isErr)
+		}
+	}
+}

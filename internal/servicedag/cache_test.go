@@ -1,0 +1,46 @@
+package servicedag
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/tracemap/tracemap/internal/tracetest"
+)
+
+func TestCacheReusesLayoutOfSameShape(t *testing.T) {
+	c := NewCache(2)
+	fresh := func() *DAG { return FromTree(tree(tracetest.FiveServices()...), Options{}) }
+	want := fresh()
+	Layout(want)
+
+	first, second := fresh(), fresh()
+	second.Nodes[2].Spans = 99 // counts are not part of the shape
+	c.Layout(first)
+	c.Layout(second)
+	second.Nodes[2].Spans = want.Nodes[2].Spans
+	if !reflect.DeepEqual(first, want) || !reflect.DeepEqual(second, want) {
+		t.Fatalf("cached layout differs:\n%+v\n%+v\nwant %+v", first, second, want)
+	}
+	if c.Len() != 1 {
+		t.Fatalf("%d shapes cached, want 1", c.Len())
+	}
+
+	// Another name is another shape; the cache keeps only 2.
+	for _, name := range []string{"x", "y", "z"} {
+		d := fresh()
+		d.Nodes[4].Name = name
+		c.Layout(d)
+		if w, _ := NodeSize(name); d.Nodes[4].W != w {
+			t.Errorf("%s: width %v, want %v", name, d.Nodes[4].W, w)
+		}
+	}
+	if c.Len() != 2 {
+		t.Errorf("%d shapes cached, want 2", c.Len())
+	}
+	// Names that only concatenate alike are different shapes.
+	a := &DAG{Nodes: []Node{{Name: "ab"}, {Name: "c"}}}
+	b := &DAG{Nodes: []Node{{Name: "a"}, {Name: "bc"}}}
+	if c.shape(a) == c.shape(b) {
+		t.Error("shape keys collide")
+	}
+}

@@ -1,0 +1,316 @@
+package servicedag
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/tracemap/tracemap/internal/sugiyama"
+)
+
+// Version is the encoding version Encode writes and Decode reads.
+const Version = "v1"
+
+// Encode writes the DAG in the tracemap.dag encoding (docs/attributes-layout.md):
+//
+//	v1|<width> <height>|<node>;<node>;...|<edge>;<edge>;...
+//	node: <name>,<service>,<operation>,<flags>,<spans>,<errors>,<layer>,<x>,<y>,<w>,<h>
+//	edge: <from>,<to>,<flags>,<calls>,<errors>,<duration_ns>,<x> <y> <x> <y> ...
+//
+// <service> is empty when it equals <name>. Flags are letters: "v" virtual
+// node, "r" reversed edge. Strings are escaped with %XX for '%', ',', ';',
+// '|' and control bytes. Coordinates are rounded to 0.1.
+func (d *DAG) Encode() string {
+	e := encoder{buf: make([]byte, 0, 32+64*len(d.Nodes)+48*len(d.Edges))}
+	e.buf = append(e.buf, Version...)
+	e.buf = append(e.buf, '|')
+	e.float(d.Width)
+	e.buf = append(e.buf, ' ')
+	e.float(d.Height)
+	e.buf = append(e.buf, '|')
+	for i, n := range d.Nodes {
+		if i > 0 {
+			e.buf = append(e.buf, ';')
+		}
+		e.escaped(n.Name)
+		e.buf = append(e.buf, ',')
+		if n.Service != n.Name {
+			e.escaped(n.Service)
+		}
+		e.buf = append(e.buf, ',')
+		e.escaped(n.Operation)
+		e.flag(n.Virtual, 'v')
+		e.ints(n.Spans, n.Errors, int64(n.Layer))
+		for _, v := range [...]float64{n.X, n.Y, n.W, n.H} {
+			e.buf = append(e.buf, ',')
+			e.float(v)
+		}
+	}
+	e.buf = append(e.buf, '|')
+	for i, ed := range d.Edges {
+		if i > 0 {
+			e.buf = append(e.buf, ';')
+		}
+		e.buf = strconv.AppendInt(e.buf, int64(ed.From), 10)
+		e.ints(int64(ed.To))
+		e.flag(ed.Reversed, 'r')
+		e.ints(ed.Calls, ed.Errors, ed.DurationNs)
+		e.buf = append(e.buf, ',')
+		for j, p := range ed.Points {
+			if j > 0 {
+				e.buf = append(e.buf, ' ')
+			}
+			e.float(p.X)
+			e.buf = append(e.buf, ' ')
+			e.float(p.Y)
+		}
+	}
+	return string(e.buf)
+}
+
+type encoder struct{ buf []byte }
+
+// flag writes a comma and the flag letter when on.
+func (e *encoder) flag(on bool, letter byte) {
+	e.buf = append(e.buf, ',')
+	if on {
+		e.buf = append(e.buf, letter)
+	}
+}
+
+// ints writes each value after a comma.
+func (e *encoder) ints(vs ...int64) {
+	for _, v := range vs {
+		e.buf = append(e.buf, ',')
+		e.buf = strconv.AppendInt(e.buf, v, 10)
+	}
+}
+
+// float writes v rounded to 0.1, without exponent, "-0" or trailing ".0".
+func (e *encoder) float(v float64) {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		v = 0 // never write what Decode must refuse
+	}
+	t := math.Round(v * 10)
+	if math.Abs(t) >= 1e15 {
+		e.buf = strconv.AppendFloat(e.buf, t/10, 'f', -1, 64)
+		return
+	}
+	n := int64(t)
+	if n < 0 {
+		e.buf = append(e.buf, '-')
+		n = -n
+	}
+	e.buf = strconv.AppendInt(e.buf, n/10, 10)
+	if d := n % 10; d != 0 {
+		e.buf = append(e.buf, '.', byte('0'+d))
+	}
+}
+
+const hexDigits = "0123456789ABCDEF"
+
+func needsEscape(c byte) bool {
+	return c < 0x20 || c == 0x7f || c == '%' || c == ',' || c == ';' || c == '|'
+}
+
+func (e *encoder) escaped(s string) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if needsEscape(c) {
+			e.buf = append(e.buf, '%', hexDigits[c>>4], hexDigits[c&15])
+			continue
+		}
+		e.buf = append(e.buf, c)
+	}
+}
+
+func unescape(s string) (string, error) {
+	if !strings.ContainsRune(s, '%') {
+		return s, nil
+	}
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] != '%' {
+			out = append(out, s[i])
+			continue
+		}
+		if i+2 >= len(s) {
+			return "", errors.New("truncated %-escape")
+		}
+		v, err := strconv.ParseUint(s[i+1:i+3], 16, 8)
+		if err != nil {
+			return "", fmt.Errorf("bad %%-escape %q", s[i:i+3])
+		}
+		out = append(out, byte(v))
+		i += 2
+	}
+	return string(out), nil
+}
+
+// Decode parses the tracemap.dag encoding. Anything malformed — another
+// version, wrong field counts, bad numbers, negative counts, edges naming
+// missing nodes, non-finite coordinates — is an error.
+func Decode(s string) (*DAG, error) {
+	parts := strings.Split(s, "|")
+	if len(parts) == 0 || parts[0] != Version {
+		return nil, fmt.Errorf("tracemap.dag: unsupported version (want %q prefix)", Version+"|")
+	}
+	if len(parts) != 4 {
+		return nil, fmt.Errorf("tracemap.dag: %d sections, want 4", len(parts))
+	}
+	d := &DAG{}
+	size := strings.Split(parts[1], " ")
+	if len(size) != 2 {
+		return nil, errors.New("tracemap.dag: size: want \"<width> <height>\"")
+	}
+	var err error
+	if d.Width, err = parseFloat(size[0]); err != nil {
+		return nil, fmt.Errorf("tracemap.dag: width: %w", err)
+	}
+	if d.Height, err = parseFloat(size[1]); err != nil {
+		return nil, fmt.Errorf("tracemap.dag: height: %w", err)
+	}
+	if parts[2] != "" {
+		for i, f := range strings.Split(parts[2], ";") {
+			n, err := decodeNode(f)
+			if err != nil {
+				return nil, fmt.Errorf("tracemap.dag: node %d: %w", i, err)
+			}
+			d.Nodes = append(d.Nodes, n)
+		}
+	}
+	if parts[3] != "" {
+		for i, f := range strings.Split(parts[3], ";") {
+			e, err := decodeEdge(f, len(d.Nodes))
+			if err != nil {
+				return nil, fmt.Errorf("tracemap.dag: edge %d: %w", i, err)
+			}
+			d.Edges = append(d.Edges, e)
+		}
+	}
+	return d, nil
+}
+
+func decodeNode(f string) (Node, error) {
+	var n Node
+	fs := strings.Split(f, ",")
+	if len(fs) != 11 {
+		return n, fmt.Errorf("%d fields, want 11", len(fs))
+	}
+	var err error
+	if n.Name, err = unescape(fs[0]); err != nil {
+		return n, fmt.Errorf("name: %w", err)
+	}
+	if n.Service, err = unescape(fs[1]); err != nil {
+		return n, fmt.Errorf("service: %w", err)
+	}
+	if fs[1] == "" {
+		n.Service = n.Name
+	}
+	if n.Operation, err = unescape(fs[2]); err != nil {
+		return n, fmt.Errorf("operation: %w", err)
+	}
+	if n.Virtual, err = parseFlag(fs[3], "v"); err != nil {
+		return n, err
+	}
+	var layer int64
+	if err := parseCounts(fs[4:7], []string{"spans", "errors", "layer"}, &n.Spans, &n.Errors, &layer); err != nil {
+		return n, err
+	}
+	if layer > math.MaxInt32 {
+		return n, errors.New("layer: too large")
+	}
+	n.Layer = int(layer)
+	for i, dst := range []*float64{&n.X, &n.Y, &n.W, &n.H} {
+		if *dst, err = parseFloat(fs[7+i]); err != nil {
+			return n, fmt.Errorf("%s: %w", [...]string{"x", "y", "w", "h"}[i], err)
+		}
+	}
+	return n, nil
+}
+
+func decodeEdge(f string, nodes int) (Edge, error) {
+	var e Edge
+	fs := strings.Split(f, ",")
+	if len(fs) != 7 {
+		return e, fmt.Errorf("%d fields, want 7", len(fs))
+	}
+	for i, dst := range []*int{&e.From, &e.To} {
+		v, err := parseCount(fs[i])
+		if err != nil || v >= int64(nodes) {
+			return e, fmt.Errorf("%s: %q is not a node index (%d nodes)", [...]string{"from", "to"}[i], fs[i], nodes)
+		}
+		*dst = int(v)
+	}
+	var err error
+	if e.Reversed, err = parseFlag(fs[2], "r"); err != nil {
+		return e, err
+	}
+	if err := parseCounts(fs[3:6], []string{"calls", "errors", "duration_ns"}, &e.Calls, &e.Errors, &e.DurationNs); err != nil {
+		return e, err
+	}
+	if fs[6] == "" {
+		return e, nil
+	}
+	coords := strings.Split(fs[6], " ")
+	if len(coords)%2 != 0 {
+		return e, errors.New("points: odd number of coordinates")
+	}
+	e.Points = make([]sugiyama.Point, len(coords)/2)
+	for i := range e.Points {
+		if e.Points[i].X, err = parseFloat(coords[2*i]); err != nil {
+			return e, fmt.Errorf("points: %w", err)
+		}
+		if e.Points[i].Y, err = parseFloat(coords[2*i+1]); err != nil {
+			return e, fmt.Errorf("points: %w", err)
+		}
+	}
+	return e, nil
+}
+
+// parseFlag reads a flags field: empty, or the one letter it may hold.
+func parseFlag(f, letter string) (bool, error) {
+	switch f {
+	case "":
+		return false, nil
+	case letter:
+		return true, nil
+	}
+	return false, fmt.Errorf("unknown flags %q", f)
+}
+
+// parseCounts parses fields[i] into dst[i], naming names[i] on error.
+func parseCounts(fields, names []string, dst ...*int64) error {
+	for i, d := range dst {
+		v, err := parseCount(fields[i])
+		if err != nil {
+			return fmt.Errorf("%s: %w", names[i], err)
+		}
+		*d = v
+	}
+	return nil
+}
+
+func parseCount(s string) (int64, error) {
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not an integer", s)
+	}
+	if v < 0 {
+		return 0, fmt.Errorf("%d is negative", v)
+	}
+	return v, nil
+}
+
+func parseFloat(s string) (float64, error) {
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, fmt.Errorf("%q is not a finite number", s)
+	}
+	return v, nil
+}
+
+// AttrDAG is the root-span attribute that carries Encode's output.
+const AttrDAG = "tracemap.dag"

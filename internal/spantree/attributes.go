@@ -1,0 +1,59 @@
+package spantree
+
+import "go.opentelemetry.io/collector/pdata/pcommon"
+
+// Span attributes written by WriteAttributes (docs/attributes-layout.md).
+const (
+	AttrDepth    = "tracemap.depth"
+	AttrOffset   = "tracemap.offset_ns"
+	AttrSkew     = "tracemap.skew_ns"
+	AttrCritical = "tracemap.critical"
+	AttrSelf     = "tracemap.self_ns"
+	AttrOrphan   = "tracemap.orphan"
+)
+
+// WriteAttributes writes what the tree computed onto every span's
+// attributes, replacing earlier values (a trace may pass two tracemap
+// collectors). tracemap.skew_ns is absent when the span was not shifted;
+// tracemap.critical and tracemap.orphan are present (true) only on critical
+// and orphan spans: each attribute costs an allocation per span in pdata.
+func (t *Tree) WriteAttributes() {
+	for i := range t.Spans {
+		s := &t.Spans[i]
+		attrs := s.Source.Attributes()
+		// Every Put and Remove scans the attributes; a span without
+		// tracemap.depth has not been through tracemap, so the Removes are
+		// skipped for it.
+		_, seen := attrs.Get(AttrDepth)
+		attrs.EnsureCapacity(attrs.Len() + 5)
+		attrs.PutInt(AttrDepth, int64(s.Depth))
+		attrs.PutInt(AttrOffset, s.Offset)
+		attrs.PutInt(AttrSelf, s.Self)
+		switch {
+		case s.Skew != 0:
+			attrs.PutInt(AttrSkew, s.Skew)
+		case seen:
+			attrs.Remove(AttrSkew)
+		}
+		putFlag(attrs, seen, AttrCritical, s.Critical)
+		putFlag(attrs, seen, AttrOrphan, s.Orphan)
+	}
+}
+
+func putFlag(attrs pcommon.Map, seen bool, key string, on bool) {
+	switch {
+	case on:
+		attrs.PutBool(key, true)
+	case seen:
+		attrs.Remove(key)
+	}
+}
+
+// Root is the span that carries the trace-level attributes: the earliest
+// real root, or -1 when the trace has none (only orphans).
+func (t *Tree) Root() int {
+	if len(t.Roots) == 0 || t.Spans[t.Roots[0]].Orphan {
+		return -1
+	}
+	return t.Roots[0]
+}

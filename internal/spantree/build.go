@@ -1,0 +1,299 @@
+package spantree
+
+import (
+	"cmp"
+	"slices"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+)
+
+// Build makes the Tree of one trace from its spans. The spans' order only
+// breaks ties, so the result is deterministic for a given input order.
+func Build(id pcommon.TraceID, refs []Ref) *Tree {
+	t := &Tree{TraceID: id, Spans: make([]Span, len(refs))}
+	if len(refs) == 0 {
+		return t
+	}
+	fill(t.Spans, refs)
+	link(t.Spans, refs)
+	breakCycles(t.Spans)
+	b := newBuilder(t)
+	b.correctSkew()
+	b.sortChildren()
+	b.selfTimes()
+	b.criticalPath()
+	return t
+}
+
+// fill copies what the tree needs from pdata, clamping timestamps.
+func fill(spans []Span, refs []Ref) {
+	var lastRes pcommon.Resource
+	lastSvc := ""
+	for i, r := range refs {
+		if i == 0 || r.Resource != lastRes {
+			lastRes, lastSvc = r.Resource, serviceName(r.Resource)
+		}
+		src := r.Span
+		start := clampTime(src.StartTimestamp())
+		end := clampTime(src.EndTimestamp())
+		if end < start {
+			end = start
+		}
+		spans[i] = Span{
+			Source:   src,
+			Resource: r.Resource,
+			Service:  lastSvc,
+			Name:     src.Name(),
+			Kind:     src.Kind(),
+			Start:    start,
+			End:      end,
+			Error:    src.Status().Code() == ptrace.StatusCodeError,
+			Parent:   -1,
+		}
+	}
+}
+
+func serviceName(res pcommon.Resource) string {
+	if v, ok := res.Attributes().Get("service.name"); ok {
+		if s := v.AsString(); s != "" {
+			return s
+		}
+	}
+	return UnknownService
+}
+
+func clampTime(ts pcommon.Timestamp) int64 {
+	if uint64(ts) > uint64(MaxTime) {
+		return MaxTime
+	}
+	return int64(ts)
+}
+
+// link resolves parent span IDs. The first span with a given ID owns it;
+// later ones are marked Duplicate but keep their own parent.
+func link(spans []Span, refs []Ref) {
+	byID := newIDIndex(len(refs))
+	for i, r := range refs {
+		id := r.Span.SpanID()
+		if !id.IsEmpty() && !byID.add(idKey(id), i) {
+			spans[i].Duplicate = true
+		}
+	}
+	for i, r := range refs {
+		if links := r.Span.Links(); links.Len() > 0 {
+			spans[i].Links = linked(links, r.Span.TraceID(), byID)
+		}
+		pid := r.Span.ParentSpanID()
+		if pid.IsEmpty() {
+			continue
+		}
+		p := byID.find(idKey(pid))
+		switch {
+		case p < 0:
+			spans[i].Orphan = true
+		case p == i:
+			spans[i].Orphan = true // its own parent: a cycle of one
+		default:
+			spans[i].Parent = p
+		}
+	}
+}
+
+func linked(links ptrace.SpanLinkSlice, trace pcommon.TraceID, byID *idIndex) []int {
+	var out []int
+	for k := 0; k < links.Len(); k++ {
+		l := links.At(k)
+		if l.TraceID() != trace || l.SpanID().IsEmpty() {
+			continue
+		}
+		if j := byID.find(idKey(l.SpanID())); j >= 0 {
+			out = append(out, j)
+		}
+	}
+	return out
+}
+
+// breakCycles cuts every parent cycle at its earliest span, which becomes
+// an orphan. Each span is walked once: a walk stops at the first span seen
+// before, and a cycle is a walk that meets its own stamp.
+func breakCycles(spans []Span) {
+	stamp := make([]int32, len(spans))
+	for i := range spans {
+		if stamp[i] != 0 {
+			continue
+		}
+		walk := int32(i + 1)
+		j := i
+		for j >= 0 && stamp[j] == 0 {
+			stamp[j] = walk
+			j = spans[j].Parent
+		}
+		if j < 0 || stamp[j] != walk {
+			continue
+		}
+		cut := j
+		for k := spans[j].Parent; k != j; k = spans[k].Parent {
+			if spans[k].Start < spans[cut].Start || (spans[k].Start == spans[cut].Start && k < cut) {
+				cut = k
+			}
+		}
+		spans[cut].Parent = -1
+		spans[cut].Orphan = true
+	}
+}
+
+// builder holds the scratch arrays of one Build.
+type builder struct {
+	t       *Tree
+	spans   []Span
+	backing []int   // children of all spans, one segment per parent
+	off     []int32 // segment of span i: backing[off[i]:off[i+1]]
+	order   []int   // parents before children
+}
+
+func newBuilder(t *Tree) *builder {
+	n := len(t.Spans)
+	b := &builder{t: t, spans: t.Spans, backing: make([]int, n), off: make([]int32, n+1)}
+	for i := range b.spans {
+		if p := b.spans[i].Parent; p >= 0 {
+			b.off[p+1]++
+		}
+	}
+	for i := 0; i < n; i++ {
+		b.off[i+1] += b.off[i]
+	}
+	next := slices.Clone(b.off[:n])
+	for i := range b.spans {
+		if p := b.spans[i].Parent; p >= 0 {
+			b.backing[next[p]] = i
+			next[p]++
+		}
+	}
+	// Breadth-first order from the top-level spans; after breakCycles every
+	// span is reachable from one.
+	b.order = make([]int, 0, n)
+	for i := range b.spans {
+		if b.spans[i].Parent < 0 {
+			b.order = append(b.order, i)
+		}
+	}
+	for q := 0; q < len(b.order); q++ {
+		i := b.order[q]
+		for _, c := range b.backing[b.off[i]:b.off[i+1]] {
+			b.spans[c].Depth = b.spans[i].Depth + 1
+			b.order = append(b.order, c)
+		}
+	}
+	return b
+}
+
+// correctSkew shifts spans whose service's clock disagrees with their
+// parent's, the way Jaeger's adjuster does: a child in another service that
+// starts before its parent or ends after it is moved inside the parent,
+// leaving equal slack on both sides (a child longer than its parent is only
+// moved to start with it). Every span first takes its parent's shift, so a
+// subtree moves as a whole; same-service children are never moved relative
+// to their parent.
+func (b *builder) correctSkew() {
+	for _, i := range b.order {
+		s := &b.spans[i]
+		p := s.Parent
+		if p < 0 {
+			continue
+		}
+		par := &b.spans[p]
+		dur := s.End - s.Start
+		cs := clampStart(s.Start+par.Skew, dur)
+		if s.Service != par.Service {
+			ps, pe := par.CorrectedStart(), par.CorrectedEnd()
+			pd := pe - ps
+			switch {
+			case dur > pd:
+				if cs < ps {
+					cs = ps
+				}
+			case cs < ps || cs+dur > pe:
+				cs = ps + (pd-dur)/2
+			}
+			cs = clampStart(cs, dur)
+		}
+		s.Skew = cs - s.Start
+	}
+	t := b.t
+	t.Start, t.Duration = b.spans[0].CorrectedStart(), 0
+	end := b.spans[0].CorrectedEnd()
+	for i := range b.spans {
+		t.Start = min(t.Start, b.spans[i].CorrectedStart())
+		end = max(end, b.spans[i].CorrectedEnd())
+	}
+	t.Duration = end - t.Start
+	for i := range b.spans {
+		b.spans[i].Offset = b.spans[i].CorrectedStart() - t.Start
+	}
+}
+
+// clampStart keeps [start, start+dur] inside [0, MaxTime].
+func clampStart(start, dur int64) int64 {
+	return max(0, min(start, MaxTime-dur))
+}
+
+// sortChildren orders every child list and Roots (roots, then orphans) by
+// corrected start, input order breaking ties. Lists are sorted one by one:
+// with the small fan-out of real traces that is close to linear, where one
+// sort of all spans would not be.
+func (b *builder) sortChildren() {
+	n := len(b.spans)
+	starts := make([]int64, n)
+	for i := range b.spans {
+		starts[i] = b.spans[i].CorrectedStart()
+	}
+	byStart := func(x, y int) int {
+		if c := cmp.Compare(starts[x], starts[y]); c != 0 {
+			return c
+		}
+		return cmp.Compare(x, y)
+	}
+	for i := range b.spans {
+		if lo, hi := b.off[i], b.off[i+1]; lo < hi {
+			kids := b.backing[lo:hi:hi]
+			slices.SortFunc(kids, byStart)
+			b.spans[i].Children = kids
+		}
+	}
+	roots := make([]int, 0, 1)
+	for i := range b.spans {
+		if b.spans[i].Parent < 0 {
+			roots = append(roots, i)
+		}
+	}
+	slices.SortFunc(roots, func(x, y int) int {
+		if ox, oy := b.spans[x].Orphan, b.spans[y].Orphan; ox != oy {
+			if oy {
+				return -1
+			}
+			return 1
+		}
+		return byStart(x, y)
+	})
+	b.t.Roots = roots
+}
+
+// selfTimes sets Self: the span's duration minus the union of its children's
+// corrected intervals clipped to the span.
+func (b *builder) selfTimes() {
+	for i := range b.spans {
+		s := &b.spans[i]
+		start, end := s.CorrectedStart(), s.CorrectedEnd()
+		covered, reach := int64(0), start
+		for _, c := range s.Children {
+			cs := max(b.spans[c].CorrectedStart(), reach)
+			ce := min(b.spans[c].CorrectedEnd(), end)
+			if ce > cs {
+				covered += ce - cs
+				reach = ce
+			}
+		}
+		s.Self = end - start - covered
+	}
+}

@@ -1,0 +1,132 @@
+// Package tracetest builds crafted traces for tests: spans are described by
+// small integer IDs and times relative to a fixed start.
+package tracetest
+
+import (
+	"encoding/binary"
+	"syscall"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+)
+
+// T0 is the start of crafted traces (unix ns).
+const T0 = int64(1_700_000_000_000_000_000)
+
+// Span describes one crafted span; Start and End are ns relative to T0.
+// ID 0 leaves the span ID empty, Parent 0 makes a root.
+type Span struct {
+	ID, Parent uint64
+	Service    string // "" leaves service.name unset
+	Name       string
+	Start, End int64
+	Kind       ptrace.SpanKind
+	Error      bool
+	Attrs      map[string]string
+}
+
+// SpanID is the span ID for a crafted ID.
+func SpanID(v uint64) pcommon.SpanID {
+	var id pcommon.SpanID
+	binary.BigEndian.PutUint64(id[:], v)
+	return id
+}
+
+// TraceID is the trace ID for a crafted ID.
+func TraceID(v uint64) pcommon.TraceID {
+	var id pcommon.TraceID
+	binary.BigEndian.PutUint64(id[8:], v)
+	return id
+}
+
+// Traces puts the spans into one ResourceSpans per service (in order of
+// first appearance), like SDK exporters do.
+func Traces(tid pcommon.TraceID, spans ...Span) ptrace.Traces {
+	td := ptrace.NewTraces()
+	Append(td, tid, spans...)
+	return td
+}
+
+// Append adds the spans to td in new ResourceSpans, one per service.
+func Append(td ptrace.Traces, tid pcommon.TraceID, spans ...Span) {
+	bySvc := map[string]ptrace.SpanSlice{}
+	for _, s := range spans {
+		ss, ok := bySvc[s.Service]
+		if !ok {
+			rs := td.ResourceSpans().AppendEmpty()
+			if s.Service != "" {
+				rs.Resource().Attributes().PutStr("service.name", s.Service)
+			}
+			ss = rs.ScopeSpans().AppendEmpty().Spans()
+			bySvc[s.Service] = ss
+		}
+		span := ss.AppendEmpty()
+		span.SetTraceID(tid)
+		if s.ID != 0 {
+			span.SetSpanID(SpanID(s.ID))
+		}
+		if s.Parent != 0 {
+			span.SetParentSpanID(SpanID(s.Parent))
+		}
+		span.SetName(s.Name)
+		span.SetKind(s.Kind)
+		span.SetStartTimestamp(pcommon.Timestamp(T0 + s.Start))
+		span.SetEndTimestamp(pcommon.Timestamp(T0 + s.End))
+		if s.Error {
+			span.Status().SetCode(ptrace.StatusCodeError)
+		}
+		for k, v := range s.Attrs {
+			span.Attributes().PutStr(k, v)
+		}
+	}
+}
+
+// FiveServices is a checkout trace across five services in which payment's
+// clock runs 500ns behind, so its server span starts before the checkout
+// span that called it.
+func FiveServices() []Span {
+	return []Span{
+		S(1, 0, "frontend", "GET /checkout", 0, 1000).Of(ptrace.SpanKindServer),
+		S(2, 1, "frontend", "call checkout", 50, 900).Of(ptrace.SpanKindClient),
+		S(3, 2, "checkout", "POST /checkout", 100, 850).Of(ptrace.SpanKindServer),
+		S(4, 3, "payment", "charge", -300, 100).Of(ptrace.SpanKindServer).Err(),
+		S(5, 4, "payment", "db query", -250, 50).Of(ptrace.SpanKindClient),
+		S(6, 3, "inventory", "reserve", 300, 500).Of(ptrace.SpanKindServer),
+		S(7, 3, "shipping", "quote", 600, 800).Of(ptrace.SpanKindServer),
+	}
+}
+
+// S is a span of service with the given times; refine it with Kind, Err
+// and Attr.
+func S(id, parent uint64, service, name string, start, end int64) Span {
+	return Span{ID: id, Parent: parent, Service: service, Name: name, Start: start, End: end}
+}
+
+// Of sets the span kind.
+func (s Span) Of(kind ptrace.SpanKind) Span { s.Kind = kind; return s }
+
+// Err marks the span status ERROR.
+func (s Span) Err() Span { s.Error = true; return s }
+
+// Attr adds a string attribute.
+func (s Span) Attr(k, v string) Span {
+	attrs := make(map[string]string, len(s.Attrs)+1)
+	for k0, v0 := range s.Attrs {
+		attrs[k0] = v0
+	}
+	attrs[k] = v
+	s.Attrs = attrs
+	return s
+}
+
+// CPUTime is the CPU time (user + system) this process has used so far.
+// Benchmarks report CPU per span with it: the machines are shared, so wall
+// time per operation says more about the neighbours than about the code.
+func CPUTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}

@@ -1,0 +1,206 @@
+package layout
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/collector/processor"
+	"go.opentelemetry.io/collector/processor/processorhelper"
+	"go.uber.org/zap"
+
+	"github.com/tracemap/tracemap/internal/servicedag"
+	"github.com/tracemap/tracemap/internal/spantree"
+	"github.com/tracemap/tracemap/processor/layout/internal/hold"
+	"github.com/tracemap/tracemap/processor/layout/internal/metadata"
+)
+
+// shapeCacheSize is how many service graph shapes keep their layout; a
+// shape is a few hundred bytes to a few KB.
+const shapeCacheSize = 1024
+
+type layoutProcessor struct {
+	cfg    *Config
+	next   consumer.Traces
+	logger *zap.Logger
+	tel    *metadata.Telemetry
+	dag    servicedag.Options
+	shapes *servicedag.Cache // layouts of recent service graph shapes
+
+	// With wait > 0: held traces, and the goroutine that releases them.
+	mu    sync.Mutex
+	store *hold.Store
+	stop  chan struct{}
+	done  chan struct{}
+}
+
+func newProcessor(set processor.Settings, cfg *Config, next consumer.Traces) (*layoutProcessor, error) {
+	p := &layoutProcessor{cfg: cfg, next: next, logger: set.Logger, dag: cfg.dagOptions(), shapes: servicedag.NewCache(shapeCacheSize)}
+	var held func() (int, int)
+	if cfg.Wait > 0 {
+		p.store = hold.New(hold.Limits{
+			Wait:             cfg.Wait,
+			MaxTraces:        cfg.MaxTraces,
+			MaxSpansPerTrace: cfg.MaxSpansPerTrace,
+			MaxSpans:         cfg.MaxSpans,
+		})
+		held = func() (int, int) {
+			p.mu.Lock()
+			defer p.mu.Unlock()
+			return p.store.Len()
+		}
+	}
+	tel, err := metadata.NewTelemetry(set.TelemetrySettings, held)
+	if err != nil {
+		return nil, err
+	}
+	p.tel = tel
+	return p, nil
+}
+
+func (p *layoutProcessor) start(context.Context, component.Host) error {
+	if p.store == nil {
+		return nil
+	}
+	p.stop, p.done = make(chan struct{}), make(chan struct{})
+	// Check a few times per wait, so a trace waits at most ~20% longer.
+	tick := min(max(p.cfg.Wait/5, 10*time.Millisecond), time.Second)
+	go p.run(tick)
+	return nil
+}
+
+func (p *layoutProcessor) run(tick time.Duration) {
+	defer close(p.done)
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.stop:
+			return
+		case now := <-t.C:
+			p.mu.Lock()
+			released := p.store.Expired(now)
+			p.mu.Unlock()
+			p.forward(context.Background(), released)
+		}
+	}
+}
+
+// shutdown stops the release loop and passes on every trace still held.
+func (p *layoutProcessor) shutdown(ctx context.Context) error {
+	if p.stop != nil {
+		close(p.stop)
+		<-p.done
+		p.stop = nil
+	}
+	if p.store != nil {
+		p.mu.Lock()
+		released := p.store.Drain()
+		p.mu.Unlock()
+		p.forward(ctx, released)
+	}
+	return p.tel.Shutdown()
+}
+
+// processTraces lays out the traces of a batch. With wait > 0 the batch's
+// spans go into the store instead, and what comes back is the late spans of
+// traces already released plus the traces released early to make room.
+func (p *layoutProcessor) processTraces(ctx context.Context, td ptrace.Traces) (ptrace.Traces, error) {
+	if p.store == nil {
+		p.layoutBatch(ctx, td)
+		return td, nil
+	}
+	p.mu.Lock()
+	early, late := p.store.Add(td, time.Now())
+	p.mu.Unlock()
+	if late > 0 {
+		p.tel.LateSpans.Add(ctx, int64(late))
+	}
+	p.layoutBatch(ctx, td)
+	if len(early) > 0 {
+		p.tel.IncompleteReleases.Add(ctx, int64(len(early)))
+	}
+	for _, r := range early {
+		p.layoutBatch(ctx, r.Traces)
+		r.Traces.ResourceSpans().MoveAndAppendTo(td.ResourceSpans())
+	}
+	if td.ResourceSpans().Len() == 0 {
+		return td, processorhelper.ErrSkipProcessingData
+	}
+	return td, nil
+}
+
+// forwardBatch is how many spans of released traces go to the next
+// consumer at once (whole traces, so a batch may be larger).
+const forwardBatch = 8192
+
+// forward lays out released traces and passes them on in batches of whole
+// traces.
+func (p *layoutProcessor) forward(ctx context.Context, released []hold.Released) {
+	out, spans, incomplete := ptrace.NewTraces(), 0, 0
+	for i, r := range released {
+		if r.Early {
+			incomplete++
+		}
+		p.layoutBatch(ctx, r.Traces)
+		r.Traces.ResourceSpans().MoveAndAppendTo(out.ResourceSpans())
+		spans += r.Spans
+		if spans >= forwardBatch || i == len(released)-1 {
+			p.send(ctx, out, spans)
+			out, spans = ptrace.NewTraces(), 0
+		}
+	}
+	if incomplete > 0 {
+		p.tel.IncompleteReleases.Add(ctx, int64(incomplete))
+	}
+}
+
+func (p *layoutProcessor) send(ctx context.Context, td ptrace.Traces, spans int) {
+	if err := p.next.ConsumeTraces(ctx, td); err != nil {
+		p.tel.ReleaseErrors.Add(ctx, int64(spans))
+		p.logger.Warn("next consumer refused released traces", zap.Int("spans", spans), zap.Error(err))
+	}
+}
+
+// layoutBatch annotates every trace of td in place.
+func (p *layoutProcessor) layoutBatch(ctx context.Context, td ptrace.Traces) {
+	var traces, spans, oversized int64
+	for _, g := range spantree.GroupByTrace(td) {
+		if len(g.Refs) > p.cfg.MaxSpansPerTrace {
+			oversized++
+			continue
+		}
+		start := time.Now()
+		p.layoutTrace(ctx, spantree.Build(g.TraceID, g.Refs))
+		p.tel.LayoutTime.Record(ctx, time.Since(start).Seconds())
+		traces++
+		spans += int64(len(g.Refs))
+	}
+	if traces > 0 {
+		p.tel.Traces.Add(ctx, traces)
+		p.tel.Spans.Add(ctx, spans)
+	}
+	if oversized > 0 {
+		p.tel.OversizedTraces.Add(ctx, oversized)
+	}
+}
+
+// layoutTrace writes the span attributes and, when the trace has a root
+// span, its laid-out service DAG onto the root.
+func (p *layoutProcessor) layoutTrace(ctx context.Context, tr *spantree.Tree) {
+	tr.WriteAttributes()
+	root := tr.Root()
+	if root < 0 {
+		return
+	}
+	d := servicedag.FromTree(tr, p.dag)
+	if len(d.Nodes) > p.cfg.MaxDAGNodes {
+		p.tel.DAGsSkipped.Add(ctx, 1)
+		return
+	}
+	p.shapes.Layout(d)
+	tr.Spans[root].Source.Attributes().PutStr(servicedag.AttrDAG, d.Encode())
+}

@@ -1,0 +1,119 @@
+//go:build linux
+
+package gobin
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/targettest"
+)
+
+func open(t *testing.T, stripped bool) *Binary {
+	t.Helper()
+	b, err := Open(targettest.Build(t, "shop", stripped))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b
+}
+
+func TestStrippedMatchesSymtab(t *testing.T) {
+	full, stripped := open(t, false), open(t, true)
+	if full.Stripped || !stripped.Stripped {
+		t.Fatalf("Stripped = %v/%v, want false/true", full.Stripped, stripped.Stripped)
+	}
+	for _, name := range []string{"net/http.serverHandler.ServeHTTP", "net/http.(*Transport).roundTrip", "runtime.newproc1", "main.chargeCard"} {
+		a, err := full.Func(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := stripped.Func(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Same compiler, same code: entries and file offsets agree.
+		if a.Addr != b.Addr || a.FileOffset != b.FileOffset || a.FileOffset == 0 {
+			t.Errorf("%s: symtab %+v, pclntab %+v", name, a, b)
+		}
+		ra, err := full.Returns(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rb, err := stripped.Returns(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ra) == 0 || len(ra) != len(rb) || ra[0] != rb[0] {
+			t.Errorf("%s: RETs %v vs %v", name, ra, rb)
+		}
+	}
+	if _, err := stripped.Func("main.nothere"); err == nil || !strings.Contains(err.Error(), "symbol main.nothere not found in ") {
+		t.Errorf("missing symbol error = %v", err)
+	}
+}
+
+func TestOffsetsDWARFAndTable(t *testing.T) {
+	full, stripped := open(t, false), open(t, true)
+	fromDWARF, err := full.Offsets()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromTable, err := stripped.Offsets()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fromDWARF != fromTable {
+		t.Fatalf("DWARF %+v != table %+v", fromDWARF, fromTable)
+	}
+	if !fromDWARF.HasPattern || fromDWARF.URLPath == 0 || fromDWARF.GStackHi != 8 {
+		t.Fatalf("implausible offsets %+v", fromDWARF)
+	}
+	stripped.GoVersion = "go1.17.3"
+	if _, err := stripped.Offsets(); err == nil || !strings.HasPrefix(err.Error(), "Go version go1.17.3: no offsets") {
+		t.Fatalf("unsupported version error = %v", err)
+	}
+}
+
+func TestRetOffsets(t *testing.T) {
+	// push rbp; ret; int3; mov eax,1; ret
+	code := []byte{0x55, 0xc3, 0xcc, 0xb8, 0x01, 0x00, 0x00, 0x00, 0xc3}
+	got := retOffsets(code)
+	if len(got) != 2 || got[0] != 1 || got[1] != 8 {
+		t.Fatalf("retOffsets = %v, want [1 8]", got)
+	}
+}
+
+func TestMinorVersion(t *testing.T) {
+	for in, want := range map[string]string{"go1.26.8": "go1.26", "go1.26rc1": "go1.26", "go1.24": "go1.24", "devel": "devel"} {
+		if got := MinorVersion(in); got != want {
+			t.Errorf("MinorVersion(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestMain(m *testing.M) { os.Exit(targettest.Main(m)) }
+
+func TestPrologueJump(t *testing.T) {
+	for name, tc := range map[string]struct {
+		code []byte
+		want uint64
+	}{
+		// CMPQ SP, 0x10(R14); JBE rel32
+		"small frame": {[]byte{0x49, 0x3b, 0x66, 0x10, 0x0f, 0x86, 0x8a, 0, 0, 0, 0x55}, 4},
+		// LEAQ -0x158(SP), R12; CMPQ R12, 0x10(R14); JBE rel32
+		"large frame": {[]byte{0x4c, 0x8d, 0xa4, 0x24, 0xa8, 0xfe, 0xff, 0xff, 0x4d, 0x3b, 0x66, 0x10, 0x0f, 0x86, 0xb4, 0x10, 0, 0}, 12},
+		// CMPQ SP, 0x10(R14); JBE rel8
+		"short jump": {[]byte{0x49, 0x3b, 0x66, 0x10, 0x76, 0x26, 0x55}, 4},
+		// leaf: PUSHQ BP first
+		"no prologue": {[]byte{0x55, 0x48, 0x89, 0xe5}, 0},
+		// LEAQ into an argument register is not the prologue
+		"lea rax": {[]byte{0x48, 0x8d, 0x04, 0x24, 0x76, 0x26}, 0},
+	} {
+		if got := prologueJump(tc.code); got != tc.want {
+			t.Errorf("%s: prologueJump = %d, want %d", name, got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,158 @@
+package gobin
+
+import (
+	"debug/dwarf"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+)
+
+//go:generate go run ./gentable -o offsets_table.go
+
+// Offsets are the byte offsets of the struct fields the probes read. The
+// field names mirror struct go_offsets in the BPF program.
+type Offsets struct {
+	RequestMethod   uint64
+	RequestURL      uint64
+	RequestHeader   uint64
+	RequestHost     uint64
+	RequestPattern  uint64
+	URLScheme       uint64
+	URLHost         uint64
+	URLPath         uint64
+	URLRawQuery     uint64
+	ResponseConn    uint64
+	ResponseStatus  uint64
+	ConnRWC         uint64
+	NetConnFD       uint64
+	NetFDLaddr      uint64
+	NetFDRaddr      uint64
+	TCPAddrIP       uint64
+	TCPAddrPort     uint64
+	RespStatusCode  uint64
+	PersistConnConn uint64
+	GStackHi        uint64
+	GM              uint64
+	MCurg           uint64
+	HasPattern      bool
+}
+
+// field names one struct field in DWARF terms.
+type field struct {
+	typ, name string
+	dst       func(*Offsets) *uint64
+}
+
+var fields = []field{
+	{"net/http.Request", "Method", func(o *Offsets) *uint64 { return &o.RequestMethod }},
+	{"net/http.Request", "URL", func(o *Offsets) *uint64 { return &o.RequestURL }},
+	{"net/http.Request", "Header", func(o *Offsets) *uint64 { return &o.RequestHeader }},
+	{"net/http.Request", "Host", func(o *Offsets) *uint64 { return &o.RequestHost }},
+	{"net/http.Request", "Pattern", func(o *Offsets) *uint64 { return &o.RequestPattern }},
+	{"net/url.URL", "Scheme", func(o *Offsets) *uint64 { return &o.URLScheme }},
+	{"net/url.URL", "Host", func(o *Offsets) *uint64 { return &o.URLHost }},
+	{"net/url.URL", "Path", func(o *Offsets) *uint64 { return &o.URLPath }},
+	{"net/url.URL", "RawQuery", func(o *Offsets) *uint64 { return &o.URLRawQuery }},
+	{"net/http.response", "conn", func(o *Offsets) *uint64 { return &o.ResponseConn }},
+	{"net/http.response", "status", func(o *Offsets) *uint64 { return &o.ResponseStatus }},
+	{"net/http.conn", "rwc", func(o *Offsets) *uint64 { return &o.ConnRWC }},
+	{"net.conn", "fd", func(o *Offsets) *uint64 { return &o.NetConnFD }},
+	{"net.netFD", "laddr", func(o *Offsets) *uint64 { return &o.NetFDLaddr }},
+	{"net.netFD", "raddr", func(o *Offsets) *uint64 { return &o.NetFDRaddr }},
+	{"net.TCPAddr", "IP", func(o *Offsets) *uint64 { return &o.TCPAddrIP }},
+	{"net.TCPAddr", "Port", func(o *Offsets) *uint64 { return &o.TCPAddrPort }},
+	{"net/http.Response", "StatusCode", func(o *Offsets) *uint64 { return &o.RespStatusCode }},
+	{"net/http.persistConn", "conn", func(o *Offsets) *uint64 { return &o.PersistConnConn }},
+	{"runtime.g", "stack", func(o *Offsets) *uint64 { return &o.GStackHi }},
+	{"runtime.stack", "hi", nil}, // added to g.stack below
+	{"runtime.g", "m", func(o *Offsets) *uint64 { return &o.GM }},
+	{"runtime.m", "curg", func(o *Offsets) *uint64 { return &o.MCurg }},
+}
+
+// Offsets returns the field offsets for this binary: from its DWARF when it
+// has some, else from the table generated for its Go version.
+func (b *Binary) Offsets() (Offsets, error) {
+	if d, err := b.f.DWARF(); err == nil {
+		if o, err := offsetsFromDWARF(d); err == nil {
+			return o, nil
+		}
+	}
+	o, ok := offsetTable[MinorVersion(b.GoVersion)]
+	if !ok {
+		//lint:ignore ST1005 the message starts with the product name "Go", as users search for it
+		return Offsets{}, fmt.Errorf("Go version %s: no offsets (%s has no usable DWARF and the table covers %s)", b.GoVersion, b.Path, tableVersions())
+	}
+	return o, nil
+}
+
+func offsetsFromDWARF(d *dwarf.Data) (Offsets, error) {
+	want := make(map[string]map[string]bool)
+	for _, f := range fields {
+		if want[f.typ] == nil {
+			want[f.typ] = make(map[string]bool)
+		}
+		want[f.typ][f.name] = true
+	}
+	found := make(map[string]uint64) // "type.field" -> offset
+	r := d.Reader()
+	for {
+		e, err := r.Next()
+		if err != nil {
+			return Offsets{}, err
+		}
+		if e == nil {
+			break
+		}
+		if e.Tag != dwarf.TagStructType {
+			continue
+		}
+		name, _ := e.Val(dwarf.AttrName).(string)
+		members, ok := want[name]
+		if !ok || !e.Children {
+			continue
+		}
+		for {
+			m, err := r.Next()
+			if err != nil {
+				return Offsets{}, err
+			}
+			if m == nil || m.Tag == 0 {
+				break
+			}
+			mname, _ := m.Val(dwarf.AttrName).(string)
+			if m.Tag == dwarf.TagMember && members[mname] {
+				if loc, ok := m.Val(dwarf.AttrDataMemberLoc).(int64); ok {
+					found[name+"."+mname] = uint64(loc)
+				}
+			}
+			if m.Children {
+				r.SkipChildren()
+			}
+		}
+	}
+	var o Offsets
+	for _, f := range fields {
+		off, ok := found[f.typ+"."+f.name]
+		if !ok {
+			if f.typ == "net/http.Request" && f.name == "Pattern" {
+				continue // before Go 1.22
+			}
+			return Offsets{}, fmt.Errorf("DWARF has no %s.%s", f.typ, f.name)
+		}
+		if f.dst != nil {
+			*f.dst(&o) = off
+		}
+	}
+	_, o.HasPattern = found["net/http.Request.Pattern"]
+	o.GStackHi += found["runtime.stack.hi"]
+	return o, nil
+}
+
+func tableVersions() string {
+	return strings.Join(slices.Sorted(maps.Keys(offsetTable)), ", ")
+}
+
+// Table returns the generated offsets per Go minor version ("go1.26"), for
+// the generator that extends it.
+func Table() map[string]Offsets { return maps.Clone(offsetTable) }

@@ -1,0 +1,778 @@
+// SPDX-License-Identifier: (MIT OR GPL-2.0)
+//
+// Uprobes on Go binaries (amd64, register ABI) that turn net/http server and
+// client calls and configured functions into span events, and raw
+// tracepoints that report process exec and exit.
+//
+// Returns are observed with uprobes placed on each RET instruction of the
+// function, never with uretprobes: Go moves goroutine stacks, and a
+// uretprobe's trampoline on a moved stack crashes the program. The goroutine
+// is identified by the g pointer, which Go keeps in r14.
+
+#include <linux/bpf.h>
+#include <linux/ptrace.h>
+#include <bpf/bpf_helpers.h>
+
+typedef __u8 u8;
+typedef __u16 u16;
+typedef __u32 u32;
+typedef __u64 u64;
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
+
+#define EVENT_SPAN 1
+#define EVENT_EXEC 2
+#define EVENT_EXIT 3
+
+#define KIND_INTERNAL 1
+#define KIND_SERVER 2
+#define KIND_CLIENT 3
+
+#define FLAG_REMOTE_PARENT 1 // parent came from a traceparent header
+#define FLAG_TUPLE_PARENT 2  // parent found through the connection 4-tuple
+#define FLAG_TRANSPORT_ERR 4 // roundTrip returned a non-nil error
+#define FLAG_HAS_TUPLE 8     // the address fields are valid
+#define FLAG_SAMPLED 16      // traceparent flags had the sampled bit
+
+#define METHOD_LEN 16
+#define PATH_LEN 128
+#define ROUTE_LEN 64
+#define HOST_LEN 64
+#define SCHEME_LEN 8
+#define QUERY_LEN 64
+#define TRACEPARENT_LEN 55
+
+// Field offsets of the Go structures read here. User space fills one entry
+// per traced process, from the binary's DWARF or the generated table.
+struct go_offsets {
+	u64 request_method;
+	u64 request_url;
+	u64 request_header;
+	u64 request_host;
+	u64 request_pattern;
+	u64 url_scheme;
+	u64 url_host;
+	u64 url_path;
+	u64 url_rawquery;
+	u64 response_conn;   // net/http.response.conn
+	u64 response_status; // net/http.response.status
+	u64 conn_rwc;        // net/http.conn.rwc
+	u64 netconn_fd;      // net.conn.fd
+	u64 netfd_laddr;
+	u64 netfd_raddr;
+	u64 tcpaddr_ip;
+	u64 tcpaddr_port;
+	u64 resp_statuscode;  // net/http.Response.StatusCode
+	u64 persistconn_conn; // net/http.persistConn.conn
+	u64 g_stack_hi;       // runtime.g.stack.hi
+	u64 has_pattern;      // Request.Pattern exists (Go >= 1.22)
+	u64 g_m;              // runtime.g.m
+	u64 m_curg;           // runtime.m.curg
+};
+
+struct span_ctx {
+	u8 trace_id[16];
+	u8 span_id[8];
+};
+
+// Both ends of a TCP connection as seen by one side; as a map key it is the
+// client's view.
+struct addr_pair {
+	u8 local_ip[16];
+	u8 remote_ip[16];
+	u16 local_port;
+	u16 remote_port;
+	u32 pad;
+};
+
+struct span_event {
+	u32 type;
+	u32 pid;
+	u64 start_ns;
+	u64 end_ns;
+	u64 goroutine;
+	u8 trace_id[16];
+	u8 span_id[8];
+	u8 parent_id[8];
+	u32 kind;
+	u32 fn_id;
+	u32 status;
+	u32 flags;
+	struct addr_pair addr;
+	char method[METHOD_LEN];
+	char path[PATH_LEN];
+	char route[ROUTE_LEN];
+	char host[HOST_LEN];
+	char scheme[SCHEME_LEN];
+	char query[QUERY_LEN];
+};
+
+struct proc_event {
+	u32 type;
+	u32 pid;
+};
+
+// Keeps struct proc_event in the BTF so that bpf2go generates its Go type.
+const struct proc_event *unused_proc_event __attribute__((unused));
+
+// A call in flight: the span being built plus what the return probe needs.
+struct inflight {
+	struct span_event ev;
+	u64 arg0;
+	u64 arg1;
+	u32 prev_valid;
+	u32 pad;
+	struct span_ctx prev;
+};
+
+struct g_key {
+	u32 pid;
+	u32 pad;
+	u64 g;
+};
+
+struct frame_key {
+	u32 pid;
+	u32 pad;
+	u64 g;
+	u64 depth; // g.stack.hi - SP at entry: survives stack moves and morestack re-entry
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 22); // replaced at load time from the config
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, u64);
+} lost SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, u32);
+	__type(value, struct go_offsets);
+} offsets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct frame_key);
+	__type(value, struct inflight);
+} inflights SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct inflight);
+} zero_inflight SEC(".maps");
+
+// The span currently open on a goroutine.
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct g_key);
+	__type(value, struct span_ctx);
+} go_ctx SEC(".maps");
+
+// The span that was open on the goroutine that started this goroutine.
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct g_key);
+	__type(value, struct span_ctx);
+} g_parent SEC(".maps");
+
+// Client connections with a request in flight, keyed by the client's view of
+// the 4-tuple, so that a traced server on the same host finds its parent.
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct addr_pair);
+	__type(value, struct span_ctx);
+} tuples SEC(".maps");
+
+// The connection chosen by the client call open on a goroutine.
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct g_key);
+	__type(value, struct addr_pair);
+} client_conn_of SEC(".maps");
+
+// Processes whose exit user space wants to hear about.
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, u32);
+	__type(value, u8);
+} watched SEC(".maps");
+
+static __always_inline void count_lost(void)
+{
+	u32 zero = 0;
+	u64 *n = bpf_map_lookup_elem(&lost, &zero);
+	if (n)
+		__sync_fetch_and_add(n, 1);
+}
+
+// wakeup_flags spares the traced program a reader wakeup per event (user
+// space polls every few milliseconds) unless the buffer is filling up.
+static __always_inline u64 wakeup_flags(void)
+{
+	u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	u64 size = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE);
+	return avail > size / 4 ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline u64 read_u64(u64 addr)
+{
+	u64 v = 0;
+	bpf_probe_read_user(&v, sizeof(v), (void *)addr);
+	return v;
+}
+
+// read_gostring copies a Go string (ptr, len) at addr into buf, NUL-terminated.
+#define read_gostring(addr, buf, size)                                           \
+	do {                                                                     \
+		u64 __p = read_u64(addr);                                        \
+		u64 __n = read_u64((addr) + 8);                                  \
+		if (__n > (size) - 1)                                            \
+			__n = (size) - 1;                                        \
+		__n &= (size) - 1;                                               \
+		if (__p && __n) {                                                \
+			bpf_probe_read_user((buf), __n, (void *)__p);            \
+			(buf)[__n & ((size) - 1)] = 0;                           \
+		}                                                                \
+	} while (0)
+
+static __always_inline void new_ids(u8 *out, int words)
+{
+	for (int i = 0; i < words; i++) {
+		u32 r = bpf_get_prandom_u32();
+		__builtin_memcpy(out + 4 * i, &r, 4);
+	}
+}
+
+static __always_inline int hexval(u8 c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+// parse_traceparent parses "00-<32 hex trace>-<16 hex span>-<2 hex flags>".
+static __always_inline int parse_traceparent(const u8 *s, struct span_ctx *out, u32 *flags)
+{
+	if (s[0] != '0' || s[1] != '0' || s[2] != '-' || s[35] != '-' || s[52] != '-')
+		return 0;
+	u8 nonzero = 0;
+	for (int i = 0; i < 16; i++) {
+		int hi = hexval(s[3 + 2 * i]), lo = hexval(s[4 + 2 * i]);
+		if (hi < 0 || lo < 0)
+			return 0;
+		out->trace_id[i] = (hi << 4) | lo;
+		nonzero |= out->trace_id[i];
+	}
+	if (!nonzero)
+		return 0;
+	nonzero = 0;
+	for (int i = 0; i < 8; i++) {
+		int hi = hexval(s[36 + 2 * i]), lo = hexval(s[37 + 2 * i]);
+		if (hi < 0 || lo < 0)
+			return 0;
+		out->span_id[i] = (hi << 4) | lo;
+		nonzero |= out->span_id[i];
+	}
+	if (!nonzero)
+		return 0;
+	int f = hexval(s[54]);
+	if (f > 0 && (f & 1))
+		*flags |= FLAG_SAMPLED;
+	return 1;
+}
+
+// Swiss-table layout of map[string][]string (Go >= 1.24): a group is an
+// 8-byte control word followed by 8 slots of key (16 bytes) + value (24).
+#define GROUP_SLOTS 8
+#define SLOT_SIZE 40
+#define GROUP_SIZE (8 + GROUP_SLOTS * SLOT_SIZE)
+#define MAX_DIR 4
+#define MAX_GROUPS 8
+
+struct tp_scratch {
+	u8 key[16];
+	u8 val[64];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct tp_scratch);
+} tp_buf SEC(".maps");
+
+static __always_inline int is_traceparent_key(const u8 *k)
+{
+	const char want[] = "Traceparent";
+	for (int i = 0; i < 11; i++)
+		if (k[i] != want[i])
+			return 0;
+	return 1;
+}
+
+// group_traceparent looks for the "Traceparent" key in one group:
+// 1 found and parsed, 0 not in this group, -1 present but invalid.
+static __always_inline int group_traceparent(u64 group, struct tp_scratch *sc, struct span_ctx *out, u32 *flags)
+{
+	u64 ctrl = read_u64(group);
+	for (int i = 0; i < GROUP_SLOTS; i++) {
+		u8 c = (ctrl >> (8 * i)) & 0xff;
+		if (c & 0x80) // empty or deleted
+			continue;
+		u64 slot = group + 8 + i * SLOT_SIZE;
+		if (read_u64(slot + 8) != 11)
+			continue;
+		if (bpf_probe_read_user(sc->key, 11, (void *)read_u64(slot)))
+			continue;
+		if (!is_traceparent_key(sc->key))
+			continue;
+		u64 vals = read_u64(slot + 16);
+		if (!vals || read_u64(slot + 24) < 1 || read_u64(vals + 8) != TRACEPARENT_LEN)
+			return -1;
+		if (bpf_probe_read_user(sc->val, TRACEPARENT_LEN, (void *)read_u64(vals)))
+			return -1;
+		return parse_traceparent(sc->val, out, flags) ? 1 : -1;
+	}
+	return 0;
+}
+
+static __always_inline int find_traceparent(u64 header, struct span_ctx *out, u32 *flags)
+{
+	if (!header)
+		return 0;
+	u32 zero = 0;
+	struct tp_scratch *sc = bpf_map_lookup_elem(&tp_buf, &zero);
+	if (!sc)
+		return 0;
+	u64 dir = read_u64(header + 16);
+	u64 dirlen = read_u64(header + 24);
+	if (!dir)
+		return 0;
+	if (dirlen == 0) // small map: dirPtr points at a single group
+		return group_traceparent(dir, sc, out, flags) > 0;
+	for (int d = 0; d < MAX_DIR; d++) {
+		if (d >= dirlen)
+			break;
+		u64 table = read_u64(dir + 8 * d);
+		if (!table)
+			continue;
+		u64 groups = read_u64(table + 16);
+		u64 mask = read_u64(table + 24);
+		for (int g = 0; g < MAX_GROUPS; g++) {
+			if (g > mask)
+				break;
+			int r = group_traceparent(groups + g * GROUP_SIZE, sc, out, flags);
+			if (r != 0)
+				return r > 0;
+		}
+	}
+	return 0;
+}
+
+// read_tcp_addr reads a net.Addr interface holding a *net.TCPAddr into an
+// IPv6 (IPv4-mapped) address.
+static __always_inline int read_tcp_addr(struct go_offsets *o, u64 iface, u8 *ip, u16 *port)
+{
+	u64 addr = read_u64(iface + 8);
+	if (!addr)
+		return 0;
+	u64 ipp = read_u64(addr + o->tcpaddr_ip);
+	u64 iplen = read_u64(addr + o->tcpaddr_ip + 8);
+	if (iplen == 4) {
+		__builtin_memset(ip, 0, 10);
+		ip[10] = 0xff;
+		ip[11] = 0xff;
+		bpf_probe_read_user(ip + 12, 4, (void *)ipp);
+	} else if (iplen == 16) {
+		bpf_probe_read_user(ip, 16, (void *)ipp);
+	} else {
+		return 0;
+	}
+	*port = read_u64(addr + o->tcpaddr_port);
+	return 1;
+}
+
+// read_conn_tuple reads local and remote addresses of a net.Conn interface
+// holding a *net.TCPConn.
+static __always_inline int read_conn_tuple(struct go_offsets *o, u64 conn_iface, struct addr_pair *ap)
+{
+	u64 tcpconn = read_u64(conn_iface + 8);
+	if (!tcpconn)
+		return 0;
+	u64 fd = read_u64(tcpconn + o->netconn_fd);
+	if (!fd)
+		return 0;
+	if (!read_tcp_addr(o, fd + o->netfd_laddr, ap->local_ip, &ap->local_port))
+		return 0;
+	return read_tcp_addr(o, fd + o->netfd_raddr, ap->remote_ip, &ap->remote_port);
+}
+
+static __always_inline u64 stack_depth(struct pt_regs *ctx, struct go_offsets *o)
+{
+	return read_u64(ctx->r14 + o->g_stack_hi) - ctx->rsp;
+}
+
+// begin opens a span for the current goroutine. It returns NULL when this
+// entry repeats one already open (Go re-runs a function's entry after growing
+// the stack in its prologue; the frame's depth from the stack top is the same).
+static __always_inline struct inflight *begin(struct pt_regs *ctx, struct go_offsets *o, u32 kind, u32 fn_id, u64 arg0,
+					      struct frame_key *fk)
+{
+	u32 pid = bpf_get_current_pid_tgid() >> 32;
+	u64 now = bpf_ktime_get_boot_ns();
+	fk->pid = pid;
+	fk->pad = 0;
+	fk->g = ctx->r14;
+	fk->depth = stack_depth(ctx, o);
+
+	struct inflight *cur = bpf_map_lookup_elem(&inflights, fk);
+	if (cur && cur->ev.kind == kind && cur->ev.fn_id == fn_id && cur->arg0 == arg0 && now - cur->ev.start_ns < 1000000)
+		return NULL;
+
+	u32 zero = 0;
+	struct inflight *z = bpf_map_lookup_elem(&zero_inflight, &zero);
+	if (!z)
+		return NULL;
+	if (bpf_map_update_elem(&inflights, fk, z, BPF_ANY))
+		return NULL;
+	struct inflight *in = bpf_map_lookup_elem(&inflights, fk);
+	if (!in)
+		return NULL;
+
+	in->ev.type = EVENT_SPAN;
+	in->ev.pid = pid;
+	in->ev.start_ns = now;
+	in->ev.goroutine = ctx->r14;
+	in->ev.kind = kind;
+	in->ev.fn_id = fn_id;
+	in->arg0 = arg0;
+	new_ids(in->ev.span_id, 2);
+
+	struct g_key gk = {.pid = pid, .g = ctx->r14};
+	struct span_ctx *prev = bpf_map_lookup_elem(&go_ctx, &gk);
+	if (prev) {
+		in->prev_valid = 1;
+		in->prev = *prev;
+	} else {
+		prev = bpf_map_lookup_elem(&g_parent, &gk);
+	}
+	if (prev) {
+		__builtin_memcpy(in->ev.trace_id, prev->trace_id, 16);
+		__builtin_memcpy(in->ev.parent_id, prev->span_id, 8);
+	} else {
+		new_ids(in->ev.trace_id, 4);
+	}
+	return in;
+}
+
+// publish makes the span the goroutine's current one.
+static __always_inline void publish(struct inflight *in, struct frame_key *fk)
+{
+	struct g_key gk = {.pid = fk->pid, .g = fk->g};
+	struct span_ctx sc;
+	__builtin_memcpy(sc.trace_id, in->ev.trace_id, 16);
+	__builtin_memcpy(sc.span_id, in->ev.span_id, 8);
+	bpf_map_update_elem(&go_ctx, &gk, &sc, BPF_ANY);
+}
+
+// finish looks up the open span of the returning frame.
+static __always_inline struct inflight *finish(struct pt_regs *ctx, struct go_offsets *o, u32 pid, struct frame_key *fk)
+{
+	fk->pid = pid;
+	fk->pad = 0;
+	fk->g = ctx->r14;
+	fk->depth = stack_depth(ctx, o);
+	return bpf_map_lookup_elem(&inflights, fk);
+}
+
+// emit sends the span, restores the goroutine's previous span and forgets
+// the frame.
+static __always_inline void emit(struct inflight *in, struct frame_key *fk)
+{
+	struct g_key gk = {.pid = fk->pid, .g = fk->g};
+	if (in->prev_valid)
+		bpf_map_update_elem(&go_ctx, &gk, &in->prev, BPF_ANY);
+	else
+		bpf_map_delete_elem(&go_ctx, &gk);
+
+	in->ev.end_ns = bpf_ktime_get_boot_ns();
+	struct span_event *out = bpf_ringbuf_reserve(&events, sizeof(*out), 0);
+	if (!out) {
+		count_lost();
+	} else {
+		__builtin_memcpy(out, &in->ev, sizeof(*out));
+		bpf_ringbuf_submit(out, wakeup_flags());
+	}
+	bpf_map_delete_elem(&inflights, fk);
+}
+
+#define OFFSETS_OR_RETURN(pid, o)                                   \
+	u32 pid = bpf_get_current_pid_tgid() >> 32;                 \
+	struct go_offsets *o = bpf_map_lookup_elem(&offsets, &pid); \
+	if (!o)                                                     \
+		return 0;
+
+// net/http.serverHandler.ServeHTTP(sh serverHandler, rw ResponseWriter, req *Request)
+// rax = sh.srv, rbx/rcx = rw (itab, *response), rdi = req.
+static __noinline int server_entry(struct pt_regs *ctx)
+{
+	OFFSETS_OR_RETURN(pid, o);
+	u64 req = ctx->rdi;
+	struct frame_key fk;
+	struct inflight *in = begin(ctx, o, KIND_SERVER, 0, req, &fk);
+	if (!in)
+		return 0;
+	in->arg1 = ctx->rcx;
+	struct span_event *ev = &in->ev;
+
+	read_gostring(req + o->request_method, ev->method, METHOD_LEN);
+	u64 url = read_u64(req + o->request_url);
+	if (url)
+		read_gostring(url + o->url_path, ev->path, PATH_LEN);
+	read_gostring(req + o->request_host, ev->host, HOST_LEN);
+
+	u64 c = read_u64(ctx->rcx + o->response_conn);
+	if (c && read_conn_tuple(o, c + o->conn_rwc, &ev->addr))
+		ev->flags |= FLAG_HAS_TUPLE;
+
+	struct span_ctx remote;
+	u32 flags = 0;
+	if (find_traceparent(read_u64(req + o->request_header), &remote, &flags)) {
+		__builtin_memcpy(ev->trace_id, remote.trace_id, 16);
+		__builtin_memcpy(ev->parent_id, remote.span_id, 8);
+		ev->flags |= FLAG_REMOTE_PARENT | flags;
+	} else if (ev->flags & FLAG_HAS_TUPLE) {
+		// The client's view of this connection: its local end is our remote.
+		struct addr_pair tk = {};
+		__builtin_memcpy(tk.local_ip, ev->addr.remote_ip, 16);
+		__builtin_memcpy(tk.remote_ip, ev->addr.local_ip, 16);
+		tk.local_port = ev->addr.remote_port;
+		tk.remote_port = ev->addr.local_port;
+		struct span_ctx *p = bpf_map_lookup_elem(&tuples, &tk);
+		if (p) {
+			__builtin_memcpy(ev->trace_id, p->trace_id, 16);
+			__builtin_memcpy(ev->parent_id, p->span_id, 8);
+			ev->flags |= FLAG_TUPLE_PARENT;
+		}
+	}
+	publish(in, &fk);
+	return 0;
+}
+
+static __noinline int server_return(struct pt_regs *ctx)
+{
+	OFFSETS_OR_RETURN(pid, o);
+	struct frame_key fk;
+	struct inflight *in = finish(ctx, o, pid, &fk);
+	if (!in || in->ev.kind != KIND_SERVER)
+		return 0;
+	u64 status = read_u64(in->arg1 + o->response_status);
+	in->ev.status = status >= 100 && status <= 999 ? status : 0; // 0: net/http writes 200
+	if (o->has_pattern)
+		read_gostring(in->arg0 + o->request_pattern, in->ev.route, ROUTE_LEN);
+	emit(in, &fk);
+	return 0;
+}
+
+// net/http.(*Transport).roundTrip(req *Request) (*Response, error)
+// rax = t, rbx = req; returns rax = *Response, rbx/rcx = error.
+static __noinline int client_entry(struct pt_regs *ctx)
+{
+	OFFSETS_OR_RETURN(pid, o);
+	u64 req = ctx->rbx;
+	struct frame_key fk;
+	struct inflight *in = begin(ctx, o, KIND_CLIENT, 0, req, &fk);
+	if (!in)
+		return 0;
+	struct span_event *ev = &in->ev;
+	read_gostring(req + o->request_method, ev->method, METHOD_LEN);
+	u64 url = read_u64(req + o->request_url);
+	if (url) {
+		read_gostring(url + o->url_scheme, ev->scheme, SCHEME_LEN);
+		read_gostring(url + o->url_host, ev->host, HOST_LEN);
+		read_gostring(url + o->url_path, ev->path, PATH_LEN);
+		read_gostring(url + o->url_rawquery, ev->query, QUERY_LEN);
+	}
+	publish(in, &fk);
+	return 0;
+}
+
+static __noinline int client_return(struct pt_regs *ctx)
+{
+	OFFSETS_OR_RETURN(pid, o);
+	struct frame_key fk;
+	struct inflight *in = finish(ctx, o, pid, &fk);
+	if (!in || in->ev.kind != KIND_CLIENT)
+		return 0;
+	if (ctx->rax)
+		in->ev.status = read_u64(ctx->rax + o->resp_statuscode);
+	if (ctx->rbx)
+		in->ev.flags |= FLAG_TRANSPORT_ERR;
+	struct g_key gk = {.pid = pid, .g = ctx->r14};
+	struct addr_pair *ap = bpf_map_lookup_elem(&client_conn_of, &gk);
+	if (ap) {
+		in->ev.addr = *ap;
+		in->ev.flags |= FLAG_HAS_TUPLE;
+		bpf_map_delete_elem(&tuples, ap);
+		bpf_map_delete_elem(&client_conn_of, &gk);
+	}
+	emit(in, &fk);
+	return 0;
+}
+
+// net/http.(*persistConn).roundTrip(req *transportRequest) runs on the
+// goroutine of Transport.roundTrip once a connection is chosen: remember the
+// connection's 4-tuple for the client span and for same-host stitching.
+static __noinline int client_conn(struct pt_regs *ctx)
+{
+	OFFSETS_OR_RETURN(pid, o);
+	struct g_key gk = {.pid = pid, .g = ctx->r14};
+	struct span_ctx *cur = bpf_map_lookup_elem(&go_ctx, &gk);
+	if (!cur)
+		return 0;
+	struct addr_pair ap = {};
+	if (!read_conn_tuple(o, ctx->rax + o->persistconn_conn, &ap))
+		return 0;
+	bpf_map_update_elem(&tuples, &ap, cur, BPF_ANY);
+	bpf_map_update_elem(&client_conn_of, &gk, &ap, BPF_ANY);
+	return 0;
+}
+
+// Functions listed in the configuration; fn_id is their index there.
+static __noinline int func_entry(struct pt_regs *ctx, u32 fn_id)
+{
+	OFFSETS_OR_RETURN(pid, o);
+	struct frame_key fk;
+	struct inflight *in = begin(ctx, o, KIND_INTERNAL, fn_id, ctx->rax, &fk);
+	if (!in)
+		return 0;
+	publish(in, &fk);
+	return 0;
+}
+
+static __noinline int func_return(struct pt_regs *ctx)
+{
+	OFFSETS_OR_RETURN(pid, o);
+	struct frame_key fk;
+	struct inflight *in = finish(ctx, o, pid, &fk);
+	if (!in || in->ev.kind != KIND_INTERNAL)
+		return 0;
+	emit(in, &fk);
+	return 0;
+}
+
+// runtime.newproc1(...) *g returns the new goroutine. It runs on the system
+// stack, so r14 is g0 there and the goroutine that asked for the new one is
+// g0.m.curg. Probing only the return keeps goroutine creation at one trap.
+static __noinline int newproc_return(struct pt_regs *ctx)
+{
+	OFFSETS_OR_RETURN(pid, o);
+	u64 m = read_u64(ctx->r14 + o->g_m);
+	if (!m)
+		return 0;
+	struct g_key ck = {.pid = pid, .g = read_u64(m + o->m_curg)};
+	struct g_key nk = {.pid = pid, .g = ctx->rax};
+	// A g is reused after its goroutine exits: always overwrite or clear.
+	struct span_ctx *cur = bpf_map_lookup_elem(&go_ctx, &ck);
+	if (!cur)
+		cur = bpf_map_lookup_elem(&g_parent, &ck);
+	if (cur)
+		bpf_map_update_elem(&g_parent, &nk, cur, BPF_ANY);
+	else
+		bpf_map_delete_elem(&g_parent, &nk);
+	bpf_map_delete_elem(&go_ctx, &nk);
+	return 0;
+}
+
+// Probe points, the high half of the attach cookie (the low half is the id
+// of a configured function). One program with one uprobe_multi link per
+// process serves them all: removing a link waits for an RCU grace period,
+// so one link per process keeps detaching fast.
+#define P_SERVER_ENTRY 1
+#define P_SERVER_RETURN 2
+#define P_CLIENT_ENTRY 3
+#define P_CLIENT_RETURN 4
+#define P_CLIENT_CONN 5
+#define P_NEWPROC_RETURN 6
+#define P_FUNC_ENTRY 7
+#define P_FUNC_RETURN 8
+
+SEC("uprobe.multi")
+int on_uprobe(struct pt_regs *ctx)
+{
+	u64 cookie = bpf_get_attach_cookie(ctx);
+	switch (cookie >> 32) {
+	case P_SERVER_ENTRY:
+		return server_entry(ctx);
+	case P_SERVER_RETURN:
+		return server_return(ctx);
+	case P_CLIENT_ENTRY:
+		return client_entry(ctx);
+	case P_CLIENT_RETURN:
+		return client_return(ctx);
+	case P_CLIENT_CONN:
+		return client_conn(ctx);
+	case P_NEWPROC_RETURN:
+		return newproc_return(ctx);
+	case P_FUNC_ENTRY:
+		return func_entry(ctx, (u32)cookie);
+	case P_FUNC_RETURN:
+		return func_return(ctx);
+	}
+	return 0;
+}
+
+// An empty program at the same probe points measures what the uprobe trap
+// itself costs, apart from the work above (see the probes benchmarks).
+SEC("uprobe.multi")
+int noop(struct pt_regs *ctx)
+{
+	return 0;
+}
+
+static __always_inline void proc_event(u32 type, u32 pid)
+{
+	struct proc_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_lost();
+		return;
+	}
+	e->type = type;
+	e->pid = pid;
+	bpf_ringbuf_submit(e, 0);
+}
+
+SEC("raw_tracepoint/sched_process_exec")
+int on_exec(void *ctx)
+{
+	proc_event(EVENT_EXEC, bpf_get_current_pid_tgid() >> 32);
+	return 0;
+}
+
+SEC("raw_tracepoint/sched_process_exit")
+int on_exit(void *ctx)
+{
+	u64 id = bpf_get_current_pid_tgid();
+	u32 tgid = id >> 32;
+	if ((u32)id != tgid || !bpf_map_lookup_elem(&watched, &tgid))
+		return 0;
+	proc_event(EVENT_EXIT, tgid);
+	return 0;
+}

@@ -1,0 +1,378 @@
+//go:build linux && amd64
+
+// Package probes loads the BPF programs that observe Go programs (uprobes on
+// net/http and configured functions, raw tracepoints on exec and exit),
+// attaches them to one process at a time and decodes their events.
+package probes
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"time"
+	"unsafe"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/link"
+	"github.com/cilium/ebpf/ringbuf"
+	"github.com/cilium/ebpf/rlimit"
+
+	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/gobin"
+)
+
+//go:generate go run github.com/cilium/ebpf/cmd/bpf2go@v0.20.0 -target amd64 -type span_event -type go_offsets -type proc_event bpf bpf/probes.c -- -I/usr/include/x86_64-linux-gnu -D__TARGET_ARCH_x86 -O2 -g -Wall
+
+// Function names of the probe points.
+const (
+	ServerFunc     = "net/http.serverHandler.ServeHTTP"
+	ClientFunc     = "net/http.(*Transport).roundTrip"
+	ClientConnFunc = "net/http.(*persistConn).roundTrip"
+	NewprocFunc    = "runtime.newproc1"
+)
+
+// Kind is the kind of span an event describes.
+type Kind uint32
+
+const (
+	KindInternal Kind = 1
+	KindServer   Kind = 2
+	KindClient   Kind = 3
+)
+
+// Span flags set by the BPF programs.
+const (
+	FlagRemoteParent = 1 << iota // parent from a traceparent header
+	FlagTupleParent              // parent found through the connection 4-tuple
+	FlagTransportErr             // the round trip returned an error
+	FlagHasTuple                 // the address fields are valid
+	FlagSampled                  // the traceparent had the sampled flag
+)
+
+const (
+	eventSpan = 1
+	eventExec = 2
+	eventExit = 3
+)
+
+// Span is a finished call observed in a traced process. Times are on the
+// kernel's boot clock (CLOCK_BOOTTIME), in nanoseconds.
+type Span struct {
+	PID                    uint32
+	Start, End             uint64
+	Goroutine              uint64
+	TraceID                [16]byte
+	SpanID, ParentID       [8]byte
+	Kind                   Kind
+	FuncID                 uint32
+	Status                 uint32
+	Flags                  uint32
+	Local, Remote          netip.AddrPort
+	Method, Path, Route    string
+	Host, Scheme, RawQuery string
+}
+
+// Event is what the kernel reports: a span, or a process that started
+// (Exec) or exited (Exit).
+type Event struct {
+	Span       *Span
+	Exec, Exit uint32
+}
+
+// ErrNotPermitted means the caller lacks the privileges to load BPF.
+var ErrNotPermitted = errors.New("not permitted: run as root or grant CAP_BPF and CAP_PERFMON")
+
+// ErrNoUprobes means the kernel has no uprobe support.
+var ErrNoUprobes = errors.New("uprobes not supported by this kernel")
+
+// Probes are the loaded BPF programs and maps.
+type Probes struct {
+	objs   bpfObjects
+	tps    []link.Link
+	reader *ringbuf.Reader
+	rec    ringbuf.Record
+}
+
+// Load checks kernel support, loads the programs with a ring buffer of
+// ringBytes (a power of two, multiple of the page size) and attaches the
+// exec and exit tracepoints.
+func Load(ringBytes int) (*Probes, error) {
+	if _, err := os.Stat("/sys/bus/event_source/devices/uprobe/type"); err != nil {
+		return nil, ErrNoUprobes
+	}
+	if err := rlimit.RemoveMemlock(); err != nil {
+		return nil, classify(err)
+	}
+	spec, err := loadBpf()
+	if err != nil {
+		return nil, err
+	}
+	spec.Maps["events"].MaxEntries = uint32(ringBytes)
+	p := &Probes{}
+	if err := spec.LoadAndAssign(&p.objs, nil); err != nil {
+		return nil, classify(fmt.Errorf("load BPF programs: %w", err))
+	}
+	for name, prog := range map[string]*ebpf.Program{"sched_process_exec": p.objs.OnExec, "sched_process_exit": p.objs.OnExit} {
+		l, err := link.AttachRawTracepoint(link.RawTracepointOptions{Name: name, Program: prog})
+		if err != nil {
+			p.Close()
+			return nil, classify(fmt.Errorf("attach tracepoint %s: %w", name, err))
+		}
+		p.tps = append(p.tps, l)
+	}
+	if p.reader, err = ringbuf.NewReader(p.objs.Events); err != nil {
+		p.Close()
+		return nil, fmt.Errorf("open ring buffer: %w", err)
+	}
+	return p, nil
+}
+
+func classify(err error) error {
+	if errors.Is(err, os.ErrPermission) {
+		return fmt.Errorf("%w (%v)", ErrNotPermitted, err)
+	}
+	return err
+}
+
+// Close detaches everything and releases the maps. Read returns
+// ringbuf.ErrClosed afterwards.
+func (p *Probes) Close() error {
+	var errs []error
+	if p.reader != nil {
+		errs = append(errs, p.reader.Close())
+	}
+	for _, l := range p.tps {
+		errs = append(errs, l.Close())
+	}
+	errs = append(errs, p.objs.Close())
+	return errors.Join(errs...)
+}
+
+// Lost is the number of events dropped so far because the ring buffer was full.
+func (p *Probes) Lost() (uint64, error) {
+	var perCPU []uint64
+	if err := p.objs.Lost.Lookup(uint32(0), &perCPU); err != nil {
+		return 0, err
+	}
+	var n uint64
+	for _, v := range perCPU {
+		n += v
+	}
+	return n, nil
+}
+
+// pollInterval bounds how long a span waits in the ring buffer: the BPF
+// programs do not wake the reader per event (see wakeup_flags).
+const pollInterval = 5 * time.Millisecond
+
+// Read blocks until the next event. It is not safe for concurrent use.
+func (p *Probes) Read() (Event, error) {
+	for {
+		p.reader.SetDeadline(time.Now().Add(pollInterval))
+		err := p.reader.ReadInto(&p.rec)
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			continue
+		}
+		if err != nil {
+			return Event{}, err
+		}
+		return decode(p.rec.RawSample)
+	}
+}
+
+func decode(raw []byte) (Event, error) {
+	if len(raw) < int(unsafe.Sizeof(bpfProcEvent{})) {
+		return Event{}, fmt.Errorf("short event of %d bytes", len(raw))
+	}
+	pe := (*bpfProcEvent)(unsafe.Pointer(&raw[0]))
+	switch pe.Type {
+	case eventExec:
+		return Event{Exec: pe.Pid}, nil
+	case eventExit:
+		return Event{Exit: pe.Pid}, nil
+	case eventSpan:
+		if len(raw) < int(unsafe.Sizeof(bpfSpanEvent{})) {
+			return Event{}, fmt.Errorf("short span event of %d bytes", len(raw))
+		}
+		return Event{Span: spanOf((*bpfSpanEvent)(unsafe.Pointer(&raw[0])))}, nil
+	}
+	return Event{}, fmt.Errorf("unknown event type %d", pe.Type)
+}
+
+func spanOf(e *bpfSpanEvent) *Span {
+	s := &Span{
+		PID: e.Pid, Start: e.StartNs, End: e.EndNs, Goroutine: e.Goroutine,
+		TraceID: e.TraceId, SpanID: e.SpanId, ParentID: e.ParentId,
+		Kind: Kind(e.Kind), FuncID: e.FnId, Status: e.Status, Flags: e.Flags,
+		Method: cstr(e.Method[:]), Path: cstr(e.Path[:]), Route: cstr(e.Route[:]),
+		Host: cstr(e.Host[:]), Scheme: cstr(e.Scheme[:]), RawQuery: cstr(e.Query[:]),
+	}
+	if e.Flags&FlagHasTuple != 0 {
+		s.Local = netip.AddrPortFrom(netip.AddrFrom16(e.Addr.LocalIp).Unmap(), e.Addr.LocalPort)
+		s.Remote = netip.AddrPortFrom(netip.AddrFrom16(e.Addr.RemoteIp).Unmap(), e.Addr.RemotePort)
+	}
+	return s
+}
+
+func cstr(b []int8) string {
+	u := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(b))), len(b))
+	if i := bytes.IndexByte(u, 0); i >= 0 {
+		u = u[:i]
+	}
+	return string(u)
+}
+
+// Probe points; the BPF program's P_* constants.
+const (
+	pServerEntry = iota + 1
+	pServerReturn
+	pClientEntry
+	pClientReturn
+	pClientConn
+	pNewprocReturn
+	pFuncEntry
+	pFuncReturn
+)
+
+// Options say what to probe besides net/http.
+type Options struct {
+	// Functions become INTERNAL spans; an event's FuncID is the index here.
+	Functions []string
+	// Goroutines probes runtime.newproc1 so that goroutines started within a
+	// span have it as parent.
+	Goroutines bool
+}
+
+// Attach sets the process's field offsets and attaches the probes with a PID
+// filter. The server probe is required; the client, goroutine and function
+// probes are attached when present, each one missing returned as a warning.
+func (p *Probes) Attach(pid int, bin *gobin.Binary, opts Options) (proc *Process, warnings []error, err error) {
+	off, err := bin.Offsets()
+	if err != nil {
+		return nil, nil, err
+	}
+	var pl plan
+	if err := pl.add(bin, ServerFunc, pServerEntry, pServerReturn, 0); err != nil {
+		return nil, nil, err
+	}
+	optional := []struct {
+		fn          string
+		entry, exit uint64
+	}{
+		{ClientFunc, pClientEntry, pClientReturn},
+		{ClientConnFunc, pClientConn, 0},
+	}
+	if opts.Goroutines {
+		optional = append(optional, struct {
+			fn          string
+			entry, exit uint64
+		}{NewprocFunc, 0, pNewprocReturn})
+	}
+	for _, o := range optional {
+		if err := pl.add(bin, o.fn, o.entry, o.exit, 0); err != nil {
+			warnings = append(warnings, err)
+		}
+	}
+	for i, fn := range opts.Functions {
+		if err := pl.add(bin, fn, pFuncEntry, pFuncReturn, uint32(i)); err != nil {
+			warnings = append(warnings, err)
+		}
+	}
+
+	key := uint32(pid)
+	proc = &Process{PID: pid, p: p}
+	if err := p.objs.Offsets.Put(key, toBPF(off)); err != nil {
+		return nil, nil, fmt.Errorf("set offsets for pid %d: %w", pid, err)
+	}
+	ex, err := link.OpenExecutable(fmt.Sprintf("/proc/%d/exe", pid))
+	if err != nil {
+		proc.Close()
+		return nil, nil, err
+	}
+	proc.link, err = ex.UprobeMulti(nil, p.objs.OnUprobe, &link.UprobeMultiOptions{Addresses: pl.addrs, Cookies: pl.cookies, PID: key})
+	if err != nil {
+		proc.Close()
+		return nil, nil, classify(fmt.Errorf("attach uprobes to pid %d: %w", pid, err))
+	}
+	if err := p.objs.Watched.Put(key, uint8(1)); err != nil {
+		proc.Close()
+		return nil, nil, fmt.Errorf("watch pid %d: %w", pid, err)
+	}
+	return proc, warnings, nil
+}
+
+// plan collects the file offsets to probe and the cookie of each.
+type plan struct {
+	addrs, cookies []uint64
+}
+
+// add plans a probe on the function's entry when entry is not 0 and on each
+// of its RET instructions when exit is not 0.
+func (pl *plan) add(bin *gobin.Binary, name string, entry, exit uint64, fnID uint32) error {
+	fn, err := bin.Func(name)
+	if err != nil {
+		return err
+	}
+	var rets []uint64
+	if exit != 0 {
+		if rets, err = bin.Returns(fn); err != nil {
+			return err
+		}
+	}
+	if entry != 0 {
+		at, err := bin.EntryOffset(fn)
+		if err != nil {
+			return err
+		}
+		pl.addrs = append(pl.addrs, fn.FileOffset+at)
+		pl.cookies = append(pl.cookies, entry<<32|uint64(fnID))
+	}
+	for _, r := range rets {
+		pl.addrs = append(pl.addrs, fn.FileOffset+r)
+		pl.cookies = append(pl.cookies, exit<<32|uint64(fnID))
+	}
+	return nil
+}
+
+// Process holds the probes attached to one process.
+type Process struct {
+	PID  int
+	link link.Link
+	p    *Probes
+}
+
+// Close detaches the process's probes and forgets its offsets.
+func (proc *Process) Close() error {
+	var errs []error
+	if proc.link != nil {
+		errs = append(errs, proc.link.Close())
+		proc.link = nil
+	}
+	key := uint32(proc.PID)
+	for _, m := range []*ebpf.Map{proc.p.objs.Offsets, proc.p.objs.Watched} {
+		if err := m.Delete(key); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func toBPF(o gobin.Offsets) bpfGoOffsets {
+	b := bpfGoOffsets{
+		RequestMethod: o.RequestMethod, RequestUrl: o.RequestURL, RequestHeader: o.RequestHeader,
+		RequestHost: o.RequestHost, RequestPattern: o.RequestPattern,
+		UrlScheme: o.URLScheme, UrlHost: o.URLHost, UrlPath: o.URLPath, UrlRawquery: o.URLRawQuery,
+		ResponseConn: o.ResponseConn, ResponseStatus: o.ResponseStatus, ConnRwc: o.ConnRWC,
+		NetconnFd: o.NetConnFD, NetfdLaddr: o.NetFDLaddr, NetfdRaddr: o.NetFDRaddr,
+		TcpaddrIp: o.TCPAddrIP, TcpaddrPort: o.TCPAddrPort, RespStatuscode: o.RespStatusCode,
+		PersistconnConn: o.PersistConnConn, G_stackHi: o.GStackHi, G_m: o.GM, M_curg: o.MCurg,
+	}
+	if o.HasPattern {
+		b.HasPattern = 1
+	}
+	return b
+}
+
+// ErrClosed is returned by Read after Close.
+var ErrClosed = ringbuf.ErrClosed

@@ -1,0 +1,78 @@
+//go:build linux && amd64
+
+package probes
+
+import (
+	"io"
+	"net/http"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/gobin"
+	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/targettest"
+)
+
+func TestServerSpanEvent(t *testing.T) {
+	targettest.RequireBPF(t)
+	bin := targettest.Build(t, "shop", false)
+	tg := targettest.Start(t, bin)
+
+	p, err := Load(1 << 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	b, err := gobin.Open(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	proc, warns, err := p.Attach(tg.PID, b, Options{Functions: []string{"main.chargeCard"}, Goroutines: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer proc.Close()
+	for _, w := range warns {
+		t.Log(w)
+	}
+	resp, err := http.Get(tg.URL + "/users/42")
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+
+	ev := readSpan(t, p)
+	t.Logf("%+v", ev)
+	if ev.Kind != KindServer || ev.Method != "GET" || ev.Path != "/users/42" || ev.Route != "GET /users/{id}" || ev.Status != 200 {
+		t.Fatalf("unexpected span %+v", ev)
+	}
+}
+
+func readSpan(t *testing.T, p *Probes) *Span {
+	t.Helper()
+	done := make(chan *Span, 1)
+	go func() {
+		for {
+			ev, err := p.Read()
+			if err != nil {
+				close(done)
+				return
+			}
+			if ev.Span != nil {
+				done <- ev.Span
+				return
+			}
+		}
+	}()
+	select {
+	case s := <-done:
+		return s
+	case <-time.After(5 * time.Second):
+		t.Fatal("no span event")
+	}
+	return nil
+}
+
+func TestMain(m *testing.M) { os.Exit(targettest.Main(m)) }

@@ -1,0 +1,141 @@
+//go:build linux
+
+// Package targettest builds and runs the target programs of the ebpf
+// receiver's tests (testdata/shop) and skips tests that cannot load BPF.
+package targettest
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// RequireBPF skips the test unless it runs as root on a kernel with BTF,
+// the two things loading the receiver's programs needs.
+func RequireBPF(t testing.TB) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("eBPF tests need root (uprobes and BPF maps); run `sudo go test`")
+	}
+	if _, err := os.Stat("/sys/kernel/btf/vmlinux"); err != nil {
+		t.Skip("eBPF tests need kernel BTF at /sys/kernel/btf/vmlinux")
+	}
+}
+
+func shopDir() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..", "testdata", "shop")
+}
+
+var (
+	mu     sync.Mutex
+	dir    string
+	builds = map[string]string{}
+)
+
+// Main runs the tests and removes the binaries Build made. Use it from
+// TestMain: os.Exit(targettest.Main(m)).
+func Main(m *testing.M) int {
+	code := m.Run()
+	mu.Lock()
+	defer mu.Unlock()
+	if dir != "" {
+		os.RemoveAll(dir)
+	}
+	return code
+}
+
+// Build compiles testdata/shop into a binary called name, once per test
+// binary. A stripped build has neither .symtab nor DWARF (-ldflags=-s -w).
+func Build(t testing.TB, name string, stripped bool) string {
+	t.Helper()
+	mu.Lock()
+	defer mu.Unlock()
+	key := fmt.Sprintf("%s-%v", name, stripped)
+	if out, ok := builds[key]; ok {
+		return out
+	}
+	if dir == "" {
+		d, err := os.MkdirTemp("", "tracemap-ebpf-targets")
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir = d
+	}
+	sub := filepath.Join(dir, key)
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(sub, name)
+	args := []string{"build", "-o", out}
+	if stripped {
+		args = append(args, "-ldflags=-s -w")
+	}
+	cmd := exec.Command("go", append(args, ".")...)
+	cmd.Dir = shopDir()
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build %s: %v\n%s", name, err, b)
+	}
+	builds[key] = out
+	return out
+}
+
+// Target is a running target program.
+type Target struct {
+	Cmd  *exec.Cmd
+	PID  int
+	Addr string // host:port it listens on
+	URL  string // http://Addr
+}
+
+// Start runs bin with args and waits until it listens. The process is
+// killed when the test ends.
+func Start(t testing.TB, bin string, args ...string) *Target {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Stderr = os.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	tg := &Target{Cmd: cmd, PID: cmd.Process.Pid}
+	t.Cleanup(func() { tg.Stop() })
+	lines := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if addr, ok := strings.CutPrefix(sc.Text(), "listening on "); ok {
+				lines <- addr
+			}
+		}
+	}()
+	select {
+	case tg.Addr = <-lines:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s did not start listening", bin)
+	}
+	tg.URL = "http://" + tg.Addr
+	return tg
+}
+
+// Stop kills the process and waits for it.
+func (tg *Target) Stop() {
+	if tg.Cmd.ProcessState != nil {
+		return
+	}
+	tg.Cmd.Process.Kill()
+	tg.Cmd.Wait()
+}

@@ -1,0 +1,177 @@
+//go:build linux && amd64
+
+package ebpfreceiver
+
+import (
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/clock"
+	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/probes"
+)
+
+// Attribute names written by this receiver besides the OpenTelemetry
+// semantic conventions.
+const (
+	// AttrSource marks spans built from kernel events; its value is "ebpf".
+	AttrSource = "tracemap.source"
+	// AttrParentVia says how a server span found a parent in another
+	// process: "traceparent" (W3C header) or "connection" (same-host 4-tuple).
+	AttrParentVia = "tracemap.ebpf.parent_via"
+)
+
+// processInfo is what the resource of a traced process is made of.
+type processInfo struct {
+	pid       int
+	exe       string
+	service   string
+	goVersion string
+}
+
+func fillResource(res pcommon.Resource, p processInfo, host string) {
+	a := res.Attributes()
+	a.PutStr("service.name", p.service)
+	a.PutInt("process.pid", int64(p.pid))
+	a.PutStr("process.executable.name", filepath.Base(p.exe))
+	a.PutStr("process.executable.path", p.exe)
+	a.PutStr("process.runtime.name", "go")
+	a.PutStr("process.runtime.version", p.goVersion)
+	a.PutStr("host.name", host)
+	a.PutStr("telemetry.distro.name", "tracemap")
+}
+
+func hostname() string {
+	h, err := os.Hostname()
+	if err != nil {
+		return "unknown"
+	}
+	return h
+}
+
+// fillSpan turns one kernel event into a span. funcs names the configured
+// functions by their id.
+func fillSpan(dst ptrace.Span, ev *probes.Span, clk *clock.Clock, funcs []string) {
+	dst.SetTraceID(ev.TraceID)
+	dst.SetSpanID(ev.SpanID)
+	if ev.ParentID != [8]byte{} {
+		dst.SetParentSpanID(ev.ParentID)
+	}
+	dst.SetStartTimestamp(pcommon.Timestamp(clk.Wall(ev.Start)))
+	dst.SetEndTimestamp(pcommon.Timestamp(clk.Wall(ev.End)))
+	a := dst.Attributes()
+	a.PutStr(AttrSource, "ebpf")
+	switch ev.Kind {
+	case probes.KindServer:
+		fillServer(dst, ev)
+	case probes.KindClient:
+		fillClient(dst, ev)
+	default:
+		dst.SetKind(ptrace.SpanKindInternal)
+		name := "unknown"
+		if int(ev.FuncID) < len(funcs) {
+			name = funcs[ev.FuncID]
+		}
+		dst.SetName(name)
+		a.PutStr("code.function.name", name)
+	}
+}
+
+func fillServer(dst ptrace.Span, ev *probes.Span) {
+	dst.SetKind(ptrace.SpanKindServer)
+	a := dst.Attributes()
+	a.PutStr("http.request.method", ev.Method)
+	a.PutStr("url.path", ev.Path)
+	a.PutStr("url.scheme", "http")
+	route := routeOf(ev.Route)
+	if route != "" {
+		a.PutStr("http.route", route)
+		dst.SetName(ev.Method + " " + route)
+	} else {
+		dst.SetName(ev.Method)
+	}
+	if host, _, err := net.SplitHostPort(ev.Host); err == nil {
+		a.PutStr("server.address", host)
+	} else if ev.Host != "" {
+		a.PutStr("server.address", ev.Host)
+	}
+	if ev.Flags&probes.FlagHasTuple != 0 {
+		a.PutInt("server.port", int64(ev.Local.Port()))
+		a.PutStr("client.address", ev.Remote.Addr().String())
+		a.PutInt("client.port", int64(ev.Remote.Port()))
+	}
+	// A handler that writes nothing gets 200 from net/http after it returns.
+	status := int64(ev.Status)
+	if status == 0 {
+		status = 200
+	}
+	a.PutInt("http.response.status_code", status)
+	if status >= 500 {
+		dst.Status().SetCode(ptrace.StatusCodeError)
+		a.PutStr("error.type", strconv.FormatInt(status, 10))
+	}
+	switch {
+	case ev.Flags&probes.FlagRemoteParent != 0:
+		a.PutStr(AttrParentVia, "traceparent")
+	case ev.Flags&probes.FlagTupleParent != 0:
+		a.PutStr(AttrParentVia, "connection")
+	}
+}
+
+// routeOf reduces a ServeMux pattern ("GET example.com/users/{id}") to the
+// route ("/users/{id}").
+func routeOf(pattern string) string {
+	if i := strings.IndexByte(pattern, ' '); i >= 0 {
+		pattern = strings.TrimLeft(pattern[i+1:], " \t")
+	}
+	if i := strings.IndexByte(pattern, '/'); i > 0 {
+		pattern = pattern[i:]
+	}
+	return pattern
+}
+
+func fillClient(dst ptrace.Span, ev *probes.Span) {
+	dst.SetKind(ptrace.SpanKindClient)
+	dst.SetName(ev.Method)
+	a := dst.Attributes()
+	a.PutStr("http.request.method", ev.Method)
+	full := ev.Scheme + "://" + ev.Host + ev.Path
+	if ev.RawQuery != "" {
+		full += "?" + ev.RawQuery
+	}
+	a.PutStr("url.full", full)
+	host, port := ev.Host, ""
+	if h, p, err := net.SplitHostPort(ev.Host); err == nil {
+		host, port = h, p
+	} else if ev.Scheme == "https" {
+		port = "443"
+	} else {
+		port = "80"
+	}
+	a.PutStr("server.address", host)
+	if n, err := strconv.Atoi(port); err == nil {
+		a.PutInt("server.port", int64(n))
+	}
+	if ev.Flags&probes.FlagHasTuple != 0 {
+		a.PutStr("network.peer.address", ev.Remote.Addr().String())
+		a.PutInt("network.peer.port", int64(ev.Remote.Port()))
+		a.PutStr("network.local.address", ev.Local.Addr().String())
+		a.PutInt("network.local.port", int64(ev.Local.Port()))
+	}
+	switch {
+	case ev.Flags&probes.FlagTransportErr != 0:
+		dst.Status().SetCode(ptrace.StatusCodeError)
+		a.PutStr("error.type", "_OTHER")
+	case ev.Status != 0:
+		a.PutInt("http.response.status_code", int64(ev.Status))
+		if ev.Status >= 400 {
+			dst.Status().SetCode(ptrace.StatusCodeError)
+			a.PutStr("error.type", strconv.Itoa(int(ev.Status)))
+		}
+	}
+}

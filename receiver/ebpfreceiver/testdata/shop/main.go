@@ -1,0 +1,93 @@
+// Command shop is the target program of the ebpf receiver's tests: a plain
+// net/http server with no tracing SDK. Built twice (as frontend and backend)
+// it calls itself across processes.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+)
+
+var backend = flag.String("backend", "", "base URL of the service /call forwards to")
+
+//go:noinline
+func chargeCard(amount int) int {
+	time.Sleep(2 * time.Millisecond)
+	return amount * 2
+}
+
+//go:noinline
+func work(n int) int {
+	time.Sleep(time.Millisecond)
+	return n + 1
+}
+
+//go:noinline
+func tick(i int) int {
+	return i*7 + 1
+}
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:0", "listen address")
+	flag.Parse()
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /hello", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "hello")
+	})
+	mux.HandleFunc("GET /users/{id}", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "user %s", r.PathValue("id"))
+	})
+	mux.HandleFunc("POST /fail", func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "boom", http.StatusInternalServerError)
+	})
+	mux.HandleFunc("GET /charge", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "%d", chargeCard(21))
+	})
+	mux.HandleFunc("GET /spawn", func(w http.ResponseWriter, r *http.Request) {
+		var wg sync.WaitGroup
+		for i := range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				work(i)
+			}()
+		}
+		wg.Wait()
+		io.WriteString(w, "spawned")
+	})
+	mux.HandleFunc("GET /burst", func(w http.ResponseWriter, r *http.Request) {
+		n, _ := strconv.Atoi(r.URL.Query().Get("n"))
+		sum := 0
+		for i := range n {
+			sum += tick(i)
+		}
+		fmt.Fprintf(w, "%d", sum)
+	})
+	mux.HandleFunc("GET /call", func(w http.ResponseWriter, r *http.Request) {
+		target := *backend + r.URL.Query().Get("to")
+		resp, err := http.Get(target)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		io.Copy(io.Discard, resp.Body)
+		w.WriteHeader(resp.StatusCode)
+	})
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fmt.Printf("listening on %s\n", ln.Addr())
+	http.Serve(ln, mux)
+}
