@@ -348,11 +348,11 @@ func (g *layered) reduceCrossings(passes int) int {
 	o := &orderer{g: g}
 	best := make([][]int, len(g.layers))
 	bestC := -1
-	save := func() {
+	save := func(c int) {
 		for l, layer := range g.layers {
 			best[l] = append(best[l][:0], layer...)
 		}
-		bestC = o.total()
+		bestC = c
 	}
 	load := func() {
 		for l := range g.layers {
@@ -362,7 +362,7 @@ func (g *layered) reduceCrossings(passes int) int {
 	}
 	keepIfBetter := func() {
 		if c := o.total(); bestC < 0 || c < bestC {
-			save()
+			save(c)
 		}
 	}
 	sweep := func(n int, restore bool) {
@@ -379,7 +379,7 @@ func (g *layered) reduceCrossings(passes int) int {
 			}
 			g.transpose(reverse)
 			if c := o.total(); c < bestC {
-				save()
+				save(c)
 				stale = 0
 			} else {
 				stale++
