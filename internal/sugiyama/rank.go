@@ -283,15 +283,25 @@ func (nw *network) inSubtree(x, v int) bool {
 // arc across the same cut until none is left or maxIter is reached.
 func (nw *network) pivot(maxIter int) {
 	const searchSize = 30
+	// The tree arcs in a ring the leaving arc is searched in; an
+	// entering arc takes the place of the one it replaces.
+	var ring []int
+	slot := make([]int, len(nw.arcs))
+	for i, in := range nw.inTree {
+		if in {
+			slot[i] = len(ring)
+			ring = append(ring, i)
+		}
+	}
+	m := len(ring)
 	start := 0
-	m := len(nw.arcs)
-	for iter := 0; iter < maxIter; iter++ {
+	for iter := 0; iter < maxIter && m > 0; iter++ {
 		// Leaving arc: the most negative cut value among the first
 		// searchSize negative ones, searching on from the last position.
 		leave, found := -1, 0
 		for k := 0; k < m && found < searchSize; k++ {
-			i := (start + k) % m
-			if nw.inTree[i] && nw.cut[i] < 0 {
+			i := ring[(start+k)%m]
+			if nw.cut[i] < 0 {
 				found++
 				if leave < 0 || nw.cut[i] < nw.cut[leave] {
 					leave = i
@@ -301,7 +311,7 @@ func (nw *network) pivot(maxIter int) {
 		if leave < 0 {
 			return
 		}
-		start = (leave + 1) % m
+		start = (slot[leave] + 1) % m
 		// The subtree side of the leaving arc.
 		f := nw.arcs[leave]
 		sub := f.to
@@ -363,6 +373,8 @@ func (nw *network) pivot(maxIter int) {
 		nw.cut[leave] = 0
 		nw.removeTree(leave)
 		nw.addTree(enter)
+		slot[enter] = slot[leave]
+		ring[slot[enter]] = enter
 		nw.number(lca, nw.parent[lca], nw.low[lca], false)
 	}
 }
