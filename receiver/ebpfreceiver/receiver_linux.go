@@ -158,7 +158,8 @@ func (r *ebpfReceiver) attachProcess(proc discover.Process) error {
 	return nil
 }
 
-func (r *ebpfReceiver) detach(pid int) {
+// detach removes the probes of a process; why goes into the log.
+func (r *ebpfReceiver) detach(pid int, why string) {
 	r.mu.Lock()
 	tp, ok := r.procs[pid]
 	delete(r.procs, pid)
@@ -170,7 +171,7 @@ func (r *ebpfReceiver) detach(pid int) {
 		r.set.Logger.Debug("Detach", zap.Int("pid", pid), zap.Error(err))
 	}
 	r.tel.AttachedProcesses.Add(context.Background(), -1)
-	r.set.Logger.Info("Process exited, probes detached", zap.Int("pid", pid))
+	r.set.Logger.Info("Probes detached", zap.Int("pid", pid), zap.String("reason", why))
 }
 
 // readLoop turns ring-buffer events into pending spans and follows
@@ -191,12 +192,12 @@ func (r *ebpfReceiver) readLoop() {
 			r.add(ev.Span)
 		case ev.Exec != 0:
 			pid := int(ev.Exec)
-			r.detach(pid) // a traced process replaced its program
+			r.detach(pid, "exec") // a traced process replaced its program
 			if proc, ok := r.matcher.Match(pid); ok {
 				r.attach(proc)
 			}
 		case ev.Exit != 0:
-			r.detach(int(ev.Exit))
+			r.detach(int(ev.Exit), "exit")
 		}
 	}
 }
@@ -291,7 +292,7 @@ func (r *ebpfReceiver) checkAlive() {
 	}
 	r.mu.Unlock()
 	for _, pid := range gone {
-		r.detach(pid)
+		r.detach(pid, "gone")
 	}
 }
 
@@ -308,7 +309,7 @@ func (r *ebpfReceiver) Shutdown(ctx context.Context) error {
 	}
 	r.mu.Unlock()
 	for _, pid := range pids {
-		r.detach(pid)
+		r.detach(pid, "shutdown")
 	}
 	err := r.probes.Close()
 	if r.cancel != nil {
