@@ -135,8 +135,12 @@ func classify(err error) error {
 	return err
 }
 
+// StopReading makes a pending and every later Read return ErrClosed; the
+// programs stay loaded until Close.
+func (p *Probes) StopReading() error { return p.reader.Close() }
+
 // Close detaches everything and releases the maps. Read returns
-// ringbuf.ErrClosed afterwards.
+// ErrClosed afterwards.
 func (p *Probes) Close() error {
 	var errs []error
 	if p.reader != nil {
