@@ -92,4 +92,5 @@ func TestSlowPipelineBoundsPendingSpans(t *testing.T) {
 	r.flush(context.Background()) // what Shutdown does last
 	if sink.spans != 100 {
 		t.Errorf("%d spans consumed, want 100", sink.spans)
-	}}
+	}
+}
