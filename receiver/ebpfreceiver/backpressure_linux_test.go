@@ -17,6 +17,21 @@ import (
 	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/probes"
 )
 
+// offlineReceiver is a receiver that has not started, with process 7
+// known, for feeding events to add without the kernel.
+func offlineReceiver(tb testing.TB, cfg *Config, next consumer.Traces) *ebpfReceiver {
+	tb.Helper()
+	rcv, err := newReceiver(cfg, receivertest.NewNopSettings(metadata.Type), next)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	r := rcv.(*ebpfReceiver)
+	r.clock = clock.New()
+	r.resetPending()
+	r.procs[7] = &tracedProcess{info: processInfo{pid: 7, exe: "/usr/bin/shop", service: "shop", goVersion: "go1.26.8"}}
+	return r
+}
+
 // blockingSink holds every ConsumeTraces until released.
 type blockingSink struct {
 	release chan struct{}
@@ -39,14 +54,7 @@ func (s *blockingSink) ConsumeTraces(_ context.Context, td ptrace.Traces) error 
 func TestSlowPipelineBoundsPendingSpans(t *testing.T) {
 	sink := &blockingSink{release: make(chan struct{})}
 	cfg := testConfig(Config{Names: []string{"x"}, MaxBatch: 10, FlushInterval: time.Hour})
-	rcv, err := newReceiver(cfg, receivertest.NewNopSettings(metadata.Type), sink)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := rcv.(*ebpfReceiver)
-	r.clock = clock.New()
-	r.resetPending()
-	r.procs[7] = &tracedProcess{info: processInfo{pid: 7, exe: "/bin/x", service: "x", goVersion: "go1.26.8"}}
+	r := offlineReceiver(t, cfg, sink)
 	ctx, cancel := context.WithCancel(context.Background())
 	r.wg.Add(1)
 	go r.flushLoop(ctx)
