@@ -1,6 +1,7 @@
 package heat
 
 import (
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
 
@@ -24,6 +25,7 @@ type spanRec struct {
 	rs       int32
 	parent   int32 // in-batch parent, -1 when absent
 	durNs    int64
+	tmix     uint64 // traceMix of the span's trace ID
 	isErr    bool
 	hasChild bool // some span of the batch names it as parent
 	opStat   int32
@@ -38,6 +40,8 @@ type spanRec struct {
 func (t *Tracker) collect(td ptrace.Traces) *batch {
 	b := t.batches.Get().(*batch)
 	lo, hi := int64(t.cfg.Histogram.Lowest), int64(t.cfg.Histogram.Highest)
+	var lastTrace pcommon.TraceID
+	lastMix := traceMix(lastTrace)
 	b.ids.reset(td.SpanCount())
 	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {
@@ -53,11 +57,14 @@ func (t *Tracker) collect(td ptrace.Traces) *batch {
 					d = 0 // end before start: count it, as the shortest span
 				}
 				d = min(max(d, lo), hi)
-				r := spanRec{span: s, rs: int32(i), parent: -1, durNs: d, isErr: t.cls.isError(s), edgeStat: -1}
+				if tid := s.TraceID(); tid != lastTrace {
+					lastTrace, lastMix = tid, traceMix(tid)
+				}
+				r := spanRec{span: s, rs: int32(i), parent: -1, durNs: d, tmix: lastMix, isErr: t.cls.isError(s), edgeStat: -1}
 				if kind := s.Kind(); kind == ptrace.SpanKindClient || kind == ptrace.SpanKindProducer {
 					r.peer = peerName(s)
 				}
-				b.ids.put(s.TraceID(), s.SpanID(), int32(len(b.spans)))
+				b.ids.put(lastMix, s.SpanID(), int32(len(b.spans)))
 				b.spans = append(b.spans, r)
 			}
 		}
@@ -68,8 +75,7 @@ func (t *Tracker) collect(td ptrace.Traces) *batch {
 		if pid.IsEmpty() {
 			continue
 		}
-		tid := r.span.TraceID()
-		if p, ok := b.ids.get(tid, pid); ok && int(p) != i && b.spans[p].span.SpanID() == pid && b.spans[p].span.TraceID() == tid {
+		if p, ok := b.ids.get(r.tmix, pid); ok && int(p) != i && b.spans[p].span.SpanID() == pid && b.spans[p].span.TraceID() == r.span.TraceID() {
 			r.parent = p
 			b.spans[p].hasChild = true
 		}

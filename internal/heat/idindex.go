@@ -45,10 +45,16 @@ func (x *idIndex) slot(k uint64) int {
 	return i
 }
 
-// digest mixes trace and span ID into a non-zero key (0 marks free slots).
-func digest(trace pcommon.TraceID, span pcommon.SpanID) uint64 {
-	k := binary.LittleEndian.Uint64(span[:]) ^
-		mix64(binary.LittleEndian.Uint64(trace[:8])^mix64(binary.LittleEndian.Uint64(trace[8:])))
+// traceMix is the trace ID's part of a digest; spans of one trace usually
+// arrive together, so callers compute it once per run of a trace.
+func traceMix(trace pcommon.TraceID) uint64 {
+	return mix64(binary.LittleEndian.Uint64(trace[:8]) ^ mix64(binary.LittleEndian.Uint64(trace[8:])))
+}
+
+// digest combines traceMix and a span ID into a non-zero key (0 marks free
+// slots).
+func digest(tmix uint64, span pcommon.SpanID) uint64 {
+	k := binary.LittleEndian.Uint64(span[:]) ^ tmix
 	if k == 0 {
 		k = 1
 	}
@@ -65,21 +71,21 @@ func mix64(x uint64) uint64 {
 }
 
 // put records the span at position p; a repeated pair keeps the last.
-func (x *idIndex) put(trace pcommon.TraceID, span pcommon.SpanID, p int32) {
+func (x *idIndex) put(tmix uint64, span pcommon.SpanID, p int32) {
 	if span.IsEmpty() {
 		return
 	}
-	k := digest(trace, span)
+	k := digest(tmix, span)
 	i := x.slot(k)
 	x.keys[i], x.pos[i] = k, p
 }
 
 // get returns the position recorded for the pair, if any.
-func (x *idIndex) get(trace pcommon.TraceID, span pcommon.SpanID) (int32, bool) {
+func (x *idIndex) get(tmix uint64, span pcommon.SpanID) (int32, bool) {
 	if span.IsEmpty() {
 		return 0, false
 	}
-	k := digest(trace, span)
+	k := digest(tmix, span)
 	i := x.slot(k)
 	return x.pos[i], x.keys[i] == k
 }

@@ -516,26 +516,26 @@ func TestIDIndex(t *testing.T) {
 		// across traces (unique only within a trace).
 		for tr := range 4 {
 			for i := range 100 {
-				x.put(pcommon.TraceID{15: byte(tr + round)}, pcommon.SpanID{7: byte(i + 1)}, int32(tr*100+i))
+				x.put(traceMix(pcommon.TraceID{15: byte(tr + round)}), pcommon.SpanID{7: byte(i + 1)}, int32(tr*100+i))
 			}
 		}
-		x.put(pcommon.TraceID{}, pcommon.SpanID{}, 5)                     // never stored
-		x.put(pcommon.TraceID{15: byte(round)}, pcommon.SpanID{7: 4}, 42) // a repeated pair keeps the last
+		x.put(traceMix(pcommon.TraceID{}), pcommon.SpanID{}, 5)                     // never stored
+		x.put(traceMix(pcommon.TraceID{15: byte(round)}), pcommon.SpanID{7: 4}, 42) // a repeated pair keeps the last
 		for tr := range 4 {
 			for i := range 100 {
 				want := int32(tr*100 + i)
 				if tr == 0 && i == 3 {
 					want = 42
 				}
-				if p, ok := x.get(pcommon.TraceID{15: byte(tr + round)}, pcommon.SpanID{7: byte(i + 1)}); !ok || p != want {
+				if p, ok := x.get(traceMix(pcommon.TraceID{15: byte(tr + round)}), pcommon.SpanID{7: byte(i + 1)}); !ok || p != want {
 					t.Fatalf("round %d trace %d span %d: %d %v", round, tr, i, p, ok)
 				}
 			}
 		}
-		if _, ok := x.get(pcommon.TraceID{}, pcommon.SpanID{}); ok {
+		if _, ok := x.get(traceMix(pcommon.TraceID{}), pcommon.SpanID{}); ok {
 			t.Fatal("empty ID found")
 		}
-		if _, ok := x.get(pcommon.TraceID{15: 9}, pcommon.SpanID{7: 1}); ok {
+		if _, ok := x.get(traceMix(pcommon.TraceID{15: 9}), pcommon.SpanID{7: 1}); ok {
 			t.Fatal("absent pair found")
 		}
 	}

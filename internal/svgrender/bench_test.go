@@ -109,7 +109,12 @@ func TestLargeTraceSize(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a 1,000,000-span trace")
 	}
-	for name, tr := range map[string]*spantree.Tree{"batch": batchTrace(100, 1000), "flat": flatUniqueTrace(1_000_000), "chain": chainTrace(1_000_000)} {
+	for name, build := range map[string]func() *spantree.Tree{
+		"batch": func() *spantree.Tree { return batchTrace(100, 1000) },
+		"flat":  func() *spantree.Tree { return flatUniqueTrace(1_000_000) },
+		"chain": func() *spantree.Tree { return chainTrace(1_000_000) },
+	} {
+		tr := build() // one at a time
 		var w countingWriter
 		if err := RenderTrace(&w, tr, shopDAG(), shopHeat, Options{}); err != nil {
 			t.Fatal(err)

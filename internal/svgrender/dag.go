@@ -499,11 +499,8 @@ func (v *dagView) drawNode(o *out, i int, what string) {
 	rect("nb")
 	if hasHeat {
 		level := heatLevel(st.ErrorRate)
-		o.raw(`<rect rx="6" class="nh" fill="`)
-		o.raw(v.scale.At(level).Hex())
-		o.raw(`" fill-opacity="`)
-		o.f2(heatOpacity(level))
-		o.raw(`"`)
+		o.raw(`<rect rx="6" class="nh"`)
+		heatFill(o, v.scale, level)
 		rectAttrs(o, x, y, b.w, b.h)
 	}
 	hot := hasHeat && st.Errors > 0 && st.ErrorRate >= v.hot
@@ -586,6 +583,15 @@ func fmtMs(ms float64) string {
 	return fmtDur(int64(math.Round(ms * 1e6)))
 }
 
+// heatFill writes the fill attributes of the heat overlay for a level.
+func heatFill(o *out, scale colorscale.Scale, level float64) {
+	o.raw(` fill="`)
+	o.raw(scale.At(level).Hex())
+	o.raw(`" fill-opacity="`)
+	o.f2(heatOpacity(level))
+	o.raw(`"`)
+}
+
 // heatLegend draws the colour scale with rate labels at (x, y), w wide.
 func heatLegend(o *out, scale colorscale.Scale, x, y, w float64) {
 	const steps = 48
@@ -598,23 +604,10 @@ func heatLegend(o *out, scale colorscale.Scale, x, y, w float64) {
 	sw := w / steps
 	for i := 0; i < steps; i++ {
 		level := (float64(i) + 0.5) / steps
-		o.raw(`<rect class="lb" x="`)
-		o.f(x + float64(i)*sw)
-		o.raw(`" y="`)
-		o.f(y)
-		o.raw(`" width="`)
-		o.f(sw + 0.5)
-		o.raw(`" height="12"/><rect x="`)
-		o.f(x + float64(i)*sw)
-		o.raw(`" y="`)
-		o.f(y)
-		o.raw(`" width="`)
-		o.f(sw + 0.5)
-		o.raw(`" height="12" fill="`)
-		o.raw(scale.At(level).Hex())
-		o.raw(`" fill-opacity="`)
-		o.f2(heatOpacity(level))
-		o.raw(`"/>`)
+		rectAt(o, "lb", x+float64(i)*sw, y, sw+0.5, 12)
+		o.raw(`<rect`)
+		heatFill(o, scale, level)
+		rectAttrs(o, x+float64(i)*sw, y, sw+0.5, 12)
 	}
 	for _, r := range [...]float64{0, 0.01, 0.05, 0.25, 0.5, 1} {
 		lx := x + heatLevel(r)*w

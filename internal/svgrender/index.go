@@ -44,11 +44,11 @@ func RenderIndex(w io.Writer, entries []IndexEntry) error {
 <style>
 body{font-family:"DejaVu Sans",Helvetica,Arial,sans-serif;font-size:14px;margin:24px;color:#222}
 table{border-collapse:collapse}th,td{padding:4px 10px;text-align:left;border-bottom:1px solid #e2e2e2}
-td.n{text-align:right;font-variant-numeric:tabular-nums}tr.err td.e{color:#c4161c;font-weight:bold}
+th.n,td.n{text-align:right;font-variant-numeric:tabular-nums}tr.err td.e{color:#c4161c;font-weight:bold}
 code{font-size:12px}
 </style></head><body>
 <h1>tracemap: latest traces</h1>
-<table><thead><tr><th>start (UTC)</th><th>trace</th><th>root</th><th>duration</th><th>spans</th><th>errors</th></tr></thead><tbody>
+<table><thead><tr><th>start (UTC)</th><th>trace</th><th>root</th><th class="n">duration</th><th class="n">spans</th><th class="n">errors</th></tr></thead><tbody>
 `)
 	for _, e := range sorted {
 		if e.Errors > 0 {

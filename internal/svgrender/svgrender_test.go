@@ -318,7 +318,7 @@ func loopTrace(n int) *spantree.Tree {
 		p := len(spans)
 		off := int64(60 + i*100)
 		spans = append(spans,
-			sp{parent: 0, svc: "catalog", name: "GET /item", off: off, dur: 90, err: i%10 == 3},
+			sp{parent: 0, svc: "catalog", name: "GET /item", off: off, dur: 90, err: i%10 == 3, crit: i == n-1},
 			sp{parent: p, svc: "catalog", name: "cache get", off: off + 1, dur: 5},
 			sp{parent: p, svc: "db", name: "SELECT item", off: off + 10, dur: 70},
 		)
@@ -342,7 +342,7 @@ func TestMergeConsecutiveAndCollapse(t *testing.T) {
 	}
 	row := doc.all(class("g", "r"))[2]
 	tip, _ := row.title()
-	if want := "×1000 GET /item\nservice: catalog\n1000 spans · 100 errors · 0 on the critical path\nduration min 90µs · mean 90µs · max 90µs · total 90ms\nfrom +60µs to +100ms"; tip != want {
+	if want := "×1000 GET /item\nservice: catalog\n1000 spans · 100 errors · 1 on the critical path\nduration min 90µs · mean 90µs · max 90µs · total 90ms\nfrom +60µs to +100ms"; tip != want {
 		t.Errorf("merged tooltip %q, want %q", tip, want)
 	}
 	// 1000 calls of 90µs every 100µs over a 100.1ms axis of 770px: each call
@@ -356,8 +356,18 @@ func TestMergeConsecutiveAndCollapse(t *testing.T) {
 	if ticks := row.all(class("rect", "xm")); len(ticks) != 100 || ticks[1].attr["x"] != "410" {
 		t.Errorf("merged row has %d error ticks, second %v", len(ticks), ticks[1].attr)
 	}
+	// Only the last call is on the critical path: 99.96ms..100.05ms, bins
+	// 768 and 769, underlined; not the whole merged bar.
+	if cp := row.all(class("rect", "cp")); len(cp) != 1 || cp[0].attr["x"] != "1168" || cp[0].attr["width"] != "2" {
+		t.Errorf("critical marks of the merged row: %d, %v", len(cp), cp)
+	}
 	if !strings.Contains(strings.Join(doc.texts(), "\n"), "3002 spans in 5 rows: repeated calls merged (×N), repeated subtrees collapsed, bars binned at 1px") {
 		t.Error("timeline does not say it merged rows")
+	}
+	// Tall timelines repeat the tick labels under the rows.
+	_, doc = render(t, loopTrace(20), nil, Options{})
+	if n := len(doc.all(class("text", "ax"))); n != 2*5 {
+		t.Errorf("%d tick labels on a 62-row timeline, want 5 (0 to 2ms) above and below", n)
 	}
 	// Under the budget, the same trace has one row per span.
 	_, doc = render(t, loopTrace(10), nil, Options{RowBudget: 50})

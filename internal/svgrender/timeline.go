@@ -102,11 +102,14 @@ func (p *tracePage) row(o *out, i int) {
 		} else {
 			rectAt(o, bcls, x0+b.x0, y+3, w, barH)
 		}
-		if b.critical {
+		if b.critical && !merged {
 			rectAt(o, "cp", x0+b.x0, y+barH+4, w, 2)
 		}
 	}
-	for _, x := range p.marks[i] {
+	for _, c := range p.marks[i].crit {
+		rectAt(o, "cp", x0+c[0], y+barH+4, max(c[1]-c[0], 1), 2)
+	}
+	for _, x := range p.marks[i].errAt {
 		rectAt(o, "xm", x0+x, y+1, max(2, float64(p.binPx)), barH+4)
 	}
 	p.durationLabel(o, r, i, y)

@@ -64,7 +64,7 @@ type tracePage struct {
 	rows     []row
 	mode     mergeMode
 	bars     [][]bar
-	marks    [][]float64 // error marks of merged rows
+	marks    []marks // of merged rows
 	binPx    int
 	ts       timeScale
 	// Vertical positions of the sections.
@@ -125,6 +125,9 @@ func newTracePage(t *spantree.Tree, dag *servicedag.DAG, hf HeatFunc, opt Option
 	p.rows, p.mode = layoutRows(t, opt.RowBudget)
 	p.bars, p.marks, p.binPx = rowBars(t, p.rows, p.ts, opt.BarBudget)
 	p.height = p.rowsY + float64(len(p.rows))*rowH + margin + 10
+	if p.axisBelow() {
+		p.height += 14
+	}
 	return p
 }
 
@@ -251,5 +254,14 @@ func (p *tracePage) axis(o *out) {
 		textAt(o, "ax", x, p.axisY)
 		o.raw(tickLabel(v, step))
 		o.raw("</text>\n")
+		if p.axisBelow() {
+			textAt(o, "ax", x, bottom+12)
+			o.raw(tickLabel(v, step))
+			o.raw("</text>\n")
+		}
 	}
 }
+
+// axisBelow reports whether the tick labels repeat under the rows, for a
+// timeline too tall to keep the top axis in view.
+func (p *tracePage) axisBelow() bool { return len(p.rows) > 40 }

@@ -97,12 +97,16 @@ func TestE2EAttributesAndHotSampling(t *testing.T) {
 			c.Metric(t, "otelcol_processor_tail_sampling_global_count_traces_sampled") >= 6
 	})
 	time.Sleep(500 * time.Millisecond) // the file exporters flush every 100ms
-	// Two pipelines, two heatmap instances, 22 spans each.
-	if got := c.Metric(t, "tracemap_heatmap_spans_total"); got != 44 {
-		t.Errorf("tracemap_heatmap_spans_total = %v, want 44", got)
+	// The collector's own metrics: two pipelines, two heatmap instances,
+	// 22 spans each; payment is hot.
+	if got := c.Metric(t, "tracemap_heatmap_spans"); got != 44 {
+		t.Errorf("tracemap_heatmap_spans = %v, want 44", got)
 	}
-	if got := c.Metric(t, "tracemap_heatmap_service_hot"); got != 2 { // payment, once per pipeline
-		t.Errorf("tracemap_heatmap_service_hot summed = %v, want 2", got)
+	if got := c.Metric(t, `tracemap_heatmap_service_hot{processor="heatmap",service_name="payment"}`); got != 1 {
+		t.Errorf("payment hot gauge = %v, want 1", got)
+	}
+	if got := c.Metric(t, `tracemap_heatmap_service_error_rate{processor="heatmap",service_name="payment"}`); got != 0.25 {
+		t.Errorf("payment error rate gauge = %v, want 0.25", got)
 	}
 	c.Stop(t)
 

@@ -31,24 +31,31 @@ func DOT(g sugiyama.Graph, opt sugiyama.Options) []byte {
 	return b.Bytes()
 }
 
+// Timing is what one run of dot cost: wall time (process start included)
+// and the CPU time (user + system) of the dot process.
+type Timing struct{ Wall, CPU time.Duration }
+
 // Dot lays g out with Graphviz dot (-Tplain) and returns its drawing as a
-// Result in our coordinates (points, y down) and dot's wall time, process
-// start included. Ranks come from the node centres' y; edges follow dot's
-// splines, sampled. Graphs must have equal node heights (ranks are evenly
-// spaced then) and no self loops.
-func Dot(ctx context.Context, g sugiyama.Graph, opt sugiyama.Options) (sugiyama.Result, time.Duration, error) {
+// Result in our coordinates (points, y down) and what it cost. Ranks come
+// from the node centres' y; edges follow dot's splines, sampled. Graphs
+// must have equal node heights (ranks are evenly spaced then) and no self
+// loops.
+func Dot(ctx context.Context, g sugiyama.Graph, opt sugiyama.Options) (sugiyama.Result, Timing, error) {
 	cmd := exec.CommandContext(ctx, "dot", "-Tplain")
 	cmd.Stdin = bytes.NewReader(DOT(g, opt))
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	start := time.Now()
 	err := cmd.Run()
-	took := time.Since(start)
+	t := Timing{Wall: time.Since(start)}
+	if cmd.ProcessState != nil {
+		t.CPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	}
 	if err != nil {
-		return sugiyama.Result{}, took, fmt.Errorf("dot: %w: %s", err, strings.TrimSpace(errOut.String()))
+		return sugiyama.Result{}, t, fmt.Errorf("dot: %w: %s", err, strings.TrimSpace(errOut.String()))
 	}
 	r, err := ParsePlain(g, out.Bytes())
-	return r, took, err
+	return r, t, err
 }
 
 // ParsePlain reads dot's -Tplain output for g (nodes named n<index>).

@@ -90,13 +90,7 @@ func RandomLayeredDAG(n int, seed uint64) sugiyama.Graph {
 // order of first appearance.
 func fromCalls(calls [][]string) sugiyama.Graph {
 	index := map[string]int{}
-	id := func(s string) int {
-		if i, ok := index[s]; ok {
-			return i
-		}
-		index[s] = len(index)
-		return index[s]
-	}
+	id := numberer(index)
 	var edges []sugiyama.Edge
 	for _, c := range calls {
 		from := id(c[0])
@@ -105,6 +99,17 @@ func fromCalls(calls [][]string) sugiyama.Graph {
 		}
 	}
 	return sugiyama.Graph{Nodes: boxes(len(index)), Edges: edges}
+}
+
+// numberer numbers keys in order of first use, recording them in index.
+func numberer[K comparable](index map[K]int) func(K) int {
+	return func(k K) int {
+		if i, ok := index[k]; ok {
+			return i
+		}
+		index[k] = len(index)
+		return index[k]
+	}
 }
 
 // OnlineBoutique is the service graph of Google's microservices-demo.
@@ -221,13 +226,7 @@ func TraceShaped(services, traces int, seed uint64) sugiyama.Graph {
 	}
 	// Keep only services that appeared, numbered in first-seen order.
 	index := map[int]int{}
-	id := func(s int) int {
-		if i, ok := index[s]; ok {
-			return i
-		}
-		index[s] = len(index)
-		return index[s]
-	}
+	id := numberer(index)
 	g := sugiyama.Graph{}
 	for _, e := range edges {
 		g.Edges = append(g.Edges, sugiyama.Edge{From: id(e.a), To: id(e.b)})
