@@ -34,8 +34,8 @@ receivers:
 processors:
   memory_limiter:
     check_interval: 1s
-    limit_mib: 1024
-    spike_limit_mib: 256
+    limit_mib: 2048
+    spike_limit_mib: 512
   heatmap:
   tail_sampling:
     decision_wait: 1s
