@@ -473,3 +473,65 @@ func TestGatewayCrashLosesNothingAcknowledged(t *testing.T) {
 		c.Stop(t)
 	}
 }
+
+// A gateway killed while traffic flows loses what tail_sampling held in
+// memory, and only that: the traces whose spans reached it within
+// decision_wait before the kill. Every other kept trace arrives, including
+// those tier 1 acknowledged while the gateway was down. (A gateway that is
+// stopped with SIGTERM decides those traces instead; see examples/gateway.)
+func TestGatewayCrashUnderTrafficLosesOnlyTheDecisionWindow(t *testing.T) {
+	w := workload{n: 4000}
+	const block = 50
+	ts := startTiers(t)
+	sentAt := make([]time.Time, w.n)
+	var killedAt time.Time
+	for b := 0; b < w.n; b += block {
+		if b == w.n/2 {
+			killedAt = time.Now()
+			ts.gw[1].Kill()
+		}
+		if b == w.n/2+10*block {
+			ts.gw[1] = ts.gw[1].Restart(t)
+		}
+		w.send(t, ts.tier1, b, b+block)
+		for i := b; i < b+block; i++ {
+			sentAt[i] = time.Now()
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	kept := w.keptTraces(0, w.n)
+	// Wait for everything still to come (decisions take decision_wait).
+	var last float64
+	collectortest.Eventually(t, 60*time.Second, func() bool {
+		n := metric(t, ts.sink, "otelcol_receiver_accepted_spans")
+		settled := n == last && n > 0
+		last = n
+		time.Sleep(2 * time.Second)
+		return settled
+	})
+	time.Sleep(300 * time.Millisecond)
+	sunk := spansByTrace(t, filepath.Join(ts.sink.Dir, "sink.jsonl"))
+	const decisionWait = 2 * time.Second
+	var lost int
+	for i := range w.n {
+		id := w.traceID(i)
+		if !kept[id] {
+			continue
+		}
+		switch n := sunk[id]; {
+		case n == spansPerTrace:
+		case n > spansPerTrace:
+			t.Errorf("trace %d arrived %d times", i, n/spansPerTrace)
+		default:
+			lost++
+			// Sent whole before the kill, but not decided yet when it came.
+			if since := killedAt.Sub(sentAt[i]); since < 0 || since > decisionWait+time.Second {
+				t.Errorf("kept trace %d (sent %s before the kill) lost: %d of %d spans arrived", i, since.Round(time.Millisecond), n, spansPerTrace)
+			}
+		}
+	}
+	t.Logf("%d of %d kept traces lost with the crashed gateway's decision window", lost, len(kept))
+	for _, c := range []*collectortest.Collector{ts.tier1, ts.gw[0], ts.gw[1], ts.sink} {
+		c.Stop(t)
+	}
+}
