@@ -9,15 +9,11 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/tracemap/tracemap/internal/collectortest"
@@ -121,7 +117,7 @@ func measure(distro, cfgPath string, s loadgen.Sender, duration, drain, rssEvery
 		c.Kill()
 		return run{}, err
 	}
-	peak, err := peakRSS(c.PID())
+	peak, err := c.PeakRSS()
 	if err != nil {
 		c.Kill()
 		return run{}, err
@@ -158,12 +154,12 @@ func sampleOverTime(c *collectortest.Collector, every time.Duration) func() []sa
 				return
 			case <-tick.C:
 			}
-			rss, err := statusKB(c.PID(), "VmRSS:")
+			rss, err := c.RSS()
 			m, merr := c.Metrics()
 			if err != nil || merr != nil {
 				continue
 			}
-			series = append(series, sample{at: time.Since(start), rss: rss * 1024,
+			series = append(series, sample{at: time.Since(start), rss: rss,
 				accepted: m["otelcol_receiver_accepted_spans"], refused: m["otelcol_receiver_refused_spans"]})
 		}
 	}()
@@ -171,28 +167,6 @@ func sampleOverTime(c *collectortest.Collector, every time.Duration) func() []sa
 		close(stop)
 		return <-done
 	}
-}
-
-// peakRSS reads the kernel's high-water mark of the process's resident set.
-func peakRSS(pid int) (int64, error) {
-	kb, err := statusKB(pid, "VmHWM:")
-	return kb * 1024, err
-}
-
-// statusKB reads one kB field of /proc/<pid>/status.
-func statusKB(pid int, field string) (int64, error) {
-	f, err := os.Open(filepath.Join("/proc", strconv.Itoa(pid), "status"))
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), field); ok {
-			return strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-		}
-	}
-	return 0, fmt.Errorf("no %s for pid %d", field, pid)
 }
 
 func report(runs []run, configs []string, s loadgen.Sender, duration time.Duration) {

@@ -72,12 +72,12 @@ func TestDiskFullOnFileBucket(t *testing.T) {
 		time.Sleep(500 * time.Millisecond)
 	}
 	collectortest.Eventually(t, 30*time.Second, func() bool {
-		return metricSum(t, c, "tracemap_svg_write_errors", `kind="trace"`) > 0
+		return c.MetricWith(t, "tracemap_svg_write_errors", `kind="trace"`) > 0
 	})
 	if !healthy(t, c) {
 		t.Fatal("collector died on a full disk")
 	}
-	if r := metricSum(t, c, "otelcol_receiver_refused_spans", ""); r != 0 {
+	if r := c.Metric(t, "otelcol_receiver_refused_spans"); r != 0 {
 		t.Errorf("collector refused %v spans because the disk was full", r)
 	}
 	if got := rendered(t, c); got != 10 {

@@ -7,8 +7,6 @@ package faults
 import (
 	"context"
 	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -78,26 +76,8 @@ func sendNormal(t *testing.T, c *collectortest.Collector, next *atomic.Uint64, n
 	return ids
 }
 
-func metricSum(t *testing.T, c *collectortest.Collector, name, label string) float64 {
-	t.Helper()
-	m, err := c.Metrics()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if label == "" {
-		return m[name]
-	}
-	var sum float64
-	for series, v := range m {
-		if strings.HasPrefix(series, name+"{") && strings.Contains(series, label) {
-			sum += v
-		}
-	}
-	return sum
-}
-
 func rendered(t *testing.T, c *collectortest.Collector) float64 {
-	return metricSum(t, c, "tracemap_svg_traces_rendered", "")
+	return c.Metric(t, "tracemap_svg_traces_rendered")
 }
 
 // picturesIn lists the trace pictures (<trace ID>.svg) in a directory.
@@ -130,16 +110,16 @@ type rssSampler struct {
 	done chan struct{}
 }
 
-func sampleRSS(pid int, every time.Duration) *rssSampler {
+func sampleRSS(c *collectortest.Collector, every time.Duration) *rssSampler {
 	s := &rssSampler{stop: make(chan struct{}), done: make(chan struct{})}
 	go func() {
 		defer close(s.done)
 		tick := time.NewTicker(every)
 		defer tick.Stop()
 		for {
-			if kb, err := rssKB(pid); err == nil {
+			if rss, err := c.RSS(); err == nil {
 				s.mu.Lock()
-				s.peak = max(s.peak, kb)
+				s.peak = max(s.peak, rss)
 				s.mu.Unlock()
 			}
 			select {
@@ -158,20 +138,7 @@ func (s *rssSampler) Stop() float64 {
 	<-s.done
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return float64(s.peak) / 1024
-}
-
-func rssKB(pid int) (int64, error) {
-	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
-	if err != nil {
-		return 0, err
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			return strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-		}
-	}
-	return 0, os.ErrNotExist
+	return float64(s.peak) / (1 << 20)
 }
 
 // normalTraffic sends a batch of normal traces every interval until stopped

@@ -129,7 +129,7 @@ func sendBigTrace(t *testing.T, c *collectortest.Collector, id pcommon.TraceID) 
 func TestHostileInputWhileNormalTrafficFlows(t *testing.T) {
 	out := t.TempDir()
 	c := startGateway(t, "file://"+out)
-	rss := sampleRSS(c.PID(), 100*time.Millisecond)
+	rss := sampleRSS(c, 100*time.Millisecond)
 	var next atomic.Uint64
 	normal := startNormalTraffic(t, c, &next, 100*time.Millisecond)
 
@@ -147,7 +147,7 @@ func TestHostileInputWhileNormalTrafficFlows(t *testing.T) {
 		t.Errorf("%d normal requests failed while the hostile input was processed", failed)
 	}
 	collectortest.Eventually(t, 2*time.Minute, func() bool {
-		return metricSum(t, c, "otelcol_exporter_queue_size", `exporter="svg"`) == 0 &&
+		return c.MetricWith(t, "otelcol_exporter_queue_size", `exporter="svg"`) == 0 &&
 			rendered(t, c) >= float64(len(acked))
 	})
 	peak := rss.Stop()
@@ -161,7 +161,7 @@ func TestHostileInputWhileNormalTrafficFlows(t *testing.T) {
 	if missing != 0 {
 		t.Errorf("%d of %d normal traces were not drawn", missing, len(acked))
 	}
-	if r := metricSum(t, c, "otelcol_receiver_refused_spans", ""); r != 0 {
+	if r := c.Metric(t, "otelcol_receiver_refused_spans"); r != 0 {
 		t.Errorf("%v spans refused", r)
 	}
 	big1M := drawn[big.String()]

@@ -125,11 +125,11 @@ func TestObjectStorageDownThenUp(t *testing.T) {
 	start := time.Now()
 	for time.Since(start) < down {
 		sendNormal(t, c, &next, 5)
-		maxQueue = max(maxQueue, metricSum(t, c, "otelcol_exporter_queue_size", `exporter="svg"`))
+		maxQueue = max(maxQueue, c.MetricWith(t, "otelcol_exporter_queue_size", `exporter="svg"`))
 		time.Sleep(time.Second)
 	}
 	sent := int(next.Load())
-	retries := metricSum(t, c, "tracemap_svg_write_errors", `kind="trace"`)
+	retries := c.MetricWith(t, "tracemap_svg_write_errors", `kind="trace"`)
 	if retries == 0 || maxQueue == 0 {
 		t.Errorf("outage invisible in telemetry: %v failed writes, queue size at most %v", retries, maxQueue)
 	}
@@ -140,9 +140,9 @@ func TestObjectStorageDownThenUp(t *testing.T) {
 
 	srv.start(t)
 	collectortest.Eventually(t, 2*time.Minute, func() bool {
-		return rendered(t, c) == float64(sent) && metricSum(t, c, "otelcol_exporter_queue_size", `exporter="svg"`) == 0
+		return rendered(t, c) == float64(sent) && c.MetricWith(t, "otelcol_exporter_queue_size", `exporter="svg"`) == 0
 	})
-	if f := metricSum(t, c, "otelcol_exporter_send_failed_spans", `exporter="svg"`); f != 0 {
+	if f := c.MetricWith(t, "otelcol_exporter_send_failed_spans", `exporter="svg"`); f != 0 {
 		t.Errorf("svg exporter gave up on %v spans", f)
 	}
 	c.Stop(t)
