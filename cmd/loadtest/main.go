@@ -93,7 +93,7 @@ func measure(distro, cfgPath string, s loadgen.Sender, duration, drain, rssEvery
 		return run{}, err
 	}
 	defer os.RemoveAll(work)
-	c, err := collectortest.Launch(distro, string(cfg), work)
+	c, err := collectortest.Launch(distro, collectortest.Literal(string(cfg)), work)
 	if err != nil {
 		return run{}, err
 	}

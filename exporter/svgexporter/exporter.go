@@ -150,6 +150,7 @@ func (e *svgExporter) shutdown(ctx context.Context) error {
 	e.wg.Wait()
 	err := e.rotate(ctx, e.now())
 	err = errors.Join(err, e.flushIndex(ctx))
+	e.tracker.Close()
 	return errors.Join(err, e.bucket.Close())
 }
 
@@ -185,11 +186,12 @@ func (e *svgExporter) loop() {
 // background runs a write outside the exporter helper, bounded by the
 // configured timeout; failures are logged and kept for the next attempt.
 func (e *svgExporter) background(fn func(context.Context) error) {
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx := context.Background()
 	if e.cfg.Timeout > 0 {
-		ctx, cancel = context.WithTimeout(context.Background(), e.cfg.Timeout)
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, e.cfg.Timeout)
+		defer cancel()
 	}
-	defer cancel()
 	if err := fn(ctx); err != nil {
 		e.logger.Warn("svg exporter: background write failed; will retry", zap.Error(err))
 	}

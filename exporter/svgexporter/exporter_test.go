@@ -252,15 +252,28 @@ func TestExportWritesPicturesMapAndListing(t *testing.T) {
 	}
 }
 
-func TestRenderFilter(t *testing.T) {
+// drawn exports td with only pictures (no map, no listing) under key and
+// returns the files written, joined by commas.
+func drawn(t *testing.T, key string, render RenderConfig, td ptrace.Traces, edit func(*Config)) (string, *harness) {
+	t.Helper()
 	dir := t.TempDir()
 	cfg := testConfig("file://" + dir)
-	cfg.Key = "{{.TraceID}}.svg"
+	cfg.Key = key
 	cfg.ServiceMap.Enabled = false
 	cfg.Index.HTML, cfg.Index.JSON = false, false
-	cfg.Render = RenderConfig{Errors: true, SlowerThan: time.Millisecond, Hot: true}
+	cfg.Render = render
+	if edit != nil {
+		edit(cfg)
+	}
 	h := start(t, cfg)
+	if err := h.exp.ConsumeTraces(context.Background(), td); err != nil {
+		t.Fatal(err)
+	}
+	h.stop(t)
+	return strings.Join(files(t, dir), ","), h
+}
 
+func TestRenderFilter(t *testing.T) {
 	td := ptrace.NewTraces()
 	plain(1, "a", 1000, false).ResourceSpans().MoveAndAppendTo(td.ResourceSpans())                    // fast, fine: skipped
 	plain(2, "a", 1000, true).ResourceSpans().MoveAndAppendTo(td.ResourceSpans())                     // error
@@ -270,11 +283,7 @@ func TestRenderFilter(t *testing.T) {
 	hot.ResourceSpans().At(0).Resource().Attributes().PutDouble(heat.AttrServiceErrorRate, 0.3)
 	hot.ResourceSpans().At(0).Resource().Attributes().PutBool(heat.AttrServiceHot, true)
 	hot.ResourceSpans().MoveAndAppendTo(td.ResourceSpans())
-	if err := h.exp.ConsumeTraces(context.Background(), td); err != nil {
-		t.Fatal(err)
-	}
-	h.stop(t)
-	got := strings.Join(files(t, dir), ",")
+	got, h := drawn(t, "{{.TraceID}}.svg", RenderConfig{Errors: true, SlowerThan: time.Millisecond, Hot: true}, td, nil)
 	want := "00000000000000000000000000000002.svg,00000000000000000000000000000003.svg,00000000000000000000000000000004.svg"
 	if got != want {
 		t.Fatalf("files = %s, want %s", got, want)
@@ -287,26 +296,16 @@ func TestRenderFilter(t *testing.T) {
 // TestHotFromOwnStatistics: without heatmap attributes the exporter's own
 // tracker decides which service is hot.
 func TestHotFromOwnStatistics(t *testing.T) {
-	dir := t.TempDir()
-	cfg := testConfig("file://" + dir)
-	cfg.Key = "{{.Service}}-{{.TraceID}}.svg"
-	cfg.ServiceMap.Enabled = false
-	cfg.Index.HTML, cfg.Index.JSON = false, false
-	cfg.Render = RenderConfig{Hot: true}
-	cfg.Heat.MinSpans = 4
-	cfg.Heat.Threshold = 0.5
-	h := start(t, cfg)
 	// Service "bad": 2 traces x 2 spans, 3 of them errors (75%); "ok": none.
 	td := plain(1, "bad", 1000, true)
 	plain(2, "ok", 1000, false).ResourceSpans().MoveAndAppendTo(td.ResourceSpans())
 	second := plain(3, "bad", 1000, true)
 	second.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(1).Status().SetCode(ptrace.StatusCodeError)
 	second.ResourceSpans().MoveAndAppendTo(td.ResourceSpans())
-	if err := h.exp.ConsumeTraces(context.Background(), td); err != nil {
-		t.Fatal(err)
-	}
-	h.stop(t)
-	got := strings.Join(files(t, dir), ",")
+	got, _ := drawn(t, "{{.Service}}-{{.TraceID}}.svg", RenderConfig{Hot: true}, td, func(c *Config) {
+		c.Heat.MinSpans = 4
+		c.Heat.Threshold = 0.5
+	})
 	if got != "bad-00000000000000000000000000000001.svg,bad-00000000000000000000000000000003.svg" {
 		t.Fatalf("files = %s", got)
 	}

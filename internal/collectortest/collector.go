@@ -354,3 +354,11 @@ func (c *Collector) statusBytes(field string) (int64, error) {
 	}
 	return 0, fmt.Errorf("no %s for pid %d", field, c.PID())
 }
+
+// Literal makes a plain collector config safe to pass where a template is
+// expected: its own {{ }} (such as the svg exporter's key) stay as written.
+func Literal(cfg string) string {
+	return literal.Replace(cfg)
+}
+
+var literal = strings.NewReplacer("{{", `{{"{{"}}`, "}}", `{{"}}"}}`)

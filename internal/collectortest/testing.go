@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/xml"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -173,5 +175,30 @@ func Eventually(t testing.TB, timeout time.Duration, cond func() bool) {
 			t.Fatalf("condition not met within %s", timeout)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// SVGText parses a picture back as XML, failing the test when it is not
+// well-formed, and returns its character data (labels and tooltips).
+func SVGText(t testing.TB, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := xml.NewDecoder(bytes.NewReader(b))
+	var text strings.Builder
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return text.String()
+		}
+		if err != nil {
+			t.Fatalf("%s is not well-formed XML: %v", path, err)
+		}
+		if cd, ok := tok.(xml.CharData); ok {
+			text.Write(cd)
+			text.WriteByte(' ')
+		}
 	}
 }

@@ -1,8 +1,6 @@
 package heat
 
 import (
-	"strings"
-
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
@@ -12,8 +10,8 @@ import (
 type batch struct {
 	rss   []rsRec
 	spans []spanRec
-	ids   map[pcommon.SpanID]int32 // span ID -> index in spans
-	stats []Stats                  // filled by Annotate, indexed by *Stat fields
+	ids   idIndex // (trace ID, span ID) -> index in spans
+	stats []Stats // filled by Annotate, indexed by *Stat fields
 }
 
 type rsRec struct {
@@ -27,6 +25,7 @@ type spanRec struct {
 	rs       int32
 	parent   int32 // in-batch parent, -1 when absent
 	durNs    int64
+	tmix     uint64 // traceMix of the span's trace ID
 	isErr    bool
 	hasChild bool // some span of the batch names it as parent
 	opStat   int32
@@ -41,6 +40,9 @@ type spanRec struct {
 func (t *Tracker) collect(td ptrace.Traces) *batch {
 	b := t.batches.Get().(*batch)
 	lo, hi := int64(t.cfg.Histogram.Lowest), int64(t.cfg.Histogram.Highest)
+	var lastTrace pcommon.TraceID
+	lastMix := traceMix(lastTrace)
+	b.ids.reset(td.SpanCount())
 	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {
 		rs := rss.At(i)
@@ -55,11 +57,14 @@ func (t *Tracker) collect(td ptrace.Traces) *batch {
 					d = 0 // end before start: count it, as the shortest span
 				}
 				d = min(max(d, lo), hi)
-				r := spanRec{span: s, rs: int32(i), parent: -1, durNs: d, isErr: t.cls.isError(s), edgeStat: -1}
+				if tid := s.TraceID(); tid != lastTrace {
+					lastTrace, lastMix = tid, traceMix(tid)
+				}
+				r := spanRec{span: s, rs: int32(i), parent: -1, durNs: d, tmix: lastMix, isErr: t.cls.isError(s), edgeStat: -1}
 				if kind := s.Kind(); kind == ptrace.SpanKindClient || kind == ptrace.SpanKindProducer {
 					r.peer = peerName(s)
 				}
-				b.ids[s.SpanID()] = int32(len(b.spans))
+				b.ids.put(lastMix, s.SpanID(), int32(len(b.spans)))
 				b.spans = append(b.spans, r)
 			}
 		}
@@ -70,7 +75,7 @@ func (t *Tracker) collect(td ptrace.Traces) *batch {
 		if pid.IsEmpty() {
 			continue
 		}
-		if p, ok := b.ids[pid]; ok && int(p) != i && b.spans[p].span.TraceID() == r.span.TraceID() {
+		if p, ok := b.ids.get(r.tmix, pid); ok && int(p) != i && b.spans[p].span.SpanID() == pid && b.spans[p].span.TraceID() == r.span.TraceID() {
 			r.parent = p
 			b.spans[p].hasChild = true
 		}
@@ -78,11 +83,16 @@ func (t *Tracker) collect(td ptrace.Traces) *batch {
 	return b
 }
 
+// maxPooledSpans keeps a huge batch's scratch from living on in the pool.
+const maxPooledSpans = 1 << 16
+
 func (t *Tracker) release(b *batch) {
+	if cap(b.spans) > maxPooledSpans {
+		return
+	}
 	clear(b.rss)
 	clear(b.spans)
 	b.rss, b.spans, b.stats = b.rss[:0], b.spans[:0], b.stats[:0]
-	clear(b.ids)
 	t.batches.Put(b)
 }
 
@@ -141,7 +151,7 @@ func (t *Tracker) countLocked(b *batch) {
 					t.edge(svc.name, c.service).record(pool, slot, c.durNs, c.isErr || r.isErr)
 					t.counters.EdgesAcross++
 				}
-			} else if !t.store.put(ref, half{service: svc.name, peer: strings.Clone(r.peer), durNs: r.durNs, isErr: r.isErr}, nowNs) {
+			} else if !t.store.put(ref, half{service: svc.name, peer: r.peer, durNs: r.durNs, isErr: r.isErr}, nowNs) {
 				t.counters.EdgeStoreRefused++
 			}
 		}

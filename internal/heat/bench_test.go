@@ -9,18 +9,12 @@ import (
 	"github.com/tracemap/tracemap/internal/heat/heattest"
 )
 
-const (
-	benchServices = 20
-	benchSpansPer = 100
-	benchSpans    = benchServices * benchSpansPer
-)
-
 // warmTracker returns a tracker whose window is already full, as in
-// production, with the clock advancing 1ms per batch.
-func warmTracker(b *testing.B) (*Tracker, *clock) {
+// production, with the clock advancing 1ms per batch afterwards.
+func warmTracker() (*Tracker, *clock) {
 	c := newClock()
 	tr := NewTracker(DefaultConfig(), c.now)
-	src := heattest.Batch(benchServices, benchSpansPer, 1)
+	src := heattest.Batch(heattest.BenchServices, heattest.BenchSpansPer, 1)
 	for range 500 {
 		tr.Observe(src)
 		c.advance(120 * time.Millisecond) // 500 batches fill the 60s window
@@ -28,49 +22,20 @@ func warmTracker(b *testing.B) (*Tracker, *clock) {
 	return tr, c
 }
 
-// fresh returns n unannotated batches decoded from OTLP protobuf.
-func fresh(b *testing.B, n int) []ptrace.Traces {
-	out, err := heattest.Decoded(benchServices, benchSpansPer, 2, n)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return out
-}
-
-func reportPerSpan(b *testing.B) {
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*benchSpans), "ns/span")
-}
-
 func BenchmarkObserve(b *testing.B) {
-	tr, c := warmTracker(b)
-	td := heattest.Batch(benchServices, benchSpansPer, 2)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
+	tr, c := warmTracker()
+	heattest.RunBatches(b, func(td ptrace.Traces) {
 		tr.Observe(td)
 		c.advance(time.Millisecond)
-	}
-	reportPerSpan(b)
+	})
 }
 
 func BenchmarkAnnotate(b *testing.B) {
-	tr, c := warmTracker(b)
-	const copies = 16
-	batches := fresh(b, copies)
-	b.ReportAllocs()
-	b.ResetTimer()
-	i := 0
-	for b.Loop() {
-		if i == copies {
-			b.StopTimer()
-			batches, i = fresh(b, copies), 0
-			b.StartTimer()
-		}
-		tr.Annotate(batches[i])
-		i++
+	tr, c := warmTracker()
+	heattest.RunBatches(b, func(td ptrace.Traces) {
+		tr.Annotate(td)
 		c.advance(time.Millisecond)
-	}
-	reportPerSpan(b)
+	})
 }
 
 // BenchmarkAttributeFloor writes the same attributes as Annotate without any
@@ -78,18 +43,8 @@ func BenchmarkAnnotate(b *testing.B) {
 // attribute slice, one value wrapper per attribute), the floor under
 // BenchmarkAnnotate.
 func BenchmarkAttributeFloor(b *testing.B) {
-	const copies = 16
-	batches := fresh(b, copies)
-	b.ReportAllocs()
-	b.ResetTimer()
-	i := 0
-	for b.Loop() {
-		if i == copies {
-			b.StopTimer()
-			batches, i = fresh(b, copies), 0
-			b.StartTimer()
-		}
-		rss := batches[i].ResourceSpans()
+	heattest.RunBatches(b, func(td ptrace.Traces) {
+		rss := td.ResourceSpans()
 		for r := 0; r < rss.Len(); r++ {
 			writeService(rss.At(r).Resource().Attributes(), Stats{}, false)
 			spans := rss.At(r).ScopeSpans().At(0).Spans()
@@ -97,7 +52,5 @@ func BenchmarkAttributeFloor(b *testing.B) {
 				writeSpan(spans.At(s).Attributes(), Stats{}, -1, nil)
 			}
 		}
-		i++
-	}
-	reportPerSpan(b)
+	})
 }

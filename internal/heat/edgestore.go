@@ -1,6 +1,8 @@
 package heat
 
 import (
+	"strings"
+
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
 
@@ -59,6 +61,7 @@ func (e *edgeStore) put(ref spanRef, h half, now int64) bool {
 		return false
 	}
 	h.expires = now + e.ttl
+	h.peer = strings.Clone(h.peer) // owned: the batch's memory is not kept
 	e.items[ref] = h
 	if len(e.queue)-e.head >= 4*e.maxItems {
 		e.compact()

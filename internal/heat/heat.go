@@ -12,6 +12,7 @@ package heat
 import (
 	"errors"
 	"fmt"
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
 	"strings"
 	"time"
 )
@@ -92,6 +93,10 @@ type EdgeStoreConfig struct {
 	MaxItems int           `mapstructure:"max_items"`
 }
 
+// maxHistogramBytes bounds one histogram (3 significant figures over 1µs..1h
+// take about 200 KiB).
+const maxHistogramBytes = 256 << 10
+
 // DefaultConfig returns the defaults documented in the heatmap README.
 func DefaultConfig() Config {
 	return Config{
@@ -140,6 +145,12 @@ func (c *Config) Validate() error {
 	}
 	if h.SignificantFigures < 1 || h.SignificantFigures > 5 {
 		errs = append(errs, fmt.Errorf("histogram.significant_figures must be within 1..5, got %d", h.SignificantFigures))
+	} else if h.Lowest >= 1 && h.Highest >= 2*h.Lowest {
+		// Every key holds up to buckets+1 histograms: keep each one small.
+		if size := hdr.New(int64(h.Lowest), int64(h.Highest), h.SignificantFigures).ByteSize(); size > maxHistogramBytes {
+			errs = append(errs, fmt.Errorf("histogram: %d significant figures over %s..%s take %d KiB per histogram, more than %d KiB: lower histogram.significant_figures or narrow the range",
+				h.SignificantFigures, h.Lowest, h.Highest, size>>10, maxHistogramBytes>>10))
+		}
 	}
 	for _, name := range c.Errors.GRPCCodes {
 		if _, ok := grpcCode(name); !ok {

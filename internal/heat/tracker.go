@@ -6,7 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
 
@@ -83,7 +82,7 @@ func NewTracker(cfg Config, now func() time.Time) *Tracker {
 		now:      now,
 		widthNs:  int64(cfg.Window) / int64(cfg.Buckets),
 		cls:      newClassifier(cfg.Errors),
-		batches:  sync.Pool{New: func() any { return &batch{ids: make(map[pcommon.SpanID]int32)} }},
+		batches:  sync.Pool{New: func() any { return new(batch) }},
 		services: make(map[string]*service),
 		edges:    make(map[EdgeKey]*series),
 		store:    newEdgeStore(cfg.EdgeStore),

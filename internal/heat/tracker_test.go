@@ -507,3 +507,55 @@ func TestOddBatches(t *testing.T) {
 		t.Fatalf("Observe wrote attributes: %d", n)
 	}
 }
+
+func TestIDIndex(t *testing.T) {
+	var x idIndex
+	for round := range 2 { // the second round reuses the cleared table
+		x.reset(400)
+		// Crafted IDs with the entropy in one byte, and span IDs that repeat
+		// across traces (unique only within a trace).
+		for tr := range 4 {
+			for i := range 100 {
+				x.put(traceMix(pcommon.TraceID{15: byte(tr + round)}), pcommon.SpanID{7: byte(i + 1)}, int32(tr*100+i))
+			}
+		}
+		x.put(traceMix(pcommon.TraceID{}), pcommon.SpanID{}, 5)                     // never stored
+		x.put(traceMix(pcommon.TraceID{15: byte(round)}), pcommon.SpanID{7: 4}, 42) // a repeated pair keeps the last
+		for tr := range 4 {
+			for i := range 100 {
+				want := int32(tr*100 + i)
+				if tr == 0 && i == 3 {
+					want = 42
+				}
+				if p, ok := x.get(traceMix(pcommon.TraceID{15: byte(tr + round)}), pcommon.SpanID{7: byte(i + 1)}); !ok || p != want {
+					t.Fatalf("round %d trace %d span %d: %d %v", round, tr, i, p, ok)
+				}
+			}
+		}
+		if _, ok := x.get(traceMix(pcommon.TraceID{}), pcommon.SpanID{}); ok {
+			t.Fatal("empty ID found")
+		}
+		if _, ok := x.get(traceMix(pcommon.TraceID{15: 9}), pcommon.SpanID{7: 1}); ok {
+			t.Fatal("absent pair found")
+		}
+	}
+}
+
+// Span IDs need only be unique within a trace: the same IDs in other traces
+// of the batch must not hide or fake a parent.
+func TestEdgesWithSpanIDsRepeatedAcrossTraces(t *testing.T) {
+	tr := NewTracker(DefaultConfig(), newClock().now)
+	var spans []sp
+	for trace := range byte(3) {
+		spans = append(spans,
+			sp{Service: "a", Name: "call", Trace: trace, ID: 1, Kind: ptrace.SpanKindClient},
+			sp{Service: "b", Name: "serve", Trace: trace, ID: 2, Parent: 1, Kind: ptrace.SpanKindServer})
+	}
+	tr.Observe(build(spans...))
+	if st, _ := tr.Edge("a", "b"); st.Spans != 3 {
+		t.Fatalf("a->b calls = %d, want 3", st.Spans)
+	}
+	if k := tr.Keys(); k.EdgeStore != 0 {
+		t.Fatalf("nothing should wait in the store: %+v", k)
+	}
+}

@@ -23,80 +23,90 @@ const Version = "v1"
 // node, "r" reversed edge. Strings are escaped with %XX for '%', ',', ';',
 // '|' and control bytes. Coordinates are rounded to 0.1.
 func (d *DAG) Encode() string {
-	var b strings.Builder
-	b.Grow(32 + 48*len(d.Nodes) + 48*len(d.Edges))
-	b.WriteString(Version)
-	b.WriteByte('|')
-	writeFloat(&b, d.Width)
-	b.WriteByte(' ')
-	writeFloat(&b, d.Height)
-	b.WriteByte('|')
+	e := encoder{buf: make([]byte, 0, 32+64*len(d.Nodes)+48*len(d.Edges))}
+	e.buf = append(e.buf, Version...)
+	e.buf = append(e.buf, '|')
+	e.float(d.Width)
+	e.buf = append(e.buf, ' ')
+	e.float(d.Height)
+	e.buf = append(e.buf, '|')
 	for i, n := range d.Nodes {
 		if i > 0 {
-			b.WriteByte(';')
+			e.buf = append(e.buf, ';')
 		}
-		writeEscaped(&b, n.Name)
-		b.WriteByte(',')
+		e.escaped(n.Name)
+		e.buf = append(e.buf, ',')
 		if n.Service != n.Name {
-			writeEscaped(&b, n.Service)
+			e.escaped(n.Service)
 		}
-		b.WriteByte(',')
-		writeEscaped(&b, n.Operation)
-		writeFlag(&b, n.Virtual, 'v')
-		writeInts(&b, n.Spans, n.Errors, int64(n.Layer))
-		for _, v := range []float64{n.X, n.Y, n.W, n.H} {
-			b.WriteByte(',')
-			writeFloat(&b, v)
+		e.buf = append(e.buf, ',')
+		e.escaped(n.Operation)
+		e.flag(n.Virtual, 'v')
+		e.ints(n.Spans, n.Errors, int64(n.Layer))
+		for _, v := range [...]float64{n.X, n.Y, n.W, n.H} {
+			e.buf = append(e.buf, ',')
+			e.float(v)
 		}
 	}
-	b.WriteByte('|')
-	for i, e := range d.Edges {
+	e.buf = append(e.buf, '|')
+	for i, ed := range d.Edges {
 		if i > 0 {
-			b.WriteByte(';')
+			e.buf = append(e.buf, ';')
 		}
-		b.WriteString(strconv.Itoa(e.From))
-		b.WriteByte(',')
-		b.WriteString(strconv.Itoa(e.To))
-		writeFlag(&b, e.Reversed, 'r')
-		writeInts(&b, e.Calls, e.Errors, e.DurationNs)
-		b.WriteByte(',')
-		for j, p := range e.Points {
+		e.buf = strconv.AppendInt(e.buf, int64(ed.From), 10)
+		e.ints(int64(ed.To))
+		e.flag(ed.Reversed, 'r')
+		e.ints(ed.Calls, ed.Errors, ed.DurationNs)
+		e.buf = append(e.buf, ',')
+		for j, p := range ed.Points {
 			if j > 0 {
-				b.WriteByte(' ')
+				e.buf = append(e.buf, ' ')
 			}
-			writeFloat(&b, p.X)
-			b.WriteByte(' ')
-			writeFloat(&b, p.Y)
+			e.float(p.X)
+			e.buf = append(e.buf, ' ')
+			e.float(p.Y)
 		}
 	}
-	return b.String()
+	return string(e.buf)
 }
 
-// writeFlag writes a comma and the flag letter when on.
-func writeFlag(b *strings.Builder, on bool, letter byte) {
-	b.WriteByte(',')
+type encoder struct{ buf []byte }
+
+// flag writes a comma and the flag letter when on.
+func (e *encoder) flag(on bool, letter byte) {
+	e.buf = append(e.buf, ',')
 	if on {
-		b.WriteByte(letter)
+		e.buf = append(e.buf, letter)
 	}
 }
 
-// writeInts writes each value after a comma.
-func writeInts(b *strings.Builder, vs ...int64) {
+// ints writes each value after a comma.
+func (e *encoder) ints(vs ...int64) {
 	for _, v := range vs {
-		b.WriteByte(',')
-		b.WriteString(strconv.FormatInt(v, 10))
+		e.buf = append(e.buf, ',')
+		e.buf = strconv.AppendInt(e.buf, v, 10)
 	}
 }
 
-func writeFloat(b *strings.Builder, v float64) {
+// float writes v rounded to 0.1, without exponent, "-0" or trailing ".0".
+func (e *encoder) float(v float64) {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		v = 0 // never write what Decode must refuse
 	}
-	v = math.Round(v*10) / 10
-	if v == 0 {
-		v = 0 // no "-0"
+	t := math.Round(v * 10)
+	if math.Abs(t) >= 1e15 {
+		e.buf = strconv.AppendFloat(e.buf, t/10, 'f', -1, 64)
+		return
 	}
-	b.WriteString(strconv.FormatFloat(v, 'f', -1, 64))
+	n := int64(t)
+	if n < 0 {
+		e.buf = append(e.buf, '-')
+		n = -n
+	}
+	e.buf = strconv.AppendInt(e.buf, n/10, 10)
+	if d := n % 10; d != 0 {
+		e.buf = append(e.buf, '.', byte('0'+d))
+	}
 }
 
 const hexDigits = "0123456789ABCDEF"
@@ -105,16 +115,14 @@ func needsEscape(c byte) bool {
 	return c < 0x20 || c == 0x7f || c == '%' || c == ',' || c == ';' || c == '|'
 }
 
-func writeEscaped(b *strings.Builder, s string) {
+func (e *encoder) escaped(s string) {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if needsEscape(c) {
-			b.WriteByte('%')
-			b.WriteByte(hexDigits[c>>4])
-			b.WriteByte(hexDigits[c&15])
+			e.buf = append(e.buf, '%', hexDigits[c>>4], hexDigits[c&15])
 			continue
 		}
-		b.WriteByte(c)
+		e.buf = append(e.buf, c)
 	}
 }
 

@@ -2,7 +2,6 @@ package spantree
 
 import (
 	"cmp"
-	"encoding/binary"
 	"slices"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -74,29 +73,24 @@ func clampTime(ts pcommon.Timestamp) int64 {
 // link resolves parent span IDs. The first span with a given ID owns it;
 // later ones are marked Duplicate but keep their own parent.
 func link(spans []Span, refs []Ref) {
-	// uint64 keys take the runtime's fast map path.
-	byID := make(map[uint64]int32, len(refs))
+	byID := newIDIndex(len(refs))
 	for i, r := range refs {
 		id := r.Span.SpanID()
-		if id.IsEmpty() {
-			continue
-		}
-		key := binary.LittleEndian.Uint64(id[:])
-		if _, dup := byID[key]; dup {
+		if !id.IsEmpty() && !byID.add(idKey(id), i) {
 			spans[i].Duplicate = true
-			continue
 		}
-		byID[key] = int32(i)
 	}
 	for i, r := range refs {
+		if links := r.Span.Links(); links.Len() > 0 {
+			spans[i].Links = linked(links, r.Span.TraceID(), byID)
+		}
 		pid := r.Span.ParentSpanID()
 		if pid.IsEmpty() {
 			continue
 		}
-		p32, ok := byID[binary.LittleEndian.Uint64(pid[:])]
-		p := int(p32)
+		p := byID.find(idKey(pid))
 		switch {
-		case !ok:
+		case p < 0:
 			spans[i].Orphan = true
 		case p == i:
 			spans[i].Orphan = true // its own parent: a cycle of one
@@ -104,6 +98,20 @@ func link(spans []Span, refs []Ref) {
 			spans[i].Parent = p
 		}
 	}
+}
+
+func linked(links ptrace.SpanLinkSlice, trace pcommon.TraceID, byID *idIndex) []int {
+	var out []int
+	for k := 0; k < links.Len(); k++ {
+		l := links.At(k)
+		if l.TraceID() != trace || l.SpanID().IsEmpty() {
+			continue
+		}
+		if j := byID.find(idKey(l.SpanID())); j >= 0 {
+			out = append(out, j)
+		}
+	}
+	return out
 }
 
 // breakCycles cuts every parent cycle at its earliest span, which becomes
@@ -230,54 +238,45 @@ func clampStart(start, dur int64) int64 {
 	return max(0, min(start, MaxTime-dur))
 }
 
-type startKey struct {
-	start int64
-	i     int
-}
-
-// sortChildren orders every child list and Roots by corrected start (input
-// order breaks ties) with one sort of all spans.
+// sortChildren orders every child list and Roots (roots, then orphans) by
+// corrected start, input order breaking ties. Lists are sorted one by one:
+// with the small fan-out of real traces that is close to linear, where one
+// sort of all spans would not be.
 func (b *builder) sortChildren() {
-	keys := make([]startKey, len(b.spans))
+	n := len(b.spans)
+	starts := make([]int64, n)
 	for i := range b.spans {
-		keys[i] = startKey{b.spans[i].CorrectedStart(), i}
+		starts[i] = b.spans[i].CorrectedStart()
 	}
-	slices.SortFunc(keys, func(x, y startKey) int {
-		if c := cmp.Compare(x.start, y.start); c != 0 {
+	byStart := func(x, y int) int {
+		if c := cmp.Compare(starts[x], starts[y]); c != 0 {
 			return c
 		}
-		return cmp.Compare(x.i, y.i)
-	})
-	next := slices.Clone(b.off[:len(b.spans)])
-	var roots, orphans int
-	for _, k := range keys {
-		s := &b.spans[k.i]
-		switch {
-		case s.Parent >= 0:
-			b.backing[next[s.Parent]] = k.i
-			next[s.Parent]++
-		case s.Orphan:
-			orphans++
-		default:
-			roots++
-		}
-	}
-	b.t.Roots = make([]int, 0, roots+orphans)
-	for _, k := range keys {
-		if s := &b.spans[k.i]; s.Parent < 0 && !s.Orphan {
-			b.t.Roots = append(b.t.Roots, k.i)
-		}
-	}
-	for _, k := range keys {
-		if s := &b.spans[k.i]; s.Parent < 0 && s.Orphan {
-			b.t.Roots = append(b.t.Roots, k.i)
-		}
+		return cmp.Compare(x, y)
 	}
 	for i := range b.spans {
-		if b.off[i] < b.off[i+1] {
-			b.spans[i].Children = b.backing[b.off[i]:b.off[i+1]:b.off[i+1]]
+		if lo, hi := b.off[i], b.off[i+1]; lo < hi {
+			kids := b.backing[lo:hi:hi]
+			slices.SortFunc(kids, byStart)
+			b.spans[i].Children = kids
 		}
 	}
+	roots := make([]int, 0, 1)
+	for i := range b.spans {
+		if b.spans[i].Parent < 0 {
+			roots = append(roots, i)
+		}
+	}
+	slices.SortFunc(roots, func(x, y int) int {
+		if ox, oy := b.spans[x].Orphan, b.spans[y].Orphan; ox != oy {
+			if oy {
+				return -1
+			}
+			return 1
+		}
+		return byStart(x, y)
+	})
+	b.t.Roots = roots
 }
 
 // selfTimes sets Self: the span's duration minus the union of its children's

@@ -398,3 +398,26 @@ func TestWriteAttributes(t *testing.T) {
 		t.Errorf("orphan-only trace has root %d", r)
 	}
 }
+
+func TestLinks(t *testing.T) {
+	td := traces(traceA,
+		S(1, 0, "a", "root", 0, 100),
+		S(2, 1, "a", "producer", 10, 20),
+		S(3, 0, "b", "consumer", 30, 60), // a second root, linked to producer
+	)
+	consumer := td.ResourceSpans().At(1).ScopeSpans().At(0).Spans().At(0)
+	for _, l := range []struct {
+		trace pcommon.TraceID
+		span  uint64
+	}{{traceA, 2}, {traceA, 99}, {tracetest.TraceID(7), 1}} {
+		link := consumer.Links().AppendEmpty()
+		link.SetTraceID(l.trace)
+		link.SetSpanID(tracetest.SpanID(l.span))
+	}
+	tr := FromTraces(td)[0]
+	checkInvariants(t, tr)
+	c := byName(t, tr, "consumer")
+	if len(c.Links) != 1 || tr.Spans[c.Links[0]].Name != "producer" || c.Parent != -1 || c.Orphan {
+		t.Errorf("consumer: links %v parent %d orphan %v", c.Links, c.Parent, c.Orphan)
+	}
+}

@@ -19,6 +19,7 @@ type network struct {
 	parent []int
 	lim    []int
 	low    []int
+	post   []int // node by postorder number
 	cut    []int // cut value per tree arc
 	// scratch
 	netOut []int
@@ -43,6 +44,7 @@ func rankLayers(n int, arcs []arc, maxIter int) []int {
 		parent: make([]int, n),
 		lim:    make([]int, n),
 		low:    make([]int, n),
+		post:   make([]int, n),
 		cut:    make([]int, len(arcs)),
 		netOut: make([]int, n),
 		next:   make([]int, n),
@@ -56,7 +58,10 @@ func rankLayers(n int, arcs []arc, maxIter int) []int {
 		nw.feasibleTree()
 		nw.buildTree()
 		if maxIter <= 0 {
-			maxIter = 8*n + 1000
+			// Enough to reach the optimum on graphs up to a few thousand
+			// nodes; bounded so the total work (a pivot costs O(n))
+			// stays near 4e6 steps on larger ones.
+			maxIter = min(n+100, 4_000_000/n)
 		}
 		nw.pivot(maxIter)
 	}
@@ -157,15 +162,21 @@ func (nw *network) feasibleTree() {
 // buildTree roots the tree at node 0, numbers it in postorder and computes
 // every cut value from the net outflow of each subtree.
 func (nw *network) buildTree() {
-	for v := range nw.parent {
-		nw.parent[v] = -1
-		nw.next[v] = 0
-	}
-	// Iterative DFS; next[v] walks v's out arcs then its in arcs.
-	nw.parent[0] = -2 // visited marker for the root, reset below
-	order := 0
-	stack := append(nw.stack[:0], 0)
-	nw.low[0] = 0
+	nw.number(0, -1, 0, true)
+}
+
+// number walks the tree below root (reached by parentArc, -1 for the
+// root of the whole tree) and sets parent, low and lim, the postorder
+// numbers starting at first. With cuts it also sets the cut value of every
+// tree arc below root: the net outflow of a subtree is its nodes' own
+// outflow plus its children's, and an arc's cut value is the outflow of
+// the subtree on its tail side.
+func (nw *network) number(root, parentArc, first int, cuts bool) {
+	nw.parent[root] = parentArc
+	nw.next[root] = 0
+	nw.low[root] = first
+	order := first
+	stack := append(nw.stack[:0], root)
 	for len(stack) > 0 {
 		v := stack[len(stack)-1]
 		k := nw.next[v]
@@ -188,6 +199,7 @@ func (nw *network) buildTree() {
 				u = a.from
 			}
 			nw.parent[u] = i
+			nw.next[u] = 0
 			nw.low[u] = order
 			stack = append(stack, u)
 			pushed = true
@@ -199,35 +211,53 @@ func (nw *network) buildTree() {
 		}
 		stack = stack[:len(stack)-1]
 		nw.lim[v] = order
+		nw.post[order] = v
 		order++
-		// Net outflow of the subtree of v: its own arcs plus its children.
-		out := 0
+		if !cuts {
+			continue
+		}
+		out := nw.netOut[v]
 		for _, i := range nw.out[v] {
 			out += nw.arcs[i].w
 		}
 		for _, i := range nw.in[v] {
 			out -= nw.arcs[i].w
 		}
-		nw.netOut[v] += out
-		if p := nw.parent[v]; p >= 0 {
-			// Cut value: weight tail side -> head side minus the reverse.
-			if nw.arcs[p].from == v {
-				nw.cut[p] = nw.netOut[v]
+		nw.netOut[v] = 0
+		if p := nw.parent[v]; p >= 0 && v != root {
+			a := nw.arcs[p]
+			up := a.to
+			if a.from == v {
+				nw.cut[p] = out
 			} else {
-				nw.cut[p] = -nw.netOut[v]
+				nw.cut[p] = -out
+				up = a.from
 			}
-			up := nw.arcs[p].from
-			if up == v {
-				up = nw.arcs[p].to
-			}
-			nw.netOut[up] += nw.netOut[v]
+			nw.netOut[up] += out
 		}
 	}
 	nw.stack = stack
-	nw.parent[0] = -1
-	for v := range nw.netOut {
-		nw.netOut[v] = 0
+}
+
+// treeUpdate adds (or subtracts) cut to the cut values of the tree arcs
+// from v up to the lowest common ancestor of v and w, which it returns.
+// dir tells which orientation of an arc gains.
+func (nw *network) treeUpdate(v, w, cut int, dir bool) int {
+	for !nw.inSubtree(w, v) {
+		p := nw.parent[v]
+		a := nw.arcs[p]
+		if (v == a.from) == dir {
+			nw.cut[p] += cut
+		} else {
+			nw.cut[p] -= cut
+		}
+		if nw.lim[a.from] > nw.lim[a.to] {
+			v = a.from
+		} else {
+			v = a.to
+		}
 	}
+	return v
 }
 
 // inSubtree reports whether x lies in the tree below v.
@@ -265,18 +295,35 @@ func (nw *network) pivot(maxIter int) {
 			sub = f.from
 		}
 		tailSide := sub == f.from
-		// Entering arc: from the head side to the tail side, least slack.
+		// Entering arc: from the head side to the tail side, least slack
+		// (then lowest index). Scan the subtree's arcs when it is small.
 		enter, enterSlack := -1, 0
-		for i, a := range nw.arcs {
+		consider := func(i int) {
+			a := nw.arcs[i]
 			if nw.inTree[i] {
-				continue
+				return
 			}
 			fromIn, toIn := nw.inSubtree(a.from, sub), nw.inSubtree(a.to, sub)
 			if fromIn == toIn || toIn != tailSide {
-				continue
+				return
 			}
-			if s := nw.slack(i); enter < 0 || s < enterSlack {
+			if s := nw.slack(i); enter < 0 || s < enterSlack || (s == enterSlack && i < enter) {
 				enter, enterSlack = i, s
+			}
+		}
+		subtree := nw.post[nw.low[sub] : nw.lim[sub]+1]
+		if 2*len(subtree) <= nw.n {
+			for _, v := range subtree {
+				for _, i := range nw.out[v] {
+					consider(i)
+				}
+				for _, i := range nw.in[v] {
+					consider(i)
+				}
+			}
+		} else {
+			for i := range nw.arcs {
+				consider(i)
 			}
 		}
 		if enter < 0 {
@@ -287,15 +334,21 @@ func (nw *network) pivot(maxIter int) {
 			if tailSide {
 				d = -d
 			}
-			for v := 0; v < nw.n; v++ {
-				if nw.inSubtree(v, sub) {
-					nw.rank[v] += d
-				}
+			for _, v := range subtree {
+				nw.rank[v] += d
 			}
 		}
+		// Only the cut values on the tree path between the entering arc's
+		// ends change, and only the numbering below their common ancestor.
+		cut := nw.cut[leave]
+		e := nw.arcs[enter]
+		lca := nw.treeUpdate(e.from, e.to, cut, true)
+		nw.treeUpdate(e.to, e.from, cut, false)
+		nw.cut[enter] = -cut
+		nw.cut[leave] = 0
 		nw.inTree[leave] = false
 		nw.inTree[enter] = true
-		nw.buildTree()
+		nw.number(lca, nw.parent[lca], nw.low[lca], false)
 	}
 }
 

@@ -108,6 +108,7 @@ func TestValidationSmallCases(t *testing.T) {
 		{func(c *heat.Config) { c.Window = time.Nanosecond; c.Buckets = 6 }, "window 1ns is too short for 6 buckets"},
 		{func(c *heat.Config) { c.Threshold = -0.1 }, "threshold must be within 0..1, got -0.1"},
 		{func(c *heat.Config) { c.Histogram.Lowest = 0 }, "histogram.lowest must be >= 1ns, got 0s"},
+		{func(c *heat.Config) { c.Histogram.SignificantFigures = 5 }, "histogram: 5 significant figures over 1µs..1h0m0s take 17408 KiB per histogram, more than 256 KiB"},
 	} {
 		c := heat.DefaultConfig()
 		tc.mutate(&c)

@@ -19,6 +19,7 @@ type heatmapProcessor struct {
 	logger    *zap.Logger
 	tracker   *heat.Tracker
 	telemetry *metadata.Telemetry
+	attrs     attrs
 }
 
 func newProcessor(set processor.Settings, cfg *Config) (*heatmapProcessor, error) {
@@ -31,6 +32,7 @@ func newProcessor(set processor.Settings, cfg *Config) (*heatmapProcessor, error
 		logger:    set.Logger,
 		tracker:   heat.NewTracker(cfg.Config, nil),
 		telemetry: tel,
+		attrs:     newAttrs(set.ID),
 	}
 	p.tracker.SetOverflowHandler(p.logOverflow)
 	return p, nil
@@ -65,43 +67,60 @@ func (p *heatmapProcessor) logOverflow(kind, key string) {
 		zap.String("kind", kind), zap.String("first_key", key), zap.Int("cap", limit))
 }
 
-var (
-	kindService   = metric.WithAttributes(attribute.String("kind", heat.KindService))
-	kindOperation = metric.WithAttributes(attribute.String("kind", heat.KindOperation))
-	kindEdge      = metric.WithAttributes(attribute.String("kind", heat.KindEdge))
-	kindStore     = metric.WithAttributes(attribute.String("kind", "edge_store"))
-	viaBatch      = metric.WithAttributes(attribute.String("resolution", "batch"))
-	viaStore      = metric.WithAttributes(attribute.String("resolution", "store"))
-	viaVirtual    = metric.WithAttributes(attribute.String("resolution", "virtual"))
-	sideCaller    = metric.WithAttributes(attribute.String("side", "caller"))
-	sideCallee    = metric.WithAttributes(attribute.String("side", "callee"))
-)
+// attrs are the attribute sets of one processor instance's observations;
+// every set carries the component ID, as the collector's own processor
+// metrics do, so two heatmap instances report apart.
+type attrs struct {
+	plain, kindService, kindOperation, kindEdge, kindStore,
+	viaBatch, viaStore, viaVirtual, sideCaller, sideCallee metric.MeasurementOption
+	id attribute.KeyValue
+}
+
+func newAttrs(id component.ID) attrs {
+	kv := attribute.String("processor", id.String())
+	with := func(k, v string) metric.MeasurementOption {
+		return metric.WithAttributeSet(attribute.NewSet(kv, attribute.String(k, v)))
+	}
+	return attrs{
+		plain:         metric.WithAttributeSet(attribute.NewSet(kv)),
+		kindService:   with("kind", heat.KindService),
+		kindOperation: with("kind", heat.KindOperation),
+		kindEdge:      with("kind", heat.KindEdge),
+		kindStore:     with("kind", "edge_store"),
+		viaBatch:      with("resolution", "batch"),
+		viaStore:      with("resolution", "store"),
+		viaVirtual:    with("resolution", "virtual"),
+		sideCaller:    with("side", "caller"),
+		sideCallee:    with("side", "callee"),
+		id:            kv,
+	}
+}
 
 // observe reports the tracker's counters and the per-service heat, so a
 // Prometheus scrape of the collector shows the heat map as metrics.
 func (p *heatmapProcessor) observe(_ context.Context, o metric.Observer) error {
-	t := p.telemetry
+	t, a := p.telemetry, &p.attrs
 	c := p.tracker.Counters()
-	o.ObserveInt64(t.Spans, c.Spans)
-	o.ObserveInt64(t.Errors, c.Errors)
-	o.ObserveInt64(t.Overflow, c.ServiceOverflows, kindService)
-	o.ObserveInt64(t.Overflow, c.OperationOverflows, kindOperation)
-	o.ObserveInt64(t.Overflow, c.EdgeOverflows, kindEdge)
-	o.ObserveInt64(t.Edges, c.EdgesInBatch, viaBatch)
-	o.ObserveInt64(t.Edges, c.EdgesAcross, viaStore)
-	o.ObserveInt64(t.Edges, c.VirtualEdges, viaVirtual)
-	o.ObserveInt64(t.EdgeExpired, c.ExpiredCallers, sideCaller)
-	o.ObserveInt64(t.EdgeExpired, c.ExpiredCallees, sideCallee)
-	o.ObserveInt64(t.EdgeRefused, c.EdgeStoreRefused)
+	o.ObserveInt64(t.Spans, c.Spans, a.plain)
+	o.ObserveInt64(t.Errors, c.Errors, a.plain)
+	o.ObserveInt64(t.Overflow, c.ServiceOverflows, a.kindService)
+	o.ObserveInt64(t.Overflow, c.OperationOverflows, a.kindOperation)
+	o.ObserveInt64(t.Overflow, c.EdgeOverflows, a.kindEdge)
+	o.ObserveInt64(t.Edges, c.EdgesInBatch, a.viaBatch)
+	o.ObserveInt64(t.Edges, c.EdgesAcross, a.viaStore)
+	o.ObserveInt64(t.Edges, c.VirtualEdges, a.viaVirtual)
+	o.ObserveInt64(t.EdgeExpired, c.ExpiredCallers, a.sideCaller)
+	o.ObserveInt64(t.EdgeExpired, c.ExpiredCallees, a.sideCallee)
+	o.ObserveInt64(t.EdgeRefused, c.EdgeStoreRefused, a.plain)
 
 	k := p.tracker.Keys()
-	o.ObserveInt64(t.Keys, int64(k.Services), kindService)
-	o.ObserveInt64(t.Keys, int64(k.Operations), kindOperation)
-	o.ObserveInt64(t.Keys, int64(k.Edges), kindEdge)
-	o.ObserveInt64(t.Keys, int64(k.EdgeStore), kindStore)
+	o.ObserveInt64(t.Keys, int64(k.Services), a.kindService)
+	o.ObserveInt64(t.Keys, int64(k.Operations), a.kindOperation)
+	o.ObserveInt64(t.Keys, int64(k.Edges), a.kindEdge)
+	o.ObserveInt64(t.Keys, int64(k.EdgeStore), a.kindStore)
 
 	p.tracker.ServiceStats(func(name string, st heat.Stats, hot bool) {
-		svc := metric.WithAttributeSet(attribute.NewSet(attribute.String("service.name", name)))
+		svc := metric.WithAttributeSet(attribute.NewSet(a.id, attribute.String("service.name", name)))
 		o.ObserveInt64(t.ServiceSpans, st.Spans, svc)
 		o.ObserveInt64(t.ServiceErrors, st.Errors, svc)
 		o.ObserveFloat64(t.ServiceRate, st.ErrorRate, svc)

@@ -2,11 +2,13 @@ package layout
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -49,17 +51,82 @@ func BenchmarkLayoutTrace(b *testing.B) {
 	}
 }
 
-func removeTracemapAttributes(td ptrace.Traces) {
+// BenchmarkBatch is the collector's everyday case: batches of 100 traces of
+// 20 spans over 5 services each, laid out as they come (wait 0) or held in
+// the store and released (wait > 0: moving spans into the store and out is
+// included). What comes out is the next operation's input, with the
+// attributes of the previous round removed (not timed).
+func BenchmarkBatch(b *testing.B) {
+	for _, wait := range []time.Duration{0, time.Minute} {
+		b.Run(fmt.Sprintf("wait=%v", wait), func(b *testing.B) {
+			td := ptrace.NewTraces()
+			for i := range 100 {
+				tracetest.Generate(tracetest.TraceID(uint64(i+1)), 20, 5, uint64(i)).ResourceSpans().MoveAndAppendTo(td.ResourceSpans())
+			}
+			spans := td.SpanCount()
+			out := ptrace.NewTraces()
+			next, _ := consumer.NewTraces(func(_ context.Context, released ptrace.Traces) error {
+				released.ResourceSpans().MoveAndAppendTo(out.ResourceSpans())
+				return nil
+			})
+			cfg := createDefaultConfig()
+			cfg.Wait = wait
+			cfg.MaxTraces = 1 << 20 // remembering released IDs must not make the rounds late
+			p, err := newProcessor(processortest.NewNopSettings(metadata.Type), cfg, next)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var cpu time.Duration
+			b.ReportAllocs()
+			for round := uint64(0); b.Loop(); round++ {
+				b.StopTimer()
+				removeTracemapAttributes(td)
+				if p.store != nil {
+					newTraceIDs(td, round) // released IDs would make the spans late
+				}
+				b.StartTimer()
+				c0 := tracetest.CPUTime()
+				if _, err := p.processTraces(context.Background(), td); err != nil && p.store == nil {
+					b.Fatal(err)
+				}
+				if p.store != nil {
+					p.forward(context.Background(), p.store.Drain())
+					td, out = out, td
+				}
+				cpu += tracetest.CPUTime() - c0
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*spans), "ns/span")
+			b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N*spans), "cpu-ns/span")
+		})
+	}
+}
+
+func forEachSpan(td ptrace.Traces, fn func(ptrace.Span)) {
 	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {
 		sss := rss.At(i).ScopeSpans()
 		for j := 0; j < sss.Len(); j++ {
 			spans := sss.At(j).Spans()
 			for k := 0; k < spans.Len(); k++ {
-				spans.At(k).Attributes().RemoveIf(func(k string, _ pcommon.Value) bool {
-					return strings.HasPrefix(k, "tracemap.")
-				})
+				fn(spans.At(k))
 			}
 		}
 	}
+}
+
+func removeTracemapAttributes(td ptrace.Traces) {
+	forEachSpan(td, func(sp ptrace.Span) {
+		sp.Attributes().RemoveIf(func(k string, _ pcommon.Value) bool {
+			return strings.HasPrefix(k, "tracemap.")
+		})
+	})
+}
+
+// newTraceIDs gives every trace of td a new ID for this round.
+func newTraceIDs(td ptrace.Traces, round uint64) {
+	forEachSpan(td, func(sp ptrace.Span) {
+		id := sp.TraceID()
+		binary.BigEndian.PutUint64(id[:8], round+1)
+		sp.SetTraceID(id)
+	})
 }

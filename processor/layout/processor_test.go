@@ -325,3 +325,43 @@ func TestConcurrentBatches(t *testing.T) {
 		}
 	}
 }
+
+func TestDAGNodeBound(t *testing.T) {
+	cfg := createDefaultConfig()
+	cfg.MaxDAGNodes = 4
+	h := start(t, cfg)
+	h.send(t, tracetest.Traces(tracetest.TraceID(1), tracetest.FiveServices()...))
+	h.send(t, tracetest.Traces(tracetest.TraceID(2), S(1, 0, "a", "small", 0, 5)))
+	got := spanAttrs(h.sink.AllTraces()...)
+	// Five services > 4: span attributes but no dag.
+	if got["1/GET /checkout"] != "critical=true depth=0 offset_ns=0 self_ns=150" || got["2/small"] != "critical=true dag depth=0 offset_ns=0 self_ns=5" {
+		t.Errorf("attrs: %v", got)
+	}
+	if n := h.counter(t, "tracemap_layout_dags_skipped"); n != 1 {
+		t.Errorf("dags skipped %d", n)
+	}
+}
+
+func TestReleasedTracesGoOutInBatches(t *testing.T) {
+	cfg := createDefaultConfig()
+	cfg.Wait = time.Hour
+	h := start(t, cfg)
+	// 3 traces of 5,000 spans: released together, sent as 2 batches of
+	// whole traces (8,192 spans per batch at most, give or take a trace).
+	for i := range 3 {
+		h.send(t, tracetest.Generate(tracetest.TraceID(uint64(i+1)), 5000, 5, uint64(i)))
+	}
+	if err := h.proc.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var sizes []int
+	for _, td := range h.sink.AllTraces() {
+		sizes = append(sizes, td.SpanCount())
+	}
+	if fmt.Sprint(sizes) != "[10000 5000]" {
+		t.Errorf("batch sizes %v, want [10000 5000]", sizes)
+	}
+	if n := h.counter(t, "tracemap_layout_spans"); n != 15000 {
+		t.Errorf("spans laid out %d", n)
+	}
+}

@@ -132,7 +132,7 @@ func (r *ebpfReceiver) attachProcess(proc discover.Process) error {
 		return err
 	}
 	defer bin.Close()
-	handle, warns, err := r.probes.Attach(proc.PID, bin, r.cfg.Functions)
+	handle, warns, err := r.probes.Attach(proc.PID, bin, probes.Options{Functions: r.cfg.Functions, Goroutines: r.cfg.Goroutines})
 	if err != nil {
 		return err
 	}

@@ -22,7 +22,10 @@ type Span struct {
 const Start = pcommon.Timestamp(1_700_000_000_000_000_000)
 
 // Build groups spans into one ResourceSpans per service, in order of first
-// appearance, keeping span order within a service. An empty Service leaves
+// appearance, keeping span order within a service, across traces (unlike
+// tracetest, which builds one trace at a time with string attributes: the
+// heat tests need several traces in one service's ResourceSpans and typed
+// attributes such as numeric HTTP status codes). An empty Service leaves
 // service.name unset.
 func Build(spans ...Span) ptrace.Traces {
 	td := ptrace.NewTraces()

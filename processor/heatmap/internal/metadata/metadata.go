@@ -49,7 +49,7 @@ func NewTelemetry(set component.TelemetrySettings) (*Telemetry, error) {
 		metric.WithDescription("Counted spans classified as errors."), metric.WithUnit("{span}"))
 	errs = errors.Join(errs, err)
 	t.Overflow, err = m.Int64ObservableCounter("tracemap_heatmap_overflow",
-		metric.WithDescription("New keys refused by a cap and counted under tracemap.overflow, by kind."), metric.WithUnit("{key}"))
+		metric.WithDescription("Lookups of keys beyond a cap, counted under tracemap.overflow instead, by kind (services per ResourceSpans, operations and edges per span)."), metric.WithUnit("{key}"))
 	errs = errors.Join(errs, err)
 	t.Edges, err = m.Int64ObservableCounter("tracemap_heatmap_edges",
 		metric.WithDescription("Caller -> callee calls resolved, by resolution (batch, store, virtual)."), metric.WithUnit("{call}"))

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package targettest builds and runs the target programs of the ebpf
 // receiver's tests (testdata/shop) and skips tests that cannot load BPF.
 package targettest
