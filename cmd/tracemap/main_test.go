@@ -2,8 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/xml"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,30 +19,6 @@ func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	var out, errb bytes.Buffer
 	code = run(args, strings.NewReader(""), &out, &errb)
 	return code, out.String(), errb.String()
-}
-
-// wellFormed parses an SVG back as XML and returns its text content.
-func wellFormed(t *testing.T, path string) string {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dec := xml.NewDecoder(bytes.NewReader(b))
-	var text strings.Builder
-	for {
-		tok, err := dec.Token()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatalf("%s is not well-formed XML: %v", path, err)
-		}
-		if cd, ok := tok.(xml.CharData); ok {
-			text.Write(cd)
-		}
-	}
-	return text.String()
 }
 
 func TestRenderEachFormat(t *testing.T) {
@@ -65,7 +39,7 @@ func TestRenderEachFormat(t *testing.T) {
 			if !strings.HasPrefix(stdout, "rendered 1 traces") {
 				t.Fatalf("stdout %q", stdout)
 			}
-			text := wellFormed(t, filepath.Join(out, tc.trace+".svg"))
+			text := collectortest.SVGText(t, filepath.Join(out, tc.trace+".svg"))
 			for _, s := range tc.services {
 				if !strings.Contains(text, s) {
 					t.Errorf("picture does not mention %q", s)

@@ -96,7 +96,7 @@ func startReceiver(t testing.TB, cfg *Config) *harness {
 
 // wait returns the spans once n have arrived, failing after a timeout or
 // when more than n arrive.
-func (h *harness) wait(t *testing.T, n int) []rec {
+func (h *harness) wait(t testing.TB, n int) []rec {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for h.sink.SpanCount() < n && time.Now().Before(deadline) {

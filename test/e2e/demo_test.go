@@ -1,10 +1,7 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
-	"encoding/xml"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -60,7 +57,7 @@ func TestDemoProducesPictures(t *testing.T) {
 	// these are shares, not every picture.
 	withShipping, failing := 0, 0
 	for _, p := range pics {
-		text := wellFormedText(t, p)
+		text := collectortest.SVGText(t, p)
 		if strings.Contains(text, "shipping") {
 			withShipping++
 		}
@@ -78,7 +75,7 @@ func TestDemoProducesPictures(t *testing.T) {
 	if len(maps) == 0 {
 		t.Fatal("no service map written")
 	}
-	mapText := wellFormedText(t, maps[len(maps)-1])
+	mapText := collectortest.SVGText(t, maps[len(maps)-1])
 	for _, svc := range []string{"frontend", "checkout", "payment", "inventory", "shipping"} {
 		if !strings.Contains(mapText, svc) {
 			t.Errorf("service map lacks %s", svc)
@@ -90,29 +87,5 @@ func TestDemoProducesPictures(t *testing.T) {
 	}
 	if !strings.Contains(string(idx), ".svg") {
 		t.Fatal("index.html lists no picture")
-	}
-}
-
-// wellFormedText parses an SVG back as XML and returns its character data.
-func wellFormedText(t *testing.T, path string) string {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dec := xml.NewDecoder(bytes.NewReader(b))
-	var text strings.Builder
-	for {
-		tok, err := dec.Token()
-		if err == io.EOF {
-			return text.String()
-		}
-		if err != nil {
-			t.Fatalf("%s is not well-formed XML: %v", path, err)
-		}
-		if cd, ok := tok.(xml.CharData); ok {
-			text.Write(cd)
-			text.WriteByte(' ')
-		}
 	}
 }

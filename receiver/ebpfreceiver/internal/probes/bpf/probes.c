@@ -157,9 +157,12 @@ struct {
 	__type(value, struct go_offsets);
 } offsets SEC(".maps");
 
+// Calls in flight on all traced goroutines. An LRU map, so that frames whose
+// return never comes (a panic unwinding through them) age out; 16384 entries
+// of ~500 bytes bound its kernel memory to 8 MiB.
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
+	__uint(max_entries, 16384);
 	__type(key, struct frame_key);
 	__type(value, struct inflight);
 } inflights SEC(".maps");
@@ -583,7 +586,8 @@ static __noinline int server_return(struct pt_regs *ctx)
 	struct inflight *in = finish(ctx, o, pid, &fk);
 	if (!in || in->ev.kind != KIND_SERVER)
 		return 0;
-	in->ev.status = read_u64(in->arg1 + o->response_status);
+	u64 status = read_u64(in->arg1 + o->response_status);
+	in->ev.status = status >= 100 && status <= 999 ? status : 0; // 0: net/http writes 200
 	if (o->has_pattern)
 		read_gostring(in->arg0 + o->request_pattern, in->ev.route, ROUTE_LEN);
 	emit(in, &fk);
