@@ -137,7 +137,7 @@ func (e *svgExporter) start(ctx context.Context, _ component.Host) error {
 	e.newWindow(now)
 	e.stop = make(chan struct{})
 	e.wg.Add(1)
-	go e.loop()
+	go e.loop(e.stop)
 	return nil
 }
 
@@ -145,9 +145,10 @@ func (e *svgExporter) start(ctx context.Context, _ component.Host) error {
 // pending and writes the listings, then closes the bucket.
 func (e *svgExporter) shutdown(ctx context.Context) error {
 	if e.stop == nil {
-		return nil // never started
+		return nil // never started, or already shut down
 	}
 	close(e.stop)
+	e.stop = nil // a second Shutdown is a no-op
 	e.wg.Wait()
 	err := e.rotate(ctx, e.now())
 	err = errors.Join(err, e.flushIndex(ctx))
@@ -157,7 +158,7 @@ func (e *svgExporter) shutdown(ctx context.Context) error {
 
 // loop ends service-map windows on their boundaries and writes changed
 // listings every index interval.
-func (e *svgExporter) loop() {
+func (e *svgExporter) loop(stop <-chan struct{}) {
 	defer e.wg.Done()
 	var mapT *time.Timer
 	var mapC, idxC <-chan time.Time
@@ -173,7 +174,7 @@ func (e *svgExporter) loop() {
 	}
 	for {
 		select {
-		case <-e.stop:
+		case <-stop:
 			return
 		case <-mapC:
 			e.background(func(ctx context.Context) error { return e.rotate(ctx, e.now()) })
