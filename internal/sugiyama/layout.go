@@ -163,7 +163,7 @@ func (c *component) layout(g Graph, local []int, w []float64, loop []bool, loopW
 	// Which arcs of a cycle to reverse decides the layers; on small
 	// graphs also try the choice made on the reversed graph and keep
 	// the drawing with fewer crossings.
-	if k <= smallGraph {
+	if k <= smallGraph && c.crossings > 0 {
 		rev := make([]arc, len(pairs))
 		for i, a := range pairs {
 			rev[i] = arc{a.to, a.from, a.w}

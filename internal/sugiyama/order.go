@@ -326,7 +326,7 @@ type effort struct {
 }
 
 const (
-	smallGraph   = 64 // nodes and dummies
+	smallGraph   = 64 // a drawing this size or smaller counts as small
 	maxRestarts  = 8
 	maxTranspose = 4 // transposition rounds per call
 	maxSiftCost  = 20_000_000
