@@ -111,7 +111,7 @@ func GroupByTrace(td ptrace.Traces) []Group {
 		of     = make([]int32, 0, td.SpanCount())
 		last   = int32(-1)
 	)
-	forEachSpan(td, func(sp ptrace.Span, _ pcommon.Resource) {
+	ForEachSpan(td, func(sp ptrace.Span, _ pcommon.Resource) {
 		id := sp.TraceID()
 		if last < 0 || groups[last].TraceID != id {
 			g, ok := index[id]
@@ -133,7 +133,7 @@ func GroupByTrace(td ptrace.Traces) []Group {
 		next += counts[g]
 	}
 	k := 0
-	forEachSpan(td, func(sp ptrace.Span, res pcommon.Resource) {
+	ForEachSpan(td, func(sp ptrace.Span, res pcommon.Resource) {
 		g := &groups[of[k]]
 		g.Refs = append(g.Refs, Ref{Span: sp, Resource: res})
 		k++
@@ -141,7 +141,8 @@ func GroupByTrace(td ptrace.Traces) []Group {
 	return groups
 }
 
-func forEachSpan(td ptrace.Traces, fn func(ptrace.Span, pcommon.Resource)) {
+// ForEachSpan calls fn for every span of td with its resource, in order.
+func ForEachSpan(td ptrace.Traces, fn func(ptrace.Span, pcommon.Resource)) {
 	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {
 		rs := rss.At(i)
