@@ -69,6 +69,9 @@ type Tree struct {
 type Ref struct {
 	Span     ptrace.Span
 	Resource pcommon.Resource
+	// Service is the resource's service.name when the caller knows it
+	// (GroupByTrace does); empty means Build looks it up.
+	Service string
 }
 
 // MaxTime bounds every timestamp (year 2116) so that sums and differences
@@ -132,10 +135,16 @@ func GroupByTrace(td ptrace.Traces) []Group {
 		groups[g].Refs = refs[next : next : next+counts[g]]
 		next += counts[g]
 	}
+	// Spans of one trace interleave resources: name each resource once.
 	k := 0
+	var lastRes pcommon.Resource
+	svc := ""
 	ForEachSpan(td, func(sp ptrace.Span, res pcommon.Resource) {
+		if k == 0 || res != lastRes {
+			lastRes, svc = res, ServiceName(res)
+		}
 		g := &groups[of[k]]
-		g.Refs = append(g.Refs, Ref{Span: sp, Resource: res})
+		g.Refs = append(g.Refs, Ref{Span: sp, Resource: res, Service: svc})
 		k++
 	})
 	return groups
