@@ -69,6 +69,9 @@ type Tree struct {
 type Ref struct {
 	Span     ptrace.Span
 	Resource pcommon.Resource
+	// Service is the resource's service.name when the caller knows it
+	// (GroupByTrace does); empty means Build looks it up.
+	Service string
 }
 
 // MaxTime bounds every timestamp (year 2116) so that sums and differences
@@ -111,7 +114,7 @@ func GroupByTrace(td ptrace.Traces) []Group {
 		of     = make([]int32, 0, td.SpanCount())
 		last   = int32(-1)
 	)
-	forEachSpan(td, func(sp ptrace.Span, _ pcommon.Resource) {
+	ForEachSpan(td, func(sp ptrace.Span, _ pcommon.Resource) {
 		id := sp.TraceID()
 		if last < 0 || groups[last].TraceID != id {
 			g, ok := index[id]
@@ -132,16 +135,23 @@ func GroupByTrace(td ptrace.Traces) []Group {
 		groups[g].Refs = refs[next : next : next+counts[g]]
 		next += counts[g]
 	}
+	// Spans of one trace interleave resources: name each resource once.
 	k := 0
-	forEachSpan(td, func(sp ptrace.Span, res pcommon.Resource) {
+	var lastRes pcommon.Resource
+	svc := ""
+	ForEachSpan(td, func(sp ptrace.Span, res pcommon.Resource) {
+		if k == 0 || res != lastRes {
+			lastRes, svc = res, ServiceName(res)
+		}
 		g := &groups[of[k]]
-		g.Refs = append(g.Refs, Ref{Span: sp, Resource: res})
+		g.Refs = append(g.Refs, Ref{Span: sp, Resource: res, Service: svc})
 		k++
 	})
 	return groups
 }
 
-func forEachSpan(td ptrace.Traces, fn func(ptrace.Span, pcommon.Resource)) {
+// ForEachSpan calls fn for every span of td with its resource, in order.
+func ForEachSpan(td ptrace.Traces, fn func(ptrace.Span, pcommon.Resource)) {
 	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {
 		rs := rss.At(i)
