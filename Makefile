@@ -19,7 +19,7 @@ VERSITYGW := $(BIN)/versitygw
 SOURCES := $(shell find . -name '*.go' -not -name '*_test.go' -not -path './distro/*' -not -path './bin/*' -not -path '*/testdata/*') \
 	builder-config.yaml go.mod go.sum
 
-.PHONY: all build run test bench lint generate loadtest tools clean
+.PHONY: all build run demo test bench lint generate loadtest tools clean
 
 all: build
 
@@ -45,6 +45,10 @@ run: build
 	@mkdir -p out
 	@echo "tracemap: OTLP gRPC on 127.0.0.1:4317, OTLP/HTTP on 127.0.0.1:4318; output under ./out/"
 	./$(DISTRO) --config distro/config.yaml
+
+## demo: the demo shop sending traces to the full pipeline; pictures under ./out/
+demo: build
+	scripts/demo.sh
 
 ## test: unit, integration and end-to-end tests against the built distro
 test: build $(VERSITYGW)

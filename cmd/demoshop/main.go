@@ -89,7 +89,9 @@ func newService(ctx context.Context, name, collector string) (*service, error) {
 		return nil, err
 	}
 	res := resource.NewSchemaless(semconv.ServiceName(name), semconv.ServiceNamespace("demoshop"))
-	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(res))
+	// A short batch delay keeps every span of a request inside the
+	// collector's tail-sampling wait, so traces are judged whole.
+	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp, sdktrace.WithBatchTimeout(time.Second)), sdktrace.WithResource(res))
 	return &service{name: name, tp: tp}, nil
 }
 

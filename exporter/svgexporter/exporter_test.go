@@ -29,6 +29,7 @@ import (
 	"github.com/tracemap/tracemap/exporter/svgexporter/internal/index"
 	"github.com/tracemap/tracemap/exporter/svgexporter/internal/metadata"
 	"github.com/tracemap/tracemap/internal/heat"
+	"github.com/tracemap/tracemap/internal/servicedag"
 	"github.com/tracemap/tracemap/internal/tracetest"
 )
 
@@ -252,15 +253,28 @@ func TestExportWritesPicturesMapAndListing(t *testing.T) {
 	}
 }
 
-func TestRenderFilter(t *testing.T) {
+// drawn exports td with only pictures (no map, no listing) under key and
+// returns the files written, joined by commas.
+func drawn(t *testing.T, key string, render RenderConfig, td ptrace.Traces, edit func(*Config)) (string, *harness) {
+	t.Helper()
 	dir := t.TempDir()
 	cfg := testConfig("file://" + dir)
-	cfg.Key = "{{.TraceID}}.svg"
+	cfg.Key = key
 	cfg.ServiceMap.Enabled = false
 	cfg.Index.HTML, cfg.Index.JSON = false, false
-	cfg.Render = RenderConfig{Errors: true, SlowerThan: time.Millisecond, Hot: true}
+	cfg.Render = render
+	if edit != nil {
+		edit(cfg)
+	}
 	h := start(t, cfg)
+	if err := h.exp.ConsumeTraces(context.Background(), td); err != nil {
+		t.Fatal(err)
+	}
+	h.stop(t)
+	return strings.Join(files(t, dir), ","), h
+}
 
+func TestRenderFilter(t *testing.T) {
 	td := ptrace.NewTraces()
 	plain(1, "a", 1000, false).ResourceSpans().MoveAndAppendTo(td.ResourceSpans())                    // fast, fine: skipped
 	plain(2, "a", 1000, true).ResourceSpans().MoveAndAppendTo(td.ResourceSpans())                     // error
@@ -270,11 +284,7 @@ func TestRenderFilter(t *testing.T) {
 	hot.ResourceSpans().At(0).Resource().Attributes().PutDouble(heat.AttrServiceErrorRate, 0.3)
 	hot.ResourceSpans().At(0).Resource().Attributes().PutBool(heat.AttrServiceHot, true)
 	hot.ResourceSpans().MoveAndAppendTo(td.ResourceSpans())
-	if err := h.exp.ConsumeTraces(context.Background(), td); err != nil {
-		t.Fatal(err)
-	}
-	h.stop(t)
-	got := strings.Join(files(t, dir), ",")
+	got, h := drawn(t, "{{.TraceID}}.svg", RenderConfig{Errors: true, SlowerThan: time.Millisecond, Hot: true}, td, nil)
 	want := "00000000000000000000000000000002.svg,00000000000000000000000000000003.svg,00000000000000000000000000000004.svg"
 	if got != want {
 		t.Fatalf("files = %s, want %s", got, want)
@@ -287,26 +297,16 @@ func TestRenderFilter(t *testing.T) {
 // TestHotFromOwnStatistics: without heatmap attributes the exporter's own
 // tracker decides which service is hot.
 func TestHotFromOwnStatistics(t *testing.T) {
-	dir := t.TempDir()
-	cfg := testConfig("file://" + dir)
-	cfg.Key = "{{.Service}}-{{.TraceID}}.svg"
-	cfg.ServiceMap.Enabled = false
-	cfg.Index.HTML, cfg.Index.JSON = false, false
-	cfg.Render = RenderConfig{Hot: true}
-	cfg.Heat.MinSpans = 4
-	cfg.Heat.Threshold = 0.5
-	h := start(t, cfg)
 	// Service "bad": 2 traces x 2 spans, 3 of them errors (75%); "ok": none.
 	td := plain(1, "bad", 1000, true)
 	plain(2, "ok", 1000, false).ResourceSpans().MoveAndAppendTo(td.ResourceSpans())
 	second := plain(3, "bad", 1000, true)
 	second.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(1).Status().SetCode(ptrace.StatusCodeError)
 	second.ResourceSpans().MoveAndAppendTo(td.ResourceSpans())
-	if err := h.exp.ConsumeTraces(context.Background(), td); err != nil {
-		t.Fatal(err)
-	}
-	h.stop(t)
-	got := strings.Join(files(t, dir), ",")
+	got, _ := drawn(t, "{{.Service}}-{{.TraceID}}.svg", RenderConfig{Hot: true}, td, func(c *Config) {
+		c.Heat.MinSpans = 4
+		c.Heat.Threshold = 0.5
+	})
 	if got != "bad-00000000000000000000000000000001.svg,bad-00000000000000000000000000000003.svg" {
 		t.Fatalf("files = %s", got)
 	}
@@ -551,3 +551,75 @@ func TestConcurrentConsume(t *testing.T) {
 var _ component.Config = (*Config)(nil)
 
 func attributeKey(s string) attribute.Key { return attribute.Key(s) }
+
+// TestUsesLayoutDAG: a valid tracemap.dag on the root span is drawn as it
+// is (the layout processor's graph, here with a node no span names); a
+// malformed one falls back to the graph built from the spans.
+func TestUsesLayoutDAG(t *testing.T) {
+	d := servicedag.DAG{Nodes: []servicedag.Node{{Name: "from-layout", Service: "from-layout", Spans: 1}}}
+	servicedag.Layout(&d)
+	td := plain(1, "svc", 1000, false)
+	td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).Attributes().PutStr(attrDAG, d.Encode())
+	bad := plain(2, "svc", 1000, false)
+	bad.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).Attributes().PutStr(attrDAG, "v9|garbage")
+	bad.ResourceSpans().MoveAndAppendTo(td.ResourceSpans())
+
+	dir := t.TempDir()
+	cfg := testConfig("file://" + dir)
+	cfg.Key = "{{.TraceID}}.svg"
+	cfg.Index.HTML, cfg.Index.JSON = false, false
+	h := start(t, cfg)
+	if err := h.exp.ConsumeTraces(context.Background(), td); err != nil {
+		t.Fatal(err)
+	}
+	h.stop(t)
+	withDAG := parseSVG(t, mustRead(t, filepath.Join(dir, "00000000000000000000000000000001.svg")))
+	fallback := parseSVG(t, mustRead(t, filepath.Join(dir, "00000000000000000000000000000002.svg")))
+	if !strings.Contains(withDAG, "from-layout") {
+		t.Error("the layout processor's graph was not drawn")
+	}
+	if strings.Contains(fallback, "from-layout") || !strings.Contains(fallback, "svc") {
+		t.Error("a malformed tracemap.dag was not replaced by the graph of the spans")
+	}
+}
+
+// lateSpan is a span of trace id whose parent (span 1) was passed on in an
+// earlier batch, as tail_sampling hands on late spans.
+func lateSpan(id uint64) ptrace.Traces {
+	return tracetest.Traces(tracetest.TraceID(id), tracetest.S(9, 1, "late", "late work", 20, 30))
+}
+
+// TestLateFragmentKeepsWholePicture: spans arriving after their trace was
+// drawn do not replace its picture; a fragment alone is still drawn.
+func TestLateFragmentKeepsWholePicture(t *testing.T) {
+	whole := plain(1, "svc", 1000, false)
+	lateSpan(2).ResourceSpans().MoveAndAppendTo(whole.ResourceSpans()) // trace 2: only a fragment ever
+	got, h := drawn(t, "{{.TraceID}}.svg", RenderConfig{}, whole, nil)
+	if got != "00000000000000000000000000000001.svg,00000000000000000000000000000002.svg" {
+		t.Fatalf("files = %s", got)
+	}
+	if n := h.sum(t, "tracemap.svg.traces.skipped", "reason", "fragment"); n != 0 {
+		t.Fatalf("fragments skipped = %d", n)
+	}
+
+	dir := t.TempDir()
+	cfg := testConfig("file://" + dir)
+	cfg.Key = "{{.TraceID}}.svg"
+	h = start(t, cfg)
+	for _, td := range []ptrace.Traces{plain(1, "svc", 1000, false), lateSpan(1)} {
+		if err := h.exp.ConsumeTraces(context.Background(), td); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.stop(t)
+	text := parseSVG(t, mustRead(t, filepath.Join(dir, "00000000000000000000000000000001.svg")))
+	if !strings.Contains(text, "svc") || strings.Contains(text, "late work") {
+		t.Fatal("the late span replaced the picture of the whole trace")
+	}
+	if n := h.sum(t, "tracemap.svg.traces.skipped", "reason", "fragment"); n != 1 {
+		t.Fatalf("fragments skipped = %d, want 1", n)
+	}
+	if m := readIndex(t, filepath.Join(dir, "index.json")); len(m.Entries) != 1 || m.Entries[0].Spans != 2 {
+		t.Fatalf("listing = %+v", m.Entries)
+	}
+}

@@ -59,6 +59,8 @@ type Collector struct {
 	Dir     string // output directory: {{.Dir}}, and ./out/ seen from the process
 	LogPath string // combined stdout and stderr of the process
 
+	bin, cfgPath, workDir string // what Relaunch starts again
+
 	cmd    *exec.Cmd
 	done   chan struct{}
 	err    error // the process's exit error, valid after done is closed
@@ -96,23 +98,39 @@ func Launch(bin, cfgTemplate, workDir string) (*Collector, error) {
 	if err := os.WriteFile(cfgPath, cfg, 0o600); err != nil {
 		return nil, err
 	}
-	logPath := filepath.Join(workDir, "collector.log")
-	logf, err := os.Create(logPath)
+	return spawn(&Collector{Ports: ports, Dir: dir, LogPath: filepath.Join(workDir, "collector.log"), bin: bin, cfgPath: cfgPath, workDir: workDir})
+}
+
+// Relaunch starts the same binary again with the same config, working
+// directory and ports after c has exited, as a supervisor restarting a
+// stopped or crashed collector would: file_storage directories and output
+// under the working directory carry over, and peers configured with its
+// addresses reach it again. The log continues in the same file.
+func (c *Collector) Relaunch() (*Collector, error) {
+	if !c.Exited() {
+		return nil, errors.New("relaunch: the collector is still running")
+	}
+	return spawn(&Collector{Ports: c.Ports, Dir: c.Dir, LogPath: c.LogPath, bin: c.bin, cfgPath: c.cfgPath, workDir: c.workDir})
+}
+
+// spawn starts the process c describes and waits until it is healthy.
+func spawn(c *Collector) (*Collector, error) {
+	logf, err := os.OpenFile(c.LogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, bin, "--config", cfgPath)
+	cmd := exec.CommandContext(ctx, c.bin, "--config", c.cfgPath)
 	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.Dir = workDir
+	cmd.Dir = c.workDir
 	// A test that dies must not leave a collector behind.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		cancel()
 		logf.Close()
-		return nil, fmt.Errorf("start %s: %w", bin, err)
+		return nil, fmt.Errorf("start %s: %w", c.bin, err)
 	}
-	c := &Collector{Ports: ports, Dir: dir, LogPath: logPath, cmd: cmd, done: make(chan struct{}), logf: logf, cancel: cancel}
+	c.cmd, c.done, c.logf, c.cancel = cmd, make(chan struct{}), logf, cancel
 	go func() {
 		c.err = cmd.Wait()
 		close(c.done)
@@ -315,3 +333,32 @@ func RepoRoot() (string, error) {
 		dir = parent
 	}
 }
+
+// RSS is the process's resident set size in bytes now.
+func (c *Collector) RSS() (int64, error) { return c.statusBytes("VmRSS:") }
+
+// PeakRSS is the kernel's high-water mark of the process's resident set, in bytes.
+func (c *Collector) PeakRSS() (int64, error) { return c.statusBytes("VmHWM:") }
+
+// statusBytes reads one kB field of /proc/<pid>/status.
+func (c *Collector) statusBytes(field string) (int64, error) {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(c.PID()), "status"))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, field); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb * 1024, err
+		}
+	}
+	return 0, fmt.Errorf("no %s for pid %d", field, c.PID())
+}
+
+// Literal makes a plain collector config safe to pass where a template is
+// expected: its own {{ }} (such as the svg exporter's key) stay as written.
+func Literal(cfg string) string {
+	return literal.Replace(cfg)
+}
+
+var literal = strings.NewReplacer("{{", `{{"{{"}}`, "}}", `{{"}}"}}`)

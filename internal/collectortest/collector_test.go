@@ -78,3 +78,14 @@ otelcol_process_cpu_seconds 1.5
 		t.Fatalf("%v", m)
 	}
 }
+
+func TestLiteralKeepsBraces(t *testing.T) {
+	in := "key: \"{{.TraceID}}.svg\"\nx: \"}} {{\""
+	out, err := render(Literal(in), templateData{Ports: &Ports{extra: map[string]string{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), "{{.TraceID}}.svg") || !strings.Contains(string(out), "}} {{") {
+		t.Fatalf("braces not kept:\n%s", out)
+	}
+}

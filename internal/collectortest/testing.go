@@ -4,7 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/xml"
+	"io"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,19 +28,42 @@ func Binary(t testing.TB) string {
 // template fields) and stops it when the test ends if the test did not.
 func Start(t testing.TB, cfgTemplate string) *Collector {
 	t.Helper()
-	c, err := Launch(Binary(t), cfgTemplate, t.TempDir())
+	return StartBinary(t, Binary(t), cfgTemplate)
+}
+
+// StartBinary is Start with another collector binary, e.g. a plain
+// collector built without tracemap's components.
+func StartBinary(t testing.TB, bin, cfgTemplate string) *Collector {
+	t.Helper()
+	c, err := Launch(bin, cfgTemplate, t.TempDir())
 	if err != nil {
 		t.Fatalf("launch collector: %v", err)
 	}
+	cleanupOnEnd(t, c)
+	return c
+}
+
+// Restart starts c again after it stopped or was killed, in the same
+// working directory and on the same ports (see Relaunch).
+func (c *Collector) Restart(t testing.TB) *Collector {
+	t.Helper()
+	c2, err := c.Relaunch()
+	if err != nil {
+		t.Fatalf("restart collector: %v", err)
+	}
+	cleanupOnEnd(t, c2)
+	return c2
+}
+
+func cleanupOnEnd(t testing.TB, c *Collector) {
 	t.Cleanup(func() {
 		if !c.Exited() {
 			c.Kill()
 		}
 		if t.Failed() {
-			t.Logf("collector log (last lines):\n%s", c.LogTail(60))
+			t.Logf("collector log %s (last lines):\n%s", c.LogPath, c.LogTail(60))
 		}
 	})
-	return c
 }
 
 // SendGRPC sends td over OTLP/gRPC and fails the test on error.
@@ -65,6 +91,23 @@ func (c *Collector) Metric(t testing.TB, name string) float64 {
 		t.Fatalf("scrape collector metrics: %v", err)
 	}
 	return m[name]
+}
+
+// MetricWith sums the series of a metric whose labels contain label (e.g.
+// `exporter="svg"`), whatever other labels they carry.
+func (c *Collector) MetricWith(t testing.TB, name, label string) float64 {
+	t.Helper()
+	m, err := c.Metrics()
+	if err != nil {
+		t.Fatalf("scrape collector metrics: %v", err)
+	}
+	var sum float64
+	for series, v := range m {
+		if strings.HasPrefix(series, name+"{") && strings.Contains(series, label) {
+			sum += v
+		}
+	}
+	return sum
 }
 
 // Stop sends SIGTERM and fails the test unless the collector exits cleanly.
@@ -132,5 +175,30 @@ func Eventually(t testing.TB, timeout time.Duration, cond func() bool) {
 			t.Fatalf("condition not met within %s", timeout)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// SVGText parses a picture back as XML, failing the test when it is not
+// well-formed, and returns its character data (labels and tooltips).
+func SVGText(t testing.TB, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := xml.NewDecoder(bytes.NewReader(b))
+	var text strings.Builder
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return text.String()
+		}
+		if err != nil {
+			t.Fatalf("%s is not well-formed XML: %v", path, err)
+		}
+		if cd, ok := tok.(xml.CharData); ok {
+			text.Write(cd)
+			text.WriteByte(' ')
+		}
 	}
 }

@@ -22,77 +22,142 @@ const Version = "v1"
 // <service> is empty when it equals <name>. Flags are letters: "v" virtual
 // node, "r" reversed edge. Strings are escaped with %XX for '%', ',', ';',
 // '|' and control bytes. Coordinates are rounded to 0.1.
-func (d *DAG) Encode() string {
-	var b strings.Builder
-	b.Grow(32 + 48*len(d.Nodes) + 48*len(d.Edges))
-	b.WriteString(Version)
-	b.WriteByte('|')
-	writeFloat(&b, d.Width)
-	b.WriteByte(' ')
-	writeFloat(&b, d.Height)
-	b.WriteByte('|')
-	for i, n := range d.Nodes {
-		if i > 0 {
-			b.WriteByte(';')
-		}
-		writeEscaped(&b, n.Name)
-		b.WriteByte(',')
-		if n.Service != n.Name {
-			writeEscaped(&b, n.Service)
-		}
-		b.WriteByte(',')
-		writeEscaped(&b, n.Operation)
-		b.WriteByte(',')
-		if n.Virtual {
-			b.WriteByte('v')
-		}
-		for _, v := range []int64{n.Spans, n.Errors, int64(n.Layer)} {
-			b.WriteByte(',')
-			b.WriteString(strconv.FormatInt(v, 10))
-		}
-		for _, v := range []float64{n.X, n.Y, n.W, n.H} {
-			b.WriteByte(',')
-			writeFloat(&b, v)
-		}
-	}
-	b.WriteByte('|')
-	for i, e := range d.Edges {
-		if i > 0 {
-			b.WriteByte(';')
-		}
-		b.WriteString(strconv.Itoa(e.From))
-		b.WriteByte(',')
-		b.WriteString(strconv.Itoa(e.To))
-		b.WriteByte(',')
-		if e.Reversed {
-			b.WriteByte('r')
-		}
-		for _, v := range []int64{e.Calls, e.Errors, e.DurationNs} {
-			b.WriteByte(',')
-			b.WriteString(strconv.FormatInt(v, 10))
-		}
-		b.WriteByte(',')
-		for j, p := range e.Points {
-			if j > 0 {
-				b.WriteByte(' ')
-			}
-			writeFloat(&b, p.X)
-			b.WriteByte(' ')
-			writeFloat(&b, p.Y)
-		}
-	}
-	return b.String()
+func (d *DAG) Encode() string { return d.encode(nil) }
+
+// geometry is the encoded placement of a laid-out DAG: what a shape's
+// graphs share, so Cache formats it once.
+type geometry struct {
+	size  string   // "<width> <height>"
+	nodes []string // ",<layer>,<x>,<y>,<w>,<h>" per node
+	edges []string // "<x> <y> ..." per edge
 }
 
-func writeFloat(b *strings.Builder, v float64) {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		v = 0 // never write what Decode must refuse
+func geometryOf(d *DAG) *geometry {
+	g := &geometry{nodes: make([]string, len(d.Nodes)), edges: make([]string, len(d.Edges))}
+	var e encoder
+	e.size(d)
+	g.size = string(e.buf)
+	for i, n := range d.Nodes {
+		e.buf = e.buf[:0]
+		e.nodeGeometry(n)
+		g.nodes[i] = string(e.buf)
 	}
-	v = math.Round(v*10) / 10
-	if v == 0 {
-		v = 0 // no "-0"
+	for i, ed := range d.Edges {
+		e.buf = e.buf[:0]
+		e.points(ed.Points)
+		g.edges[i] = string(e.buf)
 	}
-	b.WriteString(strconv.FormatFloat(v, 'f', -1, 64))
+	return g
+}
+
+// encode writes the encoding, taking the placement from g when given.
+func (d *DAG) encode(g *geometry) string {
+	e := encoder{buf: make([]byte, 0, 32+64*len(d.Nodes)+48*len(d.Edges))}
+	e.buf = append(e.buf, Version...)
+	e.buf = append(e.buf, '|')
+	if g != nil {
+		e.buf = append(e.buf, g.size...)
+	} else {
+		e.size(d)
+	}
+	e.buf = append(e.buf, '|')
+	for i, n := range d.Nodes {
+		if i > 0 {
+			e.buf = append(e.buf, ';')
+		}
+		e.escaped(n.Name)
+		e.buf = append(e.buf, ',')
+		if n.Service != n.Name {
+			e.escaped(n.Service)
+		}
+		e.buf = append(e.buf, ',')
+		e.escaped(n.Operation)
+		e.flag(n.Virtual, 'v')
+		e.ints(n.Spans, n.Errors)
+		if g != nil {
+			e.buf = append(e.buf, g.nodes[i]...)
+		} else {
+			e.nodeGeometry(n)
+		}
+	}
+	e.buf = append(e.buf, '|')
+	for i, ed := range d.Edges {
+		if i > 0 {
+			e.buf = append(e.buf, ';')
+		}
+		e.buf = strconv.AppendInt(e.buf, int64(ed.From), 10)
+		e.ints(int64(ed.To))
+		e.flag(ed.Reversed, 'r')
+		e.ints(ed.Calls, ed.Errors, ed.DurationNs)
+		e.buf = append(e.buf, ',')
+		if g != nil {
+			e.buf = append(e.buf, g.edges[i]...)
+		} else {
+			e.points(ed.Points)
+		}
+	}
+	return string(e.buf)
+}
+
+type encoder struct{ buf []byte }
+
+func (e *encoder) size(d *DAG) {
+	e.float(d.Width)
+	e.buf = append(e.buf, ' ')
+	e.float(d.Height)
+}
+
+func (e *encoder) nodeGeometry(n Node) {
+	e.ints(int64(n.Layer))
+	for _, v := range [...]float64{n.X, n.Y, n.W, n.H} {
+		e.buf = append(e.buf, ',')
+		e.float(v)
+	}
+}
+
+func (e *encoder) points(pts []sugiyama.Point) {
+	for j, p := range pts {
+		if j > 0 {
+			e.buf = append(e.buf, ' ')
+		}
+		e.float(p.X)
+		e.buf = append(e.buf, ' ')
+		e.float(p.Y)
+	}
+}
+
+// flag writes a comma and the flag letter when on.
+func (e *encoder) flag(on bool, letter byte) {
+	e.buf = append(e.buf, ',')
+	if on {
+		e.buf = append(e.buf, letter)
+	}
+}
+
+// ints writes each value after a comma.
+func (e *encoder) ints(vs ...int64) {
+	for _, v := range vs {
+		e.buf = append(e.buf, ',')
+		e.buf = strconv.AppendInt(e.buf, v, 10)
+	}
+}
+
+// float writes v rounded to 0.1, without exponent, "-0" or trailing ".0".
+func (e *encoder) float(v float64) {
+	// Never write what Decode must refuse: no NaN, nothing beyond MaxCoord.
+	if math.IsNaN(v) {
+		v = 0
+	}
+	v = max(-MaxCoord, min(v, MaxCoord))
+	n := int64(math.Round(v * 10))
+	if n < 0 {
+		e.buf = append(e.buf, '-')
+		n = -n
+	}
+	e.buf = strconv.AppendInt(e.buf, n/10, 10)
+	if d := n % 10; d != 0 {
+		e.buf = append(e.buf, '.', byte('0'+d))
+	}
 }
 
 const hexDigits = "0123456789ABCDEF"
@@ -101,16 +166,14 @@ func needsEscape(c byte) bool {
 	return c < 0x20 || c == 0x7f || c == '%' || c == ',' || c == ';' || c == '|'
 }
 
-func writeEscaped(b *strings.Builder, s string) {
+func (e *encoder) escaped(s string) {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if needsEscape(c) {
-			b.WriteByte('%')
-			b.WriteByte(hexDigits[c>>4])
-			b.WriteByte(hexDigits[c&15])
+			e.buf = append(e.buf, '%', hexDigits[c>>4], hexDigits[c&15])
 			continue
 		}
-		b.WriteByte(c)
+		e.buf = append(e.buf, c)
 	}
 }
 
@@ -200,18 +263,12 @@ func decodeNode(f string) (Node, error) {
 	if n.Operation, err = unescape(fs[2]); err != nil {
 		return n, fmt.Errorf("operation: %w", err)
 	}
-	switch fs[3] {
-	case "":
-	case "v":
-		n.Virtual = true
-	default:
-		return n, fmt.Errorf("unknown flags %q", fs[3])
+	if n.Virtual, err = parseFlag(fs[3], "v"); err != nil {
+		return n, err
 	}
 	var layer int64
-	for i, dst := range []*int64{&n.Spans, &n.Errors, &layer} {
-		if *dst, err = parseCount(fs[4+i]); err != nil {
-			return n, fmt.Errorf("%s: %w", [...]string{"spans", "errors", "layer"}[i], err)
-		}
+	if err := parseCounts(fs[4:7], []string{"spans", "errors", "layer"}, &n.Spans, &n.Errors, &layer); err != nil {
+		return n, err
 	}
 	if layer > math.MaxInt32 {
 		return n, errors.New("layer: too large")
@@ -238,18 +295,12 @@ func decodeEdge(f string, nodes int) (Edge, error) {
 		}
 		*dst = int(v)
 	}
-	switch fs[2] {
-	case "":
-	case "r":
-		e.Reversed = true
-	default:
-		return e, fmt.Errorf("unknown flags %q", fs[2])
-	}
 	var err error
-	for i, dst := range []*int64{&e.Calls, &e.Errors, &e.DurationNs} {
-		if *dst, err = parseCount(fs[3+i]); err != nil {
-			return e, fmt.Errorf("%s: %w", [...]string{"calls", "errors", "duration_ns"}[i], err)
-		}
+	if e.Reversed, err = parseFlag(fs[2], "r"); err != nil {
+		return e, err
+	}
+	if err := parseCounts(fs[3:6], []string{"calls", "errors", "duration_ns"}, &e.Calls, &e.Errors, &e.DurationNs); err != nil {
+		return e, err
 	}
 	if fs[6] == "" {
 		return e, nil
@@ -270,6 +321,29 @@ func decodeEdge(f string, nodes int) (Edge, error) {
 	return e, nil
 }
 
+// parseFlag reads a flags field: empty, or the one letter it may hold.
+func parseFlag(f, letter string) (bool, error) {
+	switch f {
+	case "":
+		return false, nil
+	case letter:
+		return true, nil
+	}
+	return false, fmt.Errorf("unknown flags %q", f)
+}
+
+// parseCounts parses fields[i] into dst[i], naming names[i] on error.
+func parseCounts(fields, names []string, dst ...*int64) error {
+	for i, d := range dst {
+		v, err := parseCount(fields[i])
+		if err != nil {
+			return fmt.Errorf("%s: %w", names[i], err)
+		}
+		*d = v
+	}
+	return nil
+}
+
 func parseCount(s string) (int64, error) {
 	v, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
@@ -281,10 +355,14 @@ func parseCount(s string) (int64, error) {
 	return v, nil
 }
 
+// MaxCoord bounds sizes and coordinates in the encoding (layouts stay far
+// below it); Encode clamps to it and Decode refuses beyond it.
+const MaxCoord = 1e12
+
 func parseFloat(s string) (float64, error) {
 	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-		return 0, fmt.Errorf("%q is not a finite number", s)
+	if err != nil || math.IsNaN(v) || math.Abs(v) > MaxCoord {
+		return 0, fmt.Errorf("%q is not a number within ±%g", s, MaxCoord)
 	}
 	return v, nil
 }

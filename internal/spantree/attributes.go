@@ -1,5 +1,7 @@
 package spantree
 
+import "go.opentelemetry.io/collector/pdata/pcommon"
+
 // Span attributes written by WriteAttributes (docs/attributes-layout.md).
 const (
 	AttrDepth    = "tracemap.depth"
@@ -12,22 +14,38 @@ const (
 
 // WriteAttributes writes what the tree computed onto every span's
 // attributes, replacing earlier values (a trace may pass two tracemap
-// collectors). tracemap.skew_ns is absent when the span was not shifted.
+// collectors). tracemap.skew_ns is absent when the span was not shifted;
+// tracemap.critical and tracemap.orphan are present (true) only on critical
+// and orphan spans: each attribute costs an allocation per span in pdata.
 func (t *Tree) WriteAttributes() {
 	for i := range t.Spans {
 		s := &t.Spans[i]
 		attrs := s.Source.Attributes()
-		attrs.EnsureCapacity(attrs.Len() + 6)
+		// Every Put and Remove scans the attributes; a span without
+		// tracemap.depth has not been through tracemap, so the Removes are
+		// skipped for it.
+		_, seen := attrs.Get(AttrDepth)
+		attrs.EnsureCapacity(attrs.Len() + 5)
 		attrs.PutInt(AttrDepth, int64(s.Depth))
 		attrs.PutInt(AttrOffset, s.Offset)
-		if s.Skew != 0 {
+		attrs.PutInt(AttrSelf, s.Self)
+		switch {
+		case s.Skew != 0:
 			attrs.PutInt(AttrSkew, s.Skew)
-		} else {
+		case seen:
 			attrs.Remove(AttrSkew)
 		}
-		attrs.PutBool(AttrCritical, s.Critical)
-		attrs.PutInt(AttrSelf, s.Self)
-		attrs.PutBool(AttrOrphan, s.Orphan)
+		putFlag(attrs, seen, AttrCritical, s.Critical)
+		putFlag(attrs, seen, AttrOrphan, s.Orphan)
+	}
+}
+
+func putFlag(attrs pcommon.Map, seen bool, key string, on bool) {
+	switch {
+	case on:
+		attrs.PutBool(key, true)
+	case seen:
+		attrs.Remove(key)
 	}
 }
 

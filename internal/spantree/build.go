@@ -2,7 +2,6 @@ package spantree
 
 import (
 	"cmp"
-	"encoding/binary"
 	"slices"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -16,10 +15,12 @@ func Build(id pcommon.TraceID, refs []Ref) *Tree {
 	if len(refs) == 0 {
 		return t
 	}
+	sc := getScratch()
+	defer sc.put(len(refs))
 	fill(t.Spans, refs)
-	link(t.Spans, refs)
-	breakCycles(t.Spans)
-	b := newBuilder(t)
+	link(t.Spans, refs, sc.index(len(refs)))
+	breakCycles(t.Spans, resize(&sc.stamp, len(refs)))
+	b := newBuilder(t, sc)
 	b.correctSkew()
 	b.sortChildren()
 	b.selfTimes()
@@ -73,30 +74,24 @@ func clampTime(ts pcommon.Timestamp) int64 {
 
 // link resolves parent span IDs. The first span with a given ID owns it;
 // later ones are marked Duplicate but keep their own parent.
-func link(spans []Span, refs []Ref) {
-	// uint64 keys take the runtime's fast map path.
-	byID := make(map[uint64]int32, len(refs))
+func link(spans []Span, refs []Ref, byID *idIndex) {
 	for i, r := range refs {
 		id := r.Span.SpanID()
-		if id.IsEmpty() {
-			continue
-		}
-		key := binary.LittleEndian.Uint64(id[:])
-		if _, dup := byID[key]; dup {
+		if !id.IsEmpty() && !byID.add(idKey(id), i) {
 			spans[i].Duplicate = true
-			continue
 		}
-		byID[key] = int32(i)
 	}
 	for i, r := range refs {
+		if links := r.Span.Links(); links.Len() > 0 {
+			spans[i].Links = linked(links, r.Span.TraceID(), byID)
+		}
 		pid := r.Span.ParentSpanID()
 		if pid.IsEmpty() {
 			continue
 		}
-		p32, ok := byID[binary.LittleEndian.Uint64(pid[:])]
-		p := int(p32)
+		p := byID.find(idKey(pid))
 		switch {
-		case !ok:
+		case p < 0:
 			spans[i].Orphan = true
 		case p == i:
 			spans[i].Orphan = true // its own parent: a cycle of one
@@ -106,11 +101,24 @@ func link(spans []Span, refs []Ref) {
 	}
 }
 
+func linked(links ptrace.SpanLinkSlice, trace pcommon.TraceID, byID *idIndex) []int {
+	var out []int
+	for k := 0; k < links.Len(); k++ {
+		l := links.At(k)
+		if l.TraceID() != trace || l.SpanID().IsEmpty() {
+			continue
+		}
+		if j := byID.find(idKey(l.SpanID())); j >= 0 {
+			out = append(out, j)
+		}
+	}
+	return out
+}
+
 // breakCycles cuts every parent cycle at its earliest span, which becomes
 // an orphan. Each span is walked once: a walk stops at the first span seen
 // before, and a cycle is a walk that meets its own stamp.
-func breakCycles(spans []Span) {
-	stamp := make([]int32, len(spans))
+func breakCycles(spans []Span, stamp []int32) {
 	for i := range spans {
 		if stamp[i] != 0 {
 			continue
@@ -135,18 +143,19 @@ func breakCycles(spans []Span) {
 	}
 }
 
-// builder holds the scratch arrays of one Build.
+// builder holds the state of one Build.
 type builder struct {
 	t       *Tree
 	spans   []Span
+	sc      *scratch
 	backing []int   // children of all spans, one segment per parent
 	off     []int32 // segment of span i: backing[off[i]:off[i+1]]
 	order   []int   // parents before children
 }
 
-func newBuilder(t *Tree) *builder {
+func newBuilder(t *Tree, sc *scratch) *builder {
 	n := len(t.Spans)
-	b := &builder{t: t, spans: t.Spans, backing: make([]int, n), off: make([]int32, n+1)}
+	b := &builder{t: t, spans: t.Spans, sc: sc, backing: make([]int, n), off: resize(&sc.off, n+1)}
 	for i := range b.spans {
 		if p := b.spans[i].Parent; p >= 0 {
 			b.off[p+1]++
@@ -155,7 +164,8 @@ func newBuilder(t *Tree) *builder {
 	for i := 0; i < n; i++ {
 		b.off[i+1] += b.off[i]
 	}
-	next := slices.Clone(b.off[:n])
+	next := resize(&sc.next, n)
+	copy(next, b.off[:n])
 	for i := range b.spans {
 		if p := b.spans[i].Parent; p >= 0 {
 			b.backing[next[p]] = i
@@ -164,7 +174,7 @@ func newBuilder(t *Tree) *builder {
 	}
 	// Breadth-first order from the top-level spans; after breakCycles every
 	// span is reachable from one.
-	b.order = make([]int, 0, n)
+	b.order = resize(&sc.order, n)[:0]
 	for i := range b.spans {
 		if b.spans[i].Parent < 0 {
 			b.order = append(b.order, i)
@@ -230,54 +240,45 @@ func clampStart(start, dur int64) int64 {
 	return max(0, min(start, MaxTime-dur))
 }
 
-type startKey struct {
-	start int64
-	i     int
-}
-
-// sortChildren orders every child list and Roots by corrected start (input
-// order breaks ties) with one sort of all spans.
+// sortChildren orders every child list and Roots (roots, then orphans) by
+// corrected start, input order breaking ties. Lists are sorted one by one:
+// with the small fan-out of real traces that is close to linear, where one
+// sort of all spans would not be.
 func (b *builder) sortChildren() {
-	keys := make([]startKey, len(b.spans))
+	n := len(b.spans)
+	starts := resize(&b.sc.starts, n)
 	for i := range b.spans {
-		keys[i] = startKey{b.spans[i].CorrectedStart(), i}
+		starts[i] = b.spans[i].CorrectedStart()
 	}
-	slices.SortFunc(keys, func(x, y startKey) int {
-		if c := cmp.Compare(x.start, y.start); c != 0 {
+	byStart := func(x, y int) int {
+		if c := cmp.Compare(starts[x], starts[y]); c != 0 {
 			return c
 		}
-		return cmp.Compare(x.i, y.i)
-	})
-	next := slices.Clone(b.off[:len(b.spans)])
-	var roots, orphans int
-	for _, k := range keys {
-		s := &b.spans[k.i]
-		switch {
-		case s.Parent >= 0:
-			b.backing[next[s.Parent]] = k.i
-			next[s.Parent]++
-		case s.Orphan:
-			orphans++
-		default:
-			roots++
-		}
-	}
-	b.t.Roots = make([]int, 0, roots+orphans)
-	for _, k := range keys {
-		if s := &b.spans[k.i]; s.Parent < 0 && !s.Orphan {
-			b.t.Roots = append(b.t.Roots, k.i)
-		}
-	}
-	for _, k := range keys {
-		if s := &b.spans[k.i]; s.Parent < 0 && s.Orphan {
-			b.t.Roots = append(b.t.Roots, k.i)
-		}
+		return cmp.Compare(x, y)
 	}
 	for i := range b.spans {
-		if b.off[i] < b.off[i+1] {
-			b.spans[i].Children = b.backing[b.off[i]:b.off[i+1]:b.off[i+1]]
+		if lo, hi := b.off[i], b.off[i+1]; lo < hi {
+			kids := b.backing[lo:hi:hi]
+			slices.SortFunc(kids, byStart)
+			b.spans[i].Children = kids
 		}
 	}
+	roots := make([]int, 0, 1)
+	for i := range b.spans {
+		if b.spans[i].Parent < 0 {
+			roots = append(roots, i)
+		}
+	}
+	slices.SortFunc(roots, func(x, y int) int {
+		if ox, oy := b.spans[x].Orphan, b.spans[y].Orphan; ox != oy {
+			if oy {
+				return -1
+			}
+			return 1
+		}
+		return byStart(x, y)
+	})
+	b.t.Roots = roots
 }
 
 // selfTimes sets Self: the span's duration minus the union of its children's

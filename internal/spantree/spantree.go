@@ -42,6 +42,9 @@ type Span struct {
 	// Duplicate: an earlier span of the trace has the same span ID; children
 	// naming that ID hang under the earlier one.
 	Duplicate bool
+	// Links are the spans of this trace that the span links to (links never
+	// make parents); links to other traces or missing spans are left out.
+	Links []int
 }
 
 // CorrectedStart is the start after skew correction (unix ns).

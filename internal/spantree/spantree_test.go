@@ -367,8 +367,14 @@ func checkInvariants(t *testing.T, tr *Tree) {
 
 func TestWriteAttributes(t *testing.T) {
 	td := traces(traceA, tracetest.FiveServices()...)
-	// A stale skew from an earlier collector must go.
-	td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).Attributes().PutInt(AttrSkew, 9)
+	// Stale values from an earlier tracemap collector must go.
+	root := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).Attributes()
+	root.PutInt(AttrDepth, 9)
+	root.PutInt(AttrSkew, 9)
+	charge := td.ResourceSpans().At(2).ScopeSpans().At(0).Spans().At(0).Attributes()
+	charge.PutInt(AttrDepth, 9)
+	charge.PutBool(AttrCritical, true)
+	charge.PutBool(AttrOrphan, true)
 	tr := FromTraces(td)[0]
 	tr.WriteAttributes()
 	got := map[string]string{}
@@ -376,9 +382,9 @@ func TestWriteAttributes(t *testing.T) {
 		got[s.Name] = fmt.Sprint(s.Source.Attributes().AsRaw())
 	}
 	want := map[string]string{
-		"GET /checkout": "map[tracemap.critical:true tracemap.depth:0 tracemap.offset_ns:0 tracemap.orphan:false tracemap.self_ns:150]",
-		"charge":        "map[tracemap.critical:false tracemap.depth:3 tracemap.offset_ns:275 tracemap.orphan:false tracemap.self_ns:100 tracemap.skew_ns:575]",
-		"db query":      "map[tracemap.critical:false tracemap.depth:4 tracemap.offset_ns:325 tracemap.orphan:false tracemap.self_ns:300 tracemap.skew_ns:575]",
+		"GET /checkout": "map[tracemap.critical:true tracemap.depth:0 tracemap.offset_ns:0 tracemap.self_ns:150]",
+		"charge":        "map[tracemap.depth:3 tracemap.offset_ns:275 tracemap.self_ns:100 tracemap.skew_ns:575]",
+		"db query":      "map[tracemap.depth:4 tracemap.offset_ns:325 tracemap.self_ns:300 tracemap.skew_ns:575]",
 	}
 	for name, w := range want {
 		if got[name] != w {
@@ -390,5 +396,28 @@ func TestWriteAttributes(t *testing.T) {
 	}
 	if r := one(t, S(2, 1, "a", "orphan", 0, 1)).Root(); r != -1 {
 		t.Errorf("orphan-only trace has root %d", r)
+	}
+}
+
+func TestLinks(t *testing.T) {
+	td := traces(traceA,
+		S(1, 0, "a", "root", 0, 100),
+		S(2, 1, "a", "producer", 10, 20),
+		S(3, 0, "b", "consumer", 30, 60), // a second root, linked to producer
+	)
+	consumer := td.ResourceSpans().At(1).ScopeSpans().At(0).Spans().At(0)
+	for _, l := range []struct {
+		trace pcommon.TraceID
+		span  uint64
+	}{{traceA, 2}, {traceA, 99}, {tracetest.TraceID(7), 1}} {
+		link := consumer.Links().AppendEmpty()
+		link.SetTraceID(l.trace)
+		link.SetSpanID(tracetest.SpanID(l.span))
+	}
+	tr := FromTraces(td)[0]
+	checkInvariants(t, tr)
+	c := byName(t, tr, "consumer")
+	if len(c.Links) != 1 || tr.Spans[c.Links[0]].Name != "producer" || c.Parent != -1 || c.Orphan {
+		t.Errorf("consumer: links %v parent %d orphan %v", c.Links, c.Parent, c.Orphan)
 	}
 }

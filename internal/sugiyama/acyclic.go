@@ -71,23 +71,26 @@ func feedbackOrder(n int, arcs []arc) []int {
 			}
 		}
 	}
+	// take moves the last node of a stack to dst unless it is gone.
+	take := func(stack, dst *[]int) bool {
+		v := (*stack)[len(*stack)-1]
+		*stack = (*stack)[:len(*stack)-1]
+		if removed[v] {
+			return false
+		}
+		*dst = append(*dst, v)
+		remove(v)
+		return true
+	}
 	for left := n; left > 0; {
 		if len(sinks) > 0 {
-			v := sinks[len(sinks)-1]
-			sinks = sinks[:len(sinks)-1]
-			if !removed[v] {
-				back = append(back, v)
-				remove(v)
+			if take(&sinks, &back) {
 				left--
 			}
 			continue
 		}
 		if len(sources) > 0 {
-			v := sources[len(sources)-1]
-			sources = sources[:len(sources)-1]
-			if !removed[v] {
-				front = append(front, v)
-				remove(v)
+			if take(&sources, &front) {
 				left--
 			}
 			continue

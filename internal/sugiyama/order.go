@@ -1,6 +1,7 @@
 package sugiyama
 
 import (
+	"math/rand/v2"
 	"slices"
 	"sort"
 )
@@ -16,6 +17,9 @@ type layered struct {
 	layers [][]int // left-to-right order of each layer
 	pos    []int   // index of each node in its layer
 	width  []float64
+	// Sorted neighbour positions of the nodes of the layer being
+	// reordered (see sortNeighbours).
+	upPos, downPos [][]int
 }
 
 func (g *layered) size() int        { return len(g.layer) }
@@ -69,6 +73,8 @@ type orderer struct {
 	tree []int
 	med  []float64
 	nbuf []int
+	// sortLayer's scratch
+	movable, sorted, old []int
 }
 
 func (o *orderer) between(l int) int {
@@ -181,16 +187,17 @@ func (o *orderer) sortLayer(l int, nbrs [][]int, reverse bool) {
 		return
 	}
 	med := o.med[:0]
-	movable := make([]int, 0, len(layer))
+	movable := o.movable[:0]
 	for i, v := range layer {
 		med = append(med, o.median(v, nbrs))
 		if med[i] >= 0 {
 			movable = append(movable, i)
 		}
 	}
-	o.med = med
-	sorted := slices.Clone(movable)
-	slices.SortStableFunc(sorted, func(a, b int) int {
+	o.med, o.movable = med, movable
+	sorted := append(o.sorted[:0], movable...)
+	o.sorted = sorted
+	slices.SortFunc(sorted, func(a, b int) int {
 		switch {
 		case med[a] < med[b]:
 			return -1
@@ -201,7 +208,8 @@ func (o *orderer) sortLayer(l int, nbrs [][]int, reverse bool) {
 		}
 		return a - b
 	})
-	old := slices.Clone(layer)
+	old := append(o.old[:0], layer...)
+	o.old = old
 	for k, i := range movable {
 		layer[i] = old[sorted[k]]
 	}
@@ -210,40 +218,81 @@ func (o *orderer) sortLayer(l int, nbrs [][]int, reverse bool) {
 	}
 }
 
-// pairCross counts crossings among the edges of v and w (v left of w) to
-// one neighbouring layer.
-func (g *layered) pairCross(v, w int, nbrs [][]int) int {
-	c := 0
-	for _, p := range nbrs[v] {
-		pp := g.pos[p]
-		for _, q := range nbrs[w] {
-			if pp > g.pos[q] {
-				c++
-			}
-		}
+// sortNeighbours records, for every node of layer l, the sorted positions
+// of its neighbours; they stay valid while only layer l changes.
+func (g *layered) sortNeighbours(l int) {
+	if g.upPos == nil {
+		g.upPos = make([][]int, g.size())
+		g.downPos = make([][]int, g.size())
 	}
-	return c
+	for _, v := range g.layers[l] {
+		g.upPos[v] = positions(g.upPos[v][:0], g.up[v], g.pos)
+		g.downPos[v] = positions(g.downPos[v][:0], g.down[v], g.pos)
+	}
+}
+
+func positions(dst, nodes, pos []int) []int {
+	for _, u := range nodes {
+		dst = append(dst, pos[u])
+	}
+	switch len(dst) {
+	case 0, 1:
+	case 2:
+		if dst[0] > dst[1] {
+			dst[0], dst[1] = dst[1], dst[0]
+		}
+	default:
+		slices.Sort(dst)
+	}
+	return dst
+}
+
+// pairCross counts the crossings among the edges of v and w (neighbours in
+// a layer prepared by sortNeighbours) with v left of w (vw) and with w
+// left of v (wv).
+func (g *layered) pairCross(v, w int) (vw, wv int) {
+	a, b := crossCount(g.upPos[v], g.upPos[w])
+	c, d := crossCount(g.downPos[v], g.downPos[w])
+	return a + c, b + d
+}
+
+// crossCount counts, for sorted end positions a (left node) and b (right
+// node), the pairs with a > b, which cross, and a < b, which would cross
+// if the nodes swapped.
+func crossCount(a, b []int) (vw, wv int) {
+	lt, le := 0, 0 // elements of a below x, and up to x
+	for _, x := range b {
+		for lt < len(a) && a[lt] < x {
+			lt++
+		}
+		le = max(le, lt)
+		for le < len(a) && a[le] <= x {
+			le++
+		}
+		wv += lt
+		vw += len(a) - le
+	}
+	return vw, wv
 }
 
 // transpose swaps neighbours in a layer while that removes crossings
 // (with reverse, also when it keeps them equal, to leave plateaus).
 func (g *layered) transpose(reverse bool) {
-	const maxRounds = 64
 	candidate := make([]bool, len(g.layers))
 	for l := range candidate {
 		candidate[l] = true
 	}
-	for round := 0; round < maxRounds; round++ {
+	for round := 0; round < maxTranspose; round++ {
 		delta := 0
 		for l, layer := range g.layers {
 			if !candidate[l] {
 				continue
 			}
 			candidate[l] = false
+			g.sortNeighbours(l)
 			for i := 0; i+1 < len(layer); i++ {
 				v, w := layer[i], layer[i+1]
-				c0 := g.pairCross(v, w, g.up) + g.pairCross(v, w, g.down)
-				c1 := g.pairCross(w, v, g.up) + g.pairCross(w, v, g.down)
+				c0, c1 := g.pairCross(v, w)
 				if c1 < c0 || (c0 > 0 && reverse && c1 == c0) {
 					layer[i], layer[i+1] = w, v
 					g.pos[v], g.pos[w] = i+1, i
@@ -264,30 +313,60 @@ func (g *layered) transpose(reverse bool) {
 	}
 }
 
-// reduceCrossings orders every layer: from two initial orders, median
-// sweeps alternately down and up with transposition, keeping the best
-// ordering seen.
-func (g *layered) reduceCrossings(passes int) {
+// effort is how hard crossing reduction tries. Small drawings get many
+// sweeps and random restarts (they cost microseconds and small graphs are
+// where a bad local optimum shows); large ones converge with few sweeps.
+// Tuned on the graphs of cmd/layoutbench.
+type effort struct {
+	initSweeps int // sweeps from each initial order
+	stale      int // sweeps without improvement before giving up
+	passes     int // sweeps from the best start at most
+	sift       int // sifting rounds at the end at most
+	restarts   int // random restarts
+}
+
+const (
+	smallGraph   = 64 // nodes and dummies
+	maxRestarts  = 8
+	maxTranspose = 4 // transposition rounds per call
+)
+
+func effortFor(nodes, passes int) effort {
+	if nodes <= smallGraph {
+		return effort{initSweeps: 4, stale: 4, passes: passes, sift: 3, restarts: min(maxRestarts, 2*smallGraph/max(nodes, 1))}
+	}
+	return effort{initSweeps: 1, stale: 2, passes: min(passes, 4), sift: 1}
+}
+
+// reduceCrossings orders every layer. Median sweeps from two breadth-first
+// orders (and, on small graphs, from random orders followed by sifting)
+// pick a start; more sweeps from the best ordering, each restarting from
+// the best when it did not improve, then transposition and sifting finish.
+// The best ordering seen is kept; it returns its crossings.
+func (g *layered) reduceCrossings(passes int) int {
+	eff := effortFor(g.size(), passes)
 	o := &orderer{g: g}
-	var best [][]int
+	best := make([][]int, len(g.layers))
 	bestC := -1
-	save := func() {
-		if best == nil {
-			best = make([][]int, len(g.layers))
-		}
+	save := func(c int) {
 		for l, layer := range g.layers {
 			best[l] = append(best[l][:0], layer...)
 		}
+		bestC = c
 	}
-	for _, fromTop := range []bool{true, false} {
-		g.initOrder(fromTop)
-		c := o.total()
-		if bestC < 0 || c < bestC {
-			save()
-			bestC = c
+	load := func() {
+		for l := range g.layers {
+			g.layers[l] = append(g.layers[l][:0], best[l]...)
 		}
-		runBest, stale := c, 0
-		for it := 0; it < passes && runBest > 0 && stale < 8; it++ {
+		g.renumber()
+	}
+	keepIfBetter := func() {
+		if c := o.total(); bestC < 0 || c < bestC {
+			save(c)
+		}
+	}
+	sweep := func(n int, restore bool) {
+		for it, stale := 0, 0; it < n && bestC > 0 && stale < eff.stale; it++ {
 			reverse := it%4 >= 2
 			if it%2 == 0 {
 				for l := 1; l < len(g.layers); l++ {
@@ -299,23 +378,90 @@ func (g *layered) reduceCrossings(passes int) {
 				}
 			}
 			g.transpose(reverse)
-			c = o.total()
-			if c < runBest {
-				runBest, stale = c, 0
+			if c := o.total(); c < bestC {
+				save(c)
+				stale = 0
 			} else {
 				stale++
-			}
-			if c < bestC {
-				save()
-				bestC = c
+				if restore {
+					load()
+				}
 			}
 		}
-		if bestC == 0 {
-			break
+	}
+	siftAll := func() {
+		for round := 0; round < eff.sift && g.sift(); round++ {
 		}
 	}
-	for l := range g.layers {
-		g.layers[l] = append(g.layers[l][:0], best[l]...)
+	for _, fromTop := range []bool{true, false} {
+		g.initOrder(fromTop)
+		keepIfBetter()
+		sweep(min(eff.initSweeps, eff.passes), false)
 	}
-	g.renumber()
+	rng := rand.New(rand.NewPCG(1, uint64(g.size())))
+	for k := 0; k < eff.restarts && bestC > 0; k++ {
+		for _, layer := range g.layers {
+			rng.Shuffle(len(layer), func(i, j int) { layer[i], layer[j] = layer[j], layer[i] })
+		}
+		g.renumber()
+		keepIfBetter()
+		sweep(min(eff.initSweeps, eff.passes), false)
+		siftAll()
+		keepIfBetter()
+	}
+	load()
+	sweep(eff.passes, true)
+	load()
+	g.transpose(false)
+	siftAll()
+	return o.total()
+}
+
+// sift moves every node, one at a time, to the place in its layer where
+// its edges cross the fewest others (both neighbouring layers counted),
+// after Matuszewski, Schönfeld and Molitor. It reports whether anything
+// moved. Crossings never increase.
+func (g *layered) sift() bool {
+	moved := false
+	var others []int
+	for l, layer := range g.layers {
+		if len(layer) < 2 {
+			continue
+		}
+		g.sortNeighbours(l)
+		order := slices.Clone(layer)
+		for _, v := range order {
+			others = others[:0]
+			for _, w := range layer {
+				if w != v {
+					others = append(others, w)
+				}
+			}
+			// Cost of each slot relative to slot 0 (v leftmost).
+			cur := g.pos[v]
+			bestK, bestD, d := 0, 0, 0
+			curD := 0
+			for k, w := range others {
+				vw, wv := g.pairCross(v, w)
+				d += wv - vw // v moves from left of w to right of w
+				if k+1 == cur {
+					curD = d
+				}
+				if d < bestD {
+					bestK, bestD = k+1, d
+				}
+			}
+			if bestD >= curD {
+				continue
+			}
+			moved = true
+			copy(layer, others[:bestK])
+			layer[bestK] = v
+			copy(layer[bestK+1:], others[bestK:])
+			for i, x := range layer {
+				g.pos[x] = i
+			}
+		}
+	}
+	return moved
 }

@@ -1,5 +1,7 @@
 package sugiyama
 
+import "slices"
+
 // Layer assignment by network simplex (Gansner, Koutsofios, North, Vo:
 // "A technique for drawing directed graphs", 1993): minimise the weighted
 // sum of edge lengths subject to every arc being at least one layer long,
@@ -13,12 +15,14 @@ type network struct {
 	out    [][]int // arc indices by tail
 	in     [][]int // arc indices by head
 	rank   []int
-	inTree []bool // per arc
+	inTree []bool  // per arc
+	tree   [][]int // tree arcs by node
 	// Rooted spanning tree: parent arc of each node (-1 for the root),
 	// postorder number lim and the lowest lim in the subtree low.
 	parent []int
 	lim    []int
 	low    []int
+	post   []int // node by postorder number
 	cut    []int // cut value per tree arc
 	// scratch
 	netOut []int
@@ -40,9 +44,11 @@ func rankLayers(n int, arcs []arc, maxIter int) []int {
 		out:    make([][]int, n),
 		in:     make([][]int, n),
 		inTree: make([]bool, len(arcs)),
+		tree:   make([][]int, n),
 		parent: make([]int, n),
 		lim:    make([]int, n),
 		low:    make([]int, n),
+		post:   make([]int, n),
 		cut:    make([]int, len(arcs)),
 		netOut: make([]int, n),
 		next:   make([]int, n),
@@ -56,7 +62,10 @@ func rankLayers(n int, arcs []arc, maxIter int) []int {
 		nw.feasibleTree()
 		nw.buildTree()
 		if maxIter <= 0 {
-			maxIter = 8*n + 1000
+			// Enough to reach the optimum on graphs up to a few thousand
+			// nodes; bounded so the total work (a pivot costs O(n))
+			// stays near 4e6 steps on larger ones.
+			maxIter = min(n+100, 4_000_000/n)
 		}
 		nw.pivot(maxIter)
 	}
@@ -111,7 +120,7 @@ func (nw *network) feasibleTree() {
 					}
 					if !inT[u] && nw.slack(i) == 0 {
 						inT[u] = true
-						nw.inTree[i] = true
+						nw.addTree(i)
 						size++
 						stack = append(stack, u)
 					}
@@ -148,7 +157,7 @@ func (nw *network) feasibleTree() {
 			u = a.from
 		}
 		inT[u] = true
-		nw.inTree[best] = true
+		nw.addTree(best)
 		size++
 		grow(u)
 	}
@@ -157,29 +166,29 @@ func (nw *network) feasibleTree() {
 // buildTree roots the tree at node 0, numbers it in postorder and computes
 // every cut value from the net outflow of each subtree.
 func (nw *network) buildTree() {
-	for v := range nw.parent {
-		nw.parent[v] = -1
-		nw.next[v] = 0
-	}
-	// Iterative DFS; next[v] walks v's out arcs then its in arcs.
-	nw.parent[0] = -2 // visited marker for the root, reset below
-	order := 0
-	stack := append(nw.stack[:0], 0)
-	nw.low[0] = 0
+	nw.number(0, -1, 0, true)
+}
+
+// number walks the tree below root (reached by parentArc, -1 for the
+// root of the whole tree) and sets parent, low and lim, the postorder
+// numbers starting at first. With cuts it also sets the cut value of every
+// tree arc below root: the net outflow of a subtree is its nodes' own
+// outflow plus its children's, and an arc's cut value is the outflow of
+// the subtree on its tail side.
+func (nw *network) number(root, parentArc, first int, cuts bool) {
+	nw.parent[root] = parentArc
+	nw.next[root] = 0
+	nw.low[root] = first
+	order := first
+	stack := append(nw.stack[:0], root)
 	for len(stack) > 0 {
 		v := stack[len(stack)-1]
 		k := nw.next[v]
-		deg := len(nw.out[v]) + len(nw.in[v])
 		pushed := false
-		for k < deg {
-			var i int
-			if k < len(nw.out[v]) {
-				i = nw.out[v][k]
-			} else {
-				i = nw.in[v][k-len(nw.out[v])]
-			}
+		for k < len(nw.tree[v]) {
+			i := nw.tree[v][k]
 			k++
-			if !nw.inTree[i] || i == nw.parent[v] {
+			if i == nw.parent[v] {
 				continue
 			}
 			a := nw.arcs[i]
@@ -188,6 +197,7 @@ func (nw *network) buildTree() {
 				u = a.from
 			}
 			nw.parent[u] = i
+			nw.next[u] = 0
 			nw.low[u] = order
 			stack = append(stack, u)
 			pushed = true
@@ -199,34 +209,68 @@ func (nw *network) buildTree() {
 		}
 		stack = stack[:len(stack)-1]
 		nw.lim[v] = order
+		nw.post[order] = v
 		order++
-		// Net outflow of the subtree of v: its own arcs plus its children.
-		out := 0
+		if !cuts {
+			continue
+		}
+		out := nw.netOut[v]
 		for _, i := range nw.out[v] {
 			out += nw.arcs[i].w
 		}
 		for _, i := range nw.in[v] {
 			out -= nw.arcs[i].w
 		}
-		nw.netOut[v] += out
-		if p := nw.parent[v]; p >= 0 {
-			// Cut value: weight tail side -> head side minus the reverse.
-			if nw.arcs[p].from == v {
-				nw.cut[p] = nw.netOut[v]
+		nw.netOut[v] = 0
+		if p := nw.parent[v]; p >= 0 && v != root {
+			a := nw.arcs[p]
+			up := a.to
+			if a.from == v {
+				nw.cut[p] = out
 			} else {
-				nw.cut[p] = -nw.netOut[v]
+				nw.cut[p] = -out
+				up = a.from
 			}
-			up := nw.arcs[p].from
-			if up == v {
-				up = nw.arcs[p].to
-			}
-			nw.netOut[up] += nw.netOut[v]
+			nw.netOut[up] += out
 		}
 	}
 	nw.stack = stack
-	nw.parent[0] = -1
-	for v := range nw.netOut {
-		nw.netOut[v] = 0
+}
+
+// treeUpdate adds (or subtracts) cut to the cut values of the tree arcs
+// from v up to the lowest common ancestor of v and w, which it returns.
+// dir tells which orientation of an arc gains.
+func (nw *network) treeUpdate(v, w, cut int, dir bool) int {
+	for !nw.inSubtree(w, v) {
+		p := nw.parent[v]
+		a := nw.arcs[p]
+		if (v == a.from) == dir {
+			nw.cut[p] += cut
+		} else {
+			nw.cut[p] -= cut
+		}
+		if nw.lim[a.from] > nw.lim[a.to] {
+			v = a.from
+		} else {
+			v = a.to
+		}
+	}
+	return v
+}
+
+func (nw *network) addTree(i int) {
+	nw.inTree[i] = true
+	a := nw.arcs[i]
+	nw.tree[a.from] = append(nw.tree[a.from], i)
+	nw.tree[a.to] = append(nw.tree[a.to], i)
+}
+
+func (nw *network) removeTree(i int) {
+	nw.inTree[i] = false
+	a := nw.arcs[i]
+	for _, v := range [2]int{a.from, a.to} {
+		k := slices.Index(nw.tree[v], i)
+		nw.tree[v] = slices.Delete(nw.tree[v], k, k+1)
 	}
 }
 
@@ -239,15 +283,25 @@ func (nw *network) inSubtree(x, v int) bool {
 // arc across the same cut until none is left or maxIter is reached.
 func (nw *network) pivot(maxIter int) {
 	const searchSize = 30
+	// The tree arcs in a ring the leaving arc is searched in; an
+	// entering arc takes the place of the one it replaces.
+	var ring []int
+	slot := make([]int, len(nw.arcs))
+	for i, in := range nw.inTree {
+		if in {
+			slot[i] = len(ring)
+			ring = append(ring, i)
+		}
+	}
+	m := len(ring)
 	start := 0
-	m := len(nw.arcs)
-	for iter := 0; iter < maxIter; iter++ {
+	for iter := 0; iter < maxIter && m > 0; iter++ {
 		// Leaving arc: the most negative cut value among the first
 		// searchSize negative ones, searching on from the last position.
 		leave, found := -1, 0
 		for k := 0; k < m && found < searchSize; k++ {
-			i := (start + k) % m
-			if nw.inTree[i] && nw.cut[i] < 0 {
+			i := ring[(start+k)%m]
+			if nw.cut[i] < 0 {
 				found++
 				if leave < 0 || nw.cut[i] < nw.cut[leave] {
 					leave = i
@@ -257,7 +311,7 @@ func (nw *network) pivot(maxIter int) {
 		if leave < 0 {
 			return
 		}
-		start = (leave + 1) % m
+		start = (slot[leave] + 1) % m
 		// The subtree side of the leaving arc.
 		f := nw.arcs[leave]
 		sub := f.to
@@ -265,18 +319,36 @@ func (nw *network) pivot(maxIter int) {
 			sub = f.from
 		}
 		tailSide := sub == f.from
-		// Entering arc: from the head side to the tail side, least slack.
+		// Entering arc: from the head side to the tail side, least slack
+		// (then lowest index). Scan the subtree's arcs when it is small.
 		enter, enterSlack := -1, 0
-		for i, a := range nw.arcs {
+		consider := func(i int) {
+			a := nw.arcs[i]
 			if nw.inTree[i] {
-				continue
+				return
 			}
 			fromIn, toIn := nw.inSubtree(a.from, sub), nw.inSubtree(a.to, sub)
 			if fromIn == toIn || toIn != tailSide {
-				continue
+				return
 			}
-			if s := nw.slack(i); enter < 0 || s < enterSlack {
+			if s := nw.slack(i); enter < 0 || s < enterSlack || (s == enterSlack && i < enter) {
 				enter, enterSlack = i, s
+			}
+		}
+		// Every candidate has one end on each side: scan the smaller.
+		subtree := nw.post[nw.low[sub] : nw.lim[sub]+1]
+		side := [][]int{subtree}
+		if 2*len(subtree) > nw.n {
+			side = [][]int{nw.post[:nw.low[sub]], nw.post[nw.lim[sub]+1:]}
+		}
+		for _, nodes := range side {
+			for _, v := range nodes {
+				for _, i := range nw.out[v] {
+					consider(i)
+				}
+				for _, i := range nw.in[v] {
+					consider(i)
+				}
 			}
 		}
 		if enter < 0 {
@@ -287,15 +359,23 @@ func (nw *network) pivot(maxIter int) {
 			if tailSide {
 				d = -d
 			}
-			for v := 0; v < nw.n; v++ {
-				if nw.inSubtree(v, sub) {
-					nw.rank[v] += d
-				}
+			for _, v := range subtree {
+				nw.rank[v] += d
 			}
 		}
-		nw.inTree[leave] = false
-		nw.inTree[enter] = true
-		nw.buildTree()
+		// Only the cut values on the tree path between the entering arc's
+		// ends change, and only the numbering below their common ancestor.
+		cut := nw.cut[leave]
+		e := nw.arcs[enter]
+		lca := nw.treeUpdate(e.from, e.to, cut, true)
+		nw.treeUpdate(e.to, e.from, cut, false)
+		nw.cut[enter] = -cut
+		nw.cut[leave] = 0
+		nw.removeTree(leave)
+		nw.addTree(enter)
+		slot[enter] = slot[leave]
+		ring[slot[enter]] = enter
+		nw.number(lca, nw.parent[lca], nw.low[lca], false)
 	}
 }
 

@@ -61,7 +61,8 @@ type Options struct {
 	LayerGap float64
 	// ComponentGap is the horizontal space between disconnected parts.
 	ComponentGap float64
-	// OrderPasses bounds the median sweeps of crossing reduction.
+	// OrderPasses bounds the median sweeps of crossing reduction after
+	// the start is chosen.
 	OrderPasses int
 	// RankIterations bounds the network simplex pivots of layer assignment
 	// (0 means a bound proportional to the graph size).
@@ -75,7 +76,7 @@ func DefaultOptions() Options {
 		NodeGap:      18,
 		LayerGap:     36,
 		ComponentGap: 36,
-		OrderPasses:  24,
+		OrderPasses:  12,
 	}
 }
 

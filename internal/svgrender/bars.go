@@ -11,7 +11,7 @@ import (
 // axis. A bar of a merged row stands for every span whose start falls in it.
 type bar struct {
 	x0, x1   float64
-	n, errs  int
+	errs     int
 	busyNs   int64 // summed durations of the spans in the bar
 	critical bool
 	skewed   bool
@@ -64,31 +64,38 @@ func clamp(v, lo, hi float64) float64 {
 	return v
 }
 
-// rowBars computes the bars of every row, and for merged rows the
-// positions of error marks (one per bin holding a failed span). A row of one
-// span gets its exact bar. Merged rows are binned: the axis is cut into bins
-// of binPx pixels and each maximal run of covered bins is one bar, so a row
-// never has more bars than half its bins. binPx starts at one pixel (spans
-// narrower than a pixel share a bar) and doubles until bars and marks of all
-// rows fit the budget.
-func rowBars(t *spantree.Tree, rows []row, ts timeScale, budget int) (bars [][]bar, marks [][]float64, binPx int) {
+// marks are what a merged row draws besides its bars: ticks at the bins
+// holding failed spans, and the stretches covered by spans on the critical
+// path (underlined, like a single critical span's bar).
+type marks struct {
+	errAt []float64    // x of each bin with a failed span
+	crit  [][2]float64 // x ranges covered by critical spans
+}
+
+// rowBars computes the bars and marks of every row. A row of one span gets
+// its exact bar. Merged rows are binned: the axis is cut into bins of binPx
+// pixels and each maximal run of covered bins is one bar, so a row never has
+// more bars than half its bins. binPx starts at one pixel (spans narrower
+// than a pixel share a bar) and doubles until the bars and marks of all rows
+// fit the budget.
+func rowBars(t *spantree.Tree, rows []row, ts timeScale, budget int) (bars [][]bar, mk []marks, binPx int) {
 	bars = make([][]bar, len(rows))
-	marks = make([][]float64, len(rows))
+	mk = make([]marks, len(rows))
 	for binPx = 1; ; binPx *= 2 {
 		bins := int(math.Ceil(ts.width/float64(binPx))) + 1
-		sc := binScratch{cover: make([]int32, bins+1), runOf: make([]int32, bins+1), marked: make([]bool, bins+1)}
+		sc := binScratch{cover: make([]int32, bins+1), crit: make([]int32, bins+1), runOf: make([]int32, bins+1), marked: make([]bool, bins+1)}
 		total := 0
 		for i, r := range rows {
+			mk[i].errAt, mk[i].crit = mk[i].errAt[:0], mk[i].crit[:0]
 			if len(r.members) == 1 && !r.overflow {
 				bars[i] = append(bars[i][:0], spanBar(t, r.members[0], ts))
-				marks[i] = marks[i][:0]
 			} else {
-				bars[i], marks[i] = binRow(t, r.members, ts, binPx, &sc, bars[i][:0], marks[i][:0])
+				bars[i] = binRow(t, r.members, ts, binPx, &sc, bars[i][:0], &mk[i])
 			}
-			total += len(bars[i]) + len(marks[i])
+			total += len(bars[i]) + len(mk[i].errAt) + len(mk[i].crit)
 		}
 		if total <= budget || float64(binPx) >= ts.width {
-			return bars, marks, binPx
+			return bars, mk, binPx
 		}
 	}
 }
@@ -96,7 +103,7 @@ func rowBars(t *spantree.Tree, rows []row, ts timeScale, budget int) (bars [][]b
 func spanBar(t *spantree.Tree, i int32, ts timeScale) bar {
 	s := &t.Spans[i]
 	x0, x1 := ts.extent(s)
-	b := bar{x0: x0, x1: x1, n: 1, busyNs: max(s.End-s.Start, 0), critical: s.Critical, skewed: s.Skew != 0}
+	b := bar{x0: x0, x1: x1, busyNs: max(s.End-s.Start, 0), critical: s.Critical, skewed: s.Skew != 0}
 	if s.Error {
 		b.errs = 1
 	}
@@ -107,12 +114,13 @@ func spanBar(t *spantree.Tree, i int32, ts timeScale) bar {
 // cleared for the next row.
 type binScratch struct {
 	cover  []int32 // difference array, then coverage
+	crit   []int32 // the same for critical spans
 	runOf  []int32 // bin -> index of its bar
 	marked []bool  // bin already has an error mark
 }
 
 // binRow bins the spans of a merged row.
-func binRow(t *spantree.Tree, members []int32, ts timeScale, binPx int, sc *binScratch, dst []bar, marks []float64) ([]bar, []float64) {
+func binRow(t *spantree.Tree, members []int32, ts timeScale, binPx int, sc *binScratch, dst []bar, mk *marks) []bar {
 	bp := float64(binPx)
 	cover, runOf := sc.cover, sc.runOf
 	last := len(cover) - 1
@@ -149,29 +157,47 @@ func binRow(t *spantree.Tree, members []int32, ts timeScale, binPx int, sc *binS
 		runOf[b] = int32(len(dst) - 1)
 	}
 	cover[last] = 0
-	firstMark := len(marks)
+	anyCrit := false
 	for _, m := range members {
 		s := &t.Spans[m]
-		b0, _ := binsOf(s)
+		b0, b1 := binsOf(s)
 		r := &dst[runOf[b0]]
-		r.n++
 		r.busyNs += max(s.End-s.Start, 0)
 		if s.Error {
 			r.errs++
 			if !sc.marked[b0] {
 				sc.marked[b0] = true
-				marks = append(marks, float64(b0)*bp)
+				mk.errAt = append(mk.errAt, float64(b0)*bp)
 			}
 		}
-		r.critical = r.critical || s.Critical
+		if s.Critical {
+			r.critical, anyCrit = true, true
+			sc.crit[b0]++
+			sc.crit[b1]--
+		}
 		r.skewed = r.skewed || s.Skew != 0
 	}
 	for i := first; i < len(dst); i++ {
 		dst[i].x1 = min(dst[i].x1, ts.width)
 	}
-	for _, x := range marks[firstMark:] {
+	for _, x := range mk.errAt {
 		sc.marked[int(x/bp)] = false
 	}
-	slices.Sort(marks[firstMark:])
-	return dst, marks
+	slices.Sort(mk.errAt)
+	if anyCrit {
+		sum, open := int32(0), false
+		for b := 0; b <= last; b++ {
+			sum += sc.crit[b]
+			sc.crit[b] = 0
+			switch {
+			case sum > 0 && !open:
+				mk.crit = append(mk.crit, [2]float64{float64(b) * bp, 0})
+				open = true
+			case sum <= 0 && open:
+				mk.crit[len(mk.crit)-1][1] = min(float64(b)*bp, ts.width)
+				open = false
+			}
+		}
+	}
+	return dst
 }

@@ -59,6 +59,21 @@ func flatUniqueTrace(n int) *spantree.Tree {
 	return t
 }
 
+// chainTrace is n spans each the only child of the one before: the deepest
+// shape, where no two rows merge.
+func chainTrace(n int) *spantree.Tree {
+	t := &spantree.Tree{Start: traceStart, Duration: int64(n) * 2000, Roots: []int{0}}
+	t.Spans = make([]spantree.Span, n)
+	for i := range t.Spans {
+		o := int64(i) * 1000
+		t.Spans[i] = spantree.Span{Service: "svc" + strconv.Itoa(i%7), Name: "step", Parent: i - 1, Depth: i, Offset: o, Start: traceStart + o, End: traceStart + t.Duration - o, Error: i%1000 == 0}
+		if i+1 < n {
+			t.Spans[i].Children = []int{i + 1}
+		}
+	}
+	return t
+}
+
 type countingWriter struct{ n int64 }
 
 func (c *countingWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
@@ -86,6 +101,7 @@ func BenchmarkRenderTrace(b *testing.B) {
 	b.Run("batch-10k", func(b *testing.B) { benchRender(b, batchTrace(10, 100)) })
 	b.Run("batch-1M", func(b *testing.B) { benchRender(b, batchTrace(100, 1000)) })
 	b.Run("flat-unique-1M", func(b *testing.B) { benchRender(b, flatUniqueTrace(1_000_000)) })
+	b.Run("chain-1M", func(b *testing.B) { benchRender(b, chainTrace(1_000_000)) })
 }
 
 // The big shapes stay within the size the issue allows.
@@ -93,7 +109,12 @@ func TestLargeTraceSize(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a 1,000,000-span trace")
 	}
-	for name, tr := range map[string]*spantree.Tree{"batch": batchTrace(100, 1000), "flat": flatUniqueTrace(1_000_000)} {
+	for name, build := range map[string]func() *spantree.Tree{
+		"batch": func() *spantree.Tree { return batchTrace(100, 1000) },
+		"flat":  func() *spantree.Tree { return flatUniqueTrace(1_000_000) },
+		"chain": func() *spantree.Tree { return chainTrace(1_000_000) },
+	} {
+		tr := build() // one at a time
 		var w countingWriter
 		if err := RenderTrace(&w, tr, shopDAG(), shopHeat, Options{}); err != nil {
 			t.Fatal(err)

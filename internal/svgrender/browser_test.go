@@ -20,7 +20,7 @@ import (
 	"github.com/tracemap/tracemap/internal/spantree"
 )
 
-var updateDocs = flag.Bool("update-docs", false, "copy the browser test's screenshot to docs/trace-example.png")
+var updateDocs = flag.Bool("update-docs", false, "keep the browser tests' screenshots in docs/ (trace-example.png, servicemap-example.png)")
 
 // chromium finds the browser: $TRACEMAP_CHROMIUM, else chromium on $PATH.
 func chromium(t *testing.T) string {
@@ -36,11 +36,18 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
-// screenshot renders an SVG file in headless Chromium at its own size.
-func screenshot(t *testing.T, browser, svgPath string, w, h int) image.Image {
+// screenshot renders an SVG in headless Chromium at the size the SVG
+// declares; with -update-docs it keeps the PNG as docs/<docName>.
+func screenshot(t *testing.T, browser string, svg []byte, docName string) image.Image {
 	t.Helper()
+	root := parse(t, svg).all(named("svg"))[0]
+	w, _ := strconv.Atoi(root.attr["width"])
+	h, _ := strconv.Atoi(root.attr["height"])
 	dir := t.TempDir()
-	out := filepath.Join(dir, "shot.png")
+	svgPath, out := filepath.Join(dir, "picture.svg"), filepath.Join(dir, "shot.png")
+	if err := os.WriteFile(svgPath, svg, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, browser,
@@ -60,19 +67,56 @@ func screenshot(t *testing.T, browser, svgPath string, w, h int) image.Image {
 	if err != nil {
 		t.Fatalf("screenshot is not a PNG: %v", err)
 	}
+	if got := img.Bounds().Size(); got.X != w || got.Y != h {
+		t.Fatalf("screenshot is %v, want the SVG's %dx%d", got, w, h)
+	}
 	if *updateDocs {
-		if err := os.WriteFile(filepath.Join("..", "..", "docs", "trace-example.png"), data, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join("..", "..", "docs", docName), data, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 	return img
 }
 
+// checkRendered asserts a screenshot is not blank and shows payment's heat
+// colour (viridis at level 0.5, #21918c at opacity 0.5 over the #f4f3ef
+// base) over most of a node's area (140x50 px, less its labels).
+func checkRendered(t *testing.T, img image.Image) {
+	t.Helper()
+	heatR, heatG, heatB := (0x21+0xf4)/2, (0x91+0xf3)/2, (0x8c+0xef)/2
+	near := func(a uint32, want int) bool { d := int(a>>8) - want; return d >= -4 && d <= 4 }
+	var white, heat int
+	colours := map[[3]uint32]bool{}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			if r>>8 == 255 && g>>8 == 255 && bl>>8 == 255 {
+				white++
+			}
+			if near(r, heatR) && near(g, heatG) && near(bl, heatB) {
+				heat++
+			}
+			if len(colours) < 1000 {
+				colours[[3]uint32{r >> 8, g >> 8, bl >> 8}] = true
+			}
+		}
+	}
+	if total := b.Dx() * b.Dy(); white > total*95/100 || len(colours) < 50 {
+		t.Errorf("screenshot looks blank: %d of %d pixels white, %d colours", white, total, len(colours))
+	}
+	if heat < 3000 {
+		t.Errorf("heat colour #%02x%02x%02x on %d pixels, want a node's area (>= 3000)", heatR, heatG, heatB, heat)
+	}
+}
+
 // shopTraces is shopTrace as OTLP data, one resource per service, with
 // the shipping spans recorded on a clock 125ms fast (so the span tree
 // corrects their skew).
-func shopTraces() ptrace.Traces {
-	tr := shopTrace()
+func shopTraces() ptrace.Traces { return pdataOf(shopTrace()) }
+
+// pdataOf turns a crafted tree back into OTLP data.
+func pdataOf(tr *spantree.Tree) ptrace.Traces {
 	td := ptrace.NewTraces()
 	scopes := map[string]ptrace.SpanSlice{}
 	for i := range tr.Spans {
@@ -117,43 +161,18 @@ func TestBrowserRendersTrace(t *testing.T) {
 	if err := RenderTrace(&b, trees[0], dag, shopHeat, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	doc := parse(t, b.Bytes())
-	svg := doc.all(named("svg"))[0]
-	w, _ := strconv.Atoi(svg.attr["width"])
-	h, _ := strconv.Atoi(svg.attr["height"])
-	path := filepath.Join(t.TempDir(), "trace.svg")
-	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+	checkRendered(t, screenshot(t, browser, b.Bytes(), "trace-example.png"))
+}
+
+// The service map of a window, laid out by the real layout, in a browser.
+func TestBrowserRendersServiceMap(t *testing.T) {
+	browser := chromium(t)
+	dag := servicedag.FromTree(spantree.FromTraces(shopTraces())[0], servicedag.Options{})
+	servicedag.Layout(dag)
+	from := time.Date(2026, 11, 21, 5, 40, 0, 0, time.UTC)
+	var b bytes.Buffer
+	if err := RenderServiceMap(&b, dag, shopHeat, from, from.Add(time.Minute), Options{}); err != nil {
 		t.Fatal(err)
 	}
-	img := screenshot(t, browser, path, w, h)
-
-	if got := img.Bounds().Size(); got.X != w || got.Y != h {
-		t.Fatalf("screenshot is %v, want %dx%d", got, w, h)
-	}
-	heatR, heatG, heatB := (0x21+0xf4)/2, (0x91+0xf3)/2, (0x8c+0xef)/2
-	near := func(a uint32, want int) bool { d := int(a>>8) - want; return d >= -4 && d <= 4 }
-	var white, heat int
-	colours := map[[3]uint32]bool{}
-	for y := img.Bounds().Min.Y; y < img.Bounds().Max.Y; y++ {
-		for x := img.Bounds().Min.X; x < img.Bounds().Max.X; x++ {
-			r, g, bl, _ := img.At(x, y).RGBA()
-			if r>>8 == 255 && g>>8 == 255 && bl>>8 == 255 {
-				white++
-			}
-			if near(r, heatR) && near(g, heatG) && near(bl, heatB) {
-				heat++
-			}
-			if len(colours) < 1000 {
-				colours[[3]uint32{r >> 8, g >> 8, bl >> 8}] = true
-			}
-		}
-	}
-	total := w * h
-	if white > total*95/100 || len(colours) < 50 {
-		t.Errorf("screenshot looks blank: %d of %d pixels white, %d colours", white, total, len(colours))
-	}
-	// The payment node is 150x50 px; its labels cover part of it.
-	if heat < 3000 {
-		t.Errorf("heat colour #%02x%02x%02x on %d pixels, want the payment node's area (>= 3000)", heatR, heatG, heatB, heat)
-	}
+	checkRendered(t, screenshot(t, browser, b.Bytes(), "servicemap-example.png"))
 }

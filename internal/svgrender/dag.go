@@ -39,8 +39,12 @@ type dagView struct {
 	scale colorscale.Scale
 	hot   float64 // HotThreshold
 	boxes []box
-	paths [][]sugiyama.Point // per edge, border to border
-	w, h  float64            // size of the drawing including dagPad
+	// shown lists the nodes drawn (all but the smallest of a huge graph).
+	shown   []int
+	isShown []bool
+	paths   [][]sugiyama.Point // per edge, border to border; nil when not drawn
+	paired  []bool             // the edge's reverse is drawn too
+	w, h    float64            // size of the drawing including dagPad
 	// maxCalls scales edge widths.
 	maxCalls int64
 }
@@ -52,29 +56,44 @@ func newDAGView(dag *servicedag.DAG, hf HeatFunc, opt Options) *dagView {
 	}
 	v.boxes = make([]box, len(dag.Nodes))
 	for i, n := range dag.Nodes {
-		w := max(nodeMinW, nodeCharW*float64(min(utf8.RuneCountInString(n.Name), maxLabel+1))+nodePad)
+		// Room for servicedag.MaxLabel characters and the ellipsis.
+		w := max(nodeMinW, nodeCharW*float64(min(utf8.RuneCountInString(n.Name), servicedag.MaxLabel+1))+nodePad)
 		v.boxes[i] = box{cx: finite(n.X), cy: finite(n.Y), w: w, h: nodeH}
 	}
-	sx, sy := stretch(v.boxes)
+	v.selectNodes()
+	sel := make([]box, len(v.shown))
+	for k, i := range v.shown {
+		sel[k] = v.boxes[i]
+	}
+	sx, sy := stretch(sel)
 	minX, minY := math.Inf(1), math.Inf(1)
 	maxX, maxY := math.Inf(-1), math.Inf(-1)
 	grow := func(x, y float64) {
 		minX, maxX = min(minX, x), max(maxX, x)
 		minY, maxY = min(minY, y), max(maxY, y)
 	}
-	for i := range v.boxes {
+	for _, i := range v.shown {
 		b := &v.boxes[i]
 		b.cx, b.cy = b.cx*sx, b.cy*sy
 		grow(b.cx-b.w/2, b.cy-b.h/2)
 		grow(b.cx+b.w/2, b.cy+b.h/2)
 	}
 	v.paths = make([][]sugiyama.Point, len(dag.Edges))
-	for i, e := range dag.Edges {
+	v.paired = make([]bool, len(dag.Edges))
+	edges := v.selectEdges()
+	drawn := make(map[[2]int]bool, len(edges))
+	for _, i := range edges {
+		drawn[[2]int{dag.Edges[i].From, dag.Edges[i].To}] = true
+	}
+	for _, i := range edges {
+		e := dag.Edges[i]
 		v.maxCalls = max(v.maxCalls, e.Calls)
-		if !v.validEdge(e) {
-			continue
-		}
 		v.paths[i] = v.route(e, sx, sy)
+		if e.From != e.To && drawn[[2]int{e.To, e.From}] {
+			// A -> B and B -> A: each keeps to its own side.
+			v.paired[i] = true
+			sideStep(v.paths[i], 5)
+		}
 		for _, p := range v.paths[i] {
 			grow(p.X, p.Y)
 		}
@@ -121,15 +140,62 @@ func stretch(boxes []box) (sx, sy float64) {
 	return min(sx, maxStretch), min(sy, maxStretch)
 }
 
+// finite keeps a layout coordinate usable: NaN becomes 0 and anything
+// beyond a million pixels is clamped, so a broken layout can neither break
+// the document nor blow up its size.
 func finite(f float64) float64 {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
+	const limit = 1e6
+	switch {
+	case math.IsNaN(f):
 		return 0
+	case f > limit:
+		return limit
+	case f < -limit:
+		return -limit
 	}
 	return f
 }
 
-func (v *dagView) validEdge(e servicedag.Edge) bool {
-	return e.From >= 0 && e.From < len(v.boxes) && e.To >= 0 && e.To < len(v.boxes)
+// Bounds on what one graph draws: a trace or window can name thousands of
+// services, the picture stays readable and its size bounded.
+const (
+	maxNodes = 300
+	maxEdges = 1200
+)
+
+// selectNodes picks the nodes to draw: all, or the maxNodes with the most
+// spans (ties by index), in index order.
+func (v *dagView) selectNodes() {
+	v.shown = make([]int, len(v.boxes))
+	for i := range v.shown {
+		v.shown[i] = i
+	}
+	v.isShown = make([]bool, len(v.boxes))
+	if len(v.shown) > maxNodes {
+		slices.SortStableFunc(v.shown, func(a, b int) int { return cmp.Compare(v.dag.Nodes[b].Spans, v.dag.Nodes[a].Spans) })
+		v.shown = v.shown[:maxNodes]
+		slices.Sort(v.shown)
+	}
+	for _, i := range v.shown {
+		v.isShown[i] = true
+	}
+}
+
+// selectEdges returns the edges to draw: those between drawn nodes, at most
+// maxEdges of them (the most called, ties by index), in index order.
+func (v *dagView) selectEdges() []int {
+	var ids []int
+	for i, e := range v.dag.Edges {
+		if e.From >= 0 && e.From < len(v.boxes) && e.To >= 0 && e.To < len(v.boxes) && v.isShown[e.From] && v.isShown[e.To] {
+			ids = append(ids, i)
+		}
+	}
+	if len(ids) > maxEdges {
+		slices.SortStableFunc(ids, func(a, b int) int { return cmp.Compare(v.dag.Edges[b].Calls, v.dag.Edges[a].Calls) })
+		ids = ids[:maxEdges]
+		slices.Sort(ids)
+	}
+	return ids
 }
 
 // route turns the layout's polyline into one that runs from the caller's
@@ -172,11 +238,15 @@ func (b box) border(p sugiyama.Point) sugiyama.Point {
 	return sugiyama.Point{X: b.cx + t*dx, Y: b.cy + t*dy}
 }
 
-// nodeHeat is the rate that colours a node: the service's window rate when
+// nodeHeat is the rate that colours a node: its service's window rate when
 // heat knows the service, else the node's own rate in this trace.
 func (v *dagView) nodeHeat(n *servicedag.Node) (st heat.Stats, window, ok bool) {
 	if v.heat != nil {
-		if st, ok := v.heat(n.Name); ok {
+		service := n.Service // Name may be "service: operation"
+		if service == "" {
+			service = n.Name
+		}
+		if st, ok := v.heat(service); ok {
 			return st, true, true
 		}
 	}
@@ -190,7 +260,17 @@ func (v *dagView) nodeHeat(n *servicedag.Node) (st heat.Stats, window, ok bool) 
 // there is none) below y, centred in a page width wide.
 func (v *dagView) section(o *out, width, y float64, what string) {
 	textAt(o, "h3", margin, y)
-	o.raw(`Service graph<tspan class="mut" font-weight="normal"> · node fill = error rate · red border = hot · edge width = calls · dashed box = uninstrumented peer · dashed edge = call against the layer order</tspan></text>` + "\n")
+	o.raw(`Service graph<tspan class="mut" font-weight="normal"> · fill = error rate · red border = hot (≥ `)
+	o.raw(pct(v.hot))
+	o.raw(`) · edge width = calls · dashed box = uninstrumented peer · dashed edge = back edge of a cycle</tspan>`)
+	if len(v.shown) < len(v.boxes) {
+		o.raw(`<tspan class="ee"> · the `)
+		o.i(int64(len(v.shown)))
+		o.raw(" busiest of ")
+		o.i(int64(len(v.boxes)))
+		o.raw(" services</tspan>")
+	}
+	o.raw("</text>\n")
 	if len(v.boxes) == 0 {
 		textAt(o, "mut", margin, y+30)
 		o.raw("no services in this ")
@@ -223,7 +303,7 @@ func (v *dagView) draw(o *out, x, y float64, what string) {
 	for i := range v.dag.Edges {
 		v.drawEdge(o, i, what)
 	}
-	for i := range v.dag.Nodes {
+	for _, i := range v.shown {
 		v.drawNode(o, i, what)
 	}
 	for i := range v.dag.Edges {
@@ -259,12 +339,7 @@ func (v *dagView) drawEdge(o *out, i int, what string) {
 	o.text(from.Name, maxTooltip)
 	o.raw(" → ")
 	o.text(to.Name, maxTooltip)
-	o.raw("\n")
-	o.i(e.Calls)
-	o.raw(" calls, ")
-	o.i(e.Errors)
-	o.raw(" errors in this ")
-	o.raw(what)
+	counts(o, e.Calls, " calls, ", e.Errors, what)
 	if e.Calls > 0 {
 		o.raw("\nmean callee duration ")
 		o.raw(fmtDur(e.DurationNs / e.Calls))
@@ -317,7 +392,7 @@ func (v *dagView) drawEdgeLabel(o *out, i int) {
 	if len(pts) < 2 {
 		return
 	}
-	// The label sits on a white box centred on the edge's midpoint: it
+	// The label sits on a white box centred on the edge's middle: it
 	// interrupts the line rather than being crossed by it.
 	calls := strconv.FormatInt(e.Calls, 10) + plural(e.Calls, " call", " calls")
 	errs := ""
@@ -325,7 +400,11 @@ func (v *dagView) drawEdgeLabel(o *out, i int) {
 		errs = " · " + strconv.FormatInt(e.Errors, 10) + " err"
 	}
 	w := edgeLabelCW*float64(utf8.RuneCountInString(calls+errs)) + 6
-	m := midpoint(pts)
+	frac := 0.5
+	if v.paired[i] { // labels of opposite edges apart along the edge too
+		frac = 0.3
+	}
+	m := along(pts, frac)
 	rectAt(o, "elb", m.X-w/2, m.Y-8, w, 14)
 	textAt(o, "el", m.X, m.Y+3)
 	o.raw(calls)
@@ -337,13 +416,39 @@ func (v *dagView) drawEdgeLabel(o *out, i int) {
 	o.raw("</text>\n")
 }
 
-// midpoint is the point halfway along a polyline.
-func midpoint(pts []sugiyama.Point) sugiyama.Point {
+// counts writes a tooltip line "\nN <noun>E errors in this <what>".
+func counts(o *out, n int64, noun string, errs int64, what string) {
+	o.raw("\n")
+	o.i(n)
+	o.raw(noun)
+	o.i(errs)
+	o.raw(" errors in this ")
+	o.raw(what)
+}
+
+// sideStep moves a path d pixels to its right (seen along its direction),
+// so that two opposite edges between the same nodes do not coincide.
+func sideStep(pts []sugiyama.Point, d float64) {
+	a, b := pts[0], pts[len(pts)-1]
+	dx, dy := b.X-a.X, b.Y-a.Y
+	l := math.Hypot(dx, dy)
+	if l == 0 {
+		return
+	}
+	nx, ny := -dy/l*d, dx/l*d
+	for j := range pts {
+		pts[j].X += nx
+		pts[j].Y += ny
+	}
+}
+
+// along is the point at fraction frac of a polyline's length.
+func along(pts []sugiyama.Point, frac float64) sugiyama.Point {
 	total := 0.0
 	for j := 1; j < len(pts); j++ {
 		total += math.Hypot(pts[j].X-pts[j-1].X, pts[j].Y-pts[j-1].Y)
 	}
-	half := total / 2
+	half := total * frac
 	for j := 1; j < len(pts); j++ {
 		l := math.Hypot(pts[j].X-pts[j-1].X, pts[j].Y-pts[j-1].Y)
 		if l >= half && l > 0 {
@@ -360,34 +465,18 @@ func (v *dagView) drawNode(o *out, i int, what string) {
 	b := v.boxes[i]
 	st, window, hasHeat := v.nodeHeat(n)
 	x, y := b.cx-b.w/2, b.cy-b.h/2
-	rect := func(cls string, extra func()) {
-		o.raw(`<rect class="`)
+	rect := func(cls string) {
+		o.raw(`<rect rx="6" class="`)
 		o.raw(cls)
-		o.raw(`" x="`)
-		o.f(x)
-		o.raw(`" y="`)
-		o.f(y)
-		o.raw(`" width="`)
-		o.f(b.w)
-		o.raw(`" height="`)
-		o.f(b.h)
-		o.raw(`" rx="6"`)
-		if extra != nil {
-			extra()
-		}
-		o.raw("/>")
+		o.raw(`"`)
+		rectAttrs(o, x, y, b.w, b.h)
 	}
 	o.raw(`<g class="n"><title>`)
 	o.text(n.Name, maxTooltip)
 	if n.Virtual {
 		o.raw("\nuninstrumented peer (seen only from client spans)")
 	}
-	o.raw("\n")
-	o.i(n.Spans)
-	o.raw(" spans, ")
-	o.i(n.Errors)
-	o.raw(" errors in this ")
-	o.raw(what)
+	counts(o, n.Spans, " spans, ", n.Errors, what)
 	if hasHeat && window {
 		o.raw("\nwindow: ")
 		o.i(st.Spans)
@@ -407,27 +496,23 @@ func (v *dagView) drawNode(o *out, i int, what string) {
 		o.raw("'s error rate")
 	}
 	o.raw("</title>")
-	rect("nb", nil)
+	rect("nb")
 	if hasHeat {
 		level := heatLevel(st.ErrorRate)
-		rect("nh", func() {
-			o.raw(` fill="`)
-			o.raw(v.scale.At(level).Hex())
-			o.raw(`" fill-opacity="`)
-			o.f2(heatOpacity(level))
-			o.raw(`"`)
-		})
+		o.raw(`<rect rx="6" class="nh"`)
+		heatFill(o, v.scale, level)
+		rectAttrs(o, x, y, b.w, b.h)
 	}
 	hot := hasHeat && st.Errors > 0 && st.ErrorRate >= v.hot
 	switch {
 	case n.Virtual && hot:
-		rect("nv hot", nil)
+		rect("nv hot")
 	case n.Virtual:
-		rect("nv", nil)
+		rect("nv")
 	case hot:
-		rect("nr hot", nil)
+		rect("nr hot")
 	default:
-		rect("nr", nil)
+		rect("nr")
 	}
 	// Labels: name, then counts and p99, then the error rate.
 	line := func(cls string, dy float64) {
@@ -440,7 +525,7 @@ func (v *dagView) drawNode(o *out, i int, what string) {
 		o.raw(`">`)
 	}
 	line("nn", -8)
-	o.text(n.Name, int((b.w-nodePad)/nodeCharW))
+	o.text(n.Name, servicedag.MaxLabel)
 	o.raw("</text>")
 	line("ns", 6)
 	if n.Virtual && n.Spans == 0 {
@@ -498,6 +583,15 @@ func fmtMs(ms float64) string {
 	return fmtDur(int64(math.Round(ms * 1e6)))
 }
 
+// heatFill writes the fill attributes of the heat overlay for a level.
+func heatFill(o *out, scale colorscale.Scale, level float64) {
+	o.raw(` fill="`)
+	o.raw(scale.At(level).Hex())
+	o.raw(`" fill-opacity="`)
+	o.f2(heatOpacity(level))
+	o.raw(`"`)
+}
+
 // heatLegend draws the colour scale with rate labels at (x, y), w wide.
 func heatLegend(o *out, scale colorscale.Scale, x, y, w float64) {
 	const steps = 48
@@ -510,23 +604,10 @@ func heatLegend(o *out, scale colorscale.Scale, x, y, w float64) {
 	sw := w / steps
 	for i := 0; i < steps; i++ {
 		level := (float64(i) + 0.5) / steps
-		o.raw(`<rect class="lb" x="`)
-		o.f(x + float64(i)*sw)
-		o.raw(`" y="`)
-		o.f(y)
-		o.raw(`" width="`)
-		o.f(sw + 0.5)
-		o.raw(`" height="12"/><rect x="`)
-		o.f(x + float64(i)*sw)
-		o.raw(`" y="`)
-		o.f(y)
-		o.raw(`" width="`)
-		o.f(sw + 0.5)
-		o.raw(`" height="12" fill="`)
-		o.raw(scale.At(level).Hex())
-		o.raw(`" fill-opacity="`)
-		o.f2(heatOpacity(level))
-		o.raw(`"/>`)
+		rectAt(o, "lb", x+float64(i)*sw, y, sw+0.5, 12)
+		o.raw(`<rect`)
+		heatFill(o, scale, level)
+		rectAttrs(o, x+float64(i)*sw, y, sw+0.5, 12)
 	}
 	for _, r := range [...]float64{0, 0.01, 0.05, 0.25, 0.5, 1} {
 		lx := x + heatLevel(r)*w

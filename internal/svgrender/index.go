@@ -15,7 +15,7 @@ type IndexEntry struct {
 	// RenderIndex links it only if it is a plain relative path (see
 	// linkable); anything else is listed without a link.
 	Key           string
-	TraceID       string
+	TraceID       string // empty for a service map: the key is shown instead
 	RootService   string
 	RootOperation string
 	Start         time.Time
@@ -44,11 +44,11 @@ func RenderIndex(w io.Writer, entries []IndexEntry) error {
 <style>
 body{font-family:"DejaVu Sans",Helvetica,Arial,sans-serif;font-size:14px;margin:24px;color:#222}
 table{border-collapse:collapse}th,td{padding:4px 10px;text-align:left;border-bottom:1px solid #e2e2e2}
-td.n{text-align:right;font-variant-numeric:tabular-nums}tr.err td.e{color:#c4161c;font-weight:bold}
+th.n,td.n{text-align:right;font-variant-numeric:tabular-nums}tr.err td.e{color:#c4161c;font-weight:bold}
 code{font-size:12px}
 </style></head><body>
 <h1>tracemap: latest traces</h1>
-<table><thead><tr><th>start (UTC)</th><th>trace</th><th>root</th><th>duration</th><th>spans</th><th>errors</th></tr></thead><tbody>
+<table><thead><tr><th>start (UTC)</th><th>trace</th><th>root</th><th class="n">duration</th><th class="n">spans</th><th class="n">errors</th></tr></thead><tbody>
 `)
 	for _, e := range sorted {
 		if e.Errors > 0 {
@@ -59,23 +59,29 @@ code{font-size:12px}
 		o.raw("<td>")
 		o.raw(e.Start.UTC().Format("2006-01-02 15:04:05.000"))
 		o.raw("</td><td>")
+		name := e.TraceID // a service map has none: show its key
+		if name == "" {
+			name = e.Key
+		}
 		if linkable(e.Key) {
 			// linkable admits only [A-Za-z0-9._~/-]: nothing to escape, and
 			// no scheme, host or parent reference can be formed.
 			o.raw(`<a href="`)
 			o.raw(e.Key)
 			o.raw(`"><code>`)
-			o.text(e.TraceID, 64)
+			o.text(name, 100)
 			o.raw("</code></a>")
 		} else {
 			o.raw("<code>")
-			o.text(e.TraceID, 64)
+			o.text(name, 100)
 			o.raw("</code>")
 		}
 		o.raw("</td><td>")
 		o.text(e.RootService, maxLabel)
-		o.raw(" · ")
-		o.text(e.RootOperation, maxLabel)
+		if e.RootOperation != "" {
+			o.raw(" · ")
+			o.text(e.RootOperation, maxLabel)
+		}
 		o.raw(`</td><td class="n">`)
 		o.raw(fmtDur(e.Duration.Nanoseconds()))
 		o.raw(`</td><td class="n">`)

@@ -18,6 +18,7 @@ func TestRenderIndex(t *testing.T) {
 		{Key: "//evil.example/x.svg", TraceID: "06", RootService: "x", Start: t0.Add(time.Second)},
 		{Key: "a/./b.svg", TraceID: "07", RootService: "x", Start: t0.Add(time.Second)},
 		{Key: `a" onmouseover="alert(1).svg`, TraceID: "08", RootService: `<script>alert(1)</script>`, RootOperation: "\x00\xff", Start: t0.Add(time.Second)},
+		{Key: "maps/2026-11-21T05-00.svg", Start: t0.Add(-time.Minute), Duration: time.Minute, Spans: 9000, Errors: 12},
 		{Key: "2026/11/21/api/mid.svg", TraceID: "02", RootService: "api", RootOperation: "GET /", Start: t0.Add(time.Second), Duration: 40 * time.Millisecond, Spans: 7},
 	}
 	var b bytes.Buffer
@@ -36,18 +37,19 @@ func TestRenderIndex(t *testing.T) {
 	want := []string{
 		` class="err" | 2026-11-21 05:00:02.000 | <a href="2026/11/21/pay/new.svg"><code>03</code></a> | payment · charge | 2s | 40 | 2`,
 		// Same start: ordered by key (bytewise); only the clean relative key is linked.
-		` | 2026-11-21 05:00:01.000 | <code>04</code> | x ·  | 0ns | 0 | 0`,
-		` | 2026-11-21 05:00:01.000 | <code>06</code> | x ·  | 0ns | 0 | 0`,
+		` | 2026-11-21 05:00:01.000 | <code>04</code> | x | 0ns | 0 | 0`,
+		` | 2026-11-21 05:00:01.000 | <code>06</code> | x | 0ns | 0 | 0`,
 		` | 2026-11-21 05:00:01.000 | <a href="2026/11/21/api/mid.svg"><code>02</code></a> | api · GET / | 40ms | 7 | 0`,
 		` | 2026-11-21 05:00:01.000 | <code>08</code> | &lt;script&gt;alert(1)&lt;/script&gt; · ` + "\ufffd" + ` | 0ns | 0 | 0`,
-		` | 2026-11-21 05:00:01.000 | <code>07</code> | x ·  | 0ns | 0 | 0`,
-		` | 2026-11-21 05:00:01.000 | <code>05</code> | x ·  | 0ns | 0 | 0`,
+		` | 2026-11-21 05:00:01.000 | <code>07</code> | x | 0ns | 0 | 0`,
+		` | 2026-11-21 05:00:01.000 | <code>05</code> | x | 0ns | 0 | 0`,
 		` | 2026-11-21 05:00:00.000 | <a href="2026/11/21/api/old.svg"><code>01</code></a> | api · GET / | 1.5ms | 3 | 0`,
+		` class="err" | 2026-11-21 04:59:00.000 | <a href="maps/2026-11-21T05-00.svg"><code>maps/2026-11-21T05-00.svg</code></a> |  | 60s | 9000 | 12`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("index rows\n got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if strings.Contains(page, "<script") || strings.Count(page, "href=") != 3 || !strings.Contains(page, "default-src 'none'") {
+	if strings.Contains(page, "<script") || strings.Count(page, "href=") != 4 || !strings.Contains(page, "default-src 'none'") {
 		t.Error("index has active content, extra links or no content policy")
 	}
 }

@@ -2,6 +2,8 @@ package svgrender
 
 import (
 	"bytes"
+	"math"
+	"math/rand/v2"
 	"regexp"
 	"strings"
 	"testing"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/tracemap/tracemap/internal/servicedag"
 	"github.com/tracemap/tracemap/internal/spantree"
+	"github.com/tracemap/tracemap/internal/sugiyama"
 )
 
 var hostile = []string{
@@ -169,4 +172,71 @@ func FuzzRenderTrace(f *testing.F) {
 		}
 		checkSafe(t, b.Bytes())
 	})
+}
+
+// FuzzRenderShape renders trees of any shape the fuzzer can describe,
+// including ones no span tree builder should produce: parents after their
+// children, cycles through Children, indices out of range, negative offsets,
+// zero durations, and layouts with NaN or huge coordinates. Four bytes make
+// a span: parent, offset, duration, flags.
+func FuzzRenderShape(f *testing.F) {
+	f.Add([]byte{0, 0, 200, 0, 1, 10, 50, 1, 1, 20, 30, 6, 2, 25, 5, 8, 2, 40, 5, 0x31})
+	f.Add(bytes.Repeat([]byte{1, 3, 2, 0}, 300))
+	f.Add(bytes.Repeat([]byte{0, 255, 0, 0xff}, 200))
+	f.Fuzz(renderShape)
+}
+
+// renderShape is FuzzRenderShape's body.
+func renderShape(t *testing.T, data []byte) {
+	data = data[:min(len(data), 4*600)] // shapes, not sizes: keep executions fast
+	n := len(data) / 4
+	tr := &spantree.Tree{Start: traceStart, Duration: int64(len(data)) * 1000}
+	tr.Spans = make([]spantree.Span, n)
+	for i := range tr.Spans {
+		b := data[4*i : 4*i+4]
+		s := &tr.Spans[i]
+		s.Parent = int(b[0])%(n+1) - 1
+		s.Offset = (int64(b[1]) - 16) * 1000
+		s.Start = traceStart + s.Offset
+		s.End = s.Start + int64(b[2])*int64(b[2])*1000 - 500
+		s.Service = string(rune('a' + b[3]%3))
+		s.Name = string(rune('p' + b[3]>>2%3))
+		s.Error = b[3]&1 != 0
+		s.Critical = b[3]&2 != 0
+		s.Skew = int64(b[3]&4) * 100
+		s.Orphan = b[3]&8 != 0
+		if s.Parent < 0 || b[3]&16 != 0 {
+			tr.Roots = append(tr.Roots, i)
+		} else {
+			tr.Spans[s.Parent].Children = append(tr.Spans[s.Parent].Children, i)
+		}
+		if b[3]&32 != 0 { // a stray reference: cycle, self or out of range
+			s.Children = append(s.Children, int(b[1])-8)
+		}
+	}
+	dag := &servicedag.DAG{Nodes: []servicedag.Node{{Name: "a", X: math.NaN(), Y: 1e300, W: -5}, {Name: "b", X: 10, Y: 10}, {Name: "c", Virtual: true, X: 10, Y: 10}},
+		Edges: []servicedag.Edge{{From: 0, To: 1, Calls: 3, Points: []sugiyama.Point{{X: math.Inf(1), Y: 3}}}, {From: 1, To: 1}, {From: 2, To: 0, Reversed: true}, {From: -1, To: 7}}}
+	var b bytes.Buffer
+	if err := RenderTrace(&b, tr, dag, shopHeat, Options{RowBudget: 20, BarBudget: 40}); err != nil {
+		t.Fatal(err)
+	}
+	doc := checkSafe(t, b.Bytes())
+	if rows := len(doc.all(class("g", "r"))); rows > 20 {
+		t.Fatalf("%d rows over a budget of 20", rows)
+	}
+	if b.Len() > 200<<10 {
+		t.Fatalf("%d bytes for %d spans", b.Len(), n)
+	}
+}
+
+// The same checks on a few hundred random shapes, in every test run.
+func TestRandomShapes(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 300; i++ {
+		data := make([]byte, 4*rnd.IntN(400))
+		for j := range data {
+			data[j] = byte(rnd.IntN(256))
+		}
+		renderShape(t, data)
+	}
 }

@@ -54,7 +54,7 @@ func RenderServiceMap(w io.Writer, dag *servicedag.DAG, hf HeatFunc, from, to ti
 		o.raw("0")
 	}
 	o.raw(`<tspan class="mut"> failed</tspan></text>` + "\n")
-	heatLegend(o, opt.Scale, width-margin-300, 40, 280)
+	heatLegend(o, opt.Scale, float64(opt.Width)-margin-300, 40, 280)
 	dv.section(o, width, 96, "window")
 	o.raw("</svg>\n")
 	return o.flush()

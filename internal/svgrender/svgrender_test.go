@@ -3,8 +3,10 @@ package svgrender
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -254,6 +256,44 @@ func TestReversedAndSelfEdges(t *testing.T) {
 	if got := len(doc.all(class("g", "e"))); got != 6+1+1 {
 		t.Errorf("%d edges drawn, want 8 (the bad one skipped)", got)
 	}
+	// checkout -> payment and payment -> checkout run 10px apart, side by side.
+	paths := map[string]string{}
+	for _, e := range doc.all(class("g", "e")) {
+		tip, _ := e.title()
+		paths[strings.SplitN(tip, "\n", 2)[0]] = e.all(named("path"))[0].attr["d"]
+	}
+	var fx, fy, rx, ry, x2, y2 float64
+	fmt.Sscanf(paths["checkout → payment"], "M%g %g L%g %g", &fx, &fy, &x2, &y2)
+	fmt.Sscanf(paths["payment → checkout"], "M%g %g", &rx, &ry)
+	// The reverse starts where the forward one ends, shifted across the edge.
+	if d := math.Hypot(rx-x2, ry-y2); d < 9.5 || d > 10.5 {
+		t.Errorf("opposite edges %.1fpx apart (%q, %q), want 10", d, paths["checkout → payment"], paths["payment → checkout"])
+	}
+}
+
+// Pictures share nothing mutable: concurrent renders (run with -race) give
+// the same bytes.
+func TestConcurrentRenders(t *testing.T) {
+	want, _ := render(t, shopTrace(), shopDAG(), Options{})
+	tr, dag := shopTrace(), shopDAG()
+	var wg sync.WaitGroup
+	got := make([][]byte, 8)
+	for i := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var b bytes.Buffer
+			if err := RenderTrace(&b, tr, dag, shopHeat, Options{}); err == nil {
+				got[i] = b.Bytes()
+			}
+		}()
+	}
+	wg.Wait()
+	for i := range got {
+		if !bytes.Equal(got[i], want) {
+			t.Fatalf("concurrent render %d differs", i)
+		}
+	}
 }
 
 func TestDeterministic(t *testing.T) {
@@ -278,7 +318,7 @@ func loopTrace(n int) *spantree.Tree {
 		p := len(spans)
 		off := int64(60 + i*100)
 		spans = append(spans,
-			sp{parent: 0, svc: "catalog", name: "GET /item", off: off, dur: 90, err: i%10 == 3},
+			sp{parent: 0, svc: "catalog", name: "GET /item", off: off, dur: 90, err: i%10 == 3, crit: i == n-1},
 			sp{parent: p, svc: "catalog", name: "cache get", off: off + 1, dur: 5},
 			sp{parent: p, svc: "db", name: "SELECT item", off: off + 10, dur: 70},
 		)
@@ -302,7 +342,7 @@ func TestMergeConsecutiveAndCollapse(t *testing.T) {
 	}
 	row := doc.all(class("g", "r"))[2]
 	tip, _ := row.title()
-	if want := "×1000 GET /item\nservice: catalog\n1000 spans · 100 errors · 0 on the critical path\nduration min 90µs · mean 90µs · max 90µs · total 90ms\nfrom +60µs to +100ms"; tip != want {
+	if want := "×1000 GET /item\nservice: catalog\n1000 spans · 100 errors · 1 on the critical path\nduration min 90µs · mean 90µs · max 90µs · total 90ms\nfrom +60µs to +100ms"; tip != want {
 		t.Errorf("merged tooltip %q, want %q", tip, want)
 	}
 	// 1000 calls of 90µs every 100µs over a 100.1ms axis of 770px: each call
@@ -316,8 +356,18 @@ func TestMergeConsecutiveAndCollapse(t *testing.T) {
 	if ticks := row.all(class("rect", "xm")); len(ticks) != 100 || ticks[1].attr["x"] != "410" {
 		t.Errorf("merged row has %d error ticks, second %v", len(ticks), ticks[1].attr)
 	}
+	// Only the last call is on the critical path: 99.96ms..100.05ms, bins
+	// 768 and 769, underlined; not the whole merged bar.
+	if cp := row.all(class("rect", "cp")); len(cp) != 1 || cp[0].attr["x"] != "1168" || cp[0].attr["width"] != "2" {
+		t.Errorf("critical marks of the merged row: %d, %v", len(cp), cp)
+	}
 	if !strings.Contains(strings.Join(doc.texts(), "\n"), "3002 spans in 5 rows: repeated calls merged (×N), repeated subtrees collapsed, bars binned at 1px") {
 		t.Error("timeline does not say it merged rows")
+	}
+	// Tall timelines repeat the tick labels under the rows.
+	_, doc = render(t, loopTrace(20), nil, Options{})
+	if n := len(doc.all(class("text", "ax"))); n != 2*5 {
+		t.Errorf("%d tick labels on a 62-row timeline, want 5 (0 to 2ms) above and below", n)
 	}
 	// Under the budget, the same trace has one row per span.
 	_, doc = render(t, loopTrace(10), nil, Options{RowBudget: 50})
@@ -353,7 +403,7 @@ func TestMergeByKeyAndTruncate(t *testing.T) {
 func TestBinning(t *testing.T) {
 	spans := []sp{{parent: -1, svc: "api", name: "root", dur: 1_000_000}}
 	for i := 0; i < 100; i++ { // 1ns spans every 10ms: 7.7px apart
-		spans = append(spans, sp{parent: 0, svc: "w", name: "tick", off: int64(i * 10_000), dur: 0})
+		spans = append(spans, sp{parent: 0, svc: "w", name: "tick", off: int64(i * 10_000), dur: 0, err: i%10 == 0})
 	}
 	for i := 0; i < 10_000; i++ { // 10k back-to-back 50µs spans: one bar over 500ms
 		spans = append(spans, sp{parent: 0, svc: "w", name: "tock", off: 500_000 + int64(i*50), dur: 50})
@@ -364,8 +414,17 @@ func TestBinning(t *testing.T) {
 	if len(rows) != 3 {
 		t.Fatalf("%d rows", len(rows))
 	}
-	if n := len(rows[1].all(class("rect", "b"))); n != 100 {
-		t.Errorf("tick row has %d bars, want 100", n)
+	ticks := rows[1].all(class("rect", "b"))
+	if len(ticks) != 100 {
+		t.Errorf("tick row has %d bars, want 100", len(ticks))
+	}
+	// Bars of a merged row: no error outline (ticks mark failures), and
+	// zero-length spans are barely busy: the lightest shade.
+	if c := ticks[0].attr["class"]; c != "b s1" || ticks[0].attr["fill-opacity"] != "0.3" {
+		t.Errorf("first tick bar %v", ticks[0].attr)
+	}
+	if n := len(rows[1].all(class("rect", "xm"))); n != 10 {
+		t.Errorf("%d error ticks, want 10", n)
 	}
 	if bars := rows[2].all(class("rect", "b")); len(bars) != 1 || bars[0].attr["x"] != "785" || bars[0].attr["width"] != "385" {
 		t.Errorf("tock row bars: %d, first %v", len(bars), bars[0].attr)
@@ -390,7 +449,11 @@ func TestMalformedTree(t *testing.T) {
 	tr.Spans[5].Offset = -1e9                                           // before the trace
 	tr.Spans[6].End = tr.Spans[6].Start - 10                            // ends before it starts
 	tr.Spans[7].Offset = 1e15                                           // far after
+	tr.Spans[13].Orphan = true
 	_, doc := render(t, tr, shopDAG(), Options{})
+	if !slices.Contains(rowLabels(doc), "frontend render error page (orphan)") {
+		t.Errorf("orphan not labelled: %q", rowLabels(doc))
+	}
 	if got := len(doc.all(class("g", "r"))); got != 14 {
 		t.Errorf("%d rows, want each span once (14)", got)
 	}
@@ -399,10 +462,24 @@ func TestMalformedTree(t *testing.T) {
 			t.Errorf("bar outside the axis: %v", b.attr)
 		}
 	}
+	if err := RenderTrace(&bytes.Buffer{}, nil, nil, nil, Options{}); err == nil {
+		t.Error("nil trace: no error")
+	}
 	// Empty trace, no DAG.
 	_, doc = render(t, &spantree.Tree{}, nil, Options{})
 	if !slices.Contains(doc.texts(), "no services in this trace") {
 		t.Error("empty trace: no placeholder")
+	}
+}
+
+// With one node per operation, heat is looked up by the node's service.
+func TestOperationNodesUseServiceHeat(t *testing.T) {
+	dag := shopDAG()
+	dag.Nodes[4].Name, dag.Nodes[4].Service = "payment: charge", "payment"
+	_, doc := render(t, shopTrace(), dag, Options{})
+	n := doc.all(class("g", "n"))[4]
+	if h := n.all(class("rect", "nh")); len(h) != 1 || h[0].attr["fill"] != "#21918c" {
+		t.Errorf("operation node not coloured by its service's window rate: %v", n.texts())
 	}
 }
 
@@ -428,5 +505,59 @@ func TestServiceMap(t *testing.T) {
 	tip, _ := doc.all(class("g", "n"))[4].title()
 	if !strings.HasPrefix(tip, "payment\n3 spans, 3 errors in this window\nwindow: 400 spans") {
 		t.Errorf("tooltip %q", tip)
+	}
+}
+
+// A trace that names thousands of services lists 40 in the legend.
+func TestServiceLegendBounded(t *testing.T) {
+	spans := []sp{{parent: -1, svc: "root", name: "r", dur: 5000}}
+	for i := 0; i < 5000; i++ {
+		spans = append(spans, sp{parent: 0, svc: fmt.Sprintf("svc-%04d", i), name: "x", off: int64(i), dur: 1})
+	}
+	data, doc := render(t, tree(spans...), nil, Options{})
+	if n := len(doc.all(class("rect", "sw"))) - 3 - len(doc.all(class("g", "r"))); n != 40 {
+		t.Errorf("%d services in the legend, want 40", n)
+	}
+	if !slices.Contains(doc.texts(), "and 4961 more services") {
+		t.Error("legend does not say how many services it left out")
+	}
+	if len(data) > 200<<10 {
+		t.Errorf("%d bytes", len(data))
+	}
+}
+
+// A graph of thousands of services draws the 300 with the most spans and
+// the edges between them, and says so.
+func TestGraphBounded(t *testing.T) {
+	dag := &servicedag.DAG{}
+	for i := 0; i < 2000; i++ {
+		dag.Nodes = append(dag.Nodes, servicedag.Node{Name: fmt.Sprintf("s%d", i), Spans: int64(i % 1000), X: float64(i%100) * 100, Y: float64(i/100) * 80, W: 80, H: 40})
+		if i > 0 {
+			dag.Edges = append(dag.Edges, servicedag.Edge{From: i - 1, To: i, Calls: 1})
+		}
+	}
+	data, doc := render(t, shopTrace(), dag, Options{})
+	nodes := doc.all(class("g", "n"))
+	if len(nodes) != 300 {
+		t.Fatalf("%d nodes drawn, want 300", len(nodes))
+	}
+	// Spans run 0..999 twice: the 300 busiest have 850..999 spans.
+	for _, n := range nodes {
+		tip, _ := n.title()
+		var spans int
+		fmt.Sscanf(strings.SplitN(tip, "\n", 2)[1], "%d", &spans)
+		if spans < 850 {
+			t.Fatalf("node with %d spans drawn", spans)
+		}
+	}
+	// s850..s999 and s1850..s1999 are two chains: 2*149 edges between drawn nodes.
+	if n := len(doc.all(class("g", "e"))); n != 298 {
+		t.Errorf("%d edges drawn, want 298", n)
+	}
+	if !strings.Contains(strings.Join(doc.texts(), "\n"), " · the 300 busiest of 2000 services") {
+		t.Error("graph does not say it left services out")
+	}
+	if len(data) > 1<<20 {
+		t.Errorf("%d bytes", len(data))
 	}
 }

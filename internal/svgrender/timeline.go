@@ -75,20 +75,24 @@ func (p *tracePage) row(o *out, i int) {
 		o.raw("</tspan> ")
 		o.text(first.Name, max(4, chars-svcChars-1))
 		o.raw(suffix)
+		if first.Orphan && len(r.members) == 1 {
+			o.raw(`<tspan class="mut"> (orphan)</tspan>`)
+		}
 	}
 	o.raw("</text>")
 
 	x0 := margin + p.labelW
+	merged := len(r.members) > 1 || r.overflow
 	for _, b := range p.bars[i] {
 		bcls := "b " + svc
-		if b.errs > 0 && b.n == 1 { // merged bars carry error ticks instead
+		if b.errs > 0 && !merged { // merged rows carry error ticks instead
 			bcls += " be"
 		}
 		if b.skewed {
 			bcls += " bs"
 		}
 		w := max(b.x1-b.x0, 1)
-		if f := b.busy(p.ts); b.n > 1 && f < 0.995 {
+		if f := b.busy(p.ts); merged && f < 0.995 {
 			o.raw(`<rect class="`)
 			o.raw(bcls)
 			o.raw(`" fill-opacity="`)
@@ -98,11 +102,14 @@ func (p *tracePage) row(o *out, i int) {
 		} else {
 			rectAt(o, bcls, x0+b.x0, y+3, w, barH)
 		}
-		if b.critical {
+		if b.critical && !merged {
 			rectAt(o, "cp", x0+b.x0, y+barH+4, w, 2)
 		}
 	}
-	for _, x := range p.marks[i] {
+	for _, c := range p.marks[i].crit {
+		rectAt(o, "cp", x0+c[0], y+barH+4, max(c[1]-c[0], 1), 2)
+	}
+	for _, x := range p.marks[i].errAt {
 		rectAt(o, "xm", x0+x, y+1, max(2, float64(p.binPx)), barH+4)
 	}
 	p.durationLabel(o, r, i, y)

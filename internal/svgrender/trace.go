@@ -2,6 +2,7 @@ package svgrender
 
 import (
 	"encoding/hex"
+	"errors"
 	"io"
 	"slices"
 	"strconv"
@@ -20,6 +21,8 @@ const (
 	maxDepth = 16 // deeper rows are indented like this one (and say their depth)
 	labelCW  = 6.2
 	durCW    = 5.6 // per character of a 10px duration label
+	// maxLegend bounds the services named in the timeline's legend.
+	maxLegend = 40
 )
 
 // keyAttributes are shown in a span's tooltip when present, in this order.
@@ -34,6 +37,9 @@ var keyAttributes = [...]string{
 // RenderTrace writes the picture of one trace: a header, the trace's
 // service DAG (dag may be nil) coloured by heat (may be nil) and a timeline.
 func RenderTrace(w io.Writer, t *spantree.Tree, dag *servicedag.DAG, hf HeatFunc, opt Options) error {
+	if t == nil {
+		return errors.New("svgrender: no trace to render")
+	}
 	opt = opt.withDefaults()
 	p := newTracePage(t, dag, hf, opt)
 	o := newOut(w)
@@ -58,13 +64,15 @@ type tracePage struct {
 	rows     []row
 	mode     mergeMode
 	bars     [][]bar
-	marks    [][]float64 // error marks of merged rows
+	marks    []marks // of merged rows
 	binPx    int
 	ts       timeScale
 	// Vertical positions of the sections.
 	graphY, timelineY, legendY, axisY, rowsY float64
 	labelW                                   float64
 	legend                                   []legendItem
+	legendMore                               int // services not listed
+	legendMoreAt                             legendItem
 }
 
 type legendItem struct {
@@ -93,10 +101,16 @@ func newTracePage(t *spantree.Tree, dag *servicedag.DAG, hf HeatFunc, opt Option
 	p.timelineY = p.graphY + p.dv.sectionHeight() + 30
 	p.legendY = p.timelineY + 26
 	// Service legend: swatch and name, wrapped to the page width.
+	// At most maxLegend services are listed (a trace can name thousands).
 	x, ly := float64(margin), p.legendY
-	for _, s := range p.services {
+	for i, s := range p.services {
+		if i == maxLegend {
+			p.legendMore = len(p.services) - maxLegend
+			p.legendMoreAt = legendItem{x: x, y: ly}
+			break
+		}
 		w := 30 + labelCW*float64(min(utf8.RuneCountInString(s), 28))
-		if x+w > p.width-margin && x > margin {
+		if x+w > float64(opt.Width)-margin && x > margin {
 			x, ly = margin, ly+18
 		}
 		p.legend = append(p.legend, legendItem{service: s, x: x, y: ly})
@@ -104,11 +118,16 @@ func newTracePage(t *spantree.Tree, dag *servicedag.DAG, hf HeatFunc, opt Option
 	}
 	p.axisY = ly + 44
 	p.rowsY = p.axisY + 8
-	p.labelW = min(380, p.width*0.32)
-	p.ts = newTimeScale(t, p.width-2*margin-p.labelW-10)
+	// The timeline keeps the configured width even when a wide graph
+	// widens the page: its ticks and bins follow the width.
+	p.labelW = min(380, float64(opt.Width)*0.32)
+	p.ts = newTimeScale(t, float64(opt.Width)-2*margin-p.labelW-10)
 	p.rows, p.mode = layoutRows(t, opt.RowBudget)
 	p.bars, p.marks, p.binPx = rowBars(t, p.rows, p.ts, opt.BarBudget)
 	p.height = p.rowsY + float64(len(p.rows))*rowH + margin + 10
+	if p.axisBelow() {
+		p.height += 14
+	}
 	return p
 }
 
@@ -144,7 +163,7 @@ func (p *tracePage) header(o *out) {
 		o.raw("0")
 	}
 	o.raw("</text>\n")
-	heatLegend(o, p.opt.Scale, p.width-margin-300, 40, 280)
+	heatLegend(o, p.opt.Scale, float64(p.opt.Width)-margin-300, 40, 280)
 }
 
 func (p *tracePage) root() (*spantree.Span, bool) {
@@ -193,6 +212,12 @@ func (p *tracePage) serviceLegend(o *out) {
 		o.text(it.service, 28)
 		o.raw("</text>\n")
 	}
+	if p.legendMore > 0 {
+		textAt(o, "rl mut", p.legendMoreAt.x, p.legendMoreAt.y)
+		o.raw("and ")
+		o.i(int64(p.legendMore))
+		o.raw(" more services</text>\n")
+	}
 	// The marks, on their own line below the services.
 	y := p.axisY - 22
 	x := float64(margin)
@@ -229,5 +254,14 @@ func (p *tracePage) axis(o *out) {
 		textAt(o, "ax", x, p.axisY)
 		o.raw(tickLabel(v, step))
 		o.raw("</text>\n")
+		if p.axisBelow() {
+			textAt(o, "ax", x, bottom+12)
+			o.raw(tickLabel(v, step))
+			o.raw("</text>\n")
+		}
 	}
 }
+
+// axisBelow reports whether the tick labels repeat under the rows, for a
+// timeline too tall to keep the top axis in view.
+func (p *tracePage) axisBelow() bool { return len(p.rows) > 40 }

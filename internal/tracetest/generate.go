@@ -9,11 +9,13 @@ import (
 )
 
 // Generate makes one real-shaped trace of n spans over the given number of
-// services (seeded, so benchmarks see the same trace): a server span per
-// service call, with client and internal spans under it, fan-out of up to 4,
-// depth growing like log n, 2% errors, 10 attributes per span, and some
-// services' clocks skewed by up to 1ms. Spans are grouped into one
-// ResourceSpans per service.
+// services (seeded, so benchmarks see the same trace): each service calls
+// a fixed set of two or three services further down (and the last ones call
+// back into the first, a cycle), like a real call graph; a third of the
+// spans are such calls, the rest stay in their service. Depth grows like
+// log n, 2% errors, 10 attributes per span, and every third service's clock
+// is skewed by up to 1ms. Spans are grouped into one ResourceSpans per
+// service.
 func Generate(id pcommon.TraceID, n, services int, seed uint64) ptrace.Traces {
 	rng := rand.New(rand.NewPCG(seed, 1))
 	td := ptrace.NewTraces()
@@ -26,6 +28,12 @@ func Generate(id pcommon.TraceID, n, services int, seed uint64) ptrace.Traces {
 		slices[s] = rs.ScopeSpans().AppendEmpty().Spans()
 		if s%3 == 2 {
 			skew[s] = rng.Int64N(2_000_000) - 1_000_000
+		}
+	}
+	callees := make([][]int, services)
+	for s := range callees {
+		for range 2 + rng.IntN(2) {
+			callees[s] = append(callees[s], (s+1+rng.IntN(3))%services)
 		}
 	}
 	type open struct {
@@ -45,7 +53,8 @@ func Generate(id pcommon.TraceID, n, services int, seed uint64) ptrace.Traces {
 			p := spans[parent]
 			o.svc = p.svc
 			if rng.IntN(3) == 0 {
-				o.svc = rng.IntN(services)
+				c := callees[p.svc]
+				o.svc = c[rng.IntN(len(c))]
 			}
 			d := p.end - p.start
 			o.start = p.start + rng.Int64N(d/2+1)

@@ -32,6 +32,11 @@ type Config struct {
 	// Nodes is the node of the service DAG: "service" or "operation"
 	// (service + span name).
 	Nodes string `mapstructure:"nodes"`
+	// MaxDAGNodes bounds the service DAG written to the root span: a trace
+	// whose DAG has more nodes (e.g. per-operation nodes of unbounded span
+	// names) gets no tracemap.dag, so layout time and attribute size stay
+	// bounded. The span attributes are written regardless.
+	MaxDAGNodes int `mapstructure:"max_dag_nodes"`
 }
 
 func createDefaultConfig() *Config {
@@ -40,6 +45,7 @@ func createDefaultConfig() *Config {
 		MaxSpansPerTrace: 100_000,
 		MaxSpans:         1_000_000,
 		Nodes:            NodesService,
+		MaxDAGNodes:      1000,
 	}
 }
 
@@ -57,6 +63,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxSpans < c.MaxSpansPerTrace {
 		errs = append(errs, fmt.Errorf("max_spans: must be at least max_spans_per_trace (%d), got %d", c.MaxSpansPerTrace, c.MaxSpans))
+	}
+	if c.MaxDAGNodes < 1 {
+		errs = append(errs, fmt.Errorf("max_dag_nodes: must be at least 1, got %d", c.MaxDAGNodes))
 	}
 	if c.Nodes != NodesService && c.Nodes != NodesOperation {
 		errs = append(errs, fmt.Errorf("nodes: must be %q or %q, got %q", NodesService, NodesOperation, c.Nodes))

@@ -25,11 +25,11 @@ func TestLoadConfig(t *testing.T) {
 		err  string // substring of the load or validation error
 	}{
 		{name: "", want: createDefaultConfig()},
-		{name: "held", want: &Config{Wait: 2 * time.Second, MaxTraces: 500, MaxSpansPerTrace: 5000, MaxSpans: 50000, Nodes: NodesOperation}},
+		{name: "held", want: &Config{Wait: 2 * time.Second, MaxTraces: 500, MaxSpansPerTrace: 5000, MaxSpans: 50000, Nodes: NodesOperation, MaxDAGNodes: 50}},
 		{name: "negative_wait", err: "wait: must not be negative, got -1s"},
 		{name: "bad_nodes", err: `nodes: must be "service" or "operation", got "services"`},
 		{name: "small_max_spans", err: "max_spans: must be at least max_spans_per_trace (100), got 10"},
-		{name: "zero", err: "max_traces: must be at least 1, got 0\nmax_spans_per_trace: must be at least 1, got 0"},
+		{name: "zero", err: "max_traces: must be at least 1, got 0\nmax_spans_per_trace: must be at least 1, got 0\nmax_dag_nodes: must be at least 1, got 0"},
 		{name: "unknown_key", err: "wiat"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

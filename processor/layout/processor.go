@@ -18,12 +18,17 @@ import (
 	"github.com/tracemap/tracemap/processor/layout/internal/metadata"
 )
 
+// shapeCacheSize is how many service graph shapes keep their layout: a
+// shape of a typical trace is one or two KB, the largest cached some 25 KB.
+const shapeCacheSize = 512
+
 type layoutProcessor struct {
 	cfg    *Config
 	next   consumer.Traces
 	logger *zap.Logger
 	tel    *metadata.Telemetry
 	dag    servicedag.Options
+	shapes *servicedag.Cache // layouts of recent service graph shapes
 
 	// With wait > 0: held traces, and the goroutine that releases them.
 	mu    sync.Mutex
@@ -33,7 +38,7 @@ type layoutProcessor struct {
 }
 
 func newProcessor(set processor.Settings, cfg *Config, next consumer.Traces) (*layoutProcessor, error) {
-	p := &layoutProcessor{cfg: cfg, next: next, logger: set.Logger, dag: cfg.dagOptions()}
+	p := &layoutProcessor{cfg: cfg, next: next, logger: set.Logger, dag: cfg.dagOptions(), shapes: servicedag.NewCache(shapeCacheSize)}
 	var held func() (int, int)
 	if cfg.Wait > 0 {
 		p.store = hold.New(hold.Limits{
@@ -115,7 +120,9 @@ func (p *layoutProcessor) processTraces(ctx context.Context, td ptrace.Traces) (
 		p.tel.LateSpans.Add(ctx, int64(late))
 	}
 	p.layoutBatch(ctx, td)
-	p.tel.IncompleteReleases.Add(ctx, int64(len(early)))
+	if len(early) > 0 {
+		p.tel.IncompleteReleases.Add(ctx, int64(len(early)))
+	}
 	for _, r := range early {
 		p.layoutBatch(ctx, r.Traces)
 		r.Traces.ResourceSpans().MoveAndAppendTo(td.ResourceSpans())
@@ -126,25 +133,33 @@ func (p *layoutProcessor) processTraces(ctx context.Context, td ptrace.Traces) (
 	return td, nil
 }
 
-// forward lays out released traces and passes them on in one batch.
+// forwardBatch is how many spans of released traces go to the next
+// consumer at once (whole traces, so a batch may be larger).
+const forwardBatch = 8192
+
+// forward lays out released traces and passes them on in batches of whole
+// traces.
 func (p *layoutProcessor) forward(ctx context.Context, released []hold.Released) {
-	if len(released) == 0 {
-		return
-	}
-	out := ptrace.NewTraces()
-	incomplete := 0
-	for _, r := range released {
+	out, spans, incomplete := ptrace.NewTraces(), 0, 0
+	for i, r := range released {
 		if r.Early {
 			incomplete++
 		}
 		p.layoutBatch(ctx, r.Traces)
 		r.Traces.ResourceSpans().MoveAndAppendTo(out.ResourceSpans())
+		spans += r.Spans
+		if spans >= forwardBatch || i == len(released)-1 {
+			p.send(ctx, out, spans)
+			out, spans = ptrace.NewTraces(), 0
+		}
 	}
 	if incomplete > 0 {
 		p.tel.IncompleteReleases.Add(ctx, int64(incomplete))
 	}
-	if err := p.next.ConsumeTraces(ctx, out); err != nil {
-		spans := out.SpanCount()
+}
+
+func (p *layoutProcessor) send(ctx context.Context, td ptrace.Traces, spans int) {
+	if err := p.next.ConsumeTraces(ctx, td); err != nil {
 		p.tel.ReleaseErrors.Add(ctx, int64(spans))
 		p.logger.Warn("next consumer refused released traces", zap.Int("spans", spans), zap.Error(err))
 	}
@@ -159,7 +174,7 @@ func (p *layoutProcessor) layoutBatch(ctx context.Context, td ptrace.Traces) {
 			continue
 		}
 		start := time.Now()
-		p.layoutTrace(spantree.Build(g.TraceID, g.Refs))
+		p.layoutTrace(ctx, spantree.Build(g.TraceID, g.Refs))
 		p.tel.LayoutTime.Record(ctx, time.Since(start).Seconds())
 		traces++
 		spans += int64(len(g.Refs))
@@ -175,13 +190,16 @@ func (p *layoutProcessor) layoutBatch(ctx context.Context, td ptrace.Traces) {
 
 // layoutTrace writes the span attributes and, when the trace has a root
 // span, its laid-out service DAG onto the root.
-func (p *layoutProcessor) layoutTrace(tr *spantree.Tree) {
+func (p *layoutProcessor) layoutTrace(ctx context.Context, tr *spantree.Tree) {
 	tr.WriteAttributes()
 	root := tr.Root()
 	if root < 0 {
 		return
 	}
 	d := servicedag.FromTree(tr, p.dag)
-	servicedag.Layout(d)
-	tr.Spans[root].Source.Attributes().PutStr(servicedag.AttrDAG, d.Encode())
+	if len(d.Nodes) > p.cfg.MaxDAGNodes {
+		p.tel.DAGsSkipped.Add(ctx, 1)
+		return
+	}
+	tr.Spans[root].Source.Attributes().PutStr(servicedag.AttrDAG, p.shapes.LayoutEncode(d))
 }

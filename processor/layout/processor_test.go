@@ -113,13 +113,13 @@ func checkAttrs(t *testing.T, got, want map[string]string) {
 }
 
 var fiveServicesAttrs = map[string]string{
-	"1/GET /checkout":  "critical=true dag depth=0 offset_ns=0 orphan=false self_ns=150",
-	"1/call checkout":  "critical=true depth=1 offset_ns=50 orphan=false self_ns=100",
-	"1/POST /checkout": "critical=true depth=2 offset_ns=100 orphan=false self_ns=225",
-	"1/charge":         "critical=false depth=3 offset_ns=275 orphan=false self_ns=100 skew_ns=575",
-	"1/db query":       "critical=false depth=4 offset_ns=325 orphan=false self_ns=300 skew_ns=575",
-	"1/reserve":        "critical=true depth=3 offset_ns=300 orphan=false self_ns=200",
-	"1/quote":          "critical=true depth=3 offset_ns=600 orphan=false self_ns=200",
+	"1/GET /checkout":  "critical=true dag depth=0 offset_ns=0 self_ns=150",
+	"1/call checkout":  "critical=true depth=1 offset_ns=50 self_ns=100",
+	"1/POST /checkout": "critical=true depth=2 offset_ns=100 self_ns=225",
+	"1/charge":         "depth=3 offset_ns=275 self_ns=100 skew_ns=575",
+	"1/db query":       "depth=4 offset_ns=325 self_ns=300 skew_ns=575",
+	"1/reserve":        "critical=true depth=3 offset_ns=300 self_ns=200",
+	"1/quote":          "critical=true depth=3 offset_ns=600 self_ns=200",
 }
 
 func rootDAG(t *testing.T, td ptrace.Traces) *servicedag.DAG {
@@ -187,11 +187,11 @@ func TestBatchOfSeveralTracesAndOrphans(t *testing.T) {
 	)
 	h.send(t, td)
 	checkAttrs(t, spanAttrs(h.sink.AllTraces()...), map[string]string{
-		"1/only":      "critical=true dag depth=0 offset_ns=0 orphan=false self_ns=10",
-		"2/root":      "critical=true dag depth=0 offset_ns=0 orphan=false self_ns=60",
-		"2/b1":        "critical=true depth=1 offset_ns=10 orphan=false self_ns=30",
-		"2/back in a": "critical=true depth=2 offset_ns=20 orphan=false self_ns=10",
-		"2/lost":      "critical=false depth=0 offset_ns=60 orphan=true self_ns=10",
+		"1/only":      "critical=true dag depth=0 offset_ns=0 self_ns=10",
+		"2/root":      "critical=true dag depth=0 offset_ns=0 self_ns=60",
+		"2/b1":        "critical=true depth=1 offset_ns=10 self_ns=30",
+		"2/back in a": "critical=true depth=2 offset_ns=20 self_ns=10",
+		"2/lost":      "depth=0 offset_ns=60 orphan=true self_ns=10",
 	})
 	var root ptrace.Span
 	for i := 0; i < h.sink.AllTraces()[0].ResourceSpans().Len(); i++ {
@@ -286,7 +286,7 @@ func TestPressureReleasesEarly(t *testing.T) {
 	if err := h.proc.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if got := spanAttrs(h.sink.AllTraces()...)["2/second"]; got != "critical=true dag depth=0 offset_ns=0 orphan=false self_ns=5" {
+	if got := spanAttrs(h.sink.AllTraces()...)["2/second"]; got != "critical=true dag depth=0 offset_ns=0 self_ns=5" {
 		t.Errorf("drained trace: %q", got)
 	}
 	if n := h.counter(t, "tracemap_layout_incomplete_releases"); n != 2 {
@@ -323,5 +323,45 @@ func TestConcurrentBatches(t *testing.T) {
 		if got := h.sink.SpanCount(); got != 4*50*7 {
 			t.Errorf("wait %v: %d spans out, want %d", wait, got, 4*50*7)
 		}
+	}
+}
+
+func TestDAGNodeBound(t *testing.T) {
+	cfg := createDefaultConfig()
+	cfg.MaxDAGNodes = 4
+	h := start(t, cfg)
+	h.send(t, tracetest.Traces(tracetest.TraceID(1), tracetest.FiveServices()...))
+	h.send(t, tracetest.Traces(tracetest.TraceID(2), S(1, 0, "a", "small", 0, 5)))
+	got := spanAttrs(h.sink.AllTraces()...)
+	// Five services > 4: span attributes but no dag.
+	if got["1/GET /checkout"] != "critical=true depth=0 offset_ns=0 self_ns=150" || got["2/small"] != "critical=true dag depth=0 offset_ns=0 self_ns=5" {
+		t.Errorf("attrs: %v", got)
+	}
+	if n := h.counter(t, "tracemap_layout_dags_skipped"); n != 1 {
+		t.Errorf("dags skipped %d", n)
+	}
+}
+
+func TestReleasedTracesGoOutInBatches(t *testing.T) {
+	cfg := createDefaultConfig()
+	cfg.Wait = time.Hour
+	h := start(t, cfg)
+	// 3 traces of 5,000 spans: released together, sent as 2 batches of
+	// whole traces (8,192 spans per batch at most, give or take a trace).
+	for i := range 3 {
+		h.send(t, tracetest.Generate(tracetest.TraceID(uint64(i+1)), 5000, 5, uint64(i)))
+	}
+	if err := h.proc.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var sizes []int
+	for _, td := range h.sink.AllTraces() {
+		sizes = append(sizes, td.SpanCount())
+	}
+	if fmt.Sprint(sizes) != "[10000 5000]" {
+		t.Errorf("batch sizes %v, want [10000 5000]", sizes)
+	}
+	if n := h.counter(t, "tracemap_layout_spans"); n != 15000 {
+		t.Errorf("spans laid out %d", n)
 	}
 }

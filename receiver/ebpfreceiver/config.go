@@ -22,6 +22,10 @@ type Config struct {
 	// Functions are fully qualified Go functions (e.g. main.chargeCard)
 	// reported as INTERNAL spans.
 	Functions []string `mapstructure:"functions"`
+	// Goroutines makes spans on goroutines started during a request children
+	// of that request. It probes runtime.newproc1, one uprobe hit per
+	// goroutine started in a traced process.
+	Goroutines bool `mapstructure:"goroutines"`
 	// RingBufferSize is the size in bytes of the kernel ring buffer that
 	// carries events: a power of two and a multiple of the page size.
 	RingBufferSize int `mapstructure:"ring_buffer_size"`
@@ -35,6 +39,7 @@ type Config struct {
 
 func createDefaultConfig() *Config {
 	return &Config{
+		Goroutines:     true,
 		RingBufferSize: 4 << 20,
 		FlushInterval:  200 * time.Millisecond,
 		MaxBatch:       1024,

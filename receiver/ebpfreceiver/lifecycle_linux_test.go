@@ -28,7 +28,7 @@ func TestStrippedTargetRestart(t *testing.T) {
 	targettest.RequireBPF(t)
 	bin := targettest.Build(t, "frontend", true)
 	first := targettest.Start(t, bin)
-	h := startReceiver(t, &Config{Executables: []string{bin}, RingBufferSize: 1 << 16, MaxBatch: 100, ClockRefresh: time.Minute})
+	h := startReceiver(t, testConfig(Config{Executables: []string{bin}, RingBufferSize: 1 << 16, MaxBatch: 100}))
 
 	timed(t, "GET", first.URL+"/users/1", nil)
 	r := h.wait(t, 1)[0]
@@ -68,7 +68,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 
 func startErr(t *testing.T, cfg *Config) error {
 	t.Helper()
-	cfg.RingBufferSize, cfg.MaxBatch, cfg.FlushInterval, cfg.ClockRefresh = 1<<16, 10, time.Second, time.Minute
+	cfg.RingBufferSize, cfg.FlushInterval = 1<<16, time.Second
 	rcv, err := NewFactory().CreateTraces(context.Background(), receivertest.NewNopSettings(metadata.Type), cfg, new(consumertest.TracesSink))
 	if err != nil {
 		t.Fatal(err)
@@ -88,21 +88,21 @@ func TestStartErrors(t *testing.T) {
 	}
 	defer func() { sleep.Process.Kill(); sleep.Wait() }()
 
-	err := startErr(t, &Config{PIDs: []int{sleep.Process.Pid}})
+	err := startErr(t, testConfig(Config{PIDs: []int{sleep.Process.Pid}}))
 	if err == nil || !strings.Contains(err.Error(), "nothing could be attached") || !strings.Contains(err.Error(), "not a Go executable") {
 		t.Errorf("non-Go target: %v", err)
 	}
-	err = startErr(t, &Config{PIDs: []int{1 << 22}})
+	err = startErr(t, testConfig(Config{PIDs: []int{1 << 22}}))
 	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("none of the pids [%d] is running", 1<<22)) {
 		t.Errorf("missing pid: %v", err)
 	}
 	// Nothing running yet under a configured name: start and wait for it.
-	if err := startErr(t, &Config{Names: []string{"not-started-yet"}}); err != nil {
+	if err := startErr(t, testConfig(Config{Names: []string{"not-started-yet"}})); err != nil {
 		t.Errorf("waiting for a name: %v", err)
 	}
 	// A configured function that does not exist is a warning, not a failure.
 	tg := targettest.Start(t, targettest.Build(t, "frontend", false))
-	if err := startErr(t, &Config{PIDs: []int{tg.PID}, Functions: []string{"main.absent"}}); err != nil {
+	if err := startErr(t, testConfig(Config{PIDs: []int{tg.PID}, Functions: []string{"main.absent"}})); err != nil {
 		t.Errorf("absent function: %v", err)
 	}
 }
@@ -152,4 +152,32 @@ func unprivilegedStart() {
 	rcv, _ := NewFactory().CreateTraces(context.Background(), receivertest.NewNopSettings(metadata.Type), cfg, new(consumertest.TracesSink))
 	err := rcv.Start(context.Background(), componenttest.NewNopHost())
 	fmt.Print(err)
+}
+
+// A Go program without net/http is traced through its listed functions, and
+// without any it cannot be probed.
+func TestProgramWithoutHTTP(t *testing.T) {
+	targettest.RequireBPF(t)
+	tg := targettest.Start(t, targettest.BuildProgram(t, "worker", "worker", false))
+
+	err := startErr(t, testConfig(Config{PIDs: []int{tg.PID}}))
+	if err == nil || !strings.Contains(err.Error(), "nothing to probe") ||
+		!strings.Contains(err.Error(), "symbol net/http.serverHandler.ServeHTTP not found in /proc/") {
+		t.Errorf("no probe points: %v", err)
+	}
+
+	h := startReceiver(t, testConfig(Config{PIDs: []int{tg.PID}, Functions: []string{"main.step"}}))
+	waitFor(t, "three main.step spans", func() bool { return h.sink.SpanCount() >= 3 })
+	for _, td := range h.sink.AllTraces() {
+		for _, rs := range td.ResourceSpans().All() {
+			for _, ss := range rs.ScopeSpans().All() {
+				for _, s := range ss.Spans().All() {
+					d := s.EndTimestamp().AsTime().Sub(s.StartTimestamp().AsTime())
+					if s.Name() != "main.step" || !s.ParentSpanID().IsEmpty() || d < 5*time.Millisecond || d > time.Second {
+						t.Errorf("span %q parent %v duration %v", s.Name(), s.ParentSpanID(), d)
+					}
+				}
+			}
+		}
+	}
 }

@@ -52,12 +52,28 @@ type harness struct {
 	rcv  receiver.Traces
 }
 
-func startReceiver(t *testing.T, cfg *Config) *harness {
+// testConfig is the default configuration with the fields set in c.
+func testConfig(c Config) *Config {
+	d := createDefaultConfig()
+	d.Names, d.PIDs, d.Executables, d.Functions, d.ServiceNames = c.Names, c.PIDs, c.Executables, c.Functions, c.ServiceNames
+	if c.RingBufferSize != 0 {
+		d.RingBufferSize = c.RingBufferSize
+	}
+	if c.MaxBatch != 0 {
+		d.MaxBatch = c.MaxBatch
+	}
+	d.FlushInterval = c.FlushInterval
+	return d
+}
+
+func startReceiver(t testing.TB, cfg *Config) *harness {
 	t.Helper()
 	h := &harness{sink: new(consumertest.TracesSink), tel: componenttest.NewTelemetry()}
 	set := receivertest.NewNopSettings(metadata.Type)
 	set.TelemetrySettings = h.tel.NewTelemetrySettings()
-	cfg.FlushInterval = 20 * time.Millisecond
+	if cfg.FlushInterval == 0 {
+		cfg.FlushInterval = 20 * time.Millisecond
+	}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +96,7 @@ func startReceiver(t *testing.T, cfg *Config) *harness {
 
 // wait returns the spans once n have arrived, failing after a timeout or
 // when more than n arrive.
-func (h *harness) wait(t *testing.T, n int) []rec {
+func (h *harness) wait(t testing.TB, n int) []rec {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for h.sink.SpanCount() < n && time.Now().Before(deadline) {
@@ -150,11 +166,11 @@ func TestServerSpans(t *testing.T) {
 	targettest.RequireBPF(t)
 	bin := targettest.Build(t, "frontend", false)
 	tg := targettest.Start(t, bin)
-	h := startReceiver(t, &Config{
+	h := startReceiver(t, testConfig(Config{
 		Names:          []string{"frontend"},
 		ServiceNames:   map[string]string{"frontend": "shop-frontend"},
-		RingBufferSize: 1 << 16, MaxBatch: 100, ClockRefresh: time.Minute,
-	})
+		RingBufferSize: 1 << 16, MaxBatch: 100,
+	}))
 	code, before, after := timed(t, "GET", tg.URL+"/users/42", nil)
 	if code != 200 {
 		t.Fatalf("status %d", code)
@@ -253,7 +269,7 @@ func TestServerSpans(t *testing.T) {
 }
 
 // metric sums an int64 counter of the receiver's own telemetry.
-func (h *harness) metric(t *testing.T, name string) int64 {
+func (h *harness) metric(t testing.TB, name string) int64 {
 	t.Helper()
 	m, err := h.tel.GetMetric(name)
 	if err != nil {

@@ -4,12 +4,15 @@ package ebpfreceiver
 
 import (
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/targettest"
@@ -54,7 +57,7 @@ func childOf(t *testing.T, child, parent rec) {
 func TestClientSpansAndStitching(t *testing.T) {
 	targettest.RequireBPF(t)
 	front, back := shopPair(t)
-	h := startReceiver(t, &Config{Names: []string{"frontend", "backend"}, RingBufferSize: 1 << 16, MaxBatch: 100, ClockRefresh: time.Minute})
+	h := startReceiver(t, testConfig(Config{Names: []string{"frontend", "backend"}, RingBufferSize: 1 << 16, MaxBatch: 100}))
 	_, backPort, _ := net.SplitHostPort(back.Addr)
 
 	code, before, after := timed(t, "GET", front.URL+"/call?to=/users/7", nil)
@@ -109,7 +112,7 @@ func TestClientTransportError(t *testing.T) {
 	dead := ln.Addr().String()
 	ln.Close() // nothing listens there now
 	front := targettest.Start(t, targettest.Build(t, "frontend", false), "-backend", "http://"+dead)
-	h := startReceiver(t, &Config{Names: []string{"frontend"}, RingBufferSize: 1 << 16, MaxBatch: 100, ClockRefresh: time.Minute})
+	h := startReceiver(t, testConfig(Config{Names: []string{"frontend"}, RingBufferSize: 1 << 16, MaxBatch: 100}))
 
 	code, _, _ := timed(t, "GET", front.URL+"/call?to=/x", nil)
 	if code != 502 {
@@ -130,10 +133,10 @@ func TestClientTransportError(t *testing.T) {
 func TestInternalFunctionsAndGoroutines(t *testing.T) {
 	targettest.RequireBPF(t)
 	front := targettest.Start(t, targettest.Build(t, "frontend", false))
-	h := startReceiver(t, &Config{
+	h := startReceiver(t, testConfig(Config{
 		Names: []string{"frontend"}, Functions: []string{"main.chargeCard", "main.work", "main.absent"},
-		RingBufferSize: 1 << 16, MaxBatch: 100, ClockRefresh: time.Minute,
-	})
+		RingBufferSize: 1 << 16, MaxBatch: 100,
+	}))
 
 	timed(t, "GET", front.URL+"/charge", nil)
 	spans := h.wait(t, 2)
@@ -172,46 +175,80 @@ func TestInternalFunctionsAndGoroutines(t *testing.T) {
 func TestConcurrentRequestsStitched(t *testing.T) {
 	targettest.RequireBPF(t)
 	front, _ := shopPair(t)
-	h := startReceiver(t, &Config{Names: []string{"frontend", "backend"}, RingBufferSize: 1 << 20, MaxBatch: 1000, ClockRefresh: time.Minute})
+	h := startReceiver(t, testConfig(Config{Names: []string{"frontend", "backend"}, RingBufferSize: 1 << 20, MaxBatch: 1000}))
 
 	const n = 50
+	fanOut(t, front.URL, n, n)
+	spans := h.wait(t, 3*n)
+	if traces, ok := stitched(spans); traces != n || ok != n {
+		t.Errorf("%d traces, %d stitched right; want %d and %d", traces, ok, n, n)
+	}
+	if lost := h.metric(t, "tracemap_ebpf_lost_events"); lost != 0 {
+		t.Errorf("lost %d events", lost)
+	}
+}
+
+// fanOut sends n requests /call?to=/users/{i} to the frontend, parallel at
+// most at a time, and fails on any status but 200.
+func fanOut(tb testing.TB, frontURL string, n, parallel int) {
+	tb.Helper()
 	var wg sync.WaitGroup
+	sem := make(chan struct{}, parallel)
 	errs := make(chan error, n)
 	for i := range n {
 		wg.Add(1)
+		sem <- struct{}{}
 		go func() {
-			defer wg.Done()
-			code, _, _ := timed(t, "GET", fmt.Sprintf("%s/call?to=/users/%d", front.URL, i), nil)
-			if code != 200 {
-				errs <- fmt.Errorf("request %d: status %d", i, code)
+			defer func() { <-sem; wg.Done() }()
+			resp, err := http.Get(fmt.Sprintf("%s/call?to=/users/%d", frontURL, i))
+			if err != nil {
+				errs <- err
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				errs <- fmt.Errorf("request %d: status %d", i, resp.StatusCode)
 			}
 		}()
 	}
 	wg.Wait()
 	close(errs)
 	for err := range errs {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	spans := h.wait(t, 3*n)
-	byTrace := map[string][]rec{}
+}
+
+// stitched groups the spans of frontend -> backend requests by trace and
+// counts the traces that are exactly right: three spans, the client a child
+// of the frontend server span, the backend server span a child of the
+// client span, and the backend serving the path the client asked for.
+func stitched(spans []rec) (traces, correct int) {
+	byTrace := map[pcommon.TraceID][]rec{}
 	for _, r := range spans {
-		byTrace[r.span.TraceID().String()] = append(byTrace[r.span.TraceID().String()], r)
-	}
-	if len(byTrace) != n {
-		t.Fatalf("%d traces, want %d", len(byTrace), n)
+		byTrace[r.span.TraceID()] = append(byTrace[r.span.TraceID()], r)
 	}
 	for _, tr := range byTrace {
-		fs := pick(t, tr, "frontend", ptrace.SpanKindServer)
-		fc := pick(t, tr, "frontend", ptrace.SpanKindClient)
-		bs := pick(t, tr, "backend", ptrace.SpanKindServer)
-		childOf(t, fc, fs)
-		childOf(t, bs, fc)
-		// The backend served the path the client asked for.
-		if !strings.HasSuffix(fc.attr("url.full").(string), bs.attr("url.path").(string)) || fs.attr("url.path") != "/call" {
-			t.Errorf("stitched the wrong request: client %v, server %v", fc.attr("url.full"), bs.attr("url.path"))
+		var fs, fc, bs []rec
+		for _, r := range tr {
+			switch {
+			case service(r) == "frontend" && r.span.Kind() == ptrace.SpanKindServer:
+				fs = append(fs, r)
+			case service(r) == "frontend" && r.span.Kind() == ptrace.SpanKindClient:
+				fc = append(fc, r)
+			case service(r) == "backend" && r.span.Kind() == ptrace.SpanKindServer:
+				bs = append(bs, r)
+			}
+		}
+		if len(tr) != 3 || len(fs) != 1 || len(fc) != 1 || len(bs) != 1 {
+			continue
+		}
+		path, _ := bs[0].attr("url.path").(string)
+		full, _ := fc[0].attr("url.full").(string)
+		if fc[0].span.ParentSpanID() == fs[0].span.SpanID() && bs[0].span.ParentSpanID() == fc[0].span.SpanID() &&
+			path != "" && strings.HasSuffix(full, path) {
+			correct++
 		}
 	}
-	if lost := h.metric(t, "tracemap_ebpf_lost_events"); lost != 0 {
-		t.Errorf("lost %d events", lost)
-	}
+	return len(byTrace), correct
 }

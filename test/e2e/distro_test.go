@@ -267,7 +267,7 @@ func TestDefaultConfigWritesOut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := collectortest.Start(t, string(cfg))
+	c := collectortest.Start(t, collectortest.Literal(string(cfg)))
 	gen, err := loadgen.NewGenerator(loadgen.Shape{Services: 3, Depth: 2, Fanout: 1, ErrorShare: 1, Seed: 5})
 	if err != nil {
 		t.Fatal(err)
@@ -280,7 +280,30 @@ func TestDefaultConfigWritesOut(t *testing.T) {
 		return collectortest.ReadTraces(t, out).SpanCount() >= in.SpanCount()
 	})
 	c.Stop(t)
-	if got := collectortest.ReadTraces(t, out).SpanCount(); got != in.SpanCount() {
-		t.Fatalf("./out/traces.jsonl holds %d spans, sent %d", got, in.SpanCount())
+	got := collectortest.ReadTraces(t, out)
+	if got.SpanCount() != in.SpanCount() {
+		t.Fatalf("./out/traces.jsonl holds %d spans, sent %d", got.SpanCount(), in.SpanCount())
+	}
+	// heatmap and layout annotated what passed: every root carries its
+	// trace's service graph, every resource its service's error rate.
+	roots := 0
+	for _, rs := range got.ResourceSpans().All() {
+		if _, ok := rs.Resource().Attributes().Get("tracemap.service.error_rate"); !ok {
+			t.Fatal("resource without tracemap.service.error_rate: heatmap not in the default pipeline")
+		}
+		for _, ss := range rs.ScopeSpans().All() {
+			for _, s := range ss.Spans().All() {
+				if _, ok := s.Attributes().Get("tracemap.dag"); ok {
+					roots++
+				}
+			}
+		}
+	}
+	if roots != 20 {
+		t.Fatalf("%d root spans carry tracemap.dag, want 20", roots)
+	}
+	pictures, _ := filepath.Glob(filepath.Join(c.Dir, "traces", "*", "*.svg"))
+	if len(pictures) != 20 {
+		t.Fatalf("%d trace pictures under ./out/traces/, want 20", len(pictures))
 	}
 }

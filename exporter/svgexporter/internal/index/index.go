@@ -6,6 +6,7 @@ package index
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 )
@@ -74,12 +75,15 @@ func Merge(a, b []Entry, max int) []Entry {
 }
 
 func sortNewestFirst(es []Entry) {
-	sort.SliceStable(es, func(i, j int) bool {
-		if !es[i].Start.Equal(es[j].Start) {
-			return es[i].Start.After(es[j].Start)
-		}
-		return es[i].Name < es[j].Name
-	})
+	sort.SliceStable(es, func(i, j int) bool { return newer(es[i], es[j]) })
+}
+
+// newer orders a listing: newest first, then by name.
+func newer(a, b Entry) bool {
+	if !a.Start.Equal(b.Start) {
+		return a.Start.After(b.Start)
+	}
+	return a.Name < b.Name
 }
 
 // Snapshot is a prefix's listing to write.
@@ -126,8 +130,22 @@ func (s *Set) Add(prefix string, e Entry) {
 	}
 	s.clock++
 	l.touched = s.clock
+	// In place, without Merge's map: this runs for every picture.
+	for i := range l.entries {
+		if l.entries[i].Name == e.Name {
+			l.entries = slices.Delete(l.entries, i, i+1)
+			break
+		}
+	}
+	pos := sort.Search(len(l.entries), func(i int) bool { return newer(e, l.entries[i]) })
+	if pos >= s.max {
+		return // older than every kept entry of a full listing
+	}
 	l.dirty = true
-	l.entries = Merge([]Entry{e}, l.entries, s.max)
+	l.entries = slices.Insert(l.entries, pos, e)
+	if len(l.entries) > s.max {
+		l.entries = l.entries[:s.max]
+	}
 }
 
 // evict makes room for one more prefix, dropping the least recently used.

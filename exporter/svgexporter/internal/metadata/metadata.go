@@ -38,29 +38,23 @@ type Telemetry struct {
 // NewTelemetry creates the instruments on the component's meter.
 func NewTelemetry(set component.TelemetrySettings) (*Telemetry, error) {
 	m := set.MeterProvider.Meter(ScopeName)
-	var t Telemetry
-	var err, e error
-	t.TracesRendered, e = m.Int64Counter("tracemap.svg.traces.rendered",
-		metric.WithDescription("Trace pictures written to the bucket."), metric.WithUnit("{trace}"))
-	err = errors.Join(err, e)
-	t.TracesSkipped, e = m.Int64Counter("tracemap.svg.traces.skipped",
-		metric.WithDescription("Traces not rendered because the render filter left them out."), metric.WithUnit("{trace}"))
-	err = errors.Join(err, e)
-	t.BytesWritten, e = m.Int64Counter("tracemap.svg.bytes.written",
-		metric.WithDescription("Bytes of objects written to the bucket (after compression), by kind."), metric.WithUnit("By"))
-	err = errors.Join(err, e)
-	t.RenderDuration, e = m.Float64Histogram("tracemap.svg.render.duration",
-		metric.WithDescription("Time to draw one picture."), metric.WithUnit("ms"),
+	var errs []error
+	counter := func(name, unit, desc string) metric.Int64Counter {
+		c, err := m.Int64Counter(name, metric.WithDescription(desc), metric.WithUnit(unit))
+		errs = append(errs, err)
+		return c
+	}
+	t := Telemetry{
+		TracesRendered:     counter("tracemap.svg.traces.rendered", "{trace}", "Trace pictures written to the bucket."),
+		TracesSkipped:      counter("tracemap.svg.traces.skipped", "{trace}", "Traces not drawn or not stored, by reason (filter, render_error, fragment)."),
+		BytesWritten:       counter("tracemap.svg.bytes.written", "By", "Bytes of objects written to the bucket (after compression), by kind."),
+		WriteErrors:        counter("tracemap.svg.write.errors", "{error}", "Failed object writes, by kind; trace writes are retried by the exporter helper."),
+		ServiceMapsWritten: counter("tracemap.svg.service_maps.written", "{map}", "Service-map windows written to the bucket."),
+		WindowDropped:      counter("tracemap.svg.window.dropped", "{item}", "Services or edges left out of a service map because the window is full, and maps dropped after repeated write failures."),
+	}
+	var err error
+	t.RenderDuration, err = m.Float64Histogram("tracemap.svg.render.duration",
+		metric.WithDescription("Time to draw one picture, by kind."), metric.WithUnit("ms"),
 		metric.WithExplicitBucketBoundaries(0.1, 0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000))
-	err = errors.Join(err, e)
-	t.WriteErrors, e = m.Int64Counter("tracemap.svg.write.errors",
-		metric.WithDescription("Failed object writes, by kind; trace writes are retried by the exporter helper."), metric.WithUnit("{error}"))
-	err = errors.Join(err, e)
-	t.ServiceMapsWritten, e = m.Int64Counter("tracemap.svg.service_maps.written",
-		metric.WithDescription("Service-map windows written to the bucket."), metric.WithUnit("{map}"))
-	err = errors.Join(err, e)
-	t.WindowDropped, e = m.Int64Counter("tracemap.svg.window.dropped",
-		metric.WithDescription("Services or edges left out of a service map because the window is full."), metric.WithUnit("{item}"))
-	err = errors.Join(err, e)
-	return &t, err
+	return &t, errors.Join(append(errs, err)...)
 }

@@ -29,6 +29,7 @@ type Telemetry struct {
 	LateSpans          metric.Int64Counter     // spans of traces already released
 	OversizedTraces    metric.Int64Counter     // traces above max_spans_per_trace, passed on unannotated
 	ReleaseErrors      metric.Int64Counter     // held spans the next consumer refused
+	DAGsSkipped        metric.Int64Counter     // traces whose DAG exceeded max_dag_nodes
 	LayoutTime         metric.Float64Histogram // seconds per trace
 	HeldTraces         metric.Int64ObservableGauge
 	HeldSpans          metric.Int64ObservableGauge
@@ -53,6 +54,7 @@ func NewTelemetry(set component.TelemetrySettings, held func() (traces, spans in
 	t.IncompleteReleases = counter("tracemap_layout_incomplete_releases", "Held traces released before wait ran out (max_traces, max_spans, max_spans_per_trace or shutdown).", "{traces}")
 	t.LateSpans = counter("tracemap_layout_late_spans", "Spans that arrived after their trace was released.", "{spans}")
 	t.OversizedTraces = counter("tracemap_layout_oversized_traces", "Traces above max_spans_per_trace in one batch, passed on without layout attributes.", "{traces}")
+	t.DAGsSkipped = counter("tracemap_layout_dags_skipped", "Traces whose service DAG had more than max_dag_nodes nodes and got no tracemap.dag.", "{traces}")
 	t.ReleaseErrors = counter("tracemap_layout_release_errors", "Spans of released traces that the next consumer refused.", "{spans}")
 	t.LayoutTime, err = m.Float64Histogram("tracemap_layout_time",
 		metric.WithDescription("Time to lay out one trace (tree, skew, critical path, service DAG)."),

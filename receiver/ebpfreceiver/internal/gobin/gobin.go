@@ -154,6 +154,42 @@ func (b *Binary) Returns(fn Func) ([]uint64, error) {
 	return rets, nil
 }
 
+// EntryOffset gives where, relative to the entry, a probe sees the
+// function's arguments at the lowest cost: the conditional jump of the
+// stack-growth prologue (CMPQ SP, 16(R14); JBE morestack, optionally after
+// a LEAQ into R12). The kernel emulates a jump, while the first instruction
+// would need a single step, which costs several times more. SP and the
+// argument registers are unchanged there. Without such a prologue it is 0.
+func (b *Binary) EntryOffset(fn Func) (uint64, error) {
+	code := make([]byte, min(fn.Size, 32))
+	if _, err := b.file.ReadAt(code, int64(fn.FileOffset)); err != nil {
+		return 0, fmt.Errorf("read %s: %w", fn.Name, err)
+	}
+	return prologueJump(code), nil
+}
+
+func prologueJump(code []byte) uint64 {
+	for pc, i := 0, 0; i < 3 && pc < len(code); i++ {
+		inst, err := x86asm.Decode(code[pc:], 64)
+		if err != nil {
+			return 0
+		}
+		switch inst.Op {
+		case x86asm.JBE:
+			return uint64(pc)
+		case x86asm.CMP:
+		case x86asm.LEA:
+			if inst.Args[0] != x86asm.R12 {
+				return 0
+			}
+		default:
+			return 0
+		}
+		pc += inst.Len
+	}
+	return 0
+}
+
 func retOffsets(code []byte) []uint64 {
 	var rets []uint64
 	for pc := 0; pc < len(code); {

@@ -1,3 +1,5 @@
+//go:build linux
+
 package gobin
 
 import (
@@ -93,3 +95,25 @@ func TestMinorVersion(t *testing.T) {
 }
 
 func TestMain(m *testing.M) { os.Exit(targettest.Main(m)) }
+
+func TestPrologueJump(t *testing.T) {
+	for name, tc := range map[string]struct {
+		code []byte
+		want uint64
+	}{
+		// CMPQ SP, 0x10(R14); JBE rel32
+		"small frame": {[]byte{0x49, 0x3b, 0x66, 0x10, 0x0f, 0x86, 0x8a, 0, 0, 0, 0x55}, 4},
+		// LEAQ -0x158(SP), R12; CMPQ R12, 0x10(R14); JBE rel32
+		"large frame": {[]byte{0x4c, 0x8d, 0xa4, 0x24, 0xa8, 0xfe, 0xff, 0xff, 0x4d, 0x3b, 0x66, 0x10, 0x0f, 0x86, 0xb4, 0x10, 0, 0}, 12},
+		// CMPQ SP, 0x10(R14); JBE rel8
+		"short jump": {[]byte{0x49, 0x3b, 0x66, 0x10, 0x76, 0x26, 0x55}, 4},
+		// leaf: PUSHQ BP first
+		"no prologue": {[]byte{0x55, 0x48, 0x89, 0xe5}, 0},
+		// LEAQ into an argument register is not the prologue
+		"lea rax": {[]byte{0x48, 0x8d, 0x04, 0x24, 0x76, 0x26}, 0},
+	} {
+		if got := prologueJump(tc.code); got != tc.want {
+			t.Errorf("%s: prologueJump = %d, want %d", name, got, tc.want)
+		}
+	}
+}

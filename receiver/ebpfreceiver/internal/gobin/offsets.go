@@ -33,6 +33,8 @@ type Offsets struct {
 	RespStatusCode  uint64
 	PersistConnConn uint64
 	GStackHi        uint64
+	GM              uint64
+	MCurg           uint64
 	HasPattern      bool
 }
 
@@ -64,6 +66,8 @@ var fields = []field{
 	{"net/http.persistConn", "conn", func(o *Offsets) *uint64 { return &o.PersistConnConn }},
 	{"runtime.g", "stack", func(o *Offsets) *uint64 { return &o.GStackHi }},
 	{"runtime.stack", "hi", nil}, // added to g.stack below
+	{"runtime.g", "m", func(o *Offsets) *uint64 { return &o.GM }},
+	{"runtime.m", "curg", func(o *Offsets) *uint64 { return &o.MCurg }},
 }
 
 // Offsets returns the field offsets for this binary: from its DWARF when it
@@ -76,6 +80,7 @@ func (b *Binary) Offsets() (Offsets, error) {
 	}
 	o, ok := offsetTable[MinorVersion(b.GoVersion)]
 	if !ok {
+		//lint:ignore ST1005 the message starts with the product name "Go", as users search for it
 		return Offsets{}, fmt.Errorf("Go version %s: no offsets (%s has no usable DWARF and the table covers %s)", b.GoVersion, b.Path, tableVersions())
 	}
 	return o, nil

@@ -26,6 +26,8 @@ var offsetTable = map[string]Offsets{
 		RespStatusCode:  0x10,
 		PersistConnConn: 0x50,
 		GStackHi:        0x8,
+		GM:              0x30,
+		MCurg:           0xb8,
 		HasPattern:      true,
 	},
 }

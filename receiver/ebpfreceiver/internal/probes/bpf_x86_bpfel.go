@@ -60,6 +60,8 @@ type bpfGoOffsets struct {
 	PersistconnConn uint64
 	G_stackHi       uint64
 	HasPattern      uint64
+	G_m             uint64
+	M_curg          uint64
 }
 
 type bpfInflight struct {
@@ -155,35 +157,27 @@ type bpfSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type bpfProgramSpecs struct {
-	ClientConn    *ebpf.ProgramSpec `ebpf:"client_conn"`
-	ClientEntry   *ebpf.ProgramSpec `ebpf:"client_entry"`
-	ClientReturn  *ebpf.ProgramSpec `ebpf:"client_return"`
-	FuncEntry     *ebpf.ProgramSpec `ebpf:"func_entry"`
-	FuncReturn    *ebpf.ProgramSpec `ebpf:"func_return"`
-	NewprocEntry  *ebpf.ProgramSpec `ebpf:"newproc_entry"`
-	NewprocReturn *ebpf.ProgramSpec `ebpf:"newproc_return"`
-	OnExec        *ebpf.ProgramSpec `ebpf:"on_exec"`
-	OnExit        *ebpf.ProgramSpec `ebpf:"on_exit"`
-	ServerEntry   *ebpf.ProgramSpec `ebpf:"server_entry"`
-	ServerReturn  *ebpf.ProgramSpec `ebpf:"server_return"`
+	Noop     *ebpf.ProgramSpec `ebpf:"noop"`
+	OnExec   *ebpf.ProgramSpec `ebpf:"on_exec"`
+	OnExit   *ebpf.ProgramSpec `ebpf:"on_exit"`
+	OnUprobe *ebpf.ProgramSpec `ebpf:"on_uprobe"`
 }
 
 // bpfMapSpecs contains maps before they are loaded into the kernel.
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type bpfMapSpecs struct {
-	ClientConnOf  *ebpf.MapSpec `ebpf:"client_conn_of"`
-	Events        *ebpf.MapSpec `ebpf:"events"`
-	G_parent      *ebpf.MapSpec `ebpf:"g_parent"`
-	GoCtx         *ebpf.MapSpec `ebpf:"go_ctx"`
-	Inflights     *ebpf.MapSpec `ebpf:"inflights"`
-	Lost          *ebpf.MapSpec `ebpf:"lost"`
-	NewprocCaller *ebpf.MapSpec `ebpf:"newproc_caller"`
-	Offsets       *ebpf.MapSpec `ebpf:"offsets"`
-	TpBuf         *ebpf.MapSpec `ebpf:"tp_buf"`
-	Tuples        *ebpf.MapSpec `ebpf:"tuples"`
-	Watched       *ebpf.MapSpec `ebpf:"watched"`
-	ZeroInflight  *ebpf.MapSpec `ebpf:"zero_inflight"`
+	ClientConnOf *ebpf.MapSpec `ebpf:"client_conn_of"`
+	Events       *ebpf.MapSpec `ebpf:"events"`
+	G_parent     *ebpf.MapSpec `ebpf:"g_parent"`
+	GoCtx        *ebpf.MapSpec `ebpf:"go_ctx"`
+	Inflights    *ebpf.MapSpec `ebpf:"inflights"`
+	Lost         *ebpf.MapSpec `ebpf:"lost"`
+	Offsets      *ebpf.MapSpec `ebpf:"offsets"`
+	TpBuf        *ebpf.MapSpec `ebpf:"tp_buf"`
+	Tuples       *ebpf.MapSpec `ebpf:"tuples"`
+	Watched      *ebpf.MapSpec `ebpf:"watched"`
+	ZeroInflight *ebpf.MapSpec `ebpf:"zero_inflight"`
 }
 
 // bpfVariableSpecs contains global variables before they are loaded into the kernel.
@@ -213,18 +207,17 @@ func (o *bpfObjects) Close() error {
 //
 // It can be passed to loadBpfObjects or ebpf.CollectionSpec.LoadAndAssign.
 type bpfMaps struct {
-	ClientConnOf  *ebpf.Map `ebpf:"client_conn_of"`
-	Events        *ebpf.Map `ebpf:"events"`
-	G_parent      *ebpf.Map `ebpf:"g_parent"`
-	GoCtx         *ebpf.Map `ebpf:"go_ctx"`
-	Inflights     *ebpf.Map `ebpf:"inflights"`
-	Lost          *ebpf.Map `ebpf:"lost"`
-	NewprocCaller *ebpf.Map `ebpf:"newproc_caller"`
-	Offsets       *ebpf.Map `ebpf:"offsets"`
-	TpBuf         *ebpf.Map `ebpf:"tp_buf"`
-	Tuples        *ebpf.Map `ebpf:"tuples"`
-	Watched       *ebpf.Map `ebpf:"watched"`
-	ZeroInflight  *ebpf.Map `ebpf:"zero_inflight"`
+	ClientConnOf *ebpf.Map `ebpf:"client_conn_of"`
+	Events       *ebpf.Map `ebpf:"events"`
+	G_parent     *ebpf.Map `ebpf:"g_parent"`
+	GoCtx        *ebpf.Map `ebpf:"go_ctx"`
+	Inflights    *ebpf.Map `ebpf:"inflights"`
+	Lost         *ebpf.Map `ebpf:"lost"`
+	Offsets      *ebpf.Map `ebpf:"offsets"`
+	TpBuf        *ebpf.Map `ebpf:"tp_buf"`
+	Tuples       *ebpf.Map `ebpf:"tuples"`
+	Watched      *ebpf.Map `ebpf:"watched"`
+	ZeroInflight *ebpf.Map `ebpf:"zero_inflight"`
 }
 
 func (m *bpfMaps) Close() error {
@@ -235,7 +228,6 @@ func (m *bpfMaps) Close() error {
 		m.GoCtx,
 		m.Inflights,
 		m.Lost,
-		m.NewprocCaller,
 		m.Offsets,
 		m.TpBuf,
 		m.Tuples,
@@ -255,32 +247,18 @@ type bpfVariables struct {
 //
 // It can be passed to loadBpfObjects or ebpf.CollectionSpec.LoadAndAssign.
 type bpfPrograms struct {
-	ClientConn    *ebpf.Program `ebpf:"client_conn"`
-	ClientEntry   *ebpf.Program `ebpf:"client_entry"`
-	ClientReturn  *ebpf.Program `ebpf:"client_return"`
-	FuncEntry     *ebpf.Program `ebpf:"func_entry"`
-	FuncReturn    *ebpf.Program `ebpf:"func_return"`
-	NewprocEntry  *ebpf.Program `ebpf:"newproc_entry"`
-	NewprocReturn *ebpf.Program `ebpf:"newproc_return"`
-	OnExec        *ebpf.Program `ebpf:"on_exec"`
-	OnExit        *ebpf.Program `ebpf:"on_exit"`
-	ServerEntry   *ebpf.Program `ebpf:"server_entry"`
-	ServerReturn  *ebpf.Program `ebpf:"server_return"`
+	Noop     *ebpf.Program `ebpf:"noop"`
+	OnExec   *ebpf.Program `ebpf:"on_exec"`
+	OnExit   *ebpf.Program `ebpf:"on_exit"`
+	OnUprobe *ebpf.Program `ebpf:"on_uprobe"`
 }
 
 func (p *bpfPrograms) Close() error {
 	return _BpfClose(
-		p.ClientConn,
-		p.ClientEntry,
-		p.ClientReturn,
-		p.FuncEntry,
-		p.FuncReturn,
-		p.NewprocEntry,
-		p.NewprocReturn,
+		p.Noop,
 		p.OnExec,
 		p.OnExit,
-		p.ServerEntry,
-		p.ServerReturn,
+		p.OnUprobe,
 	)
 }
 

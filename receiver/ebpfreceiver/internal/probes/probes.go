@@ -1,4 +1,4 @@
-//go:build linux
+//go:build linux && amd64
 
 // Package probes loads the BPF programs that observe Go programs (uprobes on
 // net/http and configured functions, raw tracepoints on exec and exit),
@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"time"
 	"unsafe"
 
 	"github.com/cilium/ebpf"
@@ -90,6 +91,7 @@ type Probes struct {
 	objs   bpfObjects
 	tps    []link.Link
 	reader *ringbuf.Reader
+	rec    ringbuf.Record
 }
 
 // Load checks kernel support, loads the programs with a ring buffer of
@@ -133,8 +135,12 @@ func classify(err error) error {
 	return err
 }
 
+// StopReading makes a pending and every later Read return ErrClosed; the
+// programs stay loaded until Close.
+func (p *Probes) StopReading() error { return p.reader.Close() }
+
 // Close detaches everything and releases the maps. Read returns
-// ringbuf.ErrClosed afterwards.
+// ErrClosed afterwards.
 func (p *Probes) Close() error {
 	var errs []error
 	if p.reader != nil {
@@ -160,13 +166,23 @@ func (p *Probes) Lost() (uint64, error) {
 	return n, nil
 }
 
-// Read blocks until the next event.
+// pollInterval bounds how long a span waits in the ring buffer: the BPF
+// programs do not wake the reader per event (see wakeup_flags).
+const pollInterval = 5 * time.Millisecond
+
+// Read blocks until the next event. It is not safe for concurrent use.
 func (p *Probes) Read() (Event, error) {
-	rec, err := p.reader.Read()
-	if err != nil {
-		return Event{}, err
+	for {
+		p.reader.SetDeadline(time.Now().Add(pollInterval))
+		err := p.reader.ReadInto(&p.rec)
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			continue
+		}
+		if err != nil {
+			return Event{}, err
+		}
+		return decode(p.rec.RawSample)
 	}
-	return decode(rec.RawSample)
 }
 
 func decode(raw []byte) (Event, error) {
@@ -211,98 +227,135 @@ func cstr(b []int8) string {
 	return string(u)
 }
 
-// Process holds the probes attached to one process.
-type Process struct {
-	PID   int
-	links []link.Link
-	p     *Probes
+// Probe points; the BPF program's P_* constants.
+const (
+	pServerEntry = iota + 1
+	pServerReturn
+	pClientEntry
+	pClientReturn
+	pClientConn
+	pNewprocReturn
+	pFuncEntry
+	pFuncReturn
+)
+
+// Options say what to probe besides net/http.
+type Options struct {
+	// Functions become INTERNAL spans; an event's FuncID is the index here.
+	Functions []string
+	// Goroutines probes runtime.newproc1 so that goroutines started within a
+	// span have it as parent.
+	Goroutines bool
 }
 
 // Attach sets the process's field offsets and attaches the probes with a PID
-// filter. The server probe is required; the client, goroutine and the listed
-// functions (whose event FuncID is their index in funcs) are attached when
-// present, each failure returned as a warning.
-func (p *Probes) Attach(pid int, bin *gobin.Binary, funcs []string) (proc *Process, warnings []error, err error) {
+// filter. Probe points missing from the binary are returned as warnings; it
+// fails when none of the server, client and listed functions is there.
+func (p *Probes) Attach(pid int, bin *gobin.Binary, opts Options) (proc *Process, warnings []error, err error) {
 	off, err := bin.Offsets()
 	if err != nil {
 		return nil, nil, err
 	}
+	// Every probe point is optional, but at least one that makes spans
+	// (server, client or a listed function) must exist.
+	type point struct {
+		fn          string
+		entry, exit uint64
+		fnID        uint32
+	}
+	points := []point{{ServerFunc, pServerEntry, pServerReturn, 0}, {ClientFunc, pClientEntry, pClientReturn, 0}}
+	for i, fn := range opts.Functions {
+		points = append(points, point{fn, pFuncEntry, pFuncReturn, uint32(i)})
+	}
+	var pl plan
+	for _, pt := range points {
+		if err := pl.add(bin, pt.fn, pt.entry, pt.exit, pt.fnID); err != nil {
+			warnings = append(warnings, err)
+		}
+	}
+	if len(pl.addrs) == 0 {
+		return nil, nil, fmt.Errorf("nothing to probe: %w", errors.Join(warnings...))
+	}
+	// Helpers of the points above.
+	helpers := []point{{ClientConnFunc, pClientConn, 0, 0}}
+	if opts.Goroutines {
+		helpers = append(helpers, point{NewprocFunc, 0, pNewprocReturn, 0})
+	}
+	for _, pt := range helpers {
+		if err := pl.add(bin, pt.fn, pt.entry, pt.exit, pt.fnID); err != nil {
+			warnings = append(warnings, err)
+		}
+	}
+
 	key := uint32(pid)
+	proc = &Process{PID: pid, p: p}
 	if err := p.objs.Offsets.Put(key, toBPF(off)); err != nil {
 		return nil, nil, fmt.Errorf("set offsets for pid %d: %w", pid, err)
 	}
 	ex, err := link.OpenExecutable(fmt.Sprintf("/proc/%d/exe", pid))
 	if err != nil {
+		proc.Close()
 		return nil, nil, err
 	}
-	proc = &Process{PID: pid, p: p}
-	fail := func(err error) (*Process, []error, error) {
+	proc.link, err = ex.UprobeMulti(nil, p.objs.OnUprobe, &link.UprobeMultiOptions{Addresses: pl.addrs, Cookies: pl.cookies, PID: key})
+	if err != nil {
 		proc.Close()
-		return nil, nil, classify(err)
-	}
-	if err := proc.probe(ex, bin, ServerFunc, p.objs.ServerEntry, p.objs.ServerReturn, 0); err != nil {
-		return fail(err)
-	}
-	optional := []struct {
-		fn          string
-		entry, exit *ebpf.Program
-	}{
-		{ClientFunc, p.objs.ClientEntry, p.objs.ClientReturn},
-		{ClientConnFunc, p.objs.ClientConn, nil},
-		{NewprocFunc, p.objs.NewprocEntry, p.objs.NewprocReturn},
-	}
-	for _, o := range optional {
-		if err := proc.probe(ex, bin, o.fn, o.entry, o.exit, 0); err != nil {
-			warnings = append(warnings, err)
-		}
-	}
-	for i, fn := range funcs {
-		if err := proc.probe(ex, bin, fn, p.objs.FuncEntry, p.objs.FuncReturn, uint64(i)); err != nil {
-			warnings = append(warnings, err)
-		}
+		return nil, nil, classify(fmt.Errorf("attach uprobes to pid %d: %w", pid, err))
 	}
 	if err := p.objs.Watched.Put(key, uint8(1)); err != nil {
-		return fail(fmt.Errorf("watch pid %d: %w", pid, err))
+		proc.Close()
+		return nil, nil, fmt.Errorf("watch pid %d: %w", pid, err)
 	}
 	return proc, warnings, nil
 }
 
-// probe attaches entry to the function's entry and exit (when not nil) to
-// each of its RET instructions.
-func (proc *Process) probe(ex *link.Executable, bin *gobin.Binary, name string, entry, exit *ebpf.Program, cookie uint64) error {
+// plan collects the file offsets to probe and the cookie of each.
+type plan struct {
+	addrs, cookies []uint64
+}
+
+// add plans a probe on the function's entry when entry is not 0 and on each
+// of its RET instructions when exit is not 0.
+func (pl *plan) add(bin *gobin.Binary, name string, entry, exit uint64, fnID uint32) error {
 	fn, err := bin.Func(name)
 	if err != nil {
 		return err
 	}
-	offsets := []uint64{0}
-	if exit != nil {
-		rets, err := bin.Returns(fn)
+	var rets []uint64
+	if exit != 0 {
+		if rets, err = bin.Returns(fn); err != nil {
+			return err
+		}
+	}
+	if entry != 0 {
+		at, err := bin.EntryOffset(fn)
 		if err != nil {
 			return err
 		}
-		offsets = append(offsets, rets...)
+		pl.addrs = append(pl.addrs, fn.FileOffset+at)
+		pl.cookies = append(pl.cookies, entry<<32|uint64(fnID))
 	}
-	for i, off := range offsets {
-		prog := entry
-		if i > 0 {
-			prog = exit
-		}
-		l, err := ex.Uprobe(name, prog, &link.UprobeOptions{Address: fn.FileOffset, Offset: off, PID: proc.PID, Cookie: cookie})
-		if err != nil {
-			return fmt.Errorf("attach %s+%#x in pid %d: %w", name, off, proc.PID, err)
-		}
-		proc.links = append(proc.links, l)
+	for _, r := range rets {
+		pl.addrs = append(pl.addrs, fn.FileOffset+r)
+		pl.cookies = append(pl.cookies, exit<<32|uint64(fnID))
 	}
 	return nil
+}
+
+// Process holds the probes attached to one process.
+type Process struct {
+	PID  int
+	link link.Link
+	p    *Probes
 }
 
 // Close detaches the process's probes and forgets its offsets.
 func (proc *Process) Close() error {
 	var errs []error
-	for _, l := range proc.links {
-		errs = append(errs, l.Close())
+	if proc.link != nil {
+		errs = append(errs, proc.link.Close())
+		proc.link = nil
 	}
-	proc.links = nil
 	key := uint32(proc.PID)
 	for _, m := range []*ebpf.Map{proc.p.objs.Offsets, proc.p.objs.Watched} {
 		if err := m.Delete(key); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
@@ -320,7 +373,7 @@ func toBPF(o gobin.Offsets) bpfGoOffsets {
 		ResponseConn: o.ResponseConn, ResponseStatus: o.ResponseStatus, ConnRwc: o.ConnRWC,
 		NetconnFd: o.NetConnFD, NetfdLaddr: o.NetFDLaddr, NetfdRaddr: o.NetFDRaddr,
 		TcpaddrIp: o.TCPAddrIP, TcpaddrPort: o.TCPAddrPort, RespStatuscode: o.RespStatusCode,
-		PersistconnConn: o.PersistConnConn, G_stackHi: o.GStackHi,
+		PersistconnConn: o.PersistConnConn, G_stackHi: o.GStackHi, G_m: o.GM, M_curg: o.MCurg,
 	}
 	if o.HasPattern {
 		b.HasPattern = 1

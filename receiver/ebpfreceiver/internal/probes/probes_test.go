@@ -1,4 +1,4 @@
-//go:build linux
+//go:build linux && amd64
 
 package probes
 
@@ -28,7 +28,7 @@ func TestServerSpanEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	proc, warns, err := p.Attach(tg.PID, b, []string{"main.chargeCard"})
+	proc, warns, err := p.Attach(tg.PID, b, Options{Functions: []string{"main.chargeCard"}, Goroutines: true})
 	if err != nil {
 		t.Fatal(err)
 	}

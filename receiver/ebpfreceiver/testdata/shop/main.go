@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -26,6 +27,11 @@ func chargeCard(amount int) int {
 func work(n int) int {
 	time.Sleep(time.Millisecond)
 	return n + 1
+}
+
+//go:noinline
+func tick(i int) int {
+	return i*7 + 1
 }
 
 func main() {
@@ -56,6 +62,14 @@ func main() {
 		}
 		wg.Wait()
 		io.WriteString(w, "spawned")
+	})
+	mux.HandleFunc("GET /burst", func(w http.ResponseWriter, r *http.Request) {
+		n, _ := strconv.Atoi(r.URL.Query().Get("n"))
+		sum := 0
+		for i := range n {
+			sum += tick(i)
+		}
+		fmt.Fprintf(w, "%d", sum)
 	})
 	mux.HandleFunc("GET /call", func(w http.ResponseWriter, r *http.Request) {
 		target := *backend + r.URL.Query().Get("to")

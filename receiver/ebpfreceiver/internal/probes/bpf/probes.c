@@ -66,6 +66,8 @@ struct go_offsets {
 	u64 persistconn_conn; // net/http.persistConn.conn
 	u64 g_stack_hi;       // runtime.g.stack.hi
 	u64 has_pattern;      // Request.Pattern exists (Go >= 1.22)
+	u64 g_m;              // runtime.g.m
+	u64 m_curg;           // runtime.m.curg
 };
 
 struct span_ctx {
@@ -155,9 +157,12 @@ struct {
 	__type(value, struct go_offsets);
 } offsets SEC(".maps");
 
+// Calls in flight on all traced goroutines. An LRU map, so that frames whose
+// return never comes (a panic unwinding through them) age out; 16384 entries
+// of ~500 bytes bound its kernel memory to 8 MiB.
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
+	__uint(max_entries, 16384);
 	__type(key, struct frame_key);
 	__type(value, struct inflight);
 } inflights SEC(".maps");
@@ -184,14 +189,6 @@ struct {
 	__type(key, struct g_key);
 	__type(value, struct span_ctx);
 } g_parent SEC(".maps");
-
-// runtime.newproc1 entry: thread -> caller goroutine.
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, u64);
-	__type(value, u64);
-} newproc_caller SEC(".maps");
 
 // Client connections with a request in flight, keyed by the client's view of
 // the 4-tuple, so that a traced server on the same host finds its parent.
@@ -224,6 +221,15 @@ static __always_inline void count_lost(void)
 	u64 *n = bpf_map_lookup_elem(&lost, &zero);
 	if (n)
 		__sync_fetch_and_add(n, 1);
+}
+
+// wakeup_flags spares the traced program a reader wakeup per event (user
+// space polls every few milliseconds) unless the buffer is filling up.
+static __always_inline u64 wakeup_flags(void)
+{
+	u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	u64 size = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE);
+	return avail > size / 4 ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
 static __always_inline u64 read_u64(u64 addr)
@@ -515,7 +521,7 @@ static __always_inline void emit(struct inflight *in, struct frame_key *fk)
 		count_lost();
 	} else {
 		__builtin_memcpy(out, &in->ev, sizeof(*out));
-		bpf_ringbuf_submit(out, 0);
+		bpf_ringbuf_submit(out, wakeup_flags());
 	}
 	bpf_map_delete_elem(&inflights, fk);
 }
@@ -528,8 +534,7 @@ static __always_inline void emit(struct inflight *in, struct frame_key *fk)
 
 // net/http.serverHandler.ServeHTTP(sh serverHandler, rw ResponseWriter, req *Request)
 // rax = sh.srv, rbx/rcx = rw (itab, *response), rdi = req.
-SEC("uprobe/server_entry")
-int server_entry(struct pt_regs *ctx)
+static __noinline int server_entry(struct pt_regs *ctx)
 {
 	OFFSETS_OR_RETURN(pid, o);
 	u64 req = ctx->rdi;
@@ -574,15 +579,15 @@ int server_entry(struct pt_regs *ctx)
 	return 0;
 }
 
-SEC("uprobe/server_return")
-int server_return(struct pt_regs *ctx)
+static __noinline int server_return(struct pt_regs *ctx)
 {
 	OFFSETS_OR_RETURN(pid, o);
 	struct frame_key fk;
 	struct inflight *in = finish(ctx, o, pid, &fk);
 	if (!in || in->ev.kind != KIND_SERVER)
 		return 0;
-	in->ev.status = read_u64(in->arg1 + o->response_status);
+	u64 status = read_u64(in->arg1 + o->response_status);
+	in->ev.status = status >= 100 && status <= 999 ? status : 0; // 0: net/http writes 200
 	if (o->has_pattern)
 		read_gostring(in->arg0 + o->request_pattern, in->ev.route, ROUTE_LEN);
 	emit(in, &fk);
@@ -591,8 +596,7 @@ int server_return(struct pt_regs *ctx)
 
 // net/http.(*Transport).roundTrip(req *Request) (*Response, error)
 // rax = t, rbx = req; returns rax = *Response, rbx/rcx = error.
-SEC("uprobe/client_entry")
-int client_entry(struct pt_regs *ctx)
+static __noinline int client_entry(struct pt_regs *ctx)
 {
 	OFFSETS_OR_RETURN(pid, o);
 	u64 req = ctx->rbx;
@@ -613,8 +617,7 @@ int client_entry(struct pt_regs *ctx)
 	return 0;
 }
 
-SEC("uprobe/client_return")
-int client_return(struct pt_regs *ctx)
+static __noinline int client_return(struct pt_regs *ctx)
 {
 	OFFSETS_OR_RETURN(pid, o);
 	struct frame_key fk;
@@ -640,8 +643,7 @@ int client_return(struct pt_regs *ctx)
 // net/http.(*persistConn).roundTrip(req *transportRequest) runs on the
 // goroutine of Transport.roundTrip once a connection is chosen: remember the
 // connection's 4-tuple for the client span and for same-host stitching.
-SEC("uprobe/client_conn")
-int client_conn(struct pt_regs *ctx)
+static __noinline int client_conn(struct pt_regs *ctx)
 {
 	OFFSETS_OR_RETURN(pid, o);
 	struct g_key gk = {.pid = pid, .g = ctx->r14};
@@ -656,21 +658,19 @@ int client_conn(struct pt_regs *ctx)
 	return 0;
 }
 
-// Functions listed in the configuration; the attach cookie is their id.
-SEC("uprobe/func_entry")
-int func_entry(struct pt_regs *ctx)
+// Functions listed in the configuration; fn_id is their index there.
+static __noinline int func_entry(struct pt_regs *ctx, u32 fn_id)
 {
 	OFFSETS_OR_RETURN(pid, o);
 	struct frame_key fk;
-	struct inflight *in = begin(ctx, o, KIND_INTERNAL, bpf_get_attach_cookie(ctx), ctx->rax, &fk);
+	struct inflight *in = begin(ctx, o, KIND_INTERNAL, fn_id, ctx->rax, &fk);
 	if (!in)
 		return 0;
 	publish(in, &fk);
 	return 0;
 }
 
-SEC("uprobe/func_return")
-int func_return(struct pt_regs *ctx)
+static __noinline int func_return(struct pt_regs *ctx)
 {
 	OFFSETS_OR_RETURN(pid, o);
 	struct frame_key fk;
@@ -681,29 +681,17 @@ int func_return(struct pt_regs *ctx)
 	return 0;
 }
 
-// runtime.newproc1(fn *funcval, callergp *g, callerpc uintptr, ...) *g runs
-// on the system stack, so r14 is g0 there: take the caller from rbx.
-SEC("uprobe/newproc_entry")
-int newproc_entry(struct pt_regs *ctx)
+// runtime.newproc1(...) *g returns the new goroutine. It runs on the system
+// stack, so r14 is g0 there and the goroutine that asked for the new one is
+// g0.m.curg. Probing only the return keeps goroutine creation at one trap.
+static __noinline int newproc_return(struct pt_regs *ctx)
 {
 	OFFSETS_OR_RETURN(pid, o);
-	u64 tid = bpf_get_current_pid_tgid();
-	u64 caller = ctx->rbx;
-	bpf_map_update_elem(&newproc_caller, &tid, &caller, BPF_ANY);
-	return 0;
-}
-
-SEC("uprobe/newproc_return")
-int newproc_return(struct pt_regs *ctx)
-{
-	OFFSETS_OR_RETURN(pid, o);
-	u64 tid = bpf_get_current_pid_tgid();
-	u64 *caller = bpf_map_lookup_elem(&newproc_caller, &tid);
-	if (!caller)
+	u64 m = read_u64(ctx->r14 + o->g_m);
+	if (!m)
 		return 0;
-	struct g_key ck = {.pid = pid, .g = *caller};
+	struct g_key ck = {.pid = pid, .g = read_u64(m + o->m_curg)};
 	struct g_key nk = {.pid = pid, .g = ctx->rax};
-	bpf_map_delete_elem(&newproc_caller, &tid);
 	// A g is reused after its goroutine exits: always overwrite or clear.
 	struct span_ctx *cur = bpf_map_lookup_elem(&go_ctx, &ck);
 	if (!cur)
@@ -713,6 +701,52 @@ int newproc_return(struct pt_regs *ctx)
 	else
 		bpf_map_delete_elem(&g_parent, &nk);
 	bpf_map_delete_elem(&go_ctx, &nk);
+	return 0;
+}
+
+// Probe points, the high half of the attach cookie (the low half is the id
+// of a configured function). One program with one uprobe_multi link per
+// process serves them all: removing a link waits for an RCU grace period,
+// so one link per process keeps detaching fast.
+#define P_SERVER_ENTRY 1
+#define P_SERVER_RETURN 2
+#define P_CLIENT_ENTRY 3
+#define P_CLIENT_RETURN 4
+#define P_CLIENT_CONN 5
+#define P_NEWPROC_RETURN 6
+#define P_FUNC_ENTRY 7
+#define P_FUNC_RETURN 8
+
+SEC("uprobe.multi")
+int on_uprobe(struct pt_regs *ctx)
+{
+	u64 cookie = bpf_get_attach_cookie(ctx);
+	switch (cookie >> 32) {
+	case P_SERVER_ENTRY:
+		return server_entry(ctx);
+	case P_SERVER_RETURN:
+		return server_return(ctx);
+	case P_CLIENT_ENTRY:
+		return client_entry(ctx);
+	case P_CLIENT_RETURN:
+		return client_return(ctx);
+	case P_CLIENT_CONN:
+		return client_conn(ctx);
+	case P_NEWPROC_RETURN:
+		return newproc_return(ctx);
+	case P_FUNC_ENTRY:
+		return func_entry(ctx, (u32)cookie);
+	case P_FUNC_RETURN:
+		return func_return(ctx);
+	}
+	return 0;
+}
+
+// An empty program at the same probe points measures what the uprobe trap
+// itself costs, apart from the work above (see the probes benchmarks).
+SEC("uprobe.multi")
+int noop(struct pt_regs *ctx)
+{
 	return 0;
 }
 

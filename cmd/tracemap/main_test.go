@@ -1,0 +1,157 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/tracemap/tracemap/internal/collectortest"
+	"github.com/tracemap/tracemap/internal/loadgen"
+)
+
+func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(args, strings.NewReader(""), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestRenderEachFormat(t *testing.T) {
+	for _, tc := range []struct {
+		file, trace string
+		services    []string
+	}{
+		{"jaeger.json", "4bf92f3577b34da6a3ce929d0e0e4736", []string{"frontend", "payment"}},
+		{"zipkin.json", "0000000000000000a3ce929d0e0e4736", []string{"cart", "postgres"}},
+		{"otlp.jsonl", "5b8efff798038103d269b633813fc60c", []string{"api", "db"}},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			out := t.TempDir()
+			code, stdout, stderr := runCLI(t, "render", "-out", out, filepath.Join("..", "..", "internal", "traceio", "testdata", tc.file))
+			if code != exitOK {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			if !strings.HasPrefix(stdout, "rendered 1 traces") {
+				t.Fatalf("stdout %q", stdout)
+			}
+			text := collectortest.SVGText(t, filepath.Join(out, tc.trace+".svg"))
+			for _, s := range tc.services {
+				if !strings.Contains(text, s) {
+					t.Errorf("picture does not mention %q", s)
+				}
+			}
+			idx, err := os.ReadFile(filepath.Join(out, "index.html"))
+			if err != nil || !bytes.Contains(idx, []byte(tc.trace+".svg")) {
+				t.Fatalf("index.html does not list the picture: %v", err)
+			}
+		})
+	}
+}
+
+func TestRenderBadInput(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(bad, []byte("[{\"traceId\": \"1\",\n \"id\": 7}]"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, tc := range map[string]struct {
+		args []string
+		code int
+		want string
+	}{
+		"malformed":     {[]string{"render", "-out", dir, bad}, exitInput, bad + ":2: field [0].id: expected string"},
+		"missing":       {[]string{"render", "-out", dir, filepath.Join(dir, "nope.json")}, exitInput, "no such file"},
+		"no files":      {[]string{"render"}, exitUsage, "no input files"},
+		"bad threshold": {[]string{"render", "-heatmap-threshold", "150%", bad}, exitUsage, "outside 0..100%"},
+		"bad scale":     {[]string{"render", "-out", dir, "-scale", "rainbow", bad}, exitUsage, "color_scale"},
+		"bad format":    {[]string{"render", "-format", "csv", bad}, exitUsage, `-format "csv"`},
+		"no command":    {nil, exitUsage, "usage: tracemap render"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			code, _, stderr := runCLI(t, tc.args...)
+			if code != tc.code || !strings.Contains(stderr, tc.want) {
+				t.Fatalf("exit %d, stderr %q; want exit %d and %q", code, stderr, tc.code, tc.want)
+			}
+		})
+	}
+}
+
+func TestParseShare(t *testing.T) {
+	for in, want := range map[string]float64{"5%": 0.05, "0.05": 0.05, "100%": 1, "0": 0} {
+		if got, err := parseShare(in); err != nil || got != want {
+			t.Errorf("parseShare(%q) = %v, %v", in, got, err)
+		}
+	}
+}
+
+const collectorSVG = `
+receivers:
+  otlp:
+    protocols:
+      http:
+exporters:
+  svg:
+    bucket: file://{{.Dir}}/pictures
+    key: "{{"{{"}}.TraceID{{"}}"}}.svg"
+    service_map:
+      enabled: false
+    heat:
+      threshold: 0.05
+service:
+  pipelines:
+    traces:
+      receivers: [otlp]
+      exporters: [svg]
+`
+
+// A picture drawn offline is byte for byte the one the collector draws from
+// the same data.
+func TestRenderMatchesTheCollector(t *testing.T) {
+	gen, err := loadgen.NewGenerator(loadgen.Shape{Services: 5, Depth: 2, Fanout: 2, ErrorShare: 0.3, Seed: 9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	td := gen.Traces(6)
+	doc, err := (&ptrace.JSONMarshaler{}).MarshalTraces(td)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := filepath.Join(t.TempDir(), "traces.jsonl")
+	if err := os.WriteFile(in, append(doc, '\n'), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	offline := t.TempDir()
+	if code, _, stderr := runCLI(t, "render", "-out", offline, in); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+
+	c := collectortest.Start(t, collectorSVG)
+	c.SendJSONFile(t, in) // one line: one batch, as the offline render sees it
+	online := filepath.Join(c.Dir, "pictures")
+	collectortest.Eventually(t, 30*time.Second, func() bool {
+		m, _ := filepath.Glob(filepath.Join(online, "*.svg"))
+		return len(m) == 6
+	})
+	c.Stop(t)
+
+	pictures, _ := filepath.Glob(filepath.Join(offline, "*.svg"))
+	if len(pictures) != 6 {
+		t.Fatalf("offline render wrote %d pictures, want 6", len(pictures))
+	}
+	for _, p := range pictures {
+		want, err := os.ReadFile(filepath.Join(online, filepath.Base(p)))
+		if err != nil {
+			t.Fatalf("collector did not draw %s: %v", filepath.Base(p), err)
+		}
+		got, _ := os.ReadFile(p)
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s differs between tracemap render (%d bytes) and the collector (%d bytes)", filepath.Base(p), len(got), len(want))
+		}
+	}
+}

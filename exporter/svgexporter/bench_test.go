@@ -1,0 +1,136 @@
+package svgexporter
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"syscall"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/exporter/exportertest"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/tracemap/tracemap/exporter/svgexporter/internal/metadata"
+	"github.com/tracemap/tracemap/internal/tracetest"
+)
+
+// benchBatch is 100 checkout traces of 7 spans across five services.
+func benchBatch() ptrace.Traces {
+	td := ptrace.NewTraces()
+	for i := uint64(1); i <= 100; i++ {
+		tracetest.Append(td, tracetest.TraceID(i), tracetest.FiveServices()...)
+	}
+	return td
+}
+
+// renumber gives every trace of td a fresh ID, so each round is new data
+// to the exporter (and counted in its window and statistics).
+func renumber(td ptrace.Traces, round uint64) {
+	rss := td.ResourceSpans()
+	for i := 0; i < rss.Len(); i++ {
+		sss := rss.At(i).ScopeSpans()
+		for j := 0; j < sss.Len(); j++ {
+			spans := sss.At(j).Spans()
+			for k := 0; k < spans.Len(); k++ {
+				id := spans.At(k).TraceID()
+				binary.BigEndian.PutUint64(id[:8], round)
+				spans.At(k).SetTraceID(id)
+			}
+		}
+	}
+}
+
+func benchExporter(b *testing.B, cfg *Config) *svgExporter {
+	e, err := newSVGExporter(cfg, exportertest.NewNopSettings(metadata.Type))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := e.start(context.Background(), componenttest.NewNopHost()); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = e.shutdown(context.Background()) })
+	return e
+}
+
+// BenchmarkPushTraces: draw and write every trace of a batch (mem://).
+func BenchmarkPushTraces(b *testing.B) {
+	e := benchExporter(b, testConfig("mem://"))
+	td := benchBatch()
+	runPush(b, e, td)
+}
+
+// BenchmarkPushTracesFiltered: a busy gateway that draws only errors; the
+// batch above has one error span per trace, so this one has none.
+func BenchmarkPushTracesFiltered(b *testing.B) {
+	cfg := testConfig("mem://")
+	cfg.Render.Errors = true
+	e := benchExporter(b, cfg)
+	td := benchBatch()
+	td.ResourceSpans().RemoveIf(func(rs ptrace.ResourceSpans) bool {
+		v, _ := rs.Resource().Attributes().Get("service.name")
+		return v.Str() == "payment"
+	})
+	runPush(b, e, td)
+}
+
+// runPush pushes td each round under new trace IDs. Besides wall time it
+// reports the process's CPU time per op, which the shared test machines
+// (often far more runnable threads than cores) do not distort.
+func runPush(b *testing.B, e *svgExporter, td ptrace.Traces) {
+	b.ReportAllocs()
+	cpu0 := cpuTime()
+	for round := uint64(1); b.Loop(); round++ {
+		renumber(td, round)
+		if err := e.pushTraces(context.Background(), td); err != nil {
+			b.Fatal(err)
+		}
+	}
+	cpu := cpuTime() - cpu0
+	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/op")
+	b.ReportMetric(float64(b.N*td.SpanCount())/cpu.Seconds(), "spans/cpu-s")
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkPushHugeTrace: one trace of 100,000 spans (ten children per
+// span, 20 services) through the whole exporter path to mem://.
+func BenchmarkPushHugeTrace(b *testing.B) {
+	const n = 100_000
+	spans := make([]tracetest.Span, n)
+	services := make([]string, 20)
+	for i := range services {
+		services[i] = fmt.Sprintf("service-%02d", i)
+	}
+	for i := range spans {
+		id := uint64(i + 1)
+		parent := uint64(0)
+		if i > 0 {
+			parent = uint64(i-1)/10 + 1
+		}
+		start := int64(i) * 1000
+		spans[i] = tracetest.S(id, parent, services[i%len(services)], fmt.Sprintf("op-%d", i%7), start, start+int64(n-i)*1000)
+	}
+	e := benchExporter(b, testConfig("mem://"))
+	runPush(b, e, tracetest.Traces(tracetest.TraceID(1), spans...))
+	var size int64
+	iter := e.bucket.List(nil)
+	for {
+		obj, err := iter.Next(context.Background())
+		if err != nil {
+			break
+		}
+		size = max(size, obj.Size)
+	}
+	if size == 0 {
+		b.Fatal("no picture written")
+	}
+	b.ReportMetric(float64(size), "picture-bytes")
+}

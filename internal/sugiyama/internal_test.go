@@ -1,0 +1,165 @@
+package sugiyama
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// The fast counters must agree with counting every pair.
+func TestCrossingCountersMatchBruteForce(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var tree []int
+	for it := 0; it < 200; it++ {
+		n := rng.IntN(40)
+		segs := make([]seg, n)
+		for i := range segs {
+			segs[i] = seg{rng.IntN(8), rng.IntN(8)}
+		}
+		slices.SortFunc(segs, func(a, b seg) int { return a.top - b.top })
+		want := 0
+		for i := range segs {
+			for j := range segs {
+				if segs[i].top < segs[j].top && segs[i].bot > segs[j].bot {
+					want++
+				}
+			}
+		}
+		if got := countCrossings(segs, 8, &tree); got != want {
+			t.Fatalf("countCrossings %v = %d, want %d", segs, got, want)
+		}
+
+		a, b := make([]int, rng.IntN(6)), make([]int, rng.IntN(6))
+		for i := range a {
+			a[i] = rng.IntN(5)
+		}
+		for i := range b {
+			b[i] = rng.IntN(5)
+		}
+		slices.Sort(a)
+		slices.Sort(b)
+		wantVW, wantWV := 0, 0
+		for _, x := range a {
+			for _, y := range b {
+				if x > y {
+					wantVW++
+				} else if x < y {
+					wantWV++
+				}
+			}
+		}
+		if vw, wv := crossCount(a, b); vw != wantVW || wv != wantWV {
+			t.Fatalf("crossCount(%v, %v) = %d, %d, want %d, %d", a, b, vw, wv, wantVW, wantWV)
+		}
+	}
+}
+
+// Network simplex must find the least total edge length: compare with
+// every layering of small random connected DAGs.
+func TestRankLayersIsOptimal(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for it := 0; it < 150; it++ {
+		n := 2 + rng.IntN(5)
+		var arcs []arc
+		for v := 1; v < n; v++ { // a spanning tree keeps it connected
+			u := rng.IntN(v)
+			arcs = append(arcs, arc{u, v, 1 + rng.IntN(3)})
+		}
+		for k := rng.IntN(4); k > 0; k-- {
+			u, v := rng.IntN(n), rng.IntN(n)
+			if u < v {
+				arcs = append(arcs, arc{u, v, 1 + rng.IntN(3)})
+			}
+		}
+		arcs = mergeArcs(arcs)
+		cost := func(r []int) int {
+			c := 0
+			for _, a := range arcs {
+				if r[a.to]-r[a.from] < 1 {
+					return -1
+				}
+				c += a.w * (r[a.to] - r[a.from])
+			}
+			return c
+		}
+		best := -1
+		r := make([]int, n)
+		var search func(v int)
+		search = func(v int) {
+			if v == n {
+				if c := cost(r); c >= 0 && (best < 0 || c < best) {
+					best = c
+				}
+				return
+			}
+			for l := 0; l < n; l++ {
+				r[v] = l
+				search(v + 1)
+			}
+		}
+		search(0)
+		got := rankLayers(n, arcs, 0)
+		if c := cost(got); c != best {
+			t.Fatalf("arcs %v: layers %v cost %d, optimum %d", arcs, got, c, best)
+		}
+	}
+}
+
+// Eades-Lin-Smyth never reverses an arc of a DAG and reverses one arc of
+// a simple cycle.
+func TestFeedbackOrder(t *testing.T) {
+	dag := []arc{{0, 1, 1}, {1, 2, 1}, {0, 2, 1}, {3, 2, 1}, {4, 0, 1}}
+	pos := feedbackOrder(5, dag)
+	for _, a := range dag {
+		if pos[a.from] > pos[a.to] {
+			t.Fatalf("DAG arc %v reversed in %v", a, pos)
+		}
+	}
+	ring := []arc{{0, 1, 1}, {1, 2, 1}, {2, 3, 1}, {3, 0, 5}}
+	pos = feedbackOrder(4, ring)
+	var back []arc
+	for _, a := range ring {
+		if pos[a.from] > pos[a.to] {
+			back = append(back, a)
+		}
+	}
+	if len(back) != 1 || back[0].w != 1 {
+		t.Fatalf("ring reversed %v, want one light arc", back)
+	}
+}
+
+// Sifting never adds crossings.
+func TestSiftNeverAddsCrossings(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 9))
+	for it := 0; it < 30; it++ {
+		g := &layered{real: 0}
+		L := 2 + rng.IntN(4)
+		g.layers = make([][]int, L)
+		for l := 0; l < L; l++ {
+			for k := 1 + rng.IntN(6); k > 0; k-- {
+				v := len(g.layer)
+				g.layer = append(g.layer, l)
+				g.layers[l] = append(g.layers[l], v)
+			}
+		}
+		g.up = make([][]int, len(g.layer))
+		g.down = make([][]int, len(g.layer))
+		g.pos = make([]int, len(g.layer))
+		g.width = make([]float64, len(g.layer))
+		for l := 0; l+1 < L; l++ {
+			for k := rng.IntN(12); k > 0; k-- {
+				a := g.layers[l][rng.IntN(len(g.layers[l]))]
+				b := g.layers[l+1][rng.IntN(len(g.layers[l+1]))]
+				g.down[a] = append(g.down[a], b)
+				g.up[b] = append(g.up[b], a)
+			}
+		}
+		g.renumber()
+		o := &orderer{g: g}
+		before := o.total()
+		g.sift()
+		if after := o.total(); after > before {
+			t.Fatalf("sifting raised crossings from %d to %d", before, after)
+		}
+	}
+}

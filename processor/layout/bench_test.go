@@ -1,0 +1,132 @@
+package layout
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/collector/processor/processortest"
+
+	"github.com/tracemap/tracemap/internal/tracetest"
+	"github.com/tracemap/tracemap/processor/layout/internal/metadata"
+)
+
+// BenchmarkLayoutTrace lays out one whole real-shaped trace per operation,
+// everything the processor does for it: grouping, span tree, skew, critical
+// path, attributes on every span, service DAG, its layout and encoding.
+// The attributes written by the previous operation are removed first (not
+// timed), so every operation adds them anew.
+// cpu-ns/span is process CPU time, which stays honest on a shared machine.
+func BenchmarkLayoutTrace(b *testing.B) {
+	for _, n := range []int{1_000, 10_000, 100_000, 1_000_000} {
+		td := tracetest.Generate(tracetest.TraceID(1), n, 20, 1)
+		b.Run(fmt.Sprintf("spans=%d", n), func(b *testing.B) {
+			cfg := createDefaultConfig()
+			cfg.MaxSpansPerTrace = n
+			cfg.MaxSpans = n
+			p, err := newProcessor(processortest.NewNopSettings(metadata.Type), cfg, consumertest.NewNop())
+			if err != nil {
+				b.Fatal(err)
+			}
+			var cpu time.Duration
+			b.ReportAllocs()
+			for b.Loop() {
+				b.StopTimer()
+				removeTracemapAttributes(td)
+				b.StartTimer()
+				c0 := tracetest.CPUTime()
+				p.layoutBatch(context.Background(), td)
+				cpu += tracetest.CPUTime() - c0
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/span")
+			b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N*n), "cpu-ns/span")
+		})
+	}
+}
+
+// BenchmarkBatch is the collector's everyday case: batches of 100 traces of
+// 20 spans over 5 services each, laid out as they come (wait 0) or held in
+// the store and released (wait > 0: moving spans into the store and out is
+// included). What comes out is the next operation's input, with the
+// attributes of the previous round removed (not timed).
+func BenchmarkBatch(b *testing.B) {
+	for _, wait := range []time.Duration{0, time.Minute} {
+		b.Run(fmt.Sprintf("wait=%v", wait), func(b *testing.B) {
+			td := ptrace.NewTraces()
+			for i := range 100 {
+				tracetest.Generate(tracetest.TraceID(uint64(i+1)), 20, 5, uint64(i)).ResourceSpans().MoveAndAppendTo(td.ResourceSpans())
+			}
+			spans := td.SpanCount()
+			out := ptrace.NewTraces()
+			next, _ := consumer.NewTraces(func(_ context.Context, released ptrace.Traces) error {
+				released.ResourceSpans().MoveAndAppendTo(out.ResourceSpans())
+				return nil
+			})
+			cfg := createDefaultConfig()
+			cfg.Wait = wait
+			cfg.MaxTraces = 1 << 20 // remembering released IDs must not make the rounds late
+			p, err := newProcessor(processortest.NewNopSettings(metadata.Type), cfg, next)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var cpu time.Duration
+			b.ReportAllocs()
+			for round := uint64(0); b.Loop(); round++ {
+				b.StopTimer()
+				removeTracemapAttributes(td)
+				if p.store != nil {
+					newTraceIDs(td, round) // released IDs would make the spans late
+				}
+				b.StartTimer()
+				c0 := tracetest.CPUTime()
+				if _, err := p.processTraces(context.Background(), td); err != nil && p.store == nil {
+					b.Fatal(err)
+				}
+				if p.store != nil {
+					p.forward(context.Background(), p.store.Drain())
+					td, out = out, td
+				}
+				cpu += tracetest.CPUTime() - c0
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*spans), "ns/span")
+			b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N*spans), "cpu-ns/span")
+		})
+	}
+}
+
+func forEachSpan(td ptrace.Traces, fn func(ptrace.Span)) {
+	rss := td.ResourceSpans()
+	for i := 0; i < rss.Len(); i++ {
+		sss := rss.At(i).ScopeSpans()
+		for j := 0; j < sss.Len(); j++ {
+			spans := sss.At(j).Spans()
+			for k := 0; k < spans.Len(); k++ {
+				fn(spans.At(k))
+			}
+		}
+	}
+}
+
+func removeTracemapAttributes(td ptrace.Traces) {
+	forEachSpan(td, func(sp ptrace.Span) {
+		sp.Attributes().RemoveIf(func(k string, _ pcommon.Value) bool {
+			return strings.HasPrefix(k, "tracemap.")
+		})
+	})
+}
+
+// newTraceIDs gives every trace of td a new ID for this round.
+func newTraceIDs(td ptrace.Traces, round uint64) {
+	forEachSpan(td, func(sp ptrace.Span) {
+		id := sp.TraceID()
+		binary.BigEndian.PutUint64(id[:8], round+1)
+		sp.SetTraceID(id)
+	})
+}

@@ -1,0 +1,161 @@
+//go:build linux && amd64
+
+package ebpfreceiver
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/netip"
+	"slices"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/collector/consumer/consumertest"
+
+	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/probes"
+	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/targettest"
+)
+
+func get(tb testing.TB, c *http.Client, url string) {
+	resp, err := c.Get(url)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+}
+
+// BenchmarkRequestLatency measures the target's request latency over one
+// keep-alive connection without and with the receiver attached, in
+// alternating rounds of the same run, and reports both medians and the
+// difference (added-p50-ns): with goroutine tracking (server probes plus
+// newproc1, which net/http's background read hits once per request) and
+// without it.
+func BenchmarkRequestLatency(b *testing.B) {
+	targettest.RequireBPF(b)
+	tg := targettest.Start(b, targettest.Build(b, "frontend", false))
+	c := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
+	url := tg.URL + "/hello"
+	for range 200 { // warm up the connection and the target
+		get(b, c, url)
+	}
+	for _, goroutines := range []bool{true, false} {
+		b.Run(fmt.Sprintf("goroutines=%v", goroutines), func(b *testing.B) {
+			cfg := testConfig(Config{Names: []string{"frontend"}, FlushInterval: 100 * time.Millisecond})
+			cfg.Goroutines = goroutines
+			const rounds = 5
+			perRound := max(b.N/rounds, 200)
+			var off, on []float64
+			measure := func(into *[]float64) {
+				for range perRound {
+					st := time.Now()
+					get(b, c, url)
+					*into = append(*into, float64(time.Since(st).Nanoseconds()))
+				}
+			}
+			b.ResetTimer()
+			for range rounds {
+				measure(&off)
+				h := startReceiver(b, cfg)
+				measure(&on)
+				h.rcv.Shutdown(context.Background())
+			}
+			b.StopTimer()
+			p50off, p50on := median(off), median(on)
+			b.ReportMetric(p50off, "p50-detached-ns")
+			b.ReportMetric(p50on, "p50-attached-ns")
+			b.ReportMetric(p50on-p50off, "added-p50-ns")
+			b.ReportMetric(percentile(on, 0.99)-percentile(off, 0.99), "added-p99-ns")
+		})
+	}
+}
+
+func median(v []float64) float64 { return percentile(v, 0.5) }
+
+func percentile(v []float64, q float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return s[int(q*float64(len(s)-1))]
+}
+
+// burst has the target call main.tick n times in one request, with the
+// receiver's ring buffer of ringBytes, and waits until every event became a
+// span or was counted lost. It returns spans, lost events and the time from
+// the request until then.
+func burst(b *testing.B, ringBytes, n int) (spans, lost int, took time.Duration) {
+	targettest.RequireBPF(b)
+	tg := targettest.Start(b, targettest.Build(b, "frontend", false))
+	h := startReceiver(b, testConfig(Config{Names: []string{"frontend"}, Functions: []string{"main.tick"}, RingBufferSize: ringBytes, MaxBatch: 8192, FlushInterval: 50 * time.Millisecond}))
+	b.ResetTimer()
+	st := time.Now()
+	get(b, http.DefaultClient, fmt.Sprintf("%s/burst?n=%d", tg.URL, n))
+	want := n + 1 // the ticks and the request
+	deadline := time.Now().Add(60 * time.Second)
+	for h.sink.SpanCount()+int(h.metric(b, "tracemap_ebpf_lost_events")) < want && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	took = time.Since(st)
+	b.StopTimer()
+	return h.sink.SpanCount(), int(h.metric(b, "tracemap_ebpf_lost_events")), took
+}
+
+// BenchmarkEventThroughput reports how many events per second became spans
+// with the ring buffer large enough that none is lost (lost-events must be 0).
+func BenchmarkEventThroughput(b *testing.B) {
+	n := max(b.N, 100_000)
+	spans, lost, took := burst(b, 1<<26, n)
+	b.ReportMetric(float64(spans)/took.Seconds(), "spans/s")
+	b.ReportMetric(float64(lost), "lost-events")
+	b.ReportMetric(float64(n+1-spans), "missing-spans")
+}
+
+// BenchmarkOverload sends the same burst into a 16 KiB ring buffer: most
+// events are lost, and every one is counted (received + lost = sent).
+func BenchmarkOverload(b *testing.B) {
+	n := max(b.N, 100_000)
+	spans, lost, _ := burst(b, 1<<14, n)
+	b.ReportMetric(float64(n), "events-sent")
+	b.ReportMetric(float64(spans), "spans")
+	b.ReportMetric(float64(lost), "lost-events")
+	b.ReportMetric(float64(n+1-spans-lost), "unaccounted")
+}
+
+// BenchmarkSpanBuild measures the user-space side alone: turning decoded
+// server-span events into pdata, the receiver's cost per event.
+func BenchmarkSpanBuild(b *testing.B) {
+	r := offlineReceiver(b, testConfig(Config{Names: []string{"x"}, MaxBatch: 1 << 30}), new(consumertest.TracesSink))
+	ev := &probes.Span{
+		PID: 7, Start: 1000, End: 2000, Kind: probes.KindServer, Status: 200, Flags: probes.FlagHasTuple,
+		Local: netip.MustParseAddrPort("127.0.0.1:8080"), Remote: netip.MustParseAddrPort("127.0.0.1:50000"),
+		Method: "GET", Path: "/users/42", Route: "GET /users/{id}", Host: "127.0.0.1:8080",
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		ev.SpanID[0] = byte(i)
+		r.add(ev)
+		if i%1024 == 1023 {
+			r.resetPending()
+		}
+	}
+}
+
+// BenchmarkStitchAccuracy sends max(b.N, 500) frontend -> backend requests,
+// 50 at a time, and reports the share of traces stitched exactly right
+// across the two processes (stitched-ratio, 1 is all) and the spans lost.
+func BenchmarkStitchAccuracy(b *testing.B) {
+	targettest.RequireBPF(b)
+	back := targettest.Start(b, targettest.Build(b, "backend", false))
+	front := targettest.Start(b, targettest.Build(b, "frontend", false), "-backend", back.URL)
+	h := startReceiver(b, testConfig(Config{Names: []string{"frontend", "backend"}, RingBufferSize: 1 << 24, MaxBatch: 4096}))
+	n := max(b.N, 500)
+	b.ResetTimer()
+	fanOut(b, front.URL, n, 50)
+	spans := h.wait(b, 3*n)
+	b.StopTimer()
+	traces, correct := stitched(spans)
+	b.ReportMetric(float64(correct)/float64(n), "stitched-ratio")
+	b.ReportMetric(float64(traces), "traces")
+	b.ReportMetric(float64(3*n-len(spans)), "missing-spans")
+}

@@ -1,0 +1,119 @@
+//go:build linux && amd64
+
+package probes
+
+import (
+	"io"
+	"net/http"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/link"
+
+	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/gobin"
+	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/targettest"
+)
+
+// BenchmarkProbeCost splits the latency a request gains from the server
+// probes (entry and returns of ServeHTTP) into the uprobe trap itself (an
+// empty program at the same points), the trap when the entry probe sits on
+// the first instruction (single-stepped), and the real program, in
+// alternating rounds of one run.
+func BenchmarkProbeCost(b *testing.B) {
+	targettest.RequireBPF(b)
+	bin := targettest.Build(b, "shop", false)
+	tg := targettest.Start(b, bin)
+	p, err := Load(1 << 22)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+	go func() { // drain events
+		for {
+			if _, err := p.Read(); err != nil {
+				return
+			}
+		}
+	}()
+	gb, err := gobin.Open(bin)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer gb.Close()
+	var pl plan
+	if err := pl.add(gb, ServerFunc, pServerEntry, pServerReturn, 0); err != nil {
+		b.Fatal(err)
+	}
+	off, err := gb.Offsets()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := p.objs.Offsets.Put(uint32(tg.PID), toBPF(off)); err != nil {
+		b.Fatal(err)
+	}
+	ex, err := link.OpenExecutable(bin)
+	if err != nil {
+		b.Fatal(err)
+	}
+	// The same points but the entry on the function's first instruction,
+	// which the kernel single-steps instead of emulating.
+	fn, err := gb.Func(ServerFunc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	atFirst := append([]uint64{fn.FileOffset}, pl.addrs[1:]...)
+	attach := func(prog *ebpf.Program, addrs []uint64) link.Link {
+		l, err := ex.UprobeMulti(nil, prog, &link.UprobeMultiOptions{Addresses: addrs, Cookies: pl.cookies, PID: uint32(tg.PID)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return l
+	}
+	c := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
+	get := func() float64 {
+		st := time.Now()
+		resp, err := c.Get(tg.URL + "/hello")
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return float64(time.Since(st).Nanoseconds())
+	}
+	for range 200 {
+		get()
+	}
+	perRound := max(b.N/5, 200)
+	var none, empty, stepped, full []float64
+	b.ResetTimer()
+	for range 5 {
+		for range perRound {
+			none = append(none, get())
+		}
+		l := attach(p.objs.Noop, pl.addrs)
+		for range perRound {
+			empty = append(empty, get())
+		}
+		l.Close()
+		l = attach(p.objs.Noop, atFirst)
+		for range perRound {
+			stepped = append(stepped, get())
+		}
+		l.Close()
+		l = attach(p.objs.OnUprobe, pl.addrs)
+		for range perRound {
+			full = append(full, get())
+		}
+		l.Close()
+	}
+	b.StopTimer()
+	med := func(v []float64) float64 { slices.Sort(v); return v[len(v)/2] }
+	n := med(none)
+	b.ReportMetric(float64(len(pl.addrs)), "probe-points")
+	b.ReportMetric(n, "p50-none-ns")
+	b.ReportMetric(med(empty)-n, "added-p50-empty-ns")
+	b.ReportMetric(med(stepped)-n, "added-p50-empty-entry-stepped-ns")
+	b.ReportMetric(med(full)-n, "added-p50-full-ns")
+}
