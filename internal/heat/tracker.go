@@ -36,8 +36,16 @@ type Keys struct {
 // service is a service's own series plus its operations.
 type service struct {
 	series
-	name string
-	ops  map[string]*series
+	name  string
+	ops   map[string]*series
+	total *serviceTotal
+}
+
+// serviceTotal counts a service's spans since the Tracker started; unlike the
+// window it survives the service's eviction, so monotonic counters per
+// service can be exported (and summed across gateways).
+type serviceTotal struct {
+	spans, errors int64
 }
 
 // Tracker keeps the sliding-window statistics. All methods are safe for
@@ -55,6 +63,7 @@ type Tracker struct {
 	started    bool
 	epoch      int64 // current sub-bucket number: now / widthNs
 	services   map[string]*service
+	totals     map[string]*serviceTotal // at most MaxServices+1 names
 	edges      map[EdgeKey]*series
 	operations int // operation keys, overflow keys excluded
 	store      *edgeStore
@@ -85,6 +94,7 @@ func NewTracker(cfg Config, now func() time.Time) *Tracker {
 		cls:      newClassifier(cfg.Errors),
 		batches:  sync.Pool{New: func() any { return new(batch) }},
 		services: make(map[string]*service),
+		totals:   make(map[string]*serviceTotal),
 		edges:    make(map[EdgeKey]*series),
 		store:    newEdgeStore(cfg.EdgeStore),
 		pool:     histPool{cfg: cfg.Histogram},
@@ -234,6 +244,17 @@ func (t *Tracker) ServiceStats(fn func(name string, st Stats, hot bool)) {
 	}
 }
 
+// ServiceTotals calls fn for every service seen since the Tracker started
+// (bounded like the live services), in no order, with its cumulative span
+// and error counts, with the Tracker locked (fn must not call the Tracker).
+func (t *Tracker) ServiceTotals(fn func(name string, spans, errors int64)) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for name, tot := range t.totals {
+		fn(name, tot.spans, tot.errors)
+	}
+}
+
 // advance rotates the window to the sub-bucket of nowNs and expires edge
 // candidates. A clock that goes back leaves the window where it is.
 func (t *Tracker) advance(nowNs int64) {
@@ -334,9 +355,24 @@ func (t *Tracker) service(name string) *service {
 		return t.service(OverflowKey)
 	}
 	name = strings.Clone(name) // never retain the batch's buffer
-	s := &service{series: *newWindowSeries(t.cfg.Buckets), name: name, ops: make(map[string]*series)}
+	s := &service{series: *newWindowSeries(t.cfg.Buckets), name: name, ops: make(map[string]*series), total: t.totalOf(name)}
 	t.services[name] = s
 	return s
+}
+
+// totalOf returns the cumulative counts of a service. The names are bounded
+// like the live services: beyond MaxServices names, counts go to
+// OverflowKey's total.
+func (t *Tracker) totalOf(name string) *serviceTotal {
+	if tot, ok := t.totals[name]; ok {
+		return tot
+	}
+	if name != OverflowKey && len(t.totals) >= t.cfg.MaxServices {
+		return t.totalOf(OverflowKey)
+	}
+	tot := new(serviceTotal)
+	t.totals[name] = tot
+	return tot
 }
 
 func (t *Tracker) countServices() int {
