@@ -130,43 +130,41 @@ func (t *Tracker) Observe(td ptrace.Traces) {
 
 // Service returns the window statistics of a service.
 func (t *Tracker) Service(name string) (Stats, bool) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.advance(t.now().UnixNano())
-	s, ok := t.services[name]
-	if !ok {
-		return Stats{}, false
-	}
-	return s.stats(), true
+	return t.stats(func() *series {
+		if s, ok := t.services[name]; ok {
+			return &s.series
+		}
+		return nil
+	})
 }
 
 // Operation returns the window statistics of a service's span name.
 func (t *Tracker) Operation(service, span string) (Stats, bool) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.advance(t.now().UnixNano())
-	s, ok := t.services[service]
-	if !ok {
-		return Stats{}, false
-	}
-	op, ok := s.ops[span]
-	if !ok {
-		return Stats{}, false
-	}
-	return op.stats(), true
+	return t.stats(func() *series {
+		if s, ok := t.services[service]; ok {
+			return s.ops[span]
+		}
+		return nil
+	})
 }
 
 // Edge returns the window statistics of the caller -> callee edge: calls
 // (Spans), failed calls and the callee-side latency.
 func (t *Tracker) Edge(caller, callee string) (Stats, bool) {
+	return t.stats(func() *series { return t.edges[EdgeKey{Caller: caller, Callee: callee}] })
+}
+
+// stats brings the window up to the clock and returns the statistics of the
+// series find picks (nil: not tracked), with the Tracker locked.
+func (t *Tracker) stats(find func() *series) (Stats, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.advance(t.now().UnixNano())
-	e, ok := t.edges[EdgeKey{Caller: caller, Callee: callee}]
-	if !ok {
+	s := find()
+	if s == nil {
 		return Stats{}, false
 	}
-	return e.stats(), true
+	return s.stats(), true
 }
 
 // Hot reports whether a service's error rate is at or above the threshold
