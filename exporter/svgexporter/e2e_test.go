@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -247,5 +248,26 @@ service:
 	}
 	for _, p := range pics {
 		xmlRoot(t, p)
+	}
+}
+
+// TestE2EReadmeExampleValidates: the README's example is a config the
+// distribution accepts.
+func TestE2EReadmeExampleValidates(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(readme), "```yaml\n")
+	example, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 {
+		t.Fatal("README has no yaml example")
+	}
+	path := filepath.Join(t.TempDir(), "example.yaml")
+	if err := os.WriteFile(path, []byte(example), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(collectortest.Binary(t), "validate", "--config", path).CombinedOutput(); err != nil {
+		t.Fatalf("README example does not validate: %v\n%s", err, out)
 	}
 }

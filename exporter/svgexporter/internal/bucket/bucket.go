@@ -27,8 +27,9 @@ var Schemes = []string{"file", "mem", "s3", "gs", "azblob"}
 // Resolve checks a bucket URL and rewrites what gocloud.dev does not do by
 // itself: a relative file URL (file://./out, file://../out) becomes an
 // absolute one against the working directory, the directory is created on
-// open, and fileblob's .attrs sidecar files are not written unless asked
-// for (they would clutter a directory people browse).
+// open, fileblob's .attrs sidecar files are not written unless asked for
+// (they would clutter a directory people browse), and temporary files are
+// made next to their target.
 func Resolve(raw string) (string, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -69,6 +70,12 @@ func Resolve(raw string) (string, error) {
 	}
 	if !q.Has("metadata") {
 		q.Set("metadata", "skip")
+	}
+	if !q.Has("no_tmp_dir") {
+		// Temporary files next to their target, not in os.TempDir: the
+		// final rename then never crosses file systems, and a crowded /tmp
+		// made every create cost about a millisecond.
+		q.Set("no_tmp_dir", "true")
 	}
 	out := url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: q.Encode()}
 	return out.String(), nil

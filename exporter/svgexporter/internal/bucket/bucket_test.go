@@ -16,11 +16,13 @@ func TestResolve(t *testing.T) {
 		t.Fatal(err)
 	}
 	tests := []struct{ in, want string }{
-		{"file://./out", "file://" + filepath.ToSlash(filepath.Join(wd, "out")) + "?create_dir=true&metadata=skip"},
-		{"file://../out/x", "file://" + filepath.ToSlash(filepath.Join(filepath.Dir(wd), "out", "x")) + "?create_dir=true&metadata=skip"},
-		{"file:///var/lib/tracemap?metadata=", "file:///var/lib/tracemap?create_dir=true&metadata="},
+		{"file://./out", "file://" + filepath.ToSlash(filepath.Join(wd, "out")) + "?create_dir=true&metadata=skip&no_tmp_dir=true"},
+		{"file://../out/x", "file://" + filepath.ToSlash(filepath.Join(filepath.Dir(wd), "out", "x")) + "?create_dir=true&metadata=skip&no_tmp_dir=true"},
+		{"file:///var/lib/tracemap?metadata=", "file:///var/lib/tracemap?create_dir=true&metadata=&no_tmp_dir=true"},
 		{"mem://", "mem://"},
 		{"s3://pics?endpoint=http://127.0.0.1:9000&use_path_style=true", "s3://pics?endpoint=http://127.0.0.1:9000&use_path_style=true"},
+		{"gs://pics", "gs://pics"},
+		{"azblob://pics", "azblob://pics"},
 	}
 	for _, tt := range tests {
 		got, err := Resolve(tt.in)
