@@ -87,6 +87,9 @@ type Event struct {
 // ErrNotPermitted means the caller lacks the privileges to load BPF.
 var ErrNotPermitted = errors.New("not permitted: run as root or grant CAP_BPF and CAP_PERFMON")
 
+// uprobePMU exists when the kernel can create uprobe perf events.
+var uprobePMU = "/sys/bus/event_source/devices/uprobe/type"
+
 // ErrNoUprobes means the kernel has no uprobe support.
 var ErrNoUprobes = errors.New("uprobes not supported by this kernel")
 
@@ -102,7 +105,7 @@ type Probes struct {
 // ringBytes (a power of two, multiple of the page size) and attaches the
 // exec and exit tracepoints.
 func Load(ringBytes int) (*Probes, error) {
-	if _, err := os.Stat("/sys/bus/event_source/devices/uprobe/type"); err != nil {
+	if _, err := os.Stat(uprobePMU); err != nil {
 		return nil, ErrNoUprobes
 	}
 	if err := rlimit.RemoveMemlock(); err != nil {
