@@ -1,21 +1,19 @@
-// Command loadtest runs the same pre-built OTLP load against two collector
-// configs in one run, one after the other and in alternating rounds, and
-// reports for each: accepted spans, collector CPU seconds (from the
-// collector's own otelcol_process_cpu_seconds), spans per CPU-second, peak
-// RSS and refused or failed spans. Comparing within one run is what makes
-// the figures meaningful on a noisy machine.
+// Command loadtest runs the same pre-built OTLP load against two or three
+// collector configs in one run, one after the other and in alternating
+// rounds, and reports for each: accepted spans, collector CPU seconds (from
+// the collector's own otelcol_process_cpu_seconds), spans per CPU-second,
+// peak RSS and refused or failed spans. Comparing within one run is what
+// makes the figures meaningful on a noisy machine. With -rss-every it also
+// records the collector's RSS and its accepted and refused spans over time
+// (for soaks: -a alone, a long -duration and a -rate).
 package main
 
 import (
-	"bufio"
 	"context"
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/tracemap/tracemap/internal/collectortest"
@@ -30,6 +28,14 @@ type run struct {
 	cpu      float64
 	rssPeak  int64 // bytes
 	sent     loadgen.Result
+	series   []sample
+}
+
+// sample is the collector's state at one moment of a run.
+type sample struct {
+	at                time.Duration // since the load started
+	rss               int64         // bytes
+	accepted, refused float64
 }
 
 func (r run) spansPerCPU() float64 {
@@ -44,19 +50,27 @@ func main() {
 	s.RegisterFlags(flag.CommandLine)
 	distro := flag.String("distro", "distro/otelcol-tracemap", "collector binary")
 	cfgA := flag.String("a", "", "first collector config (the baseline)")
-	cfgB := flag.String("b", "", "second collector config")
+	cfgB := flag.String("b", "", "second collector config (optional)")
+	cfgC := flag.String("c", "", "third collector config (optional)")
 	duration := flag.Duration("duration", 30*time.Second, "load time per config and round")
 	drain := flag.Duration("drain", 6*time.Second, "wait after the load before reading the collector's figures")
-	rounds := flag.Int("rounds", 1, "rounds of A then B")
+	rounds := flag.Int("rounds", 1, "rounds of A then B (then C)")
+	rssEvery := flag.Duration("rss-every", 0, "also sample RSS and accepted/refused spans this often (0: off)")
 	flag.Parse()
-	if *cfgA == "" || *cfgB == "" {
-		fmt.Fprintln(os.Stderr, "loadtest: -a and -b name the two configs to compare")
+	if *cfgA == "" {
+		fmt.Fprintln(os.Stderr, "loadtest: -a (and optionally -b, -c) name the configs to compare")
 		os.Exit(2)
+	}
+	configs := []string{*cfgA}
+	for _, c := range []string{*cfgB, *cfgC} {
+		if c != "" {
+			configs = append(configs, c)
+		}
 	}
 	var runs []run
 	for round := range *rounds {
-		for _, cfg := range []string{*cfgA, *cfgB} {
-			r, err := measure(*distro, cfg, s, *duration, *drain)
+		for _, cfg := range configs {
+			r, err := measure(*distro, cfg, s, *duration, *drain, *rssEvery)
 			if err != nil {
 				fmt.Fprintf(os.Stderr, "loadtest: %s (round %d): %v\n", cfg, round+1, err)
 				os.Exit(1)
@@ -66,10 +80,10 @@ func main() {
 				round+1, cfg, r.accepted, r.cpu, r.spansPerCPU())
 		}
 	}
-	report(runs, *cfgA, *cfgB, s, *duration)
+	report(runs, configs, s, *duration)
 }
 
-func measure(distro, cfgPath string, s loadgen.Sender, duration, drain time.Duration) (run, error) {
+func measure(distro, cfgPath string, s loadgen.Sender, duration, drain, rssEvery time.Duration) (run, error) {
 	cfg, err := os.ReadFile(cfgPath)
 	if err != nil {
 		return run{}, err
@@ -84,20 +98,26 @@ func measure(distro, cfgPath string, s loadgen.Sender, duration, drain time.Dura
 		return run{}, err
 	}
 	s.Addr = c.GRPC
+	stopSampling := func() []sample { return nil }
+	if rssEvery > 0 {
+		stopSampling = sampleOverTime(c, rssEvery)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), duration)
 	res, err := s.Run(ctx)
 	cancel()
 	if err != nil {
+		stopSampling()
 		c.Kill()
 		return run{}, err
 	}
 	time.Sleep(drain)
+	series := stopSampling()
 	m, err := c.Metrics()
 	if err != nil {
 		c.Kill()
 		return run{}, err
 	}
-	peak, err := peakRSS(c.PID())
+	peak, err := c.PeakRSS()
 	if err != nil {
 		c.Kill()
 		return run{}, err
@@ -113,43 +133,81 @@ func measure(distro, cfgPath string, s loadgen.Sender, duration, drain time.Dura
 		cpu:      m["otelcol_process_cpu_seconds"],
 		rssPeak:  peak,
 		sent:     res,
+		series:   series,
 	}, nil
 }
 
-// peakRSS reads the kernel's high-water mark of the process's resident set.
-func peakRSS(pid int) (int64, error) {
-	f, err := os.Open(filepath.Join("/proc", strconv.Itoa(pid), "status"))
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return kb * 1024, err
+// sampleOverTime reads the collector's RSS and its accepted and refused
+// spans every interval until the returned function is called, which returns
+// the samples.
+func sampleOverTime(c *collectortest.Collector, every time.Duration) func() []sample {
+	stop, done := make(chan struct{}), make(chan []sample)
+	start := time.Now()
+	go func() {
+		var series []sample
+		tick := time.NewTicker(every)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				done <- series
+				return
+			case <-tick.C:
+			}
+			rss, err := c.RSS()
+			m, merr := c.Metrics()
+			if err != nil || merr != nil {
+				continue
+			}
+			series = append(series, sample{at: time.Since(start), rss: rss,
+				accepted: m["otelcol_receiver_accepted_spans"], refused: m["otelcol_receiver_refused_spans"]})
 		}
+	}()
+	return func() []sample {
+		close(stop)
+		return <-done
 	}
-	return 0, fmt.Errorf("no VmHWM for pid %d", pid)
 }
 
-func report(runs []run, cfgA, cfgB string, s loadgen.Sender, duration time.Duration) {
-	fmt.Printf("Load: %d spans/trace, %d services, depth %d, %.0f%% failing traces, %d workers x %d traces/request, %s per config and round\n\n",
-		s.Shape.SpansPerTrace(), s.Shape.Services, s.Shape.Depth, s.Shape.ErrorShare*100, s.Workers, s.TracesPerBatch, duration)
+func report(runs []run, configs []string, s loadgen.Sender, duration time.Duration) {
+	rate := "as fast as accepted"
+	if s.Rate > 0 {
+		rate = fmt.Sprintf("at %.0f spans/s", s.Rate)
+	}
+	fmt.Printf("Load: %d spans/trace, %d services, depth %d, %.0f%% failing traces, %d workers x %d traces/request, %s, %s per config and round\n\n",
+		s.Shape.SpansPerTrace(), s.Shape.Services, s.Shape.Depth, s.Shape.ErrorShare*100, s.Workers, s.TracesPerBatch, rate, duration)
 	fmt.Println("| config | round | accepted spans | refused | export failed | CPU s | spans / CPU-s | peak RSS MiB |")
 	fmt.Println("|---|---|---|---|---|---|---|---|")
 	for i, r := range runs {
 		fmt.Printf("| %s | %d | %.0f | %.0f | %.0f | %.2f | %.0f | %.0f |\n",
-			r.config, i/2+1, r.accepted, r.refused, r.failed, r.cpu, r.spansPerCPU(), float64(r.rssPeak)/(1<<20))
+			r.config, i/len(configs)+1, r.accepted, r.refused, r.failed, r.cpu, r.spansPerCPU(), float64(r.rssPeak)/(1<<20))
 	}
-	a, b := median(runs, 0), median(runs, 1)
-	fmt.Printf("\nmedian spans per CPU-second: %s %.0f, %s %.0f; ratio b/a = %.2f\n", cfgA, a, cfgB, b, b/a)
+	base := median(runs, 0, len(configs))
+	fmt.Printf("\nmedian spans per CPU-second: %s %.0f", configs[0], base)
+	for pos := 1; pos < len(configs); pos++ {
+		m := median(runs, pos, len(configs))
+		fmt.Printf("; %s %.0f (%.2fx)", configs[pos], m, m/base)
+	}
+	fmt.Println()
+	for i, r := range runs {
+		if len(r.series) == 0 {
+			continue
+		}
+		fmt.Printf("\nOver time: %s, round %d\n\n| t (s) | RSS MiB | accepted spans | spans/s since last | refused |\n|---|---|---|---|---|\n", r.config, i/len(configs)+1)
+		var prev sample
+		for _, p := range r.series {
+			dt := (p.at - prev.at).Seconds()
+			fmt.Printf("| %.0f | %.0f | %.0f | %.0f | %.0f |\n", p.at.Seconds(), float64(p.rss)/(1<<20), p.accepted, (p.accepted-prev.accepted)/dt, p.refused)
+			prev = p
+		}
+	}
 }
 
-// median of spans per CPU-second over the runs at position pos of each round.
-func median(runs []run, pos int) float64 {
+// median of spans per CPU-second over the runs at position pos of each
+// round of n configs.
+func median(runs []run, pos, n int) float64 {
 	var v []float64
-	for i := pos; i < len(runs); i += 2 {
+	for i := pos; i < len(runs); i += n {
 		v = append(v, runs[i].spansPerCPU())
 	}
 	slices.Sort(v)

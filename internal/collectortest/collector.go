@@ -334,6 +334,27 @@ func RepoRoot() (string, error) {
 	}
 }
 
+// RSS is the process's resident set size in bytes now.
+func (c *Collector) RSS() (int64, error) { return c.statusBytes("VmRSS:") }
+
+// PeakRSS is the kernel's high-water mark of the process's resident set, in bytes.
+func (c *Collector) PeakRSS() (int64, error) { return c.statusBytes("VmHWM:") }
+
+// statusBytes reads one kB field of /proc/<pid>/status.
+func (c *Collector) statusBytes(field string) (int64, error) {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(c.PID()), "status"))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, field); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb * 1024, err
+		}
+	}
+	return 0, fmt.Errorf("no %s for pid %d", field, c.PID())
+}
+
 // Literal makes a plain collector config safe to pass where a template is
 // expected: its own {{ }} (such as the svg exporter's key) stay as written.
 func Literal(cfg string) string {

@@ -14,6 +14,12 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 )
 
+// Export sends td to the collector's OTLP gRPC receiver and returns its
+// answer, for senders that run outside the test goroutine.
+func (c *Collector) Export(ctx context.Context, td ptrace.Traces) error {
+	return c.sendGRPC(ctx, td)
+}
+
 // sendGRPC exports td to the collector's OTLP gRPC receiver.
 func (c *Collector) sendGRPC(ctx context.Context, td ptrace.Traces) error {
 	conn, err := grpc.NewClient(c.GRPC, grpc.WithTransportCredentials(insecure.NewCredentials()))

@@ -93,6 +93,23 @@ func (c *Collector) Metric(t testing.TB, name string) float64 {
 	return m[name]
 }
 
+// MetricWith sums the series of a metric whose labels contain label (e.g.
+// `exporter="svg"`), whatever other labels they carry.
+func (c *Collector) MetricWith(t testing.TB, name, label string) float64 {
+	t.Helper()
+	m, err := c.Metrics()
+	if err != nil {
+		t.Fatalf("scrape collector metrics: %v", err)
+	}
+	var sum float64
+	for series, v := range m {
+		if strings.HasPrefix(series, name+"{") && strings.Contains(series, label) {
+			sum += v
+		}
+	}
+	return sum
+}
+
 // Stop sends SIGTERM and fails the test unless the collector exits cleanly.
 func (c *Collector) Stop(t testing.TB) {
 	t.Helper()

@@ -143,10 +143,12 @@ func validate(t *testing.T, path string) {
 	}
 }
 
+// Every YAML file under examples/ and the load harness's configs in
+// test/load are collector configs.
 func TestExampleConfigsValidate(t *testing.T) {
 	root := repoRoot(t)
 	var n int
-	err := filepath.WalkDir(filepath.Join(root, "examples"), func(path string, d fs.DirEntry, err error) error {
+	check := func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || filepath.Ext(path) != ".yaml" {
 			return err
 		}
@@ -154,12 +156,14 @@ func TestExampleConfigsValidate(t *testing.T) {
 		rel, _ := filepath.Rel(root, path)
 		t.Run(rel, func(t *testing.T) { validate(t, path) })
 		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
-	if n < 3 {
-		t.Fatalf("found %d example configs, want at least the three gateway configs", n)
+	for _, dir := range []string{"examples", filepath.Join("test", "load")} {
+		if err := filepath.WalkDir(filepath.Join(root, dir), check); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n < 6 {
+		t.Fatalf("found %d configs, want at least the three gateway examples and three load configs", n)
 	}
 }
 
