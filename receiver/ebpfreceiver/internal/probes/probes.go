@@ -27,6 +27,8 @@ import (
 // Function names of the probe points.
 const (
 	ServerFunc     = "net/http.serverHandler.ServeHTTP"
+	h1HeaderFunc   = "net/http.(*response).Header"
+	h2HeaderFunc   = "net/http.(*http2responseWriter).Header"
 	ClientFunc     = "net/http.(*Transport).roundTrip"
 	ClientConnFunc = "net/http.(*persistConn).roundTrip"
 	NewprocFunc    = "runtime.newproc1"
@@ -48,6 +50,8 @@ const (
 	FlagTransportErr             // the round trip returned an error
 	FlagHasTuple                 // the address fields are valid
 	FlagSampled                  // the traceparent had the sampled flag
+	FlagHTTP2                    // served over HTTP/2
+	FlagNoStatus                 // the response writer's type is unknown: no status
 )
 
 const (
@@ -83,6 +87,9 @@ type Event struct {
 // ErrNotPermitted means the caller lacks the privileges to load BPF.
 var ErrNotPermitted = errors.New("not permitted: run as root or grant CAP_BPF and CAP_PERFMON")
 
+// uprobePMU exists when the kernel can create uprobe perf events.
+var uprobePMU = "/sys/bus/event_source/devices/uprobe/type"
+
 // ErrNoUprobes means the kernel has no uprobe support.
 var ErrNoUprobes = errors.New("uprobes not supported by this kernel")
 
@@ -98,7 +105,7 @@ type Probes struct {
 // ringBytes (a power of two, multiple of the page size) and attaches the
 // exec and exit tracepoints.
 func Load(ringBytes int) (*Probes, error) {
-	if _, err := os.Stat("/sys/bus/event_source/devices/uprobe/type"); err != nil {
+	if _, err := os.Stat(uprobePMU); err != nil {
 		return nil, ErrNoUprobes
 	}
 	if err := rlimit.RemoveMemlock(); err != nil {
@@ -276,6 +283,16 @@ func (p *Probes) Attach(pid int, bin *gobin.Binary, opts Options) (proc *Process
 	if len(pl.addrs) == 0 {
 		return nil, nil, fmt.Errorf("nothing to probe: %w", errors.Join(warnings...))
 	}
+	bo := toBPF(off)
+	if pl.server != 0 {
+		bo.ServerProbeAddr = pl.server
+		if fn, err := bin.Func(h1HeaderFunc); err == nil {
+			bo.H1HeaderFn = fn.Addr
+		}
+		if fn, err := bin.Func(h2HeaderFunc); err == nil {
+			bo.H2HeaderFn = fn.Addr
+		}
+	}
 	// Helpers of the points above.
 	helpers := []point{{ClientConnFunc, pClientConn, 0, 0}}
 	if opts.Goroutines {
@@ -289,7 +306,7 @@ func (p *Probes) Attach(pid int, bin *gobin.Binary, opts Options) (proc *Process
 
 	key := uint32(pid)
 	proc = &Process{PID: pid, p: p}
-	if err := p.objs.Offsets.Put(key, toBPF(off)); err != nil {
+	if err := p.objs.Offsets.Put(key, bo); err != nil {
 		return nil, nil, fmt.Errorf("set offsets for pid %d: %w", pid, err)
 	}
 	ex, err := link.OpenExecutable(fmt.Sprintf("/proc/%d/exe", pid))
@@ -312,6 +329,8 @@ func (p *Probes) Attach(pid int, bin *gobin.Binary, opts Options) (proc *Process
 // plan collects the file offsets to probe and the cookie of each.
 type plan struct {
 	addrs, cookies []uint64
+	// server is the link-time address of the server's entry probe.
+	server uint64
 }
 
 // add plans a probe on the function's entry when entry is not 0 and on each
@@ -334,6 +353,9 @@ func (pl *plan) add(bin *gobin.Binary, name string, entry, exit uint64, fnID uin
 		}
 		pl.addrs = append(pl.addrs, fn.FileOffset+at)
 		pl.cookies = append(pl.cookies, entry<<32|uint64(fnID))
+		if entry == pServerEntry {
+			pl.server = fn.Addr + at
+		}
 	}
 	for _, r := range rets {
 		pl.addrs = append(pl.addrs, fn.FileOffset+r)
@@ -373,7 +395,7 @@ func toBPF(o gobin.Offsets) bpfGoOffsets {
 		ResponseConn: o.ResponseConn, ResponseStatus: o.ResponseStatus, ConnRwc: o.ConnRWC,
 		NetconnFd: o.NetConnFD, NetfdLaddr: o.NetFDLaddr, NetfdRaddr: o.NetFDRaddr,
 		TcpaddrIp: o.TCPAddrIP, TcpaddrPort: o.TCPAddrPort, RespStatuscode: o.RespStatusCode,
-		PersistconnConn: o.PersistConnConn, G_stackHi: o.GStackHi, G_m: o.GM, M_curg: o.MCurg,
+		PersistconnConn: o.PersistConnConn, G_stackHi: o.GStackHi, G_m: o.GM, M_curg: o.MCurg, H2Status: o.H2Status,
 	}
 	if o.HasPattern {
 		b.HasPattern = 1

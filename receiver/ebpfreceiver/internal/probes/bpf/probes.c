@@ -33,6 +33,8 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 #define FLAG_TRANSPORT_ERR 4 // roundTrip returned a non-nil error
 #define FLAG_HAS_TUPLE 8     // the address fields are valid
 #define FLAG_SAMPLED 16      // traceparent flags had the sampled bit
+#define FLAG_HTTP2 32        // served over HTTP/2
+#define FLAG_NO_STATUS 64    // the response writer is of an unknown type
 
 #define METHOD_LEN 16
 #define PATH_LEN 128
@@ -68,6 +70,15 @@ struct go_offsets {
 	u64 has_pattern;      // Request.Pattern exists (Go >= 1.22)
 	u64 g_m;              // runtime.g.m
 	u64 m_curg;           // runtime.m.curg
+	u64 h2_status;        // net/http.http2responseWriterState.status
+	// Per binary, not per Go version: link-time addresses of the server
+	// probe point and of the Header method of the two response writers.
+	// ResponseWriter's itab holds Header first (methods sorted by name), so
+	// it tells which writer a request got; the probe point gives the load
+	// bias of a position-independent executable.
+	u64 server_probe_addr;
+	u64 h1_header_fn; // net/http.(*response).Header
+	u64 h2_header_fn; // net/http.(*http2responseWriter).Header
 };
 
 struct span_ctx {
@@ -542,7 +553,6 @@ static __noinline int server_entry(struct pt_regs *ctx)
 	struct inflight *in = begin(ctx, o, KIND_SERVER, 0, req, &fk);
 	if (!in)
 		return 0;
-	in->arg1 = ctx->rcx;
 	struct span_event *ev = &in->ev;
 
 	read_gostring(req + o->request_method, ev->method, METHOD_LEN);
@@ -551,9 +561,21 @@ static __noinline int server_entry(struct pt_regs *ctx)
 		read_gostring(url + o->url_path, ev->path, PATH_LEN);
 	read_gostring(req + o->request_host, ev->host, HOST_LEN);
 
-	u64 c = read_u64(ctx->rcx + o->response_conn);
-	if (c && read_conn_tuple(o, c + o->conn_rwc, &ev->addr))
-		ev->flags |= FLAG_HAS_TUPLE;
+	// rw is (itab in rbx, data in rcx): HTTP/1 *response, HTTP/2
+	// *http2responseWriter (whose first field is its state), or unknown.
+	u64 bias = ctx->rip - o->server_probe_addr;
+	u64 header_fn = read_u64(ctx->rbx + 24);
+	if (header_fn == o->h1_header_fn + bias) {
+		in->arg1 = ctx->rcx;
+		u64 c = read_u64(ctx->rcx + o->response_conn);
+		if (c && read_conn_tuple(o, c + o->conn_rwc, &ev->addr))
+			ev->flags |= FLAG_HAS_TUPLE;
+	} else if (o->h2_header_fn && header_fn == o->h2_header_fn + bias) {
+		in->arg1 = read_u64(ctx->rcx);
+		ev->flags |= FLAG_HTTP2;
+	} else {
+		ev->flags |= FLAG_NO_STATUS;
+	}
 
 	struct span_ctx remote;
 	u32 flags = 0;
@@ -586,8 +608,11 @@ static __noinline int server_return(struct pt_regs *ctx)
 	struct inflight *in = finish(ctx, o, pid, &fk);
 	if (!in || in->ev.kind != KIND_SERVER)
 		return 0;
-	u64 status = read_u64(in->arg1 + o->response_status);
-	in->ev.status = status >= 100 && status <= 999 ? status : 0; // 0: net/http writes 200
+	if (in->arg1) {
+		u64 at = in->ev.flags & FLAG_HTTP2 ? o->h2_status : o->response_status;
+		u64 status = read_u64(in->arg1 + at);
+		in->ev.status = status >= 100 && status <= 999 ? status : 0; // 0: net/http writes 200
+	}
 	if (o->has_pattern)
 		read_gostring(in->arg0 + o->request_pattern, in->ev.route, ROUTE_LEN);
 	emit(in, &fk);
