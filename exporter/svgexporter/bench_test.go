@@ -3,6 +3,7 @@ package svgexporter
 import (
 	"context"
 	"encoding/binary"
+	"fmt"
 	"syscall"
 	"testing"
 	"time"
@@ -97,4 +98,39 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkPushHugeTrace: one trace of 100,000 spans (ten children per
+// span, 20 services) through the whole exporter path to mem://.
+func BenchmarkPushHugeTrace(b *testing.B) {
+	const n = 100_000
+	spans := make([]tracetest.Span, n)
+	services := make([]string, 20)
+	for i := range services {
+		services[i] = fmt.Sprintf("service-%02d", i)
+	}
+	for i := range spans {
+		id := uint64(i + 1)
+		parent := uint64(0)
+		if i > 0 {
+			parent = uint64(i-1)/10 + 1
+		}
+		start := int64(i) * 1000
+		spans[i] = tracetest.S(id, parent, services[i%len(services)], fmt.Sprintf("op-%d", i%7), start, start+int64(n-i)*1000)
+	}
+	e := benchExporter(b, testConfig("mem://"))
+	runPush(b, e, tracetest.Traces(tracetest.TraceID(1), spans...))
+	var size int64
+	iter := e.bucket.List(nil)
+	for {
+		obj, err := iter.Next(context.Background())
+		if err != nil {
+			break
+		}
+		size = max(size, obj.Size)
+	}
+	if size == 0 {
+		b.Fatal("no picture written")
+	}
+	b.ReportMetric(float64(size), "picture-bytes")
 }

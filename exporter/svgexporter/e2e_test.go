@@ -147,6 +147,39 @@ service:
 	}
 }
 
+// TestE2EFullPipeline: behind heatmap and layout the exporter draws from
+// their attributes (tracemap.service.*, tracemap.dag).
+func TestE2EFullPipeline(t *testing.T) {
+	c := collectortest.Start(t, `
+receivers:
+  otlp:
+    protocols:
+      grpc:
+processors:
+  heatmap:
+  layout:
+    wait: 200ms
+exporters:
+  svg:
+    bucket: file://{{.Dir}}/pictures
+service:
+  pipelines:
+    traces:
+      receivers: [otlp]
+      processors: [heatmap, layout]
+      exporters: [svg]
+`)
+	c.SendGRPC(t, e2eTraces())
+	collectortest.Eventually(t, 20*time.Second, func() bool {
+		return counter(t, c, "tracemap_svg_traces_rendered") == 2
+	})
+	c.Stop(t)
+	root, text := xmlRoot(t, filepath.Join(c.Dir, "pictures", e2eDay, "221320-frontend-00000000000000000000000000000001.svg"))
+	if root != "svg" || !strings.Contains(text, "payment") || !strings.Contains(text, "shipping") {
+		t.Fatalf("picture root %q, text %q", root, text)
+	}
+}
+
 // TestE2EPersistentQueueRestart: pictures that could not be written when
 // the collector stopped are written by the next run, from the file_storage
 // queue.

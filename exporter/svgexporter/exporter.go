@@ -57,6 +57,7 @@ var (
 	kindIndex      = metric.WithAttributeSet(attribute.NewSet(attribute.String("kind", "index")))
 	reasonFilter   = metric.WithAttributeSet(attribute.NewSet(attribute.String("reason", "filter")))
 	reasonRender   = metric.WithAttributeSet(attribute.NewSet(attribute.String("reason", "render_error")))
+	reasonFragment = metric.WithAttributeSet(attribute.NewSet(attribute.String("reason", "fragment")))
 )
 
 type svgExporter struct {
@@ -261,13 +262,13 @@ var errRender = errors.New("render")
 
 // graph returns a trace's service graph: the layout processor's
 // tracemap.dag when it is present and valid, else one built here.
-func (e *svgExporter) graph(t *spantree.Tree) (d *servicedag.DAG, laidOut bool) {
+func graph(t *spantree.Tree) *servicedag.DAG {
 	if v, ok := t.Spans[t.Roots[0]].Source.Attributes().Get(attrDAG); ok && v.Type() == pcommon.ValueTypeStr {
 		if d, err := servicedag.Decode(v.Str()); err == nil {
-			return d, true
+			return d
 		}
 	}
-	return servicedag.FromTree(t, servicedag.Options{}), false
+	return servicedag.FromTree(t, servicedag.Options{})
 }
 
 // account adds what td brings to the service-map window and the exporter's
@@ -275,15 +276,21 @@ func (e *svgExporter) graph(t *spantree.Tree) (d *servicedag.DAG, laidOut bool) 
 // retried), and returns each tree's graph.
 func (e *svgExporter) account(td ptrace.Traces, trees []*spantree.Tree, attrs map[string]serviceHeat) []*servicedag.DAG {
 	dags := make([]*servicedag.DAG, len(trees))
+	fps := make([]uint64, len(trees))
+	for i, t := range trees {
+		if len(t.Roots) > 0 {
+			dags[i] = graph(t)
+			fps[i] = dedupe.Fingerprint(t)
+		}
+	}
 	var fresh map[pcommon.TraceID]bool
-	var all = true
+	all := true
 	e.mu.Lock()
 	for i, t := range trees {
 		if len(t.Roots) == 0 {
 			continue
 		}
-		dags[i], _ = e.graph(t)
-		if !e.seen.Add(dedupe.Fingerprint(t)) {
+		if !e.seen.Add(fps[i]) {
 			all = false
 			continue
 		}
@@ -334,7 +341,12 @@ func (e *svgExporter) drawTrace(ctx context.Context, t *spantree.Tree, d *servic
 		return fmt.Errorf("%w: %w", errRender, err)
 	}
 	key = unreserved(key)
-	n, err := bucket.Put(ctx, e.bucket, bucket.Object{Key: key, ContentType: contentTypeSVG, Data: buf.Bytes(), Gzip: e.cfg.Gzip})
+	frag := fragment(t)
+	n, err := bucket.Put(ctx, e.bucket, bucket.Object{Key: key, ContentType: contentTypeSVG, Data: buf.Bytes(), Gzip: e.cfg.Gzip, IfNotExist: frag})
+	if errors.Is(err, bucket.ErrExists) {
+		e.tel.TracesSkipped.Add(ctx, 1, reasonFragment)
+		return nil
+	}
 	if err != nil {
 		e.tel.WriteErrors.Add(ctx, 1, kindTrace)
 		return err
@@ -358,6 +370,19 @@ func (e *svgExporter) drawTrace(ctx context.Context, t *spantree.Tree, d *servic
 		Errors:     errs,
 	})
 	return nil
+}
+
+// fragment reports whether t lacks its root: every top span names a parent
+// that is not there, as with spans arriving after their trace was passed on
+// (tail_sampling's late spans). A fragment must not replace the picture of
+// the whole trace, so it is written only when there is none yet.
+func fragment(t *spantree.Tree) bool {
+	for _, r := range t.Roots {
+		if !t.Spans[r].Orphan {
+			return false
+		}
+	}
+	return true
 }
 
 // putBuf returns a render buffer to the pool unless a huge trace grew it,

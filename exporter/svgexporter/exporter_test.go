@@ -29,6 +29,7 @@ import (
 	"github.com/tracemap/tracemap/exporter/svgexporter/internal/index"
 	"github.com/tracemap/tracemap/exporter/svgexporter/internal/metadata"
 	"github.com/tracemap/tracemap/internal/heat"
+	"github.com/tracemap/tracemap/internal/servicedag"
 	"github.com/tracemap/tracemap/internal/tracetest"
 )
 
@@ -550,3 +551,75 @@ func TestConcurrentConsume(t *testing.T) {
 var _ component.Config = (*Config)(nil)
 
 func attributeKey(s string) attribute.Key { return attribute.Key(s) }
+
+// TestUsesLayoutDAG: a valid tracemap.dag on the root span is drawn as it
+// is (the layout processor's graph, here with a node no span names); a
+// malformed one falls back to the graph built from the spans.
+func TestUsesLayoutDAG(t *testing.T) {
+	d := servicedag.DAG{Nodes: []servicedag.Node{{Name: "from-layout", Service: "from-layout", Spans: 1}}}
+	servicedag.Layout(&d)
+	td := plain(1, "svc", 1000, false)
+	td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).Attributes().PutStr(attrDAG, d.Encode())
+	bad := plain(2, "svc", 1000, false)
+	bad.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).Attributes().PutStr(attrDAG, "v9|garbage")
+	bad.ResourceSpans().MoveAndAppendTo(td.ResourceSpans())
+
+	dir := t.TempDir()
+	cfg := testConfig("file://" + dir)
+	cfg.Key = "{{.TraceID}}.svg"
+	cfg.Index.HTML, cfg.Index.JSON = false, false
+	h := start(t, cfg)
+	if err := h.exp.ConsumeTraces(context.Background(), td); err != nil {
+		t.Fatal(err)
+	}
+	h.stop(t)
+	withDAG := parseSVG(t, mustRead(t, filepath.Join(dir, "00000000000000000000000000000001.svg")))
+	fallback := parseSVG(t, mustRead(t, filepath.Join(dir, "00000000000000000000000000000002.svg")))
+	if !strings.Contains(withDAG, "from-layout") {
+		t.Error("the layout processor's graph was not drawn")
+	}
+	if strings.Contains(fallback, "from-layout") || !strings.Contains(fallback, "svc") {
+		t.Error("a malformed tracemap.dag was not replaced by the graph of the spans")
+	}
+}
+
+// lateSpan is a span of trace id whose parent (span 1) was passed on in an
+// earlier batch, as tail_sampling hands on late spans.
+func lateSpan(id uint64) ptrace.Traces {
+	return tracetest.Traces(tracetest.TraceID(id), tracetest.S(9, 1, "late", "late work", 20, 30))
+}
+
+// TestLateFragmentKeepsWholePicture: spans arriving after their trace was
+// drawn do not replace its picture; a fragment alone is still drawn.
+func TestLateFragmentKeepsWholePicture(t *testing.T) {
+	whole := plain(1, "svc", 1000, false)
+	lateSpan(2).ResourceSpans().MoveAndAppendTo(whole.ResourceSpans()) // trace 2: only a fragment ever
+	got, h := drawn(t, "{{.TraceID}}.svg", RenderConfig{}, whole, nil)
+	if got != "00000000000000000000000000000001.svg,00000000000000000000000000000002.svg" {
+		t.Fatalf("files = %s", got)
+	}
+	if n := h.sum(t, "tracemap.svg.traces.skipped", "reason", "fragment"); n != 0 {
+		t.Fatalf("fragments skipped = %d", n)
+	}
+
+	dir := t.TempDir()
+	cfg := testConfig("file://" + dir)
+	cfg.Key = "{{.TraceID}}.svg"
+	h = start(t, cfg)
+	for _, td := range []ptrace.Traces{plain(1, "svc", 1000, false), lateSpan(1)} {
+		if err := h.exp.ConsumeTraces(context.Background(), td); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.stop(t)
+	text := parseSVG(t, mustRead(t, filepath.Join(dir, "00000000000000000000000000000001.svg")))
+	if !strings.Contains(text, "svc") || strings.Contains(text, "late work") {
+		t.Fatal("the late span replaced the picture of the whole trace")
+	}
+	if n := h.sum(t, "tracemap.svg.traces.skipped", "reason", "fragment"); n != 1 {
+		t.Fatalf("fragments skipped = %d, want 1", n)
+	}
+	if m := readIndex(t, filepath.Join(dir, "index.json")); len(m.Entries) != 1 || m.Entries[0].Spans != 2 {
+		t.Fatalf("listing = %+v", m.Entries)
+	}
+}

@@ -20,9 +20,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
+	"go.opentelemetry.io/collector/pdata/ptrace"
 	"gocloud.dev/blob"
 
 	"github.com/tracemap/tracemap/exporter/svgexporter/internal/bucket"
+	"github.com/tracemap/tracemap/internal/tracetest"
 )
 
 const (
@@ -172,6 +174,38 @@ func TestS3WriteAndReadBack(t *testing.T) {
 	}
 	if a, err := b.Attributes(ctx, t0Dir+"index.html"); err != nil || a.ContentType != "text/html; charset=utf-8" {
 		t.Fatalf("index.html attributes %+v, %v", a, err)
+	}
+
+	// A late fragment of a trace must not replace its picture: a conditional
+	// write (If-None-Match), which the server must honour.
+	cfg.Key = "{{.TraceID}}.svg"
+	h = start(t, cfg)
+	late := tracetest.Traces(tracetest.TraceID(1), tracetest.S(9, 3, "late", "late work", 20, 30))
+	for _, td := range []ptrace.Traces{checkout(1), late} {
+		if err := h.exp.ConsumeTraces(context.Background(), td); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.stop(t)
+	key = "00000000000000000000000000000001.svg"
+	r2, err := b.NewReader(ctx, key, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r2.Close()
+	zr2, err := gzip.NewReader(r2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svg, err = io.ReadAll(zr2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := parseSVG(t, svg); !strings.Contains(text, "payment") || strings.Contains(text, "late work") {
+		t.Fatal("the late fragment replaced the picture")
+	}
+	if n := h.sum(t, "tracemap.svg.traces.skipped", "reason", "fragment"); n != 1 {
+		t.Fatalf("fragments skipped = %d, want 1", n)
 	}
 }
 

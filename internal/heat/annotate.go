@@ -34,7 +34,15 @@ type Result struct {
 // statistics on each span, edge statistics on each span an edge ends at. The
 // values include this batch, so a batch that holds the whole window carries
 // exactly its own error rates.
-func (t *Tracker) Annotate(td ptrace.Traces) Result {
+func (t *Tracker) Annotate(td ptrace.Traces) Result { return t.annotate(td, true) }
+
+// AnnotateResources is Annotate without the span attributes: only the
+// service attributes are written on each resource. Every span is still
+// counted and every edge resolved; it saves the cost of growing every span's
+// attributes where only the service heat is wanted.
+func (t *Tracker) AnnotateResources(td ptrace.Traces) Result { return t.annotate(td, false) }
+
+func (t *Tracker) annotate(td ptrace.Traces, spans bool) Result {
 	b := t.collect(td)
 	t.mu.Lock()
 	t.countLocked(b)
@@ -46,9 +54,11 @@ func (t *Tracker) Annotate(td ptrace.Traces) Result {
 	var res Result
 	for i := range b.spans {
 		r := &b.spans[i]
-		r.opStat = b.statOf(r.op, seq)
-		if r.edge != nil {
-			r.edgeStat = b.statOf(r.edge, seq)
+		if spans {
+			r.opStat = b.statOf(r.op, seq)
+			if r.edge != nil {
+				r.edgeStat = b.statOf(r.edge, seq)
+			}
 		}
 		if r.isErr {
 			res.Errors++
@@ -63,9 +73,11 @@ func (t *Tracker) Annotate(td ptrace.Traces) Result {
 		st := b.stats[b.rss[i].stat]
 		writeService(rss.At(i).Resource().Attributes(), st, t.hot(st))
 	}
-	for i := range b.spans {
-		r := &b.spans[i]
-		writeSpan(r.span.Attributes(), b.stats[r.opStat], r.edgeStat, b.stats)
+	if spans {
+		for i := range b.spans {
+			r := &b.spans[i]
+			writeSpan(r.span.Attributes(), b.stats[r.opStat], r.edgeStat, b.stats)
+		}
 	}
 	t.release(b)
 	return res

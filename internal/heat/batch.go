@@ -30,13 +30,12 @@ type spanRec struct {
 	hasChild bool // some span of the batch names it as parent
 	opStat   int32
 	edgeStat int32 // -1: no edge ends at this span
-	peer     string
 	op       *series
 	edge     *series
 }
 
-// collect reads td into pooled scratch: services, durations, error flags,
-// peers, and the parent of every span found in the same batch.
+// collect reads td into pooled scratch: services, durations, error flags
+// and the parent of every span found in the same batch.
 func (t *Tracker) collect(td ptrace.Traces) *batch {
 	b := t.batches.Get().(*batch)
 	lo, hi := int64(t.cfg.Histogram.Lowest), int64(t.cfg.Histogram.Highest)
@@ -61,9 +60,6 @@ func (t *Tracker) collect(td ptrace.Traces) *batch {
 					lastTrace, lastMix = tid, traceMix(tid)
 				}
 				r := spanRec{span: s, rs: int32(i), parent: -1, durNs: d, tmix: lastMix, isErr: t.cls.isError(s), edgeStat: -1}
-				if kind := s.Kind(); kind == ptrace.SpanKindClient || kind == ptrace.SpanKindProducer {
-					r.peer = peerName(s)
-				}
 				b.ids.put(lastMix, s.SpanID(), int32(len(b.spans)))
 				b.spans = append(b.spans, r)
 			}
@@ -151,7 +147,7 @@ func (t *Tracker) countLocked(b *batch) {
 					t.edge(svc.name, c.service).record(pool, slot, c.durNs, c.isErr || r.isErr)
 					t.counters.EdgesAcross++
 				}
-			} else if !t.store.put(ref, half{service: svc.name, peer: r.peer, durNs: r.durNs, isErr: r.isErr}, nowNs) {
+			} else if !t.store.put(ref, half{service: svc.name, peer: peerName(r.span), durNs: r.durNs, isErr: r.isErr}, nowNs) {
 				t.counters.EdgeStoreRefused++
 			}
 		}

@@ -4,17 +4,20 @@
 // A Tracker is fed whole batches (Observe, or Annotate which also writes the
 // tracemap.* attributes). The window is kept as Buckets sub-buckets of
 // Window/Buckets each, on the tracker's clock (arrival time, not span time).
-// Every key keeps one HdrHistogram per sub-bucket plus a running window
-// histogram; rotating a sub-bucket subtracts only the expiring sub-bucket from
-// the window histogram, so nothing is rebuilt from scratch.
+// Every operation and edge keeps one HdrHistogram per sub-bucket plus a
+// running window histogram; a service keeps only the window histogram, since
+// its operations partition its spans. Rotating a sub-bucket subtracts only
+// the expiring sub-bucket's values from the window histograms, so nothing is
+// rebuilt from scratch.
 package heat
 
 import (
 	"errors"
 	"fmt"
-	hdr "github.com/HdrHistogram/hdrhistogram-go"
 	"strings"
 	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
 )
 
 // Stats is the current window's view of one key.

@@ -13,11 +13,13 @@ const refreshDivisor = 64
 
 // series is one key's sliding window: per sub-bucket counts and histogram,
 // plus running window totals and a window histogram kept equal to the sum of
-// the sub-bucket histograms.
+// the sub-bucket histograms. A service's series has no sub-bucket histograms
+// (hists is nil): its operations partition its spans, so their sub-bucket
+// histograms are what rotation subtracts from the service's window.
 type series struct {
 	spans, errors []int64          // per sub-bucket
-	hists         []*hdr.Histogram // per sub-bucket, allocated on first use
-	window        *hdr.Histogram   // sum of hists
+	hists         []*hdr.Histogram // per sub-bucket, allocated on first use; nil for services
+	window        *hdr.Histogram   // sum of the sub-buckets' values
 	totalSpans    int64
 	totalErrors   int64
 
@@ -57,10 +59,16 @@ func (p *histPool) put(h *hdr.Histogram) {
 }
 
 func newSeries(buckets int) *series {
+	s := newWindowSeries(buckets)
+	s.hists = make([]*hdr.Histogram, buckets)
+	return s
+}
+
+// newWindowSeries is a series without sub-bucket histograms, for services.
+func newWindowSeries(buckets int) *series {
 	return &series{
 		spans:  make([]int64, buckets),
 		errors: make([]int64, buckets),
-		hists:  make([]*hdr.Histogram, buckets),
 	}
 }
 
@@ -73,24 +81,29 @@ func (s *series) record(p *histPool, slot int, durNs int64, isErr bool) {
 		s.errors[slot]++
 		s.totalErrors++
 	}
+	if s.window == nil {
+		s.window = p.get()
+	}
+	// In range by construction (clamped), so the errors cannot happen.
+	_ = s.window.RecordValue(durNs)
+	s.sinceCalc++
+	if s.hists == nil {
+		return
+	}
 	h := s.hists[slot]
 	if h == nil {
 		h = p.get()
 		s.hists[slot] = h
 	}
-	if s.window == nil {
-		s.window = p.get()
-	}
-	// In range by construction (clamped), so the errors cannot happen.
 	_ = h.RecordValue(durNs)
-	_ = s.window.RecordValue(durNs)
-	s.sinceCalc++
 }
 
 // expire drops sub-bucket slot from the window. Only that sub-bucket is
 // touched: its values are subtracted from the window histogram, or the window
-// histogram is reset when the slot held all of it.
-func (s *series) expire(p *histPool, slot int) {
+// histogram is reset when the slot held all of it. For a service (no
+// sub-bucket histograms) parts lists the histograms to subtract: its
+// operations' histograms of that slot, taken before they expire.
+func (s *series) expire(p *histPool, slot int, parts ...*hdr.Histogram) {
 	n := s.spans[slot]
 	if n == 0 {
 		return
@@ -98,19 +111,33 @@ func (s *series) expire(p *histPool, slot int) {
 	s.totalSpans -= n
 	s.totalErrors -= s.errors[slot]
 	s.spans[slot], s.errors[slot] = 0, 0
-	h := s.hists[slot]
-	s.hists[slot] = nil
+	if s.hists != nil {
+		parts = s.hists[slot : slot+1]
+	}
 	if s.totalSpans == 0 {
 		s.window.Reset()
 	} else {
-		for _, bar := range h.Distribution() {
-			if bar.Count != 0 {
-				_ = s.window.RecordValues(bar.From, -bar.Count)
-			}
+		for _, h := range parts {
+			subtract(s.window, h)
 		}
 	}
-	p.put(h)
+	if s.hists != nil {
+		p.put(s.hists[slot])
+		s.hists[slot] = nil
+	}
 	s.sinceCalc = s.window.TotalCount() + 1 // force a recomputation
+}
+
+// subtract removes h's values from w.
+func subtract(w, h *hdr.Histogram) {
+	if h == nil {
+		return
+	}
+	for _, bar := range h.Distribution() {
+		if bar.Count != 0 {
+			_ = w.RecordValues(bar.From, -bar.Count)
+		}
+	}
 }
 
 // release returns every histogram to the pool; the series is dropped.

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
 
@@ -260,7 +261,17 @@ func (t *Tracker) slot() int { return int(t.epoch % int64(t.cfg.Buckets)) }
 // expireSlot drops one sub-bucket from every key and forgets keys left empty,
 // which frees room under the caps.
 func (t *Tracker) expireSlot(slot int) {
+	var parts []*hdr.Histogram
 	for name, s := range t.services {
+		// The operations' histograms of this slot, before they expire, are
+		// what leaves the service's window.
+		parts = parts[:0]
+		for _, op := range s.ops {
+			if h := op.hists[slot]; h != nil {
+				parts = append(parts, h)
+			}
+		}
+		s.expire(&t.pool, slot, parts...)
 		for opName, op := range s.ops {
 			op.expire(&t.pool, slot)
 			if op.totalSpans == 0 {
@@ -271,7 +282,6 @@ func (t *Tracker) expireSlot(slot int) {
 				}
 			}
 		}
-		s.expire(&t.pool, slot)
 		if s.totalSpans == 0 {
 			s.release(&t.pool)
 			delete(t.services, name)
@@ -324,7 +334,7 @@ func (t *Tracker) service(name string) *service {
 		return t.service(OverflowKey)
 	}
 	name = strings.Clone(name) // never retain the batch's buffer
-	s := &service{series: *newSeries(t.cfg.Buckets), name: name, ops: make(map[string]*series)}
+	s := &service{series: *newWindowSeries(t.cfg.Buckets), name: name, ops: make(map[string]*series)}
 	t.services[name] = s
 	return s
 }

@@ -559,3 +559,28 @@ func TestEdgesWithSpanIDsRepeatedAcrossTraces(t *testing.T) {
 		t.Fatalf("nothing should wait in the store: %+v", k)
 	}
 }
+
+// A service's window loses exactly its operations' expiring values: the
+// service keeps no sub-bucket histograms of its own.
+func TestServiceRotationAcrossOperations(t *testing.T) {
+	c := newClock()
+	tr := NewTracker(DefaultConfig(), c.now)
+	tr.Observe(build(append(ms("s", "slow", 1, 3, 100, 100, 100, 100, 100), ms("s", "fast", 10, 0, 4, 4, 4, 4, 4)...)...))
+	c.advance(10 * time.Second)
+	late := build(append(ms("s", "fast", 20, 1, 8, 8, 8), ms("s", "other", 30, 0, 2)...)...)
+	tr.Observe(late)
+	if st, _ := tr.Service("s"); st.Spans != 14 || st.Errors != 4 || st.P99Ms != p100ms {
+		t.Fatalf("before rotation: %+v", st)
+	}
+	c.advance(50 * time.Second) // the first sub-bucket leaves
+	got, _ := tr.Service("s")
+	ref := NewTracker(DefaultConfig(), newClock().now)
+	ref.Observe(late)
+	want, _ := ref.Service("s")
+	if got != want || got.Spans != 4 || got.Errors != 1 || got.P99Ms != p8ms {
+		t.Fatalf("after rotation: %+v, want %+v", got, want)
+	}
+	if _, ok := tr.Operation("s", "slow"); ok {
+		t.Fatal("slow has no span left in the window")
+	}
+}

@@ -10,7 +10,10 @@ import (
 // Cache remembers the layouts of recent graph shapes. Traces of one
 // endpoint mostly share their service graph, and a layout depends only on
 // the node names (their box sizes) and the edges, so most traces reuse one.
-// It is safe for concurrent use and holds at most its size in shapes.
+// It is safe for concurrent use and holds at most its size in shapes, each
+// of at most CacheMaxNodes nodes and CacheMaxEdges edges (larger graphs are
+// rare, seldom repeat, and are laid out every time), so its memory is
+// bounded by size x a few tens of KB.
 type Cache struct {
 	mu    sync.Mutex
 	size  int
@@ -21,10 +24,17 @@ type Cache struct {
 
 type cached struct {
 	key           string
-	nodes         []Node // placement only
-	edges         []Edge // Points and Reversed only
+	geom          *geometry // the placement, encoded
+	nodes         []Node    // placement only
+	edges         []Edge    // Points and Reversed only
 	width, height float64
 }
+
+// Graphs larger than these are not cached.
+const (
+	CacheMaxNodes = 64
+	CacheMaxEdges = 128
+)
 
 // NewCache makes a cache of size shapes (at least 1).
 func NewCache(size int) *Cache {
@@ -33,7 +43,19 @@ func NewCache(size int) *Cache {
 
 // Layout is Layout(d), reusing the result for a graph of the same shape.
 // Returned edge Points are shared with the cache: treat them as read-only.
-func (c *Cache) Layout(d *DAG) {
+func (c *Cache) Layout(d *DAG) { c.layout(d) }
+
+// LayoutEncode is Layout(d) followed by d.Encode(), reusing the encoded
+// placement of the shape too.
+func (c *Cache) LayoutEncode(d *DAG) string { return d.encode(c.layout(d)) }
+
+// layout places d and returns the shape's encoded placement (nil when the
+// graph is too large to cache).
+func (c *Cache) layout(d *DAG) *geometry {
+	if len(d.Nodes) > CacheMaxNodes || len(d.Edges) > CacheMaxEdges {
+		Layout(d)
+		return nil
+	}
 	c.mu.Lock()
 	key := c.shape(d)
 	if el, ok := c.byKey[key]; ok {
@@ -41,12 +63,12 @@ func (c *Cache) Layout(d *DAG) {
 		e := el.Value.(*cached)
 		c.mu.Unlock()
 		e.apply(d)
-		return
+		return e.geom
 	}
 	c.mu.Unlock()
 
 	Layout(d)
-	e := &cached{key: key, nodes: make([]Node, len(d.Nodes)), edges: make([]Edge, len(d.Edges)), width: d.Width, height: d.Height}
+	e := &cached{key: key, geom: geometryOf(d), nodes: make([]Node, len(d.Nodes)), edges: make([]Edge, len(d.Edges)), width: d.Width, height: d.Height}
 	for i, n := range d.Nodes {
 		e.nodes[i] = Node{X: n.X, Y: n.Y, W: n.W, H: n.H, Layer: n.Layer}
 	}
@@ -55,14 +77,14 @@ func (c *Cache) Layout(d *DAG) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, ok := c.byKey[key]; ok {
-		return // laid out concurrently by another caller
+	if _, ok := c.byKey[key]; !ok { // else laid out concurrently by another caller
+		c.byKey[key] = c.lru.PushFront(e)
+		for c.lru.Len() > c.size {
+			old := c.lru.Remove(c.lru.Back()).(*cached)
+			delete(c.byKey, old.key)
+		}
 	}
-	c.byKey[key] = c.lru.PushFront(e)
-	for c.lru.Len() > c.size {
-		old := c.lru.Remove(c.lru.Back()).(*cached)
-		delete(c.byKey, old.key)
-	}
+	return e.geom
 }
 
 // Len is the number of shapes cached.

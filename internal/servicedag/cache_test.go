@@ -1,6 +1,7 @@
 package servicedag
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 
@@ -24,6 +25,13 @@ func TestCacheReusesLayoutOfSameShape(t *testing.T) {
 	if c.Len() != 1 {
 		t.Fatalf("%d shapes cached, want 1", c.Len())
 	}
+	// The encoded placement is reused: same string as formatting afresh.
+	third := fresh()
+	third.Nodes[0].Spans, third.Edges[1].Errors = 7, 3
+	got := c.LayoutEncode(third)
+	if got != third.Encode() || c.Len() != 1 {
+		t.Errorf("LayoutEncode:\n%s\nwant\n%s", got, third.Encode())
+	}
 
 	// Another name is another shape; the cache keeps only 2.
 	for _, name := range []string{"x", "y", "z"} {
@@ -42,5 +50,17 @@ func TestCacheReusesLayoutOfSameShape(t *testing.T) {
 	b := &DAG{Nodes: []Node{{Name: "a"}, {Name: "bc"}}}
 	if c.shape(a) == c.shape(b) {
 		t.Error("shape keys collide")
+	}
+}
+
+func TestCacheSkipsLargeGraphs(t *testing.T) {
+	c := NewCache(4)
+	d := &DAG{}
+	for i := range CacheMaxNodes + 1 {
+		d.Nodes = append(d.Nodes, Node{Name: fmt.Sprint(i)})
+	}
+	c.Layout(d)
+	if c.Len() != 0 || d.Width == 0 {
+		t.Errorf("large graph: cached %d, width %v", c.Len(), d.Width)
 	}
 }

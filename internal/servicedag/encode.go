@@ -22,13 +22,44 @@ const Version = "v1"
 // <service> is empty when it equals <name>. Flags are letters: "v" virtual
 // node, "r" reversed edge. Strings are escaped with %XX for '%', ',', ';',
 // '|' and control bytes. Coordinates are rounded to 0.1.
-func (d *DAG) Encode() string {
+func (d *DAG) Encode() string { return d.encode(nil) }
+
+// geometry is the encoded placement of a laid-out DAG: what a shape's
+// graphs share, so Cache formats it once.
+type geometry struct {
+	size  string   // "<width> <height>"
+	nodes []string // ",<layer>,<x>,<y>,<w>,<h>" per node
+	edges []string // "<x> <y> ..." per edge
+}
+
+func geometryOf(d *DAG) *geometry {
+	g := &geometry{nodes: make([]string, len(d.Nodes)), edges: make([]string, len(d.Edges))}
+	var e encoder
+	e.size(d)
+	g.size = string(e.buf)
+	for i, n := range d.Nodes {
+		e.buf = e.buf[:0]
+		e.nodeGeometry(n)
+		g.nodes[i] = string(e.buf)
+	}
+	for i, ed := range d.Edges {
+		e.buf = e.buf[:0]
+		e.points(ed.Points)
+		g.edges[i] = string(e.buf)
+	}
+	return g
+}
+
+// encode writes the encoding, taking the placement from g when given.
+func (d *DAG) encode(g *geometry) string {
 	e := encoder{buf: make([]byte, 0, 32+64*len(d.Nodes)+48*len(d.Edges))}
 	e.buf = append(e.buf, Version...)
 	e.buf = append(e.buf, '|')
-	e.float(d.Width)
-	e.buf = append(e.buf, ' ')
-	e.float(d.Height)
+	if g != nil {
+		e.buf = append(e.buf, g.size...)
+	} else {
+		e.size(d)
+	}
 	e.buf = append(e.buf, '|')
 	for i, n := range d.Nodes {
 		if i > 0 {
@@ -42,10 +73,11 @@ func (d *DAG) Encode() string {
 		e.buf = append(e.buf, ',')
 		e.escaped(n.Operation)
 		e.flag(n.Virtual, 'v')
-		e.ints(n.Spans, n.Errors, int64(n.Layer))
-		for _, v := range [...]float64{n.X, n.Y, n.W, n.H} {
-			e.buf = append(e.buf, ',')
-			e.float(v)
+		e.ints(n.Spans, n.Errors)
+		if g != nil {
+			e.buf = append(e.buf, g.nodes[i]...)
+		} else {
+			e.nodeGeometry(n)
 		}
 	}
 	e.buf = append(e.buf, '|')
@@ -58,19 +90,41 @@ func (d *DAG) Encode() string {
 		e.flag(ed.Reversed, 'r')
 		e.ints(ed.Calls, ed.Errors, ed.DurationNs)
 		e.buf = append(e.buf, ',')
-		for j, p := range ed.Points {
-			if j > 0 {
-				e.buf = append(e.buf, ' ')
-			}
-			e.float(p.X)
-			e.buf = append(e.buf, ' ')
-			e.float(p.Y)
+		if g != nil {
+			e.buf = append(e.buf, g.edges[i]...)
+		} else {
+			e.points(ed.Points)
 		}
 	}
 	return string(e.buf)
 }
 
 type encoder struct{ buf []byte }
+
+func (e *encoder) size(d *DAG) {
+	e.float(d.Width)
+	e.buf = append(e.buf, ' ')
+	e.float(d.Height)
+}
+
+func (e *encoder) nodeGeometry(n Node) {
+	e.ints(int64(n.Layer))
+	for _, v := range [...]float64{n.X, n.Y, n.W, n.H} {
+		e.buf = append(e.buf, ',')
+		e.float(v)
+	}
+}
+
+func (e *encoder) points(pts []sugiyama.Point) {
+	for j, p := range pts {
+		if j > 0 {
+			e.buf = append(e.buf, ' ')
+		}
+		e.float(p.X)
+		e.buf = append(e.buf, ' ')
+		e.float(p.Y)
+	}
+}
 
 // flag writes a comma and the flag letter when on.
 func (e *encoder) flag(on bool, letter byte) {
@@ -90,15 +144,12 @@ func (e *encoder) ints(vs ...int64) {
 
 // float writes v rounded to 0.1, without exponent, "-0" or trailing ".0".
 func (e *encoder) float(v float64) {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		v = 0 // never write what Decode must refuse
+	// Never write what Decode must refuse: no NaN, nothing beyond MaxCoord.
+	if math.IsNaN(v) {
+		v = 0
 	}
-	t := math.Round(v * 10)
-	if math.Abs(t) >= 1e15 {
-		e.buf = strconv.AppendFloat(e.buf, t/10, 'f', -1, 64)
-		return
-	}
-	n := int64(t)
+	v = max(-MaxCoord, min(v, MaxCoord))
+	n := int64(math.Round(v * 10))
 	if n < 0 {
 		e.buf = append(e.buf, '-')
 		n = -n
@@ -304,10 +355,14 @@ func parseCount(s string) (int64, error) {
 	return v, nil
 }
 
+// MaxCoord bounds sizes and coordinates in the encoding (layouts stay far
+// below it); Encode clamps to it and Decode refuses beyond it.
+const MaxCoord = 1e12
+
 func parseFloat(s string) (float64, error) {
 	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-		return 0, fmt.Errorf("%q is not a finite number", s)
+	if err != nil || math.IsNaN(v) || math.Abs(v) > MaxCoord {
+		return 0, fmt.Errorf("%q is not a number within ±%g", s, MaxCoord)
 	}
 	return v, nil
 }

@@ -60,6 +60,7 @@ func TestDecodeRejects(t *testing.T) {
 		{"v1|0||", "size"},
 		{"v1|NaN 0||", "width"},
 		{"v1|0 Inf||", "height"},
+		{"v1|0 1e13||", "height"},
 		{"v1|0 0|a,,,,1,0,0,0,0,0|", "node 0: 10 fields"},
 		{"v1|0 0|a,,,x,1,0,0,0,0,0,0|", "unknown flags"},
 		{"v1|0 0|a,,,,-1,0,0,0,0,0,0|", "spans"},

@@ -60,11 +60,16 @@ type nodeKey struct {
 	virtual            bool
 }
 
+// builder finds nodes and edges by scanning while there are few (most
+// traces touch a handful of services) and through maps beyond that.
 type builder struct {
 	d     *DAG
-	nodes map[nodeKey]int
-	edges map[[2]int]int
+	keys  []nodeKey       // of d.Nodes
+	nodes map[nodeKey]int // nil until more than scanLimit nodes
+	edges map[uint64]int  // from<<32 | to; nil until more than scanLimit edges
 }
+
+const scanLimit = 16
 
 // FromTree builds the service graph of one trace. Nodes and edges are in
 // the order in which a depth-first walk of the tree first meets them, so the
@@ -74,7 +79,7 @@ type builder struct {
 // peer: to the service's node when the trace has one (per-service nodes),
 // else to a virtual node.
 func FromTree(t *spantree.Tree, opt Options) *DAG {
-	b := &builder{d: &DAG{}, nodes: make(map[nodeKey]int), edges: make(map[[2]int]int)}
+	b := &builder{d: &DAG{}}
 	nodeOf := make([]int, len(t.Spans))
 	var peers []int // leaf client spans naming a peer
 	var last nodeKey
@@ -109,11 +114,11 @@ func FromTree(t *spantree.Tree, opt Options) *DAG {
 		if peer == "" {
 			continue
 		}
-		to, ok := -1, false
+		to := -1
 		if !opt.Operations {
-			to, ok = b.nodes[nodeKey{service: peer}]
+			to = b.find(nodeKey{service: peer})
 		}
-		if !ok {
+		if to < 0 {
 			to = b.node(nodeKey{service: peer, virtual: true})
 		}
 		b.edge(nodeOf[i], to, s)
@@ -134,12 +139,37 @@ func peerOf(s *spantree.Span) string {
 	return ""
 }
 
+// find returns the node with key k, or -1.
+func (b *builder) find(k nodeKey) int {
+	if b.nodes != nil {
+		if n, ok := b.nodes[k]; ok {
+			return n
+		}
+		return -1
+	}
+	for n, key := range b.keys {
+		if key == k {
+			return n
+		}
+	}
+	return -1
+}
+
+// node returns the node with key k, adding it when new.
 func (b *builder) node(k nodeKey) int {
-	if n, ok := b.nodes[k]; ok {
+	if n := b.find(k); n >= 0 {
 		return n
 	}
 	n := len(b.d.Nodes)
-	b.nodes[k] = n
+	b.keys = append(b.keys, k)
+	if b.nodes != nil {
+		b.nodes[k] = n
+	} else if n+1 > scanLimit {
+		b.nodes = make(map[nodeKey]int, 2*scanLimit)
+		for i, key := range b.keys {
+			b.nodes[key] = i
+		}
+	}
 	name := k.service
 	if k.operation != "" {
 		name += ": " + k.operation
@@ -148,15 +178,40 @@ func (b *builder) node(k nodeKey) int {
 	return n
 }
 
+func edgeKey(from, to int) uint64 { return uint64(from)<<32 | uint64(uint32(to)) }
+
+// findEdge returns the edge from -> to, or -1.
+func (b *builder) findEdge(from, to int) int {
+	if b.edges != nil {
+		if e, ok := b.edges[edgeKey(from, to)]; ok {
+			return e
+		}
+		return -1
+	}
+	for e := range b.d.Edges {
+		if b.d.Edges[e].From == from && b.d.Edges[e].To == to {
+			return e
+		}
+	}
+	return -1
+}
+
 func (b *builder) edge(from, to int, callee *spantree.Span) {
 	if from == to {
 		return
 	}
-	e, ok := b.edges[[2]int{from, to}]
-	if !ok {
+	e := b.findEdge(from, to)
+	if e < 0 {
 		e = len(b.d.Edges)
-		b.edges[[2]int{from, to}] = e
 		b.d.Edges = append(b.d.Edges, Edge{From: from, To: to})
+		if b.edges != nil {
+			b.edges[edgeKey(from, to)] = e
+		} else if e+1 > scanLimit {
+			b.edges = make(map[uint64]int, 2*scanLimit)
+			for i, ed := range b.d.Edges {
+				b.edges[edgeKey(ed.From, ed.To)] = i
+			}
+		}
 	}
 	edge := &b.d.Edges[e]
 	edge.Calls++

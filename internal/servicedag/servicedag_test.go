@@ -112,3 +112,30 @@ func TestFromTreeEmptyAndSingle(t *testing.T) {
 		t.Errorf("single: %q", got)
 	}
 }
+
+func TestFromTreeManyServices(t *testing.T) {
+	// A chain through 40 services, twice around: more nodes and edges than
+	// the builder scans before it switches to maps.
+	var spans []tracetest.Span
+	for i := range 80 {
+		spans = append(spans, S(uint64(i+1), uint64(i), fmt.Sprintf("s%02d", i%40), "op", int64(i), int64(200-i)))
+	}
+	d := FromTree(tree(spans...), Options{})
+	if len(d.Nodes) != 40 || len(d.Edges) != 40 {
+		t.Fatalf("%d nodes %d edges, want 40 40", len(d.Nodes), len(d.Edges))
+	}
+	for i, n := range d.Nodes {
+		if n.Name != fmt.Sprintf("s%02d", i) || n.Spans != 2 {
+			t.Errorf("node %d: %s spans=%d", i, n.Name, n.Spans)
+		}
+	}
+	for i, e := range d.Edges {
+		want := int64(2)
+		if i == 39 {
+			want = 1 // s39 -> s00 only once
+		}
+		if e.From != i || e.To != (i+1)%40 || e.Calls != want {
+			t.Errorf("edge %d: %d->%d calls=%d", i, e.From, e.To, e.Calls)
+		}
+	}
+}

@@ -15,10 +15,12 @@ func Build(id pcommon.TraceID, refs []Ref) *Tree {
 	if len(refs) == 0 {
 		return t
 	}
+	sc := getScratch()
+	defer sc.put(len(refs))
 	fill(t.Spans, refs)
-	link(t.Spans, refs)
-	breakCycles(t.Spans)
-	b := newBuilder(t)
+	link(t.Spans, refs, sc.index(len(refs)))
+	breakCycles(t.Spans, resize(&sc.stamp, len(refs)))
+	b := newBuilder(t, sc)
 	b.correctSkew()
 	b.sortChildren()
 	b.selfTimes()
@@ -72,8 +74,7 @@ func clampTime(ts pcommon.Timestamp) int64 {
 
 // link resolves parent span IDs. The first span with a given ID owns it;
 // later ones are marked Duplicate but keep their own parent.
-func link(spans []Span, refs []Ref) {
-	byID := newIDIndex(len(refs))
+func link(spans []Span, refs []Ref, byID *idIndex) {
 	for i, r := range refs {
 		id := r.Span.SpanID()
 		if !id.IsEmpty() && !byID.add(idKey(id), i) {
@@ -117,8 +118,7 @@ func linked(links ptrace.SpanLinkSlice, trace pcommon.TraceID, byID *idIndex) []
 // breakCycles cuts every parent cycle at its earliest span, which becomes
 // an orphan. Each span is walked once: a walk stops at the first span seen
 // before, and a cycle is a walk that meets its own stamp.
-func breakCycles(spans []Span) {
-	stamp := make([]int32, len(spans))
+func breakCycles(spans []Span, stamp []int32) {
 	for i := range spans {
 		if stamp[i] != 0 {
 			continue
@@ -143,18 +143,19 @@ func breakCycles(spans []Span) {
 	}
 }
 
-// builder holds the scratch arrays of one Build.
+// builder holds the state of one Build.
 type builder struct {
 	t       *Tree
 	spans   []Span
+	sc      *scratch
 	backing []int   // children of all spans, one segment per parent
 	off     []int32 // segment of span i: backing[off[i]:off[i+1]]
 	order   []int   // parents before children
 }
 
-func newBuilder(t *Tree) *builder {
+func newBuilder(t *Tree, sc *scratch) *builder {
 	n := len(t.Spans)
-	b := &builder{t: t, spans: t.Spans, backing: make([]int, n), off: make([]int32, n+1)}
+	b := &builder{t: t, spans: t.Spans, sc: sc, backing: make([]int, n), off: resize(&sc.off, n+1)}
 	for i := range b.spans {
 		if p := b.spans[i].Parent; p >= 0 {
 			b.off[p+1]++
@@ -163,7 +164,8 @@ func newBuilder(t *Tree) *builder {
 	for i := 0; i < n; i++ {
 		b.off[i+1] += b.off[i]
 	}
-	next := slices.Clone(b.off[:n])
+	next := resize(&sc.next, n)
+	copy(next, b.off[:n])
 	for i := range b.spans {
 		if p := b.spans[i].Parent; p >= 0 {
 			b.backing[next[p]] = i
@@ -172,7 +174,7 @@ func newBuilder(t *Tree) *builder {
 	}
 	// Breadth-first order from the top-level spans; after breakCycles every
 	// span is reachable from one.
-	b.order = make([]int, 0, n)
+	b.order = resize(&sc.order, n)[:0]
 	for i := range b.spans {
 		if b.spans[i].Parent < 0 {
 			b.order = append(b.order, i)
@@ -244,7 +246,7 @@ func clampStart(start, dur int64) int64 {
 // sort of all spans would not be.
 func (b *builder) sortChildren() {
 	n := len(b.spans)
-	starts := make([]int64, n)
+	starts := resize(&b.sc.starts, n)
 	for i := range b.spans {
 		starts[i] = b.spans[i].CorrectedStart()
 	}

@@ -18,9 +18,12 @@ import (
 // Every child is entered at most once, so the walk is linear.
 func (b *builder) criticalPath() {
 	n := len(b.spans)
-	from := make([]int64, n) // clipped intervals
-	to := make([]int64, n)
-	inside := make([]bool, n)
+	from := resize(&b.sc.from, n) // clipped intervals
+	to := resize(&b.sc.to, n)
+	inside := resize(&b.sc.inside, n)
+	// Sorted child lists are carved from one buffer: every span's children
+	// and the roots, at most 2n entries, so it never grows.
+	buf := resize(&b.sc.kids, 2*n)[:0]
 	for _, i := range b.order {
 		s := &b.spans[i]
 		from[i], to[i] = s.CorrectedStart(), s.CorrectedEnd()
@@ -33,12 +36,13 @@ func (b *builder) criticalPath() {
 	// byEnd[v] lists the children of v (v == n: the virtual root), latest
 	// end first; sorted when v is first entered.
 	byEnd := func(v int) []int {
-		var kids []int
+		start := len(buf)
 		if v == n {
-			kids = slices.Clone(b.t.Roots)
+			buf = append(buf, b.t.Roots...)
 		} else {
-			kids = slices.Clone(b.spans[v].Children)
+			buf = append(buf, b.spans[v].Children...)
 		}
+		kids := buf[start:len(buf):len(buf)]
 		slices.SortFunc(kids, func(x, y int) int {
 			if c := cmp.Compare(to[y], to[x]); c != 0 {
 				return c

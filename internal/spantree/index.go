@@ -20,9 +20,12 @@ type idIndex struct {
 
 var hashSeed = rand.Uint64()
 
-func newIDIndex(n int) *idIndex {
+// reset empties the index for n spans.
+func (x *idIndex) reset(n int) {
 	b := bits.Len(uint(2*max(n, 1) - 1)) // 2n <= 1<<b: at most half full
-	return &idIndex{slots: make([]int32, 1<<b), keys: make([]uint64, n), shift: uint(64 - b)}
+	resize(&x.slots, 1<<b)
+	resize(&x.keys, n)
+	x.shift = uint(64 - b)
 }
 
 func idKey(id pcommon.SpanID) uint64 { return binary.LittleEndian.Uint64(id[:]) }

@@ -132,14 +132,15 @@ func Layout(g Graph, opt Options) Result {
 
 // component is one connected part of the graph being laid out.
 type component struct {
-	nodes   []int // global indices of its nodes; local index = position
-	edges   []int // global indices of its edges (no self loops)
-	arcs    []arc // the edges made acyclic, duplicates merged
-	edgeArc []int // per edge: its arc
-	edgeRev []bool
-	chain   [][]int // per arc: its dummies, top to bottom
-	lg      *layered
-	x       []float64
+	nodes     []int // global indices of its nodes; local index = position
+	edges     []int // global indices of its edges (no self loops)
+	arcs      []arc // the edges made acyclic, duplicates merged
+	edgeArc   []int // per edge: its arc
+	edgeRev   []bool
+	chain     [][]int // per arc: its dummies, top to bottom
+	lg        *layered
+	crossings int
+	x         []float64
 }
 
 func (c *component) layout(g Graph, local []int, w []float64, loop []bool, loopW float64, opt Options) {
@@ -150,13 +151,35 @@ func (c *component) layout(g Graph, local []int, w []float64, loop []bool, loopW
 		pairs = append(pairs, arc{local[g.Edges[e].From], local[g.Edges[e].To], 1})
 	}
 	pairs = mergeArcs(pairs)
-	pos := feedbackOrder(k, pairs)
-	for i, a := range pairs {
-		if pos[a.from] > pos[a.to] {
-			pairs[i].from, pairs[i].to = a.to, a.from
+	width := make([]float64, k)
+	for i, v := range c.nodes {
+		width[i] = w[v]
+		if loop[v] {
+			width[i] += 2 * loopW
 		}
 	}
-	c.arcs = mergeArcs(pairs)
+	pos := feedbackOrder(k, pairs)
+	c.build(pairs, pos, width, opt)
+	// Which arcs of a cycle to reverse decides the layers; on small
+	// graphs also try the choice made on the reversed graph and keep
+	// the drawing with fewer crossings.
+	if k <= smallGraph {
+		rev := make([]arc, len(pairs))
+		for i, a := range pairs {
+			rev[i] = arc{a.to, a.from, a.w}
+		}
+		alt := feedbackOrder(k, rev)
+		for v := range alt {
+			alt[v] = k - 1 - alt[v]
+		}
+		if !sameBackArcs(pairs, pos, alt) {
+			other := &component{nodes: c.nodes, edges: c.edges}
+			other.build(pairs, alt, width, opt)
+			if other.crossings < c.crossings {
+				pos, *c = alt, *other
+			}
+		}
+	}
 	c.edgeArc = make([]int, len(c.edges))
 	c.edgeRev = make([]bool, len(c.edges))
 	for i, e := range c.edges {
@@ -167,18 +190,37 @@ func (c *component) layout(g Graph, local []int, w []float64, loop []bool, loopW
 		}
 		c.edgeArc[i], _ = slices.BinarySearchFunc(c.arcs, arc{from: a, to: b}, cmpArc)
 	}
+	c.x = c.lg.place(opt.NodeGap)
+}
+
+// sameBackArcs reports whether the orders p and q point the same arcs
+// backwards.
+func sameBackArcs(arcs []arc, p, q []int) bool {
+	for _, a := range arcs {
+		if (p[a.from] > p[a.to]) != (q[a.from] > q[a.to]) {
+			return false
+		}
+	}
+	return true
+}
+
+// build turns the arcs acyclic by the node order pos, assigns layers,
+// adds the dummies and orders the layers.
+func (c *component) build(pairs []arc, pos []int, width []float64, opt Options) {
+	k := len(pos)
+	arcs := slices.Clone(pairs)
+	for i, a := range arcs {
+		if pos[a.from] > pos[a.to] {
+			arcs[i].from, arcs[i].to = a.to, a.from
+		}
+	}
+	c.arcs = mergeArcs(arcs)
 	rank := rankLayers(k, c.arcs, opt.RankIterations)
 
 	lg := &layered{real: k}
 	c.lg = lg
 	lg.layer = append(lg.layer, rank...)
-	for _, v := range c.nodes {
-		ew := w[v]
-		if loop[v] {
-			ew += 2 * loopW
-		}
-		lg.width = append(lg.width, ew)
-	}
+	lg.width = append(lg.width, width...)
 	lg.up = make([][]int, k)
 	lg.down = make([][]int, k)
 	c.chain = make([][]int, len(c.arcs))
@@ -206,8 +248,7 @@ func (c *component) layout(g Graph, local []int, w []float64, loop []bool, loopW
 	}
 	lg.layers = make([][]int, maxL+1)
 	lg.pos = make([]int, len(lg.layer))
-	lg.reduceCrossings(opt.OrderPasses)
-	c.x = lg.place(opt.NodeGap)
+	c.crossings = lg.reduceCrossings(opt.OrderPasses)
 }
 
 func cmpArc(a, b arc) int {

@@ -73,6 +73,8 @@ type orderer struct {
 	tree []int
 	med  []float64
 	nbuf []int
+	// sortLayer's scratch
+	movable, sorted, old []int
 }
 
 func (o *orderer) between(l int) int {
@@ -185,15 +187,16 @@ func (o *orderer) sortLayer(l int, nbrs [][]int, reverse bool) {
 		return
 	}
 	med := o.med[:0]
-	movable := make([]int, 0, len(layer))
+	movable := o.movable[:0]
 	for i, v := range layer {
 		med = append(med, o.median(v, nbrs))
 		if med[i] >= 0 {
 			movable = append(movable, i)
 		}
 	}
-	o.med = med
-	sorted := slices.Clone(movable)
+	o.med, o.movable = med, movable
+	sorted := append(o.sorted[:0], movable...)
+	o.sorted = sorted
 	slices.SortFunc(sorted, func(a, b int) int {
 		switch {
 		case med[a] < med[b]:
@@ -205,7 +208,8 @@ func (o *orderer) sortLayer(l int, nbrs [][]int, reverse bool) {
 		}
 		return a - b
 	})
-	old := slices.Clone(layer)
+	old := append(o.old[:0], layer...)
+	o.old = old
 	for k, i := range movable {
 		layer[i] = old[sorted[k]]
 	}
@@ -309,32 +313,46 @@ func (g *layered) transpose(reverse bool) {
 	}
 }
 
-// Effort of crossing reduction.
-// Effort of crossing reduction, tuned on the graphs of cmd/layoutbench for
-// crossings close to dot's at a fraction of its time.
+// effort is how hard crossing reduction tries. Small drawings get many
+// sweeps and random restarts (they cost microseconds and small graphs are
+// where a bad local optimum shows); large ones converge with few sweeps.
+// Tuned on the graphs of cmd/layoutbench.
+type effort struct {
+	initSweeps int // sweeps from each initial order
+	stale      int // sweeps without improvement before giving up
+	passes     int // sweeps from the best start at most
+	sift       int // sifting rounds at the end at most
+	restarts   int // random restarts
+}
+
 const (
-	initSweeps    = 4   // sweeps from each initial order
-	staleSweeps   = 4   // sweeps without improvement before giving up
-	maxSiftRounds = 3   // sifting rounds at the end
-	maxRestarts   = 8   // random restarts on small graphs ...
-	restartBudget = 250 // ... restartBudget / nodes of them at most
-	maxTranspose  = 4   // transposition rounds per call
+	smallGraph   = 64 // nodes and dummies
+	maxRestarts  = 8
+	maxTranspose = 4 // transposition rounds per call
 )
 
-// reduceCrossings orders every layer. A few median sweeps from each of two
-// breadth-first orders (and, on small graphs, from random orders followed
-// by sifting) pick a start; more sweeps from the best ordering, each
-// restarting from the best when it did not improve, then transposition
-// and sifting finish. The best ordering seen is kept.
-func (g *layered) reduceCrossings(passes int) {
+func effortFor(nodes, passes int) effort {
+	if nodes <= smallGraph {
+		return effort{initSweeps: 4, stale: 4, passes: passes, sift: 3, restarts: min(maxRestarts, 2*smallGraph/max(nodes, 1))}
+	}
+	return effort{initSweeps: 1, stale: 2, passes: min(passes, 4), sift: 1}
+}
+
+// reduceCrossings orders every layer. Median sweeps from two breadth-first
+// orders (and, on small graphs, from random orders followed by sifting)
+// pick a start; more sweeps from the best ordering, each restarting from
+// the best when it did not improve, then transposition and sifting finish.
+// The best ordering seen is kept; it returns its crossings.
+func (g *layered) reduceCrossings(passes int) int {
+	eff := effortFor(g.size(), passes)
 	o := &orderer{g: g}
 	best := make([][]int, len(g.layers))
 	bestC := -1
-	save := func() {
+	save := func(c int) {
 		for l, layer := range g.layers {
 			best[l] = append(best[l][:0], layer...)
 		}
-		bestC = o.total()
+		bestC = c
 	}
 	load := func() {
 		for l := range g.layers {
@@ -344,11 +362,11 @@ func (g *layered) reduceCrossings(passes int) {
 	}
 	keepIfBetter := func() {
 		if c := o.total(); bestC < 0 || c < bestC {
-			save()
+			save(c)
 		}
 	}
 	sweep := func(n int, restore bool) {
-		for it, stale := 0, 0; it < n && bestC > 0 && stale < staleSweeps; it++ {
+		for it, stale := 0, 0; it < n && bestC > 0 && stale < eff.stale; it++ {
 			reverse := it%4 >= 2
 			if it%2 == 0 {
 				for l := 1; l < len(g.layers); l++ {
@@ -361,7 +379,7 @@ func (g *layered) reduceCrossings(passes int) {
 			}
 			g.transpose(reverse)
 			if c := o.total(); c < bestC {
-				save()
+				save(c)
 				stale = 0
 			} else {
 				stale++
@@ -372,30 +390,31 @@ func (g *layered) reduceCrossings(passes int) {
 		}
 	}
 	siftAll := func() {
-		for round := 0; round < maxSiftRounds && g.sift(); round++ {
+		for round := 0; round < eff.sift && g.sift(); round++ {
 		}
 	}
 	for _, fromTop := range []bool{true, false} {
 		g.initOrder(fromTop)
 		keepIfBetter()
-		sweep(min(initSweeps, passes), false)
+		sweep(min(eff.initSweeps, eff.passes), false)
 	}
 	rng := rand.New(rand.NewPCG(1, uint64(g.size())))
-	for k := 0; k < min(maxRestarts, restartBudget/g.size()) && bestC > 0; k++ {
+	for k := 0; k < eff.restarts && bestC > 0; k++ {
 		for _, layer := range g.layers {
 			rng.Shuffle(len(layer), func(i, j int) { layer[i], layer[j] = layer[j], layer[i] })
 		}
 		g.renumber()
 		keepIfBetter()
-		sweep(min(initSweeps, passes), false)
+		sweep(min(eff.initSweeps, eff.passes), false)
 		siftAll()
 		keepIfBetter()
 	}
 	load()
-	sweep(passes, true)
+	sweep(eff.passes, true)
 	load()
 	g.transpose(false)
 	siftAll()
+	return o.total()
 }
 
 // sift moves every node, one at a time, to the place in its layer where

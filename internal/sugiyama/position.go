@@ -82,7 +82,6 @@ func (g *layered) align(marked map[edgeKey]bool, fromTop, fromLeft bool, gap flo
 		}
 		return layer[len(layer)-1-i]
 	}
-	var ns []int
 	L := len(g.layers)
 	for s := 1; s < L; s++ {
 		l := s
@@ -93,22 +92,21 @@ func (g *layered) align(marked map[edgeKey]bool, fromTop, fromLeft bool, gap flo
 		r := -1
 		for i := range layer {
 			v := at(layer, i)
-			ns = append(ns[:0], nbrs[v]...)
+			ns := nbrs[v] // sorted left to right by place
 			d := len(ns)
-			if d == 0 {
-				continue
-			}
-			slices.SortFunc(ns, func(a, b int) int { return p(a) - p(b) })
-			for m := (d - 1) / 2; m <= d/2; m++ {
+			for m := (d - 1) / 2; m <= d/2 && d > 0; m++ {
 				if next[v] != v {
 					break
 				}
 				u := ns[m]
+				if !fromLeft {
+					u = ns[d-1-m]
+				}
 				key := edgeKey{u, v}
 				if !fromTop {
 					key = edgeKey{v, u}
 				}
-				if marked[key] || r >= p(u) {
+				if (len(marked) > 0 && marked[key]) || r >= p(u) {
 					continue
 				}
 				next[u] = v
@@ -163,6 +161,11 @@ func (g *layered) align(marked map[edgeKey]bool, fromTop, fromLeft bool, gap flo
 // place sets the x of every node's centre, the leftmost box edge at 0.
 func (g *layered) place(gap float64) []float64 {
 	n := g.size()
+	byPos := func(a, b int) int { return g.pos[a] - g.pos[b] }
+	for v := 0; v < n; v++ {
+		slices.SortFunc(g.up[v], byPos)
+		slices.SortFunc(g.down[v], byPos)
+	}
 	marked := g.conflicts()
 	var xs [4][]float64
 	var lo, hi [4]float64

@@ -1,5 +1,7 @@
 package sugiyama
 
+import "slices"
+
 // Layer assignment by network simplex (Gansner, Koutsofios, North, Vo:
 // "A technique for drawing directed graphs", 1993): minimise the weighted
 // sum of edge lengths subject to every arc being at least one layer long,
@@ -13,7 +15,8 @@ type network struct {
 	out    [][]int // arc indices by tail
 	in     [][]int // arc indices by head
 	rank   []int
-	inTree []bool // per arc
+	inTree []bool  // per arc
+	tree   [][]int // tree arcs by node
 	// Rooted spanning tree: parent arc of each node (-1 for the root),
 	// postorder number lim and the lowest lim in the subtree low.
 	parent []int
@@ -41,6 +44,7 @@ func rankLayers(n int, arcs []arc, maxIter int) []int {
 		out:    make([][]int, n),
 		in:     make([][]int, n),
 		inTree: make([]bool, len(arcs)),
+		tree:   make([][]int, n),
 		parent: make([]int, n),
 		lim:    make([]int, n),
 		low:    make([]int, n),
@@ -116,7 +120,7 @@ func (nw *network) feasibleTree() {
 					}
 					if !inT[u] && nw.slack(i) == 0 {
 						inT[u] = true
-						nw.inTree[i] = true
+						nw.addTree(i)
 						size++
 						stack = append(stack, u)
 					}
@@ -153,7 +157,7 @@ func (nw *network) feasibleTree() {
 			u = a.from
 		}
 		inT[u] = true
-		nw.inTree[best] = true
+		nw.addTree(best)
 		size++
 		grow(u)
 	}
@@ -180,17 +184,11 @@ func (nw *network) number(root, parentArc, first int, cuts bool) {
 	for len(stack) > 0 {
 		v := stack[len(stack)-1]
 		k := nw.next[v]
-		deg := len(nw.out[v]) + len(nw.in[v])
 		pushed := false
-		for k < deg {
-			var i int
-			if k < len(nw.out[v]) {
-				i = nw.out[v][k]
-			} else {
-				i = nw.in[v][k-len(nw.out[v])]
-			}
+		for k < len(nw.tree[v]) {
+			i := nw.tree[v][k]
 			k++
-			if !nw.inTree[i] || i == nw.parent[v] {
+			if i == nw.parent[v] {
 				continue
 			}
 			a := nw.arcs[i]
@@ -260,6 +258,22 @@ func (nw *network) treeUpdate(v, w, cut int, dir bool) int {
 	return v
 }
 
+func (nw *network) addTree(i int) {
+	nw.inTree[i] = true
+	a := nw.arcs[i]
+	nw.tree[a.from] = append(nw.tree[a.from], i)
+	nw.tree[a.to] = append(nw.tree[a.to], i)
+}
+
+func (nw *network) removeTree(i int) {
+	nw.inTree[i] = false
+	a := nw.arcs[i]
+	for _, v := range [2]int{a.from, a.to} {
+		k := slices.Index(nw.tree[v], i)
+		nw.tree[v] = slices.Delete(nw.tree[v], k, k+1)
+	}
+}
+
 // inSubtree reports whether x lies in the tree below v.
 func (nw *network) inSubtree(x, v int) bool {
 	return nw.low[v] <= nw.lim[x] && nw.lim[x] <= nw.lim[v]
@@ -269,15 +283,25 @@ func (nw *network) inSubtree(x, v int) bool {
 // arc across the same cut until none is left or maxIter is reached.
 func (nw *network) pivot(maxIter int) {
 	const searchSize = 30
+	// The tree arcs in a ring the leaving arc is searched in; an
+	// entering arc takes the place of the one it replaces.
+	var ring []int
+	slot := make([]int, len(nw.arcs))
+	for i, in := range nw.inTree {
+		if in {
+			slot[i] = len(ring)
+			ring = append(ring, i)
+		}
+	}
+	m := len(ring)
 	start := 0
-	m := len(nw.arcs)
-	for iter := 0; iter < maxIter; iter++ {
+	for iter := 0; iter < maxIter && m > 0; iter++ {
 		// Leaving arc: the most negative cut value among the first
 		// searchSize negative ones, searching on from the last position.
 		leave, found := -1, 0
 		for k := 0; k < m && found < searchSize; k++ {
-			i := (start + k) % m
-			if nw.inTree[i] && nw.cut[i] < 0 {
+			i := ring[(start+k)%m]
+			if nw.cut[i] < 0 {
 				found++
 				if leave < 0 || nw.cut[i] < nw.cut[leave] {
 					leave = i
@@ -287,7 +311,7 @@ func (nw *network) pivot(maxIter int) {
 		if leave < 0 {
 			return
 		}
-		start = (leave + 1) % m
+		start = (slot[leave] + 1) % m
 		// The subtree side of the leaving arc.
 		f := nw.arcs[leave]
 		sub := f.to
@@ -311,19 +335,20 @@ func (nw *network) pivot(maxIter int) {
 				enter, enterSlack = i, s
 			}
 		}
+		// Every candidate has one end on each side: scan the smaller.
 		subtree := nw.post[nw.low[sub] : nw.lim[sub]+1]
-		if 2*len(subtree) <= nw.n {
-			for _, v := range subtree {
+		side := [][]int{subtree}
+		if 2*len(subtree) > nw.n {
+			side = [][]int{nw.post[:nw.low[sub]], nw.post[nw.lim[sub]+1:]}
+		}
+		for _, nodes := range side {
+			for _, v := range nodes {
 				for _, i := range nw.out[v] {
 					consider(i)
 				}
 				for _, i := range nw.in[v] {
 					consider(i)
 				}
-			}
-		} else {
-			for i := range nw.arcs {
-				consider(i)
 			}
 		}
 		if enter < 0 {
@@ -346,8 +371,10 @@ func (nw *network) pivot(maxIter int) {
 		nw.treeUpdate(e.to, e.from, cut, false)
 		nw.cut[enter] = -cut
 		nw.cut[leave] = 0
-		nw.inTree[leave] = false
-		nw.inTree[enter] = true
+		nw.removeTree(leave)
+		nw.addTree(enter)
+		slot[enter] = slot[leave]
+		ring[slot[enter]] = enter
 		nw.number(lca, nw.parent[lca], nw.low[lca], false)
 	}
 }

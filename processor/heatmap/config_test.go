@@ -38,7 +38,7 @@ func TestLoadConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (&Config{Config: heat.DefaultConfig()}); !reflect.DeepEqual(cfg, want) {
+	if want := (&Config{Config: heat.DefaultConfig(), SpanAttributes: true}); !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("default = %+v", cfg)
 	}
 
@@ -52,7 +52,7 @@ func TestLoadConfig(t *testing.T) {
 		Errors:      heat.ErrorConfig{HTTPServer5xx: true, HTTPClient4xx: true, GRPCCodes: []string{"UNAVAILABLE", "deadline_exceeded"}},
 		EdgeStore:   heat.EdgeStoreConfig{TTL: 5 * time.Second, MaxItems: 2000},
 		MaxServices: 50, MaxOperations: 400, MaxEdges: 300,
-	}}
+	}, SpanAttributes: false}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("custom = %+v\nwant     %+v", cfg, want)
 	}

@@ -41,7 +41,11 @@ func newProcessor(set processor.Settings, cfg *Config) (*heatmapProcessor, error
 // processTraces counts the batch, then writes the window's values (this
 // batch included) onto it and passes it on. It never fails.
 func (p *heatmapProcessor) processTraces(_ context.Context, td ptrace.Traces) (ptrace.Traces, error) {
-	p.tracker.Annotate(td)
+	if p.cfg.SpanAttributes {
+		p.tracker.Annotate(td)
+	} else {
+		p.tracker.AnnotateResources(td)
+	}
 	return td, nil
 }
 

@@ -153,6 +153,32 @@ func TestProcessorHotAndOverflowLoggedOnce(t *testing.T) {
 	}
 }
 
+func TestProcessorResourceAttributesOnly(t *testing.T) {
+	cfg := defaultConfig()
+	cfg.SpanAttributes = false
+	h := start(t, cfg)
+	td := heattest.Build(append(heattest.Ms("checkout", "GET /cart", 1, 2, 1, 2, 3, 4, 5, 6, 7, 8),
+		heattest.Span{Service: "payment", Name: "charge", ID: 20, Parent: 8, Kind: ptrace.SpanKindServer, Dur: 4 * time.Millisecond})...)
+	if err := h.proc.ConsumeTraces(context.Background(), td); err != nil {
+		t.Fatal(err)
+	}
+	out := h.sink.AllTraces()[0]
+	if v, _ := out.ResourceSpans().At(0).Resource().Attributes().Get(heat.AttrServiceErrorRate); v.Double() != 0.25 {
+		t.Errorf("service error rate = %v", v.Double())
+	}
+	for _, rs := range out.ResourceSpans().All() {
+		for _, s := range rs.ScopeSpans().At(0).Spans().All() {
+			if n := s.Attributes().Len(); n != 0 {
+				t.Fatalf("span %s got %d attributes: %v", s.Name(), n, s.Attributes().AsRaw())
+			}
+		}
+	}
+	// Edges are still counted.
+	if got := sumInt(t, h, "tracemap_heatmap_edges", ptr(attribute.String("resolution", "batch"))); got != 1 {
+		t.Errorf("edges = %d", got)
+	}
+}
+
 func TestProcessorConcurrent(t *testing.T) {
 	h := start(t, defaultConfig())
 	var wg sync.WaitGroup

@@ -1,6 +1,8 @@
 package layout_test
 
 import (
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -82,6 +84,25 @@ func TestE2ELayoutThroughDistro(t *testing.T) {
 		})
 		if d := layout.RootDAG(t, td); len(d.Nodes) != 5 || len(d.Edges) != 4 || d.Nodes[0].Name != "frontend" {
 			t.Errorf("trace %d: dag %+v", id, d)
+		}
+	}
+}
+
+// A bad layout config stops the distribution at startup naming the key.
+func TestE2EBadConfigNamesTheKey(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "bad.yaml")
+	bad := strings.Replace(e2eConfig, "max_traces: 100", "max_traces: 100\n    nodes: services\n    max_spans_per_trace: 0", 1)
+	bad = strings.ReplaceAll(bad, "{{.Dir}}", t.TempDir())
+	if err := os.WriteFile(cfg, []byte(bad), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(collectortest.Binary(t), "validate", "--config", cfg).CombinedOutput()
+	if err == nil {
+		t.Fatalf("validate accepted the config:\n%s", out)
+	}
+	for _, want := range []string{`nodes: must be "service" or "operation", got "services"`, "max_spans_per_trace: must be at least 1, got 0"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("validate output lacks %q:\n%s", want, out)
 		}
 	}
 }

@@ -18,9 +18,9 @@ import (
 	"github.com/tracemap/tracemap/processor/layout/internal/metadata"
 )
 
-// shapeCacheSize is how many service graph shapes keep their layout; a
-// shape is a few hundred bytes to a few KB.
-const shapeCacheSize = 1024
+// shapeCacheSize is how many service graph shapes keep their layout: a
+// shape of a typical trace is one or two KB, the largest cached some 25 KB.
+const shapeCacheSize = 512
 
 type layoutProcessor struct {
 	cfg    *Config
@@ -201,6 +201,5 @@ func (p *layoutProcessor) layoutTrace(ctx context.Context, tr *spantree.Tree) {
 		p.tel.DAGsSkipped.Add(ctx, 1)
 		return
 	}
-	p.shapes.Layout(d)
-	tr.Spans[root].Source.Attributes().PutStr(servicedag.AttrDAG, d.Encode())
+	tr.Spans[root].Source.Attributes().PutStr(servicedag.AttrDAG, p.shapes.LayoutEncode(d))
 }

@@ -13,10 +13,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/consumer/consumertest"
-	"go.opentelemetry.io/collector/receiver/receivertest"
 
-	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/clock"
-	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/metadata"
 	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/probes"
 	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/targettest"
 )
@@ -83,15 +80,14 @@ func percentile(v []float64, q float64) float64 {
 	return s[int(q*float64(len(s)-1))]
 }
 
-// BenchmarkEventThroughput has the target call a traced function in a tight
-// loop and reports how many events per second became spans, with the ring
-// buffer large enough that none is lost, and the lost count (lost-events)
-// which must be 0.
-func BenchmarkEventThroughput(b *testing.B) {
+// burst has the target call main.tick n times in one request, with the
+// receiver's ring buffer of ringBytes, and waits until every event became a
+// span or was counted lost. It returns spans, lost events and the time from
+// the request until then.
+func burst(b *testing.B, ringBytes, n int) (spans, lost int, took time.Duration) {
 	targettest.RequireBPF(b)
 	tg := targettest.Start(b, targettest.Build(b, "frontend", false))
-	h := startReceiver(b, testConfig(Config{Names: []string{"frontend"}, Functions: []string{"main.tick"}, RingBufferSize: 1 << 26, MaxBatch: 8192, FlushInterval: 50 * time.Millisecond}))
-	n := max(b.N, 100_000)
+	h := startReceiver(b, testConfig(Config{Names: []string{"frontend"}, Functions: []string{"main.tick"}, RingBufferSize: ringBytes, MaxBatch: 8192, FlushInterval: 50 * time.Millisecond}))
 	b.ResetTimer()
 	st := time.Now()
 	get(b, http.DefaultClient, fmt.Sprintf("%s/burst?n=%d", tg.URL, n))
@@ -100,46 +96,36 @@ func BenchmarkEventThroughput(b *testing.B) {
 	for h.sink.SpanCount()+int(h.metric(b, "tracemap_ebpf_lost_events")) < want && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
-	el := time.Since(st)
+	took = time.Since(st)
 	b.StopTimer()
-	b.ReportMetric(float64(h.sink.SpanCount())/el.Seconds(), "spans/s")
-	b.ReportMetric(float64(h.metric(b, "tracemap_ebpf_lost_events")), "lost-events")
-	b.ReportMetric(float64(want-h.sink.SpanCount()), "missing-spans")
+	return h.sink.SpanCount(), int(h.metric(b, "tracemap_ebpf_lost_events")), took
+}
+
+// BenchmarkEventThroughput reports how many events per second became spans
+// with the ring buffer large enough that none is lost (lost-events must be 0).
+func BenchmarkEventThroughput(b *testing.B) {
+	n := max(b.N, 100_000)
+	spans, lost, took := burst(b, 1<<26, n)
+	b.ReportMetric(float64(spans)/took.Seconds(), "spans/s")
+	b.ReportMetric(float64(lost), "lost-events")
+	b.ReportMetric(float64(n+1-spans), "missing-spans")
 }
 
 // BenchmarkOverload sends the same burst into a 16 KiB ring buffer: most
 // events are lost, and every one is counted (received + lost = sent).
 func BenchmarkOverload(b *testing.B) {
-	targettest.RequireBPF(b)
-	tg := targettest.Start(b, targettest.Build(b, "frontend", false))
-	h := startReceiver(b, testConfig(Config{Names: []string{"frontend"}, Functions: []string{"main.tick"}, RingBufferSize: 1 << 14, MaxBatch: 8192, FlushInterval: 50 * time.Millisecond}))
 	n := max(b.N, 100_000)
-	b.ResetTimer()
-	get(b, http.DefaultClient, fmt.Sprintf("%s/burst?n=%d", tg.URL, n))
-	want := n + 1
-	deadline := time.Now().Add(30 * time.Second)
-	for h.sink.SpanCount()+int(h.metric(b, "tracemap_ebpf_lost_events")) < want && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
-	b.StopTimer()
-	lost := h.metric(b, "tracemap_ebpf_lost_events")
+	spans, lost, _ := burst(b, 1<<14, n)
 	b.ReportMetric(float64(n), "events-sent")
-	b.ReportMetric(float64(h.sink.SpanCount()), "spans")
+	b.ReportMetric(float64(spans), "spans")
 	b.ReportMetric(float64(lost), "lost-events")
-	b.ReportMetric(float64(want-h.sink.SpanCount()-int(lost)), "unaccounted")
+	b.ReportMetric(float64(n+1-spans-lost), "unaccounted")
 }
 
 // BenchmarkSpanBuild measures the user-space side alone: turning decoded
 // server-span events into pdata, the receiver's cost per event.
 func BenchmarkSpanBuild(b *testing.B) {
-	rcv, err := newReceiver(testConfig(Config{Names: []string{"x"}, MaxBatch: 1 << 30}), receivertest.NewNopSettings(metadata.Type), new(consumertest.TracesSink))
-	if err != nil {
-		b.Fatal(err)
-	}
-	r := rcv.(*ebpfReceiver)
-	r.clock = clock.New()
-	r.resetPending()
-	r.procs[7] = &tracedProcess{info: processInfo{pid: 7, exe: "/usr/bin/shop", service: "shop", goVersion: "go1.26.8"}}
+	r := offlineReceiver(b, testConfig(Config{Names: []string{"x"}, MaxBatch: 1 << 30}), new(consumertest.TracesSink))
 	ev := &probes.Span{
 		PID: 7, Start: 1000, End: 2000, Kind: probes.KindServer, Status: 200, Flags: probes.FlagHasTuple,
 		Local: netip.MustParseAddrPort("127.0.0.1:8080"), Remote: netip.MustParseAddrPort("127.0.0.1:50000"),

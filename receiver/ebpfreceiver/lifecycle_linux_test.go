@@ -153,3 +153,31 @@ func unprivilegedStart() {
 	err := rcv.Start(context.Background(), componenttest.NewNopHost())
 	fmt.Print(err)
 }
+
+// A Go program without net/http is traced through its listed functions, and
+// without any it cannot be probed.
+func TestProgramWithoutHTTP(t *testing.T) {
+	targettest.RequireBPF(t)
+	tg := targettest.Start(t, targettest.BuildProgram(t, "worker", "worker", false))
+
+	err := startErr(t, testConfig(Config{PIDs: []int{tg.PID}}))
+	if err == nil || !strings.Contains(err.Error(), "nothing to probe") ||
+		!strings.Contains(err.Error(), "symbol net/http.serverHandler.ServeHTTP not found in /proc/") {
+		t.Errorf("no probe points: %v", err)
+	}
+
+	h := startReceiver(t, testConfig(Config{PIDs: []int{tg.PID}, Functions: []string{"main.step"}}))
+	waitFor(t, "three main.step spans", func() bool { return h.sink.SpanCount() >= 3 })
+	for _, td := range h.sink.AllTraces() {
+		for _, rs := range td.ResourceSpans().All() {
+			for _, ss := range rs.ScopeSpans().All() {
+				for _, s := range ss.Spans().All() {
+					d := s.EndTimestamp().AsTime().Sub(s.StartTimestamp().AsTime())
+					if s.Name() != "main.step" || !s.ParentSpanID().IsEmpty() || d < 5*time.Millisecond || d > time.Second {
+						t.Errorf("span %q parent %v duration %v", s.Name(), s.ParentSpanID(), d)
+					}
+				}
+			}
+		}
+	}
+}

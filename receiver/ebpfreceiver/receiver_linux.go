@@ -45,7 +45,8 @@ type ebpfReceiver struct {
 	count   int
 	full    chan struct{}
 	lost    uint64
-	closed  bool // Shutdown began: attach no more
+	closed  bool       // Shutdown began: attach no more, wait no more
+	drained *sync.Cond // signalled when the pending batch is taken
 }
 
 type tracedProcess struct {
@@ -64,13 +65,15 @@ func newReceiver(cfg *Config, set receiver.Settings, next consumer.Traces) (rece
 	if err != nil {
 		return nil, err
 	}
-	return &ebpfReceiver{
+	r := &ebpfReceiver{
 		cfg: cfg, set: set, next: next, tel: tel, obsrep: obsrep,
 		matcher: discover.NewMatcher(cfg.PIDs, cfg.Executables, cfg.Names),
 		host:    hostname(),
 		procs:   map[int]*tracedProcess{},
 		full:    make(chan struct{}, 1),
-	}, nil
+	}
+	r.drained = sync.NewCond(&r.mu)
+	return r, nil
 }
 
 // Start loads the probes and attaches them to every matching process. It
@@ -87,7 +90,7 @@ func (r *ebpfReceiver) Start(ctx context.Context, _ component.Host) error {
 
 	found, err := r.matcher.Scan()
 	if err != nil {
-		r.probes.Close()
+		r.closeProbes()
 		return fmt.Errorf("ebpf receiver: scan /proc: %w", err)
 	}
 	var errs []error
@@ -97,7 +100,7 @@ func (r *ebpfReceiver) Start(ctx context.Context, _ component.Host) error {
 		}
 	}
 	if len(r.procs) == 0 && (len(errs) > 0 || (len(r.cfg.Names) == 0 && len(r.cfg.Executables) == 0)) {
-		r.probes.Close()
+		r.closeProbes()
 		if len(errs) == 0 {
 			errs = append(errs, fmt.Errorf("none of the pids %v is running", r.cfg.PIDs))
 		}
@@ -114,6 +117,12 @@ func (r *ebpfReceiver) Start(ctx context.Context, _ component.Host) error {
 	go r.readLoop()
 	go r.flushLoop(runCtx)
 	return nil
+}
+
+// closeProbes undoes a Start that fails, so that Shutdown has nothing to do.
+func (r *ebpfReceiver) closeProbes() {
+	r.probes.Close()
+	r.probes = nil
 }
 
 // attach probes one matched process; errors are logged and counted.
@@ -158,7 +167,8 @@ func (r *ebpfReceiver) attachProcess(proc discover.Process) error {
 	return nil
 }
 
-func (r *ebpfReceiver) detach(pid int) {
+// detach removes the probes of a process; why goes into the log.
+func (r *ebpfReceiver) detach(pid int, why string) {
 	r.mu.Lock()
 	tp, ok := r.procs[pid]
 	delete(r.procs, pid)
@@ -170,7 +180,7 @@ func (r *ebpfReceiver) detach(pid int) {
 		r.set.Logger.Debug("Detach", zap.Int("pid", pid), zap.Error(err))
 	}
 	r.tel.AttachedProcesses.Add(context.Background(), -1)
-	r.set.Logger.Info("Process exited, probes detached", zap.Int("pid", pid))
+	r.set.Logger.Info("Probes detached", zap.Int("pid", pid), zap.String("reason", why))
 }
 
 // readLoop turns ring-buffer events into pending spans and follows
@@ -191,12 +201,12 @@ func (r *ebpfReceiver) readLoop() {
 			r.add(ev.Span)
 		case ev.Exec != 0:
 			pid := int(ev.Exec)
-			r.detach(pid) // a traced process replaced its program
+			r.detach(pid, "exec") // a traced process replaced its program
 			if proc, ok := r.matcher.Match(pid); ok {
 				r.attach(proc)
 			}
 		case ev.Exit != 0:
-			r.detach(int(ev.Exit))
+			r.detach(int(ev.Exit), "exit")
 		}
 	}
 }
@@ -207,15 +217,24 @@ func (r *ebpfReceiver) resetPending() {
 	r.count = 0
 }
 
+// add appends a span to the pending batch. When two batches are pending
+// (the pipeline is slower than the kernel) it waits: the ring buffer then
+// fills and the BPF program counts what it drops, so memory stays bounded
+// and every loss shows in tracemap_ebpf_lost_events.
 func (r *ebpfReceiver) add(ev *probes.Span) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	for r.count >= 2*r.cfg.MaxBatch && !r.closed {
+		r.drained.Wait()
+	}
 	pid := int(ev.PID)
 	spans, ok := r.byPID[pid]
 	if !ok {
 		tp, known := r.procs[pid]
 		if !known {
-			return // detached in the meantime; its maps are gone too
+			// Detached after its exit went unreported; its maps are gone too.
+			r.tel.DroppedSpans.Add(context.Background(), 1)
+			return
 		}
 		rs := r.pending.ResourceSpans().AppendEmpty()
 		fillResource(rs.Resource(), tp.info, r.host)
@@ -255,6 +274,7 @@ func (r *ebpfReceiver) flush(ctx context.Context) {
 	r.mu.Lock()
 	td, n := r.pending, r.count
 	r.resetPending()
+	r.drained.Broadcast()
 	r.mu.Unlock()
 	if n == 0 {
 		return
@@ -291,32 +311,38 @@ func (r *ebpfReceiver) checkAlive() {
 	}
 	r.mu.Unlock()
 	for _, pid := range gone {
-		r.detach(pid)
+		r.detach(pid, "gone")
 	}
 }
 
-// Shutdown detaches everything, then passes on what is pending.
+// Shutdown stops reading, detaches everything, then passes on what is
+// pending.
 func (r *ebpfReceiver) Shutdown(ctx context.Context) error {
 	if r.probes == nil {
 		return nil
 	}
 	r.mu.Lock()
 	r.closed = true
+	r.drained.Broadcast()
+	r.mu.Unlock()
+	// Stop both loops first: the reader attaches and detaches processes.
+	errs := []error{r.probes.StopReading()}
+	if r.cancel != nil {
+		r.cancel()
+	}
+	r.wg.Wait()
+	r.mu.Lock()
 	pids := make([]int, 0, len(r.procs))
 	for pid := range r.procs {
 		pids = append(pids, pid)
 	}
 	r.mu.Unlock()
 	for _, pid := range pids {
-		r.detach(pid)
+		r.detach(pid, "shutdown")
 	}
-	err := r.probes.Close()
-	if r.cancel != nil {
-		r.cancel()
-	}
-	r.wg.Wait()
+	errs = append(errs, r.probes.Close())
 	r.clock.Stop()
 	r.flush(ctx)
 	r.probes = nil
-	return err
+	return errors.Join(errs...)
 }

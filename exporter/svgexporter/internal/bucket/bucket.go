@@ -18,6 +18,7 @@ import (
 	_ "gocloud.dev/blob/gcsblob"   // gs://
 	_ "gocloud.dev/blob/memblob"   // mem://
 	_ "gocloud.dev/blob/s3blob"    // s3://
+	"gocloud.dev/gcerrors"
 )
 
 // Schemes are the bucket URL schemes the exporter is built with.
@@ -94,12 +95,18 @@ type Object struct {
 	ContentType string
 	Data        []byte
 	Gzip        bool // store gzip-compressed with Content-Encoding: gzip
+	// IfNotExist writes only when no object has the key yet; Put then
+	// returns ErrExists instead of replacing it.
+	IfNotExist bool
 }
+
+// ErrExists is returned by Put for an IfNotExist object whose key is taken.
+var ErrExists = errors.New("object exists")
 
 // Put writes o and returns the number of bytes stored.
 func Put(ctx context.Context, b *blob.Bucket, o Object) (int, error) {
 	data := o.Data
-	opts := &blob.WriterOptions{ContentType: o.ContentType}
+	opts := &blob.WriterOptions{ContentType: o.ContentType, IfNotExist: o.IfNotExist}
 	if o.Gzip {
 		var buf bytes.Buffer
 		buf.Grow(len(data) / 4)
@@ -124,6 +131,9 @@ func Put(ctx context.Context, b *blob.Bucket, o Object) (int, error) {
 		return 0, fmt.Errorf("write %s: %w", o.Key, err)
 	}
 	if err := w.Close(); err != nil {
+		if o.IfNotExist && gcerrors.Code(err) == gcerrors.FailedPrecondition {
+			return 0, ErrExists
+		}
 		return 0, fmt.Errorf("write %s: %w", o.Key, err)
 	}
 	return len(data), nil

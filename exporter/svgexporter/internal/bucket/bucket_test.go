@@ -86,3 +86,30 @@ func TestPutGzipMem(t *testing.T) {
 		t.Fatal("gzip round trip differs")
 	}
 }
+
+func TestPutIfNotExist(t *testing.T) {
+	ctx := context.Background()
+	b, err := Open(ctx, "file://"+t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	o := Object{Key: "a/t.svg", ContentType: "image/svg+xml", Data: []byte("<svg>1</svg>"), IfNotExist: true}
+	if _, err := Put(ctx, b, o); err != nil {
+		t.Fatal(err)
+	}
+	o.Data = []byte("<svg>2</svg>")
+	if _, err := Put(ctx, b, o); err != ErrExists {
+		t.Fatalf("second Put = %v, want ErrExists", err)
+	}
+	if got, _ := b.ReadAll(ctx, "a/t.svg"); string(got) != "<svg>1</svg>" {
+		t.Fatalf("object = %q, want the first", got)
+	}
+	o.IfNotExist = false
+	if _, err := Put(ctx, b, o); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := b.ReadAll(ctx, "a/t.svg"); string(got) != "<svg>2</svg>" {
+		t.Fatalf("object = %q, want the replacement", got)
+	}
+}

@@ -46,7 +46,7 @@ func NewTelemetry(set component.TelemetrySettings) (*Telemetry, error) {
 	}
 	t := Telemetry{
 		TracesRendered:     counter("tracemap.svg.traces.rendered", "{trace}", "Trace pictures written to the bucket."),
-		TracesSkipped:      counter("tracemap.svg.traces.skipped", "{trace}", "Traces not drawn, by reason (filter, render_error)."),
+		TracesSkipped:      counter("tracemap.svg.traces.skipped", "{trace}", "Traces not drawn or not stored, by reason (filter, render_error, fragment)."),
 		BytesWritten:       counter("tracemap.svg.bytes.written", "By", "Bytes of objects written to the bucket (after compression), by kind."),
 		WriteErrors:        counter("tracemap.svg.write.errors", "{error}", "Failed object writes, by kind; trace writes are retried by the exporter helper."),
 		ServiceMapsWritten: counter("tracemap.svg.service_maps.written", "{map}", "Service-map windows written to the bucket."),

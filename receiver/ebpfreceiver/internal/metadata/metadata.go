@@ -27,7 +27,8 @@ type Telemetry struct {
 	AttachedProcesses metric.Int64UpDownCounter
 	// AttachErrors counts processes that matched but could not be probed.
 	AttachErrors metric.Int64Counter
-	// DroppedSpans counts spans the next consumer refused.
+	// DroppedSpans counts spans the next consumer refused, and spans of a
+	// process already detached.
 	DroppedSpans metric.Int64Counter
 }
 
@@ -44,7 +45,7 @@ func NewTelemetry(settings component.TelemetrySettings) (*Telemetry, error) {
 	err = firstErr(err, e)
 	t.AttachErrors, e = m.Int64Counter("tracemap_ebpf_attach_errors", metric.WithDescription("Matching processes that could not be probed."), metric.WithUnit("{process}"))
 	err = firstErr(err, e)
-	t.DroppedSpans, e = m.Int64Counter("tracemap_ebpf_dropped_spans", metric.WithDescription("Spans refused by the next consumer."), metric.WithUnit("{span}"))
+	t.DroppedSpans, e = m.Int64Counter("tracemap_ebpf_dropped_spans", metric.WithDescription("Spans refused by the next consumer or of a process already detached."), metric.WithUnit("{span}"))
 	err = firstErr(err, e)
 	return &t, err
 }

@@ -135,8 +135,12 @@ func classify(err error) error {
 	return err
 }
 
+// StopReading makes a pending and every later Read return ErrClosed; the
+// programs stay loaded until Close.
+func (p *Probes) StopReading() error { return p.reader.Close() }
+
 // Close detaches everything and releases the maps. Read returns
-// ringbuf.ErrClosed afterwards.
+// ErrClosed afterwards.
 func (p *Probes) Close() error {
 	var errs []error
 	if p.reader != nil {
@@ -245,37 +249,40 @@ type Options struct {
 }
 
 // Attach sets the process's field offsets and attaches the probes with a PID
-// filter. The server probe is required; the client, goroutine and function
-// probes are attached when present, each one missing returned as a warning.
+// filter. Probe points missing from the binary are returned as warnings; it
+// fails when none of the server, client and listed functions is there.
 func (p *Probes) Attach(pid int, bin *gobin.Binary, opts Options) (proc *Process, warnings []error, err error) {
 	off, err := bin.Offsets()
 	if err != nil {
 		return nil, nil, err
 	}
-	var pl plan
-	if err := pl.add(bin, ServerFunc, pServerEntry, pServerReturn, 0); err != nil {
-		return nil, nil, err
-	}
-	optional := []struct {
+	// Every probe point is optional, but at least one that makes spans
+	// (server, client or a listed function) must exist.
+	type point struct {
 		fn          string
 		entry, exit uint64
-	}{
-		{ClientFunc, pClientEntry, pClientReturn},
-		{ClientConnFunc, pClientConn, 0},
+		fnID        uint32
 	}
-	if opts.Goroutines {
-		optional = append(optional, struct {
-			fn          string
-			entry, exit uint64
-		}{NewprocFunc, 0, pNewprocReturn})
+	points := []point{{ServerFunc, pServerEntry, pServerReturn, 0}, {ClientFunc, pClientEntry, pClientReturn, 0}}
+	for i, fn := range opts.Functions {
+		points = append(points, point{fn, pFuncEntry, pFuncReturn, uint32(i)})
 	}
-	for _, o := range optional {
-		if err := pl.add(bin, o.fn, o.entry, o.exit, 0); err != nil {
+	var pl plan
+	for _, pt := range points {
+		if err := pl.add(bin, pt.fn, pt.entry, pt.exit, pt.fnID); err != nil {
 			warnings = append(warnings, err)
 		}
 	}
-	for i, fn := range opts.Functions {
-		if err := pl.add(bin, fn, pFuncEntry, pFuncReturn, uint32(i)); err != nil {
+	if len(pl.addrs) == 0 {
+		return nil, nil, fmt.Errorf("nothing to probe: %w", errors.Join(warnings...))
+	}
+	// Helpers of the points above.
+	helpers := []point{{ClientConnFunc, pClientConn, 0, 0}}
+	if opts.Goroutines {
+		helpers = append(helpers, point{NewprocFunc, 0, pNewprocReturn, 0})
+	}
+	for _, pt := range helpers {
+		if err := pl.add(bin, pt.fn, pt.entry, pt.exit, pt.fnID); err != nil {
 			warnings = append(warnings, err)
 		}
 	}

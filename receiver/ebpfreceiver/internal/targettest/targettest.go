@@ -30,9 +30,9 @@ func RequireBPF(t testing.TB) {
 	}
 }
 
-func shopDir() string {
+func programDir(program string) string {
 	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..", "testdata", "shop")
+	return filepath.Join(filepath.Dir(file), "..", "..", "testdata", program)
 }
 
 var (
@@ -53,13 +53,20 @@ func Main(m *testing.M) int {
 	return code
 }
 
-// Build compiles testdata/shop into a binary called name, once per test
-// binary. A stripped build has neither .symtab nor DWARF (-ldflags=-s -w).
+// Build compiles testdata/shop, an HTTP server, into a binary called name,
+// once per test binary. A stripped build has neither .symtab nor DWARF
+// (-ldflags=-s -w).
 func Build(t testing.TB, name string, stripped bool) string {
+	t.Helper()
+	return BuildProgram(t, "shop", name, stripped)
+}
+
+// BuildProgram compiles testdata/<program> like Build.
+func BuildProgram(t testing.TB, program, name string, stripped bool) string {
 	t.Helper()
 	mu.Lock()
 	defer mu.Unlock()
-	key := fmt.Sprintf("%s-%v", name, stripped)
+	key := fmt.Sprintf("%s-%s-%v", program, name, stripped)
 	if out, ok := builds[key]; ok {
 		return out
 	}
@@ -80,7 +87,7 @@ func Build(t testing.TB, name string, stripped bool) string {
 		args = append(args, "-ldflags=-s -w")
 	}
 	cmd := exec.Command("go", append(args, ".")...)
-	cmd.Dir = shopDir()
+	cmd.Dir = programDir(program)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build %s: %v\n%s", name, err, b)
@@ -93,12 +100,12 @@ func Build(t testing.TB, name string, stripped bool) string {
 type Target struct {
 	Cmd  *exec.Cmd
 	PID  int
-	Addr string // host:port it listens on
+	Addr string // host:port a server listens on
 	URL  string // http://Addr
 }
 
-// Start runs bin with args and waits until it listens. The process is
-// killed when the test ends.
+// Start runs bin with args and waits until it prints "listening on ADDR"
+// (a server) or "ready". The process is killed when the test ends.
 func Start(t testing.TB, bin string, args ...string) *Target {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
@@ -117,7 +124,7 @@ func Start(t testing.TB, bin string, args ...string) *Target {
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
-			if addr, ok := strings.CutPrefix(sc.Text(), "listening on "); ok {
+			if addr, ok := strings.CutPrefix(sc.Text(), "listening on "); ok || sc.Text() == "ready" {
 				lines <- addr
 			}
 		}
@@ -125,9 +132,11 @@ func Start(t testing.TB, bin string, args ...string) *Target {
 	select {
 	case tg.Addr = <-lines:
 	case <-time.After(10 * time.Second):
-		t.Fatalf("%s did not start listening", bin)
+		t.Fatalf("%s did not start", bin)
 	}
-	tg.URL = "http://" + tg.Addr
+	if tg.Addr != "" {
+		tg.URL = "http://" + tg.Addr
+	}
 	return tg
 }
 

@@ -157,9 +157,12 @@ struct {
 	__type(value, struct go_offsets);
 } offsets SEC(".maps");
 
+// Calls in flight on all traced goroutines. An LRU map, so that frames whose
+// return never comes (a panic unwinding through them) age out; 16384 entries
+// of ~500 bytes bound its kernel memory to 8 MiB.
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
+	__uint(max_entries, 16384);
 	__type(key, struct frame_key);
 	__type(value, struct inflight);
 } inflights SEC(".maps");
