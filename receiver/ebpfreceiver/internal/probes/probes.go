@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 	"unsafe"
 
@@ -18,6 +20,7 @@ import (
 	"github.com/cilium/ebpf/link"
 	"github.com/cilium/ebpf/ringbuf"
 	"github.com/cilium/ebpf/rlimit"
+	"golang.org/x/sys/unix"
 
 	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/gobin"
 )
@@ -26,12 +29,13 @@ import (
 
 // Function names of the probe points.
 const (
-	ServerFunc     = "net/http.serverHandler.ServeHTTP"
-	h1HeaderFunc   = "net/http.(*response).Header"
-	h2HeaderFunc   = "net/http.(*http2responseWriter).Header"
-	ClientFunc     = "net/http.(*Transport).roundTrip"
-	ClientConnFunc = "net/http.(*persistConn).roundTrip"
-	NewprocFunc    = "runtime.newproc1"
+	ServerFunc       = "net/http.serverHandler.ServeHTTP"
+	h1HeaderFunc     = "net/http.(*response).Header"
+	h2HeaderFunc     = "net/http.(*http2responseWriter).Header"
+	tcpConnCloseFunc = "net.(*TCPConn).Close"
+	ClientFunc       = "net/http.(*Transport).roundTrip"
+	ClientConnFunc   = "net/http.(*persistConn).roundTrip"
+	NewprocFunc      = "runtime.newproc1"
 )
 
 // Kind is the kind of span an event describes.
@@ -284,13 +288,13 @@ func (p *Probes) Attach(pid int, bin *gobin.Binary, opts Options) (proc *Process
 		return nil, nil, fmt.Errorf("nothing to probe: %w", errors.Join(warnings...))
 	}
 	bo := toBPF(off)
-	if pl.server != 0 {
-		bo.ServerProbeAddr = pl.server
-		if fn, err := bin.Func(h1HeaderFunc); err == nil {
-			bo.H1HeaderFn = fn.Addr
-		}
-		if fn, err := bin.Func(h2HeaderFunc); err == nil {
-			bo.H2HeaderFn = fn.Addr
+	if bo.LoadBias, err = loadBias(pid, bin); err != nil {
+		return nil, nil, err
+	}
+	// Without these the probes leave out what they cannot tell apart.
+	for name, dst := range map[string]*uint64{h1HeaderFunc: &bo.H1HeaderFn, h2HeaderFunc: &bo.H2HeaderFn, tcpConnCloseFunc: &bo.TcpconnCloseFn} {
+		if fn, err := bin.Func(name); err == nil {
+			*dst = fn.Addr
 		}
 	}
 	// Helpers of the points above.
@@ -329,8 +333,6 @@ func (p *Probes) Attach(pid int, bin *gobin.Binary, opts Options) (proc *Process
 // plan collects the file offsets to probe and the cookie of each.
 type plan struct {
 	addrs, cookies []uint64
-	// server is the link-time address of the server's entry probe.
-	server uint64
 }
 
 // add plans a probe on the function's entry when entry is not 0 and on each
@@ -353,9 +355,6 @@ func (pl *plan) add(bin *gobin.Binary, name string, entry, exit uint64, fnID uin
 		}
 		pl.addrs = append(pl.addrs, fn.FileOffset+at)
 		pl.cookies = append(pl.cookies, entry<<32|uint64(fnID))
-		if entry == pServerEntry {
-			pl.server = fn.Addr + at
-		}
 	}
 	for _, r := range rets {
 		pl.addrs = append(pl.addrs, fn.FileOffset+r)
@@ -385,6 +384,36 @@ func (proc *Process) Close() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// loadBias is where a position-independent executable was loaded relative
+// to its link-time addresses: the start of the process's first mapping of
+// the executable's file (found by inode) minus the file's base address.
+func loadBias(pid int, bin *gobin.Binary) (uint64, error) {
+	if !bin.PIE() {
+		return 0, nil
+	}
+	var st unix.Stat_t
+	if err := unix.Stat(fmt.Sprintf("/proc/%d/exe", pid), &st); err != nil {
+		return 0, err
+	}
+	maps, err := os.ReadFile(fmt.Sprintf("/proc/%d/maps", pid))
+	if err != nil {
+		return 0, err
+	}
+	// start-end perms offset dev inode path
+	for _, line := range strings.Split(string(maps), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 6 || f[2] != "00000000" || f[4] != strconv.FormatUint(st.Ino, 10) {
+			continue
+		}
+		start, err := strconv.ParseUint(strings.SplitN(f[0], "-", 2)[0], 16, 64)
+		if err != nil {
+			return 0, fmt.Errorf("/proc/%d/maps: %w", pid, err)
+		}
+		return start - bin.BaseAddr(), nil
+	}
+	return 0, fmt.Errorf("pid %d: executable not mapped yet", pid)
 }
 
 func toBPF(o gobin.Offsets) bpfGoOffsets {

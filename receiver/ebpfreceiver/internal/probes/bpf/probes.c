@@ -71,15 +71,17 @@ struct go_offsets {
 	u64 g_m;              // runtime.g.m
 	u64 m_curg;           // runtime.m.curg
 	u64 h2_status;        // net/http.http2responseWriterState.status
-	// Per binary, not per Go version: link-time addresses of the server
-	// probe point and of the Header method of the two response writers.
-	// ResponseWriter's itab holds Header first (methods sorted by name), so
-	// it tells which writer a request got; the probe point gives the load
-	// bias of a position-independent executable.
-	u64 server_probe_addr;
-	u64 h1_header_fn; // net/http.(*response).Header
-	u64 h2_header_fn; // net/http.(*http2responseWriter).Header
+	// Per process, not per Go version: the load bias (0 unless the binary
+	// is position independent) and link-time addresses of methods that
+	// identify the type behind an interface: an itab lists the methods
+	// sorted by name, so its first entry tells *response (Header) from
+	// *http2responseWriter, and *net.TCPConn (Close) from a TLS conn.
+	u64 load_bias;
+	u64 h1_header_fn;     // net/http.(*response).Header
+	u64 h2_header_fn;     // net/http.(*http2responseWriter).Header
+	u64 tcpconn_close_fn; // net.(*TCPConn).Close
 };
+
 
 struct span_ctx {
 	u8 trace_id[16];
@@ -423,10 +425,20 @@ static __always_inline int read_tcp_addr(struct go_offsets *o, u64 iface, u8 *ip
 	return 1;
 }
 
+// iface_is reports whether the interface value at iface holds the type
+// whose first itab method is fn (a link-time address).
+static __always_inline int iface_is(struct go_offsets *o, u64 iface, u64 fn)
+{
+	u64 itab = read_u64(iface);
+	return fn && itab && read_u64(itab + 24) == fn + o->load_bias;
+}
+
 // read_conn_tuple reads local and remote addresses of a net.Conn interface
-// holding a *net.TCPConn.
+// when it holds a *net.TCPConn (not, say, a *tls.Conn).
 static __always_inline int read_conn_tuple(struct go_offsets *o, u64 conn_iface, struct addr_pair *ap)
 {
+	if (!iface_is(o, conn_iface, o->tcpconn_close_fn))
+		return 0;
 	u64 tcpconn = read_u64(conn_iface + 8);
 	if (!tcpconn)
 		return 0;
@@ -563,14 +575,14 @@ static __noinline int server_entry(struct pt_regs *ctx)
 
 	// rw is (itab in rbx, data in rcx): HTTP/1 *response, HTTP/2
 	// *http2responseWriter (whose first field is its state), or unknown.
-	u64 bias = ctx->rip - o->server_probe_addr;
-	u64 header_fn = read_u64(ctx->rbx + 24);
-	if (header_fn == o->h1_header_fn + bias) {
+	u64 rw_itab = ctx->rbx;
+	u64 header_fn = read_u64(rw_itab + 24);
+	if (o->h1_header_fn && header_fn == o->h1_header_fn + o->load_bias) {
 		in->arg1 = ctx->rcx;
 		u64 c = read_u64(ctx->rcx + o->response_conn);
 		if (c && read_conn_tuple(o, c + o->conn_rwc, &ev->addr))
 			ev->flags |= FLAG_HAS_TUPLE;
-	} else if (o->h2_header_fn && header_fn == o->h2_header_fn + bias) {
+	} else if (o->h2_header_fn && header_fn == o->h2_header_fn + o->load_bias) {
 		in->arg1 = read_u64(ctx->rcx);
 		ev->flags |= FLAG_HTTP2;
 	} else {
