@@ -8,11 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"go.opentelemetry.io/collector/component/componenttest"
-	"go.opentelemetry.io/collector/exporter/exportertest"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
-	"github.com/tracemap/tracemap/exporter/svgexporter/internal/metadata"
 	"github.com/tracemap/tracemap/internal/tracetest"
 )
 
@@ -43,13 +40,7 @@ func renumber(td ptrace.Traces, round uint64) {
 }
 
 func benchExporter(b *testing.B, cfg *Config) *svgExporter {
-	e, err := newSVGExporter(cfg, exportertest.NewNopSettings(metadata.Type))
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := e.start(context.Background(), componenttest.NewNopHost()); err != nil {
-		b.Fatal(err)
-	}
+	e := startExporter(b, cfg)
 	b.Cleanup(func() { _ = e.shutdown(context.Background()) })
 	return e
 }

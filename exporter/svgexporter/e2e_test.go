@@ -74,13 +74,16 @@ func counter(t *testing.T, c *collectortest.Collector, name string) float64 {
 	return c.Metric(t, name) + c.Metric(t, name+"_total")
 }
 
-func TestE2EOTLPInSVGOut(t *testing.T) {
-	c := collectortest.Start(t, `
+// svgPipeline is a collector config: OTLP in (gRPC and HTTP), the given
+// processors section and pipeline list, svg out to {{.Dir}}/pictures.
+func svgPipeline(processors, list string) string {
+	return `
 receivers:
   otlp:
     protocols:
       grpc:
       http:
+` + processors + `
 exporters:
   svg:
     bucket: file://{{.Dir}}/pictures
@@ -88,8 +91,13 @@ service:
   pipelines:
     traces:
       receivers: [otlp]
+      processors: [` + list + `]
       exporters: [svg]
-`)
+`
+}
+
+func TestE2EOTLPInSVGOut(t *testing.T) {
+	c := collectortest.Start(t, svgPipeline("", ""))
 	c.SendGRPC(t, e2eTraces())
 	c.SendHTTP(t, tracetest.Traces(tracetest.TraceID(3), tracetest.S(1, 0, "frontend", "GET /", 10_000, 20_000)))
 	collectortest.Eventually(t, 20*time.Second, func() bool {
@@ -151,25 +159,12 @@ service:
 // TestE2EFullPipeline: behind heatmap and layout the exporter draws from
 // their attributes (tracemap.service.*, tracemap.dag).
 func TestE2EFullPipeline(t *testing.T) {
-	c := collectortest.Start(t, `
-receivers:
-  otlp:
-    protocols:
-      grpc:
+	c := collectortest.Start(t, svgPipeline(`
 processors:
   heatmap:
   layout:
     wait: 200ms
-exporters:
-  svg:
-    bucket: file://{{.Dir}}/pictures
-service:
-  pipelines:
-    traces:
-      receivers: [otlp]
-      processors: [heatmap, layout]
-      exporters: [svg]
-`)
+`, "heatmap, layout"))
 	c.SendGRPC(t, e2eTraces())
 	collectortest.Eventually(t, 20*time.Second, func() bool {
 		return counter(t, c, "tracemap_svg_traces_rendered") == 2

@@ -442,20 +442,28 @@ func TestDefaultConfigRelativeDir(t *testing.T) {
 	}
 }
 
+// startExporter starts the exporter itself (no exporter helper), for tests
+// that look inside it; they shut it down themselves.
+func startExporter(tb testing.TB, cfg *Config) *svgExporter {
+	tb.Helper()
+	e, err := newSVGExporter(cfg, exportertest.NewNopSettings(metadata.Type))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := e.start(context.Background(), componenttest.NewNopHost()); err != nil {
+		tb.Fatal(err)
+	}
+	return e
+}
+
 // TestGzipMem writes to a mem:// bucket and reads the object back before
 // the bucket goes away with the exporter.
 func TestGzipMem(t *testing.T) {
 	cfg := testConfig("mem://")
 	cfg.Gzip = true
 	cfg.ServiceMap.Enabled = false
-	e, err := newSVGExporter(cfg, exportertest.NewNopSettings(metadata.Type))
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := startExporter(t, cfg)
 	ctx := context.Background()
-	if err := e.start(ctx, componenttest.NewNopHost()); err != nil {
-		t.Fatal(err)
-	}
 	if err := e.pushTraces(ctx, checkout(5)); err != nil {
 		t.Fatal(err)
 	}

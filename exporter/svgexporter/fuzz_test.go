@@ -5,10 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"go.opentelemetry.io/collector/component/componenttest"
-	"go.opentelemetry.io/collector/exporter/exportertest"
-
-	"github.com/tracemap/tracemap/exporter/svgexporter/internal/metadata"
 	"github.com/tracemap/tracemap/exporter/svgexporter/internal/objkey"
 	"github.com/tracemap/tracemap/internal/tracetest"
 )
@@ -23,14 +19,8 @@ func FuzzPushTraces(f *testing.F) {
 	cfg := testConfig("mem://")
 	cfg.Key = "t/{{.Service}}/{{.Operation}}/{{.TraceID}}.svg"
 	f.Fuzz(func(t *testing.T, service, op string) {
-		e, err := newSVGExporter(cfg, exportertest.NewNopSettings(metadata.Type))
-		if err != nil {
-			t.Fatal(err)
-		}
+		e := startExporter(t, cfg)
 		ctx := context.Background()
-		if err := e.start(ctx, componenttest.NewNopHost()); err != nil {
-			t.Fatal(err)
-		}
 		td := tracetest.Traces(tracetest.TraceID(1),
 			tracetest.S(1, 0, service, op, 0, 1000),
 			tracetest.S(2, 1, op, service, 10, 900).Err())

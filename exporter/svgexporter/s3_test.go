@@ -152,20 +152,7 @@ func TestS3WriteAndReadBack(t *testing.T) {
 	if attrs.ContentType != "image/svg+xml" || attrs.ContentEncoding != "gzip" {
 		t.Fatalf("content type %q, encoding %q", attrs.ContentType, attrs.ContentEncoding)
 	}
-	r, err := b.NewReader(ctx, key, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	zr, err := gzip.NewReader(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	svg, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if text := parseSVG(t, svg); !strings.Contains(text, "00000000000000000000000000000001") {
+	if text := parseSVG(t, readGzip(t, b, key)); !strings.Contains(text, "00000000000000000000000000000001") {
 		t.Fatal("picture read back from S3 lacks the trace ID")
 	}
 	data, err := b.ReadAll(ctx, t0Dir+"index.json")
@@ -187,21 +174,7 @@ func TestS3WriteAndReadBack(t *testing.T) {
 		}
 	}
 	h.stop(t)
-	key = "00000000000000000000000000000001.svg"
-	r2, err := b.NewReader(ctx, key, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r2.Close()
-	zr2, err := gzip.NewReader(r2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	svg, err = io.ReadAll(zr2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if text := parseSVG(t, svg); !strings.Contains(text, "payment") || strings.Contains(text, "late work") {
+	if text := parseSVG(t, readGzip(t, b, "00000000000000000000000000000001.svg")); !strings.Contains(text, "payment") || strings.Contains(text, "late work") {
 		t.Fatal("the late fragment replaced the picture")
 	}
 	if n := h.sum(t, "tracemap.svg.traces.skipped", "reason", "fragment"); n != 1 {
@@ -260,6 +233,25 @@ func TestS3DownThenUp(t *testing.T) {
 	if sent, failed := h.sum(t, "otelcol_exporter_sent_spans"), h.sum(t, "otelcol_exporter_send_failed_spans"); sent != 12 || failed != 0 {
 		t.Fatalf("exporter helper: %d spans sent, %d given up; want 12 and 0", sent, failed)
 	}
+}
+
+// readGzip reads a gzip-compressed object and returns its content.
+func readGzip(t *testing.T, b *blob.Bucket, key string) []byte {
+	t.Helper()
+	r, err := b.NewReader(context.Background(), key, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	zr, err := gzip.NewReader(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }
 
 func waitFor(t *testing.T, timeout time.Duration, cond func() bool) {
