@@ -78,6 +78,21 @@ type Ref struct {
 // of timestamps never overflow int64.
 const MaxTime int64 = 1 << 62
 
+// Rebase moves the start of the time axis back to start (unix ns), e.g. to
+// the start of the rest of the trace when these are late spans of it:
+// offsets and duration grow by the difference. A start after t.Start
+// changes nothing.
+func (t *Tree) Rebase(start int64) {
+	if start >= t.Start {
+		return
+	}
+	d := t.Start - start
+	for i := range t.Spans {
+		t.Spans[i].Offset += d
+	}
+	t.Start, t.Duration = start, t.Duration+d
+}
+
 // Walk calls fn for every span in depth-first order: each root (then each
 // orphan) followed by its subtree, children in corrected start order. It uses
 // an explicit stack, so deep trees cannot overflow the goroutine stack.

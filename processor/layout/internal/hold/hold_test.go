@@ -61,6 +61,10 @@ func TestHoldAndExpire(t *testing.T) {
 	if got := s.Drain(); len(got) != 1 || !got[0].Early || got[0].Spans != 2 {
 		t.Fatalf("drain: %+v", got)
 	}
+	// Released traces keep the first start they are anchored at.
+	if a, b, c := s.Anchor(tracetest.TraceID(1), 50), s.Anchor(tracetest.TraceID(1), 10), s.Anchor(tracetest.TraceID(9), 7); a != 50 || b != 50 || c != 7 {
+		t.Errorf("anchors %d %d %d, want 50 50 7", a, b, c)
+	}
 	if tr, sp := s.Len(); tr != 0 || sp != 0 {
 		t.Fatalf("after drain: %d %d", tr, sp)
 	}
