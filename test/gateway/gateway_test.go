@@ -563,3 +563,39 @@ func TestGatewayStopDecidesPendingTraces(t *testing.T) {
 		c.Stop(t)
 	}
 }
+
+// examples/gateway/tier2.yaml as shipped, with its environment set: a
+// failing trace is kept, drawn under the gateway's own prefix and forwarded
+// downstream.
+func TestExampleGatewayConfigRuns(t *testing.T) {
+	root, err := collectortest.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := os.ReadFile(filepath.Join(root, "examples", "gateway", "tier2.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := collectortest.Start(t, sinkConfig)
+	dir := t.TempDir()
+	t.Setenv("TRACEMAP_QUEUE_DIR", filepath.Join(dir, "queue"))
+	t.Setenv("TRACEMAP_BUCKET", "file://"+filepath.Join(dir, "out")+"?no_tmp_dir=true")
+	t.Setenv("TRACEMAP_DOWNSTREAM", sink.GRPC)
+	t.Setenv("TRACEMAP_GATEWAY_NAME", "gateway-7")
+	gw := collectortest.Start(t, collectortest.Literal(string(cfg)))
+
+	id := tracetest.TraceID(42)
+	gw.SendGRPC(t, tracetest.Traces(id, tracetest.FiveServices()...)) // payment fails: kept
+	collectortest.Eventually(t, 30*time.Second, func() bool {
+		return sink.Metric(t, "otelcol_receiver_accepted_spans") == spansPerTrace &&
+			gw.Metric(t, "tracemap_svg_traces_rendered") == 1
+	})
+	gw.Stop(t)
+	found, err := filepath.Glob(filepath.Join(dir, "out", "gateway-7", "traces", "*", "*-"+id.String()+".svg"))
+	if err != nil || len(found) != 1 {
+		t.Fatalf("picture under the gateway's prefix: %v, %v", found, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "queue")); err != nil {
+		t.Errorf("file_storage directory: %v", err)
+	}
+}
