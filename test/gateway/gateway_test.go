@@ -599,3 +599,34 @@ func TestExampleGatewayConfigRuns(t *testing.T) {
 		t.Errorf("file_storage directory: %v", err)
 	}
 }
+
+// examples/gateway/tier1-dns.yaml as shipped: the DNS resolver finds the
+// gateway through a name (localhost here, a headless service in Kubernetes)
+// and every span reaches it.
+func TestExampleTier1DNSConfigRuns(t *testing.T) {
+	root, err := collectortest.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := os.ReadFile(filepath.Join(root, "examples", "gateway", "tier1-dns.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := collectortest.Start(t, sinkConfig)
+	gw := collectortest.Start(t, strings.NewReplacer("SINK", sink.GRPC, "DECISION_WAIT", "1s").Replace(gatewayConfig))
+	_, port, _ := strings.Cut(gw.GRPC, ":")
+	t.Setenv("TRACEMAP_GATEWAY_SERVICE", "localhost")
+	t.Setenv("TRACEMAP_GATEWAY_PORT", port)
+	tier1 := collectortest.Start(t, collectortest.Literal(string(cfg)))
+
+	w := workload{n: 200}
+	w.send(t, tier1, 0, w.n)
+	keptSpans := float64(len(w.keptTraces(0, w.n)) * spansPerTrace)
+	collectortest.Eventually(t, 30*time.Second, func() bool {
+		return gw.Metric(t, "otelcol_receiver_accepted_spans") == float64(w.n*spansPerTrace) &&
+			sink.Metric(t, "otelcol_receiver_accepted_spans") == keptSpans
+	})
+	for _, c := range []*collectortest.Collector{tier1, gw, sink} {
+		c.Stop(t)
+	}
+}
