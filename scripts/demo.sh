@@ -14,7 +14,7 @@ cp bin/demoshop bin/shipping
 
 configs=(--config examples/demo/config.yaml)
 if [ "$(id -u)" = 0 ] && [ -e /sys/kernel/btf/vmlinux ] && distro/otelcol-tracemap components | grep -q -- '- name: ebpf$'; then
-  configs+=(--config examples/demo/ebpf.yaml)
+  configs+=(--config examples/demo/ebpf-overlay.yml)
   echo "demo: running as root: the ebpf receiver traces the uninstrumented shipping service"
 fi
 

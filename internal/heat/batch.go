@@ -109,8 +109,10 @@ func (t *Tracker) countLocked(b *batch) {
 		r.op = t.operation(svc, r.span.Name())
 		r.op.record(pool, slot, r.durNs, r.isErr)
 		t.counters.Spans++
+		svc.total.spans++
 		if r.isErr {
 			t.counters.Errors++
+			svc.total.errors++
 		}
 
 		kind := r.span.Kind()

@@ -36,8 +36,16 @@ type Keys struct {
 // service is a service's own series plus its operations.
 type service struct {
 	series
-	name string
-	ops  map[string]*series
+	name  string
+	ops   map[string]*series
+	total *serviceTotal
+}
+
+// serviceTotal counts a service's spans since the Tracker started; unlike the
+// window it survives the service's eviction, so monotonic counters per
+// service can be exported (and summed across gateways).
+type serviceTotal struct {
+	spans, errors int64
 }
 
 // Tracker keeps the sliding-window statistics. All methods are safe for
@@ -55,6 +63,7 @@ type Tracker struct {
 	started    bool
 	epoch      int64 // current sub-bucket number: now / widthNs
 	services   map[string]*service
+	totals     map[string]*serviceTotal // at most MaxServices+1 names
 	edges      map[EdgeKey]*series
 	operations int // operation keys, overflow keys excluded
 	store      *edgeStore
@@ -85,6 +94,7 @@ func NewTracker(cfg Config, now func() time.Time) *Tracker {
 		cls:      newClassifier(cfg.Errors),
 		batches:  sync.Pool{New: func() any { return new(batch) }},
 		services: make(map[string]*service),
+		totals:   make(map[string]*serviceTotal),
 		edges:    make(map[EdgeKey]*series),
 		store:    newEdgeStore(cfg.EdgeStore),
 		pool:     histPool{cfg: cfg.Histogram},
@@ -120,43 +130,41 @@ func (t *Tracker) Observe(td ptrace.Traces) {
 
 // Service returns the window statistics of a service.
 func (t *Tracker) Service(name string) (Stats, bool) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.advance(t.now().UnixNano())
-	s, ok := t.services[name]
-	if !ok {
-		return Stats{}, false
-	}
-	return s.stats(), true
+	return t.stats(func() *series {
+		if s, ok := t.services[name]; ok {
+			return &s.series
+		}
+		return nil
+	})
 }
 
 // Operation returns the window statistics of a service's span name.
 func (t *Tracker) Operation(service, span string) (Stats, bool) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.advance(t.now().UnixNano())
-	s, ok := t.services[service]
-	if !ok {
-		return Stats{}, false
-	}
-	op, ok := s.ops[span]
-	if !ok {
-		return Stats{}, false
-	}
-	return op.stats(), true
+	return t.stats(func() *series {
+		if s, ok := t.services[service]; ok {
+			return s.ops[span]
+		}
+		return nil
+	})
 }
 
 // Edge returns the window statistics of the caller -> callee edge: calls
 // (Spans), failed calls and the callee-side latency.
 func (t *Tracker) Edge(caller, callee string) (Stats, bool) {
+	return t.stats(func() *series { return t.edges[EdgeKey{Caller: caller, Callee: callee}] })
+}
+
+// stats brings the window up to the clock and returns the statistics of the
+// series find picks (nil: not tracked), with the Tracker locked.
+func (t *Tracker) stats(find func() *series) (Stats, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.advance(t.now().UnixNano())
-	e, ok := t.edges[EdgeKey{Caller: caller, Callee: callee}]
-	if !ok {
+	s := find()
+	if s == nil {
 		return Stats{}, false
 	}
-	return e.stats(), true
+	return s.stats(), true
 }
 
 // Hot reports whether a service's error rate is at or above the threshold
@@ -231,6 +239,17 @@ func (t *Tracker) ServiceStats(fn func(name string, st Stats, hot bool)) {
 	for name, s := range t.services {
 		st := s.stats()
 		fn(name, st, t.hot(st))
+	}
+}
+
+// ServiceTotals calls fn for every service seen since the Tracker started
+// (bounded like the live services), in no order, with its cumulative span
+// and error counts, with the Tracker locked (fn must not call the Tracker).
+func (t *Tracker) ServiceTotals(fn func(name string, spans, errors int64)) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for name, tot := range t.totals {
+		fn(name, tot.spans, tot.errors)
 	}
 }
 
@@ -334,9 +353,24 @@ func (t *Tracker) service(name string) *service {
 		return t.service(OverflowKey)
 	}
 	name = strings.Clone(name) // never retain the batch's buffer
-	s := &service{series: *newWindowSeries(t.cfg.Buckets), name: name, ops: make(map[string]*series)}
+	s := &service{series: *newWindowSeries(t.cfg.Buckets), name: name, ops: make(map[string]*series), total: t.totalOf(name)}
 	t.services[name] = s
 	return s
+}
+
+// totalOf returns the cumulative counts of a service. The names are bounded
+// like the live services: beyond MaxServices names, counts go to
+// OverflowKey's total.
+func (t *Tracker) totalOf(name string) *serviceTotal {
+	if tot, ok := t.totals[name]; ok {
+		return tot
+	}
+	if name != OverflowKey && len(t.totals) >= t.cfg.MaxServices {
+		return t.totalOf(OverflowKey)
+	}
+	tot := new(serviceTotal)
+	t.totals[name] = tot
+	return tot
 }
 
 func (t *Tracker) countServices() int {

@@ -2,6 +2,7 @@ package heat
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"testing"
@@ -132,6 +133,16 @@ func TestWindowRotation(t *testing.T) {
 	if k := tr.Keys(); k != (Keys{}) {
 		t.Fatalf("keys after the window: %+v", k)
 	}
+	// The cumulative counts outlive the window.
+	if got := totals(tr); !maps.Equal(got, map[string][2]int64{"svc": {21, 6}}) {
+		t.Fatalf("totals = %v", got)
+	}
+}
+
+func totals(tr *Tracker) map[string][2]int64 {
+	out := map[string][2]int64{}
+	tr.ServiceTotals(func(name string, spans, errors int64) { out[name] = [2]int64{spans, errors} })
+	return out
 }
 
 func TestRotationSteppedSubBuckets(t *testing.T) {
@@ -355,11 +366,16 @@ func TestOverflow(t *testing.T) {
 	if k := tr.Keys(); k != (Keys{Services: 3, Operations: 5, Edges: 2}) {
 		t.Fatalf("keys = %+v", k)
 	}
-	// Once the window has passed, new keys fit again.
+	// Once the window has passed, new keys fit again; the cumulative counts
+	// stay bounded by the same cap, e and f going to the overflow total.
 	c.advance(time.Hour)
 	tr.Observe(build(sp{Service: "e", Name: "e1", ID: 1}, sp{Service: "f", Name: "f1", ID: 2}))
 	if got := tr.Services(); !slices.Equal(got, []string{"e", "f"}) {
 		t.Fatalf("services after window = %v", got)
+	}
+	want := map[string][2]int64{"a": {2, 0}, "b": {2, 0}, OverflowKey: {4, 1}}
+	if got := totals(tr); !maps.Equal(got, want) {
+		t.Fatalf("totals = %v, want %v", got, want)
 	}
 }
 

@@ -13,7 +13,7 @@ import (
 // Version is the encoding version Encode writes and Decode reads.
 const Version = "v1"
 
-// Encode writes the DAG in the tracemap.dag encoding (docs/attributes-layout.md):
+// Encode writes the DAG in the tracemap.dag encoding (docs/attributes.md):
 //
 //	v1|<width> <height>|<node>;<node>;...|<edge>;<edge>;...
 //	node: <name>,<service>,<operation>,<flags>,<spans>,<errors>,<layer>,<x>,<y>,<w>,<h>

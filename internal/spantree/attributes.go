@@ -2,7 +2,7 @@ package spantree
 
 import "go.opentelemetry.io/collector/pdata/pcommon"
 
-// Span attributes written by WriteAttributes (docs/attributes-layout.md).
+// Span attributes written by WriteAttributes (docs/attributes.md).
 const (
 	AttrDepth    = "tracemap.depth"
 	AttrOffset   = "tracemap.offset_ns"

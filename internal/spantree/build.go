@@ -33,8 +33,11 @@ func fill(spans []Span, refs []Ref) {
 	var lastRes pcommon.Resource
 	lastSvc := ""
 	for i, r := range refs {
-		if i == 0 || r.Resource != lastRes {
-			lastRes, lastSvc = r.Resource, serviceName(r.Resource)
+		switch {
+		case r.Service != "":
+			lastRes, lastSvc = r.Resource, r.Service
+		case i == 0 || r.Resource != lastRes:
+			lastRes, lastSvc = r.Resource, ServiceName(r.Resource)
 		}
 		src := r.Span
 		start := clampTime(src.StartTimestamp())
@@ -56,7 +59,8 @@ func fill(spans []Span, refs []Ref) {
 	}
 }
 
-func serviceName(res pcommon.Resource) string {
+// ServiceName is the resource's service.name, or UnknownService.
+func ServiceName(res pcommon.Resource) string {
 	if v, ok := res.Attributes().Get("service.name"); ok {
 		if s := v.AsString(); s != "" {
 			return s

@@ -69,11 +69,29 @@ type Tree struct {
 type Ref struct {
 	Span     ptrace.Span
 	Resource pcommon.Resource
+	// Service is the resource's service.name when the caller knows it
+	// (GroupByTrace does); empty means Build looks it up.
+	Service string
 }
 
 // MaxTime bounds every timestamp (year 2116) so that sums and differences
 // of timestamps never overflow int64.
 const MaxTime int64 = 1 << 62
+
+// Rebase moves the start of the time axis back to start (unix ns), e.g. to
+// the start of the rest of the trace when these are late spans of it:
+// offsets and duration grow by the difference. A start after t.Start
+// changes nothing.
+func (t *Tree) Rebase(start int64) {
+	if start >= t.Start {
+		return
+	}
+	d := t.Start - start
+	for i := range t.Spans {
+		t.Spans[i].Offset += d
+	}
+	t.Start, t.Duration = start, t.Duration+d
+}
 
 // Walk calls fn for every span in depth-first order: each root (then each
 // orphan) followed by its subtree, children in corrected start order. It uses
@@ -111,7 +129,7 @@ func GroupByTrace(td ptrace.Traces) []Group {
 		of     = make([]int32, 0, td.SpanCount())
 		last   = int32(-1)
 	)
-	forEachSpan(td, func(sp ptrace.Span, _ pcommon.Resource) {
+	ForEachSpan(td, func(sp ptrace.Span, _ pcommon.Resource) {
 		id := sp.TraceID()
 		if last < 0 || groups[last].TraceID != id {
 			g, ok := index[id]
@@ -132,16 +150,23 @@ func GroupByTrace(td ptrace.Traces) []Group {
 		groups[g].Refs = refs[next : next : next+counts[g]]
 		next += counts[g]
 	}
+	// Spans of one trace interleave resources: name each resource once.
 	k := 0
-	forEachSpan(td, func(sp ptrace.Span, res pcommon.Resource) {
+	var lastRes pcommon.Resource
+	svc := ""
+	ForEachSpan(td, func(sp ptrace.Span, res pcommon.Resource) {
+		if k == 0 || res != lastRes {
+			lastRes, svc = res, ServiceName(res)
+		}
 		g := &groups[of[k]]
-		g.Refs = append(g.Refs, Ref{Span: sp, Resource: res})
+		g.Refs = append(g.Refs, Ref{Span: sp, Resource: res, Service: svc})
 		k++
 	})
 	return groups
 }
 
-func forEachSpan(td ptrace.Traces, fn func(ptrace.Span, pcommon.Resource)) {
+// ForEachSpan calls fn for every span of td with its resource, in order.
+func ForEachSpan(td ptrace.Traces, fn func(ptrace.Span, pcommon.Resource)) {
 	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {
 		rs := rss.At(i)

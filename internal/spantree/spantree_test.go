@@ -421,3 +421,12 @@ func TestLinks(t *testing.T) {
 		t.Errorf("consumer: links %v parent %d orphan %v", c.Links, c.Parent, c.Orphan)
 	}
 }
+
+func TestRebase(t *testing.T) {
+	tr := one(t, S(1, 0, "a", "root", 100, 150), S(2, 1, "a", "child", 110, 120))
+	tr.Rebase(t0 + 200) // later: no change
+	tr.Rebase(t0 + 40)
+	if tr.Start != t0+40 || tr.Duration != 110 || tr.Spans[0].Offset != 60 || tr.Spans[1].Offset != 70 {
+		t.Errorf("rebased: start %d duration %d offsets %d %d", tr.Start-t0, tr.Duration, tr.Spans[0].Offset, tr.Spans[1].Offset)
+	}
+}

@@ -163,7 +163,7 @@ func (c *component) layout(g Graph, local []int, w []float64, loop []bool, loopW
 	// Which arcs of a cycle to reverse decides the layers; on small
 	// graphs also try the choice made on the reversed graph and keep
 	// the drawing with fewer crossings.
-	if k <= smallGraph {
+	if k <= smallGraph && c.crossings > 0 {
 		rev := make([]arc, len(pairs))
 		for i, a := range pairs {
 			rev[i] = arc{a.to, a.from, a.w}
@@ -228,7 +228,11 @@ func (c *component) build(pairs []arc, pos []int, width []float64, opt Options) 
 		lg.down[a] = append(lg.down[a], b)
 		lg.up[b] = append(lg.up[b], a)
 	}
+	straight := straightArcs(c.arcs, rank, opt.MaxDummies)
 	for i, a := range c.arcs {
+		if straight[i] {
+			continue
+		}
 		prev := a.from
 		for l := rank[a.from] + 1; l < rank[a.to]; l++ {
 			d := len(lg.layer)
@@ -249,6 +253,36 @@ func (c *component) build(pairs []arc, pos []int, width []float64, opt Options) 
 	lg.layers = make([][]int, maxL+1)
 	lg.pos = make([]int, len(lg.layer))
 	c.crossings = lg.reduceCrossings(opt.OrderPasses)
+}
+
+// straightArcs picks the long arcs that get no dummies when all of them
+// would need more than budget: the longest ones, so dense graphs with
+// long edges stay near linear in size. They are drawn as straight lines
+// and take no part in ordering.
+func straightArcs(arcs []arc, rank []int, budget int) []bool {
+	straight := make([]bool, len(arcs))
+	span := func(i int) int { return rank[arcs[i].to] - rank[arcs[i].from] - 1 }
+	var long []int
+	total := 0
+	for i := range arcs {
+		if s := span(i); s > 0 {
+			long = append(long, i)
+			total += s
+		}
+	}
+	if total <= budget {
+		return straight
+	}
+	slices.SortStableFunc(long, func(a, b int) int { return span(a) - span(b) })
+	used := 0
+	for _, i := range long {
+		if used+span(i) <= budget {
+			used += span(i)
+		} else {
+			straight[i] = true
+		}
+	}
+	return straight
 }
 
 func cmpArc(a, b arc) int {

@@ -309,3 +309,45 @@ func TestOverlapsCount(t *testing.T) {
 		t.Fatalf("%d overlaps, want 0", o)
 	}
 }
+
+func TestDenseGraphsStayBounded(t *testing.T) {
+	// A complete DAG on 30 nodes would need 4,060 dummies; with a budget
+	// of 500 the longest edges are drawn straight.
+	const n = 30
+	g := sugiyama.Graph{Nodes: boxes(n)}
+	for i := 0; i < n; i++ {
+		for j := i + 1; j < n; j++ {
+			g.Edges = append(g.Edges, sugiyama.Edge{From: i, To: j})
+		}
+	}
+	opt := sugiyama.DefaultOptions()
+	opt.MaxDummies = 500
+	r := sugiyama.Layout(g, opt)
+	if o := sugiyama.Overlaps(g, r); o != 0 {
+		t.Fatalf("%d overlaps", o)
+	}
+	dummies, straight := 0, 0
+	longestRouted, shortestStraight := 0, n
+	for i, e := range g.Edges {
+		span := r.Nodes[e.To].Layer - r.Nodes[e.From].Layer
+		switch p := len(r.Edges[i].Points); {
+		case span < 1:
+			t.Fatalf("edge %v spans %d layers", e, span)
+		case p == span+1:
+			dummies += span - 1
+			longestRouted = max(longestRouted, span)
+		case p == 2:
+			straight++
+			shortestStraight = min(shortestStraight, span)
+		default:
+			t.Fatalf("edge %v: %d points for %d layers", e, p, span)
+		}
+	}
+	if dummies > 500 || straight == 0 {
+		t.Fatalf("%d dummies, %d straight edges", dummies, straight)
+	}
+	// The longest edges go straight, the shorter ones get dummies.
+	if shortestStraight < longestRouted {
+		t.Fatalf("a %d-layer edge is straight while a %d-layer one has dummies", shortestStraight, longestRouted)
+	}
+}

@@ -326,9 +326,10 @@ type effort struct {
 }
 
 const (
-	smallGraph   = 64 // nodes and dummies
+	smallGraph   = 64 // a drawing this size or smaller counts as small
 	maxRestarts  = 8
 	maxTranspose = 4 // transposition rounds per call
+	maxSiftCost  = 20_000_000
 )
 
 func effortFor(nodes, passes int) effort {
@@ -389,8 +390,18 @@ func (g *layered) reduceCrossings(passes int) int {
 			}
 		}
 	}
+	// A sifting round costs the sum of the squared layer widths; skip it
+	// on drawings where that explodes (dense graphs with long edges).
+	width := make([]int, len(g.layers))
+	for _, l := range g.layer {
+		width[l]++
+	}
+	siftCost := 0
+	for _, w := range width {
+		siftCost += w * w
+	}
 	siftAll := func() {
-		for round := 0; round < eff.sift && g.sift(); round++ {
+		for round := 0; round < eff.sift && siftCost <= maxSiftCost && g.sift(); round++ {
 		}
 	}
 	for _, fromTop := range []bool{true, false} {

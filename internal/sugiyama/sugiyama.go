@@ -67,6 +67,11 @@ type Options struct {
 	// RankIterations bounds the network simplex pivots of layer assignment
 	// (0 means a bound proportional to the graph size).
 	RankIterations int
+	// MaxDummies bounds the dummy nodes of a connected part (one per layer
+	// a long edge crosses; a dense graph needs O(n^3)). Beyond it the
+	// longest edges are drawn as straight lines from node to node and are
+	// left out of crossing reduction. 0 means the default.
+	MaxDummies int
 }
 
 // DefaultOptions matches Graphviz dot's defaults (nodesep 0.25in, ranksep
@@ -77,6 +82,7 @@ func DefaultOptions() Options {
 		LayerGap:     36,
 		ComponentGap: 36,
 		OrderPasses:  12,
+		MaxDummies:   100_000,
 	}
 }
 
@@ -96,6 +102,9 @@ func (o Options) sanitized() Options {
 	}
 	if o.RankIterations < 0 {
 		o.RankIterations = 0
+	}
+	if o.MaxDummies <= 0 {
+		o.MaxDummies = d.MaxDummies
 	}
 	return o
 }

@@ -4,8 +4,6 @@ package tracetest
 
 import (
 	"encoding/binary"
-	"syscall"
-	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -118,15 +116,4 @@ func (s Span) Attr(k, v string) Span {
 	attrs[k] = v
 	s.Attrs = attrs
 	return s
-}
-
-// CPUTime is the CPU time (user + system) this process has used so far.
-// Benchmarks report CPU per span with it: the machines are shared, so wall
-// time per operation says more about the neighbours than about the code.
-func CPUTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -108,6 +108,9 @@ func TestE2EAttributesAndHotSampling(t *testing.T) {
 	if got := c.Metric(t, `tracemap_heatmap_service_error_rate{processor="heatmap",service_name="payment"}`); got != 0.25 {
 		t.Errorf("payment error rate gauge = %v, want 0.25", got)
 	}
+	if got := c.Metric(t, `tracemap_heatmap_service_errors_total{processor="heatmap",service_name="payment"}`); got != 4 {
+		t.Errorf("payment errors counter (both pipelines) = %v, want 4", got)
+	}
 	c.Stop(t)
 
 	all := collectortest.ReadTraces(t, allPath)

@@ -135,5 +135,10 @@ func (p *heatmapProcessor) observe(_ context.Context, o metric.Observer) error {
 		}
 		o.ObserveInt64(t.ServiceHot, hotVal, svc)
 	})
+	p.tracker.ServiceTotals(func(name string, spans, errors int64) {
+		svc := metric.WithAttributeSet(attribute.NewSet(a.id, attribute.String("service.name", name)))
+		o.ObserveInt64(t.ServiceSpansTotal, spans, svc)
+		o.ObserveInt64(t.ServiceErrorsTotal, errors, svc)
+	})
 	return nil
 }

@@ -208,6 +208,12 @@ func TestProcessorConcurrent(t *testing.T) {
 	if got := gaugeInt(t, h, "tracemap_heatmap_service_spans", "s"); got != 100 {
 		t.Fatalf("window spans = %d", got)
 	}
+	if got := gaugeInt(t, h, "tracemap_heatmap_service_spans_total", "s"); got != 100 {
+		t.Fatalf("total spans = %d", got)
+	}
+	if got := gaugeInt(t, h, "tracemap_heatmap_service_errors_total", "s"); got != 25 {
+		t.Fatalf("total errors = %d", got)
+	}
 }
 
 func TestShutdownStopsTelemetry(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/processor/processortest"
 
+	"github.com/tracemap/tracemap/internal/spantree"
 	"github.com/tracemap/tracemap/internal/tracetest"
 	"github.com/tracemap/tracemap/processor/layout/internal/metadata"
 )
@@ -101,21 +102,8 @@ func BenchmarkBatch(b *testing.B) {
 	}
 }
 
-func forEachSpan(td ptrace.Traces, fn func(ptrace.Span)) {
-	rss := td.ResourceSpans()
-	for i := 0; i < rss.Len(); i++ {
-		sss := rss.At(i).ScopeSpans()
-		for j := 0; j < sss.Len(); j++ {
-			spans := sss.At(j).Spans()
-			for k := 0; k < spans.Len(); k++ {
-				fn(spans.At(k))
-			}
-		}
-	}
-}
-
 func removeTracemapAttributes(td ptrace.Traces) {
-	forEachSpan(td, func(sp ptrace.Span) {
+	spantree.ForEachSpan(td, func(sp ptrace.Span, _ pcommon.Resource) {
 		sp.Attributes().RemoveIf(func(k string, _ pcommon.Value) bool {
 			return strings.HasPrefix(k, "tracemap.")
 		})
@@ -124,7 +112,7 @@ func removeTracemapAttributes(td ptrace.Traces) {
 
 // newTraceIDs gives every trace of td a new ID for this round.
 func newTraceIDs(td ptrace.Traces, round uint64) {
-	forEachSpan(td, func(sp ptrace.Span) {
+	spantree.ForEachSpan(td, func(sp ptrace.Span, _ pcommon.Resource) {
 		id := sp.TraceID()
 		binary.BigEndian.PutUint64(id[:8], round+1)
 		sp.SetTraceID(id)

@@ -119,13 +119,17 @@ func (p *layoutProcessor) processTraces(ctx context.Context, td ptrace.Traces) (
 	if late > 0 {
 		p.tel.LateSpans.Add(ctx, int64(late))
 	}
-	p.layoutBatch(ctx, td)
-	if len(early) > 0 {
-		p.tel.IncompleteReleases.Add(ctx, int64(len(early)))
-	}
+	// Released traces first, so that their late spans in td take their
+	// time axis.
 	for _, r := range early {
 		p.layoutBatch(ctx, r.Traces)
+	}
+	p.layoutBatch(ctx, td)
+	for _, r := range early {
 		r.Traces.ResourceSpans().MoveAndAppendTo(td.ResourceSpans())
+	}
+	if len(early) > 0 {
+		p.tel.IncompleteReleases.Add(ctx, int64(len(early)))
 	}
 	if td.ResourceSpans().Len() == 0 {
 		return td, processorhelper.ErrSkipProcessingData
@@ -174,7 +178,14 @@ func (p *layoutProcessor) layoutBatch(ctx context.Context, td ptrace.Traces) {
 			continue
 		}
 		start := time.Now()
-		p.layoutTrace(ctx, spantree.Build(g.TraceID, g.Refs))
+		tr := spantree.Build(g.TraceID, g.Refs)
+		if p.store != nil && len(tr.Spans) > 0 {
+			// Late spans share the time axis of the trace laid out before.
+			p.mu.Lock()
+			tr.Rebase(p.store.Anchor(tr.TraceID, tr.Start))
+			p.mu.Unlock()
+		}
+		p.layoutTrace(ctx, tr)
 		p.tel.LayoutTime.Record(ctx, time.Since(start).Seconds())
 		traces++
 		spans += int64(len(g.Refs))

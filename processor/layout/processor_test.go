@@ -18,6 +18,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/tracemap/tracemap/internal/servicedag"
+	"github.com/tracemap/tracemap/internal/spantree"
 	"github.com/tracemap/tracemap/internal/tracetest"
 	"github.com/tracemap/tracemap/processor/layout/internal/metadata"
 )
@@ -75,27 +76,20 @@ func (h *harness) counter(t *testing.T, name string) int64 {
 func spanAttrs(tds ...ptrace.Traces) map[string]string {
 	out := map[string]string{}
 	for _, td := range tds {
-		for i := 0; i < td.ResourceSpans().Len(); i++ {
-			ss := td.ResourceSpans().At(i).ScopeSpans()
-			for j := 0; j < ss.Len(); j++ {
-				spans := ss.At(j).Spans()
-				for k := 0; k < spans.Len(); k++ {
-					sp := spans.At(k)
-					var kv []string
-					sp.Attributes().Range(func(k string, v pcommon.Value) bool {
-						if strings.HasPrefix(k, "tracemap.") && k != servicedag.AttrDAG {
-							kv = append(kv, strings.TrimPrefix(k, "tracemap.")+"="+v.AsString())
-						}
-						return true
-					})
-					if _, ok := sp.Attributes().Get(servicedag.AttrDAG); ok {
-						kv = append(kv, "dag")
-					}
-					sort.Strings(kv)
-					out[fmt.Sprintf("%d/%s", sp.TraceID()[15], sp.Name())] = strings.Join(kv, " ")
+		spantree.ForEachSpan(td, func(sp ptrace.Span, _ pcommon.Resource) {
+			var kv []string
+			sp.Attributes().Range(func(k string, v pcommon.Value) bool {
+				if strings.HasPrefix(k, "tracemap.") && k != servicedag.AttrDAG {
+					kv = append(kv, strings.TrimPrefix(k, "tracemap.")+"="+v.AsString())
 				}
+				return true
+			})
+			if _, ok := sp.Attributes().Get(servicedag.AttrDAG); ok {
+				kv = append(kv, "dag")
 			}
-		}
+			sort.Strings(kv)
+			out[fmt.Sprintf("%d/%s", sp.TraceID()[15], sp.Name())] = strings.Join(kv, " ")
+		})
 	}
 	return out
 }
@@ -259,7 +253,8 @@ func TestWaitJoinsBatches(t *testing.T) {
 	if h.sink.SpanCount() != 8 {
 		t.Fatalf("late span held: %d spans out", h.sink.SpanCount())
 	}
-	if got := spanAttrs(h.sink.AllTraces()...)["1/late"]; got != "critical=true depth=0 offset_ns=0 orphan=true self_ns=50" {
+	// On the released trace's time axis: 650ns after its start.
+	if got := spanAttrs(h.sink.AllTraces()...)["1/late"]; got != "critical=true depth=0 offset_ns=650 orphan=true self_ns=50" {
 		t.Errorf("late span: %s", got)
 	}
 	if n := h.counter(t, "tracemap_layout_late_spans"); n != 1 {

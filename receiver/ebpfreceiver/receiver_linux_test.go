@@ -4,6 +4,7 @@ package ebpfreceiver
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net/http"
@@ -284,4 +285,58 @@ func (h *harness) metric(t testing.TB, name string) int64 {
 		n += dp.Value
 	}
 	return n
+}
+
+// HTTP/2 over TLS reaches ServeHTTP with another response writer: its spans
+// carry the status from that writer's state, not bytes read as if it were
+// HTTP/1's. A position-independent build exercises the load bias that the
+// type checks need.
+func TestServerSpansHTTP2AndPIE(t *testing.T) {
+	targettest.RequireBPF(t)
+	tg := targettest.Start(t, targettest.BuildWith(t, "shop", "frontend", "-buildmode=pie"), "-tls")
+	h := startReceiver(t, testConfig(Config{Names: []string{"frontend"}}))
+	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, ForceAttemptHTTP2: true}}
+	url := "https://" + tg.Addr
+
+	for _, tc := range []struct {
+		method, path, name string
+		code               int64
+		status             ptrace.StatusCode
+	}{
+		{"GET", "/users/3", "GET /users/{id}", 200, ptrace.StatusCodeUnset},
+		{"POST", "/fail", "POST /fail", 500, ptrace.StatusCodeError},
+	} {
+		req, _ := http.NewRequest(tc.method, url+tc.path, nil)
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.ProtoMajor != 2 {
+			t.Fatalf("served over %s, want HTTP/2", resp.Proto)
+		}
+		r := h.wait(t, 1)[0]
+		if r.span.Name() != tc.name || r.span.Status().Code() != tc.status {
+			t.Errorf("span %q status %v, want %q %v", r.span.Name(), r.span.Status().Code(), tc.name, tc.status)
+		}
+		wantAttrs(t, r, map[string]any{"http.response.status_code": tc.code, "network.protocol.version": "2", "url.path": tc.path})
+	}
+
+	// HTTP/1.1 over TLS: the connection is a *tls.Conn, not a *net.TCPConn,
+	// so no addresses are read from it (rather than wrong ones).
+	c1 := &http.Client{Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{InsecureSkipVerify: true},
+		TLSNextProto:    map[string]func(string, *tls.Conn) http.RoundTripper{},
+	}}
+	resp, err := c1.Get(url + "/hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.ProtoMajor != 1 {
+		t.Fatalf("served over %s, want HTTP/1.1", resp.Proto)
+	}
+	r := h.wait(t, 1)[0]
+	wantAttrs(t, r, map[string]any{"http.response.status_code": int64(200), "client.address": nil, "network.protocol.version": nil})
 }

@@ -105,15 +105,20 @@ func fillServer(dst ptrace.Span, ev *probes.Span) {
 		a.PutStr("client.address", ev.Remote.Addr().String())
 		a.PutInt("client.port", int64(ev.Remote.Port()))
 	}
-	// A handler that writes nothing gets 200 from net/http after it returns.
-	status := int64(ev.Status)
-	if status == 0 {
-		status = 200
+	if ev.Flags&probes.FlagHTTP2 != 0 {
+		a.PutStr("network.protocol.version", "2")
 	}
-	a.PutInt("http.response.status_code", status)
-	if status >= 500 {
-		dst.Status().SetCode(ptrace.StatusCodeError)
-		a.PutStr("error.type", strconv.FormatInt(status, 10))
+	if ev.Flags&probes.FlagNoStatus == 0 {
+		// A handler that writes nothing gets 200 from net/http after it returns.
+		status := int64(ev.Status)
+		if status == 0 {
+			status = 200
+		}
+		a.PutInt("http.response.status_code", status)
+		if status >= 500 {
+			dst.Status().SetCode(ptrace.StatusCodeError)
+			a.PutStr("error.type", strconv.FormatInt(status, 10))
+		}
 	}
 	switch {
 	case ev.Flags&probes.FlagRemoteParent != 0:

@@ -89,3 +89,17 @@ func TestDemoProducesPictures(t *testing.T) {
 		t.Fatal("index.html lists no picture")
 	}
 }
+
+// make demo adds the ebpf receiver as a second --config when run as root.
+func TestDemoEBPFOverlayValidates(t *testing.T) {
+	root, err := collectortest.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	demo := filepath.Join(root, "examples", "demo")
+	out, err := exec.Command(collectortest.Binary(t), "validate",
+		"--config", filepath.Join(demo, "config.yaml"), "--config", filepath.Join(demo, "ebpf-overlay.yml")).CombinedOutput()
+	if err != nil {
+		t.Fatalf("demo config with the ebpf overlay does not validate: %v\n%s", err, out)
+	}
+}

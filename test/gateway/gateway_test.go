@@ -43,7 +43,7 @@ processors:
     window: 5m
     buckets: 5
   tail_sampling:
-    decision_wait: 2s
+    decision_wait: DECISION_WAIT
     policies:
       - name: errors
         type: status_code
@@ -127,6 +127,7 @@ service:
 const (
 	spansPerTrace  = 7 // tracetest.FiveServices
 	tracesPerBlock = 100
+	decisionWait   = 2 * time.Second // the gateways' tail_sampling decision_wait
 )
 
 // workload is the set of traces a test sends: trace i is the five-service
@@ -235,12 +236,15 @@ type tiers struct {
 	gw          [2]*collectortest.Collector
 }
 
-func startTiers(t *testing.T) *tiers {
+// startTiers starts the downstream collector, two gateways and tier 1;
+// decisionWait is the gateways' tail_sampling decision_wait.
+func startTiers(t *testing.T, decisionWait time.Duration) *tiers {
 	t.Helper()
 	var ts tiers
 	ts.sink = collectortest.Start(t, sinkConfig)
+	gw := strings.NewReplacer("SINK", ts.sink.GRPC, "DECISION_WAIT", decisionWait.String()).Replace(gatewayConfig)
 	for i := range ts.gw {
-		ts.gw[i] = collectortest.Start(t, strings.Replace(gatewayConfig, "SINK", ts.sink.GRPC, 1))
+		ts.gw[i] = collectortest.Start(t, gw)
 	}
 	ts.tier1 = collectortest.Start(t, strings.NewReplacer("GATEWAY_A", ts.gw[0].GRPC, "GATEWAY_B", ts.gw[1].GRPC).Replace(tier1Config))
 	return &ts
@@ -334,7 +338,7 @@ func checkDelivered(t *testing.T, w workload, ts *tiers, received [2]map[pcommon
 // collectors' own counts balance at every hop.
 func TestTwoTiersShardByTrace(t *testing.T) {
 	w := workload{n: 3000}
-	ts := startTiers(t)
+	ts := startTiers(t, decisionWait)
 	w.send(t, ts.tier1, 0, w.n)
 
 	keptSpans := float64(len(w.keptTraces(0, w.n)) * spansPerTrace)
@@ -392,8 +396,8 @@ func TestTwoTiersShardByTrace(t *testing.T) {
 	for svc, v := range want {
 		var spans, errs float64
 		for _, c := range ts.gw {
-			spans += c.Metric(t, fmt.Sprintf(`tracemap_heatmap_service_spans{service_name=%q}`, svc))
-			errs += c.Metric(t, fmt.Sprintf(`tracemap_heatmap_service_errors{service_name=%q}`, svc))
+			spans += c.MetricWith(t, "tracemap_heatmap_service_spans", fmt.Sprintf(`service_name=%q`, svc))
+			errs += c.MetricWith(t, "tracemap_heatmap_service_errors", fmt.Sprintf(`service_name=%q`, svc))
 		}
 		if spans != v[0] || errs != v[1] {
 			t.Errorf("%s: heatmap over both gateways counts %v spans, %v errors; sent %v, %v", svc, spans, errs, v[0], v[1])
@@ -411,7 +415,7 @@ func TestTwoTiersShardByTrace(t *testing.T) {
 func TestGatewayCrashLosesNothingAcknowledged(t *testing.T) {
 	w := workload{n: 2000}
 	half := w.n / 2
-	ts := startTiers(t)
+	ts := startTiers(t, decisionWait)
 	ts.sink.Stop(t) // downstream down: the gateways' persistent queues fill
 
 	w.send(t, ts.tier1, 0, half)
@@ -473,7 +477,7 @@ func TestGatewayCrashLosesNothingAcknowledged(t *testing.T) {
 func TestGatewayCrashUnderTrafficLosesOnlyTheDecisionWindow(t *testing.T) {
 	w := workload{n: 4000}
 	const block = 50
-	ts := startTiers(t)
+	ts := startTiers(t, decisionWait)
 	sentAt := make([]time.Time, w.n)
 	var killedAt time.Time
 	for b := 0; b < w.n; b += block {
@@ -496,7 +500,6 @@ func TestGatewayCrashUnderTrafficLosesOnlyTheDecisionWindow(t *testing.T) {
 	waitQuiet(t, ts.sink, "otelcol_receiver_accepted_spans", 5*time.Second)
 	time.Sleep(300 * time.Millisecond)
 	sunk := spansByTrace(t, filepath.Join(ts.sink.Dir, "sink.jsonl"))
-	const decisionWait = 2 * time.Second
 	var lost int
 	for i := range w.n {
 		id := w.traceID(i)
@@ -518,6 +521,112 @@ func TestGatewayCrashUnderTrafficLosesOnlyTheDecisionWindow(t *testing.T) {
 	}
 	t.Logf("%d of %d kept traces lost with the crashed gateway's decision window", lost, len(kept))
 	for _, c := range []*collectortest.Collector{ts.tier1, ts.gw[0], ts.gw[1], ts.sink} {
+		c.Stop(t)
+	}
+}
+
+// Gateways stopped with SIGTERM (a rollout) while tail_sampling still holds
+// every trace, and the downstream is down: tail_sampling decides them at
+// shutdown, they wait in the persistent queues, and after the restart every
+// kept trace arrives whole and once and is drawn once.
+func TestGatewayStopDecidesPendingTraces(t *testing.T) {
+	w := workload{n: 1000}
+	ts := startTiers(t, time.Minute) // nothing is decided before the stop
+	ts.sink.Stop(t)
+	w.send(t, ts.tier1, 0, w.n)
+	collectortest.Eventually(t, 30*time.Second, func() bool {
+		return ts.gw[0].Metric(t, "otelcol_receiver_accepted_spans")+ts.gw[1].Metric(t, "otelcol_receiver_accepted_spans") == float64(w.n*spansPerTrace)
+	})
+	if d := ts.decided(t); d != 0 {
+		t.Fatalf("%v traces decided before the stop; the test needs them pending", d)
+	}
+	time.Sleep(300 * time.Millisecond) // the received-spans record flushes every 100ms
+	for i, g := range ts.gw {
+		g.Stop(t)
+		ts.gw[i] = g.Restart(t)
+	}
+	ts.sink = ts.sink.Restart(t)
+	keptSpans := float64(len(w.keptTraces(0, w.n)) * spansPerTrace)
+	// Pictures drawn during the shutdown count in the first life's metrics;
+	// count the files instead.
+	collectortest.Eventually(t, 60*time.Second, func() bool {
+		drawn := len(pictures(t, filepath.Join(ts.gw[0].Dir, "svg"))) + len(pictures(t, filepath.Join(ts.gw[1].Dir, "svg")))
+		return ts.sink.Metric(t, "otelcol_receiver_accepted_spans") >= keptSpans && drawn >= len(w.keptTraces(0, w.n))
+	})
+	waitQuiet(t, ts.sink, "otelcol_receiver_accepted_spans", 2*time.Second)
+	if got := ts.sink.Metric(t, "otelcol_receiver_accepted_spans"); got != keptSpans {
+		t.Errorf("downstream accepted %v spans, want the %v of the kept traces", got, keptSpans)
+	}
+	received := checkRouting(t, w, ts)
+	checkDelivered(t, w, ts, received)
+	for _, c := range []*collectortest.Collector{ts.tier1, ts.gw[0], ts.gw[1], ts.sink} {
+		c.Stop(t)
+	}
+}
+
+// examples/gateway/tier2.yaml as shipped, with its environment set: a
+// failing trace is kept, drawn under the gateway's own prefix and forwarded
+// downstream.
+func TestExampleGatewayConfigRuns(t *testing.T) {
+	root, err := collectortest.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := os.ReadFile(filepath.Join(root, "examples", "gateway", "tier2.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := collectortest.Start(t, sinkConfig)
+	dir := t.TempDir()
+	t.Setenv("TRACEMAP_QUEUE_DIR", filepath.Join(dir, "queue"))
+	t.Setenv("TRACEMAP_BUCKET", "file://"+filepath.Join(dir, "out")+"?no_tmp_dir=true")
+	t.Setenv("TRACEMAP_DOWNSTREAM", sink.GRPC)
+	t.Setenv("TRACEMAP_GATEWAY_NAME", "gateway-7")
+	gw := collectortest.Start(t, collectortest.Literal(string(cfg)))
+
+	id := tracetest.TraceID(42)
+	gw.SendGRPC(t, tracetest.Traces(id, tracetest.FiveServices()...)) // payment fails: kept
+	collectortest.Eventually(t, 30*time.Second, func() bool {
+		return sink.Metric(t, "otelcol_receiver_accepted_spans") == spansPerTrace &&
+			gw.Metric(t, "tracemap_svg_traces_rendered") == 1
+	})
+	gw.Stop(t)
+	found, err := filepath.Glob(filepath.Join(dir, "out", "gateway-7", "traces", "*", "*-"+id.String()+".svg"))
+	if err != nil || len(found) != 1 {
+		t.Fatalf("picture under the gateway's prefix: %v, %v", found, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "queue")); err != nil {
+		t.Errorf("file_storage directory: %v", err)
+	}
+}
+
+// examples/gateway/tier1-dns.yaml as shipped: the DNS resolver finds the
+// gateway through a name (localhost here, a headless service in Kubernetes)
+// and every span reaches it.
+func TestExampleTier1DNSConfigRuns(t *testing.T) {
+	root, err := collectortest.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := os.ReadFile(filepath.Join(root, "examples", "gateway", "tier1-dns.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := collectortest.Start(t, sinkConfig)
+	gw := collectortest.Start(t, strings.NewReplacer("SINK", sink.GRPC, "DECISION_WAIT", "1s").Replace(gatewayConfig))
+	_, port, _ := strings.Cut(gw.GRPC, ":")
+	t.Setenv("TRACEMAP_GATEWAY_SERVICE", "localhost")
+	t.Setenv("TRACEMAP_GATEWAY_PORT", port)
+	tier1 := collectortest.Start(t, collectortest.Literal(string(cfg)))
+
+	w := workload{n: 200}
+	w.send(t, tier1, 0, w.n)
+	keptSpans := float64(len(w.keptTraces(0, w.n)) * spansPerTrace)
+	collectortest.Eventually(t, 30*time.Second, func() bool {
+		return gw.Metric(t, "otelcol_receiver_accepted_spans") == float64(w.n*spansPerTrace) &&
+			sink.Metric(t, "otelcol_receiver_accepted_spans") == keptSpans
+	})
+	for _, c := range []*collectortest.Collector{tier1, gw, sink} {
 		c.Stop(t)
 	}
 }

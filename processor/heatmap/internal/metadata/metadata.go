@@ -35,6 +35,9 @@ type Telemetry struct {
 	ServiceRate   metric.Float64ObservableGauge
 	ServiceP99    metric.Float64ObservableGauge
 	ServiceHot    metric.Int64ObservableGauge
+	// Monotonic per service, since start: rate() and sums across gateways.
+	ServiceSpansTotal  metric.Int64ObservableCounter
+	ServiceErrorsTotal metric.Int64ObservableCounter
 }
 
 // NewTelemetry creates the instruments on set's MeterProvider.
@@ -78,6 +81,12 @@ func NewTelemetry(set component.TelemetrySettings) (*Telemetry, error) {
 	t.ServiceHot, err = m.Int64ObservableGauge("tracemap_heatmap_service_hot",
 		metric.WithDescription("1 when the service is hot (error rate >= threshold with at least min_spans spans), else 0."), metric.WithUnit("1"))
 	errs = errors.Join(errs, err)
+	t.ServiceSpansTotal, err = m.Int64ObservableCounter("tracemap_heatmap_service_spans_total",
+		metric.WithDescription("Spans of the service counted since start (bounded like max_services; beyond, under tracemap.overflow)."), metric.WithUnit("{span}"))
+	errs = errors.Join(errs, err)
+	t.ServiceErrorsTotal, err = m.Int64ObservableCounter("tracemap_heatmap_service_errors_total",
+		metric.WithDescription("Error spans of the service counted since start."), metric.WithUnit("{span}"))
+	errs = errors.Join(errs, err)
 	if errs != nil {
 		return nil, errs
 	}
@@ -88,7 +97,8 @@ func NewTelemetry(set component.TelemetrySettings) (*Telemetry, error) {
 func (t *Telemetry) RegisterCallback(cb metric.Callback) error {
 	reg, err := t.meter.RegisterCallback(cb,
 		t.Spans, t.Errors, t.Overflow, t.Edges, t.EdgeExpired, t.EdgeRefused, t.Keys,
-		t.ServiceSpans, t.ServiceErrors, t.ServiceRate, t.ServiceP99, t.ServiceHot)
+		t.ServiceSpans, t.ServiceErrors, t.ServiceRate, t.ServiceP99, t.ServiceHot,
+		t.ServiceSpansTotal, t.ServiceErrorsTotal)
 	if err != nil {
 		return err
 	}

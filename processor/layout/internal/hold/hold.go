@@ -50,7 +50,7 @@ type Store struct {
 	spans  int
 	scope  uint64 // numbers source ScopeSpans across Add calls
 
-	released map[pcommon.TraceID]struct{}
+	released map[pcommon.TraceID]anchor
 	ring     []pcommon.TraceID
 	ringNext int
 }
@@ -60,7 +60,7 @@ func New(lim Limits) *Store {
 	return &Store{
 		lim:      lim,
 		traces:   make(map[pcommon.TraceID]*entry),
-		released: make(map[pcommon.TraceID]struct{}),
+		released: make(map[pcommon.TraceID]anchor),
 		ring:     make([]pcommon.TraceID, 0, lim.MaxTraces),
 	}
 }
@@ -185,5 +185,27 @@ func (s *Store) remember(id pcommon.TraceID) {
 		s.ring[s.ringNext] = id
 		s.ringNext = (s.ringNext + 1) % len(s.ring)
 	}
-	s.released[id] = struct{}{}
+	s.released[id] = anchor{}
+}
+
+// anchor is where a released trace's time axis starts, once laid out.
+type anchor struct {
+	start int64
+	set   bool
+}
+
+// Anchor returns the start of a released trace's time axis so that its late
+// spans can share it: the start recorded when the trace was laid out, else
+// start, which it then records. A trace not (or no longer) remembered as
+// released gets start back.
+func (s *Store) Anchor(id pcommon.TraceID, start int64) int64 {
+	a, ok := s.released[id]
+	switch {
+	case !ok:
+		return start
+	case a.set:
+		return a.start
+	}
+	s.released[id] = anchor{start: start, set: true}
+	return start
 }

@@ -61,6 +61,10 @@ func TestHoldAndExpire(t *testing.T) {
 	if got := s.Drain(); len(got) != 1 || !got[0].Early || got[0].Spans != 2 {
 		t.Fatalf("drain: %+v", got)
 	}
+	// Released traces keep the first start they are anchored at.
+	if a, b, c := s.Anchor(tracetest.TraceID(1), 50), s.Anchor(tracetest.TraceID(1), 10), s.Anchor(tracetest.TraceID(9), 7); a != 50 || b != 50 || c != 7 {
+		t.Errorf("anchors %d %d %d, want 50 50 7", a, b, c)
+	}
 	if tr, sp := s.Len(); tr != 0 || sp != 0 {
 		t.Fatalf("after drain: %d %d", tr, sp)
 	}
@@ -103,4 +107,59 @@ func TestReleasedSetIsBounded(t *testing.T) {
 	if _, late := s.Add(batch([2]uint64{1, 2}, [2]uint64{5, 2}), now); late != 1 {
 		t.Fatalf("late %d, want 1 (trace 5 only)", late)
 	}
+}
+
+// FuzzStore: random batches, clock steps and limits never lose or double a
+// span, and never hold more than the limits allow.
+func FuzzStore(f *testing.F) {
+	f.Add([]byte{3, 2, 5, 9, 1, 2, 3, 4, 5, 6, 7, 8, 200, 1, 2})
+	f.Add([]byte{1, 1, 1, 1, 0, 0, 0, 0, 255, 0})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) < 4 {
+			return
+		}
+		lim := Limits{
+			Wait:             time.Duration(data[0]%4+1) * time.Second,
+			MaxTraces:        int(data[1]%5) + 1,
+			MaxSpansPerTrace: int(data[2]%6) + 1,
+		}
+		lim.MaxSpans = lim.MaxSpansPerTrace + int(data[3]%8)
+		s := New(lim)
+		clock := now
+		in, out := 0, 0
+		span := uint64(0)
+		for _, b := range data[4:] {
+			if b >= 200 { // advance the clock and release what expired
+				clock = clock.Add(time.Duration(b-199) * 300 * time.Millisecond)
+				for _, r := range s.Expired(clock) {
+					out += r.Traces.SpanCount()
+				}
+				continue
+			}
+			span++
+			td := batch([2]uint64{uint64(b % 7), span})
+			in++
+			early, late := s.Add(td, clock)
+			if late != td.SpanCount() {
+				t.Fatalf("late %d but %d spans left in the batch", late, td.SpanCount())
+			}
+			out += late
+			for _, r := range early {
+				if r.Traces.SpanCount() != r.Spans || !r.Early {
+					t.Fatalf("released %+v holds %d spans", r, r.Traces.SpanCount())
+				}
+				out += r.Spans
+			}
+			traces, spans := s.Len()
+			if traces > lim.MaxTraces || spans > lim.MaxSpans {
+				t.Fatalf("holding %d traces %d spans over %+v", traces, spans, lim)
+			}
+		}
+		for _, r := range s.Drain() {
+			out += r.Traces.SpanCount()
+		}
+		if in != out {
+			t.Fatalf("%d spans in, %d out", in, out)
+		}
+	})
 }

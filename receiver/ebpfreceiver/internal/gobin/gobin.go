@@ -130,6 +130,21 @@ func (b *Binary) fileOffset(addr uint64) (uint64, bool) {
 	return 0, false
 }
 
+// PIE reports whether the executable is position independent, so that its
+// run-time addresses are the link-time ones plus a load bias.
+func (b *Binary) PIE() bool { return b.f.Type == elf.ET_DYN }
+
+// BaseAddr is the link-time address of the start of the first loadable
+// segment, what the file's first mapping corresponds to.
+func (b *Binary) BaseAddr() uint64 {
+	for _, p := range b.f.Progs {
+		if p.Type == elf.PT_LOAD {
+			return (p.Vaddr - p.Off) &^ (p.Align - 1)
+		}
+	}
+	return 0
+}
+
 // Func returns the function with the given full name, such as
 // "net/http.serverHandler.ServeHTTP" or "main.chargeCard".
 func (b *Binary) Func(name string) (Func, error) {

@@ -35,6 +35,7 @@ type Offsets struct {
 	GStackHi        uint64
 	GM              uint64
 	MCurg           uint64
+	H2Status        uint64
 	HasPattern      bool
 }
 
@@ -68,6 +69,7 @@ var fields = []field{
 	{"runtime.stack", "hi", nil}, // added to g.stack below
 	{"runtime.g", "m", func(o *Offsets) *uint64 { return &o.GM }},
 	{"runtime.m", "curg", func(o *Offsets) *uint64 { return &o.MCurg }},
+	{"net/http.http2responseWriterState", "status", func(o *Offsets) *uint64 { return &o.H2Status }},
 }
 
 // Offsets returns the field offsets for this binary: from its DWARF when it
@@ -135,8 +137,8 @@ func offsetsFromDWARF(d *dwarf.Data) (Offsets, error) {
 	for _, f := range fields {
 		off, ok := found[f.typ+"."+f.name]
 		if !ok {
-			if f.typ == "net/http.Request" && f.name == "Pattern" {
-				continue // before Go 1.22
+			if (f.typ == "net/http.Request" && f.name == "Pattern") || f.typ == "net/http.http2responseWriterState" {
+				continue // before Go 1.22; a program that never serves HTTP/2
 			}
 			return Offsets{}, fmt.Errorf("DWARF has no %s.%s", f.typ, f.name)
 		}

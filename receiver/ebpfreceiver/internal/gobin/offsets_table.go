@@ -28,6 +28,7 @@ var offsetTable = map[string]Offsets{
 		GStackHi:        0x8,
 		GM:              0x30,
 		MCurg:           0xb8,
+		H2Status:        0x48,
 		HasPattern:      true,
 	},
 }

@@ -62,6 +62,11 @@ type bpfGoOffsets struct {
 	HasPattern      uint64
 	G_m             uint64
 	M_curg          uint64
+	H2Status        uint64
+	LoadBias        uint64
+	H1HeaderFn      uint64
+	H2HeaderFn      uint64
+	TcpconnCloseFn  uint64
 }
 
 type bpfInflight struct {

@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 	"unsafe"
 
@@ -18,6 +20,7 @@ import (
 	"github.com/cilium/ebpf/link"
 	"github.com/cilium/ebpf/ringbuf"
 	"github.com/cilium/ebpf/rlimit"
+	"golang.org/x/sys/unix"
 
 	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/gobin"
 )
@@ -26,10 +29,13 @@ import (
 
 // Function names of the probe points.
 const (
-	ServerFunc     = "net/http.serverHandler.ServeHTTP"
-	ClientFunc     = "net/http.(*Transport).roundTrip"
-	ClientConnFunc = "net/http.(*persistConn).roundTrip"
-	NewprocFunc    = "runtime.newproc1"
+	ServerFunc       = "net/http.serverHandler.ServeHTTP"
+	h1HeaderFunc     = "net/http.(*response).Header"
+	h2HeaderFunc     = "net/http.(*http2responseWriter).Header"
+	tcpConnCloseFunc = "net.(*TCPConn).Close"
+	ClientFunc       = "net/http.(*Transport).roundTrip"
+	ClientConnFunc   = "net/http.(*persistConn).roundTrip"
+	NewprocFunc      = "runtime.newproc1"
 )
 
 // Kind is the kind of span an event describes.
@@ -48,6 +54,8 @@ const (
 	FlagTransportErr             // the round trip returned an error
 	FlagHasTuple                 // the address fields are valid
 	FlagSampled                  // the traceparent had the sampled flag
+	FlagHTTP2                    // served over HTTP/2
+	FlagNoStatus                 // the response writer's type is unknown: no status
 )
 
 const (
@@ -83,6 +91,9 @@ type Event struct {
 // ErrNotPermitted means the caller lacks the privileges to load BPF.
 var ErrNotPermitted = errors.New("not permitted: run as root or grant CAP_BPF and CAP_PERFMON")
 
+// uprobePMU exists when the kernel can create uprobe perf events.
+var uprobePMU = "/sys/bus/event_source/devices/uprobe/type"
+
 // ErrNoUprobes means the kernel has no uprobe support.
 var ErrNoUprobes = errors.New("uprobes not supported by this kernel")
 
@@ -98,7 +109,7 @@ type Probes struct {
 // ringBytes (a power of two, multiple of the page size) and attaches the
 // exec and exit tracepoints.
 func Load(ringBytes int) (*Probes, error) {
-	if _, err := os.Stat("/sys/bus/event_source/devices/uprobe/type"); err != nil {
+	if _, err := os.Stat(uprobePMU); err != nil {
 		return nil, ErrNoUprobes
 	}
 	if err := rlimit.RemoveMemlock(); err != nil {
@@ -276,6 +287,16 @@ func (p *Probes) Attach(pid int, bin *gobin.Binary, opts Options) (proc *Process
 	if len(pl.addrs) == 0 {
 		return nil, nil, fmt.Errorf("nothing to probe: %w", errors.Join(warnings...))
 	}
+	bo := toBPF(off)
+	if bo.LoadBias, err = loadBias(pid, bin); err != nil {
+		return nil, nil, err
+	}
+	// Without these the probes leave out what they cannot tell apart.
+	for name, dst := range map[string]*uint64{h1HeaderFunc: &bo.H1HeaderFn, h2HeaderFunc: &bo.H2HeaderFn, tcpConnCloseFunc: &bo.TcpconnCloseFn} {
+		if fn, err := bin.Func(name); err == nil {
+			*dst = fn.Addr
+		}
+	}
 	// Helpers of the points above.
 	helpers := []point{{ClientConnFunc, pClientConn, 0, 0}}
 	if opts.Goroutines {
@@ -289,7 +310,7 @@ func (p *Probes) Attach(pid int, bin *gobin.Binary, opts Options) (proc *Process
 
 	key := uint32(pid)
 	proc = &Process{PID: pid, p: p}
-	if err := p.objs.Offsets.Put(key, toBPF(off)); err != nil {
+	if err := p.objs.Offsets.Put(key, bo); err != nil {
 		return nil, nil, fmt.Errorf("set offsets for pid %d: %w", pid, err)
 	}
 	ex, err := link.OpenExecutable(fmt.Sprintf("/proc/%d/exe", pid))
@@ -365,6 +386,36 @@ func (proc *Process) Close() error {
 	return errors.Join(errs...)
 }
 
+// loadBias is where a position-independent executable was loaded relative
+// to its link-time addresses: the start of the process's first mapping of
+// the executable's file (found by inode) minus the file's base address.
+func loadBias(pid int, bin *gobin.Binary) (uint64, error) {
+	if !bin.PIE() {
+		return 0, nil
+	}
+	var st unix.Stat_t
+	if err := unix.Stat(fmt.Sprintf("/proc/%d/exe", pid), &st); err != nil {
+		return 0, err
+	}
+	maps, err := os.ReadFile(fmt.Sprintf("/proc/%d/maps", pid))
+	if err != nil {
+		return 0, err
+	}
+	// start-end perms offset dev inode path
+	for _, line := range strings.Split(string(maps), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 6 || f[2] != "00000000" || f[4] != strconv.FormatUint(st.Ino, 10) {
+			continue
+		}
+		start, err := strconv.ParseUint(strings.SplitN(f[0], "-", 2)[0], 16, 64)
+		if err != nil {
+			return 0, fmt.Errorf("/proc/%d/maps: %w", pid, err)
+		}
+		return start - bin.BaseAddr(), nil
+	}
+	return 0, fmt.Errorf("pid %d: executable not mapped yet", pid)
+}
+
 func toBPF(o gobin.Offsets) bpfGoOffsets {
 	b := bpfGoOffsets{
 		RequestMethod: o.RequestMethod, RequestUrl: o.RequestURL, RequestHeader: o.RequestHeader,
@@ -373,7 +424,7 @@ func toBPF(o gobin.Offsets) bpfGoOffsets {
 		ResponseConn: o.ResponseConn, ResponseStatus: o.ResponseStatus, ConnRwc: o.ConnRWC,
 		NetconnFd: o.NetConnFD, NetfdLaddr: o.NetFDLaddr, NetfdRaddr: o.NetFDRaddr,
 		TcpaddrIp: o.TCPAddrIP, TcpaddrPort: o.TCPAddrPort, RespStatuscode: o.RespStatusCode,
-		PersistconnConn: o.PersistConnConn, G_stackHi: o.GStackHi, G_m: o.GM, M_curg: o.MCurg,
+		PersistconnConn: o.PersistConnConn, G_stackHi: o.GStackHi, G_m: o.GM, M_curg: o.MCurg, H2Status: o.H2Status,
 	}
 	if o.HasPattern {
 		b.HasPattern = 1

@@ -3,9 +3,11 @@
 package probes
 
 import (
+	"errors"
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -76,3 +78,12 @@ func readSpan(t *testing.T, p *Probes) *Span {
 }
 
 func TestMain(m *testing.M) { os.Exit(targettest.Main(m)) }
+
+func TestLoadWithoutUprobes(t *testing.T) {
+	defer func(p string) { uprobePMU = p }(uprobePMU)
+	uprobePMU = filepath.Join(t.TempDir(), "missing")
+	_, err := Load(1 << 16)
+	if !errors.Is(err, ErrNoUprobes) || err.Error() != "uprobes not supported by this kernel" {
+		t.Fatalf("Load = %v", err)
+	}
+}

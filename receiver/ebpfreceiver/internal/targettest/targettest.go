@@ -6,7 +6,6 @@ package targettest
 
 import (
 	"bufio"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -64,9 +63,20 @@ func Build(t testing.TB, name string, stripped bool) string {
 // BuildProgram compiles testdata/<program> like Build.
 func BuildProgram(t testing.TB, program, name string, stripped bool) string {
 	t.Helper()
+	var flags []string
+	if stripped {
+		flags = append(flags, "-ldflags=-s -w")
+	}
+	return BuildWith(t, program, name, flags...)
+}
+
+// BuildWith compiles testdata/<program> with extra go build flags, such as
+// -buildmode=pie.
+func BuildWith(t testing.TB, program, name string, flags ...string) string {
+	t.Helper()
 	mu.Lock()
 	defer mu.Unlock()
-	key := fmt.Sprintf("%s-%s-%v", program, name, stripped)
+	key := strings.NewReplacer("/", "_", " ", "_", "=", "_").Replace(strings.Join(append([]string{program, name}, flags...), "-"))
 	if out, ok := builds[key]; ok {
 		return out
 	}
@@ -82,10 +92,7 @@ func BuildProgram(t testing.TB, program, name string, stripped bool) string {
 		t.Fatal(err)
 	}
 	out := filepath.Join(sub, name)
-	args := []string{"build", "-o", out}
-	if stripped {
-		args = append(args, "-ldflags=-s -w")
-	}
+	args := append([]string{"build", "-o", out}, flags...)
 	cmd := exec.Command("go", append(args, ".")...)
 	cmd.Dir = programDir(program)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")

@@ -4,9 +4,15 @@
 package main
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
 	"flag"
 	"fmt"
 	"io"
+	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -36,6 +42,7 @@ func tick(i int) int {
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "listen address")
+	useTLS := flag.Bool("tls", false, "serve HTTPS (HTTP/2 for clients that ask) with a self-signed certificate")
 	flag.Parse()
 
 	mux := http.NewServeMux()
@@ -89,5 +96,28 @@ func main() {
 		os.Exit(1)
 	}
 	fmt.Printf("listening on %s\n", ln.Addr())
+	if *useTLS {
+		srv := &http.Server{Handler: mux, TLSConfig: &tls.Config{Certificates: []tls.Certificate{selfSigned()}}}
+		srv.ServeTLS(ln, "", "")
+		return
+	}
 	http.Serve(ln, mux)
+}
+
+func selfSigned() tls.Certificate {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		panic(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		panic(err)
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
 }

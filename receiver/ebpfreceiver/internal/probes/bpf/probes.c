@@ -33,6 +33,8 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 #define FLAG_TRANSPORT_ERR 4 // roundTrip returned a non-nil error
 #define FLAG_HAS_TUPLE 8     // the address fields are valid
 #define FLAG_SAMPLED 16      // traceparent flags had the sampled bit
+#define FLAG_HTTP2 32        // served over HTTP/2
+#define FLAG_NO_STATUS 64    // the response writer is of an unknown type
 
 #define METHOD_LEN 16
 #define PATH_LEN 128
@@ -68,7 +70,18 @@ struct go_offsets {
 	u64 has_pattern;      // Request.Pattern exists (Go >= 1.22)
 	u64 g_m;              // runtime.g.m
 	u64 m_curg;           // runtime.m.curg
+	u64 h2_status;        // net/http.http2responseWriterState.status
+	// Per process, not per Go version: the load bias (0 unless the binary
+	// is position independent) and link-time addresses of methods that
+	// identify the type behind an interface: an itab lists the methods
+	// sorted by name, so its first entry tells *response (Header) from
+	// *http2responseWriter, and *net.TCPConn (Close) from a TLS conn.
+	u64 load_bias;
+	u64 h1_header_fn;     // net/http.(*response).Header
+	u64 h2_header_fn;     // net/http.(*http2responseWriter).Header
+	u64 tcpconn_close_fn; // net.(*TCPConn).Close
 };
+
 
 struct span_ctx {
 	u8 trace_id[16];
@@ -412,10 +425,20 @@ static __always_inline int read_tcp_addr(struct go_offsets *o, u64 iface, u8 *ip
 	return 1;
 }
 
+// iface_is reports whether the interface value at iface holds the type
+// whose first itab method is fn (a link-time address).
+static __always_inline int iface_is(struct go_offsets *o, u64 iface, u64 fn)
+{
+	u64 itab = read_u64(iface);
+	return fn && itab && read_u64(itab + 24) == fn + o->load_bias;
+}
+
 // read_conn_tuple reads local and remote addresses of a net.Conn interface
-// holding a *net.TCPConn.
+// when it holds a *net.TCPConn (not, say, a *tls.Conn).
 static __always_inline int read_conn_tuple(struct go_offsets *o, u64 conn_iface, struct addr_pair *ap)
 {
+	if (!iface_is(o, conn_iface, o->tcpconn_close_fn))
+		return 0;
 	u64 tcpconn = read_u64(conn_iface + 8);
 	if (!tcpconn)
 		return 0;
@@ -542,7 +565,6 @@ static __noinline int server_entry(struct pt_regs *ctx)
 	struct inflight *in = begin(ctx, o, KIND_SERVER, 0, req, &fk);
 	if (!in)
 		return 0;
-	in->arg1 = ctx->rcx;
 	struct span_event *ev = &in->ev;
 
 	read_gostring(req + o->request_method, ev->method, METHOD_LEN);
@@ -551,9 +573,21 @@ static __noinline int server_entry(struct pt_regs *ctx)
 		read_gostring(url + o->url_path, ev->path, PATH_LEN);
 	read_gostring(req + o->request_host, ev->host, HOST_LEN);
 
-	u64 c = read_u64(ctx->rcx + o->response_conn);
-	if (c && read_conn_tuple(o, c + o->conn_rwc, &ev->addr))
-		ev->flags |= FLAG_HAS_TUPLE;
+	// rw is (itab in rbx, data in rcx): HTTP/1 *response, HTTP/2
+	// *http2responseWriter (whose first field is its state), or unknown.
+	u64 rw_itab = ctx->rbx;
+	u64 header_fn = read_u64(rw_itab + 24);
+	if (o->h1_header_fn && header_fn == o->h1_header_fn + o->load_bias) {
+		in->arg1 = ctx->rcx;
+		u64 c = read_u64(ctx->rcx + o->response_conn);
+		if (c && read_conn_tuple(o, c + o->conn_rwc, &ev->addr))
+			ev->flags |= FLAG_HAS_TUPLE;
+	} else if (o->h2_header_fn && header_fn == o->h2_header_fn + o->load_bias) {
+		in->arg1 = read_u64(ctx->rcx);
+		ev->flags |= FLAG_HTTP2;
+	} else {
+		ev->flags |= FLAG_NO_STATUS;
+	}
 
 	struct span_ctx remote;
 	u32 flags = 0;
@@ -586,8 +620,11 @@ static __noinline int server_return(struct pt_regs *ctx)
 	struct inflight *in = finish(ctx, o, pid, &fk);
 	if (!in || in->ev.kind != KIND_SERVER)
 		return 0;
-	u64 status = read_u64(in->arg1 + o->response_status);
-	in->ev.status = status >= 100 && status <= 999 ? status : 0; // 0: net/http writes 200
+	if (in->arg1) {
+		u64 at = in->ev.flags & FLAG_HTTP2 ? o->h2_status : o->response_status;
+		u64 status = read_u64(in->arg1 + at);
+		in->ev.status = status >= 100 && status <= 999 ? status : 0; // 0: net/http writes 200
+	}
 	if (o->has_pattern)
 		read_gostring(in->arg0 + o->request_pattern, in->ev.route, ROUTE_LEN);
 	emit(in, &fk);
