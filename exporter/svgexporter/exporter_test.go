@@ -631,3 +631,38 @@ func TestLateFragmentKeepsWholePicture(t *testing.T) {
 		t.Fatalf("listing = %+v", m.Entries)
 	}
 }
+
+// TestListingRetriedAfterFailure: a listing that cannot be written stays
+// pending and is written, complete, by the next flush.
+func TestListingRetriedAfterFailure(t *testing.T) {
+	dir := t.TempDir()
+	cfg := testConfig("file://" + dir)
+	cfg.Key = "{{.TraceID}}.svg"
+	cfg.Index.HTML = false
+	cfg.ServiceMap.Enabled = false
+	e := startExporter(t, cfg)
+	ctx := context.Background()
+	// A directory where index.json belongs: the rename into place fails.
+	if err := os.Mkdir(filepath.Join(dir, "index.json"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.pushTraces(ctx, plain(1, "svc", 1000, false)); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.flushIndex(ctx); err == nil {
+		t.Fatal("flush into a directory reported no error")
+	}
+	if err := e.pushTraces(ctx, plain(2, "svc", 1000, false)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(dir, "index.json")); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	m := readIndex(t, filepath.Join(dir, "index.json"))
+	if len(m.Entries) != 2 {
+		t.Fatalf("listing = %+v", m.Entries)
+	}
+}
