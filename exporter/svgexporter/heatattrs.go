@@ -8,7 +8,6 @@ import (
 	"github.com/tracemap/tracemap/internal/spantree"
 )
 
-const attrServiceName = "service.name"
 
 // serviceHeat is what heatmap said about a service.
 type serviceHeat struct {
@@ -23,7 +22,8 @@ func resourceHeat(td ptrace.Traces) map[string]serviceHeat {
 	var out map[string]serviceHeat
 	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {
-		attrs := rss.At(i).Resource().Attributes()
+		res := rss.At(i).Resource()
+		attrs := res.Attributes()
 		n, ok := attrs.Get(heat.AttrServiceSpanCount)
 		if !ok || n.Type() != pcommon.ValueTypeInt {
 			continue
@@ -42,7 +42,7 @@ func resourceHeat(td ptrace.Traces) map[string]serviceHeat {
 		if out == nil {
 			out = make(map[string]serviceHeat)
 		}
-		out[serviceOf(attrs)] = h
+		out[spantree.ServiceName(res)] = h
 	}
 	return out
 }
@@ -52,21 +52,11 @@ func resourceHeat(td ptrace.Traces) map[string]serviceHeat {
 func needsTracker(td ptrace.Traces, attrs map[string]serviceHeat) bool {
 	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {
-		if _, ok := attrs[serviceOf(rss.At(i).Resource().Attributes())]; !ok {
+		if _, ok := attrs[spantree.ServiceName(rss.At(i).Resource())]; !ok {
 			return true
 		}
 	}
 	return false
-}
-
-// serviceOf names a resource's service the way spantree does.
-func serviceOf(attrs pcommon.Map) string {
-	if v, ok := attrs.Get(attrServiceName); ok {
-		if s := v.AsString(); s != "" {
-			return s
-		}
-	}
-	return spantree.UnknownService
 }
 
 func intAttr(m pcommon.Map, k string) int64 {

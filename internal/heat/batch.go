@@ -3,6 +3,8 @@ package heat
 import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/tracemap/tracemap/internal/spantree"
 )
 
 // batch is the per-call scratch, pooled: what can be read from the data is
@@ -45,7 +47,7 @@ func (t *Tracker) collect(td ptrace.Traces) *batch {
 	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {
 		rs := rss.At(i)
-		b.rss = append(b.rss, rsRec{name: serviceName(rs.Resource())})
+		b.rss = append(b.rss, rsRec{name: spantree.ServiceName(rs.Resource())})
 		sss := rs.ScopeSpans()
 		for j := 0; j < sss.Len(); j++ {
 			spans := sss.At(j).Spans()

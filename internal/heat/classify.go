@@ -14,7 +14,6 @@ const (
 	attrGRPCStatus    = "rpc.grpc.status_code"
 	attrPeerService   = "peer.service"
 	attrServerAddress = "server.address"
-	attrServiceName   = "service.name"
 )
 
 // grpcCodeNames are the gRPC status names, indexed by code.
@@ -135,14 +134,4 @@ func peerName(s ptrace.Span) string {
 		return v.Str()
 	}
 	return ""
-}
-
-// serviceName is the resource's service.name, or UnknownService.
-func serviceName(r pcommon.Resource) string {
-	if v, ok := r.Attributes().Get(attrServiceName); ok {
-		if s := v.AsString(); s != "" {
-			return s
-		}
-	}
-	return UnknownService
 }

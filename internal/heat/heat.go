@@ -18,6 +18,8 @@ import (
 	"time"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/tracemap/tracemap/internal/spantree"
 )
 
 // Stats is the current window's view of one key.
@@ -42,9 +44,9 @@ type EdgeKey struct {
 // caps, so memory stays bounded while the totals stay right.
 const OverflowKey = "tracemap.overflow"
 
-// UnknownService names spans whose resource has no service.name, as the
-// OpenTelemetry SDKs do.
-const UnknownService = "unknown_service"
+// UnknownService names spans whose resource has no service.name; the
+// same name everywhere in tracemap, as OpenTelemetry SDKs use it.
+const UnknownService = spantree.UnknownService
 
 // Config sets the window, the histograms, the caps and the error rules. The
 // mapstructure tags let components embed it with `mapstructure:",squash"`.

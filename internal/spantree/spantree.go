@@ -15,13 +15,13 @@ import (
 )
 
 // UnknownService is the Service of spans whose resource has no service.name.
-const UnknownService = "unknown"
+const UnknownService = "unknown_service"
 
 // Span is one span of a Tree together with what the tree says about it.
 type Span struct {
 	Source   ptrace.Span      // the pdata span (attributes, events, links)
 	Resource pcommon.Resource // its resource
-	Service  string           // service.name of the resource ("unknown" when absent)
+	Service  string           // service.name of the resource (UnknownService when absent)
 	Name     string
 	Kind     ptrace.SpanKind
 	Start    int64 // unix ns as recorded (clamped to 0..MaxTime)
