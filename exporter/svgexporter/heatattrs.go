@@ -8,7 +8,6 @@ import (
 	"github.com/tracemap/tracemap/internal/spantree"
 )
 
-
 // serviceHeat is what heatmap said about a service.
 type serviceHeat struct {
 	heat.Stats
