@@ -108,7 +108,7 @@ func TestFromTreeEmptyAndSingle(t *testing.T) {
 		t.Errorf("empty tree: %+v", d)
 	}
 	d := FromTree(tree(S(1, 0, "", "only", 0, 5)), Options{})
-	if got := describe(d); got != "unknown spans=1 errors=0\n" {
+	if got := describe(d); got != spantree.UnknownService+" spans=1 errors=0\n" {
 		t.Errorf("single: %q", got)
 	}
 }
