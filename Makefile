@@ -19,7 +19,7 @@ VERSITYGW := $(BIN)/versitygw
 SOURCES := $(shell find . -name '*.go' -not -name '*_test.go' -not -path './distro/*' -not -path './bin/*' -not -path '*/testdata/*') \
 	builder-config.yaml go.mod go.sum
 
-.PHONY: all build run demo test bench lint generate loadtest tools clean
+.PHONY: all build run demo test bench soak loadtest-gateway lint generate loadtest tools clean
 
 all: build
 
@@ -62,6 +62,16 @@ bench: build
 loadtest: build
 	$(GO) run ./cmd/loadtest -distro $(DISTRO) \
 		-a test/load/plain.yaml -b distro/config.yaml -duration 30s -rounds 2
+
+## loadtest-gateway: plain, gateway without tracemap, full gateway, at a sustained rate, in one run
+loadtest-gateway: build
+	$(GO) run ./cmd/loadtest -distro $(DISTRO) -a test/load/plain.yaml -b test/load/gateway-baseline.yaml \
+		-c test/load/gateway-full.yaml -duration 30s -drain 15s -rate 60000
+
+## soak: ten minutes of the full gateway at 60k spans/s, RSS every 30s
+soak: build
+	$(GO) run ./cmd/loadtest -distro $(DISTRO) -a test/load/gateway-full.yaml -duration 10m -drain 15s \
+		-rate 60000 -rss-every 30s
 
 lint: $(STATICCHECK)
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v /testdata/)); \
