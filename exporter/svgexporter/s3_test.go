@@ -5,126 +5,24 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"go/build"
 	"io"
-	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"gocloud.dev/blob"
 
 	"github.com/tracemap/tracemap/exporter/svgexporter/internal/bucket"
+	"github.com/tracemap/tracemap/internal/s3test"
 	"github.com/tracemap/tracemap/internal/tracetest"
 )
 
-const (
-	s3AccessKey = "tracemapaccess"
-	s3SecretKey = "tracemapsecret0123456789"
-	s3Bucket    = "pictures"
-)
-
-// versitygw is a real S3 server (github.com/versity/versitygw) on a random
-// loopback port, storing into a temporary directory.
-type versitygw struct {
-	bin, addr, dir string
-	cmd            *exec.Cmd
-}
-
-// findVersitygw looks on PATH, in GOPATH/bin and in the repository's bin/
-// (where `make tools` puts it).
-func findVersitygw(t *testing.T) string {
-	if p, err := exec.LookPath("versitygw"); err == nil {
-		return p
-	}
-	gopath := os.Getenv("GOPATH")
-	if gopath == "" {
-		gopath = build.Default.GOPATH
-	}
-	for _, p := range []string{filepath.Join(gopath, "bin", "versitygw"), filepath.Join("..", "..", "bin", "versitygw")} {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	t.Skip("versitygw not found on PATH, in $GOPATH/bin or bin/: install it with `go install github.com/versity/versitygw/cmd/versitygw@v1.8.0` to run the S3 integration tests")
-	return ""
-}
-
-func startVersitygw(t *testing.T) *versitygw {
+func openS3(t *testing.T, g *s3test.Server) *blob.Bucket {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	g := &versitygw{bin: findVersitygw(t), addr: addr, dir: t.TempDir()}
-	g.start(t)
-	t.Cleanup(g.stop)
-
-	client := s3.New(s3.Options{
-		Region:       "us-east-1",
-		BaseEndpoint: aws.String("http://" + addr),
-		UsePathStyle: true,
-		Credentials:  credentials.NewStaticCredentialsProvider(s3AccessKey, s3SecretKey, ""),
-	})
-	if _, err := client.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(s3Bucket)}); err != nil {
-		t.Fatalf("create bucket: %v", err)
-	}
-	// The exporter finds its credentials the usual AWS way.
-	t.Setenv("AWS_ACCESS_KEY_ID", s3AccessKey)
-	t.Setenv("AWS_SECRET_ACCESS_KEY", s3SecretKey)
-	return g
-}
-
-func (g *versitygw) start(t *testing.T) {
-	t.Helper()
-	g.cmd = exec.Command(g.bin, "--port", g.addr, "posix", g.dir)
-	g.cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY="+s3AccessKey, "ROOT_SECRET_KEY="+s3SecretKey)
-	var out strings.Builder
-	g.cmd.Stdout, g.cmd.Stderr = &out, &out
-	if err := g.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		c, err := net.Dial("tcp", g.addr)
-		if err == nil {
-			c.Close()
-			return
-		}
-		if time.Now().After(deadline) {
-			g.stop()
-			t.Fatalf("versitygw did not listen on %s: %v\n%s", g.addr, err, out.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func (g *versitygw) stop() {
-	if g.cmd != nil && g.cmd.Process != nil {
-		_ = g.cmd.Process.Kill()
-		_ = g.cmd.Wait()
-		g.cmd = nil
-	}
-}
-
-func (g *versitygw) url() string {
-	return fmt.Sprintf("s3://%s?endpoint=http://%s&use_path_style=true&region=us-east-1", s3Bucket, g.addr)
-}
-
-func openS3(t *testing.T, g *versitygw) *blob.Bucket {
-	t.Helper()
-	b, err := bucket.Open(context.Background(), g.url())
+	b, err := bucket.Open(context.Background(), g.URL())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,8 +31,8 @@ func openS3(t *testing.T, g *versitygw) *blob.Bucket {
 }
 
 func TestS3WriteAndReadBack(t *testing.T) {
-	g := startVersitygw(t)
-	cfg := testConfig(g.url())
+	g := s3test.Start(t)
+	cfg := testConfig(g.URL())
 	cfg.Gzip = true
 	h := start(t, cfg)
 	if err := h.exp.ConsumeTraces(context.Background(), checkout(1)); err != nil {
@@ -186,8 +84,8 @@ func TestS3WriteAndReadBack(t *testing.T) {
 // helper queues and retries them, the failed attempts are counted, and once
 // the server is back every picture is there.
 func TestS3DownThenUp(t *testing.T) {
-	g := startVersitygw(t)
-	cfg := testConfig(g.url())
+	g := s3test.Start(t)
+	cfg := testConfig(g.URL())
 	q := exporterhelper.NewDefaultQueueConfig()
 	q.NumConsumers = 2
 	cfg.QueueConfig = configoptional.Some(q)
@@ -201,14 +99,14 @@ func TestS3DownThenUp(t *testing.T) {
 	if err := h.exp.ConsumeTraces(context.Background(), plain(1, "before", 1000, false)); err != nil {
 		t.Fatal(err)
 	}
-	g.stop()
+	g.Stop()
 	for i := uint64(2); i <= 6; i++ {
 		if err := h.exp.ConsumeTraces(context.Background(), plain(i, "during", 1000, false)); err != nil {
 			t.Fatalf("ConsumeTraces while storage is down = %v; want it queued", err)
 		}
 	}
 	waitFor(t, 30*time.Second, func() bool { return h.sum(t, "tracemap.svg.write.errors", "kind", "trace") >= 5 })
-	g.start(t)
+	g.Start(t)
 	waitFor(t, 30*time.Second, func() bool { return h.sum(t, "tracemap.svg.traces.rendered") == 6 })
 	h.stop(t)
 
