@@ -2,6 +2,10 @@ package heatmap
 
 import (
 	"context"
+	"fmt"
+	"hash/fnv"
+	"strings"
+	"unicode/utf8"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -80,6 +84,34 @@ type attrs struct {
 	id attribute.KeyValue
 }
 
+// service is the attribute set of one service's gauges. Service names come
+// from data: a label value that is not valid UTF-8 makes the Prometheus
+// endpoint refuse the whole scrape, so such names (and very long ones) are
+// made valid, with a hash of the original so that two names never collide
+// into one series, which would break the scrape too.
+func (a *attrs) service(name string) metric.MeasurementOption {
+	return metric.WithAttributeSet(attribute.NewSet(a.id, attribute.String("service.name", labelValue(name))))
+}
+
+const maxLabel = 128
+
+func labelValue(name string) string {
+	if len(name) <= maxLabel && utf8.ValidString(name) {
+		return name
+	}
+	valid := strings.ToValidUTF8(name, "\uFFFD")
+	if len(valid) > maxLabel {
+		cut := maxLabel
+		for cut > 0 && !utf8.RuneStart(valid[cut]) {
+			cut--
+		}
+		valid = valid[:cut]
+	}
+	sum := fnv.New32a()
+	sum.Write([]byte(name))
+	return fmt.Sprintf("%s~%08x", valid, sum.Sum32())
+}
+
 func newAttrs(id component.ID) attrs {
 	kv := attribute.String("processor", id.String())
 	with := func(k, v string) metric.MeasurementOption {
@@ -124,7 +156,7 @@ func (p *heatmapProcessor) observe(_ context.Context, o metric.Observer) error {
 	o.ObserveInt64(t.Keys, int64(k.EdgeStore), a.kindStore)
 
 	p.tracker.ServiceStats(func(name string, st heat.Stats, hot bool) {
-		svc := metric.WithAttributeSet(attribute.NewSet(a.id, attribute.String("service.name", name)))
+		svc := a.service(name)
 		o.ObserveInt64(t.ServiceSpans, st.Spans, svc)
 		o.ObserveInt64(t.ServiceErrors, st.Errors, svc)
 		o.ObserveFloat64(t.ServiceRate, st.ErrorRate, svc)
@@ -136,7 +168,7 @@ func (p *heatmapProcessor) observe(_ context.Context, o metric.Observer) error {
 		o.ObserveInt64(t.ServiceHot, hotVal, svc)
 	})
 	p.tracker.ServiceTotals(func(name string, spans, errors int64) {
-		svc := metric.WithAttributeSet(attribute.NewSet(a.id, attribute.String("service.name", name)))
+		svc := a.service(name)
 		o.ObserveInt64(t.ServiceSpansTotal, spans, svc)
 		o.ObserveInt64(t.ServiceErrorsTotal, errors, svc)
 	})

@@ -2,9 +2,11 @@ package heatmap
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
@@ -281,3 +283,23 @@ func gaugeFloat(t *testing.T, h *harness, name, service string) float64 {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// Service names from data become metric labels: invalid UTF-8 or huge names
+// must not break the collector's Prometheus endpoint, and distinct names
+// must stay distinct series.
+func TestLabelValueIsValidAndDistinct(t *testing.T) {
+	seen := map[string]string{}
+	for _, name := range []string{"checkout", "bad\xff\xfeutf8</title><script>", "bad\xfe\xffutf8</title><script>", strings.Repeat("é", 200), strings.Repeat("é", 201)} {
+		got := labelValue(name)
+		if !utf8.ValidString(got) || len(got) > maxLabel+9 {
+			t.Errorf("labelValue(%q) = %q: not valid or too long", name, got)
+		}
+		if other, ok := seen[got]; ok {
+			t.Errorf("%q and %q share the label %q", name, other, got)
+		}
+		seen[got] = name
+	}
+	if labelValue("checkout") != "checkout" {
+		t.Error("a plain name changed")
+	}
+}
