@@ -46,20 +46,30 @@ func Traces(tid pcommon.TraceID, spans ...Span) ptrace.Traces {
 	return td
 }
 
-// Append adds the spans to td in new ResourceSpans, one per service.
-func Append(td ptrace.Traces, tid pcommon.TraceID, spans ...Span) {
+// ServiceSpans returns the span slice of a service in td, adding one new
+// ResourceSpans per service on first use; an empty service leaves
+// service.name unset.
+func ServiceSpans(td ptrace.Traces) func(service string) ptrace.SpanSlice {
 	bySvc := map[string]ptrace.SpanSlice{}
-	for _, s := range spans {
-		ss, ok := bySvc[s.Service]
+	return func(service string) ptrace.SpanSlice {
+		ss, ok := bySvc[service]
 		if !ok {
 			rs := td.ResourceSpans().AppendEmpty()
-			if s.Service != "" {
-				rs.Resource().Attributes().PutStr("service.name", s.Service)
+			if service != "" {
+				rs.Resource().Attributes().PutStr("service.name", service)
 			}
 			ss = rs.ScopeSpans().AppendEmpty().Spans()
-			bySvc[s.Service] = ss
+			bySvc[service] = ss
 		}
-		span := ss.AppendEmpty()
+		return ss
+	}
+}
+
+// Append adds the spans to td in new ResourceSpans, one per service.
+func Append(td ptrace.Traces, tid pcommon.TraceID, spans ...Span) {
+	slice := ServiceSpans(td)
+	for _, s := range spans {
+		span := slice(s.Service).AppendEmpty()
 		span.SetTraceID(tid)
 		if s.ID != 0 {
 			span.SetSpanID(SpanID(s.ID))

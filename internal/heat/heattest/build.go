@@ -5,6 +5,8 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/tracemap/tracemap/internal/tracetest"
 )
 
 // Span describes one crafted span for Build.
@@ -29,18 +31,9 @@ const Start = pcommon.Timestamp(1_700_000_000_000_000_000)
 // service.name unset.
 func Build(spans ...Span) ptrace.Traces {
 	td := ptrace.NewTraces()
-	bySvc := map[string]ptrace.SpanSlice{}
+	slice := tracetest.ServiceSpans(td)
 	for _, s := range spans {
-		ss, ok := bySvc[s.Service]
-		if !ok {
-			rs := td.ResourceSpans().AppendEmpty()
-			if s.Service != "" {
-				rs.Resource().Attributes().PutStr("service.name", s.Service)
-			}
-			ss = rs.ScopeSpans().AppendEmpty().Spans()
-			bySvc[s.Service] = ss
-		}
-		span := ss.AppendEmpty()
+		span := slice(s.Service).AppendEmpty()
 		span.SetName(s.Name)
 		span.SetTraceID(pcommon.TraceID{15: s.Trace + 1})
 		span.SetSpanID(pcommon.SpanID{7: s.ID})
