@@ -171,6 +171,9 @@ func startNormalTraffic(t *testing.T, c *collectortest.Collector, next *atomic.U
 				tracetest.Append(td, ids[i], tracetest.FiveServices()...)
 			}
 			err := c.Export(ctx, td)
+			if err != nil && ctx.Err() != nil {
+				return // cut short by Stop: neither acknowledged nor refused
+			}
 			n.mu.Lock()
 			if err != nil {
 				n.failed++
