@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/tracemap/tracemap/internal/sugiyama"
-	"github.com/tracemap/tracemap/internal/sugiyama/sugiyamatest"
+	"github.com/tracemap/tracemap/internal/testutil/sugiyamatest"
 )
 
 func main() {

@@ -10,7 +10,7 @@ import (
 	"os/signal"
 	"time"
 
-	"github.com/tracemap/tracemap/internal/loadgen"
+	"github.com/tracemap/tracemap/internal/testutil/loadgen"
 )
 
 func main() {

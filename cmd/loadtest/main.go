@@ -16,8 +16,8 @@ import (
 	"slices"
 	"time"
 
-	"github.com/tracemap/tracemap/internal/collectortest"
-	"github.com/tracemap/tracemap/internal/loadgen"
+	"github.com/tracemap/tracemap/internal/testutil/collectortest"
+	"github.com/tracemap/tracemap/internal/testutil/loadgen"
 )
 
 type run struct {

@@ -15,8 +15,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/tracemap/tracemap/exporter/svgexporter/internal/index"
-	"github.com/tracemap/tracemap/internal/collectortest"
-	"github.com/tracemap/tracemap/internal/tracetest"
+	"github.com/tracemap/tracemap/internal/testutil/collectortest"
+	"github.com/tracemap/tracemap/internal/testutil/tracetest"
 )
 
 // These tests run the built distribution (collectortest builds it once, or

@@ -30,7 +30,7 @@ import (
 	"github.com/tracemap/tracemap/exporter/svgexporter/internal/metadata"
 	"github.com/tracemap/tracemap/internal/heat"
 	"github.com/tracemap/tracemap/internal/servicedag"
-	"github.com/tracemap/tracemap/internal/tracetest"
+	"github.com/tracemap/tracemap/internal/testutil/tracetest"
 )
 
 // t0Dir is the date prefix of crafted traces (tracetest.T0 is 2023-11-14 22:13:20 UTC).

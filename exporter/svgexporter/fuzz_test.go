@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/tracemap/tracemap/exporter/svgexporter/internal/objkey"
-	"github.com/tracemap/tracemap/internal/tracetest"
+	"github.com/tracemap/tracemap/internal/testutil/tracetest"
 )
 
 // FuzzPushTraces sends traces with hostile service and span names through

@@ -16,8 +16,8 @@ import (
 	"gocloud.dev/blob"
 
 	"github.com/tracemap/tracemap/exporter/svgexporter/internal/bucket"
-	"github.com/tracemap/tracemap/internal/s3test"
-	"github.com/tracemap/tracemap/internal/tracetest"
+	"github.com/tracemap/tracemap/internal/testutil/s3test"
+	"github.com/tracemap/tracemap/internal/testutil/tracetest"
 )
 
 func openS3(t *testing.T, g *s3test.Server) *blob.Bucket {

@@ -6,7 +6,7 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
-	"github.com/tracemap/tracemap/internal/heat/heattest"
+	"github.com/tracemap/tracemap/internal/testutil/heattest"
 )
 
 // warmTracker returns a tracker whose window is already full, as in

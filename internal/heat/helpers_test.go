@@ -3,7 +3,7 @@ package heat
 import (
 	"time"
 
-	"github.com/tracemap/tracemap/internal/heat/heattest"
+	"github.com/tracemap/tracemap/internal/testutil/heattest"
 )
 
 // clock is an injectable clock for window tests.

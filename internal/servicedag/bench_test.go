@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/tracemap/tracemap/internal/spantree"
-	"github.com/tracemap/tracemap/internal/tracetest"
+	"github.com/tracemap/tracemap/internal/testutil/tracetest"
 )
 
 // BenchmarkDAG: the service DAG of a real-shaped 1,000-span trace over 20

@@ -5,7 +5,7 @@ import (
 
 	"github.com/tracemap/tracemap/internal/servicedag"
 	"github.com/tracemap/tracemap/internal/spantree"
-	"github.com/tracemap/tracemap/internal/tracetest"
+	"github.com/tracemap/tracemap/internal/testutil/tracetest"
 )
 
 // The service DAG of a five-service checkout trace, encoded as the

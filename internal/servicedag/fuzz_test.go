@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/tracemap/tracemap/internal/spantree"
-	"github.com/tracemap/tracemap/internal/tracetest"
+	"github.com/tracemap/tracemap/internal/testutil/tracetest"
 )
 
 // FuzzFromTree builds, lays out and encodes the service DAG of random span

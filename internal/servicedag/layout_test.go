@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/tracemap/tracemap/internal/sugiyama"
-	"github.com/tracemap/tracemap/internal/tracetest"
+	"github.com/tracemap/tracemap/internal/testutil/tracetest"
 )
 
 func TestLayoutFiveServices(t *testing.T) {

@@ -3,7 +3,7 @@ package spantree
 import (
 	"testing"
 
-	"github.com/tracemap/tracemap/internal/tracetest"
+	"github.com/tracemap/tracemap/internal/testutil/tracetest"
 )
 
 // FuzzBuild builds trees from random span sets (see tracetest.FromFuzz)

@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/tracemap/tracemap/internal/sugiyama"
-	"github.com/tracemap/tracemap/internal/sugiyama/sugiyamatest"
+	"github.com/tracemap/tracemap/internal/testutil/sugiyamatest"
 )
 
 // BenchmarkLayout times Layout on the graphs of the dot comparison

@@ -9,7 +9,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/processor/processortest"
 
-	"github.com/tracemap/tracemap/internal/heat/heattest"
+	"github.com/tracemap/tracemap/internal/testutil/heattest"
 	"github.com/tracemap/tracemap/processor/heatmap/internal/metadata"
 )
 

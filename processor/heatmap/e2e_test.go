@@ -9,9 +9,9 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
-	"github.com/tracemap/tracemap/internal/collectortest"
+	"github.com/tracemap/tracemap/internal/testutil/collectortest"
 	"github.com/tracemap/tracemap/internal/heat"
-	"github.com/tracemap/tracemap/internal/heat/heattest"
+	"github.com/tracemap/tracemap/internal/testutil/heattest"
 )
 
 // Two pipelines on the same OTLP input: one writes everything the heatmap

@@ -19,7 +19,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/tracemap/tracemap/internal/heat"
-	"github.com/tracemap/tracemap/internal/heat/heattest"
+	"github.com/tracemap/tracemap/internal/testutil/heattest"
 	"github.com/tracemap/tracemap/processor/heatmap/internal/metadata"
 )
 

@@ -15,7 +15,7 @@ import (
 	"go.opentelemetry.io/collector/processor/processortest"
 
 	"github.com/tracemap/tracemap/internal/spantree"
-	"github.com/tracemap/tracemap/internal/tracetest"
+	"github.com/tracemap/tracemap/internal/testutil/tracetest"
 	"github.com/tracemap/tracemap/processor/layout/internal/metadata"
 )
 

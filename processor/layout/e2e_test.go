@@ -10,8 +10,8 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
-	"github.com/tracemap/tracemap/internal/collectortest"
-	"github.com/tracemap/tracemap/internal/tracetest"
+	"github.com/tracemap/tracemap/internal/testutil/collectortest"
+	"github.com/tracemap/tracemap/internal/testutil/tracetest"
 	"github.com/tracemap/tracemap/processor/layout"
 )
 

@@ -19,7 +19,7 @@ import (
 
 	"github.com/tracemap/tracemap/internal/servicedag"
 	"github.com/tracemap/tracemap/internal/spantree"
-	"github.com/tracemap/tracemap/internal/tracetest"
+	"github.com/tracemap/tracemap/internal/testutil/tracetest"
 	"github.com/tracemap/tracemap/processor/layout/internal/metadata"
 )
 

@@ -10,7 +10,7 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
-	"github.com/tracemap/tracemap/internal/collectortest"
+	"github.com/tracemap/tracemap/internal/testutil/collectortest"
 	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/targettest"
 )
 

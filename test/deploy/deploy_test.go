@@ -20,7 +20,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/tracemap/tracemap/internal/collectortest"
+	"github.com/tracemap/tracemap/internal/testutil/collectortest"
 )
 
 var update = flag.Bool("update", false, "rewrite the ConfigMaps in deploy/kubernetes from their example configs")

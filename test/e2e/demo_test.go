@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tracemap/tracemap/internal/collectortest"
+	"github.com/tracemap/tracemap/internal/testutil/collectortest"
 )
 
 // The demo (`make demo`) shows pictures: the demo shop's traffic through

@@ -13,8 +13,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
-	"github.com/tracemap/tracemap/internal/collectortest"
-	"github.com/tracemap/tracemap/internal/loadgen"
+	"github.com/tracemap/tracemap/internal/testutil/collectortest"
+	"github.com/tracemap/tracemap/internal/testutil/loadgen"
 )
 
 // The components the distribution promises (issue: distro and harness).

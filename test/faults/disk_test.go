@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tracemap/tracemap/internal/collectortest"
+	"github.com/tracemap/tracemap/internal/testutil/collectortest"
 )
 
 // smallDisk mounts a tmpfs of size bytes (needs root, as in CI).

@@ -19,8 +19,8 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/encoding"
 
-	"github.com/tracemap/tracemap/internal/collectortest"
-	"github.com/tracemap/tracemap/internal/tracetest"
+	"github.com/tracemap/tracemap/internal/testutil/collectortest"
+	"github.com/tracemap/tracemap/internal/testutil/tracetest"
 )
 
 // rawCodec sends bytes as they are, to put malformed protobuf on the wire.

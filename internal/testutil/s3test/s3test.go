@@ -18,7 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/tracemap/tracemap/internal/collectortest"
+	"github.com/tracemap/tracemap/internal/testutil/collectortest"
 )
 
 // The server's only bucket and its root credentials.

@@ -3,7 +3,7 @@ package heattest
 import (
 	"time"
 
-	"github.com/tracemap/tracemap/internal/tracetest"
+	"github.com/tracemap/tracemap/internal/testutil/tracetest"
 )
 
 // CPUMeter sums the process's CPU time (all threads, the garbage collector's

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/tracemap/tracemap/internal/sugiyama"
-	"github.com/tracemap/tracemap/internal/sugiyama/sugiyamatest"
+	"github.com/tracemap/tracemap/internal/testutil/sugiyamatest"
 )
 
 func TestParsePlain(t *testing.T) {
