@@ -9,8 +9,8 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
-	"github.com/tracemap/tracemap/internal/testutil/collectortest"
 	"github.com/tracemap/tracemap/internal/heat"
+	"github.com/tracemap/tracemap/internal/testutil/collectortest"
 	"github.com/tracemap/tracemap/internal/testutil/heattest"
 )
 
