@@ -1,6 +1,10 @@
 package svgexporter
 
+// The heat fallback: heatmap's figures read from resource attributes, and
+// the exporter's own statistics for services that arrive without them.
+
 import (
+	"github.com/tracemap/tracemap/internal/svgrender"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
@@ -83,4 +87,27 @@ func floatAttr(m pcommon.Map, k string) float64 {
 		return 0
 	}
 	return f
+}
+
+// hot uses heatmap's verdict when the service carried one, else the
+// exporter's own statistics.
+func (e *svgExporter) hot(service string, attrs map[string]serviceHeat) bool {
+	if h, ok := attrs[service]; ok && h.hasHot {
+		return h.hot
+	}
+	if h, ok := attrs[service]; ok {
+		return h.Spans > 0 && h.Spans >= e.cfg.Heat.MinSpans && h.ErrorRate >= e.cfg.Heat.Threshold
+	}
+	return e.tracker.Hot(service)
+}
+
+func (e *svgExporter) heatOf(service string, attrs map[string]serviceHeat) (heat.Stats, bool) {
+	if h, ok := attrs[service]; ok {
+		return h.Stats, true
+	}
+	return e.tracker.Service(service)
+}
+
+func (e *svgExporter) heatFunc(attrs map[string]serviceHeat) svgrender.HeatFunc {
+	return func(service string) (heat.Stats, bool) { return e.heatOf(service, attrs) }
 }
