@@ -62,7 +62,7 @@ type ServiceMapConfig struct {
 	// Key is the object key template of a map; date parts are the window start.
 	Key string `mapstructure:"key"`
 	// MaxServices and MaxEdges bound a window's memory; what does not fit is
-	// counted in tracemap.svg.window.dropped.
+	// counted in otelcol_exporter_svg_window_dropped.
 	MaxServices int `mapstructure:"max_services"`
 	MaxEdges    int `mapstructure:"max_edges"`
 }
@@ -120,6 +120,17 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("%s: %w", key, err))
 		}
 	}
+	// nested prefixes every problem a sub-config reports with its key, so
+	// each line of a joined error names its full path (heat::max_edges).
+	nested := func(key string, err error) {
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, e := range j.Unwrap() {
+				errs = append(errs, fmt.Errorf("%s::%w", key, e))
+			}
+		} else if err != nil {
+			errs = append(errs, fmt.Errorf("%s::%w", key, err))
+		}
+	}
 	if c.Bucket == "" {
 		add("bucket", errors.New("required"))
 	} else {
@@ -165,7 +176,7 @@ func (c *Config) Validate() error {
 			add("index::interval", errors.New("must be positive"))
 		}
 	}
-	add("heat", c.Heat.Validate())
+	nested("heat", c.Heat.Validate())
 	return errors.Join(errs...)
 }
 

@@ -92,8 +92,8 @@ func TestValidateNamesTheKey(t *testing.T) {
 		{"slower_than", func(c *Config) { c.Render.SlowerThan = -time.Second }, "render::slower_than: must not be negative"},
 		{"index entries", func(c *Config) { c.Index.MaxEntries = 0 }, "index::max_entries: must be at least 1"},
 		{"index interval", func(c *Config) { c.Index.Interval = 0 }, "index::interval: must be positive"},
-		{"heat threshold", func(c *Config) { c.Heat.Threshold = 1.5 }, "heat: threshold must be within 0..1, got 1.5"},
-		{"heat window", func(c *Config) { c.Heat.Window = 0 }, "heat: window must be > 0, got 0s"},
+		{"heat threshold", func(c *Config) { c.Heat.Threshold = 1.5 }, "heat::threshold"},
+		{"heat window", func(c *Config) { c.Heat.Window = 0 }, "heat::window"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -104,5 +104,34 @@ func TestValidateNamesTheKey(t *testing.T) {
 				t.Fatalf("Validate() = %v, want it to contain %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestEveryLineNamesItsKey: a sub-config that reports several problems
+// gets its key on every line, not only the first.
+func TestEveryLineNamesItsKey(t *testing.T) {
+	c := createDefaultConfig()
+	c.Heat.MaxEdges = 0
+	c.Heat.Window = 0
+	c.ServiceMap.MaxEdges = -1
+	err := c.Validate()
+	if err == nil {
+		t.Fatal("no error")
+	}
+	lines := strings.Split(err.Error(), "\n")
+	want := []string{"service_map::max_edges: ", "heat::window", "heat::max_edges"}
+	for _, w := range want {
+		found := false
+		for _, l := range lines {
+			found = found || strings.HasPrefix(l, w)
+		}
+		if !found {
+			t.Errorf("no line starts with %q in %q", w, lines)
+		}
+	}
+	for _, l := range lines {
+		if !strings.HasPrefix(l, "heat::") && !strings.HasPrefix(l, "service_map::") {
+			t.Errorf("line without its key: %q", l)
+		}
 	}
 }

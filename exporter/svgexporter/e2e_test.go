@@ -101,7 +101,7 @@ func TestE2EOTLPInSVGOut(t *testing.T) {
 	c.SendGRPC(t, e2eTraces())
 	c.SendHTTP(t, tracetest.Traces(tracetest.TraceID(3), tracetest.S(1, 0, "frontend", "GET /", 10_000, 20_000)))
 	collectortest.Eventually(t, 20*time.Second, func() bool {
-		return counter(t, c, "tracemap_svg_traces_rendered") == 3
+		return counter(t, c, "otelcol_exporter_svg_traces_rendered") == 3
 	})
 	c.Stop(t)
 
@@ -167,7 +167,7 @@ processors:
 `, "heatmap, layout"))
 	c.SendGRPC(t, e2eTraces())
 	collectortest.Eventually(t, 20*time.Second, func() bool {
-		return counter(t, c, "tracemap_svg_traces_rendered") == 2
+		return counter(t, c, "otelcol_exporter_svg_traces_rendered") == 2
 	})
 	c.Stop(t)
 	root, text := xmlRoot(t, filepath.Join(c.Dir, "pictures", e2eDay, "221320-frontend-00000000000000000000000000000001.svg"))
@@ -222,7 +222,7 @@ service:
 	first := collectortest.Start(t, cfg)
 	first.SendGRPC(t, e2eTraces())
 	collectortest.Eventually(t, 20*time.Second, func() bool {
-		return counter(t, first, "tracemap_svg_write_errors") >= 2
+		return counter(t, first, "otelcol_exporter_svg_write_errors") >= 2
 	})
 	first.Stop(t)
 	if pics, _ := filepath.Glob(filepath.Join(out, "traces", "*", "*.svg")); len(pics) != 0 {
@@ -234,7 +234,7 @@ service:
 	}
 	second := collectortest.Start(t, cfg)
 	collectortest.Eventually(t, 20*time.Second, func() bool {
-		return counter(t, second, "tracemap_svg_traces_rendered") == 2
+		return counter(t, second, "otelcol_exporter_svg_traces_rendered") == 2
 	})
 	second.Stop(t)
 	pics, _ := filepath.Glob(filepath.Join(out, e2eDay, "*.svg"))

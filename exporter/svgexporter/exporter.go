@@ -38,8 +38,6 @@ const (
 	indexJSON = "index.json"
 	indexHTML = "index.html"
 
-	// attrDAG is the layout processor's encoded service graph on root spans.
-	attrDAG = "tracemap.dag"
 
 	// dedupeCapacity is how many trees the exporter remembers as counted.
 	dedupeCapacity = 1 << 16
@@ -59,7 +57,7 @@ var (
 type svgExporter struct {
 	cfg    *Config
 	logger *zap.Logger
-	tel    *metadata.Telemetry
+	tel    *metadata.TelemetryBuilder
 	key    *objkey.Template
 	mapKey *objkey.Template
 	scale  colorscale.Scale
@@ -86,7 +84,7 @@ func newSVGExporter(cfg *Config, set exporter.Settings) (*svgExporter, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	tel, err := metadata.NewTelemetry(set.TelemetrySettings)
+	tel, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
 	if err != nil {
 		return nil, err
 	}
@@ -220,7 +218,7 @@ func (e *svgExporter) account(td ptrace.Traces, trees []*spantree.Tree, attrs ma
 		fresh[t.TraceID] = true
 		if e.cfg.ServiceMap.Enabled {
 			if n := e.win.Add(dags[i]); n > 0 {
-				e.tel.WindowDropped.Add(context.Background(), int64(n))
+				e.tel.ExporterSvgWindowDropped.Add(context.Background(), int64(n))
 			}
 		}
 	}

@@ -233,10 +233,10 @@ func TestExportWritesPicturesMapAndListing(t *testing.T) {
 		t.Fatalf("index.html does not link the picture:\n%s", html)
 	}
 
-	if n := h.sum(t, "tracemap.svg.traces.rendered"); n != 2 {
+	if n := h.sum(t, "otelcol_exporter_svg_traces_rendered"); n != 2 {
 		t.Errorf("traces rendered = %d", n)
 	}
-	if n := h.sum(t, "tracemap.svg.service_maps.written"); n != 1 {
+	if n := h.sum(t, "otelcol_exporter_svg_service_maps_written"); n != 1 {
 		t.Errorf("service maps written = %d", n)
 	}
 	var traceBytes int64
@@ -244,10 +244,10 @@ func TestExportWritesPicturesMapAndListing(t *testing.T) {
 		st, _ := os.Stat(filepath.Join(dir, f))
 		traceBytes += st.Size()
 	}
-	if n := h.sum(t, "tracemap.svg.bytes.written", "kind", "trace"); n != traceBytes {
+	if n := h.sum(t, "otelcol_exporter_svg_bytes_written", "kind", "trace"); n != traceBytes {
 		t.Errorf("trace bytes written = %d, files hold %d", n, traceBytes)
 	}
-	rd, err := h.tel.GetMetric("tracemap.svg.render.duration")
+	rd, err := h.tel.GetMetric("otelcol_exporter_svg_render_duration")
 	if err != nil || rd.Data.(metricdata.Histogram[float64]).DataPoints[0].Count+rd.Data.(metricdata.Histogram[float64]).DataPoints[1].Count != 3 {
 		t.Errorf("render duration histogram = %+v, %v", rd, err)
 	}
@@ -289,7 +289,7 @@ func TestRenderFilter(t *testing.T) {
 	if got != want {
 		t.Fatalf("files = %s, want %s", got, want)
 	}
-	if n := h.sum(t, "tracemap.svg.traces.skipped", "reason", "filter"); n != 1 {
+	if n := h.sum(t, "otelcol_exporter_svg_traces_skipped", "reason", "filter"); n != 1 {
 		t.Fatalf("skipped = %d, want 1", n)
 	}
 }
@@ -336,7 +336,7 @@ func TestFailedWriteReturnsOnlyFailedTraces(t *testing.T) {
 	if back.SpanCount() != 2 || back.ResourceSpans().Len() != 1 || back.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).TraceID() != tracetest.TraceID(2) {
 		t.Fatalf("returned %d spans, want the 2 of trace 2", back.SpanCount())
 	}
-	if n := h.sum(t, "tracemap.svg.write.errors", "kind", "trace"); n != 1 {
+	if n := h.sum(t, "otelcol_exporter_svg_write_errors", "kind", "trace"); n != 1 {
 		t.Fatalf("write errors = %d", n)
 	}
 	if err := os.Remove(filepath.Join(dir, "down")); err != nil {
@@ -551,8 +551,8 @@ func TestConcurrentConsume(t *testing.T) {
 	wg.Wait()
 	h.stop(t)
 	m := readIndex(t, filepath.Join(dir, "index.json"))
-	if len(m.Entries) != 40 || h.sum(t, "tracemap.svg.traces.rendered") != 40 {
-		t.Fatalf("listing has %d entries, %d rendered", len(m.Entries), h.sum(t, "tracemap.svg.traces.rendered"))
+	if len(m.Entries) != 40 || h.sum(t, "otelcol_exporter_svg_traces_rendered") != 40 {
+		t.Fatalf("listing has %d entries, %d rendered", len(m.Entries), h.sum(t, "otelcol_exporter_svg_traces_rendered"))
 	}
 }
 
@@ -567,9 +567,9 @@ func TestUsesLayoutDAG(t *testing.T) {
 	d := servicedag.DAG{Nodes: []servicedag.Node{{Name: "from-layout", Service: "from-layout", Spans: 1}}}
 	servicedag.Layout(&d)
 	td := plain(1, "svc", 1000, false)
-	td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).Attributes().PutStr(attrDAG, d.Encode())
+	td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).Attributes().PutStr(servicedag.AttrDAG, d.Encode())
 	bad := plain(2, "svc", 1000, false)
-	bad.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).Attributes().PutStr(attrDAG, "v9|garbage")
+	bad.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).Attributes().PutStr(servicedag.AttrDAG, "v9|garbage")
 	bad.ResourceSpans().MoveAndAppendTo(td.ResourceSpans())
 
 	dir := t.TempDir()
@@ -606,7 +606,7 @@ func TestLateFragmentKeepsWholePicture(t *testing.T) {
 	if got != "00000000000000000000000000000001.svg,00000000000000000000000000000002.svg" {
 		t.Fatalf("files = %s", got)
 	}
-	if n := h.sum(t, "tracemap.svg.traces.skipped", "reason", "fragment"); n != 0 {
+	if n := h.sum(t, "otelcol_exporter_svg_traces_skipped", "reason", "fragment"); n != 0 {
 		t.Fatalf("fragments skipped = %d", n)
 	}
 
@@ -624,7 +624,7 @@ func TestLateFragmentKeepsWholePicture(t *testing.T) {
 	if !strings.Contains(text, "svc") || strings.Contains(text, "late work") {
 		t.Fatal("the late span replaced the picture of the whole trace")
 	}
-	if n := h.sum(t, "tracemap.svg.traces.skipped", "reason", "fragment"); n != 1 {
+	if n := h.sum(t, "otelcol_exporter_svg_traces_skipped", "reason", "fragment"); n != 1 {
 		t.Fatalf("fragments skipped = %d, want 1", n)
 	}
 	if m := readIndex(t, filepath.Join(dir, "index.json")); len(m.Entries) != 1 || m.Entries[0].Spans != 2 {

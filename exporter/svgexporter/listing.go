@@ -45,7 +45,7 @@ func (e *svgExporter) flushIndex(ctx context.Context) error {
 	for _, s := range snaps {
 		err := e.writeListing(ctx, s)
 		if err != nil {
-			e.tel.WriteErrors.Add(ctx, 1, kindIndex)
+			e.tel.ExporterSvgWriteErrors.Add(ctx, 1, kindIndex)
 			errs = append(errs, err)
 			e.listMu.Lock()
 			e.idx.Failed(s)
@@ -97,7 +97,7 @@ func (e *svgExporter) writeListing(ctx context.Context, s index.Snapshot) error 
 func (e *svgExporter) putListing(ctx context.Context, key, contentType string, data []byte) error {
 	n, err := bucket.Put(ctx, e.bucket, bucket.Object{Key: key, ContentType: contentType, Data: data})
 	if err == nil {
-		e.tel.BytesWritten.Add(ctx, int64(n), kindIndex)
+		e.tel.ExporterSvgBytesWritten.Add(ctx, int64(n), kindIndex)
 	}
 	return err
 }

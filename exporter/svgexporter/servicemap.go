@@ -72,7 +72,7 @@ func (e *svgExporter) drawMap(ctx context.Context, w *window.Window, wh map[stri
 	defer e.putBuf(buf)
 	start := time.Now()
 	err := svgrender.RenderServiceMap(buf, d, e.heatFunc(wh), w.Start, w.End, e.renderOptions())
-	e.tel.RenderDuration.Record(ctx, float64(time.Since(start))/float64(time.Millisecond), kindServiceMap)
+	e.tel.ExporterSvgRenderDuration.Record(ctx, time.Since(start).Seconds(), kindServiceMap)
 	if err != nil {
 		return err
 	}
@@ -88,7 +88,7 @@ func (e *svgExporter) drawMap(ctx context.Context, w *window.Window, wh map[stri
 	e.mu.Lock()
 	if len(e.pending) >= maxPendingMaps {
 		e.logger.Error("svg exporter: storage failing; oldest pending service map dropped", zap.String("key", e.pending[0].obj.Key))
-		e.tel.WindowDropped.Add(ctx, 1)
+		e.tel.ExporterSvgWindowDropped.Add(ctx, 1)
 		e.pending = e.pending[1:]
 	}
 	e.pending = append(e.pending, pendingMap{
@@ -110,13 +110,13 @@ func (e *svgExporter) writePending(ctx context.Context) error {
 	for _, p := range todo {
 		n, err := bucket.Put(ctx, e.bucket, p.obj)
 		if err != nil {
-			e.tel.WriteErrors.Add(ctx, 1, kindServiceMap)
+			e.tel.ExporterSvgWriteErrors.Add(ctx, 1, kindServiceMap)
 			errs = append(errs, err)
 			keep = append(keep, p)
 			continue
 		}
-		e.tel.ServiceMapsWritten.Add(ctx, 1)
-		e.tel.BytesWritten.Add(ctx, int64(n), kindServiceMap)
+		e.tel.ExporterSvgServiceMapsWritten.Add(ctx, 1)
+		e.tel.ExporterSvgBytesWritten.Add(ctx, int64(n), kindServiceMap)
 		e.addIndex(p.obj.Key, p.entry)
 	}
 	if len(keep) > 0 {

@@ -47,12 +47,12 @@ func (e *svgExporter) pushTraces(ctx context.Context, td ptrace.Traces) error {
 			continue
 		}
 		if !e.selected(t, attrs) {
-			e.tel.TracesSkipped.Add(ctx, 1, reasonFilter)
+			e.tel.ExporterSvgTracesSkipped.Add(ctx, 1, reasonFilter)
 			continue
 		}
 		if err := e.drawTrace(ctx, t, dags[i], hf); err != nil {
 			if errors.Is(err, errRender) {
-				e.tel.TracesSkipped.Add(ctx, 1, reasonRender)
+				e.tel.ExporterSvgTracesSkipped.Add(ctx, 1, reasonRender)
 				e.logger.Error("svg exporter: trace not drawn", zap.Stringer("trace_id", t.TraceID), zap.Error(err))
 				continue
 			}
@@ -72,7 +72,7 @@ var errRender = errors.New("render")
 // graph returns a trace's service graph: the layout processor's
 // tracemap.dag when it is present and valid, else one built here.
 func graph(t *spantree.Tree) *servicedag.DAG {
-	if v, ok := t.Spans[t.Roots[0]].Source.Attributes().Get(attrDAG); ok && v.Type() == pcommon.ValueTypeStr {
+	if v, ok := t.Spans[t.Roots[0]].Source.Attributes().Get(servicedag.AttrDAG); ok && v.Type() == pcommon.ValueTypeStr {
 		if d, err := servicedag.Decode(v.Str()); err == nil {
 			return d
 		}
@@ -89,7 +89,7 @@ func (e *svgExporter) drawTrace(ctx context.Context, t *spantree.Tree, d *servic
 	defer e.putBuf(buf)
 	start := time.Now()
 	err := svgrender.RenderTrace(buf, t, d, hf, e.renderOptions())
-	e.tel.RenderDuration.Record(ctx, float64(time.Since(start))/float64(time.Millisecond), kindTrace)
+	e.tel.ExporterSvgRenderDuration.Record(ctx, time.Since(start).Seconds(), kindTrace)
 	if err != nil {
 		return fmt.Errorf("%w: %w", errRender, err)
 	}
@@ -102,15 +102,15 @@ func (e *svgExporter) drawTrace(ctx context.Context, t *spantree.Tree, d *servic
 	frag := fragment(t)
 	n, err := bucket.Put(ctx, e.bucket, bucket.Object{Key: key, ContentType: contentTypeSVG, Data: buf.Bytes(), Gzip: e.cfg.Gzip, IfNotExist: frag})
 	if errors.Is(err, bucket.ErrExists) {
-		e.tel.TracesSkipped.Add(ctx, 1, reasonFragment)
+		e.tel.ExporterSvgTracesSkipped.Add(ctx, 1, reasonFragment)
 		return nil
 	}
 	if err != nil {
-		e.tel.WriteErrors.Add(ctx, 1, kindTrace)
+		e.tel.ExporterSvgWriteErrors.Add(ctx, 1, kindTrace)
 		return err
 	}
-	e.tel.TracesRendered.Add(ctx, 1)
-	e.tel.BytesWritten.Add(ctx, int64(n), kindTrace)
+	e.tel.ExporterSvgTracesRendered.Add(ctx, 1)
+	e.tel.ExporterSvgBytesWritten.Add(ctx, int64(n), kindTrace)
 	var errs int64
 	for i := range t.Spans {
 		if t.Spans[i].Error {

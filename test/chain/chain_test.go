@@ -208,7 +208,7 @@ func TestTracemapOutputThroughPlainCollector(t *testing.T) {
 
 	collectortest.Eventually(t, 30*time.Second, func() bool {
 		return plain.Metric(t, "otelcol_receiver_accepted_spans") == spans &&
-			tm.Metric(t, "tracemap_svg_traces_rendered") == traces
+			tm.Metric(t, "otelcol_exporter_svg_traces_rendered") == traces
 	})
 	time.Sleep(300 * time.Millisecond) // file exporters flush every 100ms
 	tm.Stop(t)

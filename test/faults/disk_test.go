@@ -72,7 +72,7 @@ func TestDiskFullOnFileBucket(t *testing.T) {
 		time.Sleep(500 * time.Millisecond)
 	}
 	collectortest.Eventually(t, 30*time.Second, func() bool {
-		return c.MetricWith(t, "tracemap_svg_write_errors", `kind="trace"`) > 0
+		return c.MetricWith(t, "otelcol_exporter_svg_write_errors", `kind="trace"`) > 0
 	})
 	if !healthy(t, c) {
 		t.Fatal("collector died on a full disk")

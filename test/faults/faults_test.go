@@ -77,7 +77,7 @@ func sendNormal(t *testing.T, c *collectortest.Collector, next *atomic.Uint64, n
 }
 
 func rendered(t *testing.T, c *collectortest.Collector) float64 {
-	return c.Metric(t, "tracemap_svg_traces_rendered")
+	return c.Metric(t, "otelcol_exporter_svg_traces_rendered")
 }
 
 // picturesIn lists the trace pictures (<trace ID>.svg) in a directory.
