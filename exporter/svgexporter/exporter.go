@@ -38,7 +38,6 @@ const (
 	indexJSON = "index.json"
 	indexHTML = "index.html"
 
-
 	// dedupeCapacity is how many trees the exporter remembers as counted.
 	dedupeCapacity = 1 << 16
 	// maxPendingMaps bounds the service maps kept for another write attempt.
