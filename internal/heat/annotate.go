@@ -23,8 +23,8 @@ const (
 	// no other tracemap.service.* value.
 	AttrServiceOverflow = "tracemap.service.overflow"
 
-	AttrOperationErrorRate = "tracemap.operation.error_rate"
-	AttrOperationP99Ms     = "tracemap.operation.latency.p99_ms"
+	AttrOperationErrorRate    = "tracemap.operation.error_rate"
+	AttrOperationP99Ms        = "tracemap.operation.latency.p99_ms"
 	AttrOperationOwnErrorRate = "tracemap.operation.own_error_rate"
 
 	AttrEdgeCalls     = "tracemap.edge.calls"
