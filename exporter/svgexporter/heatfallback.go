@@ -27,17 +27,28 @@ func resourceHeat(td ptrace.Traces) map[string]serviceHeat {
 	for i := 0; i < rss.Len(); i++ {
 		res := rss.At(i).Resource()
 		attrs := res.Attributes()
+		if v, ok := attrs.Get(heat.AttrServiceOverflow); ok && v.Type() == pcommon.ValueTypeBool && v.Bool() {
+			// Counted in heatmap's overflow bucket: no figures of its own,
+			// drawn as not tracked, never hot.
+			if out == nil {
+				out = make(map[string]serviceHeat)
+			}
+			out[spantree.ServiceName(res)] = serviceHeat{Stats: heat.Stats{Overflow: true}, hasHot: true}
+			continue
+		}
 		n, ok := attrs.Get(heat.AttrServiceSpanCount)
 		if !ok || n.Type() != pcommon.ValueTypeInt {
 			continue
 		}
 		h := serviceHeat{Stats: heat.Stats{
-			Spans:     n.Int(),
-			Errors:    intAttr(attrs, heat.AttrServiceErrorCount),
-			ErrorRate: min(max(floatAttr(attrs, heat.AttrServiceErrorRate), 0), 1),
-			P50Ms:     floatAttr(attrs, heat.AttrServiceP50Ms),
-			P90Ms:     floatAttr(attrs, heat.AttrServiceP90Ms),
-			P99Ms:     floatAttr(attrs, heat.AttrServiceP99Ms),
+			Spans:        n.Int(),
+			Errors:       intAttr(attrs, heat.AttrServiceErrorCount),
+			ErrorRate:    min(max(floatAttr(attrs, heat.AttrServiceErrorRate), 0), 1),
+			OwnErrors:    intAttr(attrs, heat.AttrServiceOwnErrorCount),
+			OwnErrorRate: min(max(floatAttr(attrs, heat.AttrServiceOwnErrorRate), 0), 1),
+			P50Ms:        floatAttr(attrs, heat.AttrServiceP50Ms),
+			P90Ms:        floatAttr(attrs, heat.AttrServiceP90Ms),
+			P99Ms:        floatAttr(attrs, heat.AttrServiceP99Ms),
 		}}
 		if v, ok := attrs.Get(heat.AttrServiceHot); ok && v.Type() == pcommon.ValueTypeBool {
 			h.hot, h.hasHot = v.Bool(), true
@@ -96,7 +107,7 @@ func (e *svgExporter) hot(service string, attrs map[string]serviceHeat) bool {
 		return h.hot
 	}
 	if h, ok := attrs[service]; ok {
-		return h.Spans > 0 && h.Spans >= e.cfg.Heat.MinSpans && h.ErrorRate >= e.cfg.Heat.Threshold
+		return e.cfg.Heat.HotRule().Hot(h.Stats)
 	}
 	return e.tracker.Hot(service)
 }
