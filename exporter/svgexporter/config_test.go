@@ -34,7 +34,8 @@ func TestLoadConfig(t *testing.T) {
 	if err := def.Validate(); err != nil {
 		t.Fatalf("default config invalid: %v", err)
 	}
-	if def.Bucket != "file://./out" || def.ServiceMap.Interval != time.Minute || !def.Index.HTML || !def.Index.JSON || def.ColorScale != "viridis" {
+	if def.Bucket != "file://./out" || def.ServiceMap.Interval != time.Minute || !def.Index.HTML || !def.Index.JSON || def.ColorScale != "viridis" ||
+		def.Mode != ModeExemplars || def.Exemplars != (ExemplarsConfig{PerKey: 2, MaxPicturesPerWindow: 16, MaxKeys: 200, Data: true, Writers: 4}) {
 		t.Fatalf("defaults = %+v", def)
 	}
 
@@ -66,6 +67,14 @@ func TestLoadConfig(t *testing.T) {
 		t.Fatalf("sending_queue = %+v", q)
 	}
 
+	x := loadConfig(t, "exemplars")
+	if err := x.Validate(); err != nil {
+		t.Fatalf("exemplars config invalid: %v", err)
+	}
+	if x.GatewayID != "gw-a" || x.Exemplars != (ExemplarsConfig{PerKey: 3, MaxPicturesPerWindow: 10, MaxKeys: 50, Writers: 2}) {
+		t.Fatalf("exemplars = %q %+v", x.GatewayID, x.Exemplars)
+	}
+
 	// Disabled parts are not validated.
 	if err := loadConfig(t, "nomap").Validate(); err != nil {
 		t.Fatalf("nomap config invalid: %v", err)
@@ -85,9 +94,16 @@ func TestValidateNamesTheKey(t *testing.T) {
 		{"key absolute", func(c *Config) { c.Key = "/x/{{.TraceID}}.svg" }, "key: key \"/x/0af7651916cd43dd8448eb211c80319c.svg\": must not start with /"},
 		{"key without trace", func(c *Config) { c.Key = "{{.Service}}.svg" }, "key: \"{{.Service}}.svg\" would write many objects to one key: include {{.TraceID}}"},
 		{"key unknown field", func(c *Config) { c.Key = "{{.Host}}/{{.TraceID}}" }, "key: template: key:1:2: executing \"key\" at <.Host>"},
-		{"map key too coarse", func(c *Config) { c.ServiceMap.Key = "m/{{.Hour}}.svg" }, "service_map::key: \"m/{{.Hour}}.svg\" would write many objects to one key"},
+		{"map key too coarse", func(c *Config) { c.Mode = ModeAll; c.ServiceMap.Key = "m/{{.Hour}}.svg" }, "service_map::key: \"m/{{.Hour}}.svg\" would write many objects to one key"},
 		{"map interval", func(c *Config) { c.ServiceMap.Interval = 10 * time.Millisecond }, "service_map::interval: must be at least 1s, got 10ms"},
 		{"map services", func(c *Config) { c.ServiceMap.MaxServices = 0 }, "service_map::max_services: must be at least 1"},
+		{"mode", func(c *Config) { c.Mode = "some" }, `mode: must be "exemplars" or "all", got "some"`},
+		{"per key", func(c *Config) { c.Exemplars.PerKey = 0 }, "exemplars::per_key: must be at least 1, got 0"},
+		{"cap", func(c *Config) { c.Exemplars.MaxPicturesPerWindow = 0 }, "exemplars::max_pictures_per_window: must be at least 1, got 0"},
+		{"max keys", func(c *Config) { c.Exemplars.MaxKeys = 0 }, "exemplars::max_keys: must be at least 1, got 0"},
+		{"writers", func(c *Config) { c.Exemplars.Writers = 0 }, "exemplars::writers: must be at least 1, got 0"},
+		{"exemplar window", func(c *Config) { c.ServiceMap.Enabled = false; c.ServiceMap.Interval = 0 }, "service_map::interval: must be at least 1s, got 0s"},
+		{"gateway", func(c *Config) { c.GatewayID = "../x" }, `gateway_id: "../x": use only [A-Za-z0-9._-], at most 64 bytes, not starting with a dot`},
 		{"scale", func(c *Config) { c.ColorScale = "rainbow" }, `color_scale: unknown colour scale "rainbow"`},
 		{"slower_than", func(c *Config) { c.Render.SlowerThan = -time.Second }, "render::slower_than: must not be negative"},
 		{"index entries", func(c *Config) { c.Index.MaxEntries = 0 }, "index::max_entries: must be at least 1"},

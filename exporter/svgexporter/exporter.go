@@ -27,6 +27,7 @@ import (
 	"github.com/tracemap/tracemap/internal/heat"
 	"github.com/tracemap/tracemap/internal/servicedag"
 	"github.com/tracemap/tracemap/internal/spantree"
+	"github.com/tracemap/tracemap/internal/summary"
 	"github.com/tracemap/tracemap/internal/svgrender"
 )
 
@@ -40,14 +41,17 @@ const (
 
 	// dedupeCapacity is how many trees the exporter remembers as counted.
 	dedupeCapacity = 1 << 16
-	// maxPendingMaps bounds the service maps kept for another write attempt.
-	maxPendingMaps = 8
+	// maxPendingWindows bounds the windows (service maps, or a window's
+	// exemplars, map, summary and page) kept for another write attempt.
+	maxPendingWindows = 8
 )
 
 var (
 	kindTrace      = metric.WithAttributeSet(attribute.NewSet(attribute.String("kind", "trace")))
 	kindServiceMap = metric.WithAttributeSet(attribute.NewSet(attribute.String("kind", "service_map")))
 	kindIndex      = metric.WithAttributeSet(attribute.NewSet(attribute.String("kind", "index")))
+	kindData       = metric.WithAttributeSet(attribute.NewSet(attribute.String("kind", "trace_data")))
+	kindSummary    = metric.WithAttributeSet(attribute.NewSet(attribute.String("kind", "summary")))
 	reasonFilter   = metric.WithAttributeSet(attribute.NewSet(attribute.String("reason", "filter")))
 	reasonRender   = metric.WithAttributeSet(attribute.NewSet(attribute.String("reason", "render_error")))
 	reasonFragment = metric.WithAttributeSet(attribute.NewSet(attribute.String("reason", "fragment")))
@@ -66,11 +70,14 @@ type svgExporter struct {
 	tracker *heat.Tracker
 	bufs    sync.Pool
 
+	gateway summary.Gateway // this collector in summaries and keys
+
 	mu      sync.Mutex // guards the window state below
 	win     *window.Window
 	winHeat map[string]serviceHeat // heatmap's figures seen in the window
+	ex      *exemplarWindow        // mode exemplars: the window's candidates
 	seen    *dedupe.Set
-	pending []pendingMap
+	pending [][]pendingWrite // per window, the writes that failed
 
 	listMu sync.Mutex // guards the listings
 	idx    *index.Set
@@ -102,16 +109,17 @@ func newSVGExporter(cfg *Config, set exporter.Settings) (*svgExporter, error) {
 		return nil, err
 	}
 	return &svgExporter{
-		cfg:    cfg,
-		logger: set.Logger,
-		tel:    tel,
-		key:    key,
-		mapKey: mapKey,
-		scale:  scale,
-		now:    time.Now,
-		idx:    index.NewSet(cfg.Index.MaxEntries, cfg.Index.MaxPrefixes),
-		seen:   dedupe.New(dedupeCapacity),
-		bufs:   sync.Pool{New: func() any { return new(bytes.Buffer) }},
+		cfg:     cfg,
+		logger:  set.Logger,
+		tel:     tel,
+		key:     key,
+		mapKey:  mapKey,
+		scale:   scale,
+		now:     time.Now,
+		idx:     index.NewSet(cfg.Index.MaxEntries, cfg.Index.MaxPrefixes),
+		seen:    dedupe.New(dedupeCapacity),
+		bufs:    sync.Pool{New: func() any { return new(bytes.Buffer) }},
+		gateway: gatewayIdentity(cfg, set.Resource),
 	}, nil
 }
 
@@ -151,7 +159,7 @@ func (e *svgExporter) loop(stop <-chan struct{}) {
 	defer e.wg.Done()
 	var mapT *time.Timer
 	var mapC, idxC <-chan time.Time
-	if e.cfg.ServiceMap.Enabled {
+	if e.windowed() {
 		mapT = time.NewTimer(e.untilBoundary(e.now()))
 		defer mapT.Stop()
 		mapC = mapT.C
@@ -174,6 +182,12 @@ func (e *svgExporter) loop(stop <-chan struct{}) {
 	}
 }
 
+// windowed reports whether the exporter keeps windows: for service maps,
+// and in mode exemplars for the exemplars and summaries.
+func (e *svgExporter) windowed() bool {
+	return e.cfg.ServiceMap.Enabled || e.cfg.Mode == ModeExemplars
+}
+
 // background runs a write outside the exporter helper, bounded by the
 // configured timeout; failures are logged and kept for the next attempt.
 func (e *svgExporter) background(fn func(context.Context) error) {
@@ -190,8 +204,9 @@ func (e *svgExporter) background(fn func(context.Context) error) {
 
 // account adds what td brings to the service-map window and the exporter's
 // own statistics, once per piece of data (not again when a batch is
-// retried), and returns each tree's graph.
-func (e *svgExporter) account(td ptrace.Traces, trees []*spantree.Tree, attrs map[string]serviceHeat) []*servicedag.DAG {
+// retried), and returns each tree's graph. fresh, when set, is called under
+// mu for each tree counted now, and done once after them (still under mu).
+func (e *svgExporter) account(td ptrace.Traces, trees []*spantree.Tree, attrs map[string]serviceHeat, fresh func(i int, d *servicedag.DAG), done func()) []*servicedag.DAG {
 	dags := make([]*servicedag.DAG, len(trees))
 	fps := make([]uint64, len(trees))
 	for i, t := range trees {
@@ -200,7 +215,7 @@ func (e *svgExporter) account(td ptrace.Traces, trees []*spantree.Tree, attrs ma
 			fps[i] = dedupe.Fingerprint(t)
 		}
 	}
-	var fresh map[pcommon.TraceID]bool
+	var counted map[pcommon.TraceID]bool
 	all := true
 	e.mu.Lock()
 	for i, t := range trees {
@@ -211,17 +226,23 @@ func (e *svgExporter) account(td ptrace.Traces, trees []*spantree.Tree, attrs ma
 			all = false
 			continue
 		}
-		if fresh == nil {
-			fresh = make(map[pcommon.TraceID]bool)
+		if counted == nil {
+			counted = make(map[pcommon.TraceID]bool)
 		}
-		fresh[t.TraceID] = true
-		if e.cfg.ServiceMap.Enabled {
+		counted[t.TraceID] = true
+		if e.windowed() {
 			if n := e.win.Add(dags[i]); n > 0 {
 				e.tel.ExporterSvgWindowDropped.Add(context.Background(), int64(n))
 			}
 		}
+		if fresh != nil {
+			fresh(i, dags[i])
+		}
 	}
-	if e.cfg.ServiceMap.Enabled {
+	if done != nil {
+		done()
+	}
+	if e.windowed() {
 		for svc, h := range attrs {
 			if _, ok := e.winHeat[svc]; ok || len(e.winHeat) < e.cfg.ServiceMap.MaxServices {
 				e.winHeat[svc] = h
@@ -229,11 +250,11 @@ func (e *svgExporter) account(td ptrace.Traces, trees []*spantree.Tree, attrs ma
 		}
 	}
 	e.mu.Unlock()
-	if len(fresh) == 0 || !needsTracker(td, attrs) {
+	if len(counted) == 0 || !needsTracker(td, attrs) {
 		return dags
 	}
 	if !all {
-		td = tracesOf(td, fresh)
+		td = tracesOf(td, counted)
 	}
 	e.tracker.Observe(td)
 	return dags

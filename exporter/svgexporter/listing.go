@@ -23,12 +23,18 @@ import (
 func (e *svgExporter) indexing() bool { return e.cfg.Index.HTML || e.cfg.Index.JSON }
 
 func (e *svgExporter) addIndex(key string, entry index.Entry) {
+	e.addIndexAt(objkey.Dir(key), path.Base(key), entry)
+}
+
+// addIndexAt lists entry in prefix's listing under name (a key relative to
+// prefix, made by the exporter).
+func (e *svgExporter) addIndexAt(prefix, name string, entry index.Entry) {
 	if !e.indexing() {
 		return
 	}
-	entry.Name = path.Base(key)
+	entry.Name = name
 	e.listMu.Lock()
-	e.idx.Add(objkey.Dir(key), entry)
+	e.idx.Add(prefix, entry)
 	e.listMu.Unlock()
 }
 

@@ -30,9 +30,12 @@ import (
 // write fails are returned in a consumererror.Traces, so the exporter
 // helper retries (or queues) just those.
 func (e *svgExporter) pushTraces(ctx context.Context, td ptrace.Traces) error {
+	if e.cfg.Mode == ModeExemplars {
+		return e.pushExemplars(ctx, td)
+	}
 	trees := spantree.FromTraces(td)
 	attrs := resourceHeat(td)
-	dags := e.account(td, trees, attrs)
+	dags := e.account(td, trees, attrs, nil, nil)
 	hf := e.heatFunc(attrs)
 
 	failed := make(map[pcommon.TraceID]bool)
@@ -80,18 +83,26 @@ func graph(t *spantree.Tree) *servicedag.DAG {
 	return servicedag.FromTree(t, servicedag.Options{})
 }
 
-// drawTrace renders one trace and writes it.
-func (e *svgExporter) drawTrace(ctx context.Context, t *spantree.Tree, d *servicedag.DAG, hf svgrender.HeatFunc) error {
+// renderTrace draws one trace into buf; errors wrap errRender.
+func (e *svgExporter) renderTrace(ctx context.Context, buf *bytes.Buffer, t *spantree.Tree, d *servicedag.DAG, hf svgrender.HeatFunc) error {
 	if d.Width == 0 && len(d.Nodes) > 0 {
 		servicedag.Layout(d)
 	}
-	buf := e.bufs.Get().(*bytes.Buffer)
-	defer e.putBuf(buf)
 	start := time.Now()
 	err := svgrender.RenderTrace(buf, t, d, hf, e.renderOptions())
 	e.tel.ExporterSvgRenderDuration.Record(ctx, time.Since(start).Seconds(), kindTrace)
 	if err != nil {
 		return fmt.Errorf("%w: %w", errRender, err)
+	}
+	return nil
+}
+
+// drawTrace renders one trace and writes it (mode all).
+func (e *svgExporter) drawTrace(ctx context.Context, t *spantree.Tree, d *servicedag.DAG, hf svgrender.HeatFunc) error {
+	buf := e.bufs.Get().(*bytes.Buffer)
+	defer e.putBuf(buf)
+	if err := e.renderTrace(ctx, buf, t, d, hf); err != nil {
+		return err
 	}
 	root := &t.Spans[t.Roots[0]]
 	key, err := e.key.Key(objkey.Values{TraceID: t.TraceID.String(), Service: root.Service, Operation: root.Name, Time: time.Unix(0, t.Start)})
@@ -111,12 +122,6 @@ func (e *svgExporter) drawTrace(ctx context.Context, t *spantree.Tree, d *servic
 	}
 	e.tel.ExporterSvgTracesRendered.Add(ctx, 1)
 	e.tel.ExporterSvgBytesWritten.Add(ctx, int64(n), kindTrace)
-	var errs int64
-	for i := range t.Spans {
-		if t.Spans[i].Error {
-			errs++
-		}
-	}
 	e.addIndex(key, index.Entry{
 		Kind:       "trace",
 		TraceID:    t.TraceID.String(),
@@ -125,7 +130,7 @@ func (e *svgExporter) drawTrace(ctx context.Context, t *spantree.Tree, d *servic
 		Start:      time.Unix(0, t.Start).UTC(),
 		DurationNs: t.Duration,
 		Spans:      int64(len(t.Spans)),
-		Errors:     errs,
+		Errors:     errorSpans(t),
 	})
 	return nil
 }
