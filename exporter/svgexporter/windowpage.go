@@ -103,7 +103,7 @@ func (p *windowPage) render() ([]byte, error) {
 		name := s.Name
 		services = append(services, pageSection{
 			ID: p.anchor[name], Name: name, Virtual: s.Virtual, Spans: s.Spans, Errors: s.Errors, OwnErrors: s.OwnErrors,
-			P50: ms(s.Latency.P50Ms), P90: ms(s.Latency.P90Ms), P99: ms(s.Latency.P99Ms),
+			P50: pageMs(s.Latency.P50Ms), P90: pageMs(s.Latency.P90Ms), P99: pageMs(s.Latency.P99Ms),
 			Groups: groups(func(r summary.Role) bool { return r.Service == name }),
 		})
 	}
@@ -126,7 +126,7 @@ func (p *windowPage) render() ([]byte, error) {
 	return b.Bytes(), err
 }
 
-func ms(v float64) string {
+func pageMs(v float64) string {
 	if v == 0 {
 		return "–"
 	}
