@@ -86,6 +86,7 @@ receivers:
 ` + processors + `
 exporters:
   svg:
+    mode: all
     bucket: file://{{.Dir}}/pictures
 service:
   pipelines:
@@ -204,6 +205,7 @@ receivers:
       grpc:
 exporters:
   svg:
+    mode: all
     bucket: file://%s
     retry_on_failure:
       initial_interval: 100ms

@@ -10,6 +10,7 @@ import (
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/exporter"
+	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/otel/attribute"
@@ -71,6 +72,8 @@ type svgExporter struct {
 	bufs    sync.Pool
 
 	gateway summary.Gateway // this collector in summaries and keys
+	id      component.ID
+	spool   storage.Client // nil without sending_queue::storage
 
 	mu      sync.Mutex // guards the window state below
 	win     *window.Window
@@ -120,15 +123,19 @@ func newSVGExporter(cfg *Config, set exporter.Settings) (*svgExporter, error) {
 		seen:    dedupe.New(dedupeCapacity),
 		bufs:    sync.Pool{New: func() any { return new(bytes.Buffer) }},
 		gateway: gatewayIdentity(cfg, set.Resource),
+		id:      set.ID,
 	}, nil
 }
 
-func (e *svgExporter) start(ctx context.Context, _ component.Host) error {
+func (e *svgExporter) start(ctx context.Context, host component.Host) error {
 	b, err := bucket.Open(ctx, e.cfg.Bucket)
 	if err != nil {
 		return fmt.Errorf("svg exporter: open bucket: %w", err)
 	}
 	e.bucket = b
+	if err := e.openSpool(ctx, host); err != nil {
+		return errors.Join(err, b.Close())
+	}
 	now := e.now()
 	e.tracker = heat.NewTracker(e.cfg.Heat, e.now)
 	e.newWindow(now)
@@ -150,6 +157,9 @@ func (e *svgExporter) shutdown(ctx context.Context) error {
 	err := e.rotate(ctx, e.now())
 	err = errors.Join(err, e.flushIndex(ctx))
 	e.tracker.Close()
+	if e.spool != nil {
+		err = errors.Join(err, e.spool.Close(ctx))
+	}
 	return errors.Join(err, e.bucket.Close())
 }
 

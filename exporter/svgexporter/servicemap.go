@@ -84,7 +84,8 @@ func (e *svgExporter) rotate(ctx context.Context, now time.Time) error {
 			e.logger.Error("svg exporter: window not drawn", zap.Time("window_start", w.Start), zap.Error(err))
 		}
 	}
-	return e.writePending(ctx)
+	err := e.writePending(ctx)
+	return errors.Join(err, e.saveSpool(ctx))
 }
 
 // queueMap draws a window's service map at service_map::key (mode all).
