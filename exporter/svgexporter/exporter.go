@@ -179,6 +179,14 @@ func (e *svgExporter) loop(stop <-chan struct{}) {
 		defer t.Stop()
 		idxC = t.C
 	}
+	e.mu.Lock()
+	spooled := len(e.pending) > 0
+	e.mu.Unlock()
+	if spooled { // taken back from the spool: write them now
+		e.background(func(ctx context.Context) error {
+			return errors.Join(e.writePending(ctx), e.saveSpool(ctx))
+		})
+	}
 	for {
 		select {
 		case <-stop:
