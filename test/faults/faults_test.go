@@ -43,6 +43,7 @@ processors:
   layout:
 exporters:
   svg:
+    mode: all # a picture per trace: the tests count them
     bucket: BUCKET
     key: '{{"{{.TraceID}}"}}.svg'
     service_map: {enabled: false}

@@ -54,6 +54,7 @@ processors:
   layout:
 exporters:
   svg:
+    mode: all # a picture per trace: the tests count them
     bucket: file://{{.Dir}}/svg
     key: '{{"{{.TraceID}}"}}.svg'
     service_map: {enabled: false}
