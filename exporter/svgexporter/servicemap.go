@@ -85,7 +85,13 @@ func (e *svgExporter) rotate(ctx context.Context, now time.Time) error {
 		}
 	}
 	err := e.writePending(ctx)
-	return errors.Join(err, e.saveSpool(ctx))
+	if serr := e.saveSpool(ctx); serr != nil || e.spool == nil || err == nil {
+		return errors.Join(err, serr)
+	}
+	// Kept in the storage extension: written at the next window end, or by
+	// the next run.
+	e.logger.Warn("svg exporter: window not written yet; kept in storage for the next attempt", zap.Error(err))
+	return nil
 }
 
 // queueMap draws a window's service map at service_map::key (mode all).
