@@ -147,6 +147,7 @@ func parseFlags(args []string, stderr io.Writer) (options, []string, error) {
 	cfg.QueueConfig = configoptional.None[exporterhelper.QueueBatchConfig]()
 	cfg.BackOffConfig.Enabled = false
 	cfg.ServiceMap.Enabled = false
+	cfg.Mode = svgexporter.ModeAll // every trace of the files, not a window's exemplars
 	cfg.Index.HTML, cfg.Index.JSON = true, true
 	if err := cfg.Validate(); err != nil {
 		return o, nil, err

@@ -96,6 +96,7 @@ receivers:
       http:
 exporters:
   svg:
+    mode: all
     bucket: file://{{.Dir}}/pictures
     key: "{{"{{"}}.TraceID{{"}}"}}.svg"
     service_map:

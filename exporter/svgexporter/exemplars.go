@@ -51,7 +51,7 @@ func (e *svgExporter) newExemplarWindow() *exemplarWindow {
 func gatewayIdentity(cfg *Config, res pcommon.Resource) summary.Gateway {
 	host, _ := os.Hostname()
 	id := cfg.GatewayID
-	if id == "" {
+	if id == "" && res != (pcommon.Resource{}) { // zero when not run by a collector
 		if v, ok := res.Attributes().Get(string(semconv.ServiceInstanceIDKey)); ok {
 			id = v.AsString()
 		}
@@ -132,7 +132,7 @@ func (e *svgExporter) pushExemplars(_ context.Context, td ptrace.Traces) error {
 	e.account(td, trees, attrs, func(i int, d *servicedag.DAG) {
 		t := trees[i]
 		e.win.Observe(t, verdicts[i].Own, d, verdicts[i].Error)
-		if !e.selected(t, attrs) {
+		if !e.selected(t, treeHeat(t)) {
 			e.tel.ExporterSvgTracesSkipped.Add(context.Background(), 1, reasonFilter)
 			return
 		}
@@ -297,7 +297,7 @@ func (e *svgExporter) drawExemplar(ctx context.Context, start time.Time, c exemp
 	}
 	buf := e.bufs.Get().(*bytes.Buffer)
 	defer e.putBuf(buf)
-	if err := e.renderTrace(ctx, buf, t, graph(t), e.heatFunc(resourceHeat(data))); err != nil {
+	if err := e.renderTrace(ctx, buf, t, graph(t), e.heatFunc(treeHeat(t))); err != nil {
 		return summary.Exemplar{}, nil, err
 	}
 	root := &t.Spans[t.Roots[0]]
