@@ -24,6 +24,7 @@ type series struct {
 	totalSpans    int64
 	totalErrors   int64
 	totalOwn      int64
+	bucket        bool // the OverflowKey series of its kind: Stats.Overflow
 
 	// Cached percentiles and the number of values recorded since.
 	p50, p90, p99 int64
@@ -75,11 +76,10 @@ func newWindowSeries(buckets int) *series {
 	}
 }
 
-// addOwn moves the own-error count of sub-bucket slot by d (+1 for an own
-// error, -1 when a late failing child shows it was propagated). A slot that
-// rotated out since is gone: the correction is dropped with it.
+// addOwn moves the own-error count of sub-bucket slot by d: +1 for an own
+// error, -1 when a late failing child shows it was propagated.
 func (s *series) addOwn(slot int, d int64) {
-	if s.spans[slot] == 0 {
+	if s.spans[slot] == 0 || s.own[slot]+d < 0 {
 		return
 	}
 	s.own[slot] += d
@@ -168,7 +168,7 @@ func (s *series) release(p *histPool) {
 // stats computes the window's view, recomputing percentiles only when
 // enough has changed since the last time (see refreshDivisor).
 func (s *series) stats() Stats {
-	st := Stats{Spans: s.totalSpans, Errors: s.totalErrors, OwnErrors: s.totalOwn}
+	st := Stats{Spans: s.totalSpans, Errors: s.totalErrors, OwnErrors: s.totalOwn, Overflow: s.bucket}
 	if s.totalSpans == 0 {
 		return st
 	}
