@@ -125,7 +125,7 @@ func (t *Tracker) AnnotateSpans(td ptrace.Traces) {
 			if caller := b.rss[b.spans[r.parent].rs].svc; caller != nil && caller != svc {
 				e = t.edges[EdgeKey{Caller: caller.name, Callee: svc.name}]
 			}
-		case r.calls && !r.hasChild:
+		case isCall(r.kind) && !r.hasChild:
 			if peer := peerName(r.span); peer != "" {
 				e = t.edges[EdgeKey{Caller: svc.name, Callee: peer}]
 			}

@@ -153,6 +153,11 @@ func IsOwnError(spanErr, anyChildErr bool) bool { return spanErr && !anyChildErr
 // callee span: the call failed when the CLIENT span is an error.
 // heatmap's tracemap.edge.error_rate and internal/servicedag's edge errors
 // both count with this function.
-func IsFailedCall(callerCalls, callerErr, calleeErr bool) bool {
-	return calleeErr || (callerCalls && callerErr)
+func IsFailedCall(callerKind ptrace.SpanKind, callerErr, calleeErr bool) bool {
+	return calleeErr || (callerErr && isCall(callerKind))
+}
+
+// isCall: a CLIENT or PRODUCER span is the caller's side of one call.
+func isCall(k ptrace.SpanKind) bool {
+	return k == ptrace.SpanKindClient || k == ptrace.SpanKindProducer
 }

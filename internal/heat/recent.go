@@ -3,6 +3,8 @@ package heat
 import (
 	"strings"
 
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
 	"github.com/tracemap/tracemap/internal/spanindex"
 )
 
@@ -18,7 +20,7 @@ type seenSpan struct {
 	peer    string // a CLIENT/PRODUCER span without child: the peer it names
 	isErr   bool
 	own     bool // counted as an own error (until a failing child shows up)
-	calls   bool // CLIENT or PRODUCER: the span is the caller's side of one call
+	kind    ptrace.SpanKind
 	matched bool // a child was found
 }
 
