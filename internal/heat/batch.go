@@ -163,8 +163,8 @@ func (t *Tracker) countLocked(b *batch) {
 		case r.pkey != 0:
 			if parent = store.find(r.pkey); parent != nil {
 				parent.matched = true
-				if parent.svc != svc {
-					r.edge = t.call(parent.svc.name, svc.name, parent.kind, parent.isErr, r.durNs, r.isErr, own)
+				if caller := t.refs.service(parent.svc); caller != nil && caller != svc {
+					r.edge = t.call(caller.name, svc.name, parent.kind, parent.isErr, r.durNs, r.isErr, own)
 					t.counters.EdgesAcross++
 				}
 				if r.isErr {
@@ -176,8 +176,11 @@ func (t *Tracker) countLocked(b *batch) {
 		if r.key == 0 {
 			continue
 		}
-		seen := seenSpan{svc: svc, op: r.op, edge: r.edge, epoch: t.epoch, durNs: r.durNs,
+		seen := seenSpan{svc: svc.ref, op: r.op.ref, epoch: t.epoch, durNs: r.durNs,
 			isErr: r.isErr, own: own, kind: r.kind, matched: r.hasChild}
+		if r.edge != nil {
+			seen.edge = r.edge.ref
+		}
 		if isCall(r.kind) && !r.hasChild {
 			seen.peer = store.intern(peerName(r.span))
 		}
@@ -207,8 +210,8 @@ func (t *Tracker) adopt(g *generation, r *spanRec, svc *service, slot int) {
 		if c.isErr {
 			r.errChild = true
 		}
-		if c.svc != svc {
-			c.edge = t.call(svc.name, c.svc.name, r.kind, r.isErr, c.durNs, c.isErr, c.own)
+		if callee := t.refs.service(c.svc); callee != nil && callee != svc {
+			c.edge = t.call(svc.name, callee.name, r.kind, r.isErr, c.durNs, c.isErr, c.own).ref
 			t.counters.EdgesAcross++
 		}
 	}
@@ -233,10 +236,10 @@ func (t *Tracker) propagated(s *seenSpan) {
 		return
 	}
 	s.own = false
-	t.addOwnAt(&s.svc.series, s.epoch, -1)
-	t.addOwnAt(s.op, s.epoch, -1)
-	if s.edge != nil {
-		t.addOwnAt(s.edge, s.epoch, -1)
+	for _, r := range [...]ref{s.svc, s.op, s.edge} {
+		if x := t.refs.series(r); x != nil {
+			t.addOwnAt(x, s.epoch, -1)
+		}
 	}
 }
 
@@ -260,7 +263,8 @@ func (t *Tracker) expireGeneration(g *generation) {
 			continue
 		}
 		t.counters.ExpiredCallers++
-		if s.peer == "" {
+		caller := t.refs.service(s.svc)
+		if s.peer == 0 || caller == nil {
 			continue
 		}
 		t.counters.VirtualEdges++
@@ -268,7 +272,7 @@ func (t *Tracker) expireGeneration(g *generation) {
 		if own {
 			t.propagated(s) // the failure starts in the peer
 		}
-		t.call(s.svc.name, s.peer, s.kind, s.isErr, s.durNs, false, own)
+		t.call(caller.name, t.store.peerName(s.peer), s.kind, s.isErr, s.durNs, false, own)
 	}
 	t.counters.ExpiredCallees += int64(g.waiting())
 }
