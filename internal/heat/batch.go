@@ -181,17 +181,17 @@ func (t *Tracker) countLocked(b *batch) {
 		if r.edge != nil {
 			seen.edge = r.edge.ref
 		}
-		if isCall(r.kind) && !r.hasChild {
-			seen.peer = store.intern(peerName(r.span))
-		}
 		idx := store.cur.add(r.key, seen)
-		switch {
-		case idx < 0:
+		if idx < 0 {
 			t.counters.EdgeStoreRefused++
-		case r.pkey != 0 && r.parent < 0 && parent == nil:
+			continue
+		}
+		if r.pkey != 0 && r.parent < 0 && parent == nil {
 			store.cur.wait(r.pkey, idx) // a child before its parent
 		}
-		if idx >= 0 && isCall(r.kind) && !r.hasChild {
+		if isCall(r.kind) && !r.hasChild {
+			// Read only for spans remembered: a peer is needed on expiry.
+			store.cur.spans[idx].peer = store.intern(peerName(r.span))
 			store.cur.leaves = append(store.cur.leaves, idx)
 		}
 	}
