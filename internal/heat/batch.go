@@ -137,9 +137,12 @@ func (t *Tracker) countLocked(b *batch) {
 			t.adopt(store.cur, r, svc, slot)
 		}
 
-		svc.record(pool, slot, r.durNs, r.isErr)
+		// The service's window is the sum of its operations': it records
+		// the durations its operation picks, with the same weight.
 		r.op = t.operation(svc, r.span.Name())
-		r.op.record(pool, slot, r.durNs, r.isErr)
+		w := r.op.weight()
+		r.op.record(pool, slot, r.durNs, r.isErr, w)
+		svc.record(pool, slot, r.durNs, r.isErr, w)
 		own := IsOwnError(r.isErr, r.errChild)
 		if own {
 			svc.addOwn(slot, 1)
@@ -222,7 +225,7 @@ func (t *Tracker) adopt(g *generation, r *spanRec, svc *service, slot int) {
 func (t *Tracker) call(caller, callee string, callerKind ptrace.SpanKind, callerErr bool, durNs int64, calleeErr, calleeOwn bool) *series {
 	e := t.edge(caller, callee)
 	slot := t.slot()
-	e.record(&t.pool, slot, durNs, IsFailedCall(callerKind, callerErr, calleeErr))
+	e.record(&t.pool, slot, durNs, IsFailedCall(callerKind, callerErr, calleeErr), e.weight())
 	if calleeOwn {
 		e.addOwn(slot, 1)
 	}
