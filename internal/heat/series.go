@@ -27,7 +27,7 @@ type series struct {
 	totalErrors   int64
 	totalOwn      int64
 	bucket        bool // the OverflowKey series of its kind: Stats.Overflow
-	ref           ref    // how the edge store names it
+	ref           ref  // how the edge store names it
 
 	// Cached percentiles and the number of values recorded since.
 	p50, p90, p99 int64
