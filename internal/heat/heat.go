@@ -1,14 +1,20 @@
-// Package heat keeps sliding-window span statistics (counts, errors and an
-// HdrHistogram of durations) per service, per operation and per edge.
+// Package heat keeps sliding-window span statistics (counts, errors, own
+// errors and an HdrHistogram of durations) per service, per operation and
+// per caller -> callee edge, and holds tracemap's rules on them: what an
+// edge is, when a call failed (IsFailedCall), where a failure starts
+// (IsOwnError) and when a service is hot (HotRule).
 //
-// A Tracker is fed whole batches (Observe, or Annotate which also writes the
-// tracemap.* attributes). The window is kept as Buckets sub-buckets of
-// Window/Buckets each, on the tracker's clock (arrival time, not span time).
-// Every operation and edge keeps one HdrHistogram per sub-bucket plus a
-// running window histogram; a service keeps only the window histogram, since
-// its operations partition its spans. Rotating a sub-bucket subtracts only
-// the expiring sub-bucket's values from the window histograms, so nothing is
-// rebuilt from scratch.
+// A Tracker counts whole batches (Observe; Annotate and AnnotateResources
+// also write the tracemap.* values) and writes the per-span values on
+// batches it already counted, after sampling (AnnotateSpans). The window is
+// kept as Buckets sub-buckets of Window/Buckets each, on the tracker's clock
+// (arrival time, not span time). Every operation and edge keeps one
+// HdrHistogram per sub-bucket plus a running window histogram; a service
+// keeps only the window histogram, since its operations partition its
+// spans. Rotating a sub-bucket subtracts only the expiring sub-bucket's
+// values from the window histograms, so nothing is rebuilt from scratch.
+// Parents and children in different batches meet in the edge store, which
+// remembers every counted span for between edge_store.ttl and twice that.
 package heat
 
 import (
