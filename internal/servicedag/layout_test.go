@@ -1,6 +1,8 @@
 package servicedag
 
 import (
+	"math"
+	"strings"
 	"testing"
 
 	"github.com/tracemap/tracemap/internal/sugiyama"
@@ -88,10 +90,27 @@ func TestLayoutAnyDAG(t *testing.T) {
 		Edges: []Edge{{From: 0, To: 0}, {From: 0, To: 1}, {From: 0, To: 1}, {From: 1, To: 7}, {From: -1, To: 0}},
 	}
 	Layout(d)
-	if d.Nodes[1].W != MaxLabel*charWidth+labelPad || d.Nodes[0].W != minWidth {
+	if d.Nodes[1].W != (MaxLabel+1)*NameCharW+LabelPad || d.Nodes[0].W != MinWidth {
 		t.Errorf("widths %v %v", d.Nodes[0].W, d.Nodes[1].W)
 	}
 	if len(d.Edges[0].Points) == 0 || len(d.Edges[1].Points) < 2 || len(d.Edges[3].Points) != 0 || len(d.Edges[4].Points) != 0 {
 		t.Errorf("points: %v", d.Edges)
+	}
+}
+
+// A renderer that shortens names with LabelRunes fits them into the box
+// NodeSize gave: the name itself up to MaxLabel runes, then MaxLabel runes
+// and the ellipsis.
+func TestLabelRunesInvertsNodeSize(t *testing.T) {
+	for _, c := range []struct {
+		runes, want int
+	}{{1, 19}, {19, 19}, {20, 20}, {48, 48}, {49, 49}, {100, 49}} {
+		w, h := NodeSize(strings.Repeat("x", c.runes))
+		if got := LabelRunes(w); got != c.want || h != NodeHeight {
+			t.Errorf("%d runes: box %vx%v holds %d runes, want %d", c.runes, w, h, got, c.want)
+		}
+	}
+	if LabelRunes(0) != 1 || LabelRunes(math.NaN()) != 1 {
+		t.Error("degenerate widths must still hold one rune")
 	}
 }
