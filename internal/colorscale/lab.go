@@ -74,4 +74,6 @@ func (l Lab) Color() Color {
 }
 
 // DeltaE is the CIE 1976 colour difference.
-func DeltaE(a, b Lab) float64 { return math.Sqrt((a.L-b.L)*(a.L-b.L) + (a.A-b.A)*(a.A-b.A) + (a.B-b.B)*(a.B-b.B)) }
+func DeltaE(a, b Lab) float64 {
+	return math.Sqrt((a.L-b.L)*(a.L-b.L) + (a.A-b.A)*(a.A-b.A) + (a.B-b.B)*(a.B-b.B))
+}

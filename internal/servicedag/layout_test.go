@@ -90,7 +90,7 @@ func TestLayoutAnyDAG(t *testing.T) {
 		Edges: []Edge{{From: 0, To: 0}, {From: 0, To: 1}, {From: 0, To: 1}, {From: 1, To: 7}, {From: -1, To: 0}},
 	}
 	Layout(d)
-	if d.Nodes[1].W != (MaxLabel+1)*NameCharW+LabelPad || d.Nodes[0].W != MinWidth {
+	if d.Nodes[1].W != math.Ceil(TextWidth(d.Nodes[1].Name, NameFont, true, MaxLabel))+LabelPad || d.Nodes[0].W != MinWidth {
 		t.Errorf("widths %v %v", d.Nodes[0].W, d.Nodes[1].W)
 	}
 	if len(d.Edges[0].Points) == 0 || len(d.Edges[1].Points) < 2 || len(d.Edges[3].Points) != 0 || len(d.Edges[4].Points) != 0 {
@@ -98,19 +98,27 @@ func TestLayoutAnyDAG(t *testing.T) {
 	}
 }
 
-// A renderer that shortens names with LabelRunes fits them into the box
-// NodeSize gave: the name itself up to MaxLabel runes, then MaxLabel runes
-// and the ellipsis.
-func TestLabelRunesInvertsNodeSize(t *testing.T) {
+// FitRunes inverts NodeSize: a name shortened to FitRunes of its box fits
+// the box, whole up to MaxLabel runes, else MaxLabel runes and the ellipsis.
+func TestFitRunesInvertsNodeSize(t *testing.T) {
 	for _, c := range []struct {
-		runes, want int
-	}{{1, 19}, {19, 19}, {20, 20}, {48, 48}, {49, 49}, {100, 49}} {
-		w, h := NodeSize(strings.Repeat("x", c.runes))
-		if got := LabelRunes(w); got != c.want || h != NodeHeight {
-			t.Errorf("%d runes: box %vx%v holds %d runes, want %d", c.runes, w, h, got, c.want)
+		name string
+		want int
+	}{{"x", 48}, {strings.Repeat("w", 30), 48}, {strings.Repeat("a", 48), 48}, {strings.Repeat("a", 100), 48}, {strings.Repeat("שלום", 30), 48}} {
+		w, h := NodeSize(c.name)
+		if got := FitRunes(c.name, NameFont, true, MaxLabel, w-LabelPad); got != c.want || h != NodeHeight {
+			t.Errorf("%.10q: box %vx%v holds %d runes, want %d", c.name, w, h, got, c.want)
+		}
+		if w < MinWidth {
+			t.Errorf("%.10q: width %v below the minimum", c.name, w)
 		}
 	}
-	if LabelRunes(0) != 1 || LabelRunes(math.NaN()) != 1 {
-		t.Error("degenerate widths must still hold one rune")
+	// A narrower box cuts the name and keeps room for the ellipsis.
+	name := strings.Repeat("a", 40)
+	if got, want := FitRunes(name, NameFont, true, MaxLabel, 100), 10; got != want {
+		t.Errorf("100px holds %d runes of %q, want %d", got, name, want)
+	}
+	if FitRunes("abc", NameFont, true, MaxLabel, math.NaN()) != 1 {
+		t.Error("a degenerate width must still hold one rune")
 	}
 }
