@@ -91,11 +91,21 @@ func FitRunes(s string, px float64, bold bool, maxRunes int, w float64) int {
 }
 
 // runeEm is the estimated advance of r in em: DejaVu Sans's advance
-// widths for printable ASCII, rounded up by about 3%, and a full em for
-// everything else (CJK is a full em; most other scripts are narrower).
+// widths for printable ASCII and the few symbols the pictures use, rounded
+// up by about 3%, and a full em for everything else (CJK is a full em; most other scripts are narrower).
 func runeEm(r rune) float64 {
 	if r >= ' ' && r <= '~' {
 		return float64(asciiMilliEm[r-' ']) / 1000
+	}
+	switch r {
+	case '·':
+		return 0.33
+	case 'µ':
+		return 0.66
+	case '–':
+		return 0.52
+	case '×', '→', '↑', '↳', '✖':
+		return 0.86
 	}
 	return 1.0
 }

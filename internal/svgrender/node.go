@@ -73,12 +73,13 @@ func (v *dagView) drawNode(o *out, i int, what string) {
 	v.nodeTitle(o, n, &nv, what)
 	o.raw("</title>")
 	// Fill: the heat colour (own-error rate), else white.
-	o.raw(`<rect rx="6" class="nb"`)
+	o.raw(`<rect rx="6" class="nb" fill="`)
 	if nv.filled {
-		o.raw(` fill="`)
 		o.raw(v.scale.At(heatLevel(nv.fill)).Hex())
-		o.raw(`"`)
+	} else {
+		o.raw("#fff")
 	}
+	o.raw(`"`)
 	rectAttrs(o, x, y, b.w, b.h)
 	// Identity: the service's colour as a stripe on the left.
 	rectAt(o, "st s"+strconv.Itoa(v.slot[nodeService(n)]), x+2, y+2, stripeW, b.h-4)
@@ -192,7 +193,7 @@ func (v *dagView) nodeLines(n *servicedag.Node, nv *nodeVerdict) [3]nodeLine {
 	if nv.hot {
 		add("▲ hot")
 	} else if nv.victim && v.trace == nil {
-		add("↑ victim: errors come from below")
+		add("↑ victim of errors below")
 	}
 	cls := "nj"
 	if nv.errCulprit || nv.own > 0 || nv.hot {

@@ -299,23 +299,40 @@ func (p *tracePage) header(o *out) {
 // time in inventory".
 func (p *tracePage) verdictLine(o *out) {
 	v := &p.verdict
+	const px = 14.0
+	room := float64(p.opt.Width) - 2*margin
+	width := func(s string) float64 { return servicedag.TextWidth(s, px, true, 200) }
 	textAt(o, "hv", margin, 98)
 	switch {
 	case v.Error != "":
-		o.raw(`<tspan class="ee">✖ failed in `)
-		o.text(v.Error, maxLabel)
+		const lead = "✖ failed in "
+		o.raw(`<tspan class="ee">` + lead)
+		n := servicedag.FitRunes(v.Error, px, true, maxLabel, room/2-width(lead))
+		o.text(v.Error, n)
 		o.raw("</tspan>")
+		room -= width(lead) + servicedag.TextWidth(v.Error, px, true, n)
 	case p.errors > 0:
-		o.raw(`<tspan class="ee">✖ errors, none where the failure starts</tspan>`)
+		// Errors that did not fail the request (the root succeeded).
+		const lead, note = "! errors handled", " (the request succeeded)"
+		o.raw(`<tspan class="ee">` + lead + `</tspan><tspan class="mut" font-weight="normal">` + note + `</tspan>`)
+		room -= width(lead + note)
 	default:
 		o.raw("✓ no errors")
+		room -= width("✓ no errors")
 	}
 	if v.Latency != "" {
-		o.raw(" · ◷ ")
-		o.raw(pct(v.LatencyShare))
-		o.raw(" of the time in ")
-		o.text(v.Latency, maxLabel)
-		o.raw(`<tspan class="mut" font-weight="normal"> (self time on the critical path)</tspan>`)
+		lead := " · ◷ " + pct(v.LatencyShare) + " of the time in "
+		const note = " (self time on the critical path)"
+		room -= width(lead)
+		withNote := room-width(note) >= width(v.Latency) || room-width(note) > 200
+		if withNote {
+			room -= width(note)
+		}
+		o.raw(lead)
+		o.text(v.Latency, servicedag.FitRunes(v.Latency, px, true, maxLabel, room))
+		if withNote {
+			o.raw(`<tspan class="mut" font-weight="normal">` + note + `</tspan>`)
+		}
 	}
 	o.raw("</text>\n")
 }
