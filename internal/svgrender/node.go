@@ -143,6 +143,9 @@ func (v *dagView) nodeLines(n *servicedag.Node, nv *nodeVerdict) [3]nodeLine {
 		t := "trace: " + strconv.FormatInt(nv.spans, 10) + plural(nv.spans, " span", " spans")
 		if n.Virtual && n.Spans == 0 {
 			t = "uninstrumented peer"
+			if nv.own > 0 {
+				t += " · " + strconv.FormatInt(nv.own, 10) + " own err"
+			}
 		}
 		if nv.errs > 0 {
 			t += " · " + strconv.FormatInt(nv.errs, 10) + " err"
@@ -246,7 +249,17 @@ func (v *dagView) nodeTitle(o *out, n *servicedag.Node, nv *nodeVerdict, what st
 		o.raw(", p99 ")
 		o.raw(fmtMs(st.P99Ms))
 		if nv.hot {
-			o.raw("\nhot: own-error rate at or above the threshold")
+			by := "own-error rate"
+			if v.rule.By == heat.HotByErrors {
+				by = "error rate"
+			}
+			o.raw("\nhot: ")
+			o.raw(by)
+			o.raw(" ≥ ")
+			o.raw(pct(v.rule.Threshold))
+			o.raw(" with ≥ ")
+			o.i(v.rule.MinSpans)
+			o.raw(" spans (the heatmap's rule)")
 		} else if nv.victim {
 			o.raw("\nvictim: most of its errors started in a service it called")
 		}

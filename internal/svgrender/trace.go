@@ -18,7 +18,7 @@ const (
 	rowH     = 16
 	barH     = 10
 	indentPx = 10
-	maxDepth = 16 // deeper rows are indented like this one (and say their depth)
+	maxDepth = 16   // deeper rows are indented like this one (and say their depth)
 	rowFont  = 11.0 // px of a row label
 	durFont  = 10.0 // px of a duration label
 	// The label column adapts to the longest label, within these bounds
@@ -49,7 +49,40 @@ func RenderTrace(w io.Writer, t *spantree.Tree, dag *servicedag.DAG, hf HeatFunc
 	if t == nil {
 		return errors.New("svgrender: no trace to render")
 	}
-	return RenderTraceVerdict(w, t, dag, hf, culprit.Analyze(t), opt)
+	v := culprit.Verdict{ErrorSpan: -1}
+	if isTree(t) {
+		v = culprit.Analyze(t)
+	}
+	return RenderTraceVerdict(w, t, dag, hf, v, opt)
+}
+
+// isTree reports whether t's Roots, Children and Parent links form a
+// forest of in-range span indices in which every span is reached at most
+// once, as spantree builds it. The renderer draws anything; the culprit
+// analysis needs a forest, so a malformed tree is drawn without a verdict.
+func isTree(t *spantree.Tree) bool {
+	n := len(t.Spans)
+	seen := make([]bool, n)
+	stack := make([]int, 0, 64)
+	for _, r := range t.Roots {
+		if r < 0 || r >= n || seen[r] {
+			return false
+		}
+		seen[r] = true
+		stack = append(stack, r)
+	}
+	for len(stack) > 0 {
+		i := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, c := range t.Spans[i].Children {
+			if c < 0 || c >= n || seen[c] || t.Spans[c].Parent != i {
+				return false
+			}
+			seen[c] = true
+			stack = append(stack, c)
+		}
+	}
+	return true
 }
 
 // RenderTraceVerdict is RenderTrace with the trace's culprit verdict given.
