@@ -1,6 +1,7 @@
 package svgrender
 
 import (
+	"cmp"
 	"math"
 	"slices"
 
@@ -28,18 +29,108 @@ func (b bar) busy(ts timeScale) float64 {
 	return min(1, float64(b.busyNs)*ts.pxPerNs/w)
 }
 
-// timeScale maps trace time to pixels of the bar area.
+// timeScale maps trace time to pixels of the bar area. Long idle gaps
+// (stretches of the trace in which only the root spans run) are cut out:
+// each is drawn as an axis break breakPx wide, and the rest of the trace
+// shares the width at one scale, pxPerNs, so short spans stay visible.
 type timeScale struct {
 	width   float64 // pixels
 	pxPerNs float64
+	gaps    []gap // in time order
 }
+
+// gap is an idle stretch [from, to) of trace time, drawn breakPx wide
+// starting at x.
+type gap struct {
+	from, to int64
+	x        float64
+}
+
+// Idle gaps are cut when each is at least minGapShare of the trace and
+// together at least minIdleShare of it.
+const (
+	breakPx      = 28
+	minGapShare  = 0.05
+	minIdleShare = 0.3
+)
 
 func newTimeScale(t *spantree.Tree, width float64) timeScale {
 	ts := timeScale{width: width}
-	if t.Duration > 0 {
-		ts.pxPerNs = width / float64(t.Duration)
+	if t.Duration <= 0 {
+		return ts
+	}
+	ts.gaps = idleGaps(t)
+	busy := t.Duration
+	for _, g := range ts.gaps {
+		busy -= g.to - g.from
+	}
+	room := width - float64(len(ts.gaps))*breakPx
+	if busy <= 0 || room < width/2 {
+		ts.gaps = nil
+		busy, room = t.Duration, width
+	}
+	ts.pxPerNs = room / float64(busy)
+	for k := range ts.gaps {
+		ts.gaps[k].x = ts.x(ts.gaps[k].from)
 	}
 	return ts
+}
+
+// idleGaps finds the stretches covered by no span below the roots.
+func idleGaps(t *spantree.Tree) []gap {
+	type iv struct{ a, b int64 }
+	var ivs []iv
+	for i := range t.Spans {
+		s := &t.Spans[i]
+		if s.Parent < 0 {
+			continue
+		}
+		ivs = append(ivs, iv{s.Offset, s.Offset + max(s.End-s.Start, 0)})
+	}
+	if len(ivs) == 0 {
+		return nil
+	}
+	slices.SortFunc(ivs, func(x, y iv) int { return cmp.Compare(x.a, y.a) })
+	minGap := int64(float64(t.Duration) * minGapShare)
+	var gaps []gap
+	var idle int64
+	add := func(a, b int64) {
+		if b-a >= minGap && b-a > 0 {
+			gaps = append(gaps, gap{from: a, to: b})
+			idle += b - a
+		}
+	}
+	add(0, ivs[0].a)
+	end := ivs[0].b
+	for _, v := range ivs[1:] {
+		if v.a > end {
+			add(end, v.a)
+		}
+		end = max(end, v.b)
+	}
+	add(end, t.Duration)
+	if float64(idle) < float64(t.Duration)*minIdleShare {
+		return nil
+	}
+	return gaps
+}
+
+// x maps an offset from the trace start to pixels: time inside a gap
+// lands proportionally inside its break.
+func (ts timeScale) x(off int64) float64 {
+	x, prev := 0.0, int64(0)
+	for _, g := range ts.gaps {
+		if off < g.from {
+			break
+		}
+		x += float64(g.from-prev) * ts.pxPerNs
+		if off < g.to {
+			return x + breakPx*float64(off-g.from)/float64(g.to-g.from)
+		}
+		x += breakPx
+		prev = g.to
+	}
+	return x + float64(off-prev)*ts.pxPerNs
 }
 
 // extent is where a span lies, clamped into the axis (a tree whose offsets
@@ -49,8 +140,13 @@ func (ts timeScale) extent(s *spantree.Span) (x0, x1 float64) {
 	if d < 0 {
 		d = 0
 	}
-	x0 = clamp(float64(s.Offset)*ts.pxPerNs, 0, ts.width)
-	x1 = clamp(x0+float64(d)*ts.pxPerNs, x0, ts.width)
+	if len(ts.gaps) == 0 {
+		x0 = clamp(float64(s.Offset)*ts.pxPerNs, 0, ts.width)
+		x1 = clamp(x0+float64(d)*ts.pxPerNs, x0, ts.width)
+		return x0, x1
+	}
+	x0 = clamp(ts.x(s.Offset), 0, ts.width)
+	x1 = clamp(ts.x(s.Offset+d), x0, ts.width)
 	return x0, x1
 }
 

@@ -27,9 +27,9 @@ text{font-family:"DejaVu Sans",Helvetica,Arial,sans-serif;font-size:11px;fill:#2
 .tk{stroke:#444;fill:none}.gr{stroke:#e2e2e2}.ax{font-size:10px;fill:#555;text-anchor:middle}
 .zb{fill:#f6f7f9}.rl{font-size:11px}.sv{fill:#666}.rc{font-weight:bold}
 .b{stroke:none}.be{stroke:#a50f15;stroke-width:1.5}.bo{stroke:#111;stroke-width:2.5}.bp{stroke:#a50f15;stroke-width:1.2;stroke-dasharray:2 2}
-.bs{stroke:#6a3d9a;stroke-width:1.2;stroke-dasharray:3 2}.ba{fill-opacity:.55}.al{stroke:#555;stroke-width:1;stroke-dasharray:2 2}
+.bs{stroke:#6a3d9a;stroke-width:1.2;stroke-dasharray:3 2}.ba{fill-opacity:.55}
 .dl{font-size:10px;fill:#333;paint-order:stroke;stroke:#fff;stroke-width:2.5px;stroke-linejoin:round}.dr{text-anchor:end}
-.cp{fill:#111}.zo{fill:#999}.xm{fill:#a50f15}.brk{fill:#fff;stroke:#888;stroke-width:1}
+.cp{fill:#111}.zo{fill:#999}.xm{fill:#a50f15}.brk{fill:#fff;fill-opacity:.85}.al{fill:none;stroke:#888;stroke-width:1}
 `
 	for i, c := range colorscale.ServicePalette {
 		s += ".s" + strconv.Itoa(i) + "{fill:" + c.Hex() + "}"

@@ -134,6 +134,12 @@ func TestTicks(t *testing.T) {
 		{2_600_000, 7, 500_000, "0 0.5ms 1ms 1.5ms 2ms 2.5ms"},
 		{3_400_000_000, 7, 500_000_000, "0 0.5s 1s 1.5s 2s 2.5s 3s"},
 		{45_000_000_000, 7, 10_000_000_000, "0 10s 20s 30s 40s"},
+		// Past 10s the steps fall on the clock, in one unit per axis.
+		{99_600_000_000, 7, 15_000_000_000, "0 15s 30s 45s 60s 75s 90s"},
+		{200_000_000_000, 7, 30_000_000_000, "0 0.5min 1min 1.5min 2min 2.5min 3min"},
+		{3 * 3_600_000_000_000, 7, 1_800_000_000_000, "0 0.5h 1h 1.5h 2h 2.5h 3h"},
+		{3 * 86_400_000_000_000, 7, 12 * 3_600_000_000_000, "0 0.5d 1d 1.5d 2d 2.5d 3d"},
+		{40 * 86_400_000_000_000, 7, 10 * 86_400_000_000_000, "0 10d 20d 30d 40d"},
 		{0, 7, 1, "0"},
 	} {
 		step, at := ticks(tc.span, tc.want)
@@ -150,7 +156,8 @@ func TestTicks(t *testing.T) {
 func TestFmtDur(t *testing.T) {
 	for ns, want := range map[int64]string{
 		0: "0ns", 850: "850ns", 12_345: "12.3µs", 1_050_000: "1.05ms", 230_000_000: "230ms",
-		999_700_000: "1s", 4_567_000_000: "4.57s", 150e9: "2m30s", -2_000: "-2µs",
+		999_700_000: "1s", 4_567_000_000: "4.57s", 150e9: "2.5min", 59_990_000_000: "1min",
+		7_150 * 36e8: "7.15h", 25_725_825*60e9 + 24e9: "17865d", -2_000: "-2µs",
 	} {
 		if got := fmtDur(ns); got != want {
 			t.Errorf("fmtDur(%d) = %q, want %q", ns, got, want)
@@ -523,7 +530,7 @@ func TestServiceMap(t *testing.T) {
 	doc := parse(t, b.Bytes())
 	texts := doc.texts()
 	for _, want := range []string{
-		"Service map", "2026-11-21 05:40:00 UTC – 2026-11-21 05:41:00 UTC · 60s window",
+		"Service map", "2026-11-21 05:40:00 UTC – 2026-11-21 05:41:00 UTC · 1min window",
 		"7 services · 14 spans · 9 calls between services · 4 failed",
 	} {
 		if !slices.Contains(texts, want) {

@@ -16,9 +16,6 @@ import (
 func (p *tracePage) row(o *out, i int) {
 	r := &p.rows[i]
 	y := p.rowsY + float64(i)*rowH
-	if i%2 == 1 {
-		rectAt(o, "zb", 0, y, p.width, rowH)
-	}
 	first := &p.t.Spans[r.members[0]]
 	errs, crit := 0, false
 	for _, b := range p.bars[i] {

@@ -403,6 +403,11 @@ func (p *tracePage) timeline(o *out) {
 	p.serviceLegend(o)
 	p.axis(o)
 	o.raw(`<g class="tl">` + "\n")
+	// Zebra stripes, then the axis breaks, then the rows over both.
+	for i := 1; i < len(p.rows); i += 2 {
+		rectAt(o, "zb", 0, p.rowsY+float64(i)*rowH, p.width, rowH)
+	}
+	p.breaks(o)
 	for i := range p.rows {
 		p.row(o, i)
 	}
@@ -448,27 +453,105 @@ func (p *tracePage) serviceLegend(o *out) {
 	o.raw(") · ×N = N calls in one row: lighter where they keep it busy less, red ticks mark failures · hover for full names and details</text>\n")
 }
 
+// axis writes the tick labels and grid lines. With idle gaps cut out,
+// ticks fall on the busy stretches at one step, each gap gets a break
+// (drawn over the rows by breaks) labelled with the idle time it hides,
+// and a tick label that would touch another label is left out.
 func (p *tracePage) axis(o *out) {
 	x0 := margin + p.labelW
-	step, at := ticks(p.t.Duration, max(2, int(p.ts.width/110)))
+	busy := p.t.Duration
+	for _, g := range p.ts.gaps {
+		busy -= g.to - g.from
+	}
+	step := tickStep(busy, max(2, int(p.ts.width/110)))
+	unit := axisUnit(step, p.t.Duration)
 	bottom := p.rowsY + float64(len(p.rows))*rowH
-	for _, v := range at {
-		x := x0 + float64(v)*p.ts.pxPerNs
-		o.raw(`<path class="gr" d="M`)
-		o.f(x)
-		o.raw(" ")
-		o.f(p.axisY + 3)
-		o.raw(" V")
-		o.f(bottom)
-		o.raw(`"/>`)
+	type span struct{ a, b float64 }
+	var taken []span
+	free := func(x, w float64) bool {
+		for _, t := range taken {
+			if x-w/2 < t.b+6 && x+w/2 > t.a-6 {
+				return false
+			}
+		}
+		return true
+	}
+	label := func(x float64, text string) {
 		textAt(o, "ax", x, p.axisY)
-		o.raw(tickLabel(v, step))
+		o.raw(text)
 		o.raw("</text>\n")
 		if p.axisBelow() {
 			textAt(o, "ax", x, bottom+12)
-			o.raw(tickLabel(v, step))
+			o.raw(text)
 			o.raw("</text>\n")
 		}
+	}
+	for _, g := range p.ts.gaps {
+		text := "+" + fmtDur(g.to-g.from)
+		w := servicedag.TextWidth(text, 10, false, 20)
+		x := x0 + g.x + breakPx/2
+		taken = append(taken, span{x - w/2, x + w/2})
+		label(x, text)
+	}
+	// The busy stretches between the gaps.
+	from := int64(0)
+	segments := make([][2]int64, 0, len(p.ts.gaps)+1)
+	for _, g := range p.ts.gaps {
+		segments = append(segments, [2]int64{from, g.from})
+		from = g.to
+	}
+	segments = append(segments, [2]int64{from, p.t.Duration})
+	for _, seg := range segments {
+		first := (seg[0] + step - 1) / step * step
+		for v := first; v <= seg[1] && v >= 0; v += step {
+			x := x0 + p.ts.x(v)
+			text := unitLabel(v, unit)
+			w := servicedag.TextWidth(text, 10, false, 20)
+			if !free(x, w) {
+				continue
+			}
+			taken = append(taken, span{x - w/2, x + w/2})
+			o.raw(`<path class="gr" d="M`)
+			o.f(x)
+			o.raw(" ")
+			o.f(p.axisY + 3)
+			o.raw(" V")
+			o.f(bottom)
+			o.raw(`"/>`)
+			label(x, text)
+		}
+	}
+}
+
+// breaks draws the cut-out idle gaps under the rows: a band with the
+// break's zigzag edges, its tooltip saying what it hides.
+func (p *tracePage) breaks(o *out) {
+	x0 := margin + p.labelW
+	top, bottom := p.axisY+3, p.rowsY+float64(len(p.rows))*rowH
+	for _, g := range p.ts.gaps {
+		x := x0 + g.x
+		o.raw(`<g class="brg"><title>idle: `)
+		o.raw(fmtDur(g.to - g.from))
+		o.raw(" from +")
+		o.raw(fmtDur(g.from))
+		o.raw(" to +")
+		o.raw(fmtDur(g.to))
+		o.raw(" with no span below the root, cut out of the axis</title>")
+		rectAt(o, "brk", x+3, top, breakPx-6, bottom-top)
+		for _, ex := range [2]float64{x + 3, x + breakPx - 3} {
+			o.raw(`<path class="al" d="M`)
+			o.f(ex)
+			o.raw(" ")
+			o.f(top)
+			for y, k := top, 0; y < bottom; y, k = y+6, k+1 {
+				o.raw(" L")
+				o.f(ex + float64(k%2*2-1)*2)
+				o.raw(" ")
+				o.f(min(y+6, bottom))
+			}
+			o.raw(`"/>`)
+		}
+		o.raw("</g>\n")
 	}
 }
 
