@@ -239,6 +239,13 @@ func (v *dagView) routeAll(edges []int) {
 			for _, p := range e.Points[1 : n-1] {
 				q := sugiyama.Point{X: finite(p.X), Y: finite(p.Y)}
 				if (down && q.Y > a.cy && q.Y < b.cy) || (!down && q.Y < a.cy && q.Y > b.cy) {
+					// sugiyama gives a run through each layer as two points
+					// at one x; older encodings one point: either way one
+					// run per layer, centred on the layer.
+					if k := len(mid) - 1; k >= 0 && mid[k].X == q.X && math.Abs(mid[k].Y-q.Y) <= 2*band+1 {
+						mid[k].Y = (mid[k].Y + q.Y) / 2
+						continue
+					}
 					mid = append(mid, q)
 				}
 			}
