@@ -47,11 +47,12 @@ type gap struct {
 }
 
 // Idle gaps are cut when each is at least minGapShare of the trace and
-// together at least minIdleShare of it.
+// together at least minIdleShare of it: only where the busy part would
+// otherwise get less than half the axis.
 const (
 	breakPx      = 28
-	minGapShare  = 0.05
-	minIdleShare = 0.3
+	minGapShare  = 0.1
+	minIdleShare = 0.5
 )
 
 func newTimeScale(t *spantree.Tree, width float64) timeScale {

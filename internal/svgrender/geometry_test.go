@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -97,7 +99,11 @@ func load(t *testing.T, ctx context.Context, dir string, p picture, png *[]byte)
 func TestBrowserGeometry(t *testing.T) {
 	ctx := browser(t)
 	dir := t.TempDir()
-	for _, p := range corpus(t) {
+	pictures := corpus(t)
+	if *galleryDir != "" {
+		writeGalleryIndex(t, pictures)
+	}
+	for _, p := range pictures {
 		t.Run(p.name, func(t *testing.T) {
 			var png []byte
 			var shot *[]byte
@@ -173,5 +179,39 @@ func checkGeometry(t *testing.T, p picture, g geometry) {
 	}
 	if bad > 10 {
 		t.Errorf("... %d problems in all", bad)
+	}
+}
+
+// galleryNotes says what each gallery picture shows.
+var galleryNotes = map[string]string{
+	"demo-failed-checkout": "the demo shop's failed checkout: payment is the culprit (ring, ✖, header), checkout and frontend pass the error on (↑)",
+	"demo-slow-inventory":  "a slow checkout: inventory holds most of the critical path's self time (dashed ring, ◷, header)",
+	"demo-service-map":     "the demo window's service map: payment hot by its own errors, frontend and checkout drawn as victims",
+	"messaging-async":      "a producer and two consumers that outlive it (async: lighter bars, \"(async)\")",
+	"long-trace-gaps":      "a 99.6 s trace of 8 ms calls: idle gaps cut out of the axis and marked",
+	"fan-out-50":           "one service calling fifty",
+	"depth-40":             "a chain of forty services (the label column adapts, ↳N marks depth past 16)",
+	"random-dag-60":        "a random DAG over sixty services",
+	"random-dag-60-map":    "the same graph as a service map",
+	"long-names":           "100-character service and operation names",
+	"right-to-left":        "Hebrew and Arabic names",
+	"zero-length":          "spans of zero length",
+	"bars-at-edge":         "bars that end at the right edge of the axis",
+}
+
+// writeGalleryIndex writes the gallery's README listing the pictures.
+func writeGalleryIndex(t *testing.T, pictures []picture) {
+	var b strings.Builder
+	b.WriteString("# Picture gallery\n\n")
+	b.WriteString("Rendered by `make gallery` (internal/svgrender's browser geometry test with\n")
+	b.WriteString("`-gallery`): each shape of the test corpus and the demo, as SVG and as the\n")
+	b.WriteString("PNG headless Chromium drew. The same run asserts that no two text boxes\n")
+	b.WriteString("intersect, no text leaves the canvas and no edge crosses a node it does not\n")
+	b.WriteString("join. How to read the pictures: [docs/pictures.md](../pictures.md).\n\n")
+	for _, p := range pictures {
+		fmt.Fprintf(&b, "## %s\n\n%s. [SVG](%s.svg)\n\n![%s](%s.png)\n\n", p.name, galleryNotes[p.name], p.name, p.name, p.name)
+	}
+	if err := os.WriteFile(filepath.Join(*galleryDir, "README.md"), []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

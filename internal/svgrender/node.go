@@ -69,16 +69,21 @@ func (v *dagView) drawNode(o *out, i int, what string) {
 	b := v.boxes[i]
 	nv := v.verdicts[i]
 	x, y := b.left(), b.top()
-	o.raw(`<g class="n"><title>`)
+	fill := "#fff"
+	if nv.filled {
+		fill = v.scale.At(heatLevel(nv.fill)).Hex()
+	}
+	// On a dark fill the labels turn white with a dark halo.
+	if c := v.scale.At(heatLevel(nv.fill)); nv.filled && c.Lab().L < 55 {
+		o.raw(`<g class="n dk"><title>`)
+	} else {
+		o.raw(`<g class="n"><title>`)
+	}
 	v.nodeTitle(o, n, &nv, what)
 	o.raw("</title>")
 	// Fill: the heat colour (own-error rate), else white.
 	o.raw(`<rect rx="6" class="nb" fill="`)
-	if nv.filled {
-		o.raw(v.scale.At(heatLevel(nv.fill)).Hex())
-	} else {
-		o.raw("#fff")
-	}
+	o.raw(fill)
 	o.raw(`"`)
 	rectAttrs(o, x, y, b.w, b.h)
 	// Identity: the service's colour as a stripe on the left.

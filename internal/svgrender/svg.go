@@ -16,7 +16,7 @@ var style = func() string {
 text{font-family:"DejaVu Sans",Helvetica,Arial,sans-serif;font-size:11px;fill:#222}
 .h1{font-size:18px;font-weight:bold}.h2{font-size:13px}.h3{font-size:14px;font-weight:bold}
 .hv{font-size:14px;font-weight:bold}.mut{fill:#666}.ee{fill:#a50f15;font-weight:bold}
-.n text{paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}
+.n text{paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}.dk text,.dk .ee{fill:#fff;stroke:#222}
 .nr{fill:none;stroke:#555;stroke-width:1.2}.nv{stroke-dasharray:5 3}
 .hot{stroke:#4a0512;stroke-width:3.5}.ring{fill:none;stroke:#111;stroke-width:2}.lat{stroke-dasharray:6 3}
 .nn{font-size:12px;font-weight:bold;text-anchor:middle}.ns{font-size:10px;text-anchor:middle}.nj{font-size:10px;font-weight:bold;text-anchor:middle}
