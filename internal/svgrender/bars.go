@@ -1,7 +1,6 @@
 package svgrender
 
 import (
-	"cmp"
 	"math"
 	"slices"
 
@@ -77,44 +76,61 @@ func newTimeScale(t *spantree.Tree, width float64) timeScale {
 	return ts
 }
 
-// idleGaps finds the stretches covered by no span below the roots.
+// idleGaps finds the stretches covered by no span below the roots, on a
+// grid of gapGrid cells over the trace (one pass, no sort, whatever the
+// span count): a cell is idle when no such span touches it, so a cut never
+// hides busy time; gaps are found to a cell's precision.
 func idleGaps(t *spantree.Tree) []gap {
-	type iv struct{ a, b int64 }
-	var ivs []iv
+	d := t.Duration
+	cover := make([]int32, gapGrid+1)
+	cell := func(off int64, up bool) int {
+		f := float64(off) / float64(d) * gapGrid
+		if up {
+			f = math.Ceil(f)
+		}
+		return int(clamp(math.Floor(f), 0, gapGrid))
+	}
+	any := false
 	for i := range t.Spans {
 		s := &t.Spans[i]
 		if s.Parent < 0 {
 			continue
 		}
-		ivs = append(ivs, iv{s.Offset, s.Offset + max(s.End-s.Start, 0)})
+		a := cell(s.Offset, false)
+		b := max(cell(s.Offset+max(s.End-s.Start, 0), true), a+1)
+		cover[min(a, gapGrid-1)]++
+		cover[min(b, gapGrid)]--
+		any = true
 	}
-	if len(ivs) == 0 {
+	if !any {
 		return nil
 	}
-	slices.SortFunc(ivs, func(x, y iv) int { return cmp.Compare(x.a, y.a) })
-	minGap := int64(float64(t.Duration) * minGapShare)
+	minCells := int(math.Ceil(minGapShare * gapGrid))
 	var gaps []gap
-	var idle int64
-	add := func(a, b int64) {
-		if b-a >= minGap && b-a > 0 {
-			gaps = append(gaps, gap{from: a, to: b})
-			idle += b - a
+	idle, sum, run := 0, int32(0), 0
+	flush := func(end int) {
+		if run >= minCells {
+			gaps = append(gaps, gap{from: int64(float64(end-run) / gapGrid * float64(d)), to: int64(float64(end) / gapGrid * float64(d))})
+			idle += run
+		}
+		run = 0
+	}
+	for k := 0; k < gapGrid; k++ {
+		if sum += cover[k]; sum > 0 {
+			flush(k)
+		} else {
+			run++
 		}
 	}
-	add(0, ivs[0].a)
-	end := ivs[0].b
-	for _, v := range ivs[1:] {
-		if v.a > end {
-			add(end, v.a)
-		}
-		end = max(end, v.b)
-	}
-	add(end, t.Duration)
-	if float64(idle) < float64(t.Duration)*minIdleShare {
+	flush(gapGrid)
+	if float64(idle) < minIdleShare*gapGrid {
 		return nil
 	}
 	return gaps
 }
+
+// gapGrid is the resolution of idle-gap detection, in cells per trace.
+const gapGrid = 4096
 
 // x maps an offset from the trace start to pixels: time inside a gap
 // lands proportionally inside its break.
