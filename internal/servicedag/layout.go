@@ -17,7 +17,7 @@ import (
 const (
 	NameFont   = 12.0
 	LabelPad   = 28.0
-	MinWidth   = 200.0
+	MinWidth   = 212.0
 	NodeHeight = 64.0
 	// MaxLabel is the longest label, in runes, that a node box is sized
 	// for; longer names are shortened to MaxLabel runes and an ellipsis.

@@ -23,7 +23,8 @@ import (
 type picture struct {
 	name string
 	svg  []byte
-	view *dagView // the graph as drawn, to map drawn edges to their nodes
+	view *dagView       // the graph as drawn, to map drawn edges to their nodes
+	tree *spantree.Tree // nil for a service map
 }
 
 // corpusTrace renders a crafted trace.
@@ -41,7 +42,7 @@ func corpusTrace(t testing.TB, name string, hf HeatFunc, spans ...tracetest.Span
 		t.Fatal(err)
 	}
 	p := newTracePage(tr, dag, hf, culprit.Analyze(tr), Options{}.withDefaults())
-	return picture{name: name, svg: b.Bytes(), view: p.dv}
+	return picture{name: name, svg: b.Bytes(), view: p.dv, tree: tr}
 }
 
 // corpusMap renders the service map of the trace's graph.
@@ -163,26 +164,7 @@ func demoHeat(service string) (heat.Stats, bool) {
 func demo(t testing.TB) []picture {
 	S := tracetest.S
 	server, client, producer, consumer := ptrace.SpanKindServer, ptrace.SpanKindClient, ptrace.SpanKindProducer, ptrace.SpanKindConsumer
-	shop := func(fail bool, slowInventory int64) []tracetest.Span {
-		p := S(6, 5, "payment", "charge", 60*ms, 90*ms).Of(server)
-		pc := S(7, 6, "payment", "POST /bank/charge", 62*ms, 88*ms).Of(client)
-		up := func(s tracetest.Span) tracetest.Span {
-			if fail {
-				return s.Err()
-			}
-			return s
-		}
-		end := 120*ms + slowInventory
-		return []tracetest.Span{
-			up(S(1, 0, "frontend", "GET /checkout", 0, end).Of(server)),
-			up(S(2, 1, "checkout", "POST /checkout", 5*ms, end-5*ms).Of(server)),
-			S(3, 2, "cart", "GET /cart", 7*ms, 15*ms).Of(server),
-			S(4, 2, "inventory", "reserve", 16*ms, 50*ms+slowInventory).Of(server),
-			up(S(5, 2, "checkout", "call payment", 55*ms+slowInventory, 95*ms+slowInventory).Of(client)),
-			shift(up(p), slowInventory), shift(up(pc), slowInventory),
-			S(8, 2, "shipping", "quote", 97*ms+slowInventory, 110*ms+slowInventory).Of(server),
-		}
-	}
+	shop := demoShop
 	out := []picture{
 		corpusTrace(t, "demo-failed-checkout", demoHeat, shop(true, 0)...),
 		corpusTrace(t, "demo-slow-inventory", demoHeat, shop(false, 520*ms)...),
@@ -207,3 +189,28 @@ func demo(t testing.TB) []picture {
 }
 
 func shift(s tracetest.Span, d int64) tracetest.Span { s.Start += d; s.End += d; return s }
+
+// demoShop is a checkout of the demo shop; payment fails it when fail,
+// inventory takes slowInventory longer.
+func demoShop(fail bool, slowInventory int64) []tracetest.Span {
+	S := tracetest.S
+	server, client := ptrace.SpanKindServer, ptrace.SpanKindClient
+	p := S(6, 5, "payment", "charge", 60*ms, 90*ms).Of(server)
+	pc := S(7, 6, "payment", "POST /bank/charge", 62*ms, 88*ms).Of(client)
+	up := func(s tracetest.Span) tracetest.Span {
+		if fail {
+			return s.Err()
+		}
+		return s
+	}
+	end := 120*ms + slowInventory
+	return []tracetest.Span{
+		up(S(1, 0, "frontend", "GET /checkout", 0, end).Of(server)),
+		up(S(2, 1, "checkout", "POST /checkout", 5*ms, end-5*ms).Of(server)),
+		S(3, 2, "cart", "GET /cart", 7*ms, 15*ms).Of(server),
+		S(4, 2, "inventory", "reserve", 16*ms, 50*ms+slowInventory).Of(server),
+		up(S(5, 2, "checkout", "call payment", 55*ms+slowInventory, 95*ms+slowInventory).Of(client)),
+		shift(up(p), slowInventory), shift(up(pc), slowInventory),
+		S(8, 2, "shipping", "quote", 97*ms+slowInventory, 110*ms+slowInventory).Of(server),
+	}
+}
