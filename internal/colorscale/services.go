@@ -50,37 +50,40 @@ func Services(services []string) []int {
 	var used [len(ServicePalette)]bool
 	free := n
 	assigned := make(map[string]int, len(services))
-	// First pass: every service whose preferred slot is still free, in
-	// name order; second pass: the rest probe forward.
-	pending := order[:0:0]
-	for _, i := range order {
+	// place gives service i its slot: the one its name already has, its
+	// preferred one when free (or when none is free), else, when probe,
+	// the next free one; it reports false when it placed nothing.
+	place := func(i int, probe bool) bool {
 		s := services[i]
 		if k, ok := assigned[s]; ok {
 			slots[i] = k
-			continue
+			return true
 		}
 		k := ServiceSlot(s)
-		if used[k] || free == 0 {
-			pending = append(pending, i)
-			continue
-		}
-		used[k], free = true, free-1
-		slots[i], assigned[s] = k, k
-	}
-	for _, i := range pending {
-		s := services[i]
-		if k, ok := assigned[s]; ok {
-			slots[i] = k
-			continue
-		}
-		k := ServiceSlot(s)
-		if free > 0 {
+		if used[k] && free > 0 {
+			if !probe {
+				return false
+			}
 			for used[k] {
 				k = (k + 1) % n
 			}
+		}
+		if !used[k] {
 			used[k], free = true, free-1
 		}
 		slots[i], assigned[s] = k, k
+		return true
+	}
+	// First every service whose preferred slot is still free, in name
+	// order; then the rest probe forward, in name order.
+	var pending []int
+	for _, i := range order {
+		if !place(i, false) {
+			pending = append(pending, i)
+		}
+	}
+	for _, i := range pending {
+		place(i, true)
 	}
 	return slots
 }
