@@ -56,33 +56,34 @@ func RenderTrace(w io.Writer, t *spantree.Tree, dag *servicedag.DAG, hf HeatFunc
 	return RenderTraceVerdict(w, t, dag, hf, v, opt)
 }
 
-// isTree reports whether t's Roots, Children and Parent links form a
-// forest of in-range span indices in which every span is reached at most
-// once, as spantree builds it. The renderer draws anything; the culprit
-// analysis needs a forest, so a malformed tree is drawn without a verdict.
+// isTree reports whether t's links form a forest of in-range span indices
+// as spantree builds it: every root has no parent and depth 0, every child
+// names its parent back and lies one level deeper (so the links have no
+// cycle), and every span with a parent is among its parent's children
+// once (the counts agree). It allocates nothing. The renderer draws any
+// tree; the culprit analysis needs a forest, so a malformed tree is drawn
+// without a verdict.
 func isTree(t *spantree.Tree) bool {
 	n := len(t.Spans)
-	seen := make([]bool, n)
-	stack := make([]int, 0, 64)
 	for _, r := range t.Roots {
-		if r < 0 || r >= n || seen[r] {
+		if r < 0 || r >= n || t.Spans[r].Parent >= 0 || t.Spans[r].Depth != 0 {
 			return false
 		}
-		seen[r] = true
-		stack = append(stack, r)
 	}
-	for len(stack) > 0 {
-		i := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		for _, c := range t.Spans[i].Children {
-			if c < 0 || c >= n || seen[c] || t.Spans[c].Parent != i {
+	linked, withParent := 0, 0
+	for i := range t.Spans {
+		s := &t.Spans[i]
+		if s.Parent >= 0 {
+			withParent++
+		}
+		for _, c := range s.Children {
+			if c < 0 || c >= n || t.Spans[c].Parent != i || t.Spans[c].Depth != s.Depth+1 {
 				return false
 			}
-			seen[c] = true
-			stack = append(stack, c)
+			linked++
 		}
 	}
-	return true
+	return linked == withParent && len(t.Roots)+withParent == n
 }
 
 // RenderTraceVerdict is RenderTrace with the trace's culprit verdict given.
