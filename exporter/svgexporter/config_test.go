@@ -34,7 +34,7 @@ func TestLoadConfig(t *testing.T) {
 	if err := def.Validate(); err != nil {
 		t.Fatalf("default config invalid: %v", err)
 	}
-	if def.Bucket != "file://./out" || def.ServiceMap.Interval != time.Minute || !def.Index.HTML || !def.Index.JSON || def.ColorScale != "viridis" ||
+	if def.Bucket != "file://./out" || def.ServiceMap.Interval != time.Minute || !def.Index.HTML || !def.Index.JSON || def.ColorScale != "heat" ||
 		def.Mode != ModeExemplars || def.Exemplars != (ExemplarsConfig{PerKey: 2, MaxPicturesPerWindow: 16, MaxKeys: 200, Data: true, Writers: 4}) {
 		t.Fatalf("defaults = %+v", def)
 	}

@@ -174,7 +174,7 @@ func TestExemplarsOfAWindow(t *testing.T) {
 
 	// The map's nodes lead to their sections of the window page.
 	m := string(mustRead(t, filepath.Join(dir, winDir, "servicemap-gw-a.svg")))
-	if !strings.Contains(m, `<a href="index-gw-a.html#s0"><g class="n"><title>db`) || !strings.Contains(m, `<a href="index-gw-a.html#s1"><g class="n"><title>shop`) {
+	if !strings.Contains(m, `<a href="index-gw-a.html#s0"><g class="n dk"><title>db`+"\n") || !strings.Contains(m, `<a href="index-gw-a.html#s1"><g class="n"><title>shop`+"\n") {
 		t.Fatalf("map nodes not linked:\n%s", m)
 	}
 	page := string(mustRead(t, filepath.Join(dir, winDir, "index-gw-a.html")))
