@@ -20,7 +20,6 @@ receivers:
       grpc:
 processors:
   heatmap:
-    min_spans: 1
   layout:
     wait: 100ms
 exporters:
@@ -64,7 +63,7 @@ func TestRenderOfTheCollectorsOwnFile(t *testing.T) {
 	c.Stop(t)
 
 	offline := t.TempDir()
-	if code, _, stderr := runCLI(t, "render", "-min-spans", "1", "-out", offline, filepath.Join(c.Dir, "traces.jsonl")); code != exitOK {
+	if code, _, stderr := runCLI(t, "render", "-out", offline, filepath.Join(c.Dir, "traces.jsonl")); code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	pictures, _ := filepath.Glob(filepath.Join(online, "*.svg"))
@@ -78,7 +77,13 @@ func TestRenderOfTheCollectorsOwnFile(t *testing.T) {
 			t.Fatalf("tracemap render did not draw %s: %v", filepath.Base(p), err)
 		}
 		if !bytes.Equal(got, want) {
-			t.Errorf("%s differs between tracemap render (%d bytes) and the collector (%d bytes)", filepath.Base(p), len(got), len(want))
+			i := 0
+			for i < len(got) && i < len(want) && got[i] == want[i] {
+				i++
+			}
+			from := max(i-80, 0)
+			t.Errorf("%s differs between tracemap render (%d bytes) and the collector (%d bytes) at byte %d:\n%q\n%q",
+				filepath.Base(p), len(got), len(want), i, got[from:min(i+40, len(got))], want[from:min(i+40, len(want))])
 		}
 	}
 }
