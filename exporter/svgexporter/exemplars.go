@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"os"
 	"path"
-	"sync"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -215,28 +214,15 @@ func (e *svgExporter) settle(ctx context.Context, w *window.Window, wh map[strin
 		writes []pendingWrite
 	}
 	results := make([]drawn, len(chosen))
-	var wg sync.WaitGroup
-	work := make(chan int)
-	for range min(e.cfg.Exemplars.Writers, len(chosen)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				x, writes, err := e.drawExemplar(ctx, w.Start, chosen[i], ex.held[chosen[i].ID])
-				if err != nil {
-					e.tel.ExporterSvgTracesSkipped.Add(ctx, 1, reasonRender)
-					e.logger.Error("svg exporter: exemplar not drawn", zap.Stringer("trace_id", chosen[i].ID), zap.Error(err))
-					continue
-				}
-				results[i] = drawn{x, writes}
-			}
-		}()
-	}
-	for i := range chosen {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
+	e.parallel(len(chosen), func(i int) {
+		x, writes, err := e.drawExemplar(ctx, w.Start, chosen[i], ex.held[chosen[i].ID])
+		if err != nil {
+			e.tel.ExporterSvgTracesSkipped.Add(ctx, 1, reasonRender)
+			e.logger.Error("svg exporter: exemplar not drawn", zap.Stringer("trace_id", chosen[i].ID), zap.Error(err))
+			return
+		}
+		results[i] = drawn{x, writes}
+	})
 
 	var group []pendingWrite
 	for _, r := range results {
