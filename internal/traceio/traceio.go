@@ -21,9 +21,11 @@ import (
 type Format string
 
 const (
-	OTLP   Format = "otlp"
-	Jaeger Format = "jaeger"
-	Zipkin Format = "zipkin"
+	OTLP      Format = "otlp"       // OTLP/JSON
+	OTLPProto Format = "otlp-proto" // OTLP protobuf, as the file exporter writes it
+	Jaeger    Format = "jaeger"     // Jaeger JSON (UI download, query API v1 and v3)
+	Zipkin    Format = "zipkin"     // Zipkin v2 JSON
+	Pprof     Format = "pprof"      // a Go pprof profile (read only)
 )
 
 // maxFile bounds what one file may hold, so a wrong path cannot exhaust memory.
