@@ -1,0 +1,203 @@
+package tracewrite
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"strconv"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+)
+
+// Attributes that Zipkin keeps in the remote endpoint (traceio reads them
+// back from there).
+const (
+	attrPeerService = "peer.service"
+	attrPeerAddress = "network.peer.address"
+	attrPeerPort    = "network.peer.port"
+)
+
+// zipkinJSON writes one JSON array of Zipkin v2 spans.
+type zipkinJSON struct{ spans int }
+
+type zSpan struct {
+	TraceID        string            `json:"traceId"`
+	ParentID       string            `json:"parentId,omitempty"`
+	ID             string            `json:"id"`
+	Kind           string            `json:"kind,omitempty"`
+	Name           string            `json:"name,omitempty"`
+	Timestamp      int64             `json:"timestamp,omitempty"`
+	Duration       int64             `json:"duration,omitempty"`
+	LocalEndpoint  *zEndpoint        `json:"localEndpoint,omitempty"`
+	RemoteEndpoint *zEndpoint        `json:"remoteEndpoint,omitempty"`
+	Annotations    []zAnnotation     `json:"annotations,omitempty"`
+	Tags           map[string]string `json:"tags,omitempty"`
+}
+
+type zEndpoint struct {
+	ServiceName string `json:"serviceName,omitempty"`
+	IPv4        string `json:"ipv4,omitempty"`
+	IPv6        string `json:"ipv6,omitempty"`
+	Port        int64  `json:"port,omitempty"`
+}
+
+type zAnnotation struct {
+	Timestamp int64  `json:"timestamp"`
+	Value     string `json:"value"`
+}
+
+func (*zipkinJSON) begin(w *bufio.Writer) { w.WriteByte('[') }
+func (*zipkinJSON) end(w *bufio.Writer)   { w.WriteString("\n]\n") }
+
+func (e *zipkinJSON) batch(w *bufio.Writer, td ptrace.Traces) error {
+	rss := td.ResourceSpans()
+	for ri := range rss.Len() {
+		rs := rss.At(ri)
+		res := rs.Resource()
+		for si := range rs.ScopeSpans().Len() {
+			ss := rs.ScopeSpans().At(si)
+			for k := range ss.Spans().Len() {
+				zs, err := zipkinSpan(ss.Spans().At(k), res, ss.Scope())
+				if err != nil {
+					return err
+				}
+				b, err := json.Marshal(zs)
+				if err != nil {
+					return err
+				}
+				if e.spans > 0 {
+					w.WriteByte(',')
+				}
+				w.WriteByte('\n')
+				w.Write(b)
+				e.spans++
+			}
+		}
+	}
+	return nil
+}
+
+func zipkinSpan(sp ptrace.Span, res pcommon.Resource, scope pcommon.InstrumentationScope) (*zSpan, error) {
+	if err := checkIDs(sp); err != nil {
+		return nil, err
+	}
+	zs := &zSpan{
+		TraceID:   traceIDHex(sp.TraceID()),
+		ID:        sp.SpanID().String(),
+		Name:      sp.Name(),
+		Timestamp: micros(sp.StartTimestamp()),
+		Duration:  durationMicros(sp),
+		Tags:      map[string]string{},
+	}
+	if !sp.ParentSpanID().IsEmpty() {
+		zs.ParentID = sp.ParentSpanID().String()
+	}
+	// Resource attributes become tags of every span, as the collector's
+	// translator does; span attributes win over them.
+	for k, v := range res.Attributes().All() {
+		if k != "service.name" {
+			zs.Tags[k] = v.AsString()
+		}
+	}
+	if svc := serviceName(res); svc != "" {
+		zs.LocalEndpoint = &zEndpoint{ServiceName: svc}
+	}
+	if scope.Name() != "" {
+		zs.Tags[TagScopeName] = scope.Name()
+	}
+	if scope.Version() != "" {
+		zs.Tags[TagScopeVersion] = scope.Version()
+	}
+	for k, v := range sp.Attributes().All() {
+		zs.Tags[k] = v.AsString()
+	}
+	zs.RemoteEndpoint = remoteEndpoint(zs.Tags)
+	switch sp.Kind() {
+	case ptrace.SpanKindClient, ptrace.SpanKindServer, ptrace.SpanKindProducer, ptrace.SpanKindConsumer:
+		zs.Kind = kindUpper(sp.Kind())
+	case ptrace.SpanKindInternal:
+		zs.Tags[TagSpanKind] = kindName(sp.Kind())
+	}
+	st := sp.Status()
+	if c := statusName(st.Code()); c != "" {
+		zs.Tags[TagStatusCode] = c
+	}
+	if st.Code() == ptrace.StatusCodeError {
+		zs.Tags[TagError] = "true"
+	} else {
+		delete(zs.Tags, TagError) // Zipkin marks any span with an error tag failed
+	}
+	if st.Message() != "" {
+		zs.Tags[TagStatusDescription] = st.Message()
+	}
+	if ts := sp.TraceState().AsRaw(); ts != "" {
+		zs.Tags[TagTraceState] = ts
+	}
+	for i := range sp.Events().Len() {
+		ev := sp.Events().At(i)
+		a := zAnnotation{Timestamp: micros(ev.Timestamp()), Value: ev.Name()}
+		if ev.Attributes().Len() > 0 || ev.DroppedAttributesCount() > 0 {
+			attrs, err := json.Marshal(ev.Attributes().AsRaw())
+			if err != nil {
+				return nil, err
+			}
+			a.Value = fmt.Sprintf("%s|%s|%d", ev.Name(), attrs, ev.DroppedAttributesCount())
+		}
+		zs.Annotations = append(zs.Annotations, a)
+	}
+	for i := range sp.Links().Len() {
+		l := sp.Links().At(i)
+		attrs, err := json.Marshal(l.Attributes().AsRaw())
+		if err != nil {
+			return nil, err
+		}
+		zs.Tags[TagLinkPrefix+strconv.Itoa(i)] = fmt.Sprintf("%s|%s|%s|%s|%d",
+			l.TraceID(), l.SpanID(), l.TraceState().AsRaw(), attrs, l.DroppedAttributesCount())
+	}
+	return zs, nil
+}
+
+// remoteEndpoint moves peer.service and a valid peer address and port out of
+// the tags into the remote endpoint; nil when there is none.
+func remoteEndpoint(tags map[string]string) *zEndpoint {
+	var ep zEndpoint
+	if s, ok := tags[attrPeerService]; ok && s != "" {
+		ep.ServiceName = s
+		delete(tags, attrPeerService)
+	}
+	if a, err := netip.ParseAddr(tags[attrPeerAddress]); err == nil && a.Zone() == "" {
+		if a.Is4() {
+			ep.IPv4 = a.String()
+		} else {
+			ep.IPv6 = a.String()
+		}
+		if a.String() == tags[attrPeerAddress] { // written back exactly as read
+			delete(tags, attrPeerAddress)
+		} else {
+			ep.IPv4, ep.IPv6 = "", ""
+		}
+	}
+	if p, err := strconv.ParseInt(tags[attrPeerPort], 10, 64); err == nil && p > 0 && p <= 65535 &&
+		strconv.FormatInt(p, 10) == tags[attrPeerPort] {
+		ep.Port = p
+		delete(tags, attrPeerPort)
+	}
+	if ep == (zEndpoint{}) {
+		return nil
+	}
+	return &ep
+}
+
+func kindUpper(k ptrace.SpanKind) string {
+	switch k {
+	case ptrace.SpanKindClient:
+		return "CLIENT"
+	case ptrace.SpanKindServer:
+		return "SERVER"
+	case ptrace.SpanKindProducer:
+		return "PRODUCER"
+	}
+	return "CONSUMER"
+}
