@@ -1,0 +1,193 @@
+package tracediff
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"io"
+	"path"
+	"sort"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+)
+
+// key is a span's identity: trace ID then span ID.
+type key [24]byte
+
+func (k key) trace() pcommon.TraceID { return pcommon.TraceID(k[:16]) }
+func (k key) span() pcommon.SpanID   { return pcommon.SpanID(k[16:]) }
+
+// record is what diff compares of a span, in a form independent of the
+// file format: attributes are the resource's (but service.name), the
+// instrumentation scope's name and version and the trace state under the
+// tag names Jaeger and Zipkin give them, and the span's own, each compared
+// by its text (Zipkin tags are all strings).
+type record struct {
+	key          key
+	parent       pcommon.SpanID
+	kind         ptrace.SpanKind
+	code         ptrace.StatusCode
+	start, end   uint64
+	name         string
+	service      string
+	message      string
+	attrs        []kv // sorted by key, ignored keys left out
+}
+
+type kv struct{ k, v string }
+
+// Tag names under which the scope and trace state are compared (the names
+// Jaeger and Zipkin carry them under; see internal/tracewrite).
+const (
+	tagScopeName    = "otel.scope.name"
+	tagScopeVersion = "otel.scope.version"
+	tagTraceState   = "w3c.tracestate"
+)
+
+// encoder appends records to a partition file.
+type encoder struct {
+	buf     []byte
+	attrs   map[string]string
+	ignore  []string
+	ignored map[string]bool // memo of ignore matches by key
+}
+
+func newEncoder(ignore []string) *encoder {
+	return &encoder{attrs: map[string]string{}, ignore: ignore, ignored: map[string]bool{}}
+}
+
+func (e *encoder) skip(k string) bool {
+	if len(e.ignore) == 0 {
+		return false
+	}
+	v, ok := e.ignored[k]
+	if !ok {
+		for _, g := range e.ignore {
+			if m, _ := path.Match(g, k); m {
+				v = true
+				break
+			}
+		}
+		if len(e.ignored) < 1<<16 {
+			e.ignored[k] = v
+		}
+	}
+	return v
+}
+
+// span encodes one span of resource res and scope sc into e.buf.
+func (e *encoder) span(sp ptrace.Span, res pcommon.Resource, sc pcommon.InstrumentationScope) []byte {
+	clear(e.attrs)
+	put := func(k, v string) {
+		if !e.skip(k) {
+			e.attrs[k] = v
+		}
+	}
+	service := ""
+	for k, v := range res.Attributes().All() {
+		if k == "service.name" {
+			service = v.AsString()
+			continue
+		}
+		put(k, v.AsString())
+	}
+	if sc.Name() != "" {
+		put(tagScopeName, sc.Name())
+	}
+	if sc.Version() != "" {
+		put(tagScopeVersion, sc.Version())
+	}
+	if ts := sp.TraceState().AsRaw(); ts != "" {
+		put(tagTraceState, ts)
+	}
+	for k, v := range sp.Attributes().All() {
+		put(k, v.AsString())
+	}
+	b := e.buf[:0]
+	tid, sid, pid := sp.TraceID(), sp.SpanID(), sp.ParentSpanID()
+	b = append(b, tid[:]...)
+	b = append(b, sid[:]...)
+	b = append(b, pid[:]...)
+	b = append(b, byte(sp.Kind()), byte(sp.Status().Code()))
+	b = binary.LittleEndian.AppendUint64(b, uint64(sp.StartTimestamp()))
+	b = binary.LittleEndian.AppendUint64(b, uint64(sp.EndTimestamp()))
+	b = appendString(b, sp.Name())
+	b = appendString(b, service)
+	b = appendString(b, sp.Status().Message())
+	keys := make([]string, 0, len(e.attrs))
+	for k := range e.attrs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	b = binary.AppendUvarint(b, uint64(len(keys)))
+	for _, k := range keys {
+		b = appendString(b, k)
+		b = appendString(b, e.attrs[k])
+	}
+	e.buf = b
+	return b
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+// decoder reads records back from a partition file.
+type decoder struct {
+	r *bufio.Reader
+}
+
+var errCorrupt = errors.New("temporary partition file is corrupt")
+
+func (d *decoder) next(rec *record) error {
+	var fixed [24 + 8 + 2 + 16]byte
+	if _, err := io.ReadFull(d.r, fixed[:]); err != nil {
+		if err == io.EOF {
+			return io.EOF
+		}
+		return errCorrupt
+	}
+	copy(rec.key[:], fixed[:24])
+	copy(rec.parent[:], fixed[24:32])
+	rec.kind, rec.code = ptrace.SpanKind(fixed[32]), ptrace.StatusCode(fixed[33])
+	rec.start = binary.LittleEndian.Uint64(fixed[34:])
+	rec.end = binary.LittleEndian.Uint64(fixed[42:])
+	var err error
+	if rec.name, err = d.str(); err != nil {
+		return err
+	}
+	if rec.service, err = d.str(); err != nil {
+		return err
+	}
+	if rec.message, err = d.str(); err != nil {
+		return err
+	}
+	n, err := binary.ReadUvarint(d.r)
+	if err != nil || n > 1<<24 {
+		return errCorrupt
+	}
+	rec.attrs = make([]kv, n)
+	for i := range rec.attrs {
+		if rec.attrs[i].k, err = d.str(); err != nil {
+			return err
+		}
+		if rec.attrs[i].v, err = d.str(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (d *decoder) str() (string, error) {
+	n, err := binary.ReadUvarint(d.r)
+	if err != nil || n > 1<<30 {
+		return "", errCorrupt
+	}
+	b := make([]byte, n)
+	if _, err := io.ReadFull(d.r, b); err != nil {
+		return "", errCorrupt
+	}
+	return string(b), nil
+}
