@@ -24,15 +24,15 @@ func (k key) span() pcommon.SpanID   { return pcommon.SpanID(k[16:]) }
 // tag names Jaeger and Zipkin give them, and the span's own, each compared
 // by its text (Zipkin tags are all strings).
 type record struct {
-	key          key
-	parent       pcommon.SpanID
-	kind         ptrace.SpanKind
-	code         ptrace.StatusCode
-	start, end   uint64
-	name         string
-	service      string
-	message      string
-	attrs        []kv // sorted by key, ignored keys left out
+	key        key
+	parent     pcommon.SpanID
+	kind       ptrace.SpanKind
+	code       ptrace.StatusCode
+	start, end uint64
+	name       string
+	service    string
+	message    string
+	attrs      []kv // sorted by key, ignored keys left out
 }
 
 type kv struct{ k, v string }
