@@ -90,7 +90,12 @@ func (s *jsonStream) here(err error) error {
 func (s *jsonStream) tokenErr(err error) error {
 	var syn *json.SyntaxError
 	if errors.As(err, &syn) {
-		line, col := s.lt.pos(syn.Offset)
+		// Token's offsets are stale: the decoder stands before the bad
+		// byte, or before white space ahead of it.
+		off := s.dec.InputOffset()
+		rest, _ := io.ReadAll(io.LimitReader(s.dec.Buffered(), 4096))
+		off += int64(len(rest) - len(bytes.TrimLeft(rest, " \t\r\n")))
+		line, col := s.lt.pos(off)
 		return &Error{File: s.r.name, Line: line, Column: col, Err: fmt.Errorf("not valid JSON: %s", syn)}
 	}
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {

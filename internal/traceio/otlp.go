@@ -20,7 +20,8 @@ func (s *jsonStream) otlpDoc(u unit) (ptrace.Traces, error) {
 	td, err := um.UnmarshalTraces(u.raw)
 	if err != nil {
 		rel, msg := pdataJSONError(u.raw, err)
-		return ptrace.Traces{}, s.at(u, rel, "", errors.New(msg))
+		// rel is where pdata stood: just after the bad value.
+		return ptrace.Traces{}, s.at(u, rel-1, "", errors.New(msg))
 	}
 	if path, err := checkIDs(td); err != nil {
 		return ptrace.Traces{}, s.atPath(u, path, err)
