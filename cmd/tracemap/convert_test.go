@@ -106,8 +106,8 @@ func TestConvertBadInput(t *testing.T) {
 		code int
 		want string
 	}{
-		"malformed":  {[]string{"convert", "-to", "zipkin", "-o", out, good, bad}, exitInput, bad + ":2: field [0].id: expected string"},
-		"empty":      {[]string{"convert", "-to", "zipkin", "-o", out, empty}, exitInput, empty + ": empty file"},
+		"malformed":  {[]string{"convert", "-to", "zipkin", "-o", out, good, bad}, exitInput, bad + ":2:8: field [0].id: expected a string, found a number"},
+		"empty":      {[]string{"convert", "-to", "zipkin", "-o", out, empty}, exitInput, empty + ": empty input (only white space): expected trace data"},
 		"no -to":     {[]string{"convert", good}, exitUsage, "-to is required"},
 		"bad -to":    {[]string{"convert", "-to", "csv", good}, exitUsage, `-to: unknown output format "csv" (want otlp, otlp-proto, jaeger, zipkin)`},
 		"no inputs":  {[]string{"convert", "-to", "otlp"}, exitUsage, "no input files"},

@@ -159,7 +159,7 @@ func TestDiffBadInput(t *testing.T) {
 		"one input":   {[]string{"diff", a}, exitUsage, "want two inputs, A and B; got 1"},
 		"bad glob":    {[]string{"diff", "-ignore", "[", a, a}, exitUsage, `ignore pattern "["`},
 		"missing":     {[]string{"diff", a, filepath.Join(dir, "nope.json")}, exitInput, "no such file"},
-		"empty input": {[]string{"diff", a, empty}, exitInput, empty + ": empty file"},
+		"empty input": {[]string{"diff", a, empty}, exitInput, empty + ": empty input: expected trace data"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			code, _, stderr := runCLI(t, tc.args...)

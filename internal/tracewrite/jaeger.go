@@ -80,7 +80,7 @@ func (e *jaegerJSON) batch(w *bufio.Writer, td ptrace.Traces) error {
 			ss := rs.ScopeSpans().At(si)
 			for k := range ss.Spans().Len() {
 				sp := ss.Spans().At(k)
-				if err := checkIDs(sp); err != nil {
+				if err := checkSpan(sp); err != nil {
 					return err
 				}
 				tr := traces[sp.TraceID()]

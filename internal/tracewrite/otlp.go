@@ -17,6 +17,9 @@ func (*otlpJSON) begin(*bufio.Writer) {}
 func (*otlpJSON) end(*bufio.Writer)   {}
 
 func (e *otlpJSON) batch(w *bufio.Writer, td ptrace.Traces) error {
+	if err := checkIDs(td); err != nil {
+		return err
+	}
 	b, err := e.m.MarshalTraces(td)
 	if err != nil {
 		return err
@@ -37,6 +40,9 @@ func (*otlpProto) begin(*bufio.Writer) {}
 func (*otlpProto) end(*bufio.Writer)   {}
 
 func (e *otlpProto) batch(w *bufio.Writer, td ptrace.Traces) error {
+	if err := checkIDs(td); err != nil {
+		return err
+	}
 	size := e.m.TracesSize(td)
 	if size > math.MaxUint32 {
 		return fmt.Errorf("batch of %d bytes does not fit the 4-byte length prefix", size)

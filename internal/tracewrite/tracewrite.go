@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -126,13 +127,42 @@ func traceIDHex(id pcommon.TraceID) string {
 	return hex.EncodeToString(id[:])
 }
 
-// spanIDs checks what Jaeger and Zipkin cannot do without.
-func checkIDs(sp ptrace.Span) error {
-	if sp.TraceID().IsEmpty() {
-		return fmt.Errorf("span %q has an empty trace ID", sp.Name())
+// checkIDs refuses a span without trace or span ID, which no reader takes.
+func checkIDs(td ptrace.Traces) error {
+	for _, rs := range td.ResourceSpans().All() {
+		for _, ss := range rs.ScopeSpans().All() {
+			for _, sp := range ss.Spans().All() {
+				if err := checkID(sp); err != nil {
+					return err
+				}
+			}
+		}
 	}
-	if sp.SpanID().IsEmpty() {
+	return nil
+}
+
+func checkID(sp ptrace.Span) error {
+	switch {
+	case sp.TraceID().IsEmpty():
+		return fmt.Errorf("span %q has an empty trace ID", sp.Name())
+	case sp.SpanID().IsEmpty():
 		return fmt.Errorf("span %q of trace %s has an empty span ID", sp.Name(), sp.TraceID())
+	}
+	return nil
+}
+
+// checkSpan refuses what Jaeger and Zipkin cannot say: a span without IDs,
+// without a start time (before the first microsecond of 1970) or with
+// times past what their readers take (nanoseconds in an int64, 2262).
+func checkSpan(sp ptrace.Span) error {
+	if err := checkID(sp); err != nil {
+		return err
+	}
+	switch {
+	case micros(sp.StartTimestamp()) == 0:
+		return fmt.Errorf("span %s %q of trace %s has no start time", sp.SpanID(), sp.Name(), sp.TraceID())
+	case max(sp.StartTimestamp(), sp.EndTimestamp()) > math.MaxInt64:
+		return fmt.Errorf("span %s %q of trace %s has a time after 2262", sp.SpanID(), sp.Name(), sp.TraceID())
 	}
 	return nil
 }

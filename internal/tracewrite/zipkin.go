@@ -11,12 +11,14 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
 
-// Attributes that Zipkin keeps in the remote endpoint (traceio reads them
-// back from there).
+// Attributes that Zipkin keeps in its endpoints, by the names the
+// collector's translators (and traceio) use.
 const (
 	attrPeerService = "peer.service"
-	attrPeerAddress = "network.peer.address"
-	attrPeerPort    = "network.peer.port"
+	attrPeerIP      = "net.peer.ip"
+	attrPeerPort    = "net.peer.port"
+	attrHostIP      = "net.host.ip"
+	attrHostPort    = "net.host.port"
 )
 
 // zipkinJSON writes one JSON array of Zipkin v2 spans.
@@ -80,7 +82,7 @@ func (e *zipkinJSON) batch(w *bufio.Writer, td ptrace.Traces) error {
 }
 
 func zipkinSpan(sp ptrace.Span, res pcommon.Resource, scope pcommon.InstrumentationScope) (*zSpan, error) {
-	if err := checkIDs(sp); err != nil {
+	if err := checkSpan(sp); err != nil {
 		return nil, err
 	}
 	zs := &zSpan{
@@ -101,9 +103,6 @@ func zipkinSpan(sp ptrace.Span, res pcommon.Resource, scope pcommon.Instrumentat
 			zs.Tags[k] = v.AsString()
 		}
 	}
-	if svc := serviceName(res); svc != "" {
-		zs.LocalEndpoint = &zEndpoint{ServiceName: svc}
-	}
 	if scope.Name() != "" {
 		zs.Tags[TagScopeName] = scope.Name()
 	}
@@ -113,7 +112,10 @@ func zipkinSpan(sp ptrace.Span, res pcommon.Resource, scope pcommon.Instrumentat
 	for k, v := range sp.Attributes().All() {
 		zs.Tags[k] = v.AsString()
 	}
-	zs.RemoteEndpoint = remoteEndpoint(zs.Tags)
+	zs.LocalEndpoint = endpoint(zs.Tags, serviceName(res), attrHostIP, attrHostPort)
+	svc := zs.Tags[attrPeerService]
+	delete(zs.Tags, attrPeerService)
+	zs.RemoteEndpoint = endpoint(zs.Tags, svc, attrPeerIP, attrPeerPort)
 	switch sp.Kind() {
 	case ptrace.SpanKindClient, ptrace.SpanKindServer, ptrace.SpanKindProducer, ptrace.SpanKindConsumer:
 		zs.Kind = kindUpper(sp.Kind())
@@ -138,6 +140,9 @@ func zipkinSpan(sp ptrace.Span, res pcommon.Resource, scope pcommon.Instrumentat
 	for i := range sp.Events().Len() {
 		ev := sp.Events().At(i)
 		a := zAnnotation{Timestamp: micros(ev.Timestamp()), Value: ev.Name()}
+		if a.Timestamp == 0 {
+			return nil, fmt.Errorf("event %q of span %s %q has no time", ev.Name(), sp.SpanID(), sp.Name())
+		}
 		if ev.Attributes().Len() > 0 || ev.DroppedAttributesCount() > 0 {
 			attrs, err := json.Marshal(ev.Attributes().AsRaw())
 			if err != nil {
@@ -159,30 +164,23 @@ func zipkinSpan(sp ptrace.Span, res pcommon.Resource, scope pcommon.Instrumentat
 	return zs, nil
 }
 
-// remoteEndpoint moves peer.service and a valid peer address and port out of
-// the tags into the remote endpoint; nil when there is none.
-func remoteEndpoint(tags map[string]string) *zEndpoint {
-	var ep zEndpoint
-	if s, ok := tags[attrPeerService]; ok && s != "" {
-		ep.ServiceName = s
-		delete(tags, attrPeerService)
-	}
-	if a, err := netip.ParseAddr(tags[attrPeerAddress]); err == nil && a.Zone() == "" {
+// endpoint is a Zipkin endpoint of service and the address and port tags
+// under ipKey and portKey, which it takes out of the tags when they are a
+// valid IP and port written the way they read back; nil when empty.
+func endpoint(tags map[string]string, service, ipKey, portKey string) *zEndpoint {
+	ep := zEndpoint{ServiceName: service}
+	if a, err := netip.ParseAddr(tags[ipKey]); err == nil && a.Zone() == "" && a.String() == tags[ipKey] {
 		if a.Is4() {
 			ep.IPv4 = a.String()
 		} else {
 			ep.IPv6 = a.String()
 		}
-		if a.String() == tags[attrPeerAddress] { // written back exactly as read
-			delete(tags, attrPeerAddress)
-		} else {
-			ep.IPv4, ep.IPv6 = "", ""
-		}
+		delete(tags, ipKey)
 	}
-	if p, err := strconv.ParseInt(tags[attrPeerPort], 10, 64); err == nil && p > 0 && p <= 65535 &&
-		strconv.FormatInt(p, 10) == tags[attrPeerPort] {
+	if p, err := strconv.ParseInt(tags[portKey], 10, 64); err == nil && p > 0 && p <= 65535 &&
+		strconv.FormatInt(p, 10) == tags[portKey] {
 		ep.Port = p
-		delete(tags, attrPeerPort)
+		delete(tags, portKey)
 	}
 	if ep == (zEndpoint{}) {
 		return nil
