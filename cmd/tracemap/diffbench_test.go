@@ -14,10 +14,13 @@ import (
 	"github.com/tracemap/tracemap/internal/tracewrite"
 )
 
-var diffInputs = flag.String("write-diff-inputs", "", "write the diff benchmark's inputs (a.jsonl, b.jsonl: 1,000,000 spans each) into this directory")
+var (
+	diffInputs = flag.String("write-diff-inputs", "", "write the diff benchmark's inputs (a.jsonl, b.jsonl) into this directory")
+	diffTraces = flag.Int("diff-traces", 100_000, "traces of 10 spans in each diff benchmark input (a multiple of 200)")
+)
 
-// TestWriteDiffInputs writes what BENCHMARKS.md diffs: 100,000 traces of 10
-// spans in 5 services, written as the file exporter writes them, in batches
+// TestWriteDiffInputs writes what BENCHMARKS.md diffs: -diff-traces traces
+// (100,000: 1,000,000 spans) of 10 spans in 5 services, written as the file exporter writes them, in batches
 // of 1,000 spans that mix traces, every trace spread over two batches far
 // apart. B misses one span, has another end 3ms later, and holds its
 // batches in another order.
@@ -25,7 +28,8 @@ func TestWriteDiffInputs(t *testing.T) {
 	if *diffInputs == "" {
 		t.Skip("benchmark input generator: go test ./cmd/tracemap -run TestWriteDiffInputs -write-diff-inputs DIR")
 	}
-	const traces, perTrace, batch = 100_000, 10, 1000
+	const perTrace, batch = 10, 1000
+	traces := *diffTraces
 	type spanAt struct{ trace, span int }
 	write := func(name string, order func(i, n int) int, change func(spanAt, ptrace.Span) bool) {
 		f, err := os.Create(filepath.Join(*diffInputs, name))
@@ -87,9 +91,9 @@ func TestWriteDiffInputs(t *testing.T) {
 	write("a.jsonl", func(i, _ int) int { return i }, nil)
 	write("b.jsonl", func(i, n int) int { return n - 1 - i }, func(at spanAt, s ptrace.Span) bool {
 		switch at {
-		case spanAt{31_337, 7}:
+		case spanAt{traces / 3, 7}:
 			return false
-		case spanAt{77_777, 3}:
+		case spanAt{traces * 7 / 9, 3}:
 			s.SetEndTimestamp(s.EndTimestamp() + 3_000_000)
 		}
 		return true

@@ -1,10 +1,8 @@
 package tracediff
 
 import (
-	"bufio"
 	"encoding/binary"
 	"errors"
-	"io"
 	"path"
 	"sort"
 
@@ -134,60 +132,61 @@ func appendString(b []byte, s string) []byte {
 	return append(b, s...)
 }
 
-// decoder reads records back from a partition file.
-type decoder struct {
-	r *bufio.Reader
+// decode reads a record back; raw is one record as span encoded it.
+func decode(raw []byte) (*record, error) {
+	const fixed = 24 + 8 + 2 + 16
+	if len(raw) < fixed {
+		return nil, errCorrupt
+	}
+	rec := &record{}
+	copy(rec.key[:], raw[:24])
+	copy(rec.parent[:], raw[24:32])
+	rec.kind, rec.code = ptrace.SpanKind(raw[32]), ptrace.StatusCode(raw[33])
+	rec.start = binary.LittleEndian.Uint64(raw[34:])
+	rec.end = binary.LittleEndian.Uint64(raw[42:])
+	d := decoder{b: raw[fixed:]}
+	rec.name, rec.service, rec.message = d.str(), d.str(), d.str()
+	n := d.uvarint()
+	if n > uint64(len(d.b)) {
+		return nil, errCorrupt
+	}
+	rec.attrs = make([]kv, n)
+	for i := range rec.attrs {
+		rec.attrs[i] = kv{d.str(), d.str()}
+	}
+	if d.bad || len(d.b) != 0 {
+		return nil, errCorrupt
+	}
+	return rec, nil
 }
 
 var errCorrupt = errors.New("temporary partition file is corrupt")
 
-func (d *decoder) next(rec *record) error {
-	var fixed [24 + 8 + 2 + 16]byte
-	if _, err := io.ReadFull(d.r, fixed[:]); err != nil {
-		if err == io.EOF {
-			return io.EOF
-		}
-		return errCorrupt
-	}
-	copy(rec.key[:], fixed[:24])
-	copy(rec.parent[:], fixed[24:32])
-	rec.kind, rec.code = ptrace.SpanKind(fixed[32]), ptrace.StatusCode(fixed[33])
-	rec.start = binary.LittleEndian.Uint64(fixed[34:])
-	rec.end = binary.LittleEndian.Uint64(fixed[42:])
-	var err error
-	if rec.name, err = d.str(); err != nil {
-		return err
-	}
-	if rec.service, err = d.str(); err != nil {
-		return err
-	}
-	if rec.message, err = d.str(); err != nil {
-		return err
-	}
-	n, err := binary.ReadUvarint(d.r)
-	if err != nil || n > 1<<24 {
-		return errCorrupt
-	}
-	rec.attrs = make([]kv, n)
-	for i := range rec.attrs {
-		if rec.attrs[i].k, err = d.str(); err != nil {
-			return err
-		}
-		if rec.attrs[i].v, err = d.str(); err != nil {
-			return err
-		}
-	}
-	return nil
+// decoder reads the variable part of a record.
+type decoder struct {
+	b   []byte
+	bad bool
 }
 
-func (d *decoder) str() (string, error) {
-	n, err := binary.ReadUvarint(d.r)
-	if err != nil || n > 1<<30 {
-		return "", errCorrupt
+func (d *decoder) uvarint() uint64 {
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.bad = true
+		d.b = nil
+		return 0
 	}
-	b := make([]byte, n)
-	if _, err := io.ReadFull(d.r, b); err != nil {
-		return "", errCorrupt
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) str() string {
+	n := d.uvarint()
+	if n > uint64(len(d.b)) {
+		d.bad = true
+		d.b = nil
+		return ""
 	}
-	return string(b), nil
+	s := string(d.b[:n])
+	d.b = d.b[n:]
+	return s
 }

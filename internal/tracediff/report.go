@@ -74,28 +74,44 @@ func ref(r *record) SpanRef {
 	return SpanRef{TraceID: r.key.trace().String(), SpanID: r.key.span().String(), Name: r.name, Service: r.service}
 }
 
-func (r *Report) addSpan(list *[]SpanRef, s Side, rec *record, limit int) {
-	if len(*list) < limit {
-		sr := ref(rec)
-		if list == &r.Duplicates {
-			sr.Side = s.String()
-		}
-		*list = append(*list, sr)
+// addSpan lists the span of record raw, up to limit.
+func (r *Report) addSpan(list *[]SpanRef, s Side, raw []byte, limit int) error {
+	if len(*list) >= limit {
+		return nil
 	}
+	rec, err := decode(raw)
+	if err != nil {
+		return err
+	}
+	sr := ref(rec)
+	if list == &r.Duplicates {
+		sr.Side = s.String()
+	}
+	*list = append(*list, sr)
+	return nil
 }
 
-func (r *Report) addTrace(list *[]TraceRef, t pcommon.TraceID, spans int, m map[key]*record, limit int) {
+// addTrace lists trace t of m, naming its root span, up to limit.
+func (r *Report) addTrace(list *[]TraceRef, t pcommon.TraceID, spans int, m map[key][]byte, limit int) error {
 	if len(*list) >= limit {
-		return
+		return nil
 	}
 	tr := TraceRef{TraceID: t.String(), Spans: spans}
-	for k, rec := range m {
-		if k.trace() == t && rec.parent.IsEmpty() {
-			tr.Root = rec.service + ": " + rec.name
-			break
+	var root []byte // the root with the lowest span ID, so the choice is stable
+	for k, raw := range m {
+		if k.trace() == t && pcommon.SpanID(raw[24:32]).IsEmpty() && (root == nil || string(raw[16:24]) < string(root[16:24])) {
+			root = raw
 		}
 	}
+	if root != nil {
+		rec, err := decode(root)
+		if err != nil {
+			return err
+		}
+		tr.Root = rec.service + ": " + rec.name
+	}
 	*list = append(*list, tr)
+	return nil
 }
 
 // merge adds the counts and examples of a partition.

@@ -7,16 +7,18 @@
 // files: every span is written as a compact record into one of P temporary
 // files chosen by a hash of its trace ID (so every span of a trace, wherever
 // it sits in its input, lands in the same partition), and the partitions
-// are then compared one by one. P follows the expected input size, so a
-// partition holds a few tens of megabytes; a trace is never split.
+// are then compared one by one, two at a time. P follows the expected input
+// size (Options.InputBytes), so a partition holds the records of about 16 MB
+// of input, up to 256 partitions; a trace is never split, so memory is one
+// partition per worker plus the largest trace.
 package tracediff
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path"
 	"sort"
@@ -56,7 +58,7 @@ type Options struct {
 }
 
 // partitionBytes is the input size one partition is sized for.
-const partitionBytes = 32 << 20
+const partitionBytes = 16 << 20
 
 // Differ collects both sides into partition files.
 type Differ struct {
@@ -134,7 +136,10 @@ func (d *Differ) Add(s Side, td ptrace.Traces) error {
 					p = &part{f: f, w: bufio.NewWriterSize(f, 16<<10)}
 					d.parts[s][i] = p
 				}
-				if _, err := p.w.Write(enc.span(sp, rs.Resource(), ss.Scope())); err != nil {
+				rec := enc.span(sp, rs.Resource(), ss.Scope())
+				var n [binary.MaxVarintLen64]byte
+				p.w.Write(n[:binary.PutUvarint(n[:], uint64(len(rec)))])
+				if _, err := p.w.Write(rec); err != nil {
 					return err
 				}
 			}
@@ -176,7 +181,10 @@ func (d *Differ) Diff() (*Report, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	total := &Report{}
+	total := &Report{ // empty lists, not null, in JSON
+		OnlyInA: []TraceRef{}, OnlyInB: []TraceRef{}, MissingInA: []SpanRef{}, MissingInB: []SpanRef{},
+		Changed: []Change{}, Duplicates: []SpanRef{},
+	}
 	for _, r := range results {
 		total.merge(r, d.opt.Limit)
 	}
@@ -185,31 +193,34 @@ func (d *Differ) Diff() (*Report, error) {
 	return total, nil
 }
 
-// load reads one side of a partition into a map, counting duplicates.
-func (d *Differ) load(s Side, i int, r *Report) (map[key]*record, error) {
-	m := map[key]*record{}
+// load reads one side of a partition: every record, by key, as the bytes
+// span encoded (records are compared undecoded first), counting duplicates.
+func (d *Differ) load(s Side, i int, r *Report) (map[key][]byte, error) {
+	m := map[key][]byte{}
 	p := d.parts[s][i]
 	if p == nil {
 		return m, nil
 	}
-	if _, err := p.f.Seek(0, 0); err != nil {
+	data, err := os.ReadFile(p.f.Name())
+	if err != nil {
 		return nil, err
 	}
-	br := bufio.NewReaderSize(p.f, 64<<10)
-	dec := &decoder{r: br}
-	for {
-		rec := &record{}
-		if err := dec.next(rec); err == io.EOF {
-			break
-		} else if err != nil {
-			return nil, err
+	for len(data) > 0 {
+		n, k := binary.Uvarint(data)
+		if k <= 0 || n < 24 || n > uint64(len(data)-k) {
+			return nil, errCorrupt
 		}
-		if _, dup := m[rec.key]; dup {
+		raw := data[k : k+int(n) : k+int(n)]
+		data = data[k+int(n):]
+		id := key(raw[:24])
+		if _, dup := m[id]; dup {
 			r.Sides[s].Duplicates++
-			r.addSpan(&r.Duplicates, s, rec, d.opt.Limit)
+			if err := r.addSpan(&r.Duplicates, s, raw, d.opt.Limit); err != nil {
+				return nil, err
+			}
 			continue
 		}
-		m[rec.key] = rec
+		m[id] = raw
 	}
 	return m, nil
 }
@@ -226,7 +237,7 @@ func (d *Differ) diffPartition(i int) (*Report, error) {
 	}
 	// Spans per trace on each side.
 	traces := map[pcommon.TraceID]*[2]int{}
-	for s, m := range [2]map[key]*record{a, b} {
+	for s, m := range [2]map[key][]byte{a, b} {
 		for k := range m {
 			c := traces[k.trace()]
 			if c == nil {
@@ -243,13 +254,17 @@ func (d *Differ) diffPartition(i int) (*Report, error) {
 				r.Sides[s].Traces++
 			}
 		}
+		var err error
 		switch {
 		case c[B] == 0:
 			r.TracesOnlyInA++
-			r.addTrace(&r.OnlyInA, t, c[A], a, d.opt.Limit)
+			err = r.addTrace(&r.OnlyInA, t, c[A], a, d.opt.Limit)
 		case c[A] == 0:
 			r.TracesOnlyInB++
-			r.addTrace(&r.OnlyInB, t, c[B], b, d.opt.Limit)
+			err = r.addTrace(&r.OnlyInB, t, c[B], b, d.opt.Limit)
+		}
+		if err != nil {
+			return nil, err
 		}
 	}
 	keys := make([]key, 0, len(a))
@@ -263,12 +278,22 @@ func (d *Differ) diffPartition(i int) (*Report, error) {
 		switch {
 		case !ok && traces[k.trace()][B] > 0:
 			r.SpansOnlyInA++
-			r.addSpan(&r.MissingInB, A, ra, d.opt.Limit)
-		case ok:
-			if fields := d.compare(ra, rb); len(fields) > 0 {
+			if err := r.addSpan(&r.MissingInB, A, ra, d.opt.Limit); err != nil {
+				return nil, err
+			}
+		case ok && !bytes.Equal(ra[24:], rb[24:]):
+			ca, err := decode(ra)
+			if err != nil {
+				return nil, err
+			}
+			cb, err := decode(rb)
+			if err != nil {
+				return nil, err
+			}
+			if fields := d.compare(ca, cb); len(fields) > 0 {
 				r.SpansChanged++
 				if len(r.Changed) < d.opt.Limit {
-					r.Changed = append(r.Changed, Change{SpanRef: ref(ra), Fields: fields})
+					r.Changed = append(r.Changed, Change{SpanRef: ref(ca), Fields: fields})
 				}
 			}
 		}
@@ -282,7 +307,9 @@ func (d *Differ) diffPartition(i int) (*Report, error) {
 	sortKeys(keys)
 	for _, k := range keys {
 		r.SpansOnlyInB++
-		r.addSpan(&r.MissingInA, B, b[k], d.opt.Limit)
+		if err := r.addSpan(&r.MissingInA, B, b[k], d.opt.Limit); err != nil {
+			return nil, err
+		}
 	}
 	return r, nil
 }
