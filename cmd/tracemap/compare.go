@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -46,22 +45,16 @@ func (t *traceIDs) Set(v string) error {
 }
 
 func runCompare(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	flags := newFlags("tracemap compare", compareUsage, stderr)
+	flags := newCommand("compare", compareUsage, stderr)
 	var in inputFlags
-	in.register(flags)
+	in.register(flags.FlagSet)
 	var ids traceIDs
 	flags.Var(&ids, "trace", "trace ID of A, then of B (repeat)")
 	out := flags.String("o", "compare.svg", "output SVG")
-	if err := flags.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
-	}
-	fail := func(code int, err error) int {
-		fmt.Fprintln(stderr, "tracemap compare:", err)
+	if code, ok := flags.parse(args); !ok {
 		return code
 	}
+	fail := flags.fail
 	files := flags.Args()
 	switch {
 	case len(ids) != 0 && len(ids) != 2:

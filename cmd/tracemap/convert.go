@@ -41,33 +41,52 @@ func (f *inputFlags) options() traceio.Options {
 	return traceio.Options{Format: traceio.Format(f.format), Sample: f.sample}
 }
 
-// newFlags is a command's flag set printing usage to stderr.
-func newFlags(name, usage string, stderr io.Writer) *flag.FlagSet {
-	flags := flag.NewFlagSet(name, flag.ContinueOnError)
+// command is one of convert, diff and compare: its flags, printing usage
+// to stderr, and its messages.
+type command struct {
+	*flag.FlagSet
+	name   string
+	stderr io.Writer
+}
+
+func newCommand(name, usage string, stderr io.Writer) *command {
+	flags := flag.NewFlagSet("tracemap "+name, flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	flags.Usage = func() {
 		fmt.Fprint(stderr, usage)
 		flags.PrintDefaults()
 	}
-	return flags
+	return &command{FlagSet: flags, name: name, stderr: stderr}
+}
+
+// parse reads the flags; when it returns false the command ends with code
+// (0 after -h, 2 for a bad flag, which the flag package has reported).
+func (c *command) parse(args []string) (code int, ok bool) {
+	if err := c.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK, false
+		}
+		return exitUsage, false
+	}
+	return 0, true
+}
+
+// fail reports err and returns code.
+func (c *command) fail(code int, err error) int {
+	fmt.Fprintf(c.stderr, "tracemap %s: %v\n", c.name, err)
+	return code
 }
 
 func runConvert(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	flags := newFlags("tracemap convert", convertUsage, stderr)
+	flags := newCommand("convert", convertUsage, stderr)
 	var in inputFlags
-	in.register(flags)
+	in.register(flags.FlagSet)
 	to := flags.String("to", "", "output format: otlp, otlp-proto, jaeger or zipkin")
 	outPath := flags.String("o", "", "output file (default: standard output)")
-	if err := flags.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
-	}
-	fail := func(code int, err error) int {
-		fmt.Fprintln(stderr, "tracemap convert:", err)
+	if code, ok := flags.parse(args); !ok {
 		return code
 	}
+	fail := flags.fail
 	if flags.NArg() == 0 {
 		return fail(exitUsage, errors.New("no input files (use - for standard input)"))
 	}

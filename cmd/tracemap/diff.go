@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -45,25 +44,19 @@ func (g *globList) Set(v string) error {
 }
 
 func runDiff(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	flags := newFlags("tracemap diff", diffUsage, stderr)
+	flags := newCommand("diff", diffUsage, stderr)
 	var in inputFlags
-	in.register(flags)
+	in.register(flags.FlagSet)
 	var opt tracediff.Options
 	var ignore globList
 	flags.DurationVar(&opt.Tolerance, "tolerance", 1000, "how far start and end times may be apart and still be equal (Jaeger and Zipkin keep microseconds)")
 	flags.Var(&ignore, "ignore", "attribute keys to leave out, as globs (repeat or separate by commas), e.g. 'tracemap.*'")
 	flags.IntVar(&opt.Limit, "max", 20, "examples listed per kind of difference (counts are always complete)")
 	asJSON := flags.Bool("json", false, "write the report as JSON")
-	if err := flags.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
-	}
-	fail := func(code int, err error) int {
-		fmt.Fprintln(stderr, "tracemap diff:", err)
+	if code, ok := flags.parse(args); !ok {
 		return code
 	}
+	fail := flags.fail
 	if flags.NArg() != 2 {
 		return fail(exitUsage, fmt.Errorf("want two inputs, A and B; got %d", flags.NArg()))
 	}

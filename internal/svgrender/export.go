@@ -29,6 +29,9 @@ func (w *Writer) TextAt(cls string, x, y float64) { textAt(w.o, cls, x, y) }
 // Rect writes a <rect> of class cls.
 func (w *Writer) Rect(cls string, x, y, width, height float64) { rectAt(w.o, cls, x, y, width, height) }
 
+// RectAttrs ends a <rect tag the caller opened with its geometry.
+func (w *Writer) RectAttrs(x, y, width, height float64) { rectAttrs(w.o, x, y, width, height) }
+
 // Flush writes what is buffered and returns the first write error.
 func (w *Writer) Flush() error { return w.o.flush() }
 

@@ -198,14 +198,7 @@ func row(o *svgrender.Writer, n *Node, y float64, r int, scale float64) {
 	if n.B != nil {
 		x, w := bar(n.B, scale)
 		if n.A != nil {
-			o.Raw(`<rect class="co" fill="` + Color(t).Hex() + `"`)
-			o.Raw(` x="`)
-			o.Num(x)
-			o.Raw(`" y="`)
-			o.Num(y + 14)
-			o.Raw(`" width="`)
-			o.Num(w)
-			o.Raw(`" height="8"/>`)
+			filled(o, Color(t), x, y+14, w, 8)
 		} else {
 			hatch(o, x, y+14, w, 8)
 		}
@@ -219,12 +212,16 @@ func row(o *svgrender.Writer, n *Node, y float64, r int, scale float64) {
 	case n.B == nil:
 		number(o, colDelta, y, "only in A")
 	default:
-		o.Raw(`<rect class="co" fill="` + Color(t).Hex() + `" x="` + strconv.Itoa(swatchX) + `" y="`)
-		o.Num(y + 7)
-		o.Raw(`" width="12" height="12"/>`)
+		filled(o, Color(t), swatchX, y+7, 12, 12)
 		number(o, colDelta, y, percent(n.A.Duration, n.B.Duration))
 	}
 	o.Raw("</g>\n")
+}
+
+// filled writes an outlined rectangle in colour c of the scale.
+func filled(o *svgrender.Writer, c colorscale.Color, x, y, w, h float64) {
+	o.Raw(`<rect class="co" fill="` + c.Hex() + `"`)
+	o.RectAttrs(x, y, w, h)
 }
 
 // bar is the x and width of a span on the axis, at least one pixel wide.
@@ -275,11 +272,7 @@ func legend(o *svgrender.Writer, y float64) {
 	const sw = 36
 	for i := range 9 {
 		t := -2 + float64(i)*0.5
-		o.Raw(`<rect class="co" fill="` + Color(t).Hex() + `" x="`)
-		o.Num(float64(margin + 90 + i*sw))
-		o.Raw(`" y="`)
-		o.Num(y - 11)
-		o.Raw(`" width="36" height="14"/>`)
+		filled(o, Color(t), float64(margin+90+i*sw), y-11, sw, 14)
 	}
 	for i, label := range [...]string{"4× faster", "2× faster", "same", "2× slower", "4× slower"} {
 		o.TextAt("lx", float64(margin+90+i*2*sw+sw/2), y+16)
@@ -290,11 +283,7 @@ func legend(o *svgrender.Writer, y float64) {
 	o.TextAt("lt", x+36, y)
 	o.Raw("A</text>")
 	x += 60
-	o.Raw(`<rect class="co" fill="` + Color(1).Hex() + `" x="`)
-	o.Num(x)
-	o.Raw(`" y="`)
-	o.Num(y - 8)
-	o.Raw(`" width="30" height="8"/>`)
+	filled(o, Color(1), x, y-8, 30, 8)
 	o.TextAt("lt", x+36, y)
 	o.Raw("B, coloured by B against A</text>")
 	x += 190

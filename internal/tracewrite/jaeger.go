@@ -67,37 +67,33 @@ func (*jaegerJSON) end(w *bufio.Writer)   { w.WriteString("\n]}\n") }
 func (e *jaegerJSON) batch(w *bufio.Writer, td ptrace.Traces) error {
 	traces := map[pcommon.TraceID]*jTrace{}
 	var order []*jTrace
-	// processID per trace entry and resource index
+	// A resource is identified by its attributes' map, shared by its spans.
 	type procKey struct {
 		tr  *jTrace
-		res int
+		res pcommon.Map
 	}
 	procs := map[procKey]string{}
-	rss := td.ResourceSpans()
-	for ri := range rss.Len() {
-		rs := rss.At(ri)
-		for si := range rs.ScopeSpans().Len() {
-			ss := rs.ScopeSpans().At(si)
-			for k := range ss.Spans().Len() {
-				sp := ss.Spans().At(k)
-				if err := checkSpan(sp); err != nil {
-					return err
-				}
-				tr := traces[sp.TraceID()]
-				if tr == nil {
-					tr = &jTrace{TraceID: traceIDHex(sp.TraceID()), Processes: map[string]jProcess{}}
-					traces[sp.TraceID()] = tr
-					order = append(order, tr)
-				}
-				pid, ok := procs[procKey{tr, ri}]
-				if !ok {
-					pid = "p" + strconv.Itoa(len(tr.Processes)+1)
-					procs[procKey{tr, ri}] = pid
-					tr.Processes[pid] = jaegerProcess(rs.Resource())
-				}
-				tr.Spans = append(tr.Spans, jaegerSpan(sp, ss.Scope(), pid))
-			}
+	err := eachSpan(td, func(res pcommon.Resource, sc pcommon.InstrumentationScope, sp ptrace.Span) error {
+		if err := checkSpan(sp); err != nil {
+			return err
 		}
+		tr := traces[sp.TraceID()]
+		if tr == nil {
+			tr = &jTrace{TraceID: traceIDHex(sp.TraceID()), Processes: map[string]jProcess{}}
+			traces[sp.TraceID()] = tr
+			order = append(order, tr)
+		}
+		pid, ok := procs[procKey{tr, res.Attributes()}]
+		if !ok {
+			pid = "p" + strconv.Itoa(len(tr.Processes)+1)
+			procs[procKey{tr, res.Attributes()}] = pid
+			tr.Processes[pid] = jaegerProcess(res)
+		}
+		tr.Spans = append(tr.Spans, jaegerSpan(sp, sc, pid))
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	for _, tr := range order {
 		b, err := json.Marshal(tr)

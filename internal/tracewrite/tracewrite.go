@@ -129,16 +129,9 @@ func traceIDHex(id pcommon.TraceID) string {
 
 // checkIDs refuses a span without trace or span ID, which no reader takes.
 func checkIDs(td ptrace.Traces) error {
-	for _, rs := range td.ResourceSpans().All() {
-		for _, ss := range rs.ScopeSpans().All() {
-			for _, sp := range ss.Spans().All() {
-				if err := checkID(sp); err != nil {
-					return err
-				}
-			}
-		}
-	}
-	return nil
+	return eachSpan(td, func(_ pcommon.Resource, _ pcommon.InstrumentationScope, sp ptrace.Span) error {
+		return checkID(sp)
+	})
 }
 
 func checkID(sp ptrace.Span) error {
@@ -169,30 +162,33 @@ func checkSpan(sp ptrace.Span) error {
 
 // kindName is the lower-case kind of the span.kind tag ("" when unset).
 func kindName(k ptrace.SpanKind) string {
-	switch k {
-	case ptrace.SpanKindClient:
-		return "client"
-	case ptrace.SpanKindServer:
-		return "server"
-	case ptrace.SpanKindProducer:
-		return "producer"
-	case ptrace.SpanKindConsumer:
-		return "consumer"
-	case ptrace.SpanKindInternal:
-		return "internal"
+	if k == ptrace.SpanKindUnspecified {
+		return ""
 	}
-	return ""
+	return strings.ToLower(k.String())
 }
 
-// statusName is the otel.status_code value ("" when unset).
+// statusName is the otel.status_code value, OK or ERROR ("" when unset).
 func statusName(c ptrace.StatusCode) string {
-	switch c {
-	case ptrace.StatusCodeOk:
-		return "OK"
-	case ptrace.StatusCodeError:
-		return "ERROR"
+	if c == ptrace.StatusCodeUnset {
+		return ""
 	}
-	return ""
+	return strings.ToUpper(c.String())
+}
+
+// eachSpan calls fn for every span of td with its resource and scope, until
+// fn fails.
+func eachSpan(td ptrace.Traces, fn func(pcommon.Resource, pcommon.InstrumentationScope, ptrace.Span) error) error {
+	for _, rs := range td.ResourceSpans().All() {
+		for _, ss := range rs.ScopeSpans().All() {
+			for _, sp := range ss.Spans().All() {
+				if err := fn(rs.Resource(), ss.Scope(), sp); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // micros converts to the microseconds both formats use; end times are

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strconv"
+	"strings"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -54,31 +55,23 @@ func (*zipkinJSON) begin(w *bufio.Writer) { w.WriteByte('[') }
 func (*zipkinJSON) end(w *bufio.Writer)   { w.WriteString("\n]\n") }
 
 func (e *zipkinJSON) batch(w *bufio.Writer, td ptrace.Traces) error {
-	rss := td.ResourceSpans()
-	for ri := range rss.Len() {
-		rs := rss.At(ri)
-		res := rs.Resource()
-		for si := range rs.ScopeSpans().Len() {
-			ss := rs.ScopeSpans().At(si)
-			for k := range ss.Spans().Len() {
-				zs, err := zipkinSpan(ss.Spans().At(k), res, ss.Scope())
-				if err != nil {
-					return err
-				}
-				b, err := json.Marshal(zs)
-				if err != nil {
-					return err
-				}
-				if e.spans > 0 {
-					w.WriteByte(',')
-				}
-				w.WriteByte('\n')
-				w.Write(b)
-				e.spans++
-			}
+	return eachSpan(td, func(res pcommon.Resource, sc pcommon.InstrumentationScope, sp ptrace.Span) error {
+		zs, err := zipkinSpan(sp, res, sc)
+		if err != nil {
+			return err
 		}
-	}
-	return nil
+		b, err := json.Marshal(zs)
+		if err != nil {
+			return err
+		}
+		if e.spans > 0 {
+			w.WriteByte(',')
+		}
+		w.WriteByte('\n')
+		w.Write(b)
+		e.spans++
+		return nil
+	})
 }
 
 func zipkinSpan(sp ptrace.Span, res pcommon.Resource, scope pcommon.InstrumentationScope) (*zSpan, error) {
@@ -118,7 +111,7 @@ func zipkinSpan(sp ptrace.Span, res pcommon.Resource, scope pcommon.Instrumentat
 	zs.RemoteEndpoint = endpoint(zs.Tags, svc, attrPeerIP, attrPeerPort)
 	switch sp.Kind() {
 	case ptrace.SpanKindClient, ptrace.SpanKindServer, ptrace.SpanKindProducer, ptrace.SpanKindConsumer:
-		zs.Kind = kindUpper(sp.Kind())
+		zs.Kind = strings.ToUpper(kindName(sp.Kind()))
 	case ptrace.SpanKindInternal:
 		zs.Tags[TagSpanKind] = kindName(sp.Kind())
 	}
@@ -186,16 +179,4 @@ func endpoint(tags map[string]string, service, ipKey, portKey string) *zEndpoint
 		return nil
 	}
 	return &ep
-}
-
-func kindUpper(k ptrace.SpanKind) string {
-	switch k {
-	case ptrace.SpanKindClient:
-		return "CLIENT"
-	case ptrace.SpanKindServer:
-		return "SERVER"
-	case ptrace.SpanKindProducer:
-		return "PRODUCER"
-	}
-	return "CONSUMER"
 }
