@@ -112,8 +112,9 @@ func (s *jsonStream) value(prefix string) (unit, error) {
 	if err := s.dec.Decode(&raw); err != nil {
 		var syn *json.SyntaxError
 		if errors.As(err, &syn) {
-			// Offsets of a value's syntax errors count from where it starts.
-			syn.Offset += before
+			// Offsets of a value's syntax errors count from where it
+			// starts, up to and with the bad byte.
+			syn.Offset += before - 1
 			line, col := s.lt.pos(syn.Offset)
 			return unit{}, &Error{File: s.r.name, Line: line, Column: col, Field: prefix, Err: fmt.Errorf("not valid JSON: %s", syn)}
 		}

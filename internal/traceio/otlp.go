@@ -189,7 +189,7 @@ func (r *Reader) bareProtoUnits(br *bufio.Reader, gzipped bool) func() (ptrace.T
 		if err != nil || td.SpanCount() == 0 {
 			if r.opt.Format == "" {
 				r.format = ""
-				return ptrace.Traces{}, r.errorf("not a trace file: %s; this binary input is neither a length-prefixed OTLP file, a TracesData message nor a profile", expected)
+				return ptrace.Traces{}, r.errorf("not a trace file: %s; it starts with %s", expected, quote(string(data[:min(len(data), 16)])))
 			}
 			return ptrace.Traces{}, r.errorf("not an OTLP protobuf TracesData message: %s", quote(fmt.Sprint(err)))
 		}

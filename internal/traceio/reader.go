@@ -173,9 +173,9 @@ func (r *Reader) open() error {
 		r.format, r.units = Pprof, r.pprofUnits(br)
 	case (f == "" || f == OTLPProto) && raw[0] == 0:
 		r.format, r.units = OTLPProto, r.framedUnits(br)
-	case (f == "" && !json || f == OTLPProto) && raw[0] == 0x0a:
-		// A bare protobuf message: an OTLP TracesData, or an uncompressed
-		// profile (runtime/pprof writes gzip, which lands here as well).
+	case f == "" && !json && err != io.EOF, f == OTLPProto:
+		// A bare protobuf message: an OTLP TracesData, or a profile
+		// (runtime/pprof writes gzip, which lands here as well).
 		r.units = r.bareProtoUnits(br, gzipped)
 	case json && f != OTLPProto:
 		r.format = f
