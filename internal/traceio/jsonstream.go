@@ -183,7 +183,12 @@ func (s *jsonStream) object() func() (ptrace.Traces, error) {
 				units++
 				return s.otlpDoc(u)
 			case "result":
-				if err := s.setFormat(Jaeger, "a Jaeger /api/v3 answer"); err != nil {
+				// OTLP/JSON in Jaeger's wrapper: either format name fits.
+				f := Jaeger
+				if s.r.opt.Format == OTLP {
+					f = OTLP
+				}
+				if err := s.setFormat(f, "a Jaeger /api/v3 answer"); err != nil {
 					return ptrace.Traces{}, err
 				}
 				u, err := s.value("result")
