@@ -79,6 +79,9 @@ func (s *jsonStream) jaegerTrace(u unit) (ptrace.Traces, error) {
 	if err := json.Unmarshal(u.raw, &doc); err != nil {
 		return ptrace.Traces{}, s.decodeErr(u, err)
 	}
+	if doc.Processes == nil {
+		doc.Processes = map[string]jaegerProcess{} // a trace object: IDs are looked up in it
+	}
 	return jaegerSpansToTraces(doc.Spans, doc.Processes, func(i int, field string, err error) error {
 		return s.atPath(u, joinPath(fmt.Sprintf("spans[%d]", i), field), err)
 	})
@@ -104,7 +107,7 @@ func (s *jsonStream) bareJaegerTrace(b *bareJaeger) (ptrace.Traces, error) {
 	if err := json.Unmarshal(b.spans.raw, &spans); err != nil {
 		return ptrace.Traces{}, s.decodeErr(*b.spans, err)
 	}
-	var procs map[string]jaegerProcess
+	procs := map[string]jaegerProcess{}
 	if b.processes != nil {
 		if err := json.Unmarshal(b.processes.raw, &procs); err != nil {
 			return ptrace.Traces{}, s.decodeErr(*b.processes, err)
@@ -191,6 +194,9 @@ func jaegerSpanTo(out *resources, js *jaegerSpan, procs map[string]jaegerProcess
 	proc := js.Process
 	if proc == nil && js.ProcessID != "" {
 		p, ok := procs[js.ProcessID]
+		if !ok && procs == nil {
+			return &fieldError{"processID", fmt.Errorf("%s, but there are no processes to find it in: spans outside a trace object need their process embedded", quote(js.ProcessID))}
+		}
 		if !ok {
 			return &fieldError{"processID", fmt.Errorf("%s is not in the trace's processes", quote(js.ProcessID))}
 		}

@@ -112,8 +112,9 @@ func (s *jsonStream) value(prefix string) (unit, error) {
 	if err := s.dec.Decode(&raw); err != nil {
 		var syn *json.SyntaxError
 		if errors.As(err, &syn) {
-			// Offsets of a value's syntax errors count from where it starts.
-			syn.Offset += before
+			// Offsets of a value's syntax errors count from where it
+			// starts, up to and with the bad byte.
+			syn.Offset += before - 1
 			line, col := s.lt.pos(syn.Offset)
 			return unit{}, &Error{File: s.r.name, Line: line, Column: col, Field: prefix, Err: fmt.Errorf("not valid JSON: %s", syn)}
 		}
@@ -182,7 +183,12 @@ func (s *jsonStream) object() func() (ptrace.Traces, error) {
 				units++
 				return s.otlpDoc(u)
 			case "result":
-				if err := s.setFormat(Jaeger, "a Jaeger /api/v3 answer"); err != nil {
+				// OTLP/JSON in Jaeger's wrapper: either format name fits.
+				f := Jaeger
+				if s.r.opt.Format == OTLP {
+					f = OTLP
+				}
+				if err := s.setFormat(f, "a Jaeger /api/v3 answer"); err != nil {
 					return ptrace.Traces{}, err
 				}
 				u, err := s.value("result")

@@ -122,7 +122,7 @@ func (r *Reader) framedUnits(br *bufio.Reader) func() (ptrace.Traces, error) {
 		off += 4 + int64(l)
 		if hasPrefix(msg, zstdMagic) {
 			if dec == nil {
-				if dec, err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(maxMessage)); err != nil {
+				if dec, err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(maxMessage), zstd.WithDecoderMaxWindow(maxWindow)); err != nil {
 					return ptrace.Traces{}, r.errorf("zstd: %v", err)
 				}
 				r.closer = append(r.closer, dec.Close)
@@ -167,16 +167,7 @@ func (r *Reader) protoOrJSONMessage(msg []byte, where string) (ptrace.Traces, er
 // bareProtoUnits reads one protobuf message without a length: an OTLP
 // TracesData (an OTLP/HTTP request body saved to a file) or a profile.
 func (r *Reader) bareProtoUnits(br *bufio.Reader, gzipped bool) func() (ptrace.Traces, error) {
-	done := false
-	return func() (ptrace.Traces, error) {
-		if done {
-			return ptrace.Traces{}, io.EOF
-		}
-		done = true
-		data, err := readWhole(br)
-		if err != nil {
-			return ptrace.Traces{}, r.errorf("%v", err)
-		}
+	return r.wholeInput(br, func(data []byte) (ptrace.Traces, error) {
 		if r.opt.Format == "" {
 			if p, err := parseProfile(data); err == nil && (gzipped || len(p.SampleType) > 0 && len(p.Sample) > 0) {
 				r.format = Pprof
@@ -189,7 +180,7 @@ func (r *Reader) bareProtoUnits(br *bufio.Reader, gzipped bool) func() (ptrace.T
 		if err != nil || td.SpanCount() == 0 {
 			if r.opt.Format == "" {
 				r.format = ""
-				return ptrace.Traces{}, r.errorf("not a trace file: %s; this binary input is neither a length-prefixed OTLP file, a TracesData message nor a profile", expected)
+				return ptrace.Traces{}, r.errorf("not a trace file: %s; it starts with %s", expected, quote(string(data[:min(len(data), 16)])))
 			}
 			return ptrace.Traces{}, r.errorf("not an OTLP protobuf TracesData message: %s", quote(fmt.Sprint(err)))
 		}
@@ -197,5 +188,5 @@ func (r *Reader) bareProtoUnits(br *bufio.Reader, gzipped bool) func() (ptrace.T
 			return ptrace.Traces{}, &Error{File: r.name, Field: path, Err: err}
 		}
 		return td, nil
-	}
+	})
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/fnv"
-	"io"
 	"path"
 	"sort"
 	"strings"
@@ -48,22 +47,13 @@ const pprofMinShare = 1000
 var pprofEpoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
 func (r *Reader) pprofUnits(br *bufio.Reader) func() (ptrace.Traces, error) {
-	done := false
-	return func() (ptrace.Traces, error) {
-		if done {
-			return ptrace.Traces{}, io.EOF
-		}
-		done = true
-		data, err := readWhole(br)
-		if err != nil {
-			return ptrace.Traces{}, r.errorf("%v", err)
-		}
+	return r.wholeInput(br, func(data []byte) (ptrace.Traces, error) {
 		p, err := parseProfile(data)
 		if err != nil {
 			return ptrace.Traces{}, r.errorf("not a pprof profile: %s", quote(err.Error()))
 		}
 		return r.profileTrace(p)
-	}
+	})
 }
 
 func parseProfile(data []byte) (*profile.Profile, error) {

@@ -2,8 +2,8 @@ package traceio
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
-	"errors"
 	"fmt"
 	"io"
 
@@ -120,6 +120,10 @@ func describe(f Format) string {
 	return "data"
 }
 
+// maxWindow bounds the zstd window a file may ask for (zstd's own default
+// for decoding without --long is 128 MiB).
+const maxWindow = 1 << 27
+
 var (
 	zstdMagic = []byte{0x28, 0xb5, 0x2f, 0xfd}
 	gzipMagic = []byte{0x1f, 0x8b}
@@ -137,7 +141,7 @@ func (r *Reader) open() error {
 		head, _ := br.Peek(4)
 		switch {
 		case hasPrefix(head, zstdMagic):
-			zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(maxMessage))
+			zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(maxMessage), zstd.WithDecoderMaxWindow(maxWindow))
 			if err != nil {
 				return r.errorf("zstd: %v", err)
 			}
@@ -173,9 +177,9 @@ func (r *Reader) open() error {
 		r.format, r.units = Pprof, r.pprofUnits(br)
 	case (f == "" || f == OTLPProto) && raw[0] == 0:
 		r.format, r.units = OTLPProto, r.framedUnits(br)
-	case (f == "" && !json || f == OTLPProto) && raw[0] == 0x0a:
-		// A bare protobuf message: an OTLP TracesData, or an uncompressed
-		// profile (runtime/pprof writes gzip, which lands here as well).
+	case f == "" && !json && err != io.EOF, f == OTLPProto:
+		// A bare protobuf message: an OTLP TracesData, or a profile
+		// (runtime/pprof writes gzip, which lands here as well).
 		r.units = r.bareProtoUnits(br, gzipped)
 	case json && f != OTLPProto:
 		r.format = f
@@ -220,26 +224,39 @@ func hasPrefix(b, prefix []byte) bool {
 	return len(b) >= len(prefix) && string(b[:len(prefix)]) == string(prefix)
 }
 
-// readMessage reads n bytes, refusing lengths no message has.
+// readMessage reads n bytes, refusing lengths no message has; memory
+// grows with what the input holds, not with what its length prefix claims.
 func readMessage(br io.Reader, n uint64) ([]byte, error) {
 	if n > maxMessage {
 		return nil, fmt.Errorf("a message of %d bytes is more than the %d this reader takes: not a length-prefixed file, or a corrupt length", n, maxMessage)
 	}
-	buf := make([]byte, n)
-	if got, err := io.ReadFull(br, buf); err != nil {
-		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("cut off: the length prefix says %d bytes, the input ends after %d", n, got)
-		}
+	buf := bytes.NewBuffer(make([]byte, 0, min(n, 1<<20)))
+	got, err := io.Copy(buf, io.LimitReader(br, int64(n)))
+	if err != nil {
 		return nil, err
 	}
-	return buf, nil
+	if uint64(got) < n {
+		return nil, fmt.Errorf("cut off: the length prefix says %d bytes, the input ends after %d", n, got)
+	}
+	return buf.Bytes(), nil
 }
 
-// readWhole reads an input that is one message.
-func readWhole(r io.Reader) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxMessage+1))
-	if err == nil && len(data) > maxMessage {
-		err = fmt.Errorf("one message of more than %d bytes is more than this reader takes", maxMessage)
+// wholeInput hands out, as the only unit, what conv makes of the whole
+// input (a bare message or a profile).
+func (r *Reader) wholeInput(br io.Reader, conv func([]byte) (ptrace.Traces, error)) func() (ptrace.Traces, error) {
+	done := false
+	return func() (ptrace.Traces, error) {
+		if done {
+			return ptrace.Traces{}, io.EOF
+		}
+		done = true
+		data, err := io.ReadAll(io.LimitReader(br, maxMessage+1))
+		if err != nil {
+			return ptrace.Traces{}, r.errorf("%v", err)
+		}
+		if len(data) > maxMessage {
+			return ptrace.Traces{}, r.errorf("one message of more than %d bytes is more than this reader takes", maxMessage)
+		}
+		return conv(data)
 	}
-	return data, err
 }

@@ -155,7 +155,7 @@ func Detect(data []byte) (Format, error) {
 // quote shows text from a file in a message: quoted, non-printable runes
 // and invalid UTF-8 escaped, long text cut.
 func quote(s string) string {
-	const max = 40
+	const max = 80
 	if len(s) > max {
 		cut := max
 		for cut > 0 && !utf8.RuneStart(s[cut]) {
