@@ -89,8 +89,9 @@ func (e *jaegerJSON) batch(w *bufio.Writer, td ptrace.Traces) error {
 			procs[procKey{tr, res.Attributes()}] = pid
 			tr.Processes[pid] = jaegerProcess(res)
 		}
-		tr.Spans = append(tr.Spans, jaegerSpan(sp, sc, pid))
-		return nil
+		js, err := jaegerSpan(sp, sc, pid)
+		tr.Spans = append(tr.Spans, js)
+		return err
 	})
 	if err != nil {
 		return err
@@ -123,7 +124,7 @@ func jaegerProcess(r pcommon.Resource) jProcess {
 	return p
 }
 
-func jaegerSpan(sp ptrace.Span, scope pcommon.InstrumentationScope, pid string) jSpan {
+func jaegerSpan(sp ptrace.Span, scope pcommon.InstrumentationScope, pid string) (jSpan, error) {
 	tid := traceIDHex(sp.TraceID())
 	js := jSpan{
 		TraceID:       tid,
@@ -139,8 +140,19 @@ func jaegerSpan(sp ptrace.Span, scope pcommon.InstrumentationScope, pid string) 
 	if !sp.ParentSpanID().IsEmpty() {
 		js.References = append(js.References, jRef{"CHILD_OF", tid, sp.ParentSpanID().String()})
 	}
-	for i := range sp.Links().Len() {
-		l := sp.Links().At(i)
+	// Jaeger takes the first FOLLOWS_FROM reference into the span's own
+	// trace for its parent when it has no CHILD_OF, so a root's links into
+	// its own trace are written as otlp.link.N tags instead (as for Zipkin).
+	var linkTags []jTag
+	for i, l := range sp.Links().All() {
+		if sp.ParentSpanID().IsEmpty() && l.TraceID() == sp.TraceID() {
+			v, err := linkTag(l)
+			if err != nil {
+				return js, err
+			}
+			linkTags = append(linkTags, jTag{TagLinkPrefix + strconv.Itoa(i), "string", v})
+			continue
+		}
 		js.References = append(js.References, jRef{"FOLLOWS_FROM", traceIDHex(l.TraceID()), l.SpanID().String()})
 	}
 	str := func(k, v string) jTag { return jTag{k, "string", v} }
@@ -168,6 +180,7 @@ func jaegerSpan(sp ptrace.Span, scope pcommon.InstrumentationScope, pid string) 
 	if ts := sp.TraceState().AsRaw(); ts != "" {
 		js.Tags = append(js.Tags, str(TagTraceState, ts))
 	}
+	js.Tags = append(js.Tags, linkTags...)
 	for i := range sp.Events().Len() {
 		ev := sp.Events().At(i)
 		lg := jLog{Timestamp: micros(ev.Timestamp()), Fields: []jTag{}}
@@ -179,7 +192,7 @@ func jaegerSpan(sp ptrace.Span, scope pcommon.InstrumentationScope, pid string) 
 		}
 		js.Logs = append(js.Logs, lg)
 	}
-	return js
+	return js, nil
 }
 
 // jaegerTag is a typed tag; maps and lists become their JSON text, as the

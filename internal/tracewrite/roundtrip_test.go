@@ -80,7 +80,15 @@ func fixture() ptrace.Traces {
 	span(co, t1, 5, 3, "compute total", ptrace.SpanKindInternal, 300, 400)
 	span(co, t1, 6, 3, "unspecified", ptrace.SpanKindUnspecified, 400, 401)
 	wk := add("worker", "", "host-2")
-	span(wk, t2, 9, 0, "consume order", ptrace.SpanKindConsumer, 5000, 7000)
+	consume := span(wk, t2, 9, 0, "consume order", ptrace.SpanKindConsumer, 5000, 7000)
+	back := consume.Links().AppendEmpty() // a root linking into another trace
+	back.SetTraceID(t1)
+	back.SetSpanID(tracetest.SpanID(4))
+	back.Attributes().PutStr("messaging.operation", "receive")
+	retry := span(wk, t2, 10, 0, "retry order", ptrace.SpanKindInternal, 8000, 9000)
+	same := retry.Links().AppendEmpty() // a root linking into its own trace
+	same.SetTraceID(t2)
+	same.SetSpanID(tracetest.SpanID(9))
 	return td
 }
 
@@ -184,8 +192,18 @@ func fold(td ptrace.Traces, f traceio.Format) ptrace.Traces {
 					sp.TraceState().FromRaw("")
 				}
 				if f == traceio.Jaeger {
+					for i, l := range sp.Links().All() {
+						if sp.ParentSpanID().IsEmpty() && l.TraceID() == sp.TraceID() {
+							a.PutStr(fmt.Sprintf("%s%d", TagLinkPrefix, i), fmt.Sprintf("%s|%s|%s|%s|%d",
+								l.TraceID(), l.SpanID(), l.TraceState().AsRaw(), attrJSON(l.Attributes()), l.DroppedAttributesCount()))
+						}
+					}
+					sp.Links().RemoveIf(func(l ptrace.SpanLink) bool {
+						return sp.ParentSpanID().IsEmpty() && l.TraceID() == sp.TraceID()
+					})
 					for _, l := range sp.Links().All() {
-						l.Attributes().Clear()
+						l.Attributes().RemoveIf(func(k string, _ pcommon.Value) bool { return k != "opentracing.ref_type" })
+						l.Attributes().PutStr("opentracing.ref_type", "follows_from")
 						l.TraceState().FromRaw("")
 					}
 					continue

@@ -145,16 +145,23 @@ func zipkinSpan(sp ptrace.Span, res pcommon.Resource, scope pcommon.Instrumentat
 		}
 		zs.Annotations = append(zs.Annotations, a)
 	}
-	for i := range sp.Links().Len() {
-		l := sp.Links().At(i)
-		attrs, err := json.Marshal(l.Attributes().AsRaw())
+	for i, l := range sp.Links().All() {
+		v, err := linkTag(l)
 		if err != nil {
 			return nil, err
 		}
-		zs.Tags[TagLinkPrefix+strconv.Itoa(i)] = fmt.Sprintf("%s|%s|%s|%s|%d",
-			l.TraceID(), l.SpanID(), l.TraceState().AsRaw(), attrs, l.DroppedAttributesCount())
+		zs.Tags[TagLinkPrefix+strconv.Itoa(i)] = v
 	}
 	return zs, nil
+}
+
+// linkTag is a link as the value of an otlp.link.N tag.
+func linkTag(l ptrace.SpanLink) (string, error) {
+	attrs, err := json.Marshal(l.Attributes().AsRaw())
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%s|%s|%s|%s|%d", l.TraceID(), l.SpanID(), l.TraceState().AsRaw(), attrs, l.DroppedAttributesCount()), nil
 }
 
 // endpoint is a Zipkin endpoint of service and the address and port tags
