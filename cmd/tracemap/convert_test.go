@@ -1,13 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/google/pprof/profile"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/tracemap/tracemap/internal/traceio"
@@ -122,5 +126,53 @@ func TestConvertBadInput(t *testing.T) {
 				t.Fatalf("a failed conversion left %s", out)
 			}
 		})
+	}
+}
+
+// A CPU profile recorded here converts, through -sample, into one trace
+// whose root lasts the profile's total.
+func TestConvertPprof(t *testing.T) {
+	var buf bytes.Buffer
+	var p *profile.Profile
+	for try := 0; p == nil || len(p.Sample) < 5 && try < 5; try++ { // a loaded machine may sample little
+		buf.Reset()
+		if err := pprof.StartCPUProfile(&buf); err != nil {
+			t.Fatal(err)
+		}
+		spin(300 * time.Millisecond)
+		pprof.StopCPUProfile()
+		var err error
+		if p, err = profile.Parse(bytes.NewReader(buf.Bytes())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var total int64
+	for _, s := range p.Sample {
+		total += s.Value[1] // cpu/nanoseconds
+	}
+	in := filepath.Join(t.TempDir(), "cpu.pprof")
+	if err := os.WriteFile(in, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCLI(t, "convert", "-to", "otlp", "-sample", "cpu", in)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	td, _, err := traceio.Read("converted", []byte(stdout), traceio.OTLP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var roots []time.Duration
+	for _, rs := range td.ResourceSpans().All() {
+		for _, ss := range rs.ScopeSpans().All() {
+			for _, sp := range ss.Spans().All() {
+				if sp.ParentSpanID().IsEmpty() {
+					roots = append(roots, time.Duration(sp.EndTimestamp()-sp.StartTimestamp()))
+				}
+			}
+		}
+	}
+	if len(roots) != 1 || roots[0] != time.Duration(total) {
+		t.Fatalf("roots %v, want one lasting the profile's %v", roots, time.Duration(total))
 	}
 }
