@@ -129,6 +129,9 @@ func TestConvertBadInput(t *testing.T) {
 	}
 }
 
+// spun keeps the profiled work's result, so it is not optimised away.
+var spun int
+
 // A CPU profile recorded here converts, through -sample, into one trace
 // whose root lasts the profile's total.
 func TestConvertPprof(t *testing.T) {
@@ -139,7 +142,7 @@ func TestConvertPprof(t *testing.T) {
 		if err := pprof.StartCPUProfile(&buf); err != nil {
 			t.Fatal(err)
 		}
-		spin(300 * time.Millisecond)
+		spun += spin(300 * time.Millisecond)
 		pprof.StopCPUProfile()
 		var err error
 		if p, err = profile.Parse(bytes.NewReader(buf.Bytes())); err != nil {
