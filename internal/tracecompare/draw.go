@@ -149,15 +149,7 @@ func axis(o *svgrender.Writer, span int64, scale, top, bottom float64) {
 	step, at := svgrender.Ticks(span, 8)
 	for _, v := range at {
 		x := axisX + float64(v)*scale
-		o.Raw(`<line class="gr" x1="`)
-		o.Num(x)
-		o.Raw(`" y1="`)
-		o.Num(top)
-		o.Raw(`" x2="`)
-		o.Num(x)
-		o.Raw(`" y2="`)
-		o.Num(bottom)
-		o.Raw(`"/>`)
+		line(o, "gr", x, top, x, bottom)
 		o.TextAt("ax", x, top-4)
 		o.Raw(svgrender.TickLabel(v, step) + "</text>\n")
 	}
@@ -253,16 +245,18 @@ func hatch(o *svgrender.Writer, x, y, w, h float64) {
 		if s1 <= s0 {
 			continue
 		}
-		o.Raw(`<line class="cw" x1="`)
-		o.Num(x + t + s0)
-		o.Raw(`" y1="`)
-		o.Num(y + h - s0)
-		o.Raw(`" x2="`)
-		o.Num(x + t + s1)
-		o.Raw(`" y2="`)
-		o.Num(y + h - s1)
-		o.Raw(`"/>`)
+		line(o, "cw", x+t+s0, y+h-s0, x+t+s1, y+h-s1)
 	}
+}
+
+// line writes a <line> of class cls.
+func line(o *svgrender.Writer, cls string, x1, y1, x2, y2 float64) {
+	o.Raw(`<line class="` + cls + `"`)
+	for i, v := range [4]float64{x1, y1, x2, y2} {
+		o.Raw([4]string{` x1="`, `" y1="`, `" x2="`, `" y2="`}[i])
+		o.Num(v)
+	}
+	o.Raw(`"/>`)
 }
 
 // legend explains the scale and the marks.

@@ -3,7 +3,6 @@ package tracewrite
 import (
 	"bufio"
 	"encoding/base64"
-	"encoding/json"
 	"math"
 	"strconv"
 
@@ -17,7 +16,7 @@ import (
 // each batch adds one entry per trace it holds, with that trace's
 // processes. A trace whose spans arrive in several batches gets several
 // entries with the same traceID; readers join them by ID.
-type jaegerJSON struct{ entries int }
+type jaegerJSON struct{ jsonArray }
 
 type jTrace struct {
 	TraceID   string              `json:"traceID"`
@@ -97,16 +96,9 @@ func (e *jaegerJSON) batch(w *bufio.Writer, td ptrace.Traces) error {
 		return err
 	}
 	for _, tr := range order {
-		b, err := json.Marshal(tr)
-		if err != nil {
+		if err := e.add(w, tr); err != nil {
 			return err
 		}
-		if e.entries > 0 {
-			w.WriteByte(',')
-		}
-		w.WriteByte('\n')
-		w.Write(b)
-		e.entries++
 	}
 	return nil
 }

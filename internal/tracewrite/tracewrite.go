@@ -13,6 +13,7 @@ package tracewrite
 import (
 	"bufio"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -174,6 +175,23 @@ func statusName(c ptrace.StatusCode) string {
 		return ""
 	}
 	return strings.ToUpper(c.String())
+}
+
+// jsonArray writes the elements of a JSON array one line each.
+type jsonArray struct{ n int }
+
+func (a *jsonArray) add(w *bufio.Writer, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	if a.n > 0 {
+		w.WriteByte(',')
+	}
+	w.WriteByte('\n')
+	w.Write(b)
+	a.n++
+	return nil
 }
 
 // eachSpan calls fn for every span of td with its resource and scope, until

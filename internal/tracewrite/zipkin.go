@@ -23,7 +23,7 @@ const (
 )
 
 // zipkinJSON writes one JSON array of Zipkin v2 spans.
-type zipkinJSON struct{ spans int }
+type zipkinJSON struct{ jsonArray }
 
 type zSpan struct {
 	TraceID        string            `json:"traceId"`
@@ -60,17 +60,7 @@ func (e *zipkinJSON) batch(w *bufio.Writer, td ptrace.Traces) error {
 		if err != nil {
 			return err
 		}
-		b, err := json.Marshal(zs)
-		if err != nil {
-			return err
-		}
-		if e.spans > 0 {
-			w.WriteByte(',')
-		}
-		w.WriteByte('\n')
-		w.Write(b)
-		e.spans++
-		return nil
+		return e.add(w, zs)
 	})
 }
 
