@@ -238,7 +238,7 @@ func (s *jsonStream) object() func() (ptrace.Traces, error) {
 				if bare == nil {
 					bare = &bareJaeger{}
 				}
-				u, err := s.value(k)
+				u, err := s.value(pathKey(k))
 				if err != nil {
 					return ptrace.Traces{}, err
 				}
@@ -247,7 +247,7 @@ func (s *jsonStream) object() func() (ptrace.Traces, error) {
 				signal := strings.TrimPrefix(strings.ToLower(strings.ReplaceAll(k, "_", "")), "resource")
 				return ptrace.Traces{}, s.here(fmt.Errorf("this is OTLP %s, not traces", signal))
 			default:
-				if _, err := s.value(k); err != nil { // skipped
+				if _, err := s.value(pathKey(k)); err != nil { // skipped
 					return ptrace.Traces{}, err
 				}
 			}

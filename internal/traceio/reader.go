@@ -206,7 +206,7 @@ func firstByte(br *bufio.Reader) (byte, error) {
 	for i := 1; ; i++ {
 		if i > br.Size() {
 			_, _ = br.Discard(i - 1)
-			i = 1
+			i = 1 // counts from the buffer's new start
 		}
 		b, err := br.Peek(i)
 		if len(b) < i {

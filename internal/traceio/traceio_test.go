@@ -362,7 +362,9 @@ func TestReadAndReadFileStillWork(t *testing.T) {
 	if err != nil || f != Jaeger || td.SpanCount() != 2 {
 		t.Fatalf("%v %s %d", err, f, td.SpanCount())
 	}
-	td, f, err = Read("x", []byte(`[{"traceId":"1","id":"2","timestamp":5}]`), "")
+	// More white space ahead than the reader's buffer holds, and a byte order mark.
+	in := "\ufeff" + strings.Repeat(" ", 100_000) + `[{"traceId":"1","id":"2","timestamp":5}]`
+	td, f, err = Read("x", []byte(in), "")
 	if err != nil || f != Zipkin || td.SpanCount() != 1 {
 		t.Fatalf("%v %s %d", err, f, td.SpanCount())
 	}
