@@ -41,7 +41,7 @@ func convertible() ptrace.Traces { return checkout(nil) }
 // TestConvertEveryPair converts A to B and back to A for every pair of
 // formats tracemap reads, through the command.
 func TestConvertEveryPair(t *testing.T) {
-	formats := []traceio.Format{traceio.OTLP, traceio.Jaeger, traceio.Zipkin}
+	formats := []traceio.Format{traceio.OTLP, traceio.OTLPProto, traceio.Jaeger, traceio.Zipkin}
 	want := sorted(append(kept(convertible()), kept(other())...))
 	for _, from := range formats {
 		for _, to := range formats {

@@ -169,3 +169,33 @@ func TestDiffBadInput(t *testing.T) {
 		})
 	}
 }
+
+// A file and its conversion to every format diff as identical, links,
+// events, scopes and typed attributes included.
+func TestDiffFileAgainstItsConversions(t *testing.T) {
+	td := checkout(nil)
+	rs := td.ResourceSpans().At(0)
+	rs.Resource().Attributes().PutStr("host.name", "web-1")
+	rs.ScopeSpans().At(0).Scope().SetName("io.opentelemetry.http")
+	root := rs.ScopeSpans().At(0).Spans().At(0)
+	root.Attributes().PutInt("http.response.status_code", 200)
+	root.TraceState().FromRaw("vendor=1")
+	l := root.Links().AppendEmpty()
+	l.SetTraceID(root.TraceID())
+	l.SetSpanID(tracetest.SpanID(7))
+	ev := root.Events().AppendEmpty()
+	ev.SetName("retry")
+	ev.SetTimestamp(root.StartTimestamp() + 1000)
+	ev.Attributes().PutInt("attempt", 2)
+	dir := t.TempDir()
+	a := writeTraces(t, dir, "a.jsonl", traceio.OTLP, td)
+	for _, f := range []traceio.Format{traceio.OTLPProto, traceio.Jaeger, traceio.Zipkin} {
+		b := filepath.Join(dir, string(f))
+		if code, _, stderr := runCLI(t, "convert", "-to", string(f), "-o", b, a); code != exitOK {
+			t.Fatalf("convert: %s", stderr)
+		}
+		if code, stdout, _ := runCLI(t, "diff", a, b); code != exitOK {
+			t.Errorf("%s: exit %d\n%s", f, code, stdout)
+		}
+	}
+}

@@ -5,9 +5,12 @@ import (
 	"errors"
 	"path"
 	"sort"
+	"strings"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/tracemap/tracemap/internal/tracewrite"
 )
 
 // key is a span's identity: trace ID then span ID.
@@ -20,7 +23,8 @@ func (k key) span() pcommon.SpanID   { return pcommon.SpanID(k[16:]) }
 // file format: attributes are the resource's (but service.name), the
 // instrumentation scope's name and version and the trace state under the
 // tag names Jaeger and Zipkin give them, and the span's own, each compared
-// by its text (Zipkin tags are all strings).
+// by its text (Zipkin tags are all strings). Events and links are not
+// compared.
 type record struct {
 	key        key
 	parent     pcommon.SpanID
@@ -35,13 +39,6 @@ type record struct {
 
 type kv struct{ k, v string }
 
-// Tag names under which the scope and trace state are compared (the names
-// Jaeger and Zipkin carry them under; see internal/tracewrite).
-const (
-	tagScopeName    = "otel.scope.name"
-	tagScopeVersion = "otel.scope.version"
-	tagTraceState   = "w3c.tracestate"
-)
 
 // encoder appends records to a partition file.
 type encoder struct {
@@ -78,7 +75,8 @@ func (e *encoder) skip(k string) bool {
 func (e *encoder) span(sp ptrace.Span, res pcommon.Resource, sc pcommon.InstrumentationScope) []byte {
 	clear(e.attrs)
 	put := func(k, v string) {
-		if !e.skip(k) {
+		// Links are not compared, nor the tags Jaeger and Zipkin keep them in.
+		if !e.skip(k) && !strings.HasPrefix(k, tracewrite.TagLinkPrefix) {
 			e.attrs[k] = v
 		}
 	}
@@ -91,13 +89,13 @@ func (e *encoder) span(sp ptrace.Span, res pcommon.Resource, sc pcommon.Instrume
 		put(k, v.AsString())
 	}
 	if sc.Name() != "" {
-		put(tagScopeName, sc.Name())
+		put(tracewrite.TagScopeName, sc.Name())
 	}
 	if sc.Version() != "" {
-		put(tagScopeVersion, sc.Version())
+		put(tracewrite.TagScopeVersion, sc.Version())
 	}
 	if ts := sp.TraceState().AsRaw(); ts != "" {
-		put(tagTraceState, ts)
+		put(tracewrite.TagTraceState, ts)
 	}
 	for k, v := range sp.Attributes().All() {
 		put(k, v.AsString())
