@@ -39,7 +39,6 @@ type record struct {
 
 type kv struct{ k, v string }
 
-
 // encoder appends records to a partition file.
 type encoder struct {
 	buf     []byte
