@@ -1,6 +1,7 @@
 package traceio
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -76,7 +78,7 @@ type spanErr func(i int, field string, err error) error
 // array).
 func (s *jsonStream) jaegerTrace(u unit) (ptrace.Traces, error) {
 	var doc jaegerTraceDoc
-	if err := json.Unmarshal(u.raw, &doc); err != nil {
+	if err := decodeRaw(u.raw, &doc); err != nil {
 		return ptrace.Traces{}, s.decodeErr(u, err)
 	}
 	if doc.Processes == nil {
@@ -104,12 +106,12 @@ func (s *jsonStream) bareJaegerTrace(b *bareJaeger) (ptrace.Traces, error) {
 		return ptrace.Traces{}, s.here(errors.New("a Jaeger trace without spans"))
 	}
 	var spans []jaegerSpan
-	if err := json.Unmarshal(b.spans.raw, &spans); err != nil {
+	if err := decodeRaw(b.spans.raw, &spans); err != nil {
 		return ptrace.Traces{}, s.decodeErr(*b.spans, err)
 	}
 	procs := map[string]jaegerProcess{}
 	if b.processes != nil {
-		if err := json.Unmarshal(b.processes.raw, &procs); err != nil {
+		if err := decodeRaw(b.processes.raw, &procs); err != nil {
 			return ptrace.Traces{}, s.decodeErr(*b.processes, err)
 		}
 	}
@@ -123,7 +125,7 @@ func (s *jsonStream) bareJaegerTrace(b *bareJaeger) (ptrace.Traces, error) {
 func (s *jsonStream) jaegerSpans(units []unit) ([]ptrace.Traces, error) {
 	spans := make([]jaegerSpan, len(units))
 	for i, u := range units {
-		if err := json.Unmarshal(u.raw, &spans[i]); err != nil {
+		if err := decodeRaw(u.raw, &spans[i]); err != nil {
 			return nil, s.decodeErr(u, err)
 		}
 	}
@@ -370,6 +372,9 @@ func putTag(m pcommon.Map, kv jaegerKV) {
 
 // tagString is a JSON value as text: strings unquoted, the rest as written.
 func tagString(raw json.RawMessage) string {
+	if n := len(raw); n >= 2 && raw[0] == '"' && raw[n-1] == '"' && !bytes.ContainsAny(raw[1:n-1], "\\\"") && utf8.Valid(raw) {
+		return string(raw[1 : n-1]) // the common case: no escapes, valid UTF-8
+	}
 	var s string
 	if json.Unmarshal(raw, &s) == nil {
 		return s

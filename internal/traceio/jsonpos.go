@@ -92,7 +92,13 @@ func (s *jsonStream) atPath(u unit, path string, err error) error {
 	return s.at(u, offsetOf(u.raw, path), path, err)
 }
 
-// decodeErr reports an error of json.Unmarshal(u.raw, ...) in the user's words.
+// decodeRaw decodes a value the stream decoder has already checked, without
+// json.Unmarshal's second pass over it.
+func decodeRaw(raw []byte, v any) error {
+	return json.NewDecoder(bytes.NewReader(raw)).Decode(v)
+}
+
+// decodeErr reports an error of decodeRaw(u.raw, ...) in the user's words.
 func (s *jsonStream) decodeErr(u unit, err error) error {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError

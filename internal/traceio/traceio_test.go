@@ -396,3 +396,15 @@ func TestFormatOverride(t *testing.T) {
 		t.Fatal("jaeger")
 	}
 }
+
+// Text that is not UTF-8 becomes U+FFFD, as encoding/json makes it, so no
+// invalid string reaches a picture or a metric label.
+func TestInvalidUTF8(t *testing.T) {
+	in := "{\"traceID\": \"1\", \"spans\": [{\"traceID\": \"1\", \"spanID\": \"1\", \"startTime\": 5, \"operationName\": \"op\", " +
+		"\"tags\": [{\"key\": \"k\", \"type\": \"string\", \"value\": \"a\xffb\"}], \"process\": {\"serviceName\": \"s\xfe\"}}]}"
+	g := readInput(t, "bad-utf8.json", []byte(in), Options{})
+	op := g.span(t, "op")
+	if attr(op, "k") != "a\uFFFDb" || op.service != "s\uFFFD" {
+		t.Fatalf("tag %q service %q", attr(op, "k"), op.service)
+	}
+}

@@ -2,7 +2,6 @@ package traceio
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -111,7 +110,7 @@ func (s *jsonStream) zipkinSpans(units []unit) ([]ptrace.Traces, error) {
 // the field's path.
 func parseZipkin(raw []byte) (*zspan, string, error) {
 	zs := &zspan{}
-	if err := json.Unmarshal(raw, &zs.z); err != nil {
+	if err := decodeRaw(raw, &zs.z); err != nil {
 		return nil, "", err
 	}
 	var err error
