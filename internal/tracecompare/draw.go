@@ -160,10 +160,10 @@ func row(o *svgrender.Writer, n *Node, y float64, r int, scale float64) {
 		o.Rect("zb", 0, y, width, rowH)
 	}
 	o.Raw(`<g class="row">`)
-	o.TextAt("cl", float64(margin+min(n.Depth, 20)*indent), y+17)
-	o.Text(n.Service, svgrender.MaxLabel)
-	o.Raw(": ")
-	o.Text(n.Name, svgrender.MaxLabel)
+	in := min(n.Depth, 20) * indent
+	o.TextAt("cl", float64(margin+in), y+17)
+	// cut to the label column (about 6.5 px a character at 11 px)
+	o.Text(n.Service+": "+n.Name, max(8, (labelW-in)*10/65))
 	o.Raw("</text>")
 	for _, s := range [...]struct {
 		letter string

@@ -239,6 +239,14 @@ func TestPictureEscapes(t *testing.T) {
 	if got := svg.find("g", "row")[0].find("text", "")[0].Text; got != `frontend: <script>alert(1)</script>&"'` {
 		t.Fatalf("label %q", got)
 	}
+	// A long name is cut to the label column: 360 px of 6.5 px characters.
+	sp.SetName(strings.Repeat("x", 200))
+	b.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).SetName(sp.Name())
+	c = Match(spantree.FromTraces(a)[0], spantree.FromTraces(b)[0])
+	_, svg = draw(t, c, Labels{})
+	if got := svg.find("g", "row")[0].find("text", "")[0].Text; got != "frontend: "+strings.Repeat("x", 45)+"…" {
+		t.Errorf("long label %q", got)
+	}
 }
 
 func TestPictureInBrowser(t *testing.T) {
