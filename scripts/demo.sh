@@ -38,9 +38,8 @@ curl -fsS http://127.0.0.1:13133/ >/dev/null || { echo "demo: the collector did 
 cat <<MSG
 demo: collector up (OTLP 127.0.0.1:4317), demo shop sending 20 requests/s.
 demo: pictures appear within seconds under ./out/:
-        out/traces/index.html       newest trace pictures first (open it in a browser)
-        out/traces/*.svg            one picture per kept trace
-        out/servicemaps/index.html  a service map every 10 seconds
+        out/windows/<day>/index.html            the 10-second windows, newest first (open it in a browser)
+        out/windows/<day>/<time>/index-*.html   a window: its service map and exemplars by service and reason
 demo: Ctrl-C stops it.
 MSG
 bin/demoshop -role shop -collector 127.0.0.1:4317 -shipping 127.0.0.1:8085 -rate 20 -duration "$duration"
