@@ -588,13 +588,15 @@ func TestExampleGatewayConfigRuns(t *testing.T) {
 	id := tracetest.TraceID(42)
 	gw.SendGRPC(t, tracetest.Traces(id, tracetest.FiveServices()...)) // payment fails: kept
 	collectortest.Eventually(t, 30*time.Second, func() bool {
-		return sink.Metric(t, "otelcol_receiver_accepted_spans") == spansPerTrace &&
-			gw.Metric(t, "otelcol_exporter_svg_traces_rendered") == 1
+		return sink.Metric(t, "otelcol_receiver_accepted_spans") == spansPerTrace
 	})
-	gw.Stop(t)
-	found, err := filepath.Glob(filepath.Join(dir, "out", "gateway-7", "traces", "*", "*-"+id.String()+".svg"))
+	gw.Stop(t) // settles the window: its exemplar, summary and page
+	found, err := filepath.Glob(filepath.Join(dir, "out", "windows", "*", "*", "exemplars", id.String()+".svg"))
 	if err != nil || len(found) != 1 {
-		t.Fatalf("picture under the gateway's prefix: %v, %v", found, err)
+		t.Fatalf("exemplar picture: %v, %v", found, err)
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(filepath.Dir(found[0])), "summary-gateway-7.json")); err != nil {
+		t.Errorf("the window summary is not named after the gateway: %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "queue")); err != nil {
 		t.Errorf("file_storage directory: %v", err)
