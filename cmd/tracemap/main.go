@@ -2,6 +2,9 @@
 // jobs and for looking at a trace someone sent you.
 //
 //	tracemap render [flags] FILE...
+//	tracemap convert -to otlp|otlp-proto|jaeger|zipkin [-o FILE] FILE...
+//	tracemap diff [-tolerance D] [-ignore GLOB] [-json] A B
+//	tracemap compare [-trace ID -trace ID] [-o FILE] A [B]
 //
 // It reads what internal/traceio reads (OTLP/JSON and protobuf as the file
 // exporter writes them, every Jaeger JSON shape, Zipkin v2 JSON, pprof
@@ -46,6 +49,9 @@ const (
 	exitUsage   = 2
 	exitInput   = 3
 	usageHeader = `usage: tracemap render [flags] FILE...
+       tracemap convert -to FORMAT [-o FILE] FILE...    (tracemap convert -h)
+       tracemap diff [flags] A B                         (tracemap diff -h)
+       tracemap compare [flags] A [B]                    (tracemap compare -h)
 
 Renders every trace in the files (OTLP/JSON or protobuf, Jaeger JSON, Zipkin
 v2 JSON or a pprof profile, compressed or not; "-" reads standard input) to
@@ -62,6 +68,16 @@ func main() {
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "convert":
+			return runConvert(args[1:], stdin, stdout, stderr)
+		case "diff":
+			return runDiff(args[1:], stdin, stdout, stderr)
+		case "compare":
+			return runCompare(args[1:], stdin, stdout, stderr)
+		}
+	}
 	if len(args) == 0 || args[0] != "render" {
 		fmt.Fprint(stderr, usageHeader)
 		return exitUsage
