@@ -188,17 +188,6 @@ func (p *tracePage) durationLabel(o *out, r *row, i int, y float64) {
 	o.raw("</text>")
 }
 
-func utf8Len(s string, limit int) int {
-	n := 0
-	for range s {
-		n++
-		if n > limit {
-			break
-		}
-	}
-	return n
-}
-
 func (p *tracePage) spanTitle(o *out, s *spantree.Span) {
 	o.text(s.Name, maxTooltip)
 	o.raw("\nservice: ")
