@@ -130,8 +130,8 @@ func before(a, b *spantree.Span) bool {
 const scanLimit = 16
 
 // latency sums CriticalSelf per service and returns the largest, with its
-// share of the trace's duration; ties go to the service first on the path
-// in Walk order.
+// share of the trace's duration; ties go to the service of the earlier
+// span in the input.
 func latency(t *spantree.Tree) (string, float64) {
 	if t.Duration <= 0 {
 		return "", 0
@@ -144,10 +144,10 @@ func latency(t *spantree.Tree) (string, float64) {
 		sums  []sum
 		index map[string]int
 	)
-	t.Walk(func(i int) {
+	for i := range t.Spans {
 		ns := t.Spans[i].CriticalSelf
 		if ns <= 0 {
-			return
+			continue
 		}
 		name := service(t, i)
 		k := -1
@@ -176,7 +176,7 @@ func latency(t *spantree.Tree) (string, float64) {
 			}
 		}
 		sums[k].ns += ns
-	})
+	}
 	best := -1
 	for k := range sums {
 		if best < 0 || sums[k].ns > sums[best].ns {

@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/collector/processor/processorhelper"
 	"go.uber.org/zap"
 
+	"github.com/tracemap/tracemap/internal/culprit"
 	"github.com/tracemap/tracemap/internal/servicedag"
 	"github.com/tracemap/tracemap/internal/spantree"
 	"github.com/tracemap/tracemap/processor/layout/internal/hold"
@@ -179,13 +180,16 @@ func (p *layoutProcessor) layoutBatch(ctx context.Context, td ptrace.Traces) {
 		}
 		start := time.Now()
 		tr := spantree.Build(g.TraceID, g.Refs)
+		late := false
 		if p.store != nil && len(tr.Spans) > 0 {
 			// Late spans share the time axis of the trace laid out before.
 			p.mu.Lock()
-			tr.Rebase(p.store.Anchor(tr.TraceID, tr.Start))
+			axis, isLate := p.store.Anchor(tr.TraceID, tr.Start)
 			p.mu.Unlock()
+			tr.Rebase(axis)
+			late = isLate
 		}
-		p.layoutTrace(ctx, tr)
+		p.layoutTrace(ctx, tr, late)
 		p.tel.LayoutTime.Record(ctx, time.Since(start).Seconds())
 		traces++
 		spans += int64(len(g.Refs))
@@ -199,10 +203,17 @@ func (p *layoutProcessor) layoutBatch(ctx context.Context, td ptrace.Traces) {
 	}
 }
 
-// layoutTrace writes the span attributes and, when the trace has a root
-// span, its laid-out service DAG onto the root.
-func (p *layoutProcessor) layoutTrace(ctx context.Context, tr *spantree.Tree) {
+// layoutTrace writes the span attributes and own errors, the trace's
+// culprits and, when the trace has a root span, its laid-out service DAG
+// onto the root. Late spans of a trace laid out before get no culprits: the
+// verdict went out with the trace, and a fragment's would contradict it.
+func (p *layoutProcessor) layoutTrace(ctx context.Context, tr *spantree.Tree, late bool) {
 	tr.WriteAttributes()
+	v := culprit.Analyze(tr)
+	v.WriteOwnErrors(tr)
+	if !late {
+		v.WriteCulprits(tr)
+	}
 	root := tr.Root()
 	if root < 0 {
 		return
