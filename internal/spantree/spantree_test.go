@@ -203,9 +203,9 @@ func asyncNames(tr *Tree) string {
 	return join(names)
 }
 
-// The shape of the messaging trace: the request publishes a message
+// A messaging trace shaped like real ones: the request publishes a message
 // and returns at 426; a consumer in another service picks it up at 426 and
-// works until 649. Jaeger's path ends with the request (root, then insert,
+// works until 649, the last third of the trace. Jaeger's path ends with the request (root, then insert,
 // then publish); here it follows the message.
 func messagingTrace(consumerParent uint64) []sp {
 	const (

@@ -149,13 +149,13 @@ func TestLayoutWholeBatch(t *testing.T) {
 	if len(d.Edges) != 4 || d.Edges[1].Errors != 1 || d.Edges[1].DurationNs != 400 {
 		t.Errorf("dag edges: %+v", d.Edges)
 	}
-	if got := h.counter(t, "tracemap_layout_traces"); got != 1 {
+	if got := h.counter(t, "otelcol_processor_layout_traces"); got != 1 {
 		t.Errorf("traces counter %d", got)
 	}
-	if got := h.counter(t, "tracemap_layout_spans"); got != 7 {
+	if got := h.counter(t, "otelcol_processor_layout_spans"); got != 7 {
 		t.Errorf("spans counter %d", got)
 	}
-	if m, err := h.tel.GetMetric("tracemap_layout_time"); err != nil || m.Data.(metricdata.Histogram[float64]).DataPoints[0].Count != 1 {
+	if m, err := h.tel.GetMetric("otelcol_processor_layout_time"); err != nil || m.Data.(metricdata.Histogram[float64]).DataPoints[0].Count != 1 {
 		t.Errorf("layout time histogram: %v %v", m, err)
 	}
 }
@@ -215,7 +215,7 @@ func TestOversizedTracePassesUnannotated(t *testing.T) {
 	if got["1/charge"] != "" || got["2/small"] == "" || len(got) != 8 {
 		t.Errorf("attrs: %v", got)
 	}
-	if n := h.counter(t, "tracemap_layout_oversized_traces"); n != 1 {
+	if n := h.counter(t, "otelcol_processor_layout_oversized_traces"); n != 1 {
 		t.Errorf("oversized counter %d", n)
 	}
 }
@@ -245,7 +245,7 @@ func TestWaitJoinsBatches(t *testing.T) {
 	}
 	waitFor(t, func() bool { return h.sink.SpanCount() == 7 })
 	checkAttrs(t, spanAttrs(h.sink.AllTraces()...), fiveServicesAttrs)
-	if n := h.counter(t, "tracemap_layout_incomplete_releases"); n != 0 {
+	if n := h.counter(t, "otelcol_processor_layout_incomplete_releases"); n != 0 {
 		t.Errorf("incomplete releases %d", n)
 	}
 	// A late span: passed on at once, laid out with what it has.
@@ -257,7 +257,7 @@ func TestWaitJoinsBatches(t *testing.T) {
 	if got := spanAttrs(h.sink.AllTraces()...)["1/late"]; got != "critical=true depth=0 offset_ns=650 orphan=true self_ns=50" {
 		t.Errorf("late span: %s", got)
 	}
-	if n := h.counter(t, "tracemap_layout_late_spans"); n != 1 {
+	if n := h.counter(t, "otelcol_processor_layout_late_spans"); n != 1 {
 		t.Errorf("late spans counter %d", n)
 	}
 }
@@ -271,10 +271,10 @@ func TestPressureReleasesEarly(t *testing.T) {
 	h.send(t, tracetest.Traces(tracetest.TraceID(2), S(1, 0, "a", "second", 0, 5)))
 	// The first trace made room for the second and went out with its batch.
 	checkAttrs(t, spanAttrs(h.sink.AllTraces()...), fiveServicesAttrs)
-	if n := h.counter(t, "tracemap_layout_incomplete_releases"); n != 1 {
+	if n := h.counter(t, "otelcol_processor_layout_incomplete_releases"); n != 1 {
 		t.Errorf("incomplete releases %d", n)
 	}
-	if m, err := h.tel.GetMetric("tracemap_layout_held_spans"); err != nil || m.Data.(metricdata.Gauge[int64]).DataPoints[0].Value != 1 {
+	if m, err := h.tel.GetMetric("otelcol_processor_layout_held_spans"); err != nil || m.Data.(metricdata.Gauge[int64]).DataPoints[0].Value != 1 {
 		t.Errorf("held spans gauge: %+v %v", m, err)
 	}
 	// Shutdown passes on what is held.
@@ -284,7 +284,7 @@ func TestPressureReleasesEarly(t *testing.T) {
 	if got := spanAttrs(h.sink.AllTraces()...)["2/second"]; got != "critical=true culprit.latency=a culprit.latency_share=1 dag depth=0 offset_ns=0 self_ns=5" {
 		t.Errorf("drained trace: %q", got)
 	}
-	if n := h.counter(t, "tracemap_layout_incomplete_releases"); n != 2 {
+	if n := h.counter(t, "otelcol_processor_layout_incomplete_releases"); n != 2 {
 		t.Errorf("incomplete releases after shutdown %d", n)
 	}
 }
@@ -333,7 +333,7 @@ func TestDAGNodeBound(t *testing.T) {
 		got["2/small"] != "critical=true culprit.latency=a culprit.latency_share=1 dag depth=0 offset_ns=0 self_ns=5" {
 		t.Errorf("attrs: %v", got)
 	}
-	if n := h.counter(t, "tracemap_layout_dags_skipped"); n != 1 {
+	if n := h.counter(t, "otelcol_processor_layout_dags_skipped"); n != 1 {
 		t.Errorf("dags skipped %d", n)
 	}
 }
@@ -357,7 +357,7 @@ func TestReleasedTracesGoOutInBatches(t *testing.T) {
 	if fmt.Sprint(sizes) != "[10000 5000]" {
 		t.Errorf("batch sizes %v, want [10000 5000]", sizes)
 	}
-	if n := h.counter(t, "tracemap_layout_spans"); n != 15000 {
+	if n := h.counter(t, "otelcol_processor_layout_spans"); n != 15000 {
 		t.Errorf("spans laid out %d", n)
 	}
 }
