@@ -9,7 +9,10 @@
 // in the pipeline, so every picture and every tag comes from one rule.
 package culprit
 
-import "github.com/tracemap/tracemap/internal/spantree"
+import (
+	"github.com/tracemap/tracemap/internal/heat"
+	"github.com/tracemap/tracemap/internal/spantree"
+)
 
 // Attributes written by WriteAttributes (docs/attributes.md).
 const (
@@ -50,8 +53,9 @@ type Verdict struct {
 
 // Analyze computes the verdict of one trace.
 //
-// A span is an own error when it is ERROR and none of its children is; an
-// ERROR span with an ERROR child is propagated. The trace failed when one
+// A span is an own error when it is ERROR and none of its children is
+// (heat.IsOwnError, the rule heatmap counts by); an ERROR span with an
+// ERROR child is propagated. The trace failed when one
 // of its top-level spans (roots, orphans) or of its async spans
 // (spantree.Span.Async: their parent did not wait for them) is ERROR; the
 // failure's candidates are the own errors joined to such a span by an
@@ -71,13 +75,15 @@ func Analyze(t *spantree.Tree) Verdict {
 			continue
 		}
 		anyErr = true
-		v.Own[i] = true
+		childErr := false
 		for _, c := range s.Children {
 			if t.Spans[c].Error {
-				v.Own[i], v.Propagated[i] = false, true
+				childErr = true
 				break
 			}
 		}
+		v.Own[i] = heat.IsOwnError(true, childErr)
+		v.Propagated[i] = !v.Own[i]
 	}
 	if anyErr {
 		v.ErrorSpan = blame(t, v.Own)

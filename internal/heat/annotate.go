@@ -3,6 +3,8 @@ package heat
 import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/tracemap/tracemap/internal/spantree"
 )
 
 // Attributes written by Annotate (the contract in DESIGN.md and
@@ -126,7 +128,7 @@ func (t *Tracker) AnnotateSpans(td ptrace.Traces) {
 				e = t.edges[EdgeKey{Caller: caller.name, Callee: svc.name}]
 			}
 		case r.calls && !r.hasChild:
-			if peer := peerName(r.span); peer != "" {
+			if peer := spantree.PeerName(r.span); peer != "" {
 				e = t.edges[EdgeKey{Caller: svc.name, Callee: peer}]
 			}
 		}

@@ -181,7 +181,7 @@ func (t *Tracker) countLocked(b *batch) {
 		seen := seenSpan{svc: svc, op: r.op, edge: r.edge, epoch: t.epoch, durNs: r.durNs,
 			isErr: r.isErr, own: own, calls: r.calls, matched: r.hasChild}
 		if r.calls && !r.hasChild {
-			seen.peer = store.intern(peerName(r.span))
+			seen.peer = store.intern(spantree.PeerName(r.span))
 		}
 		idx := store.cur.add(r.key, seen)
 		switch {

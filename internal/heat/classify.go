@@ -12,8 +12,6 @@ const (
 	attrHTTPStatus    = "http.response.status_code"
 	attrHTTPStatusOld = "http.status_code" // semconv before 1.20, still common
 	attrGRPCStatus    = "rpc.grpc.status_code"
-	attrPeerService   = "peer.service"
-	attrServerAddress = "server.address"
 )
 
 // grpcCodeNames are the gRPC status names, indexed by code.
@@ -122,18 +120,6 @@ func intValue(v pcommon.Value) int64 {
 		return n
 	}
 	return -1
-}
-
-// peerName is the uninstrumented callee a client span declares, if any.
-func peerName(s ptrace.Span) string {
-	attrs := s.Attributes()
-	if v, ok := attrs.Get(attrPeerService); ok && v.Type() == pcommon.ValueTypeStr && v.Str() != "" {
-		return v.Str()
-	}
-	if v, ok := attrs.Get(attrServerAddress); ok && v.Type() == pcommon.ValueTypeStr && v.Str() != "" {
-		return v.Str()
-	}
-	return ""
 }
 
 // IsOwnError is tracemap's one rule for where a failure starts: a span is an
