@@ -23,10 +23,11 @@ func (t *Tree) WriteAttributes() {
 		attrs := s.Source.Attributes()
 		// Every Put and Remove scans the attributes; a span without
 		// tracemap.depth has not been through tracemap, so the Removes are
-		// skipped for it.
-		_, seen := attrs.Get(AttrDepth)
+		// skipped for it. GetOrPutEmpty finds that out and puts depth in one
+		// scan (after EnsureCapacity, which may move the attributes).
 		attrs.EnsureCapacity(attrs.Len() + 5)
-		attrs.PutInt(AttrDepth, int64(s.Depth))
+		depth, seen := attrs.GetOrPutEmpty(AttrDepth)
+		depth.SetInt(int64(s.Depth))
 		attrs.PutInt(AttrOffset, s.Offset)
 		attrs.PutInt(AttrSelf, s.Self)
 		switch {

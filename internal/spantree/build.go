@@ -158,11 +158,11 @@ type builder struct {
 	backing []int   // children of all spans, one segment per parent
 	off     []int32 // segment of span i: backing[off[i]:off[i+1]]
 	order   []int   // parents before children
-	// The critical path's tree (critical.go): each span's parent on it,
-	// top-level spans hung under a linked span (nil when none), and an
-	// order with parents before children.
-	pathParent []int
+	// The critical path's tree (critical.go): top-level spans hung under a
+	// linked span, per span and per hung span (nil when none), and an order
+	// with parents before children.
 	extra      map[int][]int
+	linkParent map[int]int
 	pathOrder  []int
 }
 

@@ -36,15 +36,14 @@ import (
 // roots gets the spans that bounded its end. Every child is entered at most
 // once, so the walk is linear.
 
-// pathTree gives every span its parent on the path's tree (pathParent) and
-// marks Async spans. The path's tree is the span tree plus the top-level
-// spans hung under the span they link to; extra lists those per span.
+// pathTree marks Async spans and builds the path's tree: the span tree plus
+// the top-level spans hung under the span they link to (extra lists those
+// per span, linkParent gives theirs). Both stay nil, and pathOrder is the
+// tree's order, for the common trace without linked top-level spans.
 func (b *builder) pathTree() {
 	n := len(b.spans)
-	b.pathParent = resize(&b.sc.pathParent, n)
 	for i := range b.spans {
 		s := &b.spans[i]
-		b.pathParent[i] = s.Parent
 		if p := s.Parent; p >= 0 {
 			s.Async = s.CorrectedEnd() > b.spans[p].CorrectedEnd()
 		}
@@ -79,6 +78,7 @@ func (b *builder) pathTree() {
 		return sx < sy || (sx == sy && rank[x] < rank[y])
 	}
 	b.extra = map[int][]int{}
+	b.linkParent = map[int]int{}
 	for _, r := range b.t.Roots {
 		s := &b.spans[r]
 		via := -1
@@ -89,14 +89,14 @@ func (b *builder) pathTree() {
 		}
 		if via >= 0 {
 			s.Async = true
-			b.pathParent[r] = via
+			b.linkParent[r] = via
 			b.extra[via] = append(b.extra[via], r)
 		}
 	}
 	// Parents before children on the path's tree.
 	b.pathOrder = resize(&b.sc.pathOrder, n)[:0]
 	for _, r := range b.t.Roots {
-		if b.pathParent[r] < 0 {
+		if b.up(r) < 0 {
 			b.pathOrder = append(b.pathOrder, r)
 		}
 	}
@@ -107,19 +107,31 @@ func (b *builder) pathTree() {
 	}
 }
 
+// up is span i's parent on the path's tree, -1 for its roots.
+func (b *builder) up(i int) int {
+	if p := b.spans[i].Parent; p >= 0 || b.linkParent == nil {
+		return p
+	}
+	if p, ok := b.linkParent[i]; ok {
+		return p
+	}
+	return -1
+}
+
 // criticalPath marks Critical and sets CriticalSelf (see above).
 func (b *builder) criticalPath() {
 	n := len(b.spans)
 	from := resize(&b.sc.from, n) // clipped intervals
 	to := resize(&b.sc.to, n)
-	fin := resize(&b.sc.fin, n) // latest end in the subtree
+	// Latest end in the subtree; the start times sortChildren used are
+	// done with, so their array is reused.
+	fin := resize(&b.sc.starts, n)
 	inside := resize(&b.sc.inside, n)
-	pp := b.pathParent
 	for _, i := range b.pathOrder {
 		s := &b.spans[i]
 		from[i], to[i] = s.CorrectedStart(), s.CorrectedEnd()
 		inside[i] = true
-		if p := pp[i]; p >= 0 {
+		if p := b.up(i); p >= 0 {
 			from[i] = max(from[i], from[p])
 			if !s.Async {
 				to[i] = min(to[i], to[p])
@@ -129,8 +141,10 @@ func (b *builder) criticalPath() {
 		fin[i] = to[i]
 	}
 	for k := len(b.pathOrder) - 1; k >= 0; k-- {
-		if i := b.pathOrder[k]; inside[i] && pp[i] >= 0 {
-			fin[pp[i]] = max(fin[pp[i]], fin[i])
+		if i := b.pathOrder[k]; inside[i] {
+			if p := b.up(i); p >= 0 {
+				fin[p] = max(fin[p], fin[i])
+			}
 		}
 	}
 	// Sorted child lists are carved from one buffer: every span's children
@@ -142,7 +156,7 @@ func (b *builder) criticalPath() {
 		start := len(buf)
 		if v == n {
 			for _, r := range b.t.Roots {
-				if pp[r] < 0 {
+				if b.up(r) < 0 {
 					buf = append(buf, r)
 				}
 			}
@@ -193,7 +207,7 @@ func (b *builder) criticalPath() {
 		}
 		limit, bounded = from[cur], true
 		stack = stack[:len(stack)-1]
-		if cur = pp[cur]; cur < 0 {
+		if cur = b.up(cur); cur < 0 {
 			cur = n
 		}
 	}
@@ -206,7 +220,7 @@ func (b *builder) criticalPath() {
 			continue
 		}
 		s.CriticalSelf += to[i] - from[i]
-		if p := pp[i]; p >= 0 {
+		if p := b.up(i); p >= 0 {
 			b.spans[p].CriticalSelf -= max(0, min(fin[i], to[p])-max(from[i], from[p]))
 		}
 	}

@@ -12,11 +12,9 @@ import (
 type scratch struct {
 	stamp, off, next []int32
 	order, kids      []int
-	pathParent       []int
 	pathOrder        []int
 	rank, top        []int32
 	starts, from, to []int64
-	fin              []int64
 	inside           []bool
 	ids              spanindex.Index
 }
