@@ -6,14 +6,12 @@ import (
 	"github.com/tracemap/tracemap/internal/spantree"
 )
 
-// WriteOwnErrors writes tracemap.error.own onto the own errors, replacing
-// earlier values (a trace may pass two tracemap collectors). Only ERROR
-// spans can carry a stale one, so only they are looked at.
+// WriteOwnErrors writes tracemap.error.own onto the own errors of the tree
+// v was computed from, replacing earlier values (a trace may pass two
+// tracemap collectors). Only ERROR spans can carry a stale one, so only they
+// are looked at.
 func (v Verdict) WriteOwnErrors(t *spantree.Tree) {
-	for i := range t.Spans {
-		if !t.Spans[i].Error {
-			continue
-		}
+	for _, i := range v.errs {
 		attrs := t.Spans[i].Source.Attributes()
 		if v.Own[i] {
 			attrs.PutBool(AttrOwnError, true)

@@ -49,6 +49,8 @@ type Verdict struct {
 	Latency string
 	// LatencyShare is that time over the trace's duration, 0..1.
 	LatencyShare float64
+
+	errs []int // the ERROR spans, for WriteOwnErrors
 }
 
 // Analyze computes the verdict of one trace.
@@ -68,13 +70,12 @@ func Analyze(t *spantree.Tree) Verdict {
 	n := len(t.Spans)
 	flags := make([]bool, 2*n)
 	v := Verdict{Own: flags[:n:n], Propagated: flags[n:], ErrorSpan: -1}
-	var anyErr bool
 	for i := range t.Spans {
 		s := &t.Spans[i]
 		if !s.Error {
 			continue
 		}
-		anyErr = true
+		v.errs = append(v.errs, i)
 		childErr := false
 		for _, c := range s.Children {
 			if t.Spans[c].Error {
@@ -85,7 +86,7 @@ func Analyze(t *spantree.Tree) Verdict {
 		v.Own[i] = heat.IsOwnError(true, childErr)
 		v.Propagated[i] = !v.Own[i]
 	}
-	if anyErr {
+	if len(v.errs) > 0 {
 		v.ErrorSpan = blame(t, v.Own)
 		if v.ErrorSpan >= 0 {
 			v.Error = service(t, v.ErrorSpan)
@@ -136,8 +137,8 @@ func before(a, b *spantree.Span) bool {
 const scanLimit = 16
 
 // latency sums CriticalSelf per service and returns the largest, with its
-// share of the trace's duration; ties go to the service of the earlier
-// span in the input.
+// share of the trace's duration; ties go to the service met first on the
+// path (spantree.Tree.Path).
 func latency(t *spantree.Tree) (string, float64) {
 	if t.Duration <= 0 {
 		return "", 0
@@ -150,7 +151,7 @@ func latency(t *spantree.Tree) (string, float64) {
 		sums  []sum
 		index map[string]int
 	)
-	for i := range t.Spans {
+	for _, i := range t.Path {
 		ns := t.Spans[i].CriticalSelf
 		if ns <= 0 {
 			continue

@@ -25,7 +25,9 @@ func (t *Tree) WriteAttributes() {
 		// tracemap.depth has not been through tracemap, so the Removes are
 		// skipped for it. GetOrPutEmpty finds that out and puts depth in one
 		// scan (after EnsureCapacity, which may move the attributes).
-		attrs.EnsureCapacity(attrs.Len() + 5)
+		// The attribute slice grows once, by exactly what is added: room is
+		// left on ERROR spans for tracemap.error.own (internal/culprit).
+		attrs.EnsureCapacity(attrs.Len() + 3 + count(s.Skew != 0) + count(s.Critical) + count(s.Orphan) + count(s.Error))
 		depth, seen := attrs.GetOrPutEmpty(AttrDepth)
 		depth.SetInt(int64(s.Depth))
 		attrs.PutInt(AttrOffset, s.Offset)
@@ -39,6 +41,13 @@ func (t *Tree) WriteAttributes() {
 		putFlag(attrs, seen, AttrCritical, s.Critical)
 		putFlag(attrs, seen, AttrOrphan, s.Orphan)
 	}
+}
+
+func count(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func putFlag(attrs pcommon.Map, seen bool, key string, on bool) {

@@ -36,18 +36,12 @@ import (
 // roots gets the spans that bounded its end. Every child is entered at most
 // once, so the walk is linear.
 
-// pathTree marks Async spans and builds the path's tree: the span tree plus
-// the top-level spans hung under the span they link to (extra lists those
-// per span, linkParent gives theirs). Both stay nil, and pathOrder is the
-// tree's order, for the common trace without linked top-level spans.
+// pathTree builds the path's tree: the span tree plus the top-level spans
+// hung under the span they link to (extra lists those per span, linkParent
+// gives theirs), which are Async. Both stay nil, and pathOrder is the tree's
+// order, for the common trace without linked top-level spans.
 func (b *builder) pathTree() {
 	n := len(b.spans)
-	for i := range b.spans {
-		s := &b.spans[i]
-		if p := s.Parent; p >= 0 {
-			s.Async = s.CorrectedEnd() > b.spans[p].CorrectedEnd()
-		}
-	}
 	linkedRoot := false
 	for _, r := range b.t.Roots {
 		if len(b.spans[r].Links) > 0 {
@@ -118,7 +112,8 @@ func (b *builder) up(i int) int {
 	return -1
 }
 
-// criticalPath marks Critical and sets CriticalSelf (see above).
+// criticalPath marks the other Async spans (those that outlive their
+// parent), Critical, and sets CriticalSelf and Tree.Path (see above).
 func (b *builder) criticalPath() {
 	n := len(b.spans)
 	from := resize(&b.sc.from, n) // clipped intervals
@@ -132,6 +127,9 @@ func (b *builder) criticalPath() {
 		from[i], to[i] = s.CorrectedStart(), s.CorrectedEnd()
 		inside[i] = true
 		if p := b.up(i); p >= 0 {
+			if s.Parent >= 0 {
+				s.Async = to[i] > b.spans[p].CorrectedEnd()
+			}
 			from[i] = max(from[i], from[p])
 			if !s.Async {
 				to[i] = min(to[i], to[p])
@@ -183,6 +181,7 @@ func (b *builder) criticalPath() {
 	// The path is a chain from the virtual root, so a stack of frames holds
 	// the scan position of every span on it.
 	stack := []frame{{kids: byFinish(n)}}
+	var path []int
 	cur := n
 	limit, bounded := int64(0), false
 	for {
@@ -199,6 +198,7 @@ func (b *builder) criticalPath() {
 		if child >= 0 {
 			cur, bounded = child, false
 			b.spans[cur].Critical = true
+			path = append(path, cur)
 			stack = append(stack, frame{kids: byFinish(cur)})
 			continue
 		}
@@ -211,14 +211,12 @@ func (b *builder) criticalPath() {
 			cur = n
 		}
 	}
+	b.t.Path = path
 	// CriticalSelf: a critical span's clipped interval minus what its
 	// critical children's subtrees cover of it. The parent of a critical
 	// span is critical, so every critical span is counted once.
-	for _, i := range b.pathOrder {
+	for _, i := range path {
 		s := &b.spans[i]
-		if !s.Critical {
-			continue
-		}
 		s.CriticalSelf += to[i] - from[i]
 		if p := b.up(i); p >= 0 {
 			b.spans[p].CriticalSelf -= max(0, min(fin[i], to[p])-max(from[i], from[p]))
