@@ -65,7 +65,7 @@ type Verdict struct {
 // retry that succeeded, a fallback) still makes an own error, but not the
 // trace's failure. Among several candidates the culprit is the one on the
 // critical path, else the earliest to end, else the deepest, else the first
-// in the trace.
+// in the input.
 func Analyze(t *spantree.Tree) Verdict {
 	n := len(t.Spans)
 	flags := make([]bool, 2*n)
@@ -87,7 +87,7 @@ func Analyze(t *spantree.Tree) Verdict {
 		v.Propagated[i] = !v.Own[i]
 	}
 	if len(v.errs) > 0 {
-		v.ErrorSpan = blame(t, v.Own)
+		v.ErrorSpan = blame(t, &v)
 		if v.ErrorSpan >= 0 {
 			v.Error = service(t, v.ErrorSpan)
 		}
@@ -105,24 +105,52 @@ func service(t *spantree.Tree, i int) string {
 	return t.Spans[i].Service
 }
 
-// blame picks the own error the trace's failure is blamed on, or -1. Walk
-// visits parents first, so fails (the span is ERROR and so is its chain up
-// to a top-level or async span) is known for the parent when a child comes.
-func blame(t *spantree.Tree, own []bool) int {
-	fails := make([]bool, len(t.Spans))
+// blame picks the own error the trace's failure is blamed on, or -1. Each
+// own error climbs its chain of ERROR parents to a top-level or async span
+// (the trace's failure) or to an OK parent (absorbed); what a climb learns
+// is kept per span, so every span is climbed through once.
+func blame(t *spantree.Tree, v *Verdict) int {
+	const (
+		unknown int8 = iota
+		fails
+		absorbed
+	)
+	state := make([]int8, len(t.Spans))
+	var chain []int
 	best := -1
-	t.Walk(func(i int) {
-		s := &t.Spans[i]
-		fails[i] = s.Error && (s.Parent < 0 || s.Async || fails[s.Parent])
-		if own[i] && fails[i] && (best < 0 || before(s, &t.Spans[best])) {
+	for _, i := range v.errs {
+		if !v.Own[i] {
+			continue
+		}
+		chain = chain[:0]
+		verdict := absorbed
+		for j := i; ; j = t.Spans[j].Parent {
+			s := &t.Spans[j]
+			if state[j] != unknown {
+				verdict = state[j]
+				break
+			}
+			chain = append(chain, j)
+			if !s.Error {
+				break
+			}
+			if s.Parent < 0 || s.Async {
+				verdict = fails
+				break
+			}
+		}
+		for _, j := range chain {
+			state[j] = verdict
+		}
+		if verdict == fails && (best < 0 || before(&t.Spans[i], &t.Spans[best])) {
 			best = i
 		}
-	})
+	}
 	return best
 }
 
 // before orders failure candidates: critical first, then earliest end,
-// then deepest (Walk order breaks the remaining ties).
+// then deepest (the input order breaks the remaining ties).
 func before(a, b *spantree.Span) bool {
 	if a.Critical != b.Critical {
 		return a.Critical
