@@ -176,7 +176,8 @@ func latency(t *spantree.Tree) (string, float64) {
 		ns   int64
 	}
 	var (
-		sums  []sum
+		buf   [scanLimit]sum // on the stack: most traces touch a few services
+		sums  = buf[:0]
 		index map[string]int
 	)
 	for _, i := range t.Path {

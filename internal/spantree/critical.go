@@ -181,7 +181,7 @@ func (b *builder) criticalPath() {
 	// The path is a chain from the virtual root, so a stack of frames holds
 	// the scan position of every span on it.
 	stack := []frame{{kids: byFinish(n)}}
-	var path []int
+	path := b.sc.path[:0]
 	cur := n
 	limit, bounded := int64(0), false
 	for {
@@ -211,7 +211,8 @@ func (b *builder) criticalPath() {
 			cur = n
 		}
 	}
-	b.t.Path = path
+	b.sc.path = path
+	b.t.Path = slices.Clone(path)
 	// CriticalSelf: a critical span's clipped interval minus what its
 	// critical children's subtrees cover of it. The parent of a critical
 	// span is critical, so every critical span is counted once.
