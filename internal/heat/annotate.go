@@ -127,7 +127,7 @@ func (t *Tracker) AnnotateSpans(td ptrace.Traces) {
 			if caller := b.rss[b.spans[r.parent].rs].svc; caller != nil && caller != svc {
 				e = t.edges[EdgeKey{Caller: caller.name, Callee: svc.name}]
 			}
-		case r.calls && !r.hasChild:
+		case spantree.Calls(r.kind) && !r.hasChild:
 			if peer := spantree.PeerName(r.span); peer != "" {
 				e = t.edges[EdgeKey{Caller: svc.name, Callee: peer}]
 			}

@@ -32,7 +32,7 @@ type spanRec struct {
 	key      uint64 // spanindex.TraceSpanKey of the span
 	pkey     uint64 // of its parent span, 0 when it has none
 	isErr    bool
-	calls    bool // CLIENT or PRODUCER
+	kind     ptrace.SpanKind
 	hasChild bool // some span of the batch names it as parent
 	errChild bool // some error span of the batch names it as parent
 	opStat   int32
@@ -62,9 +62,7 @@ func (t *Tracker) collect(td ptrace.Traces, classify bool) *batch {
 				if tid := s.TraceID(); tid != lastTrace {
 					lastTrace, lastMix = tid, spanindex.TraceMix(tid)
 				}
-				kind := s.Kind()
-				r := spanRec{span: s, rs: int32(i), parent: -1, edgeStat: -1,
-					calls: kind == ptrace.SpanKindClient || kind == ptrace.SpanKindProducer}
+				r := spanRec{span: s, rs: int32(i), parent: -1, edgeStat: -1, kind: s.Kind()}
 				// Spans without trace or span ID cannot be anyone's parent;
 				// a span that names itself as parent has none.
 				if id := s.SpanID(); !id.IsEmpty() && !lastTrace.IsEmpty() {
@@ -139,9 +137,12 @@ func (t *Tracker) countLocked(b *batch) {
 			t.adopt(store.cur, r, svc, slot)
 		}
 
-		svc.record(pool, slot, r.durNs, r.isErr)
+		// The service's window is the sum of its operations': it records
+		// the durations its operation picks, with the same weight.
 		r.op = t.operation(svc, r.span.Name())
-		r.op.record(pool, slot, r.durNs, r.isErr)
+		w := r.op.weight()
+		r.op.record(pool, slot, r.durNs, r.isErr, w)
+		svc.record(pool, slot, r.durNs, r.isErr, w)
 		own := IsOwnError(r.isErr, r.errChild)
 		if own {
 			svc.addOwn(slot, 1)
@@ -159,14 +160,14 @@ func (t *Tracker) countLocked(b *batch) {
 		case r.parent >= 0:
 			p := &b.spans[r.parent]
 			if caller := b.rss[p.rs].svc; caller != svc {
-				r.edge = t.call(caller.name, svc.name, p.calls, p.isErr, r.durNs, r.isErr, own)
+				r.edge = t.call(caller.name, svc.name, p.kind, p.isErr, r.durNs, r.isErr, own)
 				t.counters.EdgesInBatch++
 			}
 		case r.pkey != 0:
 			if parent = store.find(r.pkey); parent != nil {
 				parent.matched = true
-				if parent.svc != svc {
-					r.edge = t.call(parent.svc.name, svc.name, parent.calls, parent.isErr, r.durNs, r.isErr, own)
+				if caller := t.refs.service(parent.svc); caller != nil && caller != svc {
+					r.edge = t.call(caller.name, svc.name, parent.kind, parent.isErr, r.durNs, r.isErr, own)
 					t.counters.EdgesAcross++
 				}
 				if r.isErr {
@@ -178,19 +179,22 @@ func (t *Tracker) countLocked(b *batch) {
 		if r.key == 0 {
 			continue
 		}
-		seen := seenSpan{svc: svc, op: r.op, edge: r.edge, epoch: t.epoch, durNs: r.durNs,
-			isErr: r.isErr, own: own, calls: r.calls, matched: r.hasChild}
-		if r.calls && !r.hasChild {
-			seen.peer = store.intern(spantree.PeerName(r.span))
+		seen := seenSpan{svc: svc.ref, op: r.op.ref, epoch: t.epoch, durNs: r.durNs,
+			isErr: r.isErr, own: own, kind: r.kind, matched: r.hasChild}
+		if r.edge != nil {
+			seen.edge = r.edge.ref
 		}
 		idx := store.cur.add(r.key, seen)
-		switch {
-		case idx < 0:
+		if idx < 0 {
 			t.counters.EdgeStoreRefused++
-		case r.pkey != 0 && r.parent < 0 && parent == nil:
+			continue
+		}
+		if r.pkey != 0 && r.parent < 0 && parent == nil {
 			store.cur.wait(r.pkey, idx) // a child before its parent
 		}
-		if idx >= 0 && r.calls && !r.hasChild {
+		if spantree.Calls(r.kind) && !r.hasChild {
+			// Read only for spans remembered: a peer is needed on expiry.
+			store.cur.spans[idx].peer = store.intern(spantree.PeerName(r.span))
 			store.cur.leaves = append(store.cur.leaves, idx)
 		}
 	}
@@ -209,8 +213,8 @@ func (t *Tracker) adopt(g *generation, r *spanRec, svc *service, slot int) {
 		if c.isErr {
 			r.errChild = true
 		}
-		if c.svc != svc {
-			c.edge = t.call(svc.name, c.svc.name, r.calls, r.isErr, c.durNs, c.isErr, c.own)
+		if callee := t.refs.service(c.svc); callee != nil && callee != svc {
+			c.edge = t.call(svc.name, callee.name, r.kind, r.isErr, c.durNs, c.isErr, c.own).ref
 			t.counters.EdgesAcross++
 		}
 	}
@@ -218,10 +222,10 @@ func (t *Tracker) adopt(g *generation, r *spanRec, svc *service, slot int) {
 
 // call counts one call caller -> callee on its edge: failed by IsFailedCall,
 // an own error of the callee when the callee span's failure starts there.
-func (t *Tracker) call(caller, callee string, callerCalls, callerErr bool, durNs int64, calleeErr, calleeOwn bool) *series {
+func (t *Tracker) call(caller, callee string, callerKind ptrace.SpanKind, callerErr bool, durNs int64, calleeErr, calleeOwn bool) *series {
 	e := t.edge(caller, callee)
 	slot := t.slot()
-	e.record(&t.pool, slot, durNs, IsFailedCall(callerCalls, callerErr, calleeErr))
+	e.record(&t.pool, slot, durNs, IsFailedCall(callerKind, callerErr, calleeErr), e.weight())
 	if calleeOwn {
 		e.addOwn(slot, 1)
 	}
@@ -235,10 +239,10 @@ func (t *Tracker) propagated(s *seenSpan) {
 		return
 	}
 	s.own = false
-	t.addOwnAt(&s.svc.series, s.epoch, -1)
-	t.addOwnAt(s.op, s.epoch, -1)
-	if s.edge != nil {
-		t.addOwnAt(s.edge, s.epoch, -1)
+	for _, r := range [...]ref{s.svc, s.op, s.edge} {
+		if x := t.refs.series(r); x != nil {
+			t.addOwnAt(x, s.epoch, -1)
+		}
 	}
 }
 
@@ -262,7 +266,8 @@ func (t *Tracker) expireGeneration(g *generation) {
 			continue
 		}
 		t.counters.ExpiredCallers++
-		if s.peer == "" {
+		caller := t.refs.service(s.svc)
+		if s.peer == 0 || caller == nil {
 			continue
 		}
 		t.counters.VirtualEdges++
@@ -270,7 +275,7 @@ func (t *Tracker) expireGeneration(g *generation) {
 		if own {
 			t.propagated(s) // the failure starts in the peer
 		}
-		t.call(s.svc.name, s.peer, true, s.isErr, s.durNs, s.isErr, own)
+		t.call(caller.name, t.store.peerName(s.peer), s.kind, s.isErr, s.durNs, false, own)
 	}
 	t.counters.ExpiredCallees += int64(g.waiting())
 }

@@ -5,6 +5,8 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/tracemap/tracemap/internal/spantree"
 )
 
 // Attribute keys the error rules and peer edges read.
@@ -139,6 +141,6 @@ func IsOwnError(spanErr, anyChildErr bool) bool { return spanErr && !anyChildErr
 // callee span: the call failed when the CLIENT span is an error.
 // heatmap's tracemap.edge.error_rate and internal/servicedag's edge errors
 // both count with this function.
-func IsFailedCall(callerCalls, callerErr, calleeErr bool) bool {
-	return calleeErr || (callerCalls && callerErr)
+func IsFailedCall(callerKind ptrace.SpanKind, callerErr, calleeErr bool) bool {
+	return calleeErr || (callerErr && spantree.Calls(callerKind))
 }

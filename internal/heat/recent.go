@@ -3,22 +3,26 @@ package heat
 import (
 	"strings"
 
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
 	"github.com/tracemap/tracemap/internal/spanindex"
 )
 
 // seenSpan is a counted span, remembered for at least edge_store.ttl so that
 // a child arriving later in another batch finds its caller (the edge) and,
 // when the child failed, takes back the parent's own error.
+//
+// It holds no pointer (see ref).
 type seenSpan struct {
-	svc     *service
-	op      *series
-	edge    *series // the edge that ends at this span; nil when none (yet)
-	epoch   int64   // the sub-bucket it was counted in
+	svc     ref
+	op      ref
+	edge    ref   // the edge that ends at this span; none (yet) when zero
+	epoch   int64 // the sub-bucket it was counted in
 	durNs   int64
-	peer    string // a CLIENT/PRODUCER span without child: the peer it names
+	peer    uint32 // a CLIENT/PRODUCER span without child: the peer it names, 1-based in recentSpans.peerNames
 	isErr   bool
 	own     bool // counted as an own error (until a failing child shows up)
-	calls   bool // CLIENT or PRODUCER: the span is the caller's side of one call
+	kind    ptrace.SpanKind
 	matched bool // a child was found
 }
 
@@ -106,12 +110,13 @@ func (g *generation) take(key uint64) (head int32) {
 // recentSpans is the edge store: two generations of remembered spans,
 // rotated every ttl on the tracker's clock, at most maxItems spans each.
 type recentSpans struct {
-	ttl      int64
-	maxItems int
-	cur      *generation
-	prev     *generation
-	started  bool
-	peers    map[string]string // interned peer names, bounded
+	ttl       int64
+	maxItems  int
+	cur       *generation
+	prev      *generation
+	started   bool
+	peers     map[string]uint32 // interned peer names -> index+1 in peerNames
+	peerNames []string
 }
 
 // maxPeers bounds the interned peer names; beyond, new peers are not
@@ -122,22 +127,30 @@ func newRecentSpans(cfg EdgeStoreConfig) *recentSpans {
 	return &recentSpans{
 		ttl: int64(cfg.TTL), maxItems: cfg.MaxItems,
 		cur: newGeneration(cfg.MaxItems), prev: newGeneration(cfg.MaxItems),
-		peers: make(map[string]string),
+		peers: make(map[string]uint32),
 	}
 }
 
-// intern returns an owned copy of peer without allocating for known names.
-func (r *recentSpans) intern(peer string) string {
-	if p, ok := r.peers[peer]; ok {
-		return p
+// intern returns the number of peer (0 for none, or beyond maxPeers),
+// allocating only for a new name.
+func (r *recentSpans) intern(peer string) uint32 {
+	if peer == "" {
+		return 0
 	}
-	if len(r.peers) >= maxPeers {
-		return ""
+	if n, ok := r.peers[peer]; ok {
+		return n
+	}
+	if len(r.peerNames) >= maxPeers {
+		return 0
 	}
 	p := strings.Clone(peer)
-	r.peers[p] = p
-	return p
+	r.peerNames = append(r.peerNames, p)
+	r.peers[p] = uint32(len(r.peerNames))
+	return uint32(len(r.peerNames))
 }
+
+// peerName is the name intern numbered n.
+func (r *recentSpans) peerName(n uint32) string { return r.peerNames[n-1] }
 
 func (r *recentSpans) len() int { return len(r.cur.spans) + len(r.prev.spans) }
 
@@ -182,4 +195,74 @@ func (r *recentSpans) rotate(nowNs int64, expire func(*generation)) {
 		expire(r.prev)
 		r.prev.reset(nowNs, r.maxItems)
 	}
+}
+
+// ref names a series without a pointer: the edge store remembers hundreds
+// of thousands of spans, and memory without pointers is memory the garbage
+// collector does not scan. A ref whose series was dropped (its key left the
+// window) no longer resolves.
+type ref struct{ idx, gen uint32 } // idx+1 into refTable.entries; 0 is none
+
+type refEntry struct {
+	s   *series
+	svc *service // for service series
+	gen uint32
+}
+
+// refTable maps refs to the live series.
+type refTable struct {
+	entries []refEntry
+	free    []uint32
+}
+
+// add gives s (of svc, when it is a service's series) a ref.
+func (t *refTable) add(s *series, svc *service) {
+	var i uint32
+	if n := len(t.free); n > 0 {
+		i, t.free = t.free[n-1], t.free[:n-1]
+	} else {
+		t.entries = append(t.entries, refEntry{})
+		i = uint32(len(t.entries) - 1)
+	}
+	e := &t.entries[i]
+	e.s, e.svc = s, svc
+	s.ref = ref{idx: i + 1, gen: e.gen}
+}
+
+// drop invalidates s's ref.
+func (t *refTable) drop(s *series) {
+	if s.ref.idx == 0 {
+		return
+	}
+	e := &t.entries[s.ref.idx-1]
+	e.s, e.svc = nil, nil
+	e.gen++
+	t.free = append(t.free, s.ref.idx-1)
+	s.ref = ref{}
+}
+
+func (t *refTable) entry(r ref) *refEntry {
+	if r.idx == 0 {
+		return nil
+	}
+	if e := &t.entries[r.idx-1]; e.gen == r.gen && e.s != nil {
+		return e
+	}
+	return nil
+}
+
+// series resolves r, nil when it names no live series.
+func (t *refTable) series(r ref) *series {
+	if e := t.entry(r); e != nil {
+		return e.s
+	}
+	return nil
+}
+
+// service resolves a service's ref, nil when the service left the window.
+func (t *refTable) service(r ref) *service {
+	if e := t.entry(r); e != nil {
+		return e.svc
+	}
+	return nil
 }

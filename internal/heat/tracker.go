@@ -70,6 +70,7 @@ type Tracker struct {
 	edges      map[EdgeKey]*series
 	operations int // operation keys, overflow keys excluded
 	store      *recentSpans
+	refs       refTable
 	pool       histPool
 	seq        uint64
 	counters   Counters
@@ -301,6 +302,7 @@ func (t *Tracker) expireSlot(slot int) {
 		for opName, op := range s.ops {
 			op.expire(&t.pool, slot)
 			if op.totalSpans == 0 {
+				t.refs.drop(op)
 				op.release(&t.pool)
 				delete(s.ops, opName)
 				if opName != OverflowKey {
@@ -309,6 +311,7 @@ func (t *Tracker) expireSlot(slot int) {
 			}
 		}
 		if s.totalSpans == 0 {
+			t.refs.drop(&s.series)
 			s.release(&t.pool)
 			delete(t.services, name)
 		}
@@ -316,6 +319,7 @@ func (t *Tracker) expireSlot(slot int) {
 	for k, e := range t.edges {
 		e.expire(&t.pool, slot)
 		if e.totalSpans == 0 {
+			t.refs.drop(e)
 			e.release(&t.pool)
 			delete(t.edges, k)
 		}
@@ -326,11 +330,14 @@ func (t *Tracker) expireSlot(slot int) {
 func (t *Tracker) dropAll() {
 	for _, s := range t.services {
 		for _, op := range s.ops {
+			t.refs.drop(op)
 			op.release(&t.pool)
 		}
+		t.refs.drop(&s.series)
 		s.release(&t.pool)
 	}
 	for _, e := range t.edges {
+		t.refs.drop(e)
 		e.release(&t.pool)
 	}
 	clear(t.services)
@@ -362,6 +369,7 @@ func (t *Tracker) service(name string) *service {
 	name = strings.Clone(name) // never retain the batch's buffer
 	s := &service{series: *newWindowSeries(t.cfg.Buckets), name: name, ops: make(map[string]*series), total: t.totalOf(name)}
 	s.bucket = name == OverflowKey
+	t.refs.add(&s.series, s)
 	t.services[name] = s
 	return s
 }
@@ -405,6 +413,7 @@ func (t *Tracker) operation(s *service, name string) *series {
 	}
 	op := newSeries(t.cfg.Buckets)
 	op.bucket = name == OverflowKey
+	t.refs.add(op, nil)
 	s.ops[strings.Clone(name)] = op
 	return op
 }
@@ -429,6 +438,7 @@ func (t *Tracker) edge(caller, callee string) *series {
 	k.Callee = strings.Clone(k.Callee) // caller names are canonical already
 	e := newSeries(t.cfg.Buckets)
 	e.bucket = k.Caller == OverflowKey && k.Callee == OverflowKey
+	t.refs.add(e, nil)
 	t.edges[k] = e
 	return e
 }

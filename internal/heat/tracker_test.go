@@ -570,3 +570,35 @@ func TestServiceRotationAcrossOperations(t *testing.T) {
 		t.Fatal("slow has no span left in the window")
 	}
 }
+
+// A busy key records a random sample of its durations: counts and error
+// rates stay exact, percentiles hold, and far fewer values are written.
+func TestBusyKeysSampleDurations(t *testing.T) {
+	tr := NewTracker(DefaultConfig(), newClock().now)
+	durs := make([]int, 1000)
+	for i := range durs {
+		durs[i] = 4
+		if i%20 == 0 {
+			durs[i] = 100 // 5% slow, with a period
+		}
+	}
+	for range 100 { // 100,000 spans, 10% of them errors
+		tr.Observe(build(ms("s", "op", 1, 100, durs...)...))
+	}
+	st, _ := tr.Service("s")
+	if st.Spans != 100_000 || st.Errors != 10_000 || st.ErrorRate != 0.1 {
+		t.Fatalf("counts must stay exact: %+v", st)
+	}
+	if st.P50Ms != p4ms || st.P90Ms != p4ms || st.P99Ms != p100ms {
+		t.Fatalf("percentiles = %v %v %v", st.P50Ms, st.P90Ms, st.P99Ms)
+	}
+	tr.mu.Lock()
+	recorded := tr.services["s"].window.TotalCount()
+	op := tr.services["s"].ops["op"]
+	tr.mu.Unlock()
+	// Weights make the histogram's count an estimate of the spans; the
+	// writes were far fewer: stride 4 at 100,000 spans in the window.
+	if recorded < 90_000 || recorded > 110_000 || op.window.TotalCount() != recorded {
+		t.Fatalf("weighted count %d (operation %d), want about 100000", recorded, op.window.TotalCount())
+	}
+}
