@@ -140,7 +140,7 @@ func (t *Tracker) countLocked(b *batch) {
 		// The service's window is the sum of its operations': it records
 		// the durations its operation picks, with the same weight.
 		r.op = t.operation(svc, r.span.Name())
-		w := r.op.weight()
+		w := r.op.weight(&t.rng)
 		r.op.record(pool, slot, r.durNs, r.isErr, w)
 		svc.record(pool, slot, r.durNs, r.isErr, w)
 		own := IsOwnError(r.isErr, r.errChild)
@@ -160,14 +160,14 @@ func (t *Tracker) countLocked(b *batch) {
 		case r.parent >= 0:
 			p := &b.spans[r.parent]
 			if caller := b.rss[p.rs].svc; caller != svc {
-				r.edge = t.call(caller.name, svc.name, p.kind, p.isErr, r.durNs, r.isErr, own)
+				r.edge = t.call(t.edgeBetween(caller, svc), p.kind, p.isErr, r.durNs, r.isErr, own)
 				t.counters.EdgesInBatch++
 			}
 		case r.pkey != 0:
 			if parent = store.find(r.pkey); parent != nil {
 				parent.matched = true
 				if caller := t.refs.service(parent.svc); caller != nil && caller != svc {
-					r.edge = t.call(caller.name, svc.name, parent.kind, parent.isErr, r.durNs, r.isErr, own)
+					r.edge = t.call(t.edgeBetween(caller, svc), parent.kind, parent.isErr, r.durNs, r.isErr, own)
 					t.counters.EdgesAcross++
 				}
 				if r.isErr {
@@ -214,18 +214,17 @@ func (t *Tracker) adopt(g *generation, r *spanRec, svc *service, slot int) {
 			r.errChild = true
 		}
 		if callee := t.refs.service(c.svc); callee != nil && callee != svc {
-			c.edge = t.call(svc.name, callee.name, r.kind, r.isErr, c.durNs, c.isErr, c.own).ref
+			c.edge = t.call(t.edgeBetween(svc, callee), r.kind, r.isErr, c.durNs, c.isErr, c.own).ref
 			t.counters.EdgesAcross++
 		}
 	}
 }
 
-// call counts one call caller -> callee on its edge: failed by IsFailedCall,
-// an own error of the callee when the callee span's failure starts there.
-func (t *Tracker) call(caller, callee string, callerKind ptrace.SpanKind, callerErr bool, durNs int64, calleeErr, calleeOwn bool) *series {
-	e := t.edge(caller, callee)
+// call counts one call on edge e: failed by IsFailedCall, an own error of
+// the callee when the callee span's failure starts there.
+func (t *Tracker) call(e *series, callerKind ptrace.SpanKind, callerErr bool, durNs int64, calleeErr, calleeOwn bool) *series {
 	slot := t.slot()
-	e.record(&t.pool, slot, durNs, IsFailedCall(callerKind, callerErr, calleeErr), e.weight())
+	e.record(&t.pool, slot, durNs, IsFailedCall(callerKind, callerErr, calleeErr), e.weight(&t.rng))
 	if calleeOwn {
 		e.addOwn(slot, 1)
 	}
@@ -275,7 +274,30 @@ func (t *Tracker) expireGeneration(g *generation) {
 		if own {
 			t.propagated(s) // the failure starts in the peer
 		}
-		t.call(caller.name, t.store.peerName(s.peer), s.kind, s.isErr, s.durNs, false, own)
+		t.call(t.edge(caller.name, t.store.peerName(s.peer)), s.kind, s.isErr, s.durNs, false, own)
 	}
 	t.counters.ExpiredCallees += int64(g.waiting())
+}
+
+// maxCallers bounds the edges a service remembers it is called on.
+const maxCallers = 16
+
+// edgeBetween is t.edge(caller.name, callee.name), remembered on the callee
+// so that most calls skip hashing two names; an edge that left the window
+// (its ref dropped) or an overflow bucket is looked up again.
+func (t *Tracker) edgeBetween(caller, callee *service) *series {
+	for i := range callee.callers {
+		if c := &callee.callers[i]; c.svc == caller {
+			if c.edge.ref.idx != 0 && !c.edge.bucket {
+				return c.edge
+			}
+			c.edge = t.edge(caller.name, callee.name)
+			return c.edge
+		}
+	}
+	e := t.edge(caller.name, callee.name)
+	if len(callee.callers) < maxCallers {
+		callee.callers = append(callee.callers, callerEdge{svc: caller, edge: e})
+	}
+	return e
 }

@@ -1,8 +1,6 @@
 package heat
 
 import (
-	"math/rand/v2"
-
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 )
 
@@ -103,12 +101,21 @@ const (
 
 // weight picks whether this span's duration is recorded: the weight to
 // record it with, 0 to skip it.
-func (s *series) weight() int64 {
+// rng is the tracker's xorshift64 state (guarded by its lock).
+func (s *series) weight(rng *uint64) int64 {
 	stride := int64(1)
 	for stride < maxStride && s.totalSpans >= 2*sampleFrom*stride {
 		stride <<= 1
 	}
-	if stride > 1 && rand.Uint64()&uint64(stride-1) != 0 {
+	if stride == 1 {
+		return 1
+	}
+	x := *rng
+	x ^= x << 13
+	x ^= x >> 7
+	x ^= x << 17
+	*rng = x
+	if (x*0x2545F4914F6CDD1D)>>32&uint64(stride-1) != 0 {
 		return 0
 	}
 	return stride

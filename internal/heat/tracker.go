@@ -1,6 +1,7 @@
 package heat
 
 import (
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
@@ -39,9 +40,16 @@ type Keys struct {
 // service is a service's own series plus its operations.
 type service struct {
 	series
-	name  string
-	ops   map[string]*series
-	total *serviceTotal
+	name    string
+	ops     map[string]*series
+	total   *serviceTotal
+	callers []callerEdge // see edgeBetween
+}
+
+// callerEdge is the edge from a calling service.
+type callerEdge struct {
+	svc  *service
+	edge *series
 }
 
 // serviceTotal counts a service's spans since the Tracker started; unlike the
@@ -71,6 +79,7 @@ type Tracker struct {
 	operations int // operation keys, overflow keys excluded
 	store      *recentSpans
 	refs       refTable
+	rng        uint64 // xorshift state for duration sampling (series.weight)
 	pool       histPool
 	seq        uint64
 	counters   Counters
@@ -102,6 +111,7 @@ func NewTracker(cfg Config, now func() time.Time) *Tracker {
 		edges:    make(map[EdgeKey]*series),
 		store:    newRecentSpans(cfg.EdgeStore),
 		pool:     histPool{cfg: cfg.Histogram},
+		rng:      rand.Uint64() | 1,
 	}
 }
 
