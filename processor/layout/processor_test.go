@@ -396,3 +396,22 @@ func TestLateSpansGetNoCulprits(t *testing.T) {
 		t.Errorf("attrs: %v", got)
 	}
 }
+
+// A consumer that runs after its producer ended is on the critical path
+// (Jaeger's path would stop with the request), keeps its own clock, and
+// its failure is the trace's although the request succeeded.
+func TestAsyncConsumerThroughLayout(t *testing.T) {
+	h := start(t, createDefaultConfig())
+	h.send(t, tracetest.Traces(tracetest.TraceID(1),
+		S(1, 0, "shop", "POST /order", 0, 426).Of(ptrace.SpanKindServer),
+		S(2, 1, "shop", "publish", 100, 130).Of(ptrace.SpanKindProducer),
+		S(3, 1, "shop", "INSERT", 140, 400).Of(ptrace.SpanKindClient).Attr("peer.service", "mysql"),
+		S(4, 2, "mailer", "process", 426, 649).Of(ptrace.SpanKindConsumer).Err(),
+	))
+	checkAttrs(t, spanAttrs(h.sink.AllTraces()...), map[string]string{
+		"1/POST /order": "critical=true culprit.error=mailer culprit.latency=mailer culprit.latency_share=0.3436055469953775 dag depth=0 offset_ns=0 self_ns=136",
+		"1/publish":     "critical=true depth=1 offset_ns=100 self_ns=30",
+		"1/INSERT":      "depth=1 offset_ns=140 self_ns=260",
+		"1/process":     "critical=true depth=2 error.own=true offset_ns=426 self_ns=223",
+	})
+}
