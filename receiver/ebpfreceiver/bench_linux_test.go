@@ -93,12 +93,12 @@ func burst(b *testing.B, ringBytes, n int) (spans, lost int, took time.Duration)
 	get(b, http.DefaultClient, fmt.Sprintf("%s/burst?n=%d", tg.URL, n))
 	want := n + 1 // the ticks and the request
 	deadline := time.Now().Add(60 * time.Second)
-	for h.sink.SpanCount()+int(h.metric(b, "tracemap_ebpf_lost_events")) < want && time.Now().Before(deadline) {
+	for h.sink.SpanCount()+int(h.metric(b, "otelcol_receiver_ebpf_lost_events")) < want && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
 	took = time.Since(st)
 	b.StopTimer()
-	return h.sink.SpanCount(), int(h.metric(b, "tracemap_ebpf_lost_events")), took
+	return h.sink.SpanCount(), int(h.metric(b, "otelcol_receiver_ebpf_lost_events")), took
 }
 
 // BenchmarkEventThroughput reports how many events per second became spans

@@ -25,14 +25,6 @@ import (
 	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/targettest"
 )
 
-func TestMain(m *testing.M) {
-	if os.Getenv(childEnv) != "" {
-		unprivilegedStart()
-		return
-	}
-	os.Exit(targettest.Main(m))
-}
-
 // rec is one received span with its resource.
 type rec struct {
 	res  pcommon.Map
@@ -261,11 +253,11 @@ func TestServerSpans(t *testing.T) {
 		t.Errorf("traceparent among 21 headers: trace id %s", got)
 	}
 
-	if got := h.metric(t, "tracemap_ebpf_spans"); got != 6 {
-		t.Errorf("tracemap_ebpf_spans = %d, want 6", got)
+	if got := h.metric(t, "otelcol_receiver_ebpf_spans"); got != 6 {
+		t.Errorf("otelcol_receiver_ebpf_spans = %d, want 6", got)
 	}
-	if got := h.metric(t, "tracemap_ebpf_attached_processes"); got != 1 {
-		t.Errorf("tracemap_ebpf_attached_processes = %d, want 1", got)
+	if got := h.metric(t, "otelcol_receiver_ebpf_attached_processes"); got != 1 {
+		t.Errorf("otelcol_receiver_ebpf_attached_processes = %d, want 1", got)
 	}
 }
 

@@ -183,7 +183,7 @@ func TestConcurrentRequestsStitched(t *testing.T) {
 	if traces, ok := stitched(spans); traces != n || ok != n {
 		t.Errorf("%d traces, %d stitched right; want %d and %d", traces, ok, n, n)
 	}
-	if lost := h.metric(t, "tracemap_ebpf_lost_events"); lost != 0 {
+	if lost := h.metric(t, "otelcol_receiver_ebpf_lost_events"); lost != 0 {
 		t.Errorf("lost %d events", lost)
 	}
 }

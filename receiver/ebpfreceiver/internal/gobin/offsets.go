@@ -2,6 +2,7 @@ package gobin
 
 import (
 	"debug/dwarf"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -36,7 +37,14 @@ type Offsets struct {
 	GM              uint64
 	MCurg           uint64
 	H2Status        uint64
+	ConnHijacked    uint64
+	H2RWSStream     uint64
+	H2StreamSC      uint64
+	H2SCConn        uint64
 	HasPattern      bool
+	// SwissMaps: maps have the Swiss-table layout (Go >= 1.24), else the
+	// bucket layout of Go <= 1.23.
+	SwissMaps bool
 }
 
 // field names one struct field in DWARF terms.
@@ -70,20 +78,42 @@ var fields = []field{
 	{"runtime.g", "m", func(o *Offsets) *uint64 { return &o.GM }},
 	{"runtime.m", "curg", func(o *Offsets) *uint64 { return &o.MCurg }},
 	{"net/http.http2responseWriterState", "status", func(o *Offsets) *uint64 { return &o.H2Status }},
+	{"net/http.conn", "hijackedv", func(o *Offsets) *uint64 { return &o.ConnHijacked }},
+	{"net/http.http2responseWriterState", "stream", func(o *Offsets) *uint64 { return &o.H2RWSStream }},
+	{"net/http.http2stream", "sc", func(o *Offsets) *uint64 { return &o.H2StreamSC }},
+	{"net/http.http2serverConn", "conn", func(o *Offsets) *uint64 { return &o.H2SCConn }},
 }
+
+// Supported are the Go releases whose layouts the probes know: the struct
+// fields above (from DWARF, or the generated table) and the map layout of
+// the request headers.
+var Supported = []string{"go1.23", "go1.24", "go1.25", "go1.26"}
 
 // Offsets returns the field offsets for this binary: from its DWARF when it
 // has some, else from the table generated for its Go version.
 func (b *Binary) Offsets() (Offsets, error) {
+	minor := MinorVersion(b.GoVersion)
+	if !slices.Contains(Supported, minor) {
+		//lint:ignore ST1005 the message starts with the product name "Go", as users search for it
+		return Offsets{}, fmt.Errorf("Go version %s is not supported: %s was built with it; supported releases are %s", b.GoVersion, b.Path, strings.Join(Supported, ", "))
+	}
+	var dwarfErr error
 	if d, err := b.f.DWARF(); err == nil {
-		if o, err := offsetsFromDWARF(d); err == nil {
+		o, err := offsetsFromDWARF(d)
+		if err == nil {
+			o.SwissMaps = minor != "go1.23"
 			return o, nil
 		}
+		dwarfErr = err
 	}
-	o, ok := offsetTable[MinorVersion(b.GoVersion)]
+	o, ok := offsetTable[minor]
 	if !ok {
+		why := "has no DWARF"
+		if dwarfErr != nil {
+			why = "has unusable DWARF (" + dwarfErr.Error() + ")"
+		}
 		//lint:ignore ST1005 the message starts with the product name "Go", as users search for it
-		return Offsets{}, fmt.Errorf("Go version %s: no offsets (%s has no usable DWARF and the table covers %s)", b.GoVersion, b.Path, tableVersions())
+		return Offsets{}, fmt.Errorf("Go version %s: no offsets (%s %s and the table covers %s)", b.GoVersion, b.Path, why, tableVersions())
 	}
 	return o, nil
 }
@@ -97,6 +127,7 @@ func offsetsFromDWARF(d *dwarf.Data) (Offsets, error) {
 		want[f.typ][f.name] = true
 	}
 	found := make(map[string]uint64) // "type.field" -> offset
+	types := make(map[string]bool)   // struct types present
 	r := d.Reader()
 	for {
 		e, err := r.Next()
@@ -106,6 +137,10 @@ func offsetsFromDWARF(d *dwarf.Data) (Offsets, error) {
 		if e == nil {
 			break
 		}
+		if e.Tag == dwarf.TagSubprogram && e.Children {
+			r.SkipChildren() // parameters and variables: most of the entries
+			continue
+		}
 		if e.Tag != dwarf.TagStructType {
 			continue
 		}
@@ -114,6 +149,7 @@ func offsetsFromDWARF(d *dwarf.Data) (Offsets, error) {
 		if !ok || !e.Children {
 			continue
 		}
+		types[name] = true
 		for {
 			m, err := r.Next()
 			if err != nil {
@@ -133,20 +169,27 @@ func offsetsFromDWARF(d *dwarf.Data) (Offsets, error) {
 			}
 		}
 	}
+	// A type the linker left out is one the program never uses (a server
+	// without an HTTP client has no persistConn): its probes are not
+	// placed, its offsets stay 0. A type without one of its fields is a
+	// layout the probes do not know.
 	var o Offsets
 	for _, f := range fields {
 		off, ok := found[f.typ+"."+f.name]
 		if !ok {
-			if (f.typ == "net/http.Request" && f.name == "Pattern") || f.typ == "net/http.http2responseWriterState" {
-				continue // before Go 1.22; a program that never serves HTTP/2
+			if !types[f.typ] {
+				continue
 			}
-			return Offsets{}, fmt.Errorf("DWARF has no %s.%s", f.typ, f.name)
+			return Offsets{}, fmt.Errorf("DWARF has %s without its field %s", f.typ, f.name)
 		}
 		if f.dst != nil {
 			*f.dst(&o) = off
 		}
 	}
 	_, o.HasPattern = found["net/http.Request.Pattern"]
+	if !types["runtime.g"] {
+		return Offsets{}, errors.New("DWARF has no runtime.g")
+	}
 	o.GStackHi += found["runtime.stack.hi"]
 	return o, nil
 }

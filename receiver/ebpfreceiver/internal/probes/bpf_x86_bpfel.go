@@ -67,6 +67,12 @@ type bpfGoOffsets struct {
 	H1HeaderFn      uint64
 	H2HeaderFn      uint64
 	TcpconnCloseFn  uint64
+	TlsconnCloseFn  uint64
+	ConnHijacked    uint64
+	H2rwsStream     uint64
+	H2streamSc      uint64
+	H2scConn        uint64
+	SwissMaps       uint64
 }
 
 type bpfInflight struct {
@@ -80,9 +86,11 @@ type bpfInflight struct {
 }
 
 type bpfProcEvent struct {
-	_    structs.HostLayout
-	Type uint32
-	Pid  uint32
+	_     structs.HostLayout
+	Type  uint32
+	Pid   uint32
+	Flags uint32
+	Pad   uint32
 }
 
 type bpfSpanCtx struct {
@@ -115,9 +123,10 @@ type bpfSpanEvent struct {
 }
 
 type bpfTpScratch struct {
-	_   structs.HostLayout
-	Key [16]uint8
-	Val [64]uint8
+	_     structs.HostLayout
+	Block [336]uint8
+	Key   [16]uint8
+	Val   [64]uint8
 }
 
 // loadBpf returns the embedded CollectionSpec for bpf.
@@ -176,6 +185,7 @@ type bpfMapSpecs struct {
 	Events       *ebpf.MapSpec `ebpf:"events"`
 	G_parent     *ebpf.MapSpec `ebpf:"g_parent"`
 	GoCtx        *ebpf.MapSpec `ebpf:"go_ctx"`
+	HoldNames    *ebpf.MapSpec `ebpf:"hold_names"`
 	Inflights    *ebpf.MapSpec `ebpf:"inflights"`
 	Lost         *ebpf.MapSpec `ebpf:"lost"`
 	Offsets      *ebpf.MapSpec `ebpf:"offsets"`
@@ -216,6 +226,7 @@ type bpfMaps struct {
 	Events       *ebpf.Map `ebpf:"events"`
 	G_parent     *ebpf.Map `ebpf:"g_parent"`
 	GoCtx        *ebpf.Map `ebpf:"go_ctx"`
+	HoldNames    *ebpf.Map `ebpf:"hold_names"`
 	Inflights    *ebpf.Map `ebpf:"inflights"`
 	Lost         *ebpf.Map `ebpf:"lost"`
 	Offsets      *ebpf.Map `ebpf:"offsets"`
@@ -231,6 +242,7 @@ func (m *bpfMaps) Close() error {
 		m.Events,
 		m.G_parent,
 		m.GoCtx,
+		m.HoldNames,
 		m.Inflights,
 		m.Lost,
 		m.Offsets,

@@ -33,6 +33,7 @@ const (
 	h1HeaderFunc     = "net/http.(*response).Header"
 	h2HeaderFunc     = "net/http.(*http2responseWriter).Header"
 	tcpConnCloseFunc = "net.(*TCPConn).Close"
+	tlsConnCloseFunc = "crypto/tls.(*Conn).Close"
 	ClientFunc       = "net/http.(*Transport).roundTrip"
 	ClientConnFunc   = "net/http.(*persistConn).roundTrip"
 	NewprocFunc      = "runtime.newproc1"
@@ -56,7 +57,11 @@ const (
 	FlagSampled                  // the traceparent had the sampled flag
 	FlagHTTP2                    // served over HTTP/2
 	FlagNoStatus                 // the response writer's type is unknown: no status
+	FlagTLS                      // the connection is a *tls.Conn
+	FlagHijacked                 // the handler took the connection over
 )
+
+const procHeld = 1
 
 const (
 	eventSpan = 1
@@ -86,6 +91,8 @@ type Span struct {
 type Event struct {
 	Span       *Span
 	Exec, Exit uint32
+	// Held: the exec'ed process is stopped until Continue.
+	Held bool
 }
 
 // ErrNotPermitted means the caller lacks the privileges to load BPF.
@@ -203,7 +210,7 @@ func decode(raw []byte) (Event, error) {
 	pe := (*bpfProcEvent)(unsafe.Pointer(&raw[0]))
 	switch pe.Type {
 	case eventExec:
-		return Event{Exec: pe.Pid}, nil
+		return Event{Exec: pe.Pid, Held: pe.Flags&procHeld != 0}, nil
 	case eventExit:
 		return Event{Exit: pe.Pid}, nil
 	case eventSpan:
@@ -259,13 +266,25 @@ type Options struct {
 	Goroutines bool
 }
 
-// Attach sets the process's field offsets and attaches the probes with a PID
-// filter. Probe points missing from the binary are returned as warnings; it
-// fails when none of the server, client and listed functions is there.
-func (p *Probes) Attach(pid int, bin *gobin.Binary, opts Options) (proc *Process, warnings []error, err error) {
+// Prepared is what probing one executable file needs: its field offsets and
+// the file offsets of every probe point. It depends on the file only, so a
+// program started again (or many processes of one program) reuse it.
+type Prepared struct {
+	offsets bpfGoOffsets // without the load bias, which is per process
+	pie     bool
+	base    uint64
+	pl      plan
+	// Missing are the listed functions this binary does not have.
+	Missing []string
+}
+
+// Prepare reads the binary's offsets and plans the probes. Probe points
+// missing from the binary are warnings; it fails when none of the server,
+// client and listed functions is there.
+func Prepare(bin *gobin.Binary, opts Options) (*Prepared, error) {
 	off, err := bin.Offsets()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	// Every probe point is optional, but at least one that makes spans
 	// (server, client or a listed function) must exist.
@@ -278,57 +297,109 @@ func (p *Probes) Attach(pid int, bin *gobin.Binary, opts Options) (proc *Process
 	for i, fn := range opts.Functions {
 		points = append(points, point{fn, pFuncEntry, pFuncReturn, uint32(i)})
 	}
-	var pl plan
+	prep := &Prepared{offsets: toBPF(off), pie: bin.PIE(), base: bin.BaseAddr()}
+	var missing []error
 	for _, pt := range points {
-		if err := pl.add(bin, pt.fn, pt.entry, pt.exit, pt.fnID); err != nil {
-			warnings = append(warnings, err)
+		if err := prep.pl.add(bin, pt.fn, pt.entry, pt.exit, pt.fnID); err != nil {
+			missing = append(missing, err)
+			if pt.entry == pFuncEntry {
+				prep.Missing = append(prep.Missing, pt.fn)
+			}
 		}
 	}
-	if len(pl.addrs) == 0 {
-		return nil, nil, fmt.Errorf("nothing to probe: %w", errors.Join(warnings...))
-	}
-	bo := toBPF(off)
-	if bo.LoadBias, err = loadBias(pid, bin); err != nil {
-		return nil, nil, err
+	if len(prep.pl.addrs) == 0 {
+		return nil, fmt.Errorf("nothing to probe: %w", errors.Join(missing...))
 	}
 	// Without these the probes leave out what they cannot tell apart.
-	for name, dst := range map[string]*uint64{h1HeaderFunc: &bo.H1HeaderFn, h2HeaderFunc: &bo.H2HeaderFn, tcpConnCloseFunc: &bo.TcpconnCloseFn} {
+	bo := &prep.offsets
+	for name, dst := range map[string]*uint64{
+		h1HeaderFunc: &bo.H1HeaderFn, h2HeaderFunc: &bo.H2HeaderFn,
+		tcpConnCloseFunc: &bo.TcpconnCloseFn, tlsConnCloseFunc: &bo.TlsconnCloseFn,
+	} {
 		if fn, err := bin.Func(name); err == nil {
 			*dst = fn.Addr
 		}
 	}
-	// Helpers of the points above.
+	// Helpers of the points above; a program without an HTTP client has
+	// no persistConn, one that never starts goroutines no newproc1.
 	helpers := []point{{ClientConnFunc, pClientConn, 0, 0}}
 	if opts.Goroutines {
 		helpers = append(helpers, point{NewprocFunc, 0, pNewprocReturn, 0})
 	}
 	for _, pt := range helpers {
-		if err := pl.add(bin, pt.fn, pt.entry, pt.exit, pt.fnID); err != nil {
-			warnings = append(warnings, err)
+		if _, err := bin.Func(pt.fn); err != nil {
+			continue
+		}
+		if err := prep.pl.add(bin, pt.fn, pt.entry, pt.exit, pt.fnID); err != nil {
+			return nil, err
 		}
 	}
+	return prep, nil
+}
 
-	key := uint32(pid)
-	proc = &Process{PID: pid, p: p}
-	if err := p.objs.Offsets.Put(key, bo); err != nil {
-		return nil, nil, fmt.Errorf("set offsets for pid %d: %w", pid, err)
+// Attach sets the process's field offsets and attaches the prepared probes
+// with a PID filter, as one uprobe_multi link.
+func (p *Probes) Attach(pid int, prep *Prepared) (*Process, error) {
+	proc := &Process{PID: pid, p: p, prep: prep}
+	if err := proc.setOffsets(); err != nil {
+		return nil, err
 	}
+	key := uint32(pid)
 	ex, err := link.OpenExecutable(fmt.Sprintf("/proc/%d/exe", pid))
 	if err != nil {
 		proc.Close()
-		return nil, nil, err
+		return nil, err
 	}
-	proc.link, err = ex.UprobeMulti(nil, p.objs.OnUprobe, &link.UprobeMultiOptions{Addresses: pl.addrs, Cookies: pl.cookies, PID: key})
+	proc.link, err = ex.UprobeMulti(nil, p.objs.OnUprobe, &link.UprobeMultiOptions{Addresses: prep.pl.addrs, Cookies: prep.pl.cookies, PID: key})
 	if err != nil {
 		proc.Close()
-		return nil, nil, classify(fmt.Errorf("attach uprobes to pid %d: %w", pid, err))
+		return nil, classify(fmt.Errorf("attach uprobes to pid %d: %w", pid, err))
 	}
 	if err := p.objs.Watched.Put(key, uint8(1)); err != nil {
 		proc.Close()
-		return nil, nil, fmt.Errorf("watch pid %d: %w", pid, err)
+		return nil, fmt.Errorf("watch pid %d: %w", pid, err)
 	}
-	return proc, warnings, nil
+	return proc, nil
 }
+
+// setOffsets writes the offsets with this process's load bias.
+func (proc *Process) setOffsets() error {
+	bo := proc.prep.offsets
+	var err error
+	if proc.prep.pie {
+		if bo.LoadBias, err = loadBias(proc.PID, proc.prep.base); err != nil {
+			return err
+		}
+	}
+	if err := proc.p.objs.Offsets.Put(uint32(proc.PID), bo); err != nil {
+		return fmt.Errorf("set offsets for pid %d: %w", proc.PID, err)
+	}
+	return nil
+}
+
+// Reexec updates the process after it executed the same file again: the
+// probes stay (they are placed on the file), a PIE's load bias changes.
+func (proc *Process) Reexec() error { return proc.setOffsets() }
+
+// SetHoldNames makes every process that executes a program of one of these
+// file names stop at its exec until Continue: user space attaches first, so
+// not even its first request goes untraced. The kernel compares the task's
+// command name, the file name cut to 15 bytes.
+func (p *Probes) SetHoldNames(names []string) error {
+	for _, n := range names {
+		var key [16]int8
+		for i := 0; i < len(n) && i < len(key)-1; i++ {
+			key[i] = int8(n[i])
+		}
+		if err := p.objs.HoldNames.Put(key, uint8(1)); err != nil {
+			return fmt.Errorf("hold name %q: %w", n, err)
+		}
+	}
+	return nil
+}
+
+// Continue resumes a process the exec tracepoint stopped.
+func Continue(pid int) error { return unix.Kill(pid, unix.SIGCONT) }
 
 // plan collects the file offsets to probe and the cookie of each.
 type plan struct {
@@ -368,6 +439,7 @@ type Process struct {
 	PID  int
 	link link.Link
 	p    *Probes
+	prep *Prepared
 }
 
 // Close detaches the process's probes and forgets its offsets.
@@ -389,10 +461,7 @@ func (proc *Process) Close() error {
 // loadBias is where a position-independent executable was loaded relative
 // to its link-time addresses: the start of the process's first mapping of
 // the executable's file (found by inode) minus the file's base address.
-func loadBias(pid int, bin *gobin.Binary) (uint64, error) {
-	if !bin.PIE() {
-		return 0, nil
-	}
+func loadBias(pid int, base uint64) (uint64, error) {
 	var st unix.Stat_t
 	if err := unix.Stat(fmt.Sprintf("/proc/%d/exe", pid), &st); err != nil {
 		return 0, err
@@ -411,7 +480,7 @@ func loadBias(pid int, bin *gobin.Binary) (uint64, error) {
 		if err != nil {
 			return 0, fmt.Errorf("/proc/%d/maps: %w", pid, err)
 		}
-		return start - bin.BaseAddr(), nil
+		return start - base, nil
 	}
 	return 0, fmt.Errorf("pid %d: executable not mapped yet", pid)
 }
@@ -425,9 +494,13 @@ func toBPF(o gobin.Offsets) bpfGoOffsets {
 		NetconnFd: o.NetConnFD, NetfdLaddr: o.NetFDLaddr, NetfdRaddr: o.NetFDRaddr,
 		TcpaddrIp: o.TCPAddrIP, TcpaddrPort: o.TCPAddrPort, RespStatuscode: o.RespStatusCode,
 		PersistconnConn: o.PersistConnConn, G_stackHi: o.GStackHi, G_m: o.GM, M_curg: o.MCurg, H2Status: o.H2Status,
+		ConnHijacked: o.ConnHijacked, H2rwsStream: o.H2RWSStream, H2streamSc: o.H2StreamSC, H2scConn: o.H2SCConn,
 	}
 	if o.HasPattern {
 		b.HasPattern = 1
+	}
+	if o.SwissMaps {
+		b.SwissMaps = 1
 	}
 	return b
 }

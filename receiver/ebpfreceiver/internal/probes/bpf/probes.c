@@ -35,6 +35,13 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 #define FLAG_SAMPLED 16      // traceparent flags had the sampled bit
 #define FLAG_HTTP2 32        // served over HTTP/2
 #define FLAG_NO_STATUS 64    // the response writer is of an unknown type
+#define FLAG_TLS 128         // the connection is a *tls.Conn
+#define FLAG_HIJACKED 256    // the handler took the connection over (Hijack)
+
+#define PROC_HELD 1 // the exec'ing process was stopped until user space attaches
+
+#define SIGSTOP 19
+#define COMM_LEN 16
 
 #define METHOD_LEN 16
 #define PATH_LEN 128
@@ -80,6 +87,12 @@ struct go_offsets {
 	u64 h1_header_fn;     // net/http.(*response).Header
 	u64 h2_header_fn;     // net/http.(*http2responseWriter).Header
 	u64 tcpconn_close_fn; // net.(*TCPConn).Close
+	u64 tlsconn_close_fn; // crypto/tls.(*Conn).Close
+	u64 conn_hijacked;    // net/http.conn.hijackedv
+	u64 h2rws_stream;     // net/http.http2responseWriterState.stream
+	u64 h2stream_sc;      // net/http.http2stream.sc
+	u64 h2sc_conn;        // net/http.http2serverConn.conn
+	u64 swiss_maps;       // maps are Swiss tables (Go >= 1.24)
 };
 
 
@@ -123,6 +136,8 @@ struct span_event {
 struct proc_event {
 	u32 type;
 	u32 pid;
+	u32 flags; // PROC_HELD
+	u32 pad;
 };
 
 // Keeps struct proc_event in the BTF so that bpf2go generates its Go type.
@@ -220,6 +235,15 @@ struct {
 	__type(value, struct addr_pair);
 } client_conn_of SEC(".maps");
 
+// Executable names (the task's comm after exec: the file name, cut to 15
+// bytes) of programs user space wants to probe from their first instruction.
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, char[COMM_LEN]);
+	__type(value, u8);
+} hold_names SEC(".maps");
+
 // Processes whose exit user space wants to hear about.
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -314,15 +338,26 @@ static __always_inline int parse_traceparent(const u8 *s, struct span_ctx *out, 
 	return 1;
 }
 
-// Swiss-table layout of map[string][]string (Go >= 1.24): a group is an
-// 8-byte control word followed by 8 slots of key (16 bytes) + value (24).
+// The request headers are a map[string][]string. Two layouts:
+// Swiss tables (Go >= 1.24): a group is an 8-byte control word followed by 8
+// slots of key (16 bytes) + value (24); a small map is one group, a larger
+// one a directory of tables of up to 128 groups.
 #define GROUP_SLOTS 8
 #define SLOT_SIZE 40
 #define GROUP_SIZE (8 + GROUP_SLOTS * SLOT_SIZE)
-#define MAX_DIR 4
-#define MAX_GROUPS 8
+#define MAX_DIR 8
+#define MAX_GROUPS 128
+// Buckets (Go <= 1.23): 8 top hashes, 8 keys, 8 values, an overflow pointer.
+#define BUCKET_KEYS 8
+#define BUCKET_VALS (8 + 8 * 16)
+#define BUCKET_OVERFLOW (BUCKET_VALS + 8 * 24)
+#define BUCKET_SIZE (BUCKET_OVERFLOW + 8)
+#define MAX_BUCKETS 128
+#define MAX_OVERFLOW 4
+#define MIN_TOP_HASH 5 // smaller top hashes mark empty or evacuated slots
 
 struct tp_scratch {
+	u8 block[BUCKET_SIZE]; // one group or bucket, read at once
 	u8 key[16];
 	u8 val[64];
 };
@@ -343,33 +378,93 @@ static __always_inline int is_traceparent_key(const u8 *k)
 	return 1;
 }
 
-// group_traceparent looks for the "Traceparent" key in one group:
-// 1 found and parsed, 0 not in this group, -1 present but invalid.
+// slot_traceparent checks one map slot: 1 found and parsed, 0 another
+// key, -1 the key with an invalid value.
+static __always_inline int slot_traceparent(struct tp_scratch *sc, u32 at, u32 vat, struct span_ctx *out, u32 *flags)
+{
+	if (at > BUCKET_SIZE - 16 || vat > BUCKET_SIZE - 16)
+		return 0;
+	u64 kp = *(u64 *)&sc->block[at];
+	u64 kl = *(u64 *)&sc->block[at + 8];
+	if (kl != 11 || bpf_probe_read_user(sc->key, 11, (void *)kp) || !is_traceparent_key(sc->key))
+		return 0;
+	u64 vals = *(u64 *)&sc->block[vat];
+	u64 n = *(u64 *)&sc->block[vat + 8];
+	if (!vals || n < 1 || read_u64(vals + 8) != TRACEPARENT_LEN)
+		return -1;
+	if (bpf_probe_read_user(sc->val, TRACEPARENT_LEN, (void *)read_u64(vals)))
+		return -1;
+	return parse_traceparent(sc->val, out, flags) ? 1 : -1;
+}
+
 static __always_inline int group_traceparent(u64 group, struct tp_scratch *sc, struct span_ctx *out, u32 *flags)
 {
-	u64 ctrl = read_u64(group);
+	if (bpf_probe_read_user(sc->block, GROUP_SIZE, (void *)group))
+		return 0;
+	u64 ctrl = *(u64 *)sc->block;
 	for (int i = 0; i < GROUP_SLOTS; i++) {
-		u8 c = (ctrl >> (8 * i)) & 0xff;
-		if (c & 0x80) // empty or deleted
+		if ((ctrl >> (8 * i)) & 0x80) // empty or deleted
 			continue;
-		u64 slot = group + 8 + i * SLOT_SIZE;
-		if (read_u64(slot + 8) != 11)
-			continue;
-		if (bpf_probe_read_user(sc->key, 11, (void *)read_u64(slot)))
-			continue;
-		if (!is_traceparent_key(sc->key))
-			continue;
-		u64 vals = read_u64(slot + 16);
-		if (!vals || read_u64(slot + 24) < 1 || read_u64(vals + 8) != TRACEPARENT_LEN)
-			return -1;
-		if (bpf_probe_read_user(sc->val, TRACEPARENT_LEN, (void *)read_u64(vals)))
-			return -1;
-		return parse_traceparent(sc->val, out, flags) ? 1 : -1;
+		int r = slot_traceparent(sc, 8 + i * SLOT_SIZE, 8 + i * SLOT_SIZE + 16, out, flags);
+		if (r)
+			return r;
 	}
 	return 0;
 }
 
-static __always_inline int find_traceparent(u64 header, struct span_ctx *out, u32 *flags)
+// bucket_traceparent checks a bucket and its overflow chain.
+static __always_inline int bucket_traceparent(u64 b, struct tp_scratch *sc, struct span_ctx *out, u32 *flags)
+{
+	for (int o = 0; o < MAX_OVERFLOW && b; o++) {
+		if (bpf_probe_read_user(sc->block, BUCKET_SIZE, (void *)b))
+			return 0;
+		for (int i = 0; i < BUCKET_KEYS; i++) {
+			if (sc->block[i] < MIN_TOP_HASH)
+				continue;
+			int r = slot_traceparent(sc, 8 + i * 16, BUCKET_VALS + i * 24, out, flags);
+			if (r)
+				return r;
+		}
+		b = *(u64 *)&sc->block[BUCKET_OVERFLOW];
+	}
+	return 0;
+}
+
+struct tp_walk {
+	struct tp_scratch *sc;
+	struct span_ctx *out;
+	u32 *flags;
+	u64 base; // groups, or buckets
+	u64 n;    // how many
+	u64 old;  // Go <= 1.23: the old buckets of a map that is growing
+	u64 nold;
+	u32 swiss;
+	int result;
+};
+
+static long walk_step(u32 i, void *ctx)
+{
+	struct tp_walk *w = ctx;
+	int r;
+	if (w->swiss) {
+		if (i >= w->n)
+			return 1;
+		r = group_traceparent(w->base + (u64)i * GROUP_SIZE, w->sc, w->out, w->flags);
+	} else if (i < w->n) {
+		r = bucket_traceparent(w->base + (u64)i * BUCKET_SIZE, w->sc, w->out, w->flags);
+	} else if (i - w->n < w->nold) {
+		r = bucket_traceparent(w->old + (u64)(i - w->n) * BUCKET_SIZE, w->sc, w->out, w->flags);
+	} else {
+		return 1;
+	}
+	if (r) {
+		w->result = r;
+		return 1;
+	}
+	return 0;
+}
+
+static __always_inline int find_traceparent(struct go_offsets *o, u64 header, struct span_ctx *out, u32 *flags)
 {
 	if (!header)
 		return 0;
@@ -377,6 +472,21 @@ static __always_inline int find_traceparent(u64 header, struct span_ctx *out, u3
 	struct tp_scratch *sc = bpf_map_lookup_elem(&tp_buf, &zero);
 	if (!sc)
 		return 0;
+	struct tp_walk w = {.sc = sc, .out = out, .flags = flags, .swiss = o->swiss_maps};
+	if (!o->swiss_maps) {
+		u8 bshift = 0;
+		bpf_probe_read_user(&bshift, 1, (void *)(header + 9));
+		if (bshift > 7)
+			return 0;
+		w.base = read_u64(header + 16);
+		w.n = 1ULL << bshift;
+		w.old = read_u64(header + 24);
+		w.nold = w.old && bshift ? 1ULL << (bshift - 1) : 0;
+		if (!w.base)
+			return 0;
+		bpf_loop(MAX_BUCKETS + MAX_BUCKETS / 2, walk_step, &w, 0);
+		return w.result > 0;
+	}
 	u64 dir = read_u64(header + 16);
 	u64 dirlen = read_u64(header + 24);
 	if (!dir)
@@ -389,15 +499,11 @@ static __always_inline int find_traceparent(u64 header, struct span_ctx *out, u3
 		u64 table = read_u64(dir + 8 * d);
 		if (!table)
 			continue;
-		u64 groups = read_u64(table + 16);
-		u64 mask = read_u64(table + 24);
-		for (int g = 0; g < MAX_GROUPS; g++) {
-			if (g > mask)
-				break;
-			int r = group_traceparent(groups + g * GROUP_SIZE, sc, out, flags);
-			if (r != 0)
-				return r > 0;
-		}
+		w.base = read_u64(table + 16);
+		w.n = read_u64(table + 24) + 1;
+		bpf_loop(MAX_GROUPS, walk_step, &w, 0);
+		if (w.result)
+			return w.result > 0;
 	}
 	return 0;
 }
@@ -561,6 +667,14 @@ static __noinline int server_entry(struct pt_regs *ctx)
 {
 	OFFSETS_OR_RETURN(pid, o);
 	u64 req = ctx->rdi;
+	// "PRI *" is the HTTP/2 connection preface read as an HTTP/1 request:
+	// an h2c handler serves the whole connection inside it. Not a request.
+	char m[4] = {};
+	if (read_u64(req + o->request_method + 8) == 3) {
+		bpf_probe_read_user(m, 3, (void *)read_u64(req + o->request_method));
+		if (m[0] == 'P' && m[1] == 'R' && m[2] == 'I')
+			return 0;
+	}
 	struct frame_key fk;
 	struct inflight *in = begin(ctx, o, KIND_SERVER, 0, req, &fk);
 	if (!in)
@@ -580,18 +694,32 @@ static __noinline int server_entry(struct pt_regs *ctx)
 	if (o->h1_header_fn && header_fn == o->h1_header_fn + o->load_bias) {
 		in->arg1 = ctx->rcx;
 		u64 c = read_u64(ctx->rcx + o->response_conn);
-		if (c && read_conn_tuple(o, c + o->conn_rwc, &ev->addr))
-			ev->flags |= FLAG_HAS_TUPLE;
+		if (c) {
+			if (read_conn_tuple(o, c + o->conn_rwc, &ev->addr))
+				ev->flags |= FLAG_HAS_TUPLE;
+			else if (iface_is(o, c + o->conn_rwc, o->tlsconn_close_fn))
+				ev->flags |= FLAG_TLS;
+		}
 	} else if (o->h2_header_fn && header_fn == o->h2_header_fn + o->load_bias) {
-		in->arg1 = read_u64(ctx->rcx);
+		u64 rws = read_u64(ctx->rcx);
+		in->arg1 = rws;
 		ev->flags |= FLAG_HTTP2;
+		u64 sc = 0, st = rws ? read_u64(rws + o->h2rws_stream) : 0;
+		if (st)
+			sc = read_u64(st + o->h2stream_sc);
+		if (sc) {
+			if (read_conn_tuple(o, sc + o->h2sc_conn, &ev->addr))
+				ev->flags |= FLAG_HAS_TUPLE;
+			else if (iface_is(o, sc + o->h2sc_conn, o->tlsconn_close_fn))
+				ev->flags |= FLAG_TLS;
+		}
 	} else {
 		ev->flags |= FLAG_NO_STATUS;
 	}
 
 	struct span_ctx remote;
 	u32 flags = 0;
-	if (find_traceparent(read_u64(req + o->request_header), &remote, &flags)) {
+	if (find_traceparent(o, read_u64(req + o->request_header), &remote, &flags)) {
 		__builtin_memcpy(ev->trace_id, remote.trace_id, 16);
 		__builtin_memcpy(ev->parent_id, remote.span_id, 8);
 		ev->flags |= FLAG_REMOTE_PARENT | flags;
@@ -624,6 +752,14 @@ static __noinline int server_return(struct pt_regs *ctx)
 		u64 at = in->ev.flags & FLAG_HTTP2 ? o->h2_status : o->response_status;
 		u64 status = read_u64(in->arg1 + at);
 		in->ev.status = status >= 100 && status <= 999 ? status : 0; // 0: net/http writes 200
+		if (!(in->ev.flags & FLAG_HTTP2) && o->conn_hijacked) {
+			u64 c = read_u64(in->arg1 + o->response_conn);
+			u8 hj = 0;
+			if (c)
+				bpf_probe_read_user(&hj, 1, (void *)(c + o->conn_hijacked));
+			if (hj)
+				in->ev.flags |= FLAG_HIJACKED;
+		}
 	}
 	if (o->has_pattern)
 		read_gostring(in->arg0 + o->request_pattern, in->ev.route, ROUTE_LEN);
@@ -787,22 +923,36 @@ int noop(struct pt_regs *ctx)
 	return 0;
 }
 
-static __always_inline void proc_event(u32 type, u32 pid)
+static __always_inline int proc_event(u32 type, u32 pid, u32 flags)
 {
 	struct proc_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count_lost();
-		return;
+		return 0;
 	}
 	e->type = type;
 	e->pid = pid;
-	bpf_ringbuf_submit(e, 0);
+	e->flags = flags;
+	e->pad = 0;
+	bpf_ringbuf_submit(e, flags & PROC_HELD ? BPF_RB_FORCE_WAKEUP : 0);
+	return 1;
 }
 
+// A program user space waits for is stopped (SIGSTOP, delivered before its
+// first user instruction) once the event that asks user space to attach and
+// then continue it is in the ring buffer; without the event it runs on.
 SEC("raw_tracepoint/sched_process_exec")
 int on_exec(void *ctx)
 {
-	proc_event(EVENT_EXEC, bpf_get_current_pid_tgid() >> 32);
+	u32 pid = bpf_get_current_pid_tgid() >> 32;
+	char comm[COMM_LEN] = {};
+	bpf_get_current_comm(comm, sizeof(comm));
+	if (!bpf_map_lookup_elem(&hold_names, comm)) {
+		proc_event(EVENT_EXEC, pid, 0);
+		return 0;
+	}
+	if (proc_event(EVENT_EXEC, pid, PROC_HELD))
+		bpf_send_signal(SIGSTOP);
 	return 0;
 }
 
@@ -813,6 +963,6 @@ int on_exit(void *ctx)
 	u32 tgid = id >> 32;
 	if ((u32)id != tgid || !bpf_map_lookup_elem(&watched, &tgid))
 		return 0;
-	proc_event(EVENT_EXIT, tgid);
+	proc_event(EVENT_EXIT, tgid, 0);
 	return 0;
 }
