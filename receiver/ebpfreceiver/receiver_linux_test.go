@@ -20,6 +20,8 @@ import (
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest"
 
 	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/metadata"
 	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/targettest"
@@ -64,6 +66,7 @@ func startReceiver(t testing.TB, cfg *Config) *harness {
 	h := &harness{sink: new(consumertest.TracesSink), tel: componenttest.NewTelemetry()}
 	set := receivertest.NewNopSettings(metadata.Type)
 	set.TelemetrySettings = h.tel.NewTelemetrySettings()
+	set.Logger = zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
 	if cfg.FlushInterval == 0 {
 		cfg.FlushInterval = 20 * time.Millisecond
 	}

@@ -87,7 +87,11 @@ func fillServer(dst ptrace.Span, ev *probes.Span) {
 	a := dst.Attributes()
 	a.PutStr("http.request.method", ev.Method)
 	a.PutStr("url.path", ev.Path)
-	a.PutStr("url.scheme", "http")
+	scheme := "http"
+	if ev.Flags&probes.FlagTLS != 0 {
+		scheme = "https"
+	}
+	a.PutStr("url.scheme", scheme)
 	route := routeOf(ev.Route)
 	if route != "" {
 		a.PutStr("http.route", route)
@@ -95,20 +99,34 @@ func fillServer(dst ptrace.Span, ev *probes.Span) {
 	} else {
 		dst.SetName(ev.Method)
 	}
-	if host, _, err := net.SplitHostPort(ev.Host); err == nil {
+	// server.address and server.port name what the client asked for (the
+	// Host header); without a port there, the socket's.
+	hostPort := int64(-1)
+	if host, port, err := net.SplitHostPort(ev.Host); err == nil {
 		a.PutStr("server.address", host)
+		if n, err := strconv.ParseUint(port, 10, 16); err == nil {
+			hostPort = int64(n)
+		}
 	} else if ev.Host != "" {
 		a.PutStr("server.address", ev.Host)
 	}
+	if hostPort >= 0 {
+		a.PutInt("server.port", hostPort)
+	}
 	if ev.Flags&probes.FlagHasTuple != 0 {
-		a.PutInt("server.port", int64(ev.Local.Port()))
+		if hostPort < 0 {
+			a.PutInt("server.port", int64(ev.Local.Port()))
+		}
 		a.PutStr("client.address", ev.Remote.Addr().String())
 		a.PutInt("client.port", int64(ev.Remote.Port()))
 	}
 	if ev.Flags&probes.FlagHTTP2 != 0 {
 		a.PutStr("network.protocol.version", "2")
 	}
-	if ev.Flags&probes.FlagNoStatus == 0 {
+	// A handler that took the connection over (a WebSocket upgrade) wrote
+	// whatever status it wrote itself: unknown unless it used WriteHeader.
+	hijackedUnknown := ev.Flags&probes.FlagHijacked != 0 && ev.Status == 0
+	if ev.Flags&probes.FlagNoStatus == 0 && !hijackedUnknown {
 		// A handler that writes nothing gets 200 from net/http after it returns.
 		status := int64(ev.Status)
 		if status == 0 {

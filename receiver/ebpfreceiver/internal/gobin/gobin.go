@@ -95,6 +95,9 @@ func (b *Binary) loadSymbols() error {
 // table's header, so the start is taken from the .text section instead.
 func (b *Binary) loadPclntab() error {
 	pcln := b.f.Section(".gopclntab")
+	if pcln == nil { // position-independent builds before Go 1.26
+		pcln = b.f.Section(".data.rel.ro.gopclntab")
+	}
 	text := b.f.Section(".text")
 	if pcln == nil || text == nil {
 		return errors.New("no .symtab and no .gopclntab")
