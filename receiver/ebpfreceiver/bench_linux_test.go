@@ -8,7 +8,10 @@ import (
 	"io"
 	"net/http"
 	"net/netip"
+	"os/exec"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -158,4 +161,75 @@ func BenchmarkStitchAccuracy(b *testing.B) {
 	b.ReportMetric(float64(correct)/float64(n), "stitched-ratio")
 	b.ReportMetric(float64(traces), "traces")
 	b.ReportMetric(float64(3*n-len(spans)), "missing-spans")
+}
+
+// BenchmarkAttachChurn sends 40,000 requests, 4 at a time, to a traced
+// program while 4 more processes (stripped, started through nohup) start,
+// are attached, and exit, one after the other. It reports the events lost
+// (every cause), the requests that produced no span, and how many of the
+// attaches and exits happened while the load ran.
+func BenchmarkAttachChurn(b *testing.B) {
+	targettest.RequireBPF(b)
+	const requests, parallel, churn = 40_000, 4, 4
+	front := targettest.Start(b, targettest.Build(b, "frontend", false))
+	churnBin := targettest.Build(b, "churn", true)
+	nohup, err := exec.LookPath("nohup")
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := startReceiver(b, testConfig(Config{Names: []string{"frontend", "churn"}, FlushInterval: 200 * time.Millisecond}))
+	attached := func() int64 { return h.metric(b, "otelcol_receiver_ebpf_attached_processes") }
+	b.ResetTimer()
+	st := time.Now()
+	loadDone := make(chan struct{})
+	var during atomic.Int64
+	churned := make(chan struct{})
+	go func() {
+		defer close(churned)
+		for range churn {
+			tg := targettest.Start(b, nohup, churnBin)
+			for attached() < 2 {
+				time.Sleep(time.Millisecond)
+			}
+			get(b, http.DefaultClient, tg.URL+"/hello")
+			tg.Stop()
+			for attached() > 1 {
+				time.Sleep(time.Millisecond)
+			}
+			select {
+			case <-loadDone:
+			default:
+				during.Add(1)
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	next := atomic.Int64{}
+	for range parallel {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
+			for next.Add(1) <= requests {
+				get(b, c, front.URL+"/hello")
+			}
+		}()
+	}
+	wg.Wait()
+	close(loadDone)
+	took := time.Since(st)
+	<-churned
+	want := requests + churn
+	deadline := time.Now().Add(30 * time.Second)
+	for h.sink.SpanCount() < want && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(500 * time.Millisecond)
+	b.StopTimer()
+	h.rcv.Shutdown(context.Background())
+	b.ReportMetric(float64(requests)/took.Seconds(), "requests/s")
+	b.ReportMetric(float64(during.Load()), "attach+exit-during-load")
+	b.ReportMetric(float64(h.metric(b, "otelcol_receiver_ebpf_lost_events")), "lost-events")
+	b.ReportMetric(float64(want-h.sink.SpanCount()), "missing-spans")
+	b.ReportMetric(float64(h.metric(b, "otelcol_receiver_ebpf_attach_errors")), "attach-errors")
 }

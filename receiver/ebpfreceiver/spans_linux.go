@@ -92,7 +92,7 @@ func fillServer(dst ptrace.Span, ev *probes.Span) {
 		scheme = "https"
 	}
 	a.PutStr("url.scheme", scheme)
-	route := routeOf(ev.Route)
+	route := joinRoutes(routeOf(ev.Route), routeOf(ev.InnerRoute), ev.Path)
 	if route != "" {
 		a.PutStr("http.route", route)
 		dst.SetName(ev.Method + " " + route)
@@ -126,7 +126,15 @@ func fillServer(dst ptrace.Span, ev *probes.Span) {
 	// A handler that took the connection over (a WebSocket upgrade) wrote
 	// whatever status it wrote itself: unknown unless it used WriteHeader.
 	hijackedUnknown := ev.Flags&probes.FlagHijacked != 0 && ev.Status == 0
-	if ev.Flags&probes.FlagNoStatus == 0 && !hijackedUnknown {
+	if ev.Flags&probes.FlagPanic != 0 {
+		// net/http answers a panicking (or aborting) handler by closing the
+		// connection or resetting the stream: no status unless one was sent.
+		dst.Status().SetCode(ptrace.StatusCodeError)
+		a.PutStr("error.type", "panic")
+		if ev.Status != 0 {
+			a.PutInt("http.response.status_code", int64(ev.Status))
+		}
+	} else if ev.Flags&probes.FlagNoStatus == 0 && !hijackedUnknown {
 		// A handler that writes nothing gets 200 from net/http after it returns.
 		status := int64(ev.Status)
 		if status == 0 {
@@ -156,6 +164,48 @@ func routeOf(pattern string) string {
 		pattern = pattern[i:]
 	}
 	return pattern
+}
+
+// joinRoutes makes one route of the patterns of nested ServeMuxes: an
+// outer subtree pattern ("/api/") in front of the inner one when the inner
+// mux saw the path with that prefix stripped (http.StripPrefix), else the
+// inner pattern alone.
+func joinRoutes(outer, inner, path string) string {
+	if inner == "" {
+		return outer
+	}
+	if len(outer) > 1 && strings.HasSuffix(outer, "/") {
+		if joined := strings.TrimSuffix(outer, "/") + inner; patternMatches(joined, path) {
+			return joined
+		}
+	}
+	return inner
+}
+
+// patternMatches reports whether a ServeMux path pattern matches path:
+// "{name}" matches one segment, "{name...}" the rest, "{$}" the end, and a
+// pattern ending in "/" every path below it.
+func patternMatches(pattern, path string) bool {
+	ps, xs := strings.Split(pattern, "/"), strings.Split(path, "/")
+	for i, p := range ps {
+		switch {
+		case p == "{$}":
+			return i == len(xs)-1 && xs[i] == ""
+		case strings.HasPrefix(p, "{") && strings.HasSuffix(p, "...}"):
+			return i < len(xs)
+		case i == len(ps)-1 && p == "":
+			return i < len(xs) // subtree
+		case i >= len(xs):
+			return false
+		case strings.HasPrefix(p, "{") && strings.HasSuffix(p, "}"):
+			if xs[i] == "" {
+				return false
+			}
+		case p != xs[i]:
+			return false
+		}
+	}
+	return len(ps) == len(xs)
 }
 
 func fillClient(dst ptrace.Span, ev *probes.Span) {

@@ -41,7 +41,12 @@ type Offsets struct {
 	H2RWSStream     uint64
 	H2StreamSC      uint64
 	H2SCConn        uint64
-	HasPattern      bool
+	// golang.org/x/net/http2's server, when linked in (DWARF only).
+	XH2Status    uint64
+	XH2RWSStream uint64
+	XH2StreamSC  uint64
+	XH2SCConn    uint64
+	HasPattern   bool
 	// SwissMaps: maps have the Swiss-table layout (Go >= 1.24), else the
 	// bucket layout of Go <= 1.23.
 	SwissMaps bool
@@ -82,7 +87,15 @@ var fields = []field{
 	{"net/http.http2responseWriterState", "stream", func(o *Offsets) *uint64 { return &o.H2RWSStream }},
 	{"net/http.http2stream", "sc", func(o *Offsets) *uint64 { return &o.H2StreamSC }},
 	{"net/http.http2serverConn", "conn", func(o *Offsets) *uint64 { return &o.H2SCConn }},
+	{xnetHTTP2 + ".responseWriterState", "status", func(o *Offsets) *uint64 { return &o.XH2Status }},
+	{xnetHTTP2 + ".responseWriterState", "stream", func(o *Offsets) *uint64 { return &o.XH2RWSStream }},
+	{xnetHTTP2 + ".stream", "sc", func(o *Offsets) *uint64 { return &o.XH2StreamSC }},
+	{xnetHTTP2 + ".serverConn", "conn", func(o *Offsets) *uint64 { return &o.XH2SCConn }},
 }
+
+// xnetHTTP2 is the package of the HTTP/2 server that programs set up with
+// http2.ConfigureServer or h2c.NewHandler (Caddy, for one).
+const xnetHTTP2 = "golang.org/x/net/http2"
 
 // Supported are the Go releases whose layouts the probes know: the struct
 // fields above (from DWARF, or the generated table) and the map layout of

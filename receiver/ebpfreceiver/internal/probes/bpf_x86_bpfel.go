@@ -73,6 +73,11 @@ type bpfGoOffsets struct {
 	H2streamSc      uint64
 	H2scConn        uint64
 	SwissMaps       uint64
+	Xh2HeaderFn     uint64
+	Xh2Status       uint64
+	Xh2rwsStream    uint64
+	Xh2streamSc     uint64
+	Xh2scConn       uint64
 }
 
 type bpfInflight struct {
@@ -93,6 +98,12 @@ type bpfProcEvent struct {
 	Pad   uint32
 }
 
+type bpfServerFrame struct {
+	_     structs.HostLayout
+	Depth uint64
+	Req   uint64
+}
+
 type bpfSpanCtx struct {
 	_       structs.HostLayout
 	TraceId [16]uint8
@@ -100,26 +111,27 @@ type bpfSpanCtx struct {
 }
 
 type bpfSpanEvent struct {
-	_         structs.HostLayout
-	Type      uint32
-	Pid       uint32
-	StartNs   uint64
-	EndNs     uint64
-	Goroutine uint64
-	TraceId   [16]uint8
-	SpanId    [8]uint8
-	ParentId  [8]uint8
-	Kind      uint32
-	FnId      uint32
-	Status    uint32
-	Flags     uint32
-	Addr      bpfAddrPair
-	Method    [16]int8
-	Path      [128]int8
-	Route     [64]int8
-	Host      [64]int8
-	Scheme    [8]int8
-	Query     [64]int8
+	_          structs.HostLayout
+	Type       uint32
+	Pid        uint32
+	StartNs    uint64
+	EndNs      uint64
+	Goroutine  uint64
+	TraceId    [16]uint8
+	SpanId     [8]uint8
+	ParentId   [8]uint8
+	Kind       uint32
+	FnId       uint32
+	Status     uint32
+	Flags      uint32
+	Addr       bpfAddrPair
+	Method     [16]int8
+	Path       [128]int8
+	Route      [64]int8
+	RouteInner [64]int8
+	Host       [64]int8
+	Scheme     [8]int8
+	Query      [64]int8
 }
 
 type bpfTpScratch struct {
@@ -189,6 +201,7 @@ type bpfMapSpecs struct {
 	Inflights    *ebpf.MapSpec `ebpf:"inflights"`
 	Lost         *ebpf.MapSpec `ebpf:"lost"`
 	Offsets      *ebpf.MapSpec `ebpf:"offsets"`
+	ServerFrames *ebpf.MapSpec `ebpf:"server_frames"`
 	TpBuf        *ebpf.MapSpec `ebpf:"tp_buf"`
 	Tuples       *ebpf.MapSpec `ebpf:"tuples"`
 	Watched      *ebpf.MapSpec `ebpf:"watched"`
@@ -230,6 +243,7 @@ type bpfMaps struct {
 	Inflights    *ebpf.Map `ebpf:"inflights"`
 	Lost         *ebpf.Map `ebpf:"lost"`
 	Offsets      *ebpf.Map `ebpf:"offsets"`
+	ServerFrames *ebpf.Map `ebpf:"server_frames"`
 	TpBuf        *ebpf.Map `ebpf:"tp_buf"`
 	Tuples       *ebpf.Map `ebpf:"tuples"`
 	Watched      *ebpf.Map `ebpf:"watched"`
@@ -246,6 +260,7 @@ func (m *bpfMaps) Close() error {
 		m.Inflights,
 		m.Lost,
 		m.Offsets,
+		m.ServerFrames,
 		m.TpBuf,
 		m.Tuples,
 		m.Watched,

@@ -37,7 +37,20 @@ const (
 	ClientFunc       = "net/http.(*Transport).roundTrip"
 	ClientConnFunc   = "net/http.(*persistConn).roundTrip"
 	NewprocFunc      = "runtime.newproc1"
+	xh2HeaderFunc    = "golang.org/x/net/http2.(*responseWriter).Header"
+	// XServerFunc is x/net's HTTP/2 server calling a handler.
+	XServerFunc = "golang.org/x/net/http2.(*serverConn).runHandler"
+	// RouteFunc is where a ServeMux finds the pattern of a request (Go >= 1.22).
+	RouteFunc = "net/http.(*ServeMux).findHandler"
 )
+
+// recoverFuncs are the deferred functions that recover a panicking handler:
+// HTTP/1's connection, the bundled and x/net's HTTP/2 handler goroutines.
+var recoverFuncs = []string{
+	"net/http.(*conn).serve.func1",
+	"net/http.(*http2serverConn).runHandler.func1",
+	"golang.org/x/net/http2.(*serverConn).runHandler.func1",
+}
 
 // Kind is the kind of span an event describes.
 type Kind uint32
@@ -59,6 +72,7 @@ const (
 	FlagNoStatus                 // the response writer's type is unknown: no status
 	FlagTLS                      // the connection is a *tls.Conn
 	FlagHijacked                 // the handler took the connection over
+	FlagPanic                    // the handler panicked or aborted
 )
 
 const procHeld = 1
@@ -84,6 +98,9 @@ type Span struct {
 	Local, Remote          netip.AddrPort
 	Method, Path, Route    string
 	Host, Scheme, RawQuery string
+	// InnerRoute is the pattern of the innermost ServeMux when the request
+	// went through more than one (Route is the first's).
+	InnerRoute string
 }
 
 // Event is what the kernel reports: a span, or a process that started
@@ -227,7 +244,7 @@ func spanOf(e *bpfSpanEvent) *Span {
 		PID: e.Pid, Start: e.StartNs, End: e.EndNs, Goroutine: e.Goroutine,
 		TraceID: e.TraceId, SpanID: e.SpanId, ParentID: e.ParentId,
 		Kind: Kind(e.Kind), FuncID: e.FnId, Status: e.Status, Flags: e.Flags,
-		Method: cstr(e.Method[:]), Path: cstr(e.Path[:]), Route: cstr(e.Route[:]),
+		Method: cstr(e.Method[:]), Path: cstr(e.Path[:]), Route: cstr(e.Route[:]), InnerRoute: cstr(e.RouteInner[:]),
 		Host: cstr(e.Host[:]), Scheme: cstr(e.Scheme[:]), RawQuery: cstr(e.Query[:]),
 	}
 	if e.Flags&FlagHasTuple != 0 {
@@ -255,6 +272,9 @@ const (
 	pNewprocReturn
 	pFuncEntry
 	pFuncReturn
+	pXServerEntry
+	pRouteReturn
+	pPanicRecover
 )
 
 // Options say what to probe besides net/http.
@@ -314,7 +334,7 @@ func Prepare(bin *gobin.Binary, opts Options) (*Prepared, error) {
 	bo := &prep.offsets
 	for name, dst := range map[string]*uint64{
 		h1HeaderFunc: &bo.H1HeaderFn, h2HeaderFunc: &bo.H2HeaderFn,
-		tcpConnCloseFunc: &bo.TcpconnCloseFn, tlsConnCloseFunc: &bo.TlsconnCloseFn,
+		tcpConnCloseFunc: &bo.TcpconnCloseFn, tlsConnCloseFunc: &bo.TlsconnCloseFn, xh2HeaderFunc: &bo.Xh2HeaderFn,
 	} {
 		if fn, err := bin.Func(name); err == nil {
 			*dst = fn.Addr
@@ -322,7 +342,15 @@ func Prepare(bin *gobin.Binary, opts Options) (*Prepared, error) {
 	}
 	// Helpers of the points above; a program without an HTTP client has
 	// no persistConn, one that never starts goroutines no newproc1.
-	helpers := []point{{ClientConnFunc, pClientConn, 0, 0}}
+	helpers := []point{{ClientConnFunc, pClientConn, 0, 0}, {RouteFunc, 0, pRouteReturn, 0}}
+	if _, err := bin.Func(ServerFunc); err == nil {
+		if off.XH2Status != 0 {
+			helpers = append(helpers, point{XServerFunc, pXServerEntry, pServerReturn, 0})
+		}
+		for _, fn := range recoverFuncs {
+			helpers = append(helpers, point{fn, pPanicRecover, 0, 0})
+		}
+	}
 	if opts.Goroutines {
 		helpers = append(helpers, point{NewprocFunc, 0, pNewprocReturn, 0})
 	}
@@ -495,6 +523,7 @@ func toBPF(o gobin.Offsets) bpfGoOffsets {
 		TcpaddrIp: o.TCPAddrIP, TcpaddrPort: o.TCPAddrPort, RespStatuscode: o.RespStatusCode,
 		PersistconnConn: o.PersistConnConn, G_stackHi: o.GStackHi, G_m: o.GM, M_curg: o.MCurg, H2Status: o.H2Status,
 		ConnHijacked: o.ConnHijacked, H2rwsStream: o.H2RWSStream, H2streamSc: o.H2StreamSC, H2scConn: o.H2SCConn,
+		Xh2Status: o.XH2Status, Xh2rwsStream: o.XH2RWSStream, Xh2streamSc: o.XH2StreamSC, Xh2scConn: o.XH2SCConn,
 	}
 	if o.HasPattern {
 		b.HasPattern = 1

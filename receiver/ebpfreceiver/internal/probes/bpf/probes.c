@@ -37,6 +37,8 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 #define FLAG_NO_STATUS 64    // the response writer is of an unknown type
 #define FLAG_TLS 128         // the connection is a *tls.Conn
 #define FLAG_HIJACKED 256    // the handler took the connection over (Hijack)
+#define FLAG_PANIC 512       // the handler panicked (or aborted with http.ErrAbortHandler)
+#define FLAG_XNET 1024       // served by golang.org/x/net/http2
 
 #define PROC_HELD 1 // the exec'ing process was stopped until user space attaches
 
@@ -93,6 +95,13 @@ struct go_offsets {
 	u64 h2stream_sc;      // net/http.http2stream.sc
 	u64 h2sc_conn;        // net/http.http2serverConn.conn
 	u64 swiss_maps;       // maps are Swiss tables (Go >= 1.24)
+	// golang.org/x/net/http2's server (from DWARF only): its response
+	// writer's Header method and the fields of its state, as above.
+	u64 xh2_header_fn;
+	u64 xh2_status;
+	u64 xh2rws_stream;
+	u64 xh2stream_sc;
+	u64 xh2sc_conn;
 };
 
 
@@ -128,6 +137,7 @@ struct span_event {
 	char method[METHOD_LEN];
 	char path[PATH_LEN];
 	char route[ROUTE_LEN];
+	char route_inner[ROUTE_LEN];
 	char host[HOST_LEN];
 	char scheme[SCHEME_LEN];
 	char query[QUERY_LEN];
@@ -201,6 +211,19 @@ struct {
 	__type(key, u32);
 	__type(value, struct inflight);
 } zero_inflight SEC(".maps");
+
+// The server span open on a goroutine: its frame and request.
+struct server_frame {
+	u64 depth;
+	u64 req;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct g_key);
+	__type(value, struct server_frame);
+} server_frames SEC(".maps");
 
 // The span currently open on a goroutine.
 struct {
@@ -298,13 +321,29 @@ static __always_inline void new_ids(u8 *out, int words)
 	}
 }
 
-static __always_inline int hexval(u8 c)
+// hexv maps a character to its value as a lowercase hex digit, or 0xff.
+// A table keeps parsing free of branches, which the verifier would
+// otherwise follow per digit.
+#define HEX_ROW_DIGITS 0, 1, 2, 3, 4, 5, 6, 7, 8, 9
+#define X16 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff
+static const u8 hexv[256] = {
+	X16, X16, X16,
+	HEX_ROW_DIGITS, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	X16, X16,
+	0xff, 10, 11, 12, 13, 14, 15, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	X16, X16, X16, X16, X16, X16, X16, X16, X16,
+};
+
+// hex_bytes decodes n bytes of hex at s into out; bad collects 0xf0 bits
+// for invalid digits, nonzero the OR of the bytes.
+static __always_inline void hex_bytes(const u8 *s, u8 *out, int n, u8 *bad, u8 *nonzero)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
+	for (int i = 0; i < n; i++) {
+		u8 hi = hexv[s[2 * i]], lo = hexv[s[2 * i + 1]];
+		*bad |= (hi | lo) & 0xf0;
+		out[i] = (hi << 4) | (lo & 0x0f);
+		*nonzero |= out[i];
+	}
 }
 
 // parse_traceparent parses "00-<32 hex trace>-<16 hex span>-<2 hex flags>".
@@ -312,28 +351,14 @@ static __always_inline int parse_traceparent(const u8 *s, struct span_ctx *out, 
 {
 	if (s[0] != '0' || s[1] != '0' || s[2] != '-' || s[35] != '-' || s[52] != '-')
 		return 0;
-	u8 nonzero = 0;
-	for (int i = 0; i < 16; i++) {
-		int hi = hexval(s[3 + 2 * i]), lo = hexval(s[4 + 2 * i]);
-		if (hi < 0 || lo < 0)
-			return 0;
-		out->trace_id[i] = (hi << 4) | lo;
-		nonzero |= out->trace_id[i];
-	}
-	if (!nonzero)
+	u8 bad = 0, nz_trace = 0, nz_span = 0;
+	hex_bytes(s + 3, out->trace_id, 16, &bad, &nz_trace);
+	hex_bytes(s + 36, out->span_id, 8, &bad, &nz_span);
+	u8 f = hexv[s[54]];
+	bad |= f & 0xf0;
+	if (bad || !nz_trace || !nz_span)
 		return 0;
-	nonzero = 0;
-	for (int i = 0; i < 8; i++) {
-		int hi = hexval(s[36 + 2 * i]), lo = hexval(s[37 + 2 * i]);
-		if (hi < 0 || lo < 0)
-			return 0;
-		out->span_id[i] = (hi << 4) | lo;
-		nonzero |= out->span_id[i];
-	}
-	if (!nonzero)
-		return 0;
-	int f = hexval(s[54]);
-	if (f > 0 && (f & 1))
+	if (f & 1)
 		*flags |= FLAG_SAMPLED;
 	return 1;
 }
@@ -345,7 +370,6 @@ static __always_inline int parse_traceparent(const u8 *s, struct span_ctx *out, 
 #define GROUP_SLOTS 8
 #define SLOT_SIZE 40
 #define GROUP_SIZE (8 + GROUP_SLOTS * SLOT_SIZE)
-#define MAX_DIR 8
 #define MAX_GROUPS 128
 // Buckets (Go <= 1.23): 8 top hashes, 8 keys, 8 values, an overflow pointer.
 #define BUCKET_KEYS 8
@@ -353,7 +377,9 @@ static __always_inline int parse_traceparent(const u8 *s, struct span_ctx *out, 
 #define BUCKET_OVERFLOW (BUCKET_VALS + 8 * 24)
 #define BUCKET_SIZE (BUCKET_OVERFLOW + 8)
 #define MAX_BUCKETS 128
-#define MAX_OVERFLOW 4
+// Slots visited at most: a full Swiss table, or 2^7 buckets plus the old
+// 2^6 with their overflow buckets.
+#define MAX_WALK_SLOTS (MAX_GROUPS * GROUP_SLOTS * 2)
 #define MIN_TOP_HASH 5 // smaller top hashes mark empty or evacuated slots
 
 struct tp_scratch {
@@ -380,7 +406,7 @@ static __always_inline int is_traceparent_key(const u8 *k)
 
 // slot_traceparent checks one map slot: 1 found and parsed, 0 another
 // key, -1 the key with an invalid value.
-static __always_inline int slot_traceparent(struct tp_scratch *sc, u32 at, u32 vat, struct span_ctx *out, u32 *flags)
+static __noinline int slot_traceparent(struct tp_scratch *sc, u32 at, u32 vat, struct span_ctx *out, u32 *flags)
 {
 	if (at > BUCKET_SIZE - 16 || vat > BUCKET_SIZE - 16)
 		return 0;
@@ -397,39 +423,8 @@ static __always_inline int slot_traceparent(struct tp_scratch *sc, u32 at, u32 v
 	return parse_traceparent(sc->val, out, flags) ? 1 : -1;
 }
 
-static __always_inline int group_traceparent(u64 group, struct tp_scratch *sc, struct span_ctx *out, u32 *flags)
-{
-	if (bpf_probe_read_user(sc->block, GROUP_SIZE, (void *)group))
-		return 0;
-	u64 ctrl = *(u64 *)sc->block;
-	for (int i = 0; i < GROUP_SLOTS; i++) {
-		if ((ctrl >> (8 * i)) & 0x80) // empty or deleted
-			continue;
-		int r = slot_traceparent(sc, 8 + i * SLOT_SIZE, 8 + i * SLOT_SIZE + 16, out, flags);
-		if (r)
-			return r;
-	}
-	return 0;
-}
-
-// bucket_traceparent checks a bucket and its overflow chain.
-static __always_inline int bucket_traceparent(u64 b, struct tp_scratch *sc, struct span_ctx *out, u32 *flags)
-{
-	for (int o = 0; o < MAX_OVERFLOW && b; o++) {
-		if (bpf_probe_read_user(sc->block, BUCKET_SIZE, (void *)b))
-			return 0;
-		for (int i = 0; i < BUCKET_KEYS; i++) {
-			if (sc->block[i] < MIN_TOP_HASH)
-				continue;
-			int r = slot_traceparent(sc, 8 + i * 16, BUCKET_VALS + i * 24, out, flags);
-			if (r)
-				return r;
-		}
-		b = *(u64 *)&sc->block[BUCKET_OVERFLOW];
-	}
-	return 0;
-}
-
+// The walk visits one slot per bpf_loop step, so that the verifier checks
+// the slot once rather than once per unrolled position.
 struct tp_walk {
 	struct tp_scratch *sc;
 	struct span_ctx *out;
@@ -438,6 +433,9 @@ struct tp_walk {
 	u64 n;    // how many
 	u64 old;  // Go <= 1.23: the old buckets of a map that is growing
 	u64 nold;
+	u64 cur;  // the group or bucket being read, 0 between them
+	u64 idx;  // blocks started
+	u32 slot;
 	u32 swiss;
 	int result;
 };
@@ -445,25 +443,50 @@ struct tp_walk {
 static long walk_step(u32 i, void *ctx)
 {
 	struct tp_walk *w = ctx;
-	int r;
+	struct tp_scratch *sc = w->sc;
+	u32 slot = w->slot & 7;
+	if (slot == 0) {
+		if (!w->cur) {
+			u64 idx = w->idx++;
+			if (idx < w->n)
+				w->cur = w->base + idx * (w->swiss ? GROUP_SIZE : BUCKET_SIZE);
+			else if (!w->swiss && idx - w->n < w->nold)
+				w->cur = w->old + (idx - w->n) * BUCKET_SIZE;
+			else
+				return 1;
+		}
+		if (bpf_probe_read_user(sc->block, w->swiss ? GROUP_SIZE : BUCKET_SIZE, (void *)w->cur)) {
+			w->cur = 0;
+			return 0;
+		}
+	}
+	int filled;
+	u32 at, vat;
 	if (w->swiss) {
-		if (i >= w->n)
-			return 1;
-		r = group_traceparent(w->base + (u64)i * GROUP_SIZE, w->sc, w->out, w->flags);
-	} else if (i < w->n) {
-		r = bucket_traceparent(w->base + (u64)i * BUCKET_SIZE, w->sc, w->out, w->flags);
-	} else if (i - w->n < w->nold) {
-		r = bucket_traceparent(w->old + (u64)(i - w->n) * BUCKET_SIZE, w->sc, w->out, w->flags);
+		filled = !((*(u64 *)sc->block >> (8 * slot)) & 0x80); // else empty or deleted
+		at = 8 + slot * SLOT_SIZE;
+		vat = at + 16;
 	} else {
-		return 1;
+		filled = sc->block[slot] >= MIN_TOP_HASH;
+		at = 8 + slot * 16;
+		vat = BUCKET_VALS + slot * 24;
 	}
-	if (r) {
-		w->result = r;
-		return 1;
+	if (filled) {
+		int r = slot_traceparent(sc, at, vat, w->out, w->flags);
+		if (r) {
+			w->result = r;
+			return 1;
+		}
 	}
+	w->slot = (slot + 1) & 7;
+	if (w->slot == 0) // next block: a bucket's overflow, or the next one
+		w->cur = w->swiss ? 0 : *(u64 *)&sc->block[BUCKET_OVERFLOW];
 	return 0;
 }
 
+// find_traceparent looks for the "Traceparent" key in the request's
+// header map; only the first table of a Swiss map's directory is read (a
+// table holds 1024 entries).
 static __always_inline int find_traceparent(struct go_offsets *o, u64 header, struct span_ctx *out, u32 *flags)
 {
 	if (!header)
@@ -482,30 +505,21 @@ static __always_inline int find_traceparent(struct go_offsets *o, u64 header, st
 		w.n = 1ULL << bshift;
 		w.old = read_u64(header + 24);
 		w.nold = w.old && bshift ? 1ULL << (bshift - 1) : 0;
-		if (!w.base)
-			return 0;
-		bpf_loop(MAX_BUCKETS + MAX_BUCKETS / 2, walk_step, &w, 0);
-		return w.result > 0;
+	} else {
+		u64 dir = read_u64(header + 16);
+		if (read_u64(header + 24) == 0) { // small map: dirPtr points at a single group
+			w.base = dir;
+			w.n = 1;
+		} else {
+			u64 table = dir ? read_u64(dir) : 0;
+			w.base = table ? read_u64(table + 16) : 0;
+			w.n = table ? read_u64(table + 24) + 1 : 0;
+		}
 	}
-	u64 dir = read_u64(header + 16);
-	u64 dirlen = read_u64(header + 24);
-	if (!dir)
+	if (!w.base)
 		return 0;
-	if (dirlen == 0) // small map: dirPtr points at a single group
-		return group_traceparent(dir, sc, out, flags) > 0;
-	for (int d = 0; d < MAX_DIR; d++) {
-		if (d >= dirlen)
-			break;
-		u64 table = read_u64(dir + 8 * d);
-		if (!table)
-			continue;
-		w.base = read_u64(table + 16);
-		w.n = read_u64(table + 24) + 1;
-		bpf_loop(MAX_GROUPS, walk_step, &w, 0);
-		if (w.result)
-			return w.result > 0;
-	}
-	return 0;
+	bpf_loop(MAX_WALK_SLOTS, walk_step, &w, 0);
+	return w.result > 0;
 }
 
 // read_tcp_addr reads a net.Addr interface holding a *net.TCPAddr into an
@@ -661,12 +675,35 @@ static __always_inline void emit(struct inflight *in, struct frame_key *fk)
 	if (!o)                                                     \
 		return 0;
 
-// net/http.serverHandler.ServeHTTP(sh serverHandler, rw ResponseWriter, req *Request)
-// rax = sh.srv, rbx/rcx = rw (itab, *response), rdi = req.
-static __noinline int server_entry(struct pt_regs *ctx)
+// h2_conn reads the connection of an HTTP/2 response writer's state (rws ->
+// stream -> serverConn -> conn): its addresses, or that it is TLS.
+static __always_inline void h2_conn(struct go_offsets *o, u64 rws, u32 xnet, struct span_event *ev)
+{
+	u64 st = rws ? read_u64(rws + (xnet ? o->xh2rws_stream : o->h2rws_stream)) : 0;
+	u64 sc = st ? read_u64(st + (xnet ? o->xh2stream_sc : o->h2stream_sc)) : 0;
+	if (!sc)
+		return;
+	u64 conn = sc + (xnet ? o->xh2sc_conn : o->h2sc_conn);
+	if (read_conn_tuple(o, conn, &ev->addr))
+		ev->flags |= FLAG_HAS_TUPLE;
+	else if (iface_is(o, conn, o->tlsconn_close_fn))
+		ev->flags |= FLAG_TLS;
+}
+
+static __always_inline int same_trace(const u8 *a, const u8 *b)
+{
+	for (int i = 0; i < 16; i++)
+		if (a[i] != b[i])
+			return 0;
+	return 1;
+}
+
+// server_begin opens a server span for req. rw_itab/rw_data is the
+// ResponseWriter interface (serverHandler.ServeHTTP), or rw_itab is 0 and
+// rw_data golang.org/x/net/http2's *responseWriter (its runHandler).
+static __noinline int server_begin(struct pt_regs *ctx, u64 req, u64 rw_itab, u64 rw_data)
 {
 	OFFSETS_OR_RETURN(pid, o);
-	u64 req = ctx->rdi;
 	// "PRI *" is the HTTP/2 connection preface read as an HTTP/1 request:
 	// an h2c handler serves the whole connection inside it. Not a request.
 	char m[4] = {};
@@ -675,6 +712,13 @@ static __noinline int server_entry(struct pt_regs *ctx)
 		if (m[0] == 'P' && m[1] == 'R' && m[2] == 'I')
 			return 0;
 	}
+	// The same request seen again on its goroutine (x/net's HTTP/2 server
+	// calling net/http's serverHandler): one span.
+	struct g_key gk = {.pid = pid, .g = ctx->r14};
+	struct server_frame *sf = bpf_map_lookup_elem(&server_frames, &gk);
+	if (sf && sf->req == req)
+		return 0;
+
 	struct frame_key fk;
 	struct inflight *in = begin(ctx, o, KIND_SERVER, 0, req, &fk);
 	if (!in)
@@ -687,13 +731,15 @@ static __noinline int server_entry(struct pt_regs *ctx)
 		read_gostring(url + o->url_path, ev->path, PATH_LEN);
 	read_gostring(req + o->request_host, ev->host, HOST_LEN);
 
-	// rw is (itab in rbx, data in rcx): HTTP/1 *response, HTTP/2
-	// *http2responseWriter (whose first field is its state), or unknown.
-	u64 rw_itab = ctx->rbx;
-	u64 header_fn = read_u64(rw_itab + 24);
-	if (o->h1_header_fn && header_fn == o->h1_header_fn + o->load_bias) {
-		in->arg1 = ctx->rcx;
-		u64 c = read_u64(ctx->rcx + o->response_conn);
+	// HTTP/1 *response, HTTP/2 *http2responseWriter or x/net's
+	// *responseWriter (whose first field is its state), or unknown.
+	u64 header_fn = rw_itab ? read_u64(rw_itab + 24) : 0;
+	if (!rw_itab) {
+		in->arg1 = read_u64(rw_data);
+		ev->flags |= FLAG_HTTP2 | FLAG_XNET;
+	} else if (o->h1_header_fn && header_fn == o->h1_header_fn + o->load_bias) {
+		in->arg1 = rw_data;
+		u64 c = read_u64(rw_data + o->response_conn);
 		if (c) {
 			if (read_conn_tuple(o, c + o->conn_rwc, &ev->addr))
 				ev->flags |= FLAG_HAS_TUPLE;
@@ -701,55 +747,85 @@ static __noinline int server_entry(struct pt_regs *ctx)
 				ev->flags |= FLAG_TLS;
 		}
 	} else if (o->h2_header_fn && header_fn == o->h2_header_fn + o->load_bias) {
-		u64 rws = read_u64(ctx->rcx);
-		in->arg1 = rws;
+		in->arg1 = read_u64(rw_data);
 		ev->flags |= FLAG_HTTP2;
-		u64 sc = 0, st = rws ? read_u64(rws + o->h2rws_stream) : 0;
-		if (st)
-			sc = read_u64(st + o->h2stream_sc);
-		if (sc) {
-			if (read_conn_tuple(o, sc + o->h2sc_conn, &ev->addr))
-				ev->flags |= FLAG_HAS_TUPLE;
-			else if (iface_is(o, sc + o->h2sc_conn, o->tlsconn_close_fn))
-				ev->flags |= FLAG_TLS;
-		}
+	} else if (o->xh2_header_fn && header_fn == o->xh2_header_fn + o->load_bias) {
+		in->arg1 = read_u64(rw_data);
+		ev->flags |= FLAG_HTTP2 | FLAG_XNET;
 	} else {
 		ev->flags |= FLAG_NO_STATUS;
 	}
+	if (ev->flags & FLAG_HTTP2)
+		h2_conn(o, in->arg1, ev->flags & FLAG_XNET, ev);
 
-	struct span_ctx remote;
-	u32 flags = 0;
-	if (find_traceparent(o, read_u64(req + o->request_header), &remote, &flags)) {
-		__builtin_memcpy(ev->trace_id, remote.trace_id, 16);
-		__builtin_memcpy(ev->parent_id, remote.span_id, 8);
-		ev->flags |= FLAG_REMOTE_PARENT | flags;
-	} else if (ev->flags & FLAG_HAS_TUPLE) {
+	// The parent: the client span of this very connection when a traced
+	// process on this host sent the request (exact), unless a traceparent
+	// names another trace (an SDK's own client span, say); a proxy that
+	// forwards the header it received keeps the trace, and its client
+	// span is the closer parent.
+	struct span_ctx *tuple = NULL;
+	if (ev->flags & FLAG_HAS_TUPLE) {
 		// The client's view of this connection: its local end is our remote.
 		struct addr_pair tk = {};
 		__builtin_memcpy(tk.local_ip, ev->addr.remote_ip, 16);
 		__builtin_memcpy(tk.remote_ip, ev->addr.local_ip, 16);
 		tk.local_port = ev->addr.remote_port;
 		tk.remote_port = ev->addr.local_port;
-		struct span_ctx *p = bpf_map_lookup_elem(&tuples, &tk);
-		if (p) {
-			__builtin_memcpy(ev->trace_id, p->trace_id, 16);
-			__builtin_memcpy(ev->parent_id, p->span_id, 8);
-			ev->flags |= FLAG_TUPLE_PARENT;
-		}
+		tuple = bpf_map_lookup_elem(&tuples, &tk);
+	}
+	struct span_ctx remote;
+	u32 flags = 0;
+	if (find_traceparent(o, read_u64(req + o->request_header), &remote, &flags) &&
+	    !(tuple && same_trace(tuple->trace_id, remote.trace_id))) {
+		__builtin_memcpy(ev->trace_id, remote.trace_id, 16);
+		__builtin_memcpy(ev->parent_id, remote.span_id, 8);
+		ev->flags |= FLAG_REMOTE_PARENT | flags;
+	} else if (tuple) {
+		__builtin_memcpy(ev->trace_id, tuple->trace_id, 16);
+		__builtin_memcpy(ev->parent_id, tuple->span_id, 8);
+		ev->flags |= FLAG_TUPLE_PARENT;
 	}
 	publish(in, &fk);
+	struct server_frame nsf = {.depth = fk.depth, .req = req};
+	bpf_map_update_elem(&server_frames, &gk, &nsf, BPF_ANY);
 	return 0;
 }
 
-static __noinline int server_return(struct pt_regs *ctx)
+// Server entries:
+// net/http.serverHandler.ServeHTTP(sh serverHandler, rw ResponseWriter, req *Request):
+// rax = sh.srv, rbx/rcx = rw (itab, *response), rdi = req;
+// golang.org/x/net/http2.(*serverConn).runHandler(rw *responseWriter, req *http.Request, handler func(...)):
+// rax = sc, rbx = rw, rcx = req. x/net's HTTP/2 server calls the handler
+// directly (h2c.NewHandler), not through net/http's serverHandler.
+static __always_inline int server_entry(struct pt_regs *ctx, int xnet)
 {
-	OFFSETS_OR_RETURN(pid, o);
-	struct frame_key fk;
-	struct inflight *in = finish(ctx, o, pid, &fk);
+	if (xnet)
+		return server_begin(ctx, ctx->rcx, 0, ctx->rbx);
+	return server_begin(ctx, ctx->rdi, ctx->rbx, ctx->rcx);
+}
+
+// open_server finds the server span open on the current goroutine.
+static __always_inline struct inflight *open_server(struct pt_regs *ctx, u32 pid, struct frame_key *fk)
+{
+	struct g_key gk = {.pid = pid, .g = ctx->r14};
+	struct server_frame *sf = bpf_map_lookup_elem(&server_frames, &gk);
+	if (!sf)
+		return NULL;
+	fk->pid = pid;
+	fk->pad = 0;
+	fk->g = ctx->r14;
+	fk->depth = sf->depth;
+	struct inflight *in = bpf_map_lookup_elem(&inflights, fk);
 	if (!in || in->ev.kind != KIND_SERVER)
-		return 0;
+		return NULL;
+	return in;
+}
+
+static __noinline void end_server(struct go_offsets *o, struct inflight *in, struct frame_key *fk)
+{
 	if (in->arg1) {
-		u64 at = in->ev.flags & FLAG_HTTP2 ? o->h2_status : o->response_status;
+		u32 xnet = in->ev.flags & FLAG_XNET;
+		u64 at = in->ev.flags & FLAG_HTTP2 ? (xnet ? o->xh2_status : o->h2_status) : o->response_status;
 		u64 status = read_u64(in->arg1 + at);
 		in->ev.status = status >= 100 && status <= 999 ? status : 0; // 0: net/http writes 200
 		if (!(in->ev.flags & FLAG_HTTP2) && o->conn_hijacked) {
@@ -761,9 +837,61 @@ static __noinline int server_return(struct pt_regs *ctx)
 				in->ev.flags |= FLAG_HIJACKED;
 		}
 	}
-	if (o->has_pattern)
+	if (o->has_pattern && !in->ev.route[0])
 		read_gostring(in->arg0 + o->request_pattern, in->ev.route, ROUTE_LEN);
-	emit(in, &fk);
+	struct g_key gk = {.pid = fk->pid, .g = fk->g};
+	bpf_map_delete_elem(&server_frames, &gk);
+	emit(in, fk);
+}
+
+static __noinline int server_return(struct pt_regs *ctx)
+{
+	OFFSETS_OR_RETURN(pid, o);
+	struct frame_key fk;
+	struct inflight *in = finish(ctx, o, pid, &fk);
+	if (!in || in->ev.kind != KIND_SERVER)
+		return 0;
+	end_server(o, in, &fk);
+	return 0;
+}
+
+// net/http.(*ServeMux).findHandler(r *Request) (h Handler, patStr string, ...)
+// returns the pattern in rcx (pointer) and rdi (length). Middleware may
+// have handed the mux a copy of the request (r.WithContext,
+// http.StripPrefix), so the pattern is taken here rather than from the
+// request the server span began with: the first mux's in route, the
+// innermost one's in route_inner.
+static __noinline int route_return(struct pt_regs *ctx)
+{
+	OFFSETS_OR_RETURN(pid, o);
+	struct frame_key fk;
+	struct inflight *in = open_server(ctx, pid, &fk);
+	if (!in)
+		return 0;
+	u64 p = ctx->rcx, n = ctx->rdi;
+	if (!p || !n)
+		return 0;
+	char *dst = in->ev.route[0] ? in->ev.route_inner : in->ev.route;
+	if (n > ROUTE_LEN - 1)
+		n = ROUTE_LEN - 1;
+	n &= ROUTE_LEN - 1;
+	bpf_probe_read_user(dst, n, (void *)p);
+	dst[n & (ROUTE_LEN - 1)] = 0;
+	return 0;
+}
+
+// The deferred function of the server's connection (HTTP/1) or handler
+// goroutine (HTTP/2) that recovers a panicking handler: the server span
+// still open there ends with the panic.
+static __noinline int panic_recover(struct pt_regs *ctx)
+{
+	OFFSETS_OR_RETURN(pid, o);
+	struct frame_key fk;
+	struct inflight *in = open_server(ctx, pid, &fk);
+	if (!in)
+		return 0;
+	in->ev.flags |= FLAG_PANIC;
+	end_server(o, in, &fk);
 	return 0;
 }
 
@@ -889,6 +1017,9 @@ static __noinline int newproc_return(struct pt_regs *ctx)
 #define P_NEWPROC_RETURN 6
 #define P_FUNC_ENTRY 7
 #define P_FUNC_RETURN 8
+#define P_XSERVER_ENTRY 9
+#define P_ROUTE_RETURN 10
+#define P_PANIC_RECOVER 11
 
 SEC("uprobe.multi")
 int on_uprobe(struct pt_regs *ctx)
@@ -896,7 +1027,8 @@ int on_uprobe(struct pt_regs *ctx)
 	u64 cookie = bpf_get_attach_cookie(ctx);
 	switch (cookie >> 32) {
 	case P_SERVER_ENTRY:
-		return server_entry(ctx);
+	case P_XSERVER_ENTRY:
+		return server_entry(ctx, cookie >> 32 == P_XSERVER_ENTRY);
 	case P_SERVER_RETURN:
 		return server_return(ctx);
 	case P_CLIENT_ENTRY:
@@ -911,6 +1043,10 @@ int on_uprobe(struct pt_regs *ctx)
 		return func_entry(ctx, (u32)cookie);
 	case P_FUNC_RETURN:
 		return func_return(ctx);
+	case P_ROUTE_RETURN:
+		return route_return(ctx);
+	case P_PANIC_RECOVER:
+		return panic_recover(ctx);
 	}
 	return 0;
 }
