@@ -315,7 +315,7 @@ func TestServerSpansHTTP2AndPIE(t *testing.T) {
 		if r.span.Name() != tc.name || r.span.Status().Code() != tc.status {
 			t.Errorf("span %q status %v, want %q %v", r.span.Name(), r.span.Status().Code(), tc.name, tc.status)
 		}
-		wantAttrs(t, r, map[string]any{"http.response.status_code": tc.code, "network.protocol.version": "2", "url.path": tc.path})
+		wantAttrs(t, r, map[string]any{"http.response.status_code": tc.code, "network.protocol.version": "2", "url.path": tc.path, "url.scheme": "https"})
 	}
 
 	// HTTP/1.1 over TLS: the connection is a *tls.Conn, not a *net.TCPConn,
@@ -333,5 +333,5 @@ func TestServerSpansHTTP2AndPIE(t *testing.T) {
 		t.Fatalf("served over %s, want HTTP/1.1", resp.Proto)
 	}
 	r := h.wait(t, 1)[0]
-	wantAttrs(t, r, map[string]any{"http.response.status_code": int64(200), "client.address": nil, "network.protocol.version": nil})
+	wantAttrs(t, r, map[string]any{"http.response.status_code": int64(200), "client.address": nil, "network.protocol.version": nil, "url.scheme": "https"})
 }

@@ -99,7 +99,7 @@ type Span struct {
 	Method, Path, Route    string
 	Host, Scheme, RawQuery string
 	// InnerRoute is the pattern of the innermost ServeMux when the request
-	// went through more than one (Route is the first's).
+	// went through more than one (Route is then the one around it).
 	InnerRoute string
 }
 

@@ -15,6 +15,8 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"strconv"
 	"sync"
@@ -89,6 +91,16 @@ func main() {
 		io.Copy(io.Discard, resp.Body)
 		w.WriteHeader(resp.StatusCode)
 	})
+
+	if *backend != "" {
+		// A reverse proxy forwards the request's headers, traceparent too.
+		to, err := url.Parse(*backend)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		mux.Handle("/proxy/", http.StripPrefix("/proxy", httputil.NewSingleHostReverseProxy(to)))
+	}
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -859,8 +859,8 @@ static __noinline int server_return(struct pt_regs *ctx)
 // returns the pattern in rcx (pointer) and rdi (length). Middleware may
 // have handed the mux a copy of the request (r.WithContext,
 // http.StripPrefix), so the pattern is taken here rather than from the
-// request the server span began with: the first mux's in route, the
-// innermost one's in route_inner.
+// request the server span began with: the innermost mux's in route_inner,
+// the one around it in route.
 static __noinline int route_return(struct pt_regs *ctx)
 {
 	OFFSETS_OR_RETURN(pid, o);
@@ -871,7 +871,14 @@ static __noinline int route_return(struct pt_regs *ctx)
 	u64 p = ctx->rcx, n = ctx->rdi;
 	if (!p || !n)
 		return 0;
-	char *dst = in->ev.route[0] ? in->ev.route_inner : in->ev.route;
+	char *dst = in->ev.route;
+	if (in->ev.route[0]) {
+		// Keep the two innermost: an outer subtree pattern and the one
+		// below it make the route together (see the receiver).
+		if (in->ev.route_inner[0])
+			__builtin_memcpy(in->ev.route, in->ev.route_inner, ROUTE_LEN);
+		dst = in->ev.route_inner;
+	}
 	if (n > ROUTE_LEN - 1)
 		n = ROUTE_LEN - 1;
 	n &= ROUTE_LEN - 1;
