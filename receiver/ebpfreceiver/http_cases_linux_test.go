@@ -3,9 +3,20 @@
 package ebpfreceiver
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
 	"io"
+	"math/big"
+	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
@@ -125,5 +136,63 @@ func TestProxyForwardingTraceparent(t *testing.T) {
 	}
 	if bs.span.Name() != "GET /users/{id}" || fs.span.Name() != "GET /proxy/" {
 		t.Errorf("names %q, %q", fs.span.Name(), bs.span.Name())
+	}
+}
+
+// HTTP/2 set up by golang.org/x/net/http2.ConfigureServer (Caddy's way):
+// net/http's server hands x/net's response writer to the handler; its
+// spans carry status, protocol and https like the bundled HTTP/2's.
+func TestXNetHTTP2ConfigureServer(t *testing.T) {
+	targettest.RequireBPF(t)
+	dir := t.TempDir()
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	writeSelfSigned(t, certFile, keyFile)
+	tg := targettest.Start(t, targettest.BuildProgram(t, "edge", "edge", false), "-cert", certFile, "-key", keyFile)
+	h := startReceiver(t, testConfig(Config{Names: []string{"edge"}, RingBufferSize: 1 << 16}))
+	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, ForceAttemptHTTP2: true}}
+	for _, path := range []string{"/hello", "/mw/items/3"} {
+		resp, err := c.Get("https://" + tg.Addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.ProtoMajor != 2 {
+			t.Fatalf("served over %s, want HTTP/2", resp.Proto)
+		}
+	}
+	for i, r := range h.wait(t, 2) {
+		want := []string{"GET /hello", "GET /mw/items/{id}"}[i]
+		if r.span.Name() != want {
+			t.Errorf("span %q, want %q", r.span.Name(), want)
+		}
+		wantAttrs(t, r, map[string]any{"http.response.status_code": int64(200), "network.protocol.version": "2", "url.scheme": "https"})
+	}
+}
+
+// writeSelfSigned writes a certificate for 127.0.0.1 and its key as PEM.
+func writeSelfSigned(t *testing.T, certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600); err != nil {
+		t.Fatal(err)
 	}
 }

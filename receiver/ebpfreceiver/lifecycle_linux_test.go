@@ -96,6 +96,11 @@ func TestStartErrors(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("none of the pids [%d] is running", 1<<22)) {
 		t.Errorf("missing pid: %v", err)
 	}
+	// A running match by name that cannot be traced: start and wait for
+	// a traceable one, as when nothing matches yet.
+	if err := startErr(t, testConfig(Config{Names: []string{"sleep"}})); err != nil {
+		t.Errorf("untraceable match by name: %v", err)
+	}
 	// Nothing running yet under a configured name: start and wait for it.
 	if err := startErr(t, testConfig(Config{Names: []string{"not-started-yet"}})); err != nil {
 		t.Errorf("waiting for a name: %v", err)

@@ -31,6 +31,8 @@ func withValue(next http.Handler) http.Handler {
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "listen address")
+	cert := flag.String("cert", "", "serve HTTPS with this certificate (PEM), HTTP/2 set up by x/net's http2.ConfigureServer as Caddy does")
+	key := flag.String("key", "", "the certificate's key (PEM)")
 	flag.Parse()
 
 	inner := http.NewServeMux()
@@ -69,6 +71,16 @@ func main() {
 	}
 	fmt.Printf("listening on %s\n", ln.Addr())
 	// The panics are the point: keep their stack traces out of the test log.
-	srv := &http.Server{Handler: h2c.NewHandler(outer, &http2.Server{}), ErrorLog: log.New(io.Discard, "", 0)}
+	quiet := log.New(io.Discard, "", 0)
+	if *cert != "" {
+		srv := &http.Server{Handler: outer, ErrorLog: quiet}
+		if err := http2.ConfigureServer(srv, &http2.Server{}); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		srv.ServeTLS(ln, *cert, *key)
+		return
+	}
+	srv := &http.Server{Handler: h2c.NewHandler(outer, &http2.Server{}), ErrorLog: quiet}
 	srv.Serve(ln)
 }
