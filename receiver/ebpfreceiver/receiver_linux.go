@@ -405,7 +405,13 @@ func (r *ebpfReceiver) add(ev *probes.Span) {
 		spans = ss.Spans()
 		r.byPID[pid] = spans
 	}
-	fillSpan(spans.AppendEmpty(), ev, r.clock, r.cfg.Functions)
+	var driver string
+	if ev.Kind == probes.KindDB {
+		if tp := r.procs[pid]; tp != nil && tp.probe != nil {
+			driver = tp.probe.DriverMethod(ev.DriverFn)
+		}
+	}
+	fillSpan(spans.AppendEmpty(), ev, r.clock, r.cfg.Functions, driver)
 	r.count++
 	if r.count >= r.cfg.MaxBatch {
 		select {

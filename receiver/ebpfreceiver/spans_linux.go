@@ -14,6 +14,7 @@ import (
 
 	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/clock"
 	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/probes"
+	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/sqltext"
 )
 
 // Attribute names written by this receiver besides the OpenTelemetry
@@ -55,8 +56,9 @@ func hostname() string {
 }
 
 // fillSpan turns one kernel event into a span. funcs names the configured
-// functions by their id.
-func fillSpan(dst ptrace.Span, ev *probes.Span, clk *clock.Clock, funcs []string) {
+// functions by their id; driver is, for a database/sql span, the driver
+// conn's Begin method (see dbSystem).
+func fillSpan(dst ptrace.Span, ev *probes.Span, clk *clock.Clock, funcs []string, driver string) {
 	dst.SetTraceID(ev.TraceID)
 	dst.SetSpanID(ev.SpanID)
 	if ev.ParentID != [8]byte{} {
@@ -71,6 +73,8 @@ func fillSpan(dst ptrace.Span, ev *probes.Span, clk *clock.Clock, funcs []string
 		fillServer(dst, ev)
 	case probes.KindClient:
 		fillClient(dst, ev)
+	case probes.KindDB:
+		fillDB(dst, ev, driver)
 	default:
 		dst.SetKind(ptrace.SpanKindInternal)
 		name := "unknown"
@@ -206,6 +210,58 @@ func patternMatches(pattern, path string) bool {
 		}
 	}
 	return len(ps) == len(xs)
+}
+
+// dbSystems maps a database/sql driver's package to its db.system.
+var dbSystems = []struct{ pkg, system string }{
+	{"github.com/lib/pq", "postgresql"},
+	{"github.com/jackc/pgx", "postgresql"},
+	{"github.com/go-sql-driver/mysql", "mysql"},
+	{"github.com/mattn/go-sqlite3", "sqlite"},
+	{"modernc.org/sqlite", "sqlite"},
+	{"github.com/glebarez/go-sqlite", "sqlite"},
+	{"github.com/microsoft/go-mssqldb", "mssql"},
+	{"github.com/denisenkom/go-mssqldb", "mssql"},
+	{"github.com/sijms/go-ora", "oracle"},
+	{"github.com/godror/godror", "oracle"},
+	{"github.com/ClickHouse/clickhouse-go", "clickhouse"},
+	{"github.com/snowflakedb/gosnowflake", "snowflake"},
+	{"github.com/trinodb/trino-go-client", "trino"},
+	{"github.com/duckdb/duckdb-go", "duckdb"},
+	{"github.com/marcboeker/go-duckdb", "duckdb"},
+}
+
+// dbSystem names the database of a driver from its conn type's Begin
+// method ("github.com/lib/pq.(*conn).Begin"): "other_sql" when unknown.
+func dbSystem(driverMethod string) string {
+	for _, d := range dbSystems {
+		if strings.HasPrefix(driverMethod, d.pkg+".") || strings.HasPrefix(driverMethod, d.pkg+"/") {
+			return d.system
+		}
+	}
+	return "other_sql"
+}
+
+// fillDB makes a database/sql call a CLIENT span named after its
+// operation, with the statement's literals replaced.
+func fillDB(dst ptrace.Span, ev *probes.Span, driver string) {
+	dst.SetKind(ptrace.SpanKindClient)
+	a := dst.Attributes()
+	system := dbSystem(driver)
+	a.PutStr("db.system", system)
+	name := system
+	if ev.Path != "" {
+		a.PutStr("db.query.text", sqltext.Sanitize(ev.Path))
+		if op := sqltext.Operation(ev.Path); op != "" {
+			a.PutStr("db.operation.name", op)
+			name = op
+		}
+	}
+	dst.SetName(name)
+	if ev.Flags&probes.FlagTransportErr != 0 {
+		dst.Status().SetCode(ptrace.StatusCodeError)
+		a.PutStr("error.type", "_OTHER")
+	}
 }
 
 func fillClient(dst ptrace.Span, ev *probes.Span) {

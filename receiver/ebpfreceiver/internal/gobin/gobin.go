@@ -148,6 +148,17 @@ func (b *Binary) BaseAddr() uint64 {
 	return 0
 }
 
+// Funcs returns the functions whose names end with suffix.
+func (b *Binary) Funcs(suffix string) []Func {
+	var out []Func
+	for name, fn := range b.funcs {
+		if strings.HasSuffix(name, suffix) {
+			out = append(out, fn)
+		}
+	}
+	return out
+}
+
 // Func returns the function with the given full name, such as
 // "net/http.serverHandler.ServeHTTP" or "main.chargeCard".
 func (b *Binary) Func(name string) (Func, error) {

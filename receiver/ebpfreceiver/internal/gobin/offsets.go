@@ -46,6 +46,7 @@ type Offsets struct {
 	XH2RWSStream uint64
 	XH2StreamSC  uint64
 	XH2SCConn    uint64
+	DriverConnCI uint64 // database/sql.driverConn.ci
 	HasPattern   bool
 	// SwissMaps: maps have the Swiss-table layout (Go >= 1.24), else the
 	// bucket layout of Go <= 1.23.
@@ -91,6 +92,7 @@ var fields = []field{
 	{xnetHTTP2 + ".responseWriterState", "stream", func(o *Offsets) *uint64 { return &o.XH2RWSStream }},
 	{xnetHTTP2 + ".stream", "sc", func(o *Offsets) *uint64 { return &o.XH2StreamSC }},
 	{xnetHTTP2 + ".serverConn", "conn", func(o *Offsets) *uint64 { return &o.XH2SCConn }},
+	{"database/sql.driverConn", "ci", func(o *Offsets) *uint64 { return &o.DriverConnCI }},
 }
 
 // xnetHTTP2 is the package of the HTTP/2 server that programs set up with

@@ -78,6 +78,7 @@ type bpfGoOffsets struct {
 	Xh2rwsStream    uint64
 	Xh2streamSc     uint64
 	Xh2scConn       uint64
+	DriverconnCi    uint64
 }
 
 type bpfInflight struct {
@@ -124,6 +125,7 @@ type bpfSpanEvent struct {
 	FnId       uint32
 	Status     uint32
 	Flags      uint32
+	DriverFn   uint64
 	Addr       bpfAddrPair
 	Method     [16]int8
 	Path       [128]int8

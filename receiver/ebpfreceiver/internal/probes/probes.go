@@ -13,6 +13,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -42,6 +43,10 @@ const (
 	XServerFunc = "golang.org/x/net/http2.(*serverConn).runHandler"
 	// RouteFunc is where a ServeMux finds the pattern of a request (Go >= 1.22).
 	RouteFunc = "net/http.(*ServeMux).findHandler"
+	// SQLQueryFunc and SQLExecFunc are what every query and exec of a
+	// database/sql DB, Tx or Conn passes (prepared Stmts do not).
+	SQLQueryFunc = "database/sql.(*DB).queryDC"
+	SQLExecFunc  = "database/sql.(*DB).execDC"
 )
 
 // recoverFuncs are the deferred functions that recover a panicking handler:
@@ -59,6 +64,7 @@ const (
 	KindInternal Kind = 1
 	KindServer   Kind = 2
 	KindClient   Kind = 3
+	KindDB       Kind = 4 // a database/sql query or exec
 )
 
 // Span flags set by the BPF programs.
@@ -98,6 +104,9 @@ type Span struct {
 	Local, Remote          netip.AddrPort
 	Method, Path, Route    string
 	Host, Scheme, RawQuery string
+	// DriverFn is, for KindDB, the run-time address of the driver conn
+	// type's Begin method (see Process.DriverMethod).
+	DriverFn uint64
 	// InnerRoute is the pattern of the innermost ServeMux when the request
 	// went through more than one (Route is then the one around it).
 	InnerRoute string
@@ -243,7 +252,7 @@ func spanOf(e *bpfSpanEvent) *Span {
 	s := &Span{
 		PID: e.Pid, Start: e.StartNs, End: e.EndNs, Goroutine: e.Goroutine,
 		TraceID: e.TraceId, SpanID: e.SpanId, ParentID: e.ParentId,
-		Kind: Kind(e.Kind), FuncID: e.FnId, Status: e.Status, Flags: e.Flags,
+		Kind: Kind(e.Kind), FuncID: e.FnId, Status: e.Status, Flags: e.Flags, DriverFn: e.DriverFn,
 		Method: cstr(e.Method[:]), Path: cstr(e.Path[:]), Route: cstr(e.Route[:]), InnerRoute: cstr(e.RouteInner[:]),
 		Host: cstr(e.Host[:]), Scheme: cstr(e.Scheme[:]), RawQuery: cstr(e.Query[:]),
 	}
@@ -275,6 +284,9 @@ const (
 	pXServerEntry
 	pRouteReturn
 	pPanicRecover
+	pSQLQueryEntry
+	pSQLExecEntry
+	pSQLReturn
 )
 
 // Options say what to probe besides net/http.
@@ -296,6 +308,7 @@ type Prepared struct {
 	pl      plan
 	// Missing are the listed functions this binary does not have.
 	Missing []string
+	begins  map[uint64]string // link-time address -> name of Begin methods
 }
 
 // Prepare reads the binary's offsets and plans the probes. Probe points
@@ -313,11 +326,19 @@ func Prepare(bin *gobin.Binary, opts Options) (*Prepared, error) {
 		entry, exit uint64
 		fnID        uint32
 	}
-	points := []point{{ServerFunc, pServerEntry, pServerReturn, 0}, {ClientFunc, pClientEntry, pClientReturn, 0}}
+	points := []point{
+		{ServerFunc, pServerEntry, pServerReturn, 0}, {ClientFunc, pClientEntry, pClientReturn, 0},
+		{SQLQueryFunc, pSQLQueryEntry, pSQLReturn, 0}, {SQLExecFunc, pSQLExecEntry, pSQLReturn, 0},
+	}
 	for i, fn := range opts.Functions {
 		points = append(points, point{fn, pFuncEntry, pFuncReturn, uint32(i)})
 	}
-	prep := &Prepared{offsets: toBPF(off), pie: bin.PIE(), base: bin.BaseAddr()}
+	prep := &Prepared{offsets: toBPF(off), pie: bin.PIE(), base: bin.BaseAddr(), begins: map[uint64]string{}}
+	// A database/sql driver's conn type is told by the first method of its
+	// driver.Conn itab, Begin (methods sort by name).
+	for _, fn := range bin.Funcs(").Begin") {
+		prep.begins[fn.Addr] = fn.Name
+	}
 	var missing []error
 	for _, pt := range points {
 		if err := prep.pl.add(bin, pt.fn, pt.entry, pt.exit, pt.fnID); err != nil {
@@ -399,6 +420,7 @@ func (proc *Process) setOffsets() error {
 			return err
 		}
 	}
+	proc.bias.Store(bo.LoadBias)
 	if err := proc.p.objs.Offsets.Put(uint32(proc.PID), bo); err != nil {
 		return fmt.Errorf("set offsets for pid %d: %w", proc.PID, err)
 	}
@@ -468,6 +490,14 @@ type Process struct {
 	link link.Link
 	p    *Probes
 	prep *Prepared
+	bias atomic.Uint64
+}
+
+// DriverMethod names the method at a run-time address a database/sql
+// span reports (Span.DriverFn), such as "github.com/lib/pq.(*conn).Begin";
+// "" when unknown.
+func (proc *Process) DriverMethod(addr uint64) string {
+	return proc.prep.begins[addr-proc.bias.Load()]
 }
 
 // Close detaches the process's probes and forgets its offsets.
@@ -523,7 +553,7 @@ func toBPF(o gobin.Offsets) bpfGoOffsets {
 		TcpaddrIp: o.TCPAddrIP, TcpaddrPort: o.TCPAddrPort, RespStatuscode: o.RespStatusCode,
 		PersistconnConn: o.PersistConnConn, G_stackHi: o.GStackHi, G_m: o.GM, M_curg: o.MCurg, H2Status: o.H2Status,
 		ConnHijacked: o.ConnHijacked, H2rwsStream: o.H2RWSStream, H2streamSc: o.H2StreamSC, H2scConn: o.H2SCConn,
-		Xh2Status: o.XH2Status, Xh2rwsStream: o.XH2RWSStream, Xh2streamSc: o.XH2StreamSC, Xh2scConn: o.XH2SCConn,
+		DriverconnCi: o.DriverConnCI, Xh2Status: o.XH2Status, Xh2rwsStream: o.XH2RWSStream, Xh2streamSc: o.XH2StreamSC, Xh2scConn: o.XH2SCConn,
 	}
 	if o.HasPattern {
 		b.HasPattern = 1

@@ -22,12 +22,19 @@ import (
 	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/gobin"
 )
 
-// probe uses the server and the client so that their types are linked in.
+// probe uses the server, the client and database/sql so that their types
+// are linked in.
 const probe = `package main
 
-import "net/http"
+import (
+	"database/sql"
+	"net/http"
+)
 
 func main() {
+	db, _ := sql.Open("none", "")
+	db.Exec("")
+	db.Query("")
 	http.ListenAndServe("127.0.0.1:0", nil)
 	http.ListenAndServeTLS("127.0.0.1:0", "cert", "key", nil)
 	http.Get("http://127.0.0.1:1/")

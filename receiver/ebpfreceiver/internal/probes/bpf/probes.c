@@ -27,6 +27,7 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 #define KIND_INTERNAL 1
 #define KIND_SERVER 2
 #define KIND_CLIENT 3
+#define KIND_DB 4 // a database/sql call (a CLIENT span)
 
 #define FLAG_REMOTE_PARENT 1 // parent came from a traceparent header
 #define FLAG_TUPLE_PARENT 2  // parent found through the connection 4-tuple
@@ -102,6 +103,7 @@ struct go_offsets {
 	u64 xh2rws_stream;
 	u64 xh2stream_sc;
 	u64 xh2sc_conn;
+	u64 driverconn_ci; // database/sql.driverConn.ci
 };
 
 
@@ -133,6 +135,7 @@ struct span_event {
 	u32 fn_id;
 	u32 status;
 	u32 flags;
+	u64 driver_fn; // database/sql: the first method of the driver's conn type (a run-time address)
 	struct addr_pair addr;
 	char method[METHOD_LEN];
 	char path[PATH_LEN];
@@ -966,6 +969,48 @@ static __noinline int client_conn(struct pt_regs *ctx)
 	return 0;
 }
 
+// database/sql.(*DB).queryDC(ctx, txctx context.Context, dc *driverConn, releaseConn func(error), query string, args []any)
+// rax = db, rbx/rcx = ctx, rdi/rsi = txctx, r8 = dc, r10/r11 = query;
+// database/sql.(*DB).execDC(ctx context.Context, dc *driverConn, release func(error), query string, args []any)
+// rax = db, rbx/rcx = ctx, rdi = dc, r8/r9 = query.
+// Every query and exec of a DB, Tx or Conn passes one of them. fn_id is
+// 0 for a query, 1 for an exec.
+static __noinline int sql_entry(struct pt_regs *ctx, u64 dc, u64 q, u64 n, u32 exec)
+{
+	OFFSETS_OR_RETURN(pid, o);
+	struct frame_key fk;
+	struct inflight *in = begin(ctx, o, KIND_DB, exec, dc, &fk);
+	if (!in)
+		return 0;
+	if (n > PATH_LEN - 1)
+		n = PATH_LEN - 1;
+	n &= PATH_LEN - 1;
+	if (q && n) {
+		bpf_probe_read_user(in->ev.path, n, (void *)q);
+		in->ev.path[n & (PATH_LEN - 1)] = 0;
+	}
+	u64 itab = dc ? read_u64(dc + o->driverconn_ci) : 0;
+	if (itab)
+		in->ev.driver_fn = read_u64(itab + 24);
+	publish(in, &fk);
+	return 0;
+}
+
+// Returns: queryDC gives (*Rows, error) in rax, rbx/rcx; execDC
+// (Result, error) in rax/rbx, rcx/rdi.
+static __noinline int sql_return(struct pt_regs *ctx)
+{
+	OFFSETS_OR_RETURN(pid, o);
+	struct frame_key fk;
+	struct inflight *in = finish(ctx, o, pid, &fk);
+	if (!in || in->ev.kind != KIND_DB)
+		return 0;
+	if (in->ev.fn_id ? ctx->rcx : ctx->rbx)
+		in->ev.flags |= FLAG_TRANSPORT_ERR;
+	emit(in, &fk);
+	return 0;
+}
+
 // Functions listed in the configuration; fn_id is their index there.
 static __noinline int func_entry(struct pt_regs *ctx, u32 fn_id)
 {
@@ -1027,6 +1072,9 @@ static __noinline int newproc_return(struct pt_regs *ctx)
 #define P_XSERVER_ENTRY 9
 #define P_ROUTE_RETURN 10
 #define P_PANIC_RECOVER 11
+#define P_SQL_QUERY_ENTRY 12
+#define P_SQL_EXEC_ENTRY 13
+#define P_SQL_RETURN 14
 
 SEC("uprobe.multi")
 int on_uprobe(struct pt_regs *ctx)
@@ -1054,6 +1102,12 @@ int on_uprobe(struct pt_regs *ctx)
 		return route_return(ctx);
 	case P_PANIC_RECOVER:
 		return panic_recover(ctx);
+	case P_SQL_QUERY_ENTRY:
+		return sql_entry(ctx, ctx->r8, ctx->r10, ctx->r11, 0);
+	case P_SQL_EXEC_ENTRY:
+		return sql_entry(ctx, ctx->rdi, ctx->r8, ctx->r9, 1);
+	case P_SQL_RETURN:
+		return sql_return(ctx);
 	}
 	return 0;
 }
