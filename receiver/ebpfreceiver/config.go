@@ -75,7 +75,7 @@ func (c *Config) Validate() error {
 	}
 	for exe, svc := range c.ServiceNames {
 		if svc == "" {
-			errs = append(errs, fmt.Errorf("service_names: empty service name for %q", exe))
+			errs = append(errs, fmt.Errorf("service_names::%s: must not be empty", exe))
 		}
 	}
 	if n := c.RingBufferSize; n < 4096 || n > 1<<30 || n&(n-1) != 0 {

@@ -16,11 +16,14 @@ import (
 	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/targettest"
 )
 
-// BenchmarkProbeCost splits the latency a request gains from the server
-// probes (entry and returns of ServeHTTP) into the uprobe trap itself (an
-// empty program at the same points), the trap when the entry probe sits on
-// the first instruction (single-stepped), and the real program, in
-// alternating rounds of one run.
+// BenchmarkProbeCost splits the latency a request gains from the probes
+// into the uprobe traps themselves (an empty program at the same points:
+// every point the receiver plans for the program, goroutine tracking
+// included, of which a GET /hello hits ServeHTTP's entry and one RET,
+// findHandler's RET and newproc1's RET), the traps when the entry probe
+// sits on the first instruction (single-stepped), and the real program, in
+// alternating rounds of one run. full/empty is the receiver's added cost
+// relative to the kernel's own.
 func BenchmarkProbeCost(b *testing.B) {
 	targettest.RequireBPF(b)
 	bin := targettest.Build(b, "shop", false)
@@ -42,15 +45,12 @@ func BenchmarkProbeCost(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer gb.Close()
-	var pl plan
-	if err := pl.add(gb, ServerFunc, pServerEntry, pServerReturn, 0); err != nil {
-		b.Fatal(err)
-	}
-	off, err := gb.Offsets()
+	prep, err := Prepare(gb, Options{Goroutines: true})
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := p.objs.Offsets.Put(uint32(tg.PID), toBPF(off)); err != nil {
+	pl := prep.pl
+	if err := p.objs.Offsets.Put(uint32(tg.PID), prep.offsets); err != nil {
 		b.Fatal(err)
 	}
 	ex, err := link.OpenExecutable(bin)
@@ -116,4 +116,5 @@ func BenchmarkProbeCost(b *testing.B) {
 	b.ReportMetric(med(empty)-n, "added-p50-empty-ns")
 	b.ReportMetric(med(stepped)-n, "added-p50-empty-entry-stepped-ns")
 	b.ReportMetric(med(full)-n, "added-p50-full-ns")
+	b.ReportMetric((med(full)-n)/(med(empty)-n), "full/empty")
 }
