@@ -17,6 +17,7 @@ import (
 
 	"go.opentelemetry.io/collector/consumer/consumertest"
 
+	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/gobin"
 	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/probes"
 	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/targettest"
 )
@@ -31,14 +32,17 @@ func get(tb testing.TB, c *http.Client, url string) {
 }
 
 // BenchmarkRequestLatency measures the target's request latency over one
-// keep-alive connection without and with the receiver attached, in
-// alternating rounds of the same run, and reports both medians and the
-// difference (added-p50-ns): with goroutine tracking (server probes plus
+// keep-alive connection in alternating rounds of one run: detached, with
+// an empty BPF program at every point the receiver probes (the kernel's
+// uprobe traps alone), and with the receiver attached. It reports the
+// medians, what each adds, and their ratio (receiver/traps; the target is
+// at most 1.5): with goroutine tracking (server probes, findHandler and
 // newproc1, which net/http's background read hits once per request) and
 // without it.
 func BenchmarkRequestLatency(b *testing.B) {
 	targettest.RequireBPF(b)
-	tg := targettest.Start(b, targettest.Build(b, "frontend", false))
+	bin := targettest.Build(b, "frontend", false)
+	tg := targettest.Start(b, bin)
 	c := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
 	url := tg.URL + "/hello"
 	for range 200 { // warm up the connection and the target
@@ -48,9 +52,10 @@ func BenchmarkRequestLatency(b *testing.B) {
 		b.Run(fmt.Sprintf("goroutines=%v", goroutines), func(b *testing.B) {
 			cfg := testConfig(Config{Names: []string{"frontend"}, FlushInterval: 100 * time.Millisecond})
 			cfg.Goroutines = goroutines
+			traps := trapsOnly(b, tg.PID, bin, probes.Options{Goroutines: goroutines})
 			const rounds = 5
 			perRound := max(b.N/rounds, 200)
-			var off, on []float64
+			var off, trapped, on []float64
 			measure := func(into *[]float64) {
 				for range perRound {
 					st := time.Now()
@@ -61,17 +66,47 @@ func BenchmarkRequestLatency(b *testing.B) {
 			b.ResetTimer()
 			for range rounds {
 				measure(&off)
+				traps(func() { measure(&trapped) })
 				h := startReceiver(b, cfg)
 				measure(&on)
 				h.rcv.Shutdown(context.Background())
 			}
 			b.StopTimer()
-			p50off, p50on := median(off), median(on)
+			p50off := median(off)
 			b.ReportMetric(p50off, "p50-detached-ns")
-			b.ReportMetric(p50on, "p50-attached-ns")
-			b.ReportMetric(p50on-p50off, "added-p50-ns")
+			b.ReportMetric(median(on), "p50-attached-ns")
+			b.ReportMetric(median(trapped)-p50off, "traps-p50-ns")
+			b.ReportMetric(median(on)-p50off, "added-p50-ns")
+			b.ReportMetric((median(on)-p50off)/(median(trapped)-p50off), "added/traps")
 			b.ReportMetric(percentile(on, 0.99)-percentile(off, 0.99), "added-p99-ns")
 		})
+	}
+}
+
+// trapsOnly returns a function that runs f with an empty BPF program at
+// every point the receiver would probe in process pid.
+func trapsOnly(b *testing.B, pid int, bin string, opts probes.Options) func(f func()) {
+	p, err := probes.Load(1 << 16)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { p.Close() })
+	gb, err := gobin.Open(bin)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer gb.Close()
+	prep, err := probes.Prepare(gb, opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return func(f func()) {
+		proc, err := p.AttachTrapsOnly(pid, prep)
+		if err != nil {
+			b.Fatal(err)
+		}
+		f()
+		proc.Close()
 	}
 }
 
@@ -96,12 +131,13 @@ func burst(b *testing.B, ringBytes, n int) (spans, lost int, took time.Duration)
 	get(b, http.DefaultClient, fmt.Sprintf("%s/burst?n=%d", tg.URL, n))
 	want := n + 1 // the ticks and the request
 	deadline := time.Now().Add(60 * time.Second)
-	for h.sink.SpanCount()+int(h.metric(b, "otelcol_receiver_ebpf_lost_events")) < want && time.Now().Before(deadline) {
+	lostSpans := func() int { return int(h.metricWhere(b, "otelcol_receiver_ebpf_lost_events", "cause", causeRingBufferFull)) }
+	for h.sink.SpanCount()+lostSpans() < want && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
 	took = time.Since(st)
 	b.StopTimer()
-	return h.sink.SpanCount(), int(h.metric(b, "otelcol_receiver_ebpf_lost_events")), took
+	return h.sink.SpanCount(), lostSpans(), took
 }
 
 // BenchmarkEventThroughput reports how many events per second became spans

@@ -31,6 +31,7 @@ import (
 // otelcol_receiver_ebpf_lost_events (metadata.yaml lists them).
 const (
 	causeRingBufferFull = "ring_buffer_full"
+	causeProcessEvent   = "process_event_lost"
 	causeMalformed      = "malformed"
 	causeProcessUnknown = "process_unknown"
 )
@@ -57,6 +58,7 @@ type ebpfReceiver struct {
 	lifeMu   sync.Mutex
 	lifeQ    []probes.Event
 	lifeWake chan struct{}
+	rescan   chan struct{} // process events were lost: look at /proc
 
 	mu      sync.Mutex
 	procs   map[int]*tracedProcess
@@ -64,7 +66,7 @@ type ebpfReceiver struct {
 	byPID   map[int]ptrace.SpanSlice // spans of pending, per process
 	count   int
 	full    chan struct{}
-	lost    uint64
+	lost    probes.Lost
 	closed  bool       // Shutdown began: attach no more, wait no more
 	drained *sync.Cond // signalled when the pending batch is taken
 }
@@ -108,6 +110,7 @@ func newReceiver(cfg *Config, set receiver.Settings, next consumer.Traces) (rece
 		prepared: map[fileID]*probes.Prepared{},
 		full:     make(chan struct{}, 1),
 		lifeWake: make(chan struct{}, 1),
+		rescan:   make(chan struct{}, 1),
 	}
 	r.drained = sync.NewCond(&r.mu)
 	return r, nil
@@ -304,6 +307,8 @@ func (r *ebpfReceiver) lifecycleLoop(ctx context.Context) {
 			return
 		case <-t.C:
 			r.checkAlive()
+		case <-r.rescan:
+			r.scan()
 		case <-r.lifeWake:
 			r.lifeMu.Lock()
 			q := r.lifeQ
@@ -459,15 +464,43 @@ func (r *ebpfReceiver) flush(ctx context.Context) {
 	}
 }
 
-// pollLost reports events the kernel dropped since the last poll.
+// pollLost reports events the kernel dropped since the last poll. A lost
+// process start may be a program to trace: the lifecycle loop then scans
+// /proc again.
 func (r *ebpfReceiver) pollLost() {
 	n, err := r.probes.Lost()
-	if err != nil || n <= r.lost {
+	if err != nil {
 		return
 	}
-	r.lose(causeRingBufferFull, int64(n-r.lost))
-	r.set.Logger.Warn("Ring buffer full: events lost; raise ring_buffer_size", zap.Uint64("lost", n-r.lost), zap.Uint64("total", n))
+	if d := n.Spans - r.lost.Spans; d > 0 {
+		r.lose(causeRingBufferFull, int64(d))
+		r.set.Logger.Warn("Ring buffer full: events lost; raise ring_buffer_size", zap.Uint64("lost", d), zap.Uint64("total", n.Spans))
+	}
+	if d := n.Processes - r.lost.Processes; d > 0 {
+		r.lose(causeProcessEvent, int64(d))
+		select {
+		case r.rescan <- struct{}{}:
+		default:
+		}
+	}
 	r.lost = n
+}
+
+// scan attaches to matching processes not traced yet.
+func (r *ebpfReceiver) scan() {
+	found, err := r.matcher.Scan()
+	if err != nil {
+		r.set.Logger.Debug("Scan /proc", zap.Error(err))
+		return
+	}
+	for _, proc := range found {
+		r.mu.Lock()
+		_, known := r.procs[proc.PID]
+		r.mu.Unlock()
+		if !known {
+			r.attach(proc)
+		}
+	}
 }
 
 // checkAlive detaches processes whose exit event was lost.

@@ -19,6 +19,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receivertest"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
@@ -267,6 +268,13 @@ func TestServerSpans(t *testing.T) {
 // metric sums an int64 counter of the receiver's own telemetry.
 func (h *harness) metric(t testing.TB, name string) int64 {
 	t.Helper()
+	return h.metricWhere(t, name, "", "")
+}
+
+// metricWhere sums the data points of a counter whose attribute key has
+// value (all of them when key is "").
+func (h *harness) metricWhere(t testing.TB, name, key, value string) int64 {
+	t.Helper()
 	m, err := h.tel.GetMetric(name)
 	if err != nil {
 		return 0 // never recorded
@@ -277,7 +285,9 @@ func (h *harness) metric(t testing.TB, name string) int64 {
 	}
 	var n int64
 	for _, dp := range sum.DataPoints {
-		n += dp.Value
+		if v, ok := dp.Attributes.Value(attribute.Key(key)); key == "" || (ok && v.AsString() == value) {
+			n += dp.Value
+		}
 	}
 	return n
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/link"
+	"golang.org/x/sys/unix"
 
 	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/gobin"
 	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/targettest"
@@ -85,6 +86,22 @@ func BenchmarkProbeCost(b *testing.B) {
 	for range 200 {
 		get()
 	}
+	// BPF run statistics: how many probe hits a request makes, and what
+	// the real program's work costs per hit.
+	stats, err := ebpf.EnableStats(uint32(unix.BPF_STATS_RUN_TIME))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer stats.Close()
+	runs := func(prog *ebpf.Program) (uint64, time.Duration) {
+		st, err := prog.Stats()
+		if err != nil {
+			b.Fatal(err)
+		}
+		return st.RunCount, st.Runtime
+	}
+	noopRuns0, _ := runs(p.objs.Noop)
+	fullRuns0, fullTime0 := runs(p.objs.OnUprobe)
 	perRound := max(b.N/5, 200)
 	var none, empty, stepped, full []float64
 	b.ResetTimer()
@@ -109,6 +126,11 @@ func BenchmarkProbeCost(b *testing.B) {
 		l.Close()
 	}
 	b.StopTimer()
+	noopRuns, _ := runs(p.objs.Noop)
+	fullRuns, fullTime := runs(p.objs.OnUprobe)
+	// The empty program ran at both the emulated and the stepped points.
+	b.ReportMetric(float64(noopRuns-noopRuns0)/float64(len(empty)+len(stepped)), "hits/request")
+	b.ReportMetric(float64((fullTime-fullTime0).Nanoseconds())/float64(fullRuns-fullRuns0), "bpf-ns/hit")
 	med := func(v []float64) float64 { slices.Sort(v); return v[len(v)/2] }
 	n := med(none)
 	b.ReportMetric(float64(len(pl.addrs)), "probe-points")

@@ -197,17 +197,23 @@ func (p *Probes) Close() error {
 	return errors.Join(errs...)
 }
 
-// Lost is the number of events dropped so far because the ring buffer was full.
-func (p *Probes) Lost() (uint64, error) {
-	var perCPU []uint64
-	if err := p.objs.Lost.Lookup(uint32(0), &perCPU); err != nil {
-		return 0, err
+// Lost counts the events dropped so far because the ring buffer was full:
+// spans, and process starts and exits.
+type Lost struct{ Spans, Processes uint64 }
+
+// Lost returns the counts of dropped events.
+func (p *Probes) Lost() (Lost, error) {
+	var l Lost
+	for key, dst := range map[uint32]*uint64{0: &l.Spans, 1: &l.Processes} {
+		var perCPU []uint64
+		if err := p.objs.Lost.Lookup(key, &perCPU); err != nil {
+			return Lost{}, err
+		}
+		for _, v := range perCPU {
+			*dst += v
+		}
 	}
-	var n uint64
-	for _, v := range perCPU {
-		n += v
-	}
-	return n, nil
+	return l, nil
 }
 
 // pollInterval bounds how long a span waits in the ring buffer: the BPF
@@ -389,6 +395,17 @@ func Prepare(bin *gobin.Binary, opts Options) (*Prepared, error) {
 // Attach sets the process's field offsets and attaches the prepared probes
 // with a PID filter, as one uprobe_multi link.
 func (p *Probes) Attach(pid int, prep *Prepared) (*Process, error) {
+	return p.attach(pid, prep, p.objs.OnUprobe)
+}
+
+// AttachTrapsOnly attaches an empty program at the same probe points as
+// Attach: what the kernel's uprobe traps cost without the probes' work,
+// for benchmarks to compare against.
+func (p *Probes) AttachTrapsOnly(pid int, prep *Prepared) (*Process, error) {
+	return p.attach(pid, prep, p.objs.Noop)
+}
+
+func (p *Probes) attach(pid int, prep *Prepared, prog *ebpf.Program) (*Process, error) {
 	proc := &Process{PID: pid, p: p, prep: prep}
 	if err := proc.setOffsets(); err != nil {
 		return nil, err
@@ -399,7 +416,7 @@ func (p *Probes) Attach(pid int, prep *Prepared) (*Process, error) {
 		proc.Close()
 		return nil, err
 	}
-	proc.link, err = ex.UprobeMulti(nil, p.objs.OnUprobe, &link.UprobeMultiOptions{Addresses: prep.pl.addrs, Cookies: prep.pl.cookies, PID: key})
+	proc.link, err = ex.UprobeMulti(nil, prog, &link.UprobeMultiOptions{Addresses: prep.pl.addrs, Cookies: prep.pl.cookies, PID: key})
 	if err != nil {
 		proc.Close()
 		return nil, classify(fmt.Errorf("attach uprobes to pid %d: %w", pid, err))

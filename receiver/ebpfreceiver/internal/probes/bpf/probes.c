@@ -184,9 +184,12 @@ struct {
 	__uint(max_entries, 1 << 22); // replaced at load time from the config
 } events SEC(".maps");
 
+// Events the ring buffer had no room for: LOST_SPAN, LOST_PROC.
+#define LOST_SPAN 0
+#define LOST_PROC 1
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, 2);
 	__type(key, u32);
 	__type(value, u64);
 } lost SEC(".maps");
@@ -278,10 +281,9 @@ struct {
 	__type(value, u8);
 } watched SEC(".maps");
 
-static __always_inline void count_lost(void)
+static __always_inline void count_lost(u32 what)
 {
-	u32 zero = 0;
-	u64 *n = bpf_map_lookup_elem(&lost, &zero);
+	u64 *n = bpf_map_lookup_elem(&lost, &what);
 	if (n)
 		__sync_fetch_and_add(n, 1);
 }
@@ -664,7 +666,7 @@ static __always_inline void emit(struct inflight *in, struct frame_key *fk)
 	in->ev.end_ns = bpf_ktime_get_boot_ns();
 	struct span_event *out = bpf_ringbuf_reserve(&events, sizeof(*out), 0);
 	if (!out) {
-		count_lost();
+		count_lost(LOST_SPAN);
 	} else {
 		__builtin_memcpy(out, &in->ev, sizeof(*out));
 		bpf_ringbuf_submit(out, wakeup_flags());
@@ -1124,7 +1126,7 @@ static __always_inline int proc_event(u32 type, u32 pid, u32 flags)
 {
 	struct proc_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
-		count_lost();
+		count_lost(LOST_PROC);
 		return 0;
 	}
 	e->type = type;
