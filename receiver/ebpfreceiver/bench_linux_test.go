@@ -131,7 +131,9 @@ func burst(b *testing.B, ringBytes, n int) (spans, lost int, took time.Duration)
 	get(b, http.DefaultClient, fmt.Sprintf("%s/burst?n=%d", tg.URL, n))
 	want := n + 1 // the ticks and the request
 	deadline := time.Now().Add(60 * time.Second)
-	lostSpans := func() int { return int(h.metricWhere(b, "otelcol_receiver_ebpf_lost_events", "cause", causeRingBufferFull)) }
+	lostSpans := func() int {
+		return int(h.metricWhere(b, "otelcol_receiver_ebpf_lost_events", "cause", causeRingBufferFull))
+	}
 	for h.sink.SpanCount()+lostSpans() < want && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
