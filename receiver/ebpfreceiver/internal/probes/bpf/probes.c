@@ -304,11 +304,10 @@ static __always_inline u64 read_u64(u64 addr)
 	return v;
 }
 
-// read_gostring copies a Go string (ptr, len) at addr into buf, NUL-terminated.
-#define read_gostring(addr, buf, size)                                           \
+// read_str copies n bytes at p into buf (cut to fit), NUL-terminated.
+#define read_str(p, n, buf, size)                                                \
 	do {                                                                     \
-		u64 __p = read_u64(addr);                                        \
-		u64 __n = read_u64((addr) + 8);                                  \
+		u64 __p = (p), __n = (n);                                        \
 		if (__n > (size) - 1)                                            \
 			__n = (size) - 1;                                        \
 		__n &= (size) - 1;                                               \
@@ -317,6 +316,9 @@ static __always_inline u64 read_u64(u64 addr)
 			(buf)[__n & ((size) - 1)] = 0;                           \
 		}                                                                \
 	} while (0)
+
+// read_gostring copies a Go string (ptr, len) at addr into buf, NUL-terminated.
+#define read_gostring(addr, buf, size) read_str(read_u64(addr), read_u64((addr) + 8), buf, size)
 
 static __always_inline void new_ids(u8 *out, int words)
 {
@@ -873,8 +875,7 @@ static __noinline int route_return(struct pt_regs *ctx)
 	struct inflight *in = open_server(ctx, pid, &fk);
 	if (!in)
 		return 0;
-	u64 p = ctx->rcx, n = ctx->rdi;
-	if (!p || !n)
+	if (!ctx->rcx || !ctx->rdi)
 		return 0;
 	char *dst = in->ev.route;
 	if (in->ev.route[0]) {
@@ -884,11 +885,7 @@ static __noinline int route_return(struct pt_regs *ctx)
 			__builtin_memcpy(in->ev.route, in->ev.route_inner, ROUTE_LEN);
 		dst = in->ev.route_inner;
 	}
-	if (n > ROUTE_LEN - 1)
-		n = ROUTE_LEN - 1;
-	n &= ROUTE_LEN - 1;
-	bpf_probe_read_user(dst, n, (void *)p);
-	dst[n & (ROUTE_LEN - 1)] = 0;
+	read_str(ctx->rcx, ctx->rdi, dst, ROUTE_LEN);
 	return 0;
 }
 
@@ -984,13 +981,7 @@ static __noinline int sql_entry(struct pt_regs *ctx, u64 dc, u64 q, u64 n, u32 e
 	struct inflight *in = begin(ctx, o, KIND_DB, exec, dc, &fk);
 	if (!in)
 		return 0;
-	if (n > PATH_LEN - 1)
-		n = PATH_LEN - 1;
-	n &= PATH_LEN - 1;
-	if (q && n) {
-		bpf_probe_read_user(in->ev.path, n, (void *)q);
-		in->ev.path[n & (PATH_LEN - 1)] = 0;
-	}
+	read_str(q, n, in->ev.path, PATH_LEN);
 	u64 itab = dc ? read_u64(dc + o->driverconn_ci) : 0;
 	if (itab)
 		in->ev.driver_fn = read_u64(itab + 24);
