@@ -75,6 +75,8 @@ func fillSpan(dst ptrace.Span, ev *probes.Span, clk *clock.Clock, funcs []string
 		fillClient(dst, ev)
 	case probes.KindDB:
 		fillDB(dst, ev, driver)
+	case probes.KindGRPCServer, probes.KindGRPCClient:
+		fillGRPC(dst, ev)
 	default:
 		dst.SetKind(ptrace.SpanKindInternal)
 		name := "unknown"
@@ -261,6 +263,37 @@ func fillDB(dst ptrace.Span, ev *probes.Span, driver string) {
 	if ev.Flags&probes.FlagTransportErr != 0 {
 		dst.Status().SetCode(ptrace.StatusCodeError)
 		a.PutStr("error.type", "_OTHER")
+	}
+}
+
+// grpcServerErrors are the status codes that make a gRPC server span ERROR
+// (UNKNOWN, DEADLINE_EXCEEDED, UNIMPLEMENTED, INTERNAL, UNAVAILABLE,
+// DATA_LOSS); on the client every code but OK does.
+var grpcServerErrors = map[uint32]bool{2: true, 4: true, 12: true, 13: true, 14: true, 15: true}
+
+// fillGRPC makes a gRPC call ("/pkg.Service/Method") a SERVER or CLIENT span.
+func fillGRPC(dst ptrace.Span, ev *probes.Span) {
+	a := dst.Attributes()
+	full := strings.TrimPrefix(ev.Path, "/")
+	dst.SetName(full)
+	a.PutStr("rpc.system", "grpc")
+	if svc, method, ok := strings.Cut(full, "/"); ok {
+		a.PutStr("rpc.service", svc)
+		a.PutStr("rpc.method", method)
+	}
+	server := ev.Kind == probes.KindGRPCServer
+	if server {
+		dst.SetKind(ptrace.SpanKindServer)
+	} else {
+		dst.SetKind(ptrace.SpanKindClient)
+	}
+	if ev.Flags&probes.FlagHasStatus == 0 {
+		return // the stream ended without a status written (the client went away)
+	}
+	a.PutInt("rpc.grpc.status_code", int64(ev.Status))
+	if (server && grpcServerErrors[ev.Status]) || (!server && ev.Status != 0) {
+		dst.Status().SetCode(ptrace.StatusCodeError)
+		a.PutStr("error.type", strconv.Itoa(int(ev.Status)))
 	}
 }
 

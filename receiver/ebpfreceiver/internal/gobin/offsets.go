@@ -47,7 +47,12 @@ type Offsets struct {
 	XH2StreamSC  uint64
 	XH2SCConn    uint64
 	DriverConnCI uint64 // database/sql.driverConn.ci
-	HasPattern   bool
+	// google.golang.org/grpc, when linked in (DWARF only).
+	GRPCStreamMethod uint64 // transport.ServerStream.Stream + Stream.method
+	GRPCStatusS      uint64
+	GRPCErrorS       uint64
+	GRPCSPBCode      uint64
+	HasPattern       bool
 	// SwissMaps: maps have the Swiss-table layout (Go >= 1.24), else the
 	// bucket layout of Go <= 1.23.
 	SwissMaps bool
@@ -93,6 +98,21 @@ var fields = []field{
 	{xnetHTTP2 + ".stream", "sc", func(o *Offsets) *uint64 { return &o.XH2StreamSC }},
 	{xnetHTTP2 + ".serverConn", "conn", func(o *Offsets) *uint64 { return &o.XH2SCConn }},
 	{"database/sql.driverConn", "ci", func(o *Offsets) *uint64 { return &o.DriverConnCI }},
+	{grpcPkg + "/internal/transport.ServerStream", "Stream", func(o *Offsets) *uint64 { return &o.GRPCStreamMethod }},
+	{grpcPkg + "/internal/transport.Stream", "method", nil}, // added to ServerStream.Stream below
+	{grpcPkg + "/internal/status.Status", "s", func(o *Offsets) *uint64 { return &o.GRPCStatusS }},
+	{grpcPkg + "/internal/status.Error", "s", func(o *Offsets) *uint64 { return &o.GRPCErrorS }},
+	{"google.golang.org/genproto/googleapis/rpc/status.Status", "Code", func(o *Offsets) *uint64 { return &o.GRPCSPBCode }},
+}
+
+// grpcPkg is google.golang.org/grpc's module.
+const grpcPkg = "google.golang.org/grpc"
+
+// optional tells the fields of modules outside the standard library, whose
+// layouts change with their own releases: one of them missing leaves what
+// needs it out instead of refusing the program.
+func (f field) optional() bool {
+	return strings.HasPrefix(f.typ, xnetHTTP2) || strings.HasPrefix(f.typ, "google.golang.org/")
 }
 
 // xnetHTTP2 is the package of the HTTP/2 server that programs set up with
@@ -192,7 +212,7 @@ func offsetsFromDWARF(d *dwarf.Data) (Offsets, error) {
 	for _, f := range fields {
 		off, ok := found[f.typ+"."+f.name]
 		if !ok {
-			if !types[f.typ] {
+			if !types[f.typ] || f.optional() {
 				continue
 			}
 			return Offsets{}, fmt.Errorf("DWARF has %s without its field %s", f.typ, f.name)
@@ -206,6 +226,11 @@ func offsetsFromDWARF(d *dwarf.Data) (Offsets, error) {
 		return Offsets{}, errors.New("DWARF has no runtime.g")
 	}
 	o.GStackHi += found["runtime.stack.hi"]
+	if m, ok := found[grpcPkg+"/internal/transport.Stream.method"]; ok && o.GRPCStreamMethod+m != 0 {
+		o.GRPCStreamMethod += m
+	} else {
+		o.GRPCStreamMethod = 0
+	}
 	return o, nil
 }
 

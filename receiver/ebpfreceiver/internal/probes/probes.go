@@ -47,6 +47,11 @@ const (
 	// database/sql DB, Tx or Conn passes (prepared Stmts do not).
 	SQLQueryFunc = "database/sql.(*DB).queryDC"
 	SQLExecFunc  = "database/sql.(*DB).execDC"
+	// gRPC: one RPC on the server, the status it writes, a unary call.
+	GRPCServerFunc = "google.golang.org/grpc.(*Server).handleStream"
+	grpcStatusFunc = "google.golang.org/grpc/internal/transport.(*http2Server).writeStatus"
+	GRPCClientFunc = "google.golang.org/grpc.(*ClientConn).Invoke"
+	grpcErrorFunc  = "google.golang.org/grpc/internal/status.(*Error).Error"
 )
 
 // recoverFuncs are the deferred functions that recover a panicking handler:
@@ -61,10 +66,12 @@ var recoverFuncs = []string{
 type Kind uint32
 
 const (
-	KindInternal Kind = 1
-	KindServer   Kind = 2
-	KindClient   Kind = 3
-	KindDB       Kind = 4 // a database/sql query or exec
+	KindInternal   Kind = 1
+	KindServer     Kind = 2
+	KindClient     Kind = 3
+	KindDB         Kind = 4 // a database/sql query or exec
+	KindGRPCServer Kind = 5
+	KindGRPCClient Kind = 6
 )
 
 // Span flags set by the BPF programs.
@@ -79,6 +86,8 @@ const (
 	FlagTLS                      // the connection is a *tls.Conn
 	FlagHijacked                 // the handler took the connection over
 	FlagPanic                    // the handler panicked or aborted
+	_                            // FLAG_XNET: served by x/net/http2 (the BPF side's own)
+	FlagHasStatus                // gRPC: Status holds the RPC's status code
 )
 
 const procHeld = 1
@@ -293,6 +302,11 @@ const (
 	pSQLQueryEntry
 	pSQLExecEntry
 	pSQLReturn
+	pGRPCServerEntry
+	pGRPCServerReturn
+	pGRPCStatus
+	pGRPCClientEntry
+	pGRPCClientReturn
 )
 
 // Options say what to probe besides net/http.
@@ -336,6 +350,9 @@ func Prepare(bin *gobin.Binary, opts Options) (*Prepared, error) {
 		{ServerFunc, pServerEntry, pServerReturn, 0}, {ClientFunc, pClientEntry, pClientReturn, 0},
 		{SQLQueryFunc, pSQLQueryEntry, pSQLReturn, 0}, {SQLExecFunc, pSQLExecEntry, pSQLReturn, 0},
 	}
+	if off.GRPCStreamMethod != 0 && off.GRPCSPBCode != 0 {
+		points = append(points, point{GRPCServerFunc, pGRPCServerEntry, pGRPCServerReturn, 0}, point{GRPCClientFunc, pGRPCClientEntry, pGRPCClientReturn, 0})
+	}
 	for i, fn := range opts.Functions {
 		points = append(points, point{fn, pFuncEntry, pFuncReturn, uint32(i)})
 	}
@@ -362,6 +379,7 @@ func Prepare(bin *gobin.Binary, opts Options) (*Prepared, error) {
 	for name, dst := range map[string]*uint64{
 		h1HeaderFunc: &bo.H1HeaderFn, h2HeaderFunc: &bo.H2HeaderFn,
 		tcpConnCloseFunc: &bo.TcpconnCloseFn, tlsConnCloseFunc: &bo.TlsconnCloseFn, xh2HeaderFunc: &bo.Xh2HeaderFn,
+		grpcErrorFunc: &bo.GrpcErrorFn,
 	} {
 		if fn, err := bin.Func(name); err == nil {
 			*dst = fn.Addr
@@ -369,7 +387,7 @@ func Prepare(bin *gobin.Binary, opts Options) (*Prepared, error) {
 	}
 	// Helpers of the points above; a program without an HTTP client has
 	// no persistConn, one that never starts goroutines no newproc1.
-	helpers := []point{{ClientConnFunc, pClientConn, 0, 0}, {RouteFunc, 0, pRouteReturn, 0}}
+	helpers := []point{{ClientConnFunc, pClientConn, 0, 0}, {RouteFunc, 0, pRouteReturn, 0}, {grpcStatusFunc, pGRPCStatus, 0, 0}}
 	if _, err := bin.Func(ServerFunc); err == nil {
 		if off.XH2Status != 0 {
 			helpers = append(helpers, point{XServerFunc, pXServerEntry, pServerReturn, 0})
@@ -570,7 +588,8 @@ func toBPF(o gobin.Offsets) bpfGoOffsets {
 		TcpaddrIp: o.TCPAddrIP, TcpaddrPort: o.TCPAddrPort, RespStatuscode: o.RespStatusCode,
 		PersistconnConn: o.PersistConnConn, G_stackHi: o.GStackHi, G_m: o.GM, M_curg: o.MCurg, H2Status: o.H2Status,
 		ConnHijacked: o.ConnHijacked, H2rwsStream: o.H2RWSStream, H2streamSc: o.H2StreamSC, H2scConn: o.H2SCConn,
-		DriverconnCi: o.DriverConnCI, Xh2Status: o.XH2Status, Xh2rwsStream: o.XH2RWSStream, Xh2streamSc: o.XH2StreamSC, Xh2scConn: o.XH2SCConn,
+		DriverconnCi: o.DriverConnCI, GrpcStreamMethod: o.GRPCStreamMethod, GrpcStatusS: o.GRPCStatusS,
+		GrpcErrorS: o.GRPCErrorS, GrpcSpbCode: o.GRPCSPBCode, Xh2Status: o.XH2Status, Xh2rwsStream: o.XH2RWSStream, Xh2streamSc: o.XH2StreamSC, Xh2scConn: o.XH2SCConn,
 	}
 	if o.HasPattern {
 		b.HasPattern = 1

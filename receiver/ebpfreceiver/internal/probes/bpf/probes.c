@@ -28,6 +28,8 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 #define KIND_SERVER 2
 #define KIND_CLIENT 3
 #define KIND_DB 4 // a database/sql call (a CLIENT span)
+#define KIND_GRPC_SERVER 5
+#define KIND_GRPC_CLIENT 6
 
 #define FLAG_REMOTE_PARENT 1 // parent came from a traceparent header
 #define FLAG_TUPLE_PARENT 2  // parent found through the connection 4-tuple
@@ -40,6 +42,7 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 #define FLAG_HIJACKED 256    // the handler took the connection over (Hijack)
 #define FLAG_PANIC 512       // the handler panicked (or aborted with http.ErrAbortHandler)
 #define FLAG_XNET 1024       // served by golang.org/x/net/http2
+#define FLAG_HAS_STATUS 2048 // gRPC: status holds the RPC's code
 
 #define PROC_HELD 1 // the exec'ing process was stopped until user space attaches
 
@@ -104,6 +107,12 @@ struct go_offsets {
 	u64 xh2stream_sc;
 	u64 xh2sc_conn;
 	u64 driverconn_ci; // database/sql.driverConn.ci
+	// google.golang.org/grpc (from DWARF only)
+	u64 grpc_stream_method; // transport.ServerStream.Stream + transport.Stream.method
+	u64 grpc_status_s;      // internal/status.Status.s
+	u64 grpc_error_s;       // internal/status.Error.s
+	u64 grpc_spb_code;      // genproto rpc/status.Status.Code
+	u64 grpc_error_fn;      // internal/status.(*Error).Error: the first method of its error itab
 };
 
 
@@ -811,7 +820,8 @@ static __always_inline int server_entry(struct pt_regs *ctx, int xnet)
 	return server_begin(ctx, ctx->rdi, ctx->rbx, ctx->rcx);
 }
 
-// open_server finds the server span open on the current goroutine.
+// open_server finds the server span (HTTP or gRPC) open on the current
+// goroutine.
 static __always_inline struct inflight *open_server(struct pt_regs *ctx, u32 pid, struct frame_key *fk)
 {
 	struct g_key gk = {.pid = pid, .g = ctx->r14};
@@ -823,7 +833,7 @@ static __always_inline struct inflight *open_server(struct pt_regs *ctx, u32 pid
 	fk->g = ctx->r14;
 	fk->depth = sf->depth;
 	struct inflight *in = bpf_map_lookup_elem(&inflights, fk);
-	if (!in || in->ev.kind != KIND_SERVER)
+	if (!in || (in->ev.kind != KIND_SERVER && in->ev.kind != KIND_GRPC_SERVER))
 		return NULL;
 	return in;
 }
@@ -873,7 +883,7 @@ static __noinline int route_return(struct pt_regs *ctx)
 	OFFSETS_OR_RETURN(pid, o);
 	struct frame_key fk;
 	struct inflight *in = open_server(ctx, pid, &fk);
-	if (!in)
+	if (!in || in->ev.kind != KIND_SERVER)
 		return 0;
 	if (!ctx->rcx || !ctx->rdi)
 		return 0;
@@ -897,7 +907,7 @@ static __noinline int panic_recover(struct pt_regs *ctx)
 	OFFSETS_OR_RETURN(pid, o);
 	struct frame_key fk;
 	struct inflight *in = open_server(ctx, pid, &fk);
-	if (!in)
+	if (!in || in->ev.kind != KIND_SERVER)
 		return 0;
 	in->ev.flags |= FLAG_PANIC;
 	end_server(o, in, &fk);
@@ -1004,6 +1014,93 @@ static __noinline int sql_return(struct pt_regs *ctx)
 	return 0;
 }
 
+// grpc_code reads the code of a *internal/status.Status.
+static __always_inline u32 grpc_code(struct go_offsets *o, u64 st)
+{
+	u64 spb = st ? read_u64(st + o->grpc_status_s) : 0;
+	u32 code = 0;
+	if (spb)
+		bpf_probe_read_user(&code, 4, (void *)(spb + o->grpc_spb_code));
+	return code;
+}
+
+// google.golang.org/grpc.(*Server).handleStream(t transport.ServerTransport, stream *transport.ServerStream)
+// rax = s, rbx/rcx = t, rdi = stream: one RPC, unary or streaming.
+static __noinline int grpc_server_entry(struct pt_regs *ctx)
+{
+	OFFSETS_OR_RETURN(pid, o);
+	u64 stream = ctx->rdi;
+	struct frame_key fk;
+	struct inflight *in = begin(ctx, o, KIND_GRPC_SERVER, 0, stream, &fk);
+	if (!in)
+		return 0;
+	read_gostring(stream + o->grpc_stream_method, in->ev.path, PATH_LEN);
+	publish(in, &fk);
+	struct g_key gk = {.pid = pid, .g = ctx->r14};
+	struct server_frame sf = {.depth = fk.depth, .req = stream};
+	bpf_map_update_elem(&server_frames, &gk, &sf, BPF_ANY);
+	return 0;
+}
+
+// google.golang.org/grpc/internal/transport.(*http2Server).writeStatus(s *ServerStream, st *status.Status)
+// rax = t, rbx = s, rcx = st: the RPC's status, on the RPC's goroutine.
+static __noinline int grpc_status(struct pt_regs *ctx)
+{
+	OFFSETS_OR_RETURN(pid, o);
+	struct frame_key fk;
+	struct inflight *in = open_server(ctx, pid, &fk);
+	if (!in || in->ev.kind != KIND_GRPC_SERVER)
+		return 0;
+	in->ev.status = grpc_code(o, ctx->rcx);
+	in->ev.flags |= FLAG_HAS_STATUS;
+	return 0;
+}
+
+static __noinline int grpc_server_return(struct pt_regs *ctx)
+{
+	OFFSETS_OR_RETURN(pid, o);
+	struct frame_key fk;
+	struct inflight *in = finish(ctx, o, pid, &fk);
+	if (!in || in->ev.kind != KIND_GRPC_SERVER)
+		return 0;
+	struct g_key gk = {.pid = pid, .g = ctx->r14};
+	bpf_map_delete_elem(&server_frames, &gk);
+	emit(in, &fk);
+	return 0;
+}
+
+// google.golang.org/grpc.(*ClientConn).Invoke(ctx context.Context, method string, args, reply any, opts ...CallOption) error
+// rax = cc, rbx/rcx = ctx, rdi/rsi = method; returns the error in rax/rbx.
+static __noinline int grpc_client_entry(struct pt_regs *ctx)
+{
+	OFFSETS_OR_RETURN(pid, o);
+	struct frame_key fk;
+	struct inflight *in = begin(ctx, o, KIND_GRPC_CLIENT, 0, ctx->rax, &fk);
+	if (!in)
+		return 0;
+	read_str(ctx->rdi, ctx->rsi, in->ev.path, PATH_LEN);
+	publish(in, &fk);
+	return 0;
+}
+
+static __noinline int grpc_client_return(struct pt_regs *ctx)
+{
+	OFFSETS_OR_RETURN(pid, o);
+	struct frame_key fk;
+	struct inflight *in = finish(ctx, o, pid, &fk);
+	if (!in || in->ev.kind != KIND_GRPC_CLIENT)
+		return 0;
+	in->ev.flags |= FLAG_HAS_STATUS;
+	if (ctx->rax) { // an error: a status, or something else (UNKNOWN)
+		if (o->grpc_error_fn && read_u64(ctx->rax + 24) == o->grpc_error_fn + o->load_bias)
+			in->ev.status = grpc_code(o, read_u64(ctx->rbx + o->grpc_error_s));
+		else
+			in->ev.status = 2;
+	}
+	emit(in, &fk);
+	return 0;
+}
+
 // Functions listed in the configuration; fn_id is their index there.
 static __noinline int func_entry(struct pt_regs *ctx, u32 fn_id)
 {
@@ -1068,6 +1165,11 @@ static __noinline int newproc_return(struct pt_regs *ctx)
 #define P_SQL_QUERY_ENTRY 12
 #define P_SQL_EXEC_ENTRY 13
 #define P_SQL_RETURN 14
+#define P_GRPC_SERVER_ENTRY 15
+#define P_GRPC_SERVER_RETURN 16
+#define P_GRPC_STATUS 17
+#define P_GRPC_CLIENT_ENTRY 18
+#define P_GRPC_CLIENT_RETURN 19
 
 SEC("uprobe.multi")
 int on_uprobe(struct pt_regs *ctx)
@@ -1101,6 +1203,16 @@ int on_uprobe(struct pt_regs *ctx)
 		return sql_entry(ctx, ctx->rdi, ctx->r8, ctx->r9, 1);
 	case P_SQL_RETURN:
 		return sql_return(ctx);
+	case P_GRPC_SERVER_ENTRY:
+		return grpc_server_entry(ctx);
+	case P_GRPC_SERVER_RETURN:
+		return grpc_server_return(ctx);
+	case P_GRPC_STATUS:
+		return grpc_status(ctx);
+	case P_GRPC_CLIENT_ENTRY:
+		return grpc_client_entry(ctx);
+	case P_GRPC_CLIENT_RETURN:
+		return grpc_client_return(ctx);
 	}
 	return 0;
 }
