@@ -120,9 +120,9 @@ func percentile(v []float64, q float64) float64 {
 
 // burst has the target call main.tick n times in one request, with the
 // receiver's ring buffer of ringBytes, and waits until every event became a
-// span or was counted lost. It returns spans, lost events and the time from
-// the request until then.
-func burst(b *testing.B, ringBytes, n int) (spans, lost int, took time.Duration) {
+// span or was counted lost or shed. It returns spans, lost and shed events
+// and the time from the request until then.
+func burst(b *testing.B, ringBytes, n int) (spans, lost, shed int, took time.Duration) {
 	targettest.RequireBPF(b)
 	tg := targettest.Start(b, targettest.Build(b, "frontend", false))
 	h := startReceiver(b, testConfig(Config{Names: []string{"frontend"}, Functions: []string{"main.tick"}, RingBufferSize: ringBytes, MaxBatch: 8192, FlushInterval: 50 * time.Millisecond}))
@@ -134,33 +134,36 @@ func burst(b *testing.B, ringBytes, n int) (spans, lost int, took time.Duration)
 	lostSpans := func() int {
 		return int(h.metricWhere(b, "otelcol_receiver_ebpf_lost_events", "cause", causeRingBufferFull))
 	}
-	for h.sink.SpanCount()+lostSpans() < want && time.Now().Before(deadline) {
+	shedSpans := func() int { return int(h.metric(b, "otelcol_receiver_ebpf_shed_spans")) }
+	for h.sink.SpanCount()+lostSpans()+shedSpans() < want && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
 	took = time.Since(st)
 	b.StopTimer()
-	return h.sink.SpanCount(), lostSpans(), took
+	return h.sink.SpanCount(), lostSpans(), shedSpans(), took
 }
 
 // BenchmarkEventThroughput reports how many events per second became spans
 // with the ring buffer large enough that none is lost (lost-events must be 0).
 func BenchmarkEventThroughput(b *testing.B) {
 	n := max(b.N, 100_000)
-	spans, lost, took := burst(b, 1<<26, n)
+	spans, lost, _, took := burst(b, 1<<26, n)
 	b.ReportMetric(float64(spans)/took.Seconds(), "spans/s")
 	b.ReportMetric(float64(lost), "lost-events")
 	b.ReportMetric(float64(n+1-spans), "missing-spans")
 }
 
-// BenchmarkOverload sends the same burst into a 16 KiB ring buffer: most
-// events are lost, and every one is counted (received + lost = sent).
+// BenchmarkOverload sends the same burst into a 16 KiB ring buffer: many
+// events are lost or shed, and every one is counted (received + lost + shed
+// = sent).
 func BenchmarkOverload(b *testing.B) {
 	n := max(b.N, 100_000)
-	spans, lost, _ := burst(b, 1<<14, n)
+	spans, lost, shed, _ := burst(b, 1<<14, n)
 	b.ReportMetric(float64(n), "events-sent")
 	b.ReportMetric(float64(spans), "spans")
 	b.ReportMetric(float64(lost), "lost-events")
-	b.ReportMetric(float64(n+1-spans-lost), "unaccounted")
+	b.ReportMetric(float64(shed), "shed-spans")
+	b.ReportMetric(float64(n+1-spans-lost-shed), "unaccounted")
 }
 
 // BenchmarkSpanBuild measures the user-space side alone: turning decoded

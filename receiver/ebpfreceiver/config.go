@@ -35,6 +35,9 @@ type Config struct {
 	MaxBatch int `mapstructure:"max_batch"`
 	// ClockRefresh is how often the boot-clock to wall-clock offset is re-measured.
 	ClockRefresh time.Duration `mapstructure:"clock_refresh"`
+	// Shedding lets the kernel side drop spans on purpose, by a documented
+	// rule, when the ring buffer fills up, instead of losing them at random.
+	Shedding bool `mapstructure:"shedding"`
 }
 
 func createDefaultConfig() *Config {
@@ -44,6 +47,7 @@ func createDefaultConfig() *Config {
 		FlushInterval:  200 * time.Millisecond,
 		MaxBatch:       1024,
 		ClockRefresh:   time.Minute,
+		Shedding:       true,
 	}
 }
 

@@ -67,6 +67,7 @@ type ebpfReceiver struct {
 	count   int
 	full    chan struct{}
 	lost    probes.Lost
+	keep    uint32     // spans in 1000 the kernel keeps of those it may shed
 	closed  bool       // Shutdown began: attach no more, wait no more
 	drained *sync.Cond // signalled when the pending batch is taken
 }
@@ -111,6 +112,7 @@ func newReceiver(cfg *Config, set receiver.Settings, next consumer.Traces) (rece
 		full:     make(chan struct{}, 1),
 		lifeWake: make(chan struct{}, 1),
 		rescan:   make(chan struct{}, 1),
+		keep:     1000,
 	}
 	r.drained = sync.NewCond(&r.mu)
 	return r, nil
@@ -439,6 +441,7 @@ func (r *ebpfReceiver) flushLoop(ctx context.Context) {
 			return
 		case <-t.C:
 			r.pollLost()
+			r.adjustShedding()
 		case <-r.full:
 		}
 		r.flush(context.WithoutCancel(ctx))
@@ -476,6 +479,9 @@ func (r *ebpfReceiver) pollLost() {
 		r.lose(causeRingBufferFull, int64(d))
 		r.set.Logger.Warn("Ring buffer full: events lost; raise ring_buffer_size", zap.Uint64("lost", d), zap.Uint64("total", n.Spans))
 	}
+	if d := n.Shed - r.lost.Shed; d > 0 {
+		r.tel.ReceiverEbpfShedSpans.Add(context.Background(), int64(d))
+	}
 	if d := n.Processes - r.lost.Processes; d > 0 {
 		r.lose(causeProcessEvent, int64(d))
 		select {
@@ -484,6 +490,44 @@ func (r *ebpfReceiver) pollLost() {
 		}
 	}
 	r.lost = n
+}
+
+// Shedding thresholds: the ring buffer's fill at a flush tick above which
+// the kernel keeps half as many sheddable spans, and below which twice as
+// many, back to all; never fewer than minKeep in 1000.
+const (
+	shedAbove = 0.5
+	shedBelow = 0.125
+	minKeep   = 10
+)
+
+// nextKeep is the keep rate (per 1000) after a tick that saw the ring
+// buffer this full.
+func nextKeep(keep uint32, fill float64) uint32 {
+	switch {
+	case fill > shedAbove:
+		return max(keep/2, minKeep)
+	case fill < shedBelow:
+		return min(keep*2, 1000)
+	}
+	return keep
+}
+
+// adjustShedding sets the kernel's keep rate from the ring buffer's fill.
+func (r *ebpfReceiver) adjustShedding() {
+	if !r.cfg.Shedding {
+		return
+	}
+	keep := nextKeep(r.keep, r.probes.Fill())
+	if keep == r.keep {
+		return
+	}
+	if err := r.probes.SetKeep(keep); err != nil {
+		r.set.Logger.Debug("Set shedding rate", zap.Error(err))
+		return
+	}
+	r.set.Logger.Info("Ring buffer filling: shedding spans in the kernel (roots, errors and stitching spans are kept)", zap.Float64("keep_ratio", float64(keep)/1000))
+	r.keep = keep
 }
 
 // scan attaches to matching processes not traced yet.

@@ -30,6 +30,7 @@ type TelemetryBuilder struct {
 	ReceiverEbpfAttachedProcesses metric.Int64UpDownCounter
 	ReceiverEbpfDroppedSpans      metric.Int64Counter
 	ReceiverEbpfLostEvents        metric.Int64Counter
+	ReceiverEbpfShedSpans         metric.Int64Counter
 	ReceiverEbpfSpans             metric.Int64Counter
 }
 
@@ -84,6 +85,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_receiver_ebpf_lost_events",
 		metric.WithDescription("Kernel events that did not become spans, by cause. [Alpha]"),
 		metric.WithUnit("{event}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ReceiverEbpfShedSpans, err = builder.meter.Int64Counter(
+		"otelcol_receiver_ebpf_shed_spans",
+		metric.WithDescription("Spans the kernel side dropped on purpose while shedding load (sampled out; never roots, errors or stitching spans). [Alpha]"),
+		metric.WithUnit("{span}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ReceiverEbpfSpans, err = builder.meter.Int64Counter(

@@ -110,6 +110,12 @@ type bpfServerFrame struct {
 	Req   uint64
 }
 
+type bpfShedCfg struct {
+	_            structs.HostLayout
+	DropPermille uint32
+	Pad          uint32
+}
+
 type bpfSpanCtx struct {
 	_       structs.HostLayout
 	TraceId [16]uint8
@@ -209,6 +215,7 @@ type bpfMapSpecs struct {
 	Lost         *ebpf.MapSpec `ebpf:"lost"`
 	Offsets      *ebpf.MapSpec `ebpf:"offsets"`
 	ServerFrames *ebpf.MapSpec `ebpf:"server_frames"`
+	Shed         *ebpf.MapSpec `ebpf:"shed"`
 	TpBuf        *ebpf.MapSpec `ebpf:"tp_buf"`
 	Tuples       *ebpf.MapSpec `ebpf:"tuples"`
 	Watched      *ebpf.MapSpec `ebpf:"watched"`
@@ -251,6 +258,7 @@ type bpfMaps struct {
 	Lost         *ebpf.Map `ebpf:"lost"`
 	Offsets      *ebpf.Map `ebpf:"offsets"`
 	ServerFrames *ebpf.Map `ebpf:"server_frames"`
+	Shed         *ebpf.Map `ebpf:"shed"`
 	TpBuf        *ebpf.Map `ebpf:"tp_buf"`
 	Tuples       *ebpf.Map `ebpf:"tuples"`
 	Watched      *ebpf.Map `ebpf:"watched"`
@@ -268,6 +276,7 @@ func (m *bpfMaps) Close() error {
 		m.Lost,
 		m.Offsets,
 		m.ServerFrames,
+		m.Shed,
 		m.TpBuf,
 		m.Tuples,
 		m.Watched,

@@ -26,7 +26,7 @@ import (
 	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/gobin"
 )
 
-//go:generate go run github.com/cilium/ebpf/cmd/bpf2go@v0.20.0 -target amd64 -type span_event -type go_offsets -type proc_event bpf bpf/probes.c -- -I/usr/include/x86_64-linux-gnu -D__TARGET_ARCH_x86 -O2 -g -Wall
+//go:generate go run github.com/cilium/ebpf/cmd/bpf2go@v0.20.0 -target amd64 -type span_event -type go_offsets -type proc_event -type shed_cfg bpf bpf/probes.c -- -I/usr/include/x86_64-linux-gnu -D__TARGET_ARCH_x86 -O2 -g -Wall
 
 // Function names of the probe points.
 const (
@@ -206,14 +206,14 @@ func (p *Probes) Close() error {
 	return errors.Join(errs...)
 }
 
-// Lost counts the events dropped so far because the ring buffer was full:
-// spans, and process starts and exits.
-type Lost struct{ Spans, Processes uint64 }
+// Lost counts the events dropped so far because the ring buffer was full
+// (spans, and process starts and exits) and the spans shed on purpose.
+type Lost struct{ Spans, Processes, Shed uint64 }
 
 // Lost returns the counts of dropped events.
 func (p *Probes) Lost() (Lost, error) {
 	var l Lost
-	for key, dst := range map[uint32]*uint64{0: &l.Spans, 1: &l.Processes} {
+	for key, dst := range map[uint32]*uint64{0: &l.Spans, 1: &l.Processes, 2: &l.Shed} {
 		var perCPU []uint64
 		if err := p.objs.Lost.Lookup(key, &perCPU); err != nil {
 			return Lost{}, err
@@ -223,6 +223,19 @@ func (p *Probes) Lost() (Lost, error) {
 		}
 	}
 	return l, nil
+}
+
+// SetKeep makes the BPF programs keep permille spans in 1000 of those that
+// may go (not roots, errors or the spans that stitch processes together),
+// chosen by trace ID so that a trace's spans stay or go together; 1000
+// keeps all.
+func (p *Probes) SetKeep(permille uint32) error {
+	return p.objs.Shed.Put(uint32(0), bpfShedCfg{DropPermille: 1000 - min(permille, 1000)})
+}
+
+// Fill is the share of the ring buffer that holds unread events.
+func (p *Probes) Fill() float64 {
+	return float64(p.reader.AvailableBytes()) / float64(p.reader.BufferSize())
 }
 
 // pollInterval bounds how long a span waits in the ring buffer: the BPF

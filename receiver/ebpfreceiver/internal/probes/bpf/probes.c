@@ -193,12 +193,13 @@ struct {
 	__uint(max_entries, 1 << 22); // replaced at load time from the config
 } events SEC(".maps");
 
-// Events the ring buffer had no room for: LOST_SPAN, LOST_PROC.
+// Events the ring buffer had no room for: LOST_SPAN, LOST_PROC; and spans
+// shed on purpose, LOST_SHED.
 #define LOST_SPAN 0
 #define LOST_PROC 1
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 2);
+	__uint(max_entries, 3);
 	__type(key, u32);
 	__type(value, u64);
 } lost SEC(".maps");
@@ -666,6 +667,58 @@ static __always_inline struct inflight *finish(struct pt_regs *ctx, struct go_of
 
 // emit sends the span, restores the goroutine's previous span and forgets
 // the frame.
+// Load shedding: user space sets how many spans in 1000 to drop when the
+// ring buffer fills up; spans that must stay are kept whatever the rate.
+struct shed_cfg {
+	u32 drop_permille; // 0 (the map's initial value) keeps everything
+	u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct shed_cfg);
+} shed SEC(".maps");
+
+// LOST_SHED counts the spans shed on purpose (see lost).
+#define LOST_SHED 2
+
+// must_keep: roots, errors, and the spans that stitch processes together
+// (client spans, and server spans whose parent is in another process).
+static __always_inline int must_keep(struct span_event *ev)
+{
+	u64 parent = 0;
+	__builtin_memcpy(&parent, ev->parent_id, 8);
+	if (!parent)
+		return 1;
+	if (ev->flags & (FLAG_TRANSPORT_ERR | FLAG_PANIC | FLAG_REMOTE_PARENT | FLAG_TUPLE_PARENT))
+		return 1;
+	switch (ev->kind) {
+	case KIND_SERVER:
+		return ev->status >= 500;
+	case KIND_CLIENT:
+		return 1;
+	case KIND_GRPC_SERVER:
+	case KIND_GRPC_CLIENT:
+		return (ev->flags & FLAG_HAS_STATUS) && ev->status != 0;
+	}
+	return 0;
+}
+
+// shed_span decides whether a span goes: by its trace ID, so that the
+// sampled spans of one trace stay or go together.
+static __noinline int shed_span(struct span_event *ev)
+{
+	u32 zero = 0;
+	struct shed_cfg *c = bpf_map_lookup_elem(&shed, &zero);
+	if (!c || !c->drop_permille || must_keep(ev))
+		return 0;
+	u32 h = 0;
+	__builtin_memcpy(&h, ev->trace_id + 12, 4); // random bits (W3C: the right-most are)
+	return h % 1000 < c->drop_permille;
+}
+
 static __always_inline void emit(struct inflight *in, struct frame_key *fk)
 {
 	struct g_key gk = {.pid = fk->pid, .g = fk->g};
@@ -675,10 +728,12 @@ static __always_inline void emit(struct inflight *in, struct frame_key *fk)
 		bpf_map_delete_elem(&go_ctx, &gk);
 
 	in->ev.end_ns = bpf_ktime_get_boot_ns();
-	struct span_event *out = bpf_ringbuf_reserve(&events, sizeof(*out), 0);
-	if (!out) {
+	struct span_event *out = NULL;
+	if (shed_span(&in->ev))
+		count_lost(LOST_SHED);
+	else if (!(out = bpf_ringbuf_reserve(&events, sizeof(*out), 0)))
 		count_lost(LOST_SPAN);
-	} else {
+	else {
 		__builtin_memcpy(out, &in->ev, sizeof(*out));
 		bpf_ringbuf_submit(out, wakeup_flags());
 	}
