@@ -13,6 +13,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -145,6 +146,9 @@ type Probes struct {
 	tps    []link.Link
 	reader *ringbuf.Reader
 	rec    ringbuf.Record
+
+	mu      sync.Mutex // Fill against StopReading
+	stopped bool
 }
 
 // Load checks kernel support, loads the programs with a ring buffer of
@@ -190,14 +194,22 @@ func classify(err error) error {
 
 // StopReading makes a pending and every later Read return ErrClosed; the
 // programs stay loaded until Close.
-func (p *Probes) StopReading() error { return p.reader.Close() }
+func (p *Probes) StopReading() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.stopped = true
+	return p.reader.Close()
+}
 
 // Close detaches everything and releases the maps. Read returns
 // ErrClosed afterwards.
 func (p *Probes) Close() error {
 	var errs []error
 	if p.reader != nil {
+		p.mu.Lock()
+		p.stopped = true
 		errs = append(errs, p.reader.Close())
+		p.mu.Unlock()
 	}
 	for _, l := range p.tps {
 		errs = append(errs, l.Close())
@@ -233,8 +245,14 @@ func (p *Probes) SetKeep(permille uint32) error {
 	return p.objs.Shed.Put(uint32(0), bpfShedCfg{DropPermille: 1000 - min(permille, 1000)})
 }
 
-// Fill is the share of the ring buffer that holds unread events.
+// Fill is the share of the ring buffer that holds unread events; 0 once
+// reading stopped.
 func (p *Probes) Fill() float64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stopped {
+		return 0
+	}
 	return float64(p.reader.AvailableBytes()) / float64(p.reader.BufferSize())
 }
 
