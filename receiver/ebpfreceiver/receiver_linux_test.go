@@ -48,10 +48,19 @@ type harness struct {
 	rcv  receiver.Traces
 }
 
-// testConfig is the default configuration with the fields set in c.
+// testConfig is the default configuration with the fields set in c. A name
+// of a program this test binary built becomes the paths of its builds (see
+// targettest.Paths).
 func testConfig(c Config) *Config {
 	d := createDefaultConfig()
-	d.Names, d.PIDs, d.Executables, d.Functions, d.ServiceNames = c.Names, c.PIDs, c.Executables, c.Functions, c.ServiceNames
+	d.PIDs, d.Executables, d.Functions, d.ServiceNames = c.PIDs, c.Executables, c.Functions, c.ServiceNames
+	for _, n := range c.Names {
+		if paths := targettest.Paths(n); len(paths) > 0 {
+			d.Executables = append(d.Executables, paths...)
+		} else {
+			d.Names = append(d.Names, n)
+		}
+	}
 	if c.RingBufferSize != 0 {
 		d.RingBufferSize = c.RingBufferSize
 	}

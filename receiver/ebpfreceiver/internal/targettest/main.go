@@ -10,6 +10,7 @@ var (
 	mu     sync.Mutex
 	dir    string
 	builds = map[string]string{}
+	byName = map[string][]string{}
 )
 
 // Main runs the tests and removes the binaries Build made. Use it from

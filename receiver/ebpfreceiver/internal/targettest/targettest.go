@@ -110,7 +110,18 @@ func BuildToolchain(t testing.TB, toolchain, program, name string, flags ...stri
 		t.Fatalf("go build %s: %v\n%s", name, err, b)
 	}
 	builds[key] = out
+	byName[name] = append(byName[name], out)
 	return out
+}
+
+// Paths are the binaries called name that this test binary built. Tests
+// configure the receiver with them rather than with the name, so that a
+// concurrent run of the same tests elsewhere on the machine (whose
+// programs have the same names) does not mix in.
+func Paths(name string) []string {
+	mu.Lock()
+	defer mu.Unlock()
+	return append([]string(nil), byName[name]...)
 }
 
 // Target is a running target program.
