@@ -252,3 +252,23 @@ func stitched(spans []rec) (traces, correct int) {
 	}
 	return len(byTrace), correct
 }
+
+// Work handed over a channel to a goroutine started before the request (a
+// worker pool) is not the request's child: it starts a trace of its own
+// (the documented limit; following channel handovers would cost a trap per
+// channel operation of the program).
+func TestWorkerPoolWorkStartsItsOwnTrace(t *testing.T) {
+	targettest.RequireBPF(t)
+	front := targettest.Start(t, targettest.Build(t, "frontend", false))
+	h := startReceiver(t, testConfig(Config{Names: []string{"frontend"}, Functions: []string{"main.work"}, RingBufferSize: 1 << 16}))
+	timed(t, "GET", front.URL+"/pool", nil)
+	spans := h.wait(t, 2)
+	srv := pick(t, spans, "frontend", ptrace.SpanKindServer)
+	job := pick(t, spans, "frontend", ptrace.SpanKindInternal)
+	if srv.span.Name() != "GET /pool" || job.span.Name() != "main.work" {
+		t.Fatalf("spans %q, %q", srv.span.Name(), job.span.Name())
+	}
+	if !job.span.ParentSpanID().IsEmpty() || job.span.TraceID() == srv.span.TraceID() {
+		t.Errorf("pool work: parent %v trace %v, want a root of its own trace (request trace %v)", job.span.ParentSpanID(), job.span.TraceID(), srv.span.TraceID())
+	}
+}

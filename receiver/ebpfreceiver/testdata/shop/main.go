@@ -72,6 +72,21 @@ func main() {
 		wg.Wait()
 		io.WriteString(w, "spawned")
 	})
+	// A worker pool started before any request: handlers hand it work
+	// over a channel.
+	jobs := make(chan func())
+	for range 2 {
+		go func() {
+			for job := range jobs {
+				job()
+			}
+		}()
+	}
+	mux.HandleFunc("GET /pool", func(w http.ResponseWriter, r *http.Request) {
+		done := make(chan int)
+		jobs <- func() { done <- work(7) }
+		fmt.Fprintf(w, "%d", <-done)
+	})
 	mux.HandleFunc("GET /burst", func(w http.ResponseWriter, r *http.Request) {
 		n, _ := strconv.Atoi(r.URL.Query().Get("n"))
 		sum := 0
