@@ -205,15 +205,16 @@ func BenchmarkStitchAccuracy(b *testing.B) {
 }
 
 // BenchmarkAttachChurn sends 40,000 requests, 4 at a time, to a traced
-// program while 4 more processes (stripped, started through nohup) start,
-// are attached, and exit, one after the other. It reports the events lost
+// program while 4 more processes (testdata/rpc, a 17 MB gRPC program whose
+// DWARF takes a while to read, started through nohup) start, are attached,
+// and exit, one after the other. It reports the events lost
 // (every cause), the requests that produced no span, and how many of the
 // attaches and exits happened while the load ran.
 func BenchmarkAttachChurn(b *testing.B) {
 	targettest.RequireBPF(b)
 	const requests, parallel, churn = 40_000, 4, 4
 	front := targettest.Start(b, targettest.Build(b, "frontend", false))
-	churnBin := targettest.Build(b, "churn", true)
+	churnBin := targettest.BuildProgram(b, "rpc", "churn", false)
 	nohup, err := exec.LookPath("nohup")
 	if err != nil {
 		b.Fatal(err)
