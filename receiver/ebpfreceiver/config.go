@@ -26,6 +26,10 @@ type Config struct {
 	// of that request. It probes runtime.newproc1, one uprobe hit per
 	// goroutine started in a traced process.
 	Goroutines bool `mapstructure:"goroutines"`
+	// Channels makes work handed over a channel to a goroutine started
+	// earlier (a worker pool) a child of the sender's span. It probes every
+	// channel send and receive of a traced program, one uprobe hit each.
+	Channels bool `mapstructure:"channels"`
 	// RingBufferSize is the size in bytes of the kernel ring buffer that
 	// carries events: a power of two and a multiple of the page size.
 	RingBufferSize int `mapstructure:"ring_buffer_size"`

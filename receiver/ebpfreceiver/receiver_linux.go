@@ -241,7 +241,7 @@ func (r *ebpfReceiver) prepare(id fileID, bin *gobin.Binary) (*probes.Prepared, 
 	if p, ok := r.prepared[id]; ok {
 		return p, nil
 	}
-	p, err := probes.Prepare(bin, probes.Options{Functions: r.cfg.Functions, Goroutines: r.cfg.Goroutines})
+	p, err := probes.Prepare(bin, probes.Options{Functions: r.cfg.Functions, Goroutines: r.cfg.Goroutines, Channels: r.cfg.Channels})
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@
 package ebpfreceiver
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -254,21 +255,30 @@ func stitched(spans []rec) (traces, correct int) {
 }
 
 // Work handed over a channel to a goroutine started before the request (a
-// worker pool) is not the request's child: it starts a trace of its own
-// (the documented limit; following channel handovers would cost a trap per
-// channel operation of the program).
-func TestWorkerPoolWorkStartsItsOwnTrace(t *testing.T) {
+// worker pool) is not the request's child by default: it starts a trace of
+// its own. With channels: true the handover is followed (the sender's span
+// is read at the send, nothing is written into the program).
+func TestWorkerPoolLineage(t *testing.T) {
 	targettest.RequireBPF(t)
 	front := targettest.Start(t, targettest.Build(t, "frontend", false))
-	h := startReceiver(t, testConfig(Config{Names: []string{"frontend"}, Functions: []string{"main.work"}, RingBufferSize: 1 << 16}))
-	timed(t, "GET", front.URL+"/pool", nil)
-	spans := h.wait(t, 2)
-	srv := pick(t, spans, "frontend", ptrace.SpanKindServer)
-	job := pick(t, spans, "frontend", ptrace.SpanKindInternal)
-	if srv.span.Name() != "GET /pool" || job.span.Name() != "main.work" {
-		t.Fatalf("spans %q, %q", srv.span.Name(), job.span.Name())
-	}
-	if !job.span.ParentSpanID().IsEmpty() || job.span.TraceID() == srv.span.TraceID() {
-		t.Errorf("pool work: parent %v trace %v, want a root of its own trace (request trace %v)", job.span.ParentSpanID(), job.span.TraceID(), srv.span.TraceID())
+	for _, channels := range []bool{false, true} {
+		cfg := testConfig(Config{Names: []string{"frontend"}, Functions: []string{"main.work"}, RingBufferSize: 1 << 16})
+		cfg.Channels = channels
+		h := startReceiver(t, cfg)
+		for range 2 { // twice: the pool's goroutines are already waiting the second time
+			timed(t, "GET", front.URL+"/pool", nil)
+			spans := h.wait(t, 2)
+			srv := pick(t, spans, "frontend", ptrace.SpanKindServer)
+			job := pick(t, spans, "frontend", ptrace.SpanKindInternal)
+			if srv.span.Name() != "GET /pool" || job.span.Name() != "main.work" {
+				t.Fatalf("spans %q, %q", srv.span.Name(), job.span.Name())
+			}
+			if channels {
+				childOf(t, job, srv)
+			} else if !job.span.ParentSpanID().IsEmpty() || job.span.TraceID() == srv.span.TraceID() {
+				t.Errorf("pool work: parent %v trace %v, want a root of its own trace (request trace %v)", job.span.ParentSpanID(), job.span.TraceID(), srv.span.TraceID())
+			}
+		}
+		h.rcv.Shutdown(context.Background())
 	}
 }

@@ -42,11 +42,13 @@ type Offsets struct {
 	H2StreamSC      uint64
 	H2SCConn        uint64
 	// golang.org/x/net/http2's server, when linked in (DWARF only).
-	XH2Status    uint64
-	XH2RWSStream uint64
-	XH2StreamSC  uint64
-	XH2SCConn    uint64
-	DriverConnCI uint64 // database/sql.driverConn.ci
+	XH2Status       uint64
+	XH2RWSStream    uint64
+	XH2StreamSC     uint64
+	XH2SCConn       uint64
+	DriverConnCI    uint64 // database/sql.driverConn.ci
+	HchanRecvqFirst uint64 // runtime.hchan.recvq + runtime.waitq.first
+	SudogG          uint64
 	// google.golang.org/grpc, when linked in (DWARF only).
 	GRPCStreamMethod uint64 // transport.ServerStream.Stream + Stream.method
 	GRPCStatusS      uint64
@@ -98,6 +100,9 @@ var fields = []field{
 	{xnetHTTP2 + ".stream", "sc", func(o *Offsets) *uint64 { return &o.XH2StreamSC }},
 	{xnetHTTP2 + ".serverConn", "conn", func(o *Offsets) *uint64 { return &o.XH2SCConn }},
 	{"database/sql.driverConn", "ci", func(o *Offsets) *uint64 { return &o.DriverConnCI }},
+	{"runtime.hchan", "recvq", func(o *Offsets) *uint64 { return &o.HchanRecvqFirst }},
+	{"runtime.waitq", "first", nil}, // added to hchan.recvq below
+	{"runtime.sudog", "g", func(o *Offsets) *uint64 { return &o.SudogG }},
 	{grpcPkg + "/internal/transport.ServerStream", "Stream", func(o *Offsets) *uint64 { return &o.GRPCStreamMethod }},
 	{grpcPkg + "/internal/transport.Stream", "method", nil}, // added to ServerStream.Stream below
 	{grpcPkg + "/internal/status.Status", "s", func(o *Offsets) *uint64 { return &o.GRPCStatusS }},
@@ -226,6 +231,7 @@ func offsetsFromDWARF(d *dwarf.Data) (Offsets, error) {
 		return Offsets{}, errors.New("DWARF has no runtime.g")
 	}
 	o.GStackHi += found["runtime.stack.hi"]
+	o.HchanRecvqFirst += found["runtime.waitq.first"]
 	if m, ok := found[grpcPkg+"/internal/transport.Stream.method"]; ok && o.GRPCStreamMethod+m != 0 {
 		o.GRPCStreamMethod += m
 	} else {

@@ -84,6 +84,8 @@ type bpfGoOffsets struct {
 	GrpcErrorS       uint64
 	GrpcSpbCode      uint64
 	GrpcErrorFn      uint64
+	HchanRecvqFirst  uint64
+	SudogG           uint64
 }
 
 type bpfInflight struct {
@@ -206,10 +208,12 @@ type bpfProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type bpfMapSpecs struct {
+	ChanCtx      *ebpf.MapSpec `ebpf:"chan_ctx"`
 	ClientConnOf *ebpf.MapSpec `ebpf:"client_conn_of"`
 	Events       *ebpf.MapSpec `ebpf:"events"`
 	G_parent     *ebpf.MapSpec `ebpf:"g_parent"`
 	GoCtx        *ebpf.MapSpec `ebpf:"go_ctx"`
+	Handoff      *ebpf.MapSpec `ebpf:"handoff"`
 	HoldNames    *ebpf.MapSpec `ebpf:"hold_names"`
 	Inflights    *ebpf.MapSpec `ebpf:"inflights"`
 	Lost         *ebpf.MapSpec `ebpf:"lost"`
@@ -249,10 +253,12 @@ func (o *bpfObjects) Close() error {
 //
 // It can be passed to loadBpfObjects or ebpf.CollectionSpec.LoadAndAssign.
 type bpfMaps struct {
+	ChanCtx      *ebpf.Map `ebpf:"chan_ctx"`
 	ClientConnOf *ebpf.Map `ebpf:"client_conn_of"`
 	Events       *ebpf.Map `ebpf:"events"`
 	G_parent     *ebpf.Map `ebpf:"g_parent"`
 	GoCtx        *ebpf.Map `ebpf:"go_ctx"`
+	Handoff      *ebpf.Map `ebpf:"handoff"`
 	HoldNames    *ebpf.Map `ebpf:"hold_names"`
 	Inflights    *ebpf.Map `ebpf:"inflights"`
 	Lost         *ebpf.Map `ebpf:"lost"`
@@ -267,10 +273,12 @@ type bpfMaps struct {
 
 func (m *bpfMaps) Close() error {
 	return _BpfClose(
+		m.ChanCtx,
 		m.ClientConnOf,
 		m.Events,
 		m.G_parent,
 		m.GoCtx,
+		m.Handoff,
 		m.HoldNames,
 		m.Inflights,
 		m.Lost,

@@ -338,6 +338,8 @@ const (
 	pGRPCStatus
 	pGRPCClientEntry
 	pGRPCClientReturn
+	pChanSend
+	pChanRecv
 )
 
 // Options say what to probe besides net/http.
@@ -347,6 +349,10 @@ type Options struct {
 	// Goroutines probes runtime.newproc1 so that goroutines started within a
 	// span have it as parent.
 	Goroutines bool
+	// Channels probes channel sends and receives so that work handed over a
+	// channel to a goroutine started earlier has the sender's span as
+	// parent.
+	Channels bool
 }
 
 // Prepared is what probing one executable file needs: its field offsets and
@@ -429,6 +435,10 @@ func Prepare(bin *gobin.Binary, opts Options) (*Prepared, error) {
 	}
 	if opts.Goroutines {
 		helpers = append(helpers, point{NewprocFunc, 0, pNewprocReturn, 0})
+	}
+	if opts.Channels {
+		helpers = append(helpers, point{"runtime.chansend1", pChanSend, 0, 0},
+			point{"runtime.chanrecv1", pChanRecv, 0, 0}, point{"runtime.chanrecv2", pChanRecv, 0, 0})
 	}
 	for _, pt := range helpers {
 		if _, err := bin.Func(pt.fn); err != nil {
@@ -620,7 +630,7 @@ func toBPF(o gobin.Offsets) bpfGoOffsets {
 		PersistconnConn: o.PersistConnConn, G_stackHi: o.GStackHi, G_m: o.GM, M_curg: o.MCurg, H2Status: o.H2Status,
 		ConnHijacked: o.ConnHijacked, H2rwsStream: o.H2RWSStream, H2streamSc: o.H2StreamSC, H2scConn: o.H2SCConn,
 		DriverconnCi: o.DriverConnCI, GrpcStreamMethod: o.GRPCStreamMethod, GrpcStatusS: o.GRPCStatusS,
-		GrpcErrorS: o.GRPCErrorS, GrpcSpbCode: o.GRPCSPBCode, Xh2Status: o.XH2Status, Xh2rwsStream: o.XH2RWSStream, Xh2streamSc: o.XH2StreamSC, Xh2scConn: o.XH2SCConn,
+		GrpcErrorS: o.GRPCErrorS, GrpcSpbCode: o.GRPCSPBCode, HchanRecvqFirst: o.HchanRecvqFirst, SudogG: o.SudogG, Xh2Status: o.XH2Status, Xh2rwsStream: o.XH2RWSStream, Xh2streamSc: o.XH2StreamSC, Xh2scConn: o.XH2SCConn,
 	}
 	if o.HasPattern {
 		b.HasPattern = 1

@@ -113,6 +113,8 @@ struct go_offsets {
 	u64 grpc_error_s;       // internal/status.Error.s
 	u64 grpc_spb_code;      // genproto rpc/status.Status.Code
 	u64 grpc_error_fn;      // internal/status.(*Error).Error: the first method of its error itab
+	u64 hchan_recvq_first;  // runtime.hchan.recvq + runtime.waitq.first
+	u64 sudog_g;            // runtime.sudog.g
 };
 
 
@@ -256,6 +258,25 @@ struct {
 	__type(key, struct g_key);
 	__type(value, struct span_ctx);
 } g_parent SEC(".maps");
+
+// The span that last handed work to a goroutine over a channel (channel
+// lineage, opt-in): a worker started before the request then becomes its
+// child.
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct g_key);
+	__type(value, struct span_ctx);
+} handoff SEC(".maps");
+
+// A span's context sent into a channel no receiver waited on, until a
+// receiver comes: keyed by the channel.
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct g_key);
+	__type(value, struct span_ctx);
+} chan_ctx SEC(".maps");
 
 // Client connections with a request in flight, keyed by the client's view of
 // the 4-tuple, so that a traced server on the same host finds its parent.
@@ -634,7 +655,12 @@ static __always_inline struct inflight *begin(struct pt_regs *ctx, struct go_off
 		in->prev_valid = 1;
 		in->prev = *prev;
 	} else {
-		prev = bpf_map_lookup_elem(&g_parent, &gk);
+		// A request served on a goroutine that once received work is no
+		// child of that work's sender.
+		if (kind != KIND_SERVER && kind != KIND_GRPC_SERVER)
+			prev = bpf_map_lookup_elem(&handoff, &gk);
+		if (!prev)
+			prev = bpf_map_lookup_elem(&g_parent, &gk);
 	}
 	if (prev) {
 		__builtin_memcpy(in->ev.trace_id, prev->trace_id, 16);
@@ -1156,6 +1182,50 @@ static __noinline int grpc_client_return(struct pt_regs *ctx)
 	return 0;
 }
 
+// runtime.chansend1(c *hchan, elem unsafe.Pointer): rax = c. The sender's
+// span goes to the receiver waiting on c, or waits in chan_ctx for the next
+// receive; a send without a span clears what a receiver would inherit.
+static __noinline int chan_send(struct pt_regs *ctx)
+{
+	OFFSETS_OR_RETURN(pid, o);
+	struct g_key gk = {.pid = pid, .g = ctx->r14};
+	struct span_ctx *cur = bpf_map_lookup_elem(&go_ctx, &gk);
+	if (!cur)
+		cur = bpf_map_lookup_elem(&handoff, &gk);
+	if (!cur)
+		cur = bpf_map_lookup_elem(&g_parent, &gk);
+	u64 c = ctx->rax;
+	u64 sg = c ? read_u64(c + o->hchan_recvq_first) : 0;
+	struct g_key rk = {.pid = pid, .g = sg ? read_u64(sg + o->sudog_g) : 0};
+	struct g_key ck = {.pid = pid, .g = c};
+	if (rk.g) {
+		if (cur)
+			bpf_map_update_elem(&handoff, &rk, cur, BPF_ANY);
+		else
+			bpf_map_delete_elem(&handoff, &rk);
+	} else if (cur) {
+		bpf_map_update_elem(&chan_ctx, &ck, cur, BPF_ANY);
+	} else {
+		bpf_map_delete_elem(&chan_ctx, &ck);
+	}
+	return 0;
+}
+
+// runtime.chanrecv1 / chanrecv2(c *hchan, elem unsafe.Pointer): rax = c.
+// A receive that finds a sent span takes it over.
+static __noinline int chan_recv(struct pt_regs *ctx)
+{
+	OFFSETS_OR_RETURN(pid, o);
+	struct g_key ck = {.pid = pid, .g = ctx->rax};
+	struct span_ctx *sent = bpf_map_lookup_elem(&chan_ctx, &ck);
+	if (!sent)
+		return 0; // a receiver that waits gets it from the sender
+	struct g_key gk = {.pid = pid, .g = ctx->r14};
+	bpf_map_update_elem(&handoff, &gk, sent, BPF_ANY);
+	bpf_map_delete_elem(&chan_ctx, &ck);
+	return 0;
+}
+
 // Functions listed in the configuration; fn_id is their index there.
 static __noinline int func_entry(struct pt_regs *ctx, u32 fn_id)
 {
@@ -1225,6 +1295,8 @@ static __noinline int newproc_return(struct pt_regs *ctx)
 #define P_GRPC_STATUS 17
 #define P_GRPC_CLIENT_ENTRY 18
 #define P_GRPC_CLIENT_RETURN 19
+#define P_CHAN_SEND 20
+#define P_CHAN_RECV 21
 
 SEC("uprobe.multi")
 int on_uprobe(struct pt_regs *ctx)
@@ -1268,6 +1340,10 @@ int on_uprobe(struct pt_regs *ctx)
 		return grpc_client_entry(ctx);
 	case P_GRPC_CLIENT_RETURN:
 		return grpc_client_return(ctx);
+	case P_CHAN_SEND:
+		return chan_send(ctx);
+	case P_CHAN_RECV:
+		return chan_recv(ctx);
 	}
 	return 0;
 }
