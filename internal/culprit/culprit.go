@@ -9,7 +9,10 @@
 // in the pipeline, so every picture and every tag comes from one rule.
 package culprit
 
-import "github.com/tracemap/tracemap/internal/spantree"
+import (
+	"github.com/tracemap/tracemap/internal/heat"
+	"github.com/tracemap/tracemap/internal/spantree"
+)
 
 // Attributes written by WriteAttributes (docs/attributes.md).
 const (
@@ -46,12 +49,15 @@ type Verdict struct {
 	Latency string
 	// LatencyShare is that time over the trace's duration, 0..1.
 	LatencyShare float64
+
+	errs []int // the ERROR spans, for WriteOwnErrors
 }
 
 // Analyze computes the verdict of one trace.
 //
-// A span is an own error when it is ERROR and none of its children is; an
-// ERROR span with an ERROR child is propagated. The trace failed when one
+// A span is an own error when it is ERROR and none of its children is
+// (heat.IsOwnError, the rule heatmap counts by); an ERROR span with an
+// ERROR child is propagated. The trace failed when one
 // of its top-level spans (roots, orphans) or of its async spans
 // (spantree.Span.Async: their parent did not wait for them) is ERROR; the
 // failure's candidates are the own errors joined to such a span by an
@@ -59,28 +65,29 @@ type Verdict struct {
 // retry that succeeded, a fallback) still makes an own error, but not the
 // trace's failure. Among several candidates the culprit is the one on the
 // critical path, else the earliest to end, else the deepest, else the first
-// in the trace.
+// in the input.
 func Analyze(t *spantree.Tree) Verdict {
 	n := len(t.Spans)
 	flags := make([]bool, 2*n)
 	v := Verdict{Own: flags[:n:n], Propagated: flags[n:], ErrorSpan: -1}
-	var anyErr bool
 	for i := range t.Spans {
 		s := &t.Spans[i]
 		if !s.Error {
 			continue
 		}
-		anyErr = true
-		v.Own[i] = true
+		v.errs = append(v.errs, i)
+		childErr := false
 		for _, c := range s.Children {
 			if t.Spans[c].Error {
-				v.Own[i], v.Propagated[i] = false, true
+				childErr = true
 				break
 			}
 		}
+		v.Own[i] = heat.IsOwnError(true, childErr)
+		v.Propagated[i] = !v.Own[i]
 	}
-	if anyErr {
-		v.ErrorSpan = blame(t, v.Own)
+	if len(v.errs) > 0 {
+		v.ErrorSpan = blame(t, &v)
 		if v.ErrorSpan >= 0 {
 			v.Error = service(t, v.ErrorSpan)
 		}
@@ -98,24 +105,52 @@ func service(t *spantree.Tree, i int) string {
 	return t.Spans[i].Service
 }
 
-// blame picks the own error the trace's failure is blamed on, or -1. Walk
-// visits parents first, so fails (the span is ERROR and so is its chain up
-// to a top-level or async span) is known for the parent when a child comes.
-func blame(t *spantree.Tree, own []bool) int {
-	fails := make([]bool, len(t.Spans))
+// blame picks the own error the trace's failure is blamed on, or -1. Each
+// own error climbs its chain of ERROR parents to a top-level or async span
+// (the trace's failure) or to an OK parent (absorbed); what a climb learns
+// is kept per span, so every span is climbed through once.
+func blame(t *spantree.Tree, v *Verdict) int {
+	const (
+		unknown int8 = iota
+		fails
+		absorbed
+	)
+	state := make([]int8, len(t.Spans))
+	var chain []int
 	best := -1
-	t.Walk(func(i int) {
-		s := &t.Spans[i]
-		fails[i] = s.Error && (s.Parent < 0 || s.Async || fails[s.Parent])
-		if own[i] && fails[i] && (best < 0 || before(s, &t.Spans[best])) {
+	for _, i := range v.errs {
+		if !v.Own[i] {
+			continue
+		}
+		chain = chain[:0]
+		verdict := absorbed
+		for j := i; ; j = t.Spans[j].Parent {
+			s := &t.Spans[j]
+			if state[j] != unknown {
+				verdict = state[j]
+				break
+			}
+			chain = append(chain, j)
+			if !s.Error {
+				break
+			}
+			if s.Parent < 0 || s.Async {
+				verdict = fails
+				break
+			}
+		}
+		for _, j := range chain {
+			state[j] = verdict
+		}
+		if verdict == fails && (best < 0 || before(&t.Spans[i], &t.Spans[best])) {
 			best = i
 		}
-	})
+	}
 	return best
 }
 
 // before orders failure candidates: critical first, then earliest end,
-// then deepest (Walk order breaks the remaining ties).
+// then deepest (the input order breaks the remaining ties).
 func before(a, b *spantree.Span) bool {
 	if a.Critical != b.Critical {
 		return a.Critical
@@ -130,8 +165,8 @@ func before(a, b *spantree.Span) bool {
 const scanLimit = 16
 
 // latency sums CriticalSelf per service and returns the largest, with its
-// share of the trace's duration; ties go to the service first on the path
-// in Walk order.
+// share of the trace's duration; ties go to the service met first on the
+// path (spantree.Tree.Path).
 func latency(t *spantree.Tree) (string, float64) {
 	if t.Duration <= 0 {
 		return "", 0
@@ -141,13 +176,14 @@ func latency(t *spantree.Tree) (string, float64) {
 		ns   int64
 	}
 	var (
-		sums  []sum
+		buf   [scanLimit]sum // on the stack: most traces touch a few services
+		sums  = buf[:0]
 		index map[string]int
 	)
-	t.Walk(func(i int) {
+	for _, i := range t.Path {
 		ns := t.Spans[i].CriticalSelf
 		if ns <= 0 {
-			return
+			continue
 		}
 		name := service(t, i)
 		k := -1
@@ -176,7 +212,7 @@ func latency(t *spantree.Tree) (string, float64) {
 			}
 		}
 		sums[k].ns += ns
-	})
+	}
 	best := -1
 	for k := range sums {
 		if best < 0 || sums[k].ns > sums[best].ns {

@@ -136,7 +136,10 @@ func TestVerdicts(t *testing.T) {
 			S(3, 2, "mailer", "process orders", 300, 500).Of(consumer).Err(),
 			S(4, 3, "mailer", "send mail", 320, 480).Of(client).Err().Attr("server.address", "smtp.example.com"),
 		},
-		want: `own=[send mail] propagated=[process orders] error="smtp.example.com" span=send mail latency="shop" share=0.2000`,
+		// The path follows the consumer: POST 0-20, publish 20-40, the
+		// broker 40-300 (nobody's), process 300-320 and 480-500, send mail
+		// 320-480: the mail server holds 160 of 500 ns.
+		want: `own=[send mail] propagated=[process orders] error="smtp.example.com" span=send mail latency="smtp.example.com" share=0.3200`,
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			tr := tree(t, tc.spans...)
@@ -159,12 +162,15 @@ func TestWriteAttributes(t *testing.T) {
 		S(1, 0, "frontend", "GET /", 0, 100).Of(server).Err(),
 		S(2, 1, "payment", "charge", 10, 60).Of(server).Err(),
 		S(3, 9, "mailer", "orphan", 120, 200).Of(consumer),
+		S(4, 0, "cron", "second root", 50, 80),
 	)
 	// A stale verdict from an earlier collector, on a span that is now
 	// propagated.
 	tr := spantree.FromTraces(td)[0]
 	tr.Spans[0].Source.Attributes().PutBool(AttrOwnError, true)
-	Analyze(tr).WriteAttributes(tr)
+	v := Analyze(tr)
+	v.WriteOwnErrors(tr)
+	v.WriteCulprits(tr)
 	got := map[string]string{}
 	spantree.ForEachSpan(td, func(sp ptrace.Span, _ pcommon.Resource) {
 		var kv []string
@@ -176,14 +182,32 @@ func TestWriteAttributes(t *testing.T) {
 		got[sp.Name()] = strings.Join(kv, " ")
 	})
 	// Path: orphan 120-200 (80), GET / 0-10, 60-100 (50), charge (50).
+	// Both roots carry the verdict; the orphan, in a trace with a root,
+	// does not.
 	want := map[string]string{
-		"GET /":  "tracemap.culprit.error=payment tracemap.culprit.latency=mailer tracemap.culprit.latency_share=0.4",
-		"charge": "tracemap.error.own=true",
-		"orphan": "tracemap.culprit.error=payment tracemap.culprit.latency=mailer tracemap.culprit.latency_share=0.4",
+		"GET /":       "tracemap.culprit.error=payment tracemap.culprit.latency=mailer tracemap.culprit.latency_share=0.4",
+		"second root": "tracemap.culprit.error=payment tracemap.culprit.latency=mailer tracemap.culprit.latency_share=0.4",
+		"charge":      "tracemap.error.own=true",
+		"orphan":      "",
 	}
 	for k, w := range want {
 		if got[k] != w {
 			t.Errorf("%s:\n got %s\nwant %s", k, got[k], w)
 		}
+	}
+}
+
+func TestCarriersWithoutRoot(t *testing.T) {
+	tr := tree(t,
+		S(2, 1, "a", "lost a", 0, 10),
+		S(3, 1, "b", "lost b", 5, 20),
+		S(4, 3, "b", "child", 6, 8),
+	)
+	var got []string
+	for _, i := range Carriers(tr) {
+		got = append(got, tr.Spans[i].Name)
+	}
+	if strings.Join(got, ",") != "lost a,lost b" {
+		t.Errorf("carriers %v", got)
 	}
 }

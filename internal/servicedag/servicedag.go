@@ -6,8 +6,6 @@ package servicedag
 import (
 	"math"
 
-	"go.opentelemetry.io/collector/pdata/ptrace"
-
 	"github.com/tracemap/tracemap/internal/heat"
 	"github.com/tracemap/tracemap/internal/spantree"
 	"github.com/tracemap/tracemap/internal/sugiyama"
@@ -69,9 +67,9 @@ const scanLimit = 16
 // FromTree builds the service graph of one trace. Nodes and edges are in
 // the order in which a depth-first walk of the tree first meets them, so the
 // root's service is node 0. An edge joins a parent span's node to its child
-// span's node; calls inside one node are not edges. A client span with
-// peer.service (else server.address) and no child span adds an edge to that
-// peer: to the service's node when the trace has one (per-service nodes),
+// span's node; calls inside one node are not edges. A client or producer
+// span naming its peer (spantree.Tree.Peer) and with no child span adds an
+// edge to that peer: to the service's node when the trace has one (per-service nodes),
 // else to a virtual node.
 func FromTree(t *spantree.Tree, opt Options) *DAG {
 	b := &builder{d: &DAG{}}
@@ -99,7 +97,7 @@ func FromTree(t *spantree.Tree, opt Options) *DAG {
 			p := &t.Spans[s.Parent]
 			b.edge(nodeOf[s.Parent], n, s, heat.IsFailedCall(p.Kind, p.Error, s.Error))
 		}
-		if s.Kind == ptrace.SpanKindClient && len(s.Children) == 0 {
+		if spantree.Calls(s.Kind) && len(s.Children) == 0 {
 			peers = append(peers, i)
 		}
 	})

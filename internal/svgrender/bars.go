@@ -81,30 +81,35 @@ func newTimeScale(t *spantree.Tree, width float64) timeScale {
 // span count): a cell is idle when no such span touches it, so a cut never
 // hides busy time; gaps are found to a cell's precision.
 func idleGaps(t *spantree.Tree) []gap {
-	d := t.Duration
 	cover := make([]int32, gapGrid+1)
-	cell := func(off int64, up bool) int {
-		f := float64(off) / float64(d) * gapGrid
-		if up {
-			f = math.Ceil(f)
-		}
-		return int(clamp(math.Floor(f), 0, gapGrid))
-	}
+	scale := gapGrid / float64(t.Duration) // cells per nanosecond
 	any := false
 	for i := range t.Spans {
 		s := &t.Spans[i]
 		if s.Parent < 0 {
 			continue
 		}
-		a := cell(s.Offset, false)
-		b := max(cell(s.Offset+max(s.End-s.Start, 0), true), a+1)
-		cover[min(a, gapGrid-1)]++
-		cover[min(b, gapGrid)]--
+		// The cells the span touches: [a, b), rounded outwards.
+		x0, x1 := float64(s.Offset)*scale, float64(s.Offset+max(s.End-s.Start, 0))*scale
+		a, b := 0, gapGrid
+		if x0 > 0 {
+			a = min(int(x0), gapGrid-1)
+		}
+		if x1 < gapGrid {
+			b = int(x1)
+			if float64(b) < x1 {
+				b++
+			}
+			b = max(b, a+1)
+		}
+		cover[a]++
+		cover[b]--
 		any = true
 	}
 	if !any {
 		return nil
 	}
+	d := t.Duration
 	minCells := int(math.Ceil(minGapShare * gapGrid))
 	var gaps []gap
 	idle, sum, run := 0, int32(0), 0
