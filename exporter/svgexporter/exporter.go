@@ -21,7 +21,7 @@ import (
 	"gocloud.dev/blob"
 	"gocloud.dev/gcerrors"
 
-	"github.com/tracemap/tracemap/exporter/svgexporter/internal/bucket"
+	"github.com/tracemap/tracemap/internal/bucket"
 	"github.com/tracemap/tracemap/exporter/svgexporter/internal/dedupe"
 	"github.com/tracemap/tracemap/exporter/svgexporter/internal/index"
 	"github.com/tracemap/tracemap/exporter/svgexporter/internal/metadata"
