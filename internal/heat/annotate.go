@@ -15,9 +15,17 @@ const (
 	AttrServiceP90Ms      = "tracemap.service.latency.p90_ms"
 	AttrServiceP99Ms      = "tracemap.service.latency.p99_ms"
 	AttrServiceHot        = "tracemap.service.hot"
+	// Errors that start in the service (see IsOwnError).
+	AttrServiceOwnErrorCount = "tracemap.service.own_error_count"
+	AttrServiceOwnErrorRate  = "tracemap.service.own_error_rate"
+	// AttrServiceOverflow is true (and absent otherwise) on a resource whose
+	// service is counted in the OverflowKey bucket; such a resource carries
+	// no other tracemap.service.* value.
+	AttrServiceOverflow = "tracemap.service.overflow"
 
-	AttrOperationErrorRate = "tracemap.operation.error_rate"
-	AttrOperationP99Ms     = "tracemap.operation.latency.p99_ms"
+	AttrOperationErrorRate    = "tracemap.operation.error_rate"
+	AttrOperationP99Ms        = "tracemap.operation.latency.p99_ms"
+	AttrOperationOwnErrorRate = "tracemap.operation.own_error_rate"
 
 	AttrEdgeCalls     = "tracemap.edge.calls"
 	AttrEdgeErrorRate = "tracemap.edge.error_rate"

@@ -30,6 +30,7 @@ type spanRec struct {
 	tmix     uint64 // traceMix of the span's trace ID
 	isErr    bool
 	hasChild bool // some span of the batch names it as parent
+	errChild bool // some error span of the batch names it as parent
 	opStat   int32
 	edgeStat int32 // -1: no edge ends at this span
 	op       *series
@@ -76,6 +77,9 @@ func (t *Tracker) collect(td ptrace.Traces) *batch {
 		if p, ok := b.ids.get(r.tmix, pid); ok && int(p) != i && b.spans[p].span.SpanID() == pid && b.spans[p].span.TraceID() == r.span.TraceID() {
 			r.parent = p
 			b.spans[p].hasChild = true
+			if r.isErr {
+				b.spans[p].errChild = true
+			}
 		}
 	}
 	return b
@@ -110,6 +114,10 @@ func (t *Tracker) countLocked(b *batch) {
 		svc.record(pool, slot, r.durNs, r.isErr)
 		r.op = t.operation(svc, r.span.Name())
 		r.op.record(pool, slot, r.durNs, r.isErr)
+		if IsOwnError(r.isErr, r.errChild) {
+			svc.addOwn(slot, 1)
+			r.op.addOwn(slot, 1)
+		}
 		t.counters.Spans++
 		svc.total.spans++
 		if r.isErr {

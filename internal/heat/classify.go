@@ -135,3 +135,10 @@ func peerName(s ptrace.Span) string {
 	}
 	return ""
 }
+
+// IsOwnError is tracemap's one rule for where a failure starts: a span is an
+// own error when it is an error and none of its child spans in the trace is
+// an error. An error span with an error child is propagated: the failure
+// started below it. internal/culprit (per kept trace) and Tracker (per
+// window, before sampling) both decide with this function.
+func IsOwnError(spanErr, anyChildErr bool) bool { return spanErr && !anyChildErr }

@@ -27,9 +27,16 @@ type Stats struct {
 	Spans     int64
 	Errors    int64
 	ErrorRate float64 // Errors / Spans, 0 when Spans is 0
-	P50Ms     float64
-	P90Ms     float64
-	P99Ms     float64
+	// OwnErrors counts the errors that start here (see IsOwnError); for an
+	// edge, the calls whose failure started in the callee.
+	OwnErrors    int64
+	OwnErrorRate float64 // OwnErrors / Spans, 0 when Spans is 0
+	P50Ms        float64
+	P90Ms        float64
+	P99Ms        float64
+	// Overflow: the key is counted in the OverflowKey bucket (a cap was
+	// reached); it has no statistics of its own and is never hot.
+	Overflow bool
 }
 
 // EdgeKey names a caller-service -> callee-service edge. A Callee that is not
@@ -60,6 +67,9 @@ type Config struct {
 	// MinSpans is the number of spans a service needs in the window before
 	// it can be hot.
 	MinSpans int64 `mapstructure:"min_spans"`
+	// HotBy selects the error rate Threshold applies to: own_errors
+	// (default) or errors.
+	HotBy HotBy `mapstructure:"hot_by"`
 
 	Histogram HistogramConfig `mapstructure:"histogram"`
 	Errors    ErrorConfig     `mapstructure:"errors"`
@@ -109,6 +119,7 @@ func DefaultConfig() Config {
 		Buckets:   6,
 		Threshold: 0.05,
 		MinSpans:  10,
+		HotBy:     HotByOwnErrors,
 		Histogram: HistogramConfig{
 			Lowest:             time.Microsecond,
 			Highest:            time.Hour,
@@ -124,6 +135,11 @@ func DefaultConfig() Config {
 	}
 }
 
+// HotRule is the hot verdict this configuration asks for.
+func (c *Config) HotRule() HotRule {
+	return HotRule{Threshold: c.Threshold, MinSpans: c.MinSpans, By: c.HotBy}
+}
+
 // Validate reports every invalid setting, naming its config key.
 func (c *Config) Validate() error {
 	var errs []error
@@ -137,6 +153,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Threshold < 0 || c.Threshold > 1 || c.Threshold != c.Threshold {
 		errs = append(errs, fmt.Errorf("threshold must be within 0..1, got %v", c.Threshold))
+	}
+	if err := c.HotBy.validate("hot_by"); err != nil {
+		errs = append(errs, err)
 	}
 	if c.MinSpans < 0 {
 		errs = append(errs, fmt.Errorf("min_spans must be >= 0, got %d", c.MinSpans))

@@ -18,10 +18,12 @@ const refreshDivisor = 64
 // histograms are what rotation subtracts from the service's window.
 type series struct {
 	spans, errors []int64          // per sub-bucket
+	own           []int64          // own errors per sub-bucket (IsOwnError)
 	hists         []*hdr.Histogram // per sub-bucket, allocated on first use; nil for services
 	window        *hdr.Histogram   // sum of the sub-buckets' values
 	totalSpans    int64
 	totalErrors   int64
+	totalOwn      int64
 
 	// Cached percentiles and the number of values recorded since.
 	p50, p90, p99 int64
@@ -69,7 +71,19 @@ func newWindowSeries(buckets int) *series {
 	return &series{
 		spans:  make([]int64, buckets),
 		errors: make([]int64, buckets),
+		own:    make([]int64, buckets),
 	}
+}
+
+// addOwn moves the own-error count of sub-bucket slot by d (+1 for an own
+// error, -1 when a late failing child shows it was propagated). A slot that
+// rotated out since is gone: the correction is dropped with it.
+func (s *series) addOwn(slot int, d int64) {
+	if s.spans[slot] == 0 {
+		return
+	}
+	s.own[slot] += d
+	s.totalOwn += d
 }
 
 // record adds one span of durNs to sub-bucket slot. durNs is already clamped
@@ -110,7 +124,8 @@ func (s *series) expire(p *histPool, slot int, parts ...*hdr.Histogram) {
 	}
 	s.totalSpans -= n
 	s.totalErrors -= s.errors[slot]
-	s.spans[slot], s.errors[slot] = 0, 0
+	s.totalOwn -= s.own[slot]
+	s.spans[slot], s.errors[slot], s.own[slot] = 0, 0, 0
 	if s.hists != nil {
 		parts = s.hists[slot : slot+1]
 	}
@@ -153,11 +168,12 @@ func (s *series) release(p *histPool) {
 // stats computes the window's view, recomputing percentiles only when
 // enough has changed since the last time (see refreshDivisor).
 func (s *series) stats() Stats {
-	st := Stats{Spans: s.totalSpans, Errors: s.totalErrors}
+	st := Stats{Spans: s.totalSpans, Errors: s.totalErrors, OwnErrors: s.totalOwn}
 	if s.totalSpans == 0 {
 		return st
 	}
 	st.ErrorRate = float64(s.totalErrors) / float64(s.totalSpans)
+	st.OwnErrorRate = float64(s.totalOwn) / float64(s.totalSpans)
 	if s.sinceCalc > 0 && s.sinceCalc*refreshDivisor >= s.totalSpans {
 		s.p50 = s.window.ValueAtQuantile(50)
 		s.p90 = s.window.ValueAtQuantile(90)

@@ -174,9 +174,7 @@ func (t *Tracker) Hot(service string) bool {
 	return ok && t.hot(st)
 }
 
-func (t *Tracker) hot(st Stats) bool {
-	return st.Spans > 0 && st.Spans >= t.cfg.MinSpans && st.ErrorRate >= t.cfg.Threshold
-}
+func (t *Tracker) hot(st Stats) bool { return t.cfg.HotRule().Hot(st) }
 
 // Services lists the services with spans in the window, sorted.
 func (t *Tracker) Services() []string {

@@ -72,7 +72,7 @@ func TestAnnotateExactRatesAndPercentiles(t *testing.T) {
 	})
 
 	st, ok := tr.Operation("checkout", "GET /cart")
-	if !ok || st != (Stats{Spans: 8, Errors: 2, ErrorRate: 0.25, P50Ms: p4ms, P90Ms: p7ms, P99Ms: p8ms}) {
+	if !ok || st != (Stats{Spans: 8, Errors: 2, ErrorRate: 0.25, OwnErrors: 2, OwnErrorRate: 0.25, P50Ms: p4ms, P90Ms: p7ms, P99Ms: p8ms}) {
 		t.Fatalf("Operation = %+v, %v", st, ok)
 	}
 	if !tr.Hot("checkout") || tr.Hot("payment") || tr.Hot("nope") {

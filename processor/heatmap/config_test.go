@@ -47,7 +47,7 @@ func TestLoadConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := &Config{Config: heat.Config{
-		Window: 30 * time.Second, Buckets: 3, Threshold: 0.1, MinSpans: 20,
+		Window: 30 * time.Second, Buckets: 3, Threshold: 0.1, MinSpans: 20, HotBy: heat.HotByOwnErrors,
 		Histogram:   heat.HistogramConfig{Lowest: 10 * time.Microsecond, Highest: 10 * time.Minute, SignificantFigures: 3},
 		Errors:      heat.ErrorConfig{HTTPServer5xx: true, HTTPClient4xx: true, GRPCCodes: []string{"UNAVAILABLE", "deadline_exceeded"}},
 		EdgeStore:   heat.EdgeStoreConfig{TTL: 5 * time.Second, MaxItems: 2000},

@@ -25,7 +25,7 @@ receivers:
       http:
 processors:
   heatmap:
-    threshold: 0.25
+    threshold: 0.1
     min_spans: 8
   tail_sampling:
     decision_wait: 1s
@@ -53,7 +53,7 @@ service:
 `
 
 // e2eBatch: traces 0-3 go frontend -> payment (payment: 2 errors in 8 spans,
-// hot at threshold 0.25), traces 4-5 go frontend -> catalog (no errors).
+// 1 of them its own, hot at threshold 0.1), traces 4-5 go frontend -> catalog (no errors).
 func e2eBatch() ptrace.Traces {
 	var spans []heattest.Span
 	for tr := byte(0); tr < 6; tr++ {
