@@ -8,6 +8,7 @@ import (
 	"go.opentelemetry.io/collector/config/confighttp"
 
 	"github.com/tracemap/tracemap/internal/bucket"
+	"github.com/tracemap/tracemap/internal/heat"
 )
 
 // DefaultEndpoint is loopback only: the view shows service names and trace
@@ -38,6 +39,20 @@ type Config struct {
 	MaxConcurrentRenders int `mapstructure:"max_concurrent_renders"`
 	// MaxLiveClients bounds the open WebSocket connections.
 	MaxLiveClients int `mapstructure:"max_live_clients"`
+	// Hot is the verdict the service tables mark "hot" by; set it like the
+	// heatmap processor's threshold, min_spans and hot_by.
+	Hot HotConfig `mapstructure:"hot"`
+}
+
+// HotConfig is internal/heat's hot rule as configuration.
+type HotConfig struct {
+	Threshold float64    `mapstructure:"threshold"`
+	MinSpans  int64      `mapstructure:"min_spans"`
+	By        heat.HotBy `mapstructure:"by"`
+}
+
+func (h HotConfig) rule() heat.HotRule {
+	return heat.HotRule{Threshold: h.Threshold, MinSpans: h.MinSpans, By: h.By}
 }
 
 func createDefaultConfig() *Config {
@@ -53,6 +68,7 @@ func createDefaultConfig() *Config {
 		RenderTimeout:        5 * time.Second,
 		MaxConcurrentRenders: 2,
 		MaxLiveClients:       64,
+		Hot:                  HotConfig{Threshold: 0.05, MinSpans: 10, By: heat.HotByOwnErrors},
 	}
 }
 
@@ -87,6 +103,15 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxLiveClients < 1 {
 		errs = append(errs, fmt.Errorf("max_live_clients: must be at least 1, got %d", c.MaxLiveClients))
+	}
+	if !(c.Hot.Threshold >= 0 && c.Hot.Threshold <= 1) {
+		errs = append(errs, fmt.Errorf("hot::threshold: must be within 0..1, got %v", c.Hot.Threshold))
+	}
+	if c.Hot.MinSpans < 0 {
+		errs = append(errs, fmt.Errorf("hot::min_spans: must not be negative, got %d", c.Hot.MinSpans))
+	}
+	if c.Hot.By != heat.HotByOwnErrors && c.Hot.By != heat.HotByErrors {
+		errs = append(errs, fmt.Errorf("hot::by: must be %q or %q, got %q", heat.HotByOwnErrors, heat.HotByErrors, string(c.Hot.By)))
 	}
 	return errors.Join(errs...)
 }

@@ -28,6 +28,7 @@ type tracemapExtension struct {
 	bucket   *blob.Bucket
 	store    *store.Store
 	server   *http.Server
+	view     *view.Handler
 	stop     context.CancelFunc
 	done     sync.WaitGroup
 	shutdown bool
@@ -60,6 +61,7 @@ func (e *tracemapExtension) Start(ctx context.Context, host component.Host) erro
 		MaxConcurrentRenders: e.cfg.MaxConcurrentRenders,
 		MaxLiveClients:       e.cfg.MaxLiveClients,
 		PollInterval:         e.cfg.PollInterval,
+		Hot:                  e.cfg.Hot.rule(),
 		Logger:               e.set.Logger,
 		Telemetry:            e.tel,
 	})
@@ -83,7 +85,7 @@ func (e *tracemapExtension) Start(ctx context.Context, host component.Host) erro
 		return err
 	}
 	runCtx, stop := context.WithCancel(context.Background())
-	e.bucket, e.store, e.server, e.stop = b, st, srv, stop
+	e.bucket, e.store, e.server, e.view, e.stop = b, st, srv, handler, stop
 	e.done.Add(2)
 	go func() {
 		defer e.done.Done()
@@ -108,6 +110,7 @@ func (e *tracemapExtension) Shutdown(ctx context.Context) error {
 		return nil
 	}
 	e.shutdown = true
+	e.view.Close()
 	err := e.server.Shutdown(ctx)
 	e.stop()
 	e.done.Wait()

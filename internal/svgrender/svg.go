@@ -1,6 +1,9 @@
 package svgrender
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 const margin = 20
 
@@ -79,3 +82,14 @@ func rectAttrs(o *out, x, y, w, h float64) {
 	o.f(h)
 	o.raw(`"/>`)
 }
+
+// CSS is the text of a picture's only <style> element. A page that inlines
+// pictures allows exactly this style by its hash in its
+// Content-Security-Policy, and no other inline style.
+func CSS() string {
+	return strings.TrimSuffix(strings.TrimPrefix(style, "<style>"), "</style>\n")
+}
+
+// FormatDuration writes a duration the way pictures do, for pages that
+// show the same numbers beside them.
+func FormatDuration(ns int64) string { return fmtDur(ns) }
