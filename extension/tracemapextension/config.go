@@ -18,8 +18,10 @@ const DefaultEndpoint = "127.0.0.1:8787"
 // Config is the tracemap extension's configuration.
 type Config struct {
 	// The collector's HTTP server settings: endpoint, tls, auth (any
-	// authenticator extension, e.g. basicauth), cors, timeouts.
-	confighttp.ServerConfig `mapstructure:",squash"`
+	// authenticator extension, e.g. basicauth), cors, timeouts. A named
+	// field, like zpages': embedded, its Unmarshal would be promoted and
+	// decode nothing but its own keys.
+	ServerConfig confighttp.ServerConfig `mapstructure:",squash"`
 
 	// Bucket is the gocloud.dev/blob URL the svg exporter writes to.
 	Bucket string `mapstructure:"bucket"`
@@ -75,7 +77,7 @@ func createDefaultConfig() *Config {
 // Validate checks the configuration; every message starts with its key.
 func (c *Config) Validate() error {
 	var errs []error
-	if c.NetAddr.Endpoint == "" {
+	if c.ServerConfig.NetAddr.Endpoint == "" {
 		errs = append(errs, errors.New("endpoint: must be set, e.g. "+DefaultEndpoint))
 	}
 	if c.Bucket == "" {

@@ -73,12 +73,12 @@ func (e *tracemapExtension) Start(ctx context.Context, host component.Host) erro
 		_ = b.Close()
 		return err
 	}
-	ln, err := e.cfg.ToListener(ctx)
+	ln, err := e.cfg.ServerConfig.ToListener(ctx)
 	if err != nil {
 		_ = b.Close()
 		return err
 	}
-	srv, err := e.cfg.ToServer(ctx, host.GetExtensions(), e.set.TelemetrySettings, handler)
+	srv, err := e.cfg.ServerConfig.ToServer(ctx, host.GetExtensions(), e.set.TelemetrySettings, handler)
 	if err != nil {
 		_ = ln.Close()
 		_ = b.Close()

@@ -124,12 +124,12 @@ func fixtureBucket(t *testing.T) (*blob.Bucket, string) {
 	fx := putExemplar(t, b, win1, failingTrace(), true)
 	fx.For = []summary.Role{{Reason: summary.ReasonError, Service: "payment"}, {Reason: summary.ReasonError, From: "checkout", To: "payment"}}
 	putSummary(t, b, &summary.Summary{Gateways: []summary.Gateway{{ID: "gw-a"}}, Start: win1, End: win1.Add(time.Minute), Traces: 100,
-		Services: []summary.Service{svc("frontend", 100, 10, 0, 40), svc("checkout", 100, 10, 0, 30), svc("payment", 100, 12, 12, 20)},
-		Edges: []summary.Edge{{From: "frontend", To: "checkout", Calls: 100, Errors: 10}, {From: "checkout", To: "payment", Calls: 100, Errors: 12, OwnErrors: 12}},
+		Services:  []summary.Service{svc("frontend", 100, 10, 0, 40), svc("checkout", 100, 10, 0, 30), svc("payment", 100, 12, 12, 20)},
+		Edges:     []summary.Edge{{From: "frontend", To: "checkout", Calls: 100, Errors: 10}, {From: "checkout", To: "payment", Calls: 100, Errors: 12, OwnErrors: 12}},
 		Exemplars: []summary.Exemplar{fx}})
 	putSummary(t, b, &summary.Summary{Gateways: []summary.Gateway{{ID: "gw-b"}}, Start: win1, End: win1.Add(time.Minute), Traces: 50,
 		Services: []summary.Service{svc("frontend", 50, 5, 0, 45), svc("checkout", 50, 5, 0, 35), svc("payment", 50, 6, 6, 25), svc(hostile, 3, 0, 0, 1)},
-		Edges: []summary.Edge{{From: "frontend", To: "checkout", Calls: 50, Errors: 5}, {From: "checkout", To: "payment", Calls: 50, Errors: 6, OwnErrors: 6}}})
+		Edges:    []summary.Edge{{From: "frontend", To: "checkout", Calls: 50, Errors: 5}, {From: "checkout", To: "payment", Calls: 50, Errors: 6, OwnErrors: 6}}})
 	wx := putExemplar(t, b, win2, wideTrace(), true)
 	wx.For = []summary.Role{{Reason: summary.ReasonSlow, Service: "batch"}}
 	putSummary(t, b, &summary.Summary{Gateways: []summary.Gateway{{ID: "gw-a"}}, Start: win2, End: win2.Add(time.Minute), Traces: 1,

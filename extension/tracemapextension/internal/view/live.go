@@ -20,9 +20,23 @@ type liveWindow struct {
 // liveMessage is what /api/live pushes: the windows there are and the map
 // of the newest.
 type liveMessage struct {
-	Windows []liveWindow `json:"windows"`
-	Label   string       `json:"label"`
-	SVG     string       `json:"svg"`
+	Windows  []liveWindow  `json:"windows"`
+	Label    string        `json:"label"`
+	SVG      string        `json:"svg"`
+	Services []liveService `json:"services"`
+}
+
+// liveService is one row of the page's service table; the script sets each
+// cell with textContent.
+type liveService struct {
+	Name      string `json:"name"`
+	Link      string `json:"link"`
+	Hot       bool   `json:"hot,omitempty"`
+	Spans     int64  `json:"spans"`
+	Errors    int64  `json:"errors"`
+	OwnErrors int64  `json:"own_errors"`
+	OwnRate   string `json:"own_rate"`
+	P99       string `json:"p99"`
 }
 
 // live pushes the newest window's map whenever the store changes, at most
@@ -67,6 +81,10 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			msg.Label, msg.SVG = windowLabel(newest), string(inline(svg))
+			for _, r := range h.serviceRows(newest) {
+				msg.Services = append(msg.Services, liveService{Name: r.Name, Link: r.Link, Hot: r.Hot, Spans: r.Spans,
+					Errors: r.Errors, OwnErrors: r.OwnErrors, OwnRate: pctLabel(r.OwnRate), P99: msLabel(r.P99)})
+			}
 		}
 		data, err := json.Marshal(&msg)
 		if err != nil {

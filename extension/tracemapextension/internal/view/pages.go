@@ -2,11 +2,11 @@ package view
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"html/template"
 	"net/http"
 	"slices"
-	"strconv"
 
 	"go.uber.org/zap"
 
@@ -17,13 +17,13 @@ import (
 // Pages are html/template: every value from data is escaped for where it
 // lands; pictures are our renderer's SVG, inlined as they are.
 var pages = template.Must(template.New("layout").Funcs(template.FuncMap{
-	"pct": func(r float64) string { return strconv.FormatFloat(100*r, 'f', 1, 64) + "%" },
-	"ms":  func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) + " ms" },
+	"pct": pctLabel,
+	"ms":  msLabel,
 	"dur": func(ns int64) string { return fmtNs(ns) },
 }).Parse(`{{define "top"}}<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{{.Title}} · tracemap</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="stylesheet" href="/static/app.css"><script src="/static/app.js"></script></head>
+<link rel="icon" href="/static/icon.svg" type="image/svg+xml"><link rel="stylesheet" href="/static/app.css"><script src="/static/app.js"></script></head>
 <body><nav class="tm-top"><a href="/">tracemap</a><span>{{.Title}}</span>
 <form action="/search" method="get"><input name="trace" placeholder="trace ID (32 hex digits)" aria-label="trace ID"></form></nav>
 <main class="tm-main">{{end}}
@@ -31,12 +31,12 @@ var pages = template.Must(template.New("layout").Funcs(template.FuncMap{
 {{end}}
 {{define "map"}}{{template "top" .}}
 {{if .Window}}<div class="tm-slider"><label for="window">Window</label>
-<input id="window" type="range" min="0" max="{{.Last}}" value="{{.Last}}">
+<input id="window" type="range" min="0" max="{{.Last}}" value="{{.Index}}"{{if .Pinned}} data-pinned=""{{end}}>
 <span id="window-label">{{.Label}}</span></div>
 <div id="status" class="tm-status">connecting…</div>
 <div id="map" class="tm-pic">{{.SVG}}</div>
 <h2>Services in this window</h2>
-<table class="tm-t"><thead><tr><th>service</th><th>spans</th><th>errors</th><th>own errors</th><th>own-error rate</th><th>p99</th></tr></thead><tbody>
+<table class="tm-t"><thead><tr><th>service</th><th>spans</th><th>errors</th><th>own errors</th><th>own-error rate</th><th>p99</th></tr></thead><tbody id="services">
 {{range .Services}}<tr><td><a href="{{.Link}}">{{.Name}}</a>{{if .Hot}} <span class="tm-hot">hot</span>{{end}}</td>
 <td class="tm-n">{{.Spans}}</td><td class="tm-n">{{.Errors}}</td><td class="tm-n">{{.OwnErrors}}</td><td class="tm-n">{{pct .OwnRate}}</td><td class="tm-n">{{ms .P99}}</td></tr>
 {{end}}</tbody></table>
@@ -90,37 +90,44 @@ type serviceRow struct {
 
 func serviceLink(name string) string { return "/services/" + pathEscape(name) }
 
+// serviceRows lists a window's services, those where most failures start
+// first.
+func (h *Handler) serviceRows(win store.Window) []serviceRow {
+	rows := make([]serviceRow, 0, len(win.Services))
+	for _, sv := range win.Services {
+		st, _ := win.Stats(sv.Name)
+		rows = append(rows, serviceRow{Name: sv.Name, Link: serviceLink(sv.Name), Hot: h.opt.Hot.Hot(st),
+			Spans: sv.Spans, Errors: sv.Errors, OwnErrors: sv.OwnErrors, OwnRate: st.OwnErrorRate, P99: sv.Latency.P99Ms})
+	}
+	slices.SortStableFunc(rows, func(a, b serviceRow) int { return cmp.Compare(b.OwnRate, a.OwnRate) })
+	return rows
+}
+
 func (h *Handler) mapPage(w http.ResponseWriter, r *http.Request) {
 	ws, _ := h.st.Windows()
 	data := struct {
 		Title, Label string
 		Window       bool
-		Last         int
+		Last, Index  int
+		Pinned       bool // a window was asked for: the live push does not replace it
 		SVG          template.HTML
 		Services     []serviceRow
 	}{Title: "Service map"}
-	if win, ok := findWindow(ws, r.URL.Query().Get("window")); ok {
+	param := r.URL.Query().Get("window")
+	if win, ok := findWindow(ws, param); ok {
 		svg, err := h.drawMap(r.Context(), win, ws)
 		if err != nil {
 			h.message(w, http.StatusServiceUnavailable, "Service map", "The map could not be drawn in time; try again.")
 			return
 		}
-		data.Window, data.Last, data.Label = true, len(ws)-1, windowLabel(win)
-		data.SVG = template.HTML(inline(svg)) // our renderer's output: every data string in it is escaped
-		for _, sv := range win.Services {
-			st, _ := win.Stats(sv.Name)
-			data.Services = append(data.Services, serviceRow{Name: sv.Name, Link: serviceLink(sv.Name), Hot: h.opt.Hot.Hot(st),
-				Spans: sv.Spans, Errors: sv.Errors, OwnErrors: sv.OwnErrors, OwnRate: st.OwnErrorRate, P99: sv.Latency.P99Ms})
-		}
-		slices.SortStableFunc(data.Services, func(a, b serviceRow) int {
-			switch {
-			case a.OwnRate > b.OwnRate:
-				return -1
-			case a.OwnRate < b.OwnRate:
-				return 1
+		data.Window, data.Last, data.Label, data.Pinned = true, len(ws)-1, windowLabel(win), param != ""
+		for i := range ws {
+			if ws[i].Summary == win.Summary {
+				data.Index = i
 			}
-			return 0
-		})
+		}
+		data.SVG = template.HTML(inline(svg)) // our renderer's output: every data string in it is escaped
+		data.Services = h.serviceRows(win)
 	}
 	h.page(w, http.StatusOK, "map", data)
 }

@@ -54,6 +54,8 @@ func plots(ps []point) []template.HTML {
 
 func pctLabel(v float64) string { return strconv.FormatFloat(100*v, 'f', 1, 64) + "%" }
 
+func msLabel(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) + " ms" }
+
 func sparkline(title string, vals []float64, top float64, unit func(float64) string) template.HTML {
 	const w, h, pad = 220.0, 60.0, 4.0
 	var b strings.Builder

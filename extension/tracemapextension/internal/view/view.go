@@ -27,7 +27,7 @@ import (
 	"github.com/tracemap/tracemap/internal/svgrender"
 )
 
-//go:embed static/app.js static/app.css
+//go:embed static/app.js static/app.css static/icon.svg
 var static embed.FS
 
 // Options bound the work the view does for its users.
@@ -158,6 +158,8 @@ func (h *Handler) staticFile(w http.ResponseWriter, r *http.Request) {
 		ctype = "text/javascript; charset=utf-8"
 	case "app.css":
 		ctype = "text/css; charset=utf-8"
+	case "icon.svg":
+		ctype = "image/svg+xml"
 	default:
 		http.NotFound(w, r)
 		return

@@ -106,7 +106,7 @@ func TestMapPageMergesGatewaysAndLeadsWithTheCulprit(t *testing.T) {
 	if !strings.Contains(body, `href="/services/%3Cimg%20src=x%20onerror=alert%281%29%3E%2F..%2F..%2Fetc%2Fpasswd%22%27"`) {
 		t.Fatal("the hostile name's link is not one escaped path segment")
 	}
-	svg := body[strings.Index(body, "<svg"):strings.Index(body, "</svg>")+6]
+	svg := body[strings.Index(body, "<svg") : strings.Index(body, "</svg>")+6]
 	wellFormed(t, "the inline map", svg)
 }
 

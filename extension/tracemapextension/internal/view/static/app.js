@@ -38,12 +38,43 @@ function setText(id, text, cls) {
   if (cls !== undefined) el.className = cls;
 }
 
+// setServices fills the service table from a live update, as text only.
+function setServices(rows) {
+  const body = document.getElementById("services");
+  if (!body) return;
+  const trs = rows.map((r) => {
+    const tr = document.createElement("tr");
+    const name = document.createElement("td");
+    const a = document.createElement("a");
+    a.href = r.link;
+    a.textContent = r.name;
+    name.append(a);
+    if (r.hot) {
+      const hot = document.createElement("span");
+      hot.className = "tm-hot";
+      hot.textContent = "hot";
+      name.append(" ", hot);
+    }
+    tr.append(name);
+    for (const v of [r.spans, r.errors, r.own_errors, r.own_rate, r.p99]) {
+      const td = document.createElement("td");
+      td.className = "tm-n";
+      td.textContent = String(v);
+      tr.append(td);
+    }
+    return tr;
+  });
+  body.replaceChildren(...trs);
+}
+
 function livePage() {
   const holder = document.getElementById("map");
   const slider = document.getElementById("window");
   if (!holder || !slider) return;
   linkNodes(holder);
-  let following = true; // the slider sits on the newest window
+  // Following: the slider sits on the newest window and live pushes replace
+  // the map; a page opened on one window (?window=) stays on it.
+  let following = !("pinned" in slider.dataset);
   let windows = [];
 
   function showWindow(i) {
@@ -61,6 +92,12 @@ function livePage() {
     following = i === windows.length - 1;
     showWindow(i);
   });
+  // Letting go of the slider on a past window opens that window's page
+  // (its table and links); on the newest it goes on following.
+  slider.addEventListener("change", () => {
+    const w = windows[Number(slider.value)];
+    if (w && !following) window.location.href = "/?window=" + encodeURIComponent(w.start);
+  });
 
   function connect() {
     const proto = window.location.protocol === "https:" ? "wss://" : "ws://";
@@ -75,6 +112,7 @@ function livePage() {
           setPicture(holder, msg.svg);
         }
         setText("window-label", msg.label || "");
+        setServices(msg.services || []);
       }
       setText("status", "live · updated " + new Date().toLocaleTimeString(), "tm-live");
       document.body.dataset.liveUpdates = String(Number(document.body.dataset.liveUpdates || "0") + 1);
