@@ -37,7 +37,9 @@ curl -fsS http://127.0.0.1:13133/ >/dev/null || { echo "demo: the collector did 
 
 cat <<MSG
 demo: collector up (OTLP 127.0.0.1:4317), demo shop sending 20 requests/s.
-demo: pictures appear within seconds under ./out/:
+demo: open http://127.0.0.1:8787/ : the live service map, each service's
+demo: exemplar traces, zoomable trace pictures (the tracemap extension).
+demo: the files behind it appear within seconds under ./out/:
         out/traces/index.html       newest trace pictures first (open it in a browser)
         out/traces/*.svg            one picture per kept trace
         out/servicemaps/index.html  a service map every 10 seconds
