@@ -12,9 +12,15 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/tracemap/tracemap/internal/testutil/collectortest"
 	"github.com/tracemap/tracemap/internal/testutil/loadgen"
@@ -56,6 +62,8 @@ func main() {
 	drain := flag.Duration("drain", 6*time.Second, "wait after the load before reading the collector's figures")
 	rounds := flag.Int("rounds", 1, "rounds of A then B (then C)")
 	rssEvery := flag.Duration("rss-every", 0, "also sample RSS and accepted/refused spans this often (0: off)")
+	flag.StringVar(&profileDir, "pprof", "", "directory: add the pprof extension to each config and save a CPU profile of each run there")
+	flag.DurationVar(&profileFor, "pprof-seconds", 30*time.Second, "length of the CPU profile; it starts 5s into the load (-duration must exceed both)")
 	flag.Parse()
 	if *cfgA == "" {
 		fmt.Fprintln(os.Stderr, "loadtest: -a (and optionally -b, -c) name the configs to compare")
@@ -83,19 +91,86 @@ func main() {
 	report(runs, configs, s, *duration)
 }
 
+var (
+	profileDir string
+	profileFor time.Duration
+)
+
+// withPprof adds the pprof extension on a free port to a config and
+// returns it as a collectortest template.
+func withPprof(cfg []byte) (string, error) {
+	var m map[string]any
+	if err := yaml.Unmarshal(cfg, &m); err != nil {
+		return "", err
+	}
+	exts, _ := m["extensions"].(map[string]any)
+	if exts == nil {
+		exts = map[string]any{}
+		m["extensions"] = exts
+	}
+	exts["pprof"] = map[string]any{"endpoint": "PPROF_ENDPOINT"}
+	svc, _ := m["service"].(map[string]any)
+	list, _ := svc["extensions"].([]any)
+	svc["extensions"] = append(list, "pprof")
+	out, err := yaml.Marshal(m)
+	if err != nil {
+		return "", err
+	}
+	return strings.Replace(collectortest.Literal(string(out)), "PPROF_ENDPOINT", `{{.Port "pprof"}}`, 1), nil
+}
+
+// profile saves a CPU profile of the collector, taken 5s into the load.
+func profile(c *collectortest.Collector, cfgPath string) <-chan error {
+	done := make(chan error, 1)
+	go func() {
+		time.Sleep(5 * time.Second)
+		addr, err := c.Ports.Port("pprof")
+		if err != nil {
+			done <- err
+			return
+		}
+		resp, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, int(profileFor.Seconds())))
+		if err != nil {
+			done <- err
+			return
+		}
+		defer resp.Body.Close()
+		data, err := io.ReadAll(resp.Body)
+		if err == nil && resp.StatusCode != http.StatusOK {
+			err = fmt.Errorf("pprof: %s", resp.Status)
+		}
+		if err == nil {
+			name := strings.TrimSuffix(filepath.Base(cfgPath), filepath.Ext(cfgPath)) + ".pprof"
+			err = os.WriteFile(filepath.Join(profileDir, name), data, 0o644)
+		}
+		done <- err
+	}()
+	return done
+}
+
 func measure(distro, cfgPath string, s loadgen.Sender, duration, drain, rssEvery time.Duration) (run, error) {
-	cfg, err := os.ReadFile(cfgPath)
+	raw, err := os.ReadFile(cfgPath)
 	if err != nil {
 		return run{}, err
+	}
+	cfg := collectortest.Literal(string(raw))
+	if profileDir != "" {
+		if cfg, err = withPprof(raw); err != nil {
+			return run{}, err
+		}
 	}
 	work, err := os.MkdirTemp("", "tracemap-loadtest-")
 	if err != nil {
 		return run{}, err
 	}
 	defer os.RemoveAll(work)
-	c, err := collectortest.Launch(distro, collectortest.Literal(string(cfg)), work)
+	c, err := collectortest.Launch(distro, cfg, work)
 	if err != nil {
 		return run{}, err
+	}
+	profiled := make(<-chan error)
+	if profileDir != "" {
+		profiled = profile(c, cfgPath)
 	}
 	s.Addr = c.GRPC
 	stopSampling := func() []sample { return nil }
@@ -111,6 +186,12 @@ func measure(distro, cfgPath string, s loadgen.Sender, duration, drain, rssEvery
 		return run{}, err
 	}
 	time.Sleep(drain)
+	if profileDir != "" {
+		if err := <-profiled; err != nil {
+			c.Kill()
+			return run{}, fmt.Errorf("cpu profile: %w", err)
+		}
+	}
 	series := stopSampling()
 	m, err := c.Metrics()
 	if err != nil {

@@ -32,6 +32,16 @@ type Config struct {
 	// ColorScale names the heat colour scale: viridis, inferno, cividis, hsl.
 	ColorScale string `mapstructure:"color_scale"`
 
+	// Mode is what is drawn: ModeExemplars (default) draws a bounded set of
+	// exemplar traces per window with a window summary; ModeAll draws every
+	// trace that passes the render filter.
+	Mode string `mapstructure:"mode"`
+	// Exemplars bounds the exemplar choice (mode exemplars).
+	Exemplars ExemplarsConfig `mapstructure:"exemplars"`
+	// GatewayID names this collector in window summaries and their keys;
+	// default: the collector's service.instance.id, else the host name.
+	GatewayID string `mapstructure:"gateway_id"`
+
 	Render     RenderConfig     `mapstructure:"render"`
 	ServiceMap ServiceMapConfig `mapstructure:"service_map"`
 	Index      IndexConfig      `mapstructure:"index"`
@@ -54,6 +64,31 @@ type RenderConfig struct {
 	Hot bool `mapstructure:"hot"`
 }
 
+// Modes of the exporter.
+const (
+	ModeExemplars = "exemplars"
+	ModeAll       = "all"
+)
+
+// ExemplarsConfig bounds the exemplars of a window.
+type ExemplarsConfig struct {
+	// PerKey is K: per service and per edge, up to K traces where it was
+	// the error culprit and up to K of the slowest where it held the latency
+	// culprit's share (plus one typical trace).
+	PerKey int `mapstructure:"per_key"`
+	// MaxPicturesPerWindow is the hard cap of pictures per window.
+	MaxPicturesPerWindow int `mapstructure:"max_pictures_per_window"`
+	// MaxKeys bounds the services and edges whose candidates are tracked in
+	// a window (memory: MaxKeys x (2 PerKey + 1) traces at most).
+	MaxKeys int `mapstructure:"max_keys"`
+	// Data writes each exemplar's trace data (gzip-compressed OTLP
+	// protobuf) beside its SVG.
+	Data bool `mapstructure:"data"`
+	// Writers is how many objects are written in parallel when a window
+	// settles.
+	Writers int `mapstructure:"writers"`
+}
+
 // ServiceMapConfig is the per-window service map.
 type ServiceMapConfig struct {
 	Enabled bool `mapstructure:"enabled"`
@@ -62,7 +97,7 @@ type ServiceMapConfig struct {
 	// Key is the object key template of a map; date parts are the window start.
 	Key string `mapstructure:"key"`
 	// MaxServices and MaxEdges bound a window's memory; what does not fit is
-	// counted in tracemap.svg.window.dropped.
+	// counted in otelcol_exporter_svg_window_dropped.
 	MaxServices int `mapstructure:"max_services"`
 	MaxEdges    int `mapstructure:"max_edges"`
 }
@@ -94,6 +129,14 @@ func createDefaultConfig() *Config {
 		Bucket:        defaultBucket,
 		Key:           defaultKey,
 		ColorScale:    colorscale.Default,
+		Mode:          ModeExemplars,
+		Exemplars: ExemplarsConfig{
+			PerKey:               2,
+			MaxPicturesPerWindow: 16,
+			MaxKeys:              200,
+			Data:                 true,
+			Writers:              4,
+		},
 		ServiceMap: ServiceMapConfig{
 			Enabled:     true,
 			Interval:    time.Minute,
@@ -120,6 +163,17 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("%s: %w", key, err))
 		}
 	}
+	// nested prefixes every problem a sub-config reports with its key, so
+	// each line of a joined error names its full path (heat::max_edges).
+	nested := func(key string, err error) {
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, e := range j.Unwrap() {
+				errs = append(errs, fmt.Errorf("%s::%w", key, e))
+			}
+		} else if err != nil {
+			errs = append(errs, fmt.Errorf("%s::%w", key, err))
+		}
+	}
 	if c.Bucket == "" {
 		add("bucket", errors.New("required"))
 	} else {
@@ -136,10 +190,33 @@ func (c *Config) Validate() error {
 	if c.Render.SlowerThan < 0 {
 		add("render::slower_than", errors.New("must not be negative"))
 	}
-	if c.ServiceMap.Enabled {
+	switch c.Mode {
+	case ModeExemplars:
+		x := c.Exemplars
+		if x.PerKey < 1 {
+			add("exemplars::per_key", fmt.Errorf("must be at least 1, got %d", x.PerKey))
+		}
+		if x.MaxPicturesPerWindow < 1 {
+			add("exemplars::max_pictures_per_window", fmt.Errorf("must be at least 1, got %d", x.MaxPicturesPerWindow))
+		}
+		if x.MaxKeys < 1 {
+			add("exemplars::max_keys", fmt.Errorf("must be at least 1, got %d", x.MaxKeys))
+		}
+		if x.Writers < 1 {
+			add("exemplars::writers", fmt.Errorf("must be at least 1, got %d", x.Writers))
+		}
+	case ModeAll:
+	default:
+		add("mode", fmt.Errorf("must be %q or %q, got %q", ModeExemplars, ModeAll, c.Mode))
+	}
+	if c.GatewayID != "" && objkey.Sanitize(c.GatewayID) != c.GatewayID {
+		add("gateway_id", fmt.Errorf("%q: use only [A-Za-z0-9._-], at most %d bytes, not starting with a dot", c.GatewayID, objkey.MaxSegment))
+	}
+	if c.ServiceMap.Enabled || c.Mode == ModeExemplars {
+		// The windows of exemplars and summaries are the service map's.
 		if c.ServiceMap.Interval < time.Second {
 			add("service_map::interval", fmt.Errorf("must be at least 1s, got %s", c.ServiceMap.Interval))
-		} else {
+		} else if c.Mode == ModeAll {
 			add("service_map::key", checkTemplate(c.ServiceMap.Key, "date parts down to the window length", func(t *objkey.Template) bool {
 				start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 				a, _ := t.Key(objkey.Values{Time: start})
@@ -165,7 +242,7 @@ func (c *Config) Validate() error {
 			add("index::interval", errors.New("must be positive"))
 		}
 	}
-	add("heat", c.Heat.Validate())
+	nested("heat", c.Heat.Validate())
 	return errors.Join(errs...)
 }
 

@@ -34,7 +34,8 @@ func TestLoadConfig(t *testing.T) {
 	if err := def.Validate(); err != nil {
 		t.Fatalf("default config invalid: %v", err)
 	}
-	if def.Bucket != "file://./out" || def.ServiceMap.Interval != time.Minute || !def.Index.HTML || !def.Index.JSON || def.ColorScale != "viridis" {
+	if def.Bucket != "file://./out" || def.ServiceMap.Interval != time.Minute || !def.Index.HTML || !def.Index.JSON || def.ColorScale != "viridis" ||
+		def.Mode != ModeExemplars || def.Exemplars != (ExemplarsConfig{PerKey: 2, MaxPicturesPerWindow: 16, MaxKeys: 200, Data: true, Writers: 4}) {
 		t.Fatalf("defaults = %+v", def)
 	}
 
@@ -66,6 +67,14 @@ func TestLoadConfig(t *testing.T) {
 		t.Fatalf("sending_queue = %+v", q)
 	}
 
+	x := loadConfig(t, "exemplars")
+	if err := x.Validate(); err != nil {
+		t.Fatalf("exemplars config invalid: %v", err)
+	}
+	if x.GatewayID != "gw-a" || x.Exemplars != (ExemplarsConfig{PerKey: 3, MaxPicturesPerWindow: 10, MaxKeys: 50, Writers: 2}) {
+		t.Fatalf("exemplars = %q %+v", x.GatewayID, x.Exemplars)
+	}
+
 	// Disabled parts are not validated.
 	if err := loadConfig(t, "nomap").Validate(); err != nil {
 		t.Fatalf("nomap config invalid: %v", err)
@@ -85,15 +94,22 @@ func TestValidateNamesTheKey(t *testing.T) {
 		{"key absolute", func(c *Config) { c.Key = "/x/{{.TraceID}}.svg" }, "key: key \"/x/0af7651916cd43dd8448eb211c80319c.svg\": must not start with /"},
 		{"key without trace", func(c *Config) { c.Key = "{{.Service}}.svg" }, "key: \"{{.Service}}.svg\" would write many objects to one key: include {{.TraceID}}"},
 		{"key unknown field", func(c *Config) { c.Key = "{{.Host}}/{{.TraceID}}" }, "key: template: key:1:2: executing \"key\" at <.Host>"},
-		{"map key too coarse", func(c *Config) { c.ServiceMap.Key = "m/{{.Hour}}.svg" }, "service_map::key: \"m/{{.Hour}}.svg\" would write many objects to one key"},
+		{"map key too coarse", func(c *Config) { c.Mode = ModeAll; c.ServiceMap.Key = "m/{{.Hour}}.svg" }, "service_map::key: \"m/{{.Hour}}.svg\" would write many objects to one key"},
 		{"map interval", func(c *Config) { c.ServiceMap.Interval = 10 * time.Millisecond }, "service_map::interval: must be at least 1s, got 10ms"},
 		{"map services", func(c *Config) { c.ServiceMap.MaxServices = 0 }, "service_map::max_services: must be at least 1"},
+		{"mode", func(c *Config) { c.Mode = "some" }, `mode: must be "exemplars" or "all", got "some"`},
+		{"per key", func(c *Config) { c.Exemplars.PerKey = 0 }, "exemplars::per_key: must be at least 1, got 0"},
+		{"cap", func(c *Config) { c.Exemplars.MaxPicturesPerWindow = 0 }, "exemplars::max_pictures_per_window: must be at least 1, got 0"},
+		{"max keys", func(c *Config) { c.Exemplars.MaxKeys = 0 }, "exemplars::max_keys: must be at least 1, got 0"},
+		{"writers", func(c *Config) { c.Exemplars.Writers = 0 }, "exemplars::writers: must be at least 1, got 0"},
+		{"exemplar window", func(c *Config) { c.ServiceMap.Enabled = false; c.ServiceMap.Interval = 0 }, "service_map::interval: must be at least 1s, got 0s"},
+		{"gateway", func(c *Config) { c.GatewayID = "../x" }, `gateway_id: "../x": use only [A-Za-z0-9._-], at most 64 bytes, not starting with a dot`},
 		{"scale", func(c *Config) { c.ColorScale = "rainbow" }, `color_scale: unknown colour scale "rainbow"`},
 		{"slower_than", func(c *Config) { c.Render.SlowerThan = -time.Second }, "render::slower_than: must not be negative"},
 		{"index entries", func(c *Config) { c.Index.MaxEntries = 0 }, "index::max_entries: must be at least 1"},
 		{"index interval", func(c *Config) { c.Index.Interval = 0 }, "index::interval: must be positive"},
-		{"heat threshold", func(c *Config) { c.Heat.Threshold = 1.5 }, "heat: threshold must be within 0..1, got 1.5"},
-		{"heat window", func(c *Config) { c.Heat.Window = 0 }, "heat: window must be > 0, got 0s"},
+		{"heat threshold", func(c *Config) { c.Heat.Threshold = 1.5 }, "heat::threshold"},
+		{"heat window", func(c *Config) { c.Heat.Window = 0 }, "heat::window"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -104,5 +120,34 @@ func TestValidateNamesTheKey(t *testing.T) {
 				t.Fatalf("Validate() = %v, want it to contain %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestEveryLineNamesItsKey: a sub-config that reports several problems
+// gets its key on every line, not only the first.
+func TestEveryLineNamesItsKey(t *testing.T) {
+	c := createDefaultConfig()
+	c.Heat.MaxEdges = 0
+	c.Heat.Window = 0
+	c.ServiceMap.MaxEdges = -1
+	err := c.Validate()
+	if err == nil {
+		t.Fatal("no error")
+	}
+	lines := strings.Split(err.Error(), "\n")
+	want := []string{"service_map::max_edges: ", "heat::window", "heat::max_edges"}
+	for _, w := range want {
+		found := false
+		for _, l := range lines {
+			found = found || strings.HasPrefix(l, w)
+		}
+		if !found {
+			t.Errorf("no line starts with %q in %q", w, lines)
+		}
+	}
+	for _, l := range lines {
+		if !strings.HasPrefix(l, "heat::") && !strings.HasPrefix(l, "service_map::") {
+			t.Errorf("line without its key: %q", l)
+		}
 	}
 }

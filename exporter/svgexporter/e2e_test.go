@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/tracemap/tracemap/exporter/svgexporter/internal/index"
+	"github.com/tracemap/tracemap/internal/summary"
 	"github.com/tracemap/tracemap/internal/testutil/collectortest"
 	"github.com/tracemap/tracemap/internal/testutil/tracetest"
 )
@@ -86,6 +87,7 @@ receivers:
 ` + processors + `
 exporters:
   svg:
+    mode: all
     bucket: file://{{.Dir}}/pictures
 service:
   pipelines:
@@ -101,7 +103,7 @@ func TestE2EOTLPInSVGOut(t *testing.T) {
 	c.SendGRPC(t, e2eTraces())
 	c.SendHTTP(t, tracetest.Traces(tracetest.TraceID(3), tracetest.S(1, 0, "frontend", "GET /", 10_000, 20_000)))
 	collectortest.Eventually(t, 20*time.Second, func() bool {
-		return counter(t, c, "tracemap_svg_traces_rendered") == 3
+		return counter(t, c, "otelcol_exporter_svg_traces_rendered") == 3
 	})
 	c.Stop(t)
 
@@ -167,7 +169,7 @@ processors:
 `, "heatmap, layout"))
 	c.SendGRPC(t, e2eTraces())
 	collectortest.Eventually(t, 20*time.Second, func() bool {
-		return counter(t, c, "tracemap_svg_traces_rendered") == 2
+		return counter(t, c, "otelcol_exporter_svg_traces_rendered") == 2
 	})
 	c.Stop(t)
 	root, text := xmlRoot(t, filepath.Join(c.Dir, "pictures", e2eDay, "221320-frontend-00000000000000000000000000000001.svg"))
@@ -204,6 +206,7 @@ receivers:
       grpc:
 exporters:
   svg:
+    mode: all
     bucket: file://%s
     retry_on_failure:
       initial_interval: 100ms
@@ -222,7 +225,7 @@ service:
 	first := collectortest.Start(t, cfg)
 	first.SendGRPC(t, e2eTraces())
 	collectortest.Eventually(t, 20*time.Second, func() bool {
-		return counter(t, first, "tracemap_svg_write_errors") >= 2
+		return counter(t, first, "otelcol_exporter_svg_write_errors") >= 2
 	})
 	first.Stop(t)
 	if pics, _ := filepath.Glob(filepath.Join(out, "traces", "*", "*.svg")); len(pics) != 0 {
@@ -234,7 +237,7 @@ service:
 	}
 	second := collectortest.Start(t, cfg)
 	collectortest.Eventually(t, 20*time.Second, func() bool {
-		return counter(t, second, "tracemap_svg_traces_rendered") == 2
+		return counter(t, second, "otelcol_exporter_svg_traces_rendered") == 2
 	})
 	second.Stop(t)
 	pics, _ := filepath.Glob(filepath.Join(out, e2eDay, "*.svg"))
@@ -243,6 +246,79 @@ service:
 	}
 	for _, p := range pics {
 		xmlRoot(t, p)
+	}
+}
+
+// TestE2EExemplarsSurviveRestart: in the default mode the window settled
+// at shutdown while storage is broken is spooled in file_storage and
+// written by the next run: pictures, trace data, summary, page.
+func TestE2EExemplarsSurviveRestart(t *testing.T) {
+	work := t.TempDir()
+	out := filepath.Join(work, "pictures")
+	queue := filepath.Join(work, "queue")
+	for _, d := range []string{out, queue} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	blocker := filepath.Join(out, "windows")
+	if err := os.WriteFile(blocker, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := fmt.Sprintf(`
+extensions:
+  file_storage/svg:
+    directory: %s
+receivers:
+  otlp:
+    protocols:
+      grpc:
+exporters:
+  svg:
+    bucket: file://%s
+    gateway_id: gw-e2e
+    sending_queue:
+      storage: file_storage/svg
+service:
+  extensions: [file_storage/svg]
+  pipelines:
+    traces:
+      receivers: [otlp]
+      exporters: [svg]
+`, queue, out)
+	first := collectortest.Start(t, cfg)
+	first.SendGRPC(t, e2eTraces())
+	collectortest.Eventually(t, 20*time.Second, func() bool {
+		return first.Metric(t, "otelcol_exporter_sent_spans")+first.Metric(t, "otelcol_exporter_sent_spans_total") > 0
+	})
+	first.Stop(t)
+	if err := os.Remove(blocker); err != nil {
+		t.Fatal(err)
+	}
+	second := collectortest.Start(t, cfg)
+	var summaries []string
+	collectortest.Eventually(t, 20*time.Second, func() bool {
+		summaries, _ = filepath.Glob(filepath.Join(out, "windows", "*", "*", "summary-gw-e2e.json"))
+		return len(summaries) == 1
+	})
+	second.Stop(t)
+	s, err := summary.Decode(readFile(t, summaries[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Traces != 2 || len(s.Exemplars) != 2 {
+		t.Fatalf("summary: %d traces, %d exemplars", s.Traces, len(s.Exemplars))
+	}
+	for _, x := range s.Exemplars {
+		if root, _ := xmlRoot(t, filepath.Join(out, x.SVG)); root != "svg" {
+			t.Fatalf("%s: root %q", x.SVG, root)
+		}
+		if _, err := os.Stat(filepath.Join(out, x.Data)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if root, text := xmlRoot(t, filepath.Join(filepath.Dir(summaries[0]), "index-gw-e2e.html")); root != "html" || !strings.Contains(text, "payment") {
+		t.Fatalf("window page root %q, text %q", root, text)
 	}
 }
 
@@ -265,4 +341,13 @@ func TestE2EReadmeExampleValidates(t *testing.T) {
 	if out, err := exec.Command(collectortest.Binary(t), "validate", "--config", path).CombinedOutput(); err != nil {
 		t.Fatalf("README example does not validate: %v\n%s", err, out)
 	}
+}
+
+func readFile(t *testing.T, p string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

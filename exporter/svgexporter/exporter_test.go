@@ -44,6 +44,7 @@ func testConfig(bucketURL string) *Config {
 	c.QueueConfig = configoptional.None[exporterhelper.QueueBatchConfig]()
 	c.BackOffConfig.Enabled = false
 	c.Index.Interval = time.Hour // flushed by Shutdown in tests
+	c.Mode = ModeAll             // these tests draw every trace; exemplars_test.go covers the default
 	return c
 }
 
@@ -233,10 +234,10 @@ func TestExportWritesPicturesMapAndListing(t *testing.T) {
 		t.Fatalf("index.html does not link the picture:\n%s", html)
 	}
 
-	if n := h.sum(t, "tracemap.svg.traces.rendered"); n != 2 {
+	if n := h.sum(t, "otelcol_exporter_svg_traces_rendered"); n != 2 {
 		t.Errorf("traces rendered = %d", n)
 	}
-	if n := h.sum(t, "tracemap.svg.service_maps.written"); n != 1 {
+	if n := h.sum(t, "otelcol_exporter_svg_service_maps_written"); n != 1 {
 		t.Errorf("service maps written = %d", n)
 	}
 	var traceBytes int64
@@ -244,10 +245,10 @@ func TestExportWritesPicturesMapAndListing(t *testing.T) {
 		st, _ := os.Stat(filepath.Join(dir, f))
 		traceBytes += st.Size()
 	}
-	if n := h.sum(t, "tracemap.svg.bytes.written", "kind", "trace"); n != traceBytes {
+	if n := h.sum(t, "otelcol_exporter_svg_bytes_written", "kind", "trace"); n != traceBytes {
 		t.Errorf("trace bytes written = %d, files hold %d", n, traceBytes)
 	}
-	rd, err := h.tel.GetMetric("tracemap.svg.render.duration")
+	rd, err := h.tel.GetMetric("otelcol_exporter_svg_render_duration")
 	if err != nil || rd.Data.(metricdata.Histogram[float64]).DataPoints[0].Count+rd.Data.(metricdata.Histogram[float64]).DataPoints[1].Count != 3 {
 		t.Errorf("render duration histogram = %+v, %v", rd, err)
 	}
@@ -289,7 +290,7 @@ func TestRenderFilter(t *testing.T) {
 	if got != want {
 		t.Fatalf("files = %s, want %s", got, want)
 	}
-	if n := h.sum(t, "tracemap.svg.traces.skipped", "reason", "filter"); n != 1 {
+	if n := h.sum(t, "otelcol_exporter_svg_traces_skipped", "reason", "filter"); n != 1 {
 		t.Fatalf("skipped = %d, want 1", n)
 	}
 }
@@ -336,7 +337,7 @@ func TestFailedWriteReturnsOnlyFailedTraces(t *testing.T) {
 	if back.SpanCount() != 2 || back.ResourceSpans().Len() != 1 || back.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).TraceID() != tracetest.TraceID(2) {
 		t.Fatalf("returned %d spans, want the 2 of trace 2", back.SpanCount())
 	}
-	if n := h.sum(t, "tracemap.svg.write.errors", "kind", "trace"); n != 1 {
+	if n := h.sum(t, "otelcol_exporter_svg_write_errors", "kind", "trace"); n != 1 {
 		t.Fatalf("write errors = %d", n)
 	}
 	if err := os.Remove(filepath.Join(dir, "down")); err != nil {
@@ -437,8 +438,10 @@ func TestDefaultConfigRelativeDir(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.stop(t)
-	if _, err := os.Stat(filepath.Join(dir, "out", t0Dir, "221320-svc-00000000000000000000000000000009.svg")); err != nil {
-		t.Fatal(err)
+	// The default mode draws exemplars into the window of their arrival.
+	pics, _ := filepath.Glob(filepath.Join(dir, "out", "windows", "*", "*", "exemplars", "00000000000000000000000000000009.svg"))
+	if len(pics) != 1 {
+		t.Fatalf("exemplar pictures: %v", files(t, dir))
 	}
 }
 
@@ -551,8 +554,8 @@ func TestConcurrentConsume(t *testing.T) {
 	wg.Wait()
 	h.stop(t)
 	m := readIndex(t, filepath.Join(dir, "index.json"))
-	if len(m.Entries) != 40 || h.sum(t, "tracemap.svg.traces.rendered") != 40 {
-		t.Fatalf("listing has %d entries, %d rendered", len(m.Entries), h.sum(t, "tracemap.svg.traces.rendered"))
+	if len(m.Entries) != 40 || h.sum(t, "otelcol_exporter_svg_traces_rendered") != 40 {
+		t.Fatalf("listing has %d entries, %d rendered", len(m.Entries), h.sum(t, "otelcol_exporter_svg_traces_rendered"))
 	}
 }
 
@@ -567,9 +570,9 @@ func TestUsesLayoutDAG(t *testing.T) {
 	d := servicedag.DAG{Nodes: []servicedag.Node{{Name: "from-layout", Service: "from-layout", Spans: 1}}}
 	servicedag.Layout(&d)
 	td := plain(1, "svc", 1000, false)
-	td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).Attributes().PutStr(attrDAG, d.Encode())
+	td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).Attributes().PutStr(servicedag.AttrDAG, d.Encode())
 	bad := plain(2, "svc", 1000, false)
-	bad.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).Attributes().PutStr(attrDAG, "v9|garbage")
+	bad.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).Attributes().PutStr(servicedag.AttrDAG, "v9|garbage")
 	bad.ResourceSpans().MoveAndAppendTo(td.ResourceSpans())
 
 	dir := t.TempDir()
@@ -606,7 +609,7 @@ func TestLateFragmentKeepsWholePicture(t *testing.T) {
 	if got != "00000000000000000000000000000001.svg,00000000000000000000000000000002.svg" {
 		t.Fatalf("files = %s", got)
 	}
-	if n := h.sum(t, "tracemap.svg.traces.skipped", "reason", "fragment"); n != 0 {
+	if n := h.sum(t, "otelcol_exporter_svg_traces_skipped", "reason", "fragment"); n != 0 {
 		t.Fatalf("fragments skipped = %d", n)
 	}
 
@@ -624,7 +627,7 @@ func TestLateFragmentKeepsWholePicture(t *testing.T) {
 	if !strings.Contains(text, "svc") || strings.Contains(text, "late work") {
 		t.Fatal("the late span replaced the picture of the whole trace")
 	}
-	if n := h.sum(t, "tracemap.svg.traces.skipped", "reason", "fragment"); n != 1 {
+	if n := h.sum(t, "otelcol_exporter_svg_traces_skipped", "reason", "fragment"); n != 1 {
 		t.Fatalf("fragments skipped = %d, want 1", n)
 	}
 	if m := readIndex(t, filepath.Join(dir, "index.json")); len(m.Entries) != 1 || m.Entries[0].Spans != 2 {

@@ -1,6 +1,3 @@
-// Package svgexporter renders each trace it receives, and a service map per
-// time window, as self-contained SVG written to a gocloud.dev/blob bucket
-// (a directory, S3, GCS or Azure Blob Storage).
 package svgexporter
 
 import (

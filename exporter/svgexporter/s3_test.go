@@ -75,7 +75,7 @@ func TestS3WriteAndReadBack(t *testing.T) {
 	if text := parseSVG(t, readGzip(t, b, "00000000000000000000000000000001.svg")); !strings.Contains(text, "payment") || strings.Contains(text, "late work") {
 		t.Fatal("the late fragment replaced the picture")
 	}
-	if n := h.sum(t, "tracemap.svg.traces.skipped", "reason", "fragment"); n != 1 {
+	if n := h.sum(t, "otelcol_exporter_svg_traces_skipped", "reason", "fragment"); n != 1 {
 		t.Fatalf("fragments skipped = %d, want 1", n)
 	}
 }
@@ -105,9 +105,9 @@ func TestS3DownThenUp(t *testing.T) {
 			t.Fatalf("ConsumeTraces while storage is down = %v; want it queued", err)
 		}
 	}
-	waitFor(t, 30*time.Second, func() bool { return h.sum(t, "tracemap.svg.write.errors", "kind", "trace") >= 5 })
+	waitFor(t, 30*time.Second, func() bool { return h.sum(t, "otelcol_exporter_svg_write_errors", "kind", "trace") >= 5 })
 	g.Start(t)
-	waitFor(t, 30*time.Second, func() bool { return h.sum(t, "tracemap.svg.traces.rendered") == 6 })
+	waitFor(t, 30*time.Second, func() bool { return h.sum(t, "otelcol_exporter_svg_traces_rendered") == 6 })
 	h.stop(t)
 
 	b := openS3(t, g)

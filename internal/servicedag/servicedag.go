@@ -49,12 +49,6 @@ type Options struct {
 	Operations bool
 }
 
-// Attribute keys read from client spans to name uninstrumented peers.
-const (
-	attrPeerService   = "peer.service"
-	attrServerAddress = "server.address"
-)
-
 type nodeKey struct {
 	service, operation string
 	virtual            bool
@@ -110,7 +104,7 @@ func FromTree(t *spantree.Tree, opt Options) *DAG {
 	// Peers are resolved once every real node is known.
 	for _, i := range peers {
 		s := &t.Spans[i]
-		peer := peerOf(s)
+		peer := t.Peer(i)
 		if peer == "" {
 			continue
 		}
@@ -124,19 +118,6 @@ func FromTree(t *spantree.Tree, opt Options) *DAG {
 		b.edge(nodeOf[i], to, s)
 	}
 	return b.d
-}
-
-// peerOf names the uninstrumented peer a leaf client span called.
-func peerOf(s *spantree.Span) string {
-	attrs := s.Source.Attributes()
-	for _, key := range []string{attrPeerService, attrServerAddress} {
-		if v, ok := attrs.Get(key); ok {
-			if name := v.AsString(); name != "" {
-				return name
-			}
-		}
-	}
-	return ""
 }
 
 // find returns the node with key k, or -1.

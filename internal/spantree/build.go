@@ -23,6 +23,7 @@ func Build(id pcommon.TraceID, refs []Ref) *Tree {
 	b := newBuilder(t, sc)
 	b.correctSkew()
 	b.sortChildren()
+	b.markAsync()
 	b.selfTimes()
 	b.criticalPath()
 	return t
@@ -283,6 +284,19 @@ func (b *builder) sortChildren() {
 		return byStart(x, y)
 	})
 	b.t.Roots = roots
+}
+
+// markAsync sets Async on spans that end after their parent (corrected
+// times) and on top-level spans linked to a span of the trace.
+func (b *builder) markAsync() {
+	for i := range b.spans {
+		s := &b.spans[i]
+		if p := s.Parent; p >= 0 {
+			s.Async = s.CorrectedEnd() > b.spans[p].CorrectedEnd()
+		} else {
+			s.Async = len(s.Links) > 0
+		}
+	}
 }
 
 // selfTimes sets Self: the span's duration minus the union of its children's

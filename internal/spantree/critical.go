@@ -81,12 +81,28 @@ func (b *builder) criticalPath() {
 			continue
 		}
 		if cur == n {
+			b.criticalSelf(from, to)
 			return
 		}
 		limit, bounded = from[cur], true
 		stack = stack[:len(stack)-1]
 		if cur = b.spans[cur].Parent; cur < 0 {
 			cur = n
+		}
+	}
+}
+
+// criticalSelf sets CriticalSelf: each critical span's clipped interval
+// minus the part its critical children cover.
+func (b *builder) criticalSelf(from, to []int64) {
+	for _, i := range b.order {
+		s := &b.spans[i]
+		if !s.Critical {
+			continue
+		}
+		s.CriticalSelf += to[i] - from[i]
+		if p := s.Parent; p >= 0 {
+			b.spans[p].CriticalSelf -= max(0, min(to[i], to[p])-max(from[i], from[p]))
 		}
 	}
 }

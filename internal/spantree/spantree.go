@@ -35,6 +35,16 @@ type Span struct {
 	Skew     int64 // shift applied by skew correction, 0 when none
 	Self     int64 // ns not covered by children
 	Critical bool  // on the critical path
+	// CriticalSelf is the time of the critical path spent in this span
+	// itself, not in one of its critical children (0 off the path). Over
+	// all spans it sums to the part of the trace the path covers.
+	CriticalSelf int64
+	// Async: the span outlives its parent (it ends, or even starts, after
+	// its parent ended: fire-and-forget work, a message consumer), or it
+	// is a top-level span that follows from a span of this trace by a
+	// link. Its parent did not wait for it, so its failure is not its
+	// parent's and the critical path follows it beyond its parent's end.
+	Async bool
 	// Orphan: the span names a parent that is not in the trace, or its parent
 	// chain loops (the span where the loop was cut). Orphans hang under the
 	// virtual root next to the real roots.

@@ -39,6 +39,7 @@
 // finds a window and listing "windows/YYYY-MM-DD/" finds a day:
 //
 //	windows/2026-12-01/203100/summary-<gateway>.json   one per writing gateway (SummaryKey)
+//	windows/2026-12-01/203100/servicemap-<gateway>.svg the window's service map (ServiceMapKey)
 //	windows/2026-12-01/203100/index-<gateway>.html     the page a person reads (IndexKey)
 //	windows/2026-12-01/203100/exemplars/<trace id>.svg            (ExemplarSVGKey)
 //	windows/2026-12-01/203100/exemplars/<trace id>.otlp.pb.gz     (ExemplarDataKey)
@@ -50,8 +51,8 @@
 // Several gateways writing one bucket each write their own summary-<gateway>
 // file and never overwrite another's; exemplar keys are by trace ID, and in a
 // two-tier setup a trace reaches one gateway, so they do not collide either.
-// The service map SVG is written where the exporter's service_map::key says
-// (see the exporter README); Summary.ServiceMap holds that key.
+// Summary.ServiceMap holds the key of the service map ("" when the gateway
+// wrote none); the nodes of that map link to the gateway's index page.
 //
 // # Merging gateways
 //
@@ -404,6 +405,11 @@ func WindowPrefix(start time.Time) string {
 // it through its key sanitiser).
 func SummaryKey(start time.Time, gateway string) string {
 	return path.Join(WindowPrefix(start), SummaryPrefix+gateway+".json")
+}
+
+// ServiceMapKey is the key of gateway's service map of the window.
+func ServiceMapKey(start time.Time, gateway string) string {
+	return path.Join(WindowPrefix(start), "servicemap-"+gateway+".svg")
 }
 
 // IndexKey is the key of gateway's readable page of the window.

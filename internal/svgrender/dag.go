@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/tracemap/tracemap/internal/colorscale"
@@ -38,6 +39,7 @@ type dagView struct {
 	heat  HeatFunc
 	scale colorscale.Scale
 	hot   float64 // HotThreshold
+	link  func(int) (string, string)
 	boxes []box
 	// shown lists the nodes drawn (all but the smallest of a huge graph).
 	shown   []int
@@ -50,7 +52,7 @@ type dagView struct {
 }
 
 func newDAGView(dag *servicedag.DAG, hf HeatFunc, opt Options) *dagView {
-	v := &dagView{dag: dag, heat: hf, scale: opt.Scale, hot: opt.HotThreshold}
+	v := &dagView{dag: dag, heat: hf, scale: opt.Scale, hot: opt.HotThreshold, link: opt.NodeLink}
 	if dag == nil || len(dag.Nodes) == 0 {
 		return v
 	}
@@ -471,6 +473,19 @@ func (v *dagView) drawNode(o *out, i int, what string) {
 		o.raw(`"`)
 		rectAttrs(o, x, y, b.w, b.h)
 	}
+	linked := false
+	if v.link != nil {
+		if key, frag := v.link(i); linkable(key) && (frag == "" || linkable(frag) && !strings.Contains(frag, "/")) {
+			linked = true
+			o.raw(`<a href="`)
+			o.raw(key)
+			if frag != "" {
+				o.raw("#")
+				o.raw(frag)
+			}
+			o.raw(`">`)
+		}
+	}
 	o.raw(`<g class="n"><title>`)
 	o.text(n.Name, maxTooltip)
 	if n.Virtual {
@@ -554,7 +569,11 @@ func (v *dagView) drawNode(o *out, i int, what string) {
 		}
 		o.raw("</text>")
 	}
-	o.raw("</g>\n")
+	o.raw("</g>")
+	if linked {
+		o.raw("</a>")
+	}
+	o.raw("\n")
 }
 
 // f2 writes a value in 0..1 with two decimals.

@@ -33,6 +33,11 @@ type Options struct {
 	// HotThreshold is the error rate from which a service is marked hot
 	// (red border and label), like heatmap's threshold (default 0.05).
 	HotThreshold float64
+	// NodeLink, when set, makes node i of a service map a link to the
+	// relative key and #fragment it returns ("" key: no link). Both are
+	// checked like RenderIndex's links (plain relative paths of
+	// [A-Za-z0-9._~-]), so only keys the caller made itself can be linked.
+	NodeLink func(i int) (key, fragment string)
 	// BarBudget bounds the bars drawn for merged rows (default 12000): when
 	// more would be needed, bins widen from 1 pixel to 2, 4, ...
 	BarBudget int

@@ -130,6 +130,7 @@ processors:
   layout:
 exporters:
   svg:
+    mode: all # a picture per trace: the tests count them
     bucket: file://{{.Dir}}/svg
     key: '{{"{{.TraceID}}"}}.svg'
     service_map: {enabled: false}
@@ -208,7 +209,7 @@ func TestTracemapOutputThroughPlainCollector(t *testing.T) {
 
 	collectortest.Eventually(t, 30*time.Second, func() bool {
 		return plain.Metric(t, "otelcol_receiver_accepted_spans") == spans &&
-			tm.Metric(t, "tracemap_svg_traces_rendered") == traces
+			tm.Metric(t, "otelcol_exporter_svg_traces_rendered") == traces
 	})
 	time.Sleep(300 * time.Millisecond) // file exporters flush every 100ms
 	tm.Stop(t)

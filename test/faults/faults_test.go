@@ -43,6 +43,7 @@ processors:
   layout:
 exporters:
   svg:
+    mode: all # a picture per trace: the tests count them
     bucket: BUCKET
     key: '{{"{{.TraceID}}"}}.svg'
     service_map: {enabled: false}
@@ -77,7 +78,7 @@ func sendNormal(t *testing.T, c *collectortest.Collector, next *atomic.Uint64, n
 }
 
 func rendered(t *testing.T, c *collectortest.Collector) float64 {
-	return c.Metric(t, "tracemap_svg_traces_rendered")
+	return c.Metric(t, "otelcol_exporter_svg_traces_rendered")
 }
 
 // picturesIn lists the trace pictures (<trace ID>.svg) in a directory.

@@ -51,7 +51,7 @@ func TestObjectStorageDownThenUp(t *testing.T) {
 		time.Sleep(time.Second)
 	}
 	sent := int(next.Load())
-	retries := c.MetricWith(t, "tracemap_svg_write_errors", `kind="trace"`)
+	retries := c.MetricWith(t, "otelcol_exporter_svg_write_errors", `kind="trace"`)
 	if retries == 0 || maxQueue == 0 {
 		t.Errorf("outage invisible in telemetry: %v failed writes, queue size at most %v", retries, maxQueue)
 	}

@@ -54,6 +54,7 @@ processors:
   layout:
 exporters:
   svg:
+    mode: all # a picture per trace: the tests count them
     bucket: file://{{.Dir}}/svg
     key: '{{"{{.TraceID}}"}}.svg'
     service_map: {enabled: false}
@@ -349,7 +350,7 @@ func TestTwoTiersShardByTrace(t *testing.T) {
 	collectortest.Eventually(t, 30*time.Second, func() bool {
 		var drawn float64
 		for _, g := range ts.gw {
-			drawn += g.Metric(t, "tracemap_svg_traces_rendered")
+			drawn += g.Metric(t, "otelcol_exporter_svg_traces_rendered")
 		}
 		return drawn >= float64(len(w.keptTraces(0, w.n)))
 	})
@@ -366,7 +367,7 @@ func TestTwoTiersShardByTrace(t *testing.T) {
 	for g, c := range ts.gw {
 		gwAccepted += c.Metric(t, `otelcol_receiver_accepted_spans`)
 		gwSent += c.MetricWith(t, "otelcol_exporter_sent_spans", `exporter="otlp_grpc"`)
-		rendered += c.Metric(t, "tracemap_svg_traces_rendered")
+		rendered += c.Metric(t, "otelcol_exporter_svg_traces_rendered")
 		if r := c.Metric(t, "otelcol_receiver_refused_spans"); r != 0 {
 			t.Errorf("gateway %d refused %v spans", g, r)
 		}
@@ -427,7 +428,7 @@ func TestGatewayCrashLosesNothingAcknowledged(t *testing.T) {
 	if queued == 0 {
 		t.Fatal("gateway 1 has nothing queued for the downstream collector; the crash would prove nothing")
 	}
-	renderedBefore := ts.gw[1].Metric(t, "tracemap_svg_traces_rendered")
+	renderedBefore := ts.gw[1].Metric(t, "otelcol_exporter_svg_traces_rendered")
 	time.Sleep(300 * time.Millisecond) // the received-spans record flushes every 100ms
 	ts.gw[1].Kill()
 
@@ -444,7 +445,7 @@ func TestGatewayCrashLosesNothingAcknowledged(t *testing.T) {
 	collectortest.Eventually(t, 30*time.Second, func() bool {
 		drawn := renderedBefore
 		for _, g := range ts.gw {
-			drawn += g.Metric(t, "tracemap_svg_traces_rendered")
+			drawn += g.Metric(t, "otelcol_exporter_svg_traces_rendered")
 		}
 		return drawn >= float64(len(w.keptTraces(0, w.n)))
 	})
@@ -454,7 +455,7 @@ func TestGatewayCrashLosesNothingAcknowledged(t *testing.T) {
 	}
 	drawn := renderedBefore
 	for _, g := range ts.gw {
-		drawn += g.Metric(t, "tracemap_svg_traces_rendered")
+		drawn += g.Metric(t, "otelcol_exporter_svg_traces_rendered")
 	}
 	if drawn != float64(len(w.keptTraces(0, w.n))) {
 		t.Errorf("%v pictures drawn over both lives of gateway 1 and gateway 0, want %d", drawn, len(w.keptTraces(0, w.n)))
@@ -588,7 +589,7 @@ func TestExampleGatewayConfigRuns(t *testing.T) {
 	gw.SendGRPC(t, tracetest.Traces(id, tracetest.FiveServices()...)) // payment fails: kept
 	collectortest.Eventually(t, 30*time.Second, func() bool {
 		return sink.Metric(t, "otelcol_receiver_accepted_spans") == spansPerTrace &&
-			gw.Metric(t, "tracemap_svg_traces_rendered") == 1
+			gw.Metric(t, "otelcol_exporter_svg_traces_rendered") == 1
 	})
 	gw.Stop(t)
 	found, err := filepath.Glob(filepath.Join(dir, "out", "gateway-7", "traces", "*", "*-"+id.String()+".svg"))

@@ -5,7 +5,11 @@ package window
 import (
 	"time"
 
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+
 	"github.com/tracemap/tracemap/internal/servicedag"
+	"github.com/tracemap/tracemap/internal/spantree"
+	"github.com/tracemap/tracemap/internal/summary"
 )
 
 // Window is the service graph of one window. Not safe for concurrent use.
@@ -16,6 +20,13 @@ type Window struct {
 	nodes              map[string]int
 	edges              map[[2]int]int
 	traces             int64
+	dropped            int64
+	// per node index: own errors and the span-duration histogram
+	own   []int64
+	hists []*hdr.Histogram
+	// per edge index: failed calls in traces whose failure started in the
+	// callee
+	edgeOwn []int64
 }
 
 // New starts an empty window [start, end) holding at most maxNodes services
@@ -32,6 +43,7 @@ func New(start, end time.Time, maxNodes, maxEdges int) *Window {
 // Add merges one trace's graph (nodes by name, edges by their ends) and
 // returns how many nodes and edges did not fit.
 func (w *Window) Add(d *servicedag.DAG) (dropped int) {
+	defer func() { w.dropped += int64(dropped) }()
 	w.traces++
 	idx := make([]int, len(d.Nodes))
 	for i, n := range d.Nodes {
@@ -81,9 +93,87 @@ func (w *Window) Add(d *servicedag.DAG) (dropped int) {
 	return dropped
 }
 
+// Observe adds a trace's own errors (own[i]: span i is where a failure
+// starts, internal/culprit's rule) and span durations to the services of
+// the window, and, for every edge of d (the trace's graph, already Added)
+// with failed calls whose callee is culprit (the service where the trace's
+// failure started), those failed calls as the edge's own errors. Services
+// and edges the window had no room for are skipped.
+func (w *Window) Observe(t *spantree.Tree, own []bool, d *servicedag.DAG, culprit string) {
+	for i := range t.Spans {
+		s := &t.Spans[i]
+		j, ok := w.nodes[s.Service]
+		if !ok {
+			continue
+		}
+		w.grow(j)
+		if own[i] {
+			w.own[j]++
+		}
+		if w.hists[j] == nil {
+			w.hists[j] = summary.NewHistogram()
+		}
+		summary.RecordNs(w.hists[j], s.Duration())
+	}
+	if culprit == "" {
+		return
+	}
+	for _, e := range d.Edges {
+		if e.Errors == 0 || e.From < 0 || e.From >= len(d.Nodes) || e.To < 0 || e.To >= len(d.Nodes) || d.Nodes[e.To].Service != culprit {
+			continue
+		}
+		from, ok1 := w.nodes[d.Nodes[e.From].Name]
+		to, ok2 := w.nodes[d.Nodes[e.To].Name]
+		if !ok1 || !ok2 {
+			continue
+		}
+		if j, ok := w.edges[[2]int{from, to}]; ok {
+			for len(w.edgeOwn) <= j {
+				w.edgeOwn = append(w.edgeOwn, 0)
+			}
+			w.edgeOwn[j] += e.Errors
+		}
+	}
+}
+
+func (w *Window) grow(j int) {
+	for len(w.own) <= j {
+		w.own = append(w.own, 0)
+		w.hists = append(w.hists, nil)
+	}
+}
+
+// Summary returns the window's figures in internal/summary's terms
+// (services, edges, traces, dropped); the caller adds the rest.
+func (w *Window) Summary() (*summary.Summary, error) {
+	s := &summary.Summary{Start: w.Start, End: w.End, Traces: w.traces, Dropped: w.dropped}
+	for j, n := range w.dag.Nodes {
+		sv := summary.Service{Name: n.Name, Virtual: n.Virtual, Spans: n.Spans, Errors: n.Errors}
+		if j < len(w.own) {
+			sv.OwnErrors = w.own[j]
+			if h := w.hists[j]; h != nil {
+				l, err := summary.LatencyOf(h)
+				if err != nil {
+					return nil, err
+				}
+				sv.Latency = l
+			}
+		}
+		s.Services = append(s.Services, sv)
+	}
+	for j, e := range w.dag.Edges {
+		se := summary.Edge{From: w.dag.Nodes[e.From].Name, To: w.dag.Nodes[e.To].Name, Calls: e.Calls, Errors: e.Errors}
+		if j < len(w.edgeOwn) {
+			se.OwnErrors = w.edgeOwn[j]
+		}
+		s.Edges = append(s.Edges, se)
+	}
+	return s, nil
+}
+
 // Traces is how many traces were added.
 func (w *Window) Traces() int64 { return w.traces }
 
 // DAG returns the window's graph (not laid out). The window must not be
-// used afterwards.
+// added to afterwards; Summary may still be called.
 func (w *Window) DAG() *servicedag.DAG { return &w.dag }

@@ -1,6 +1,10 @@
 package svgexporter
 
+// The heat fallback: heatmap's figures read from resource attributes, and
+// the exporter's own statistics for services that arrive without them.
+
 import (
+	"github.com/tracemap/tracemap/internal/svgrender"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
@@ -23,17 +27,28 @@ func resourceHeat(td ptrace.Traces) map[string]serviceHeat {
 	for i := 0; i < rss.Len(); i++ {
 		res := rss.At(i).Resource()
 		attrs := res.Attributes()
+		if v, ok := attrs.Get(heat.AttrServiceOverflow); ok && v.Type() == pcommon.ValueTypeBool && v.Bool() {
+			// Counted in heatmap's overflow bucket: no figures of its own,
+			// drawn as not tracked, never hot.
+			if out == nil {
+				out = make(map[string]serviceHeat)
+			}
+			out[spantree.ServiceName(res)] = serviceHeat{Stats: heat.Stats{Overflow: true}, hasHot: true}
+			continue
+		}
 		n, ok := attrs.Get(heat.AttrServiceSpanCount)
 		if !ok || n.Type() != pcommon.ValueTypeInt {
 			continue
 		}
 		h := serviceHeat{Stats: heat.Stats{
-			Spans:     n.Int(),
-			Errors:    intAttr(attrs, heat.AttrServiceErrorCount),
-			ErrorRate: min(max(floatAttr(attrs, heat.AttrServiceErrorRate), 0), 1),
-			P50Ms:     floatAttr(attrs, heat.AttrServiceP50Ms),
-			P90Ms:     floatAttr(attrs, heat.AttrServiceP90Ms),
-			P99Ms:     floatAttr(attrs, heat.AttrServiceP99Ms),
+			Spans:        n.Int(),
+			Errors:       intAttr(attrs, heat.AttrServiceErrorCount),
+			ErrorRate:    min(max(floatAttr(attrs, heat.AttrServiceErrorRate), 0), 1),
+			OwnErrors:    intAttr(attrs, heat.AttrServiceOwnErrorCount),
+			OwnErrorRate: min(max(floatAttr(attrs, heat.AttrServiceOwnErrorRate), 0), 1),
+			P50Ms:        floatAttr(attrs, heat.AttrServiceP50Ms),
+			P90Ms:        floatAttr(attrs, heat.AttrServiceP90Ms),
+			P99Ms:        floatAttr(attrs, heat.AttrServiceP99Ms),
 		}}
 		if v, ok := attrs.Get(heat.AttrServiceHot); ok && v.Type() == pcommon.ValueTypeBool {
 			h.hot, h.hasHot = v.Bool(), true
@@ -83,4 +98,27 @@ func floatAttr(m pcommon.Map, k string) float64 {
 		return 0
 	}
 	return f
+}
+
+// hot uses heatmap's verdict when the service carried one, else the
+// exporter's own statistics.
+func (e *svgExporter) hot(service string, attrs map[string]serviceHeat) bool {
+	if h, ok := attrs[service]; ok && h.hasHot {
+		return h.hot
+	}
+	if h, ok := attrs[service]; ok {
+		return e.cfg.Heat.HotRule().Hot(h.Stats)
+	}
+	return e.tracker.Hot(service)
+}
+
+func (e *svgExporter) heatOf(service string, attrs map[string]serviceHeat) (heat.Stats, bool) {
+	if h, ok := attrs[service]; ok {
+		return h.Stats, true
+	}
+	return e.tracker.Service(service)
+}
+
+func (e *svgExporter) heatFunc(attrs map[string]serviceHeat) svgrender.HeatFunc {
+	return func(service string) (heat.Stats, bool) { return e.heatOf(service, attrs) }
 }
