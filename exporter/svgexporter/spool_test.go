@@ -53,9 +53,11 @@ func (c memClient) Delete(_ context.Context, k string) error {
 }
 
 func (memClient) Batch(context.Context, ...*storage.Operation) error { return nil }
-func (memClient) Close(context.Context) error                         { return nil }
+func (memClient) Close(context.Context) error                        { return nil }
 
-type storageHost struct{ ext map[component.ID]component.Component }
+type storageHost struct {
+	ext map[component.ID]component.Component
+}
 
 func (h storageHost) GetExtensions() map[component.ID]component.Component { return h.ext }
 

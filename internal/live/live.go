@@ -12,9 +12,10 @@ import (
 
 // Board is a set of current windows, one per gateway.
 type Board struct {
-	mu      sync.Mutex
-	current map[string]*summary.Summary
-	updated chan struct{}
+	mu       sync.Mutex
+	current  map[string]*summary.Summary
+	updated  chan struct{}
+	watchers int
 }
 
 // NewBoard returns an empty board.
@@ -34,6 +35,29 @@ func (b *Board) Publish(gateway string, s *summary.Summary) {
 	b.current[gateway] = s
 	close(b.updated)
 	b.updated = make(chan struct{})
+}
+
+// Watch registers a reader; until one is registered, publishers need not
+// compute what nobody reads (Watched). The returned func unregisters it.
+func (b *Board) Watch() (stop func()) {
+	b.mu.Lock()
+	b.watchers++
+	b.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			b.mu.Lock()
+			b.watchers--
+			b.mu.Unlock()
+		})
+	}
+}
+
+// Watched reports whether a reader is registered.
+func (b *Board) Watched() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.watchers > 0
 }
 
 // Withdraw removes gateway's window (the exporter shut down).

@@ -41,3 +41,20 @@ func TestPublishWakesReadersAndReplacesTheGatewaysWindow(t *testing.T) {
 		t.Fatalf("after withdraw: %+v", cur)
 	}
 }
+
+func TestWatchedOnlyWhileAReaderIsRegistered(t *testing.T) {
+	b := NewBoard()
+	if b.Watched() {
+		t.Fatal("a new board is watched")
+	}
+	stop1, stop2 := b.Watch(), b.Watch()
+	stop1()
+	stop1() // twice: counted once
+	if !b.Watched() {
+		t.Fatal("one reader left, board not watched")
+	}
+	stop2()
+	if b.Watched() {
+		t.Fatal("no reader left, board still watched")
+	}
+}

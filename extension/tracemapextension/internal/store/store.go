@@ -102,6 +102,7 @@ func New(b *blob.Bucket, opt Options) *Store {
 // Run polls the bucket every interval, and follows the live board, until
 // ctx ends.
 func (s *Store) Run(ctx context.Context, interval time.Duration) {
+	defer s.board.Watch()()
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
