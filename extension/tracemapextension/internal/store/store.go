@@ -102,7 +102,6 @@ func New(b *blob.Bucket, opt Options) *Store {
 // Run polls the bucket every interval, and follows the live board, until
 // ctx ends.
 func (s *Store) Run(ctx context.Context, interval time.Duration) {
-	defer s.board.Watch()()
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -119,6 +118,11 @@ func (s *Store) Run(ctx context.Context, interval time.Duration) {
 		}
 	}
 }
+
+// Watch asks the collector's svg exporters to hand over their filling
+// windows (they compute nothing for it while nobody watches); the returned
+// func ends that.
+func (s *Store) Watch() (stop func()) { return s.board.Watch() }
 
 // Windows returns the windows, oldest first, the live one last when there is
 // one, and a channel closed at the next change.

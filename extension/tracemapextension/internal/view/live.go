@@ -61,6 +61,7 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer c.CloseNow()
+	defer h.st.Watch()()
 	ctx, cancel := context.WithCancel(h.ctx)
 	defer cancel()
 	// The browser sends nothing; CloseRead notices when it goes away.
