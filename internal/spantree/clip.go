@@ -1,5 +1,10 @@
 package spantree
 
+import (
+	"cmp"
+	"slices"
+)
+
 // Clip returns the part of t that lies in [from, to] (ns from t.Start, after
 // skew correction): the spans overlapping it, cut to it, on a time axis that
 // starts at from and lasts to-from. It is how a zoomed view of a huge trace
@@ -50,8 +55,8 @@ func (t *Tree) Clip(from, to int64) *Tree {
 			}
 		}
 	}
-	// Roots keep t's order (roots, then orphans, by corrected start), followed
-	// by the spans whose parent was cut away, in t's depth-first order.
+	// Roots keep t's order (roots, then orphans, by corrected start),
+	// followed by the spans whose parent was cut away, by corrected start.
 	isRoot := make([]bool, len(c.Spans))
 	for _, r := range t.Roots {
 		if j := idx[r]; j >= 0 {
@@ -59,11 +64,14 @@ func (t *Tree) Clip(from, to int64) *Tree {
 			isRoot[j] = true
 		}
 	}
-	t.Walk(func(i int) {
-		if j := idx[i]; j >= 0 && c.Spans[j].Parent < 0 && !isRoot[j] {
+	cut := len(c.Roots)
+	for j := range c.Spans {
+		if c.Spans[j].Parent < 0 && !isRoot[j] {
 			c.Roots = append(c.Roots, j)
-			isRoot[j] = true
 		}
+	}
+	slices.SortStableFunc(c.Roots[cut:], func(x, y int) int {
+		return cmp.Compare(c.Spans[x].CorrectedStart(), c.Spans[y].CorrectedStart())
 	})
 	return c
 }
