@@ -216,24 +216,37 @@ func (s *Store) recentWindows(ctx context.Context) ([]string, error) {
 	return out, nil
 }
 
-// listDirs lists the "directories" right under prefix, sorted.
-func (s *Store) listDirs(ctx context.Context, prefix string) ([]string, error) {
-	it := s.b.List(&blob.ListOptions{Prefix: prefix, Delimiter: "/"})
-	var out []string
+// list lists the objects under prefix (with delim, the "directories" right
+// under it as well), counting the listing in telemetry.
+func (s *Store) list(ctx context.Context, prefix, delim string) ([]*blob.ListObject, error) {
+	it := s.b.List(&blob.ListOptions{Prefix: prefix, Delimiter: delim})
+	var out []*blob.ListObject
 	for {
 		o, err := it.Next(ctx)
 		if err == io.EOF {
-			break
+			s.read("listing")(nil)
+			return out, nil
 		}
 		if err != nil {
 			s.read("listing")(err)
 			return nil, fmt.Errorf("list %s: %w", prefix, err)
 		}
+		out = append(out, o)
+	}
+}
+
+// listDirs lists the "directories" right under prefix, sorted.
+func (s *Store) listDirs(ctx context.Context, prefix string) ([]string, error) {
+	objs, err := s.list(ctx, prefix, "/")
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, o := range objs {
 		if o.IsDir {
 			out = append(out, o.Key)
 		}
 	}
-	s.read("listing")(nil)
 	slices.Sort(out)
 	return out, nil
 }
@@ -242,22 +255,17 @@ func (s *Store) listDirs(ctx context.Context, prefix string) ([]string, error) {
 // changed since old. A window whose summaries cannot be read at all is
 // returned as old (nil when never read).
 func (s *Store) readWindow(ctx context.Context, prefix string, old *window) (*window, error) {
-	it := s.b.List(&blob.ListOptions{Prefix: prefix + "/" + summary.SummaryPrefix})
+	objs, err := s.list(ctx, prefix+"/"+summary.SummaryPrefix, "")
+	if err != nil {
+		return old, err
+	}
 	w := &window{parts: map[string]part{}}
 	if old != nil {
 		w.start = old.start
 	}
 	changed := old == nil
 	var errs []error
-	for {
-		o, err := it.Next(ctx)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			s.read("listing")(err)
-			return old, fmt.Errorf("list %s: %w", prefix, err)
-		}
+	for _, o := range objs {
 		if !strings.HasSuffix(o.Key, ".json") || o.IsDir {
 			continue
 		}
