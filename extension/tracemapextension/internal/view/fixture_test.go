@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.uber.org/zap"
@@ -151,8 +152,13 @@ type fixture struct {
 
 func newFixture(t *testing.T, windows int) *fixture {
 	t.Helper()
+	return newFixtureWith(t, windows, componenttest.NewNopTelemetrySettings())
+}
+
+func newFixtureWith(t *testing.T, windows int, set component.TelemetrySettings) *fixture {
+	t.Helper()
 	b, _ := fixtureBucket(t)
-	tel, err := metadata.NewTelemetryBuilder(componenttest.NewNopTelemetrySettings())
+	tel, err := metadata.NewTelemetryBuilder(set)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,10 @@ import (
 type mapCache struct {
 	mu   sync.Mutex
 	svgs map[*summary.Summary][]byte
+	// drawing serialises the drawing of maps, so that browsers asking for
+	// the same new window at once wait for one drawing instead of each
+	// making their own.
+	drawing sync.Mutex
 }
 
 func (c *mapCache) get(s *summary.Summary) []byte {
@@ -46,6 +50,11 @@ func (c *mapCache) put(s *summary.Summary, svg []byte, shown []store.Window) {
 func (h *Handler) drawMap(ctx context.Context, w store.Window, shown []store.Window) ([]byte, error) {
 	if b := h.maps.get(w.Summary); b != nil {
 		return b, nil
+	}
+	h.maps.drawing.Lock()
+	defer h.maps.drawing.Unlock()
+	if b := h.maps.get(w.Summary); b != nil {
+		return b, nil // drawn while this request waited
 	}
 	var buf bytes.Buffer
 	_, err := h.render(ctx, "map", func() error {

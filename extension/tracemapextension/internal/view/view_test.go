@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/tracemap/tracemap/internal/summary"
 )
@@ -341,5 +343,67 @@ func TestLiveRefusesBeyondTheClientBoundAndForeignOrigins(t *testing.T) {
 		if websocket.CloseStatus(err) != websocket.StatusGoingAway && !errors.Is(err, io.EOF) {
 			t.Errorf("after Close: %v", err)
 		}
+	}
+}
+
+// TestTenBrowsersShareOneDrawingPerWindow: ten live views see every new
+// window, and each window's map is drawn once for all of them.
+func TestTenBrowsersShareOneDrawingPerWindow(t *testing.T) {
+	tt := componenttest.NewTelemetry()
+	defer func() { _ = tt.Shutdown(context.Background()) }()
+	f := newFixtureWith(t, 30, tt.NewTelemetrySettings())
+	f.h.opt.MaxLiveClients = 10
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	go f.st.Run(ctx, time.Hour)
+	wsURL := "ws" + strings.TrimPrefix(f.srv.URL, "http") + "/api/live"
+	const clients, windows = 10, 8
+	conns := make([]*websocket.Conn, clients)
+	for i := range conns {
+		c, _, err := websocket.Dial(ctx, wsURL, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.CloseNow()
+		c.SetReadLimit(8 << 20)
+		conns[i] = c
+	}
+	last := win2
+	for i := range windows {
+		last = last.Add(time.Minute)
+		f.board.Publish("gw-a", &summary.Summary{Start: last, End: last.Add(time.Minute), Gateways: []summary.Gateway{{ID: "gw-a"}},
+			Services: []summary.Service{svc("svc-"+strconv.Itoa(i), 10, 0, 0, 1)}})
+		time.Sleep(150 * time.Millisecond)
+	}
+	want := "svc-" + strconv.Itoa(windows-1)
+	for i, c := range conns {
+		for {
+			_, data, err := c.Read(ctx)
+			if err != nil {
+				t.Fatalf("client %d: %v", i, err)
+			}
+			var m liveMessage
+			if err := json.Unmarshal(data, &m); err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(m.SVG, want) {
+				break
+			}
+		}
+	}
+	md, err := tt.GetMetric("otelcol_extension_tracemap_render_duration")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var drawn uint64
+	for _, dp := range md.Data.(metricdata.Histogram[float64]).DataPoints {
+		if k, _ := dp.Attributes.Value("kind"); k.AsString() == "map" {
+			drawn += dp.Count
+		}
+	}
+	// The live windows replace each other: at most one drawing each, plus
+	// the fixture's newest bucket window; never one per browser.
+	if drawn > windows+1 {
+		t.Fatalf("%d map drawings for %d windows and %d browsers", drawn, windows, clients)
 	}
 }
