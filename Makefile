@@ -54,6 +54,12 @@ demo: build
 test: build $(VERSITYGW)
 	PATH="$(BIN):$$PATH" TRACEMAP_DISTRO=$(CURDIR)/$(DISTRO) $(GO) test -race -count=1 -timeout 25m ./...
 
+## gallery: render the picture corpus and the demo into docs/gallery/ (SVG + Chromium PNG), checking their geometry
+.PHONY: gallery
+gallery:
+	@mkdir -p docs/gallery
+	$(GO) test -count=1 -run '^TestBrowserGeometry$$' ./internal/svgrender/ -args -gallery=$(CURDIR)/docs/gallery
+
 ## bench: every go benchmark once (figures in BENCHMARKS.md)
 bench: build
 	TRACEMAP_DISTRO=$(CURDIR)/$(DISTRO) $(GO) test -run '^$$' -bench . -benchmem ./...

@@ -40,9 +40,8 @@ demo: collector up (OTLP 127.0.0.1:4317), demo shop sending 20 requests/s.
 demo: open http://127.0.0.1:8787/ : the live service map, each service's
 demo: exemplar traces, zoomable trace pictures (the tracemap extension).
 demo: the files behind it appear within seconds under ./out/:
-        out/traces/index.html       newest trace pictures first (open it in a browser)
-        out/traces/*.svg            one picture per kept trace
-        out/servicemaps/index.html  a service map every 10 seconds
+        out/windows/<day>/index.html            the 10-second windows, newest first
+        out/windows/<day>/<time>/index-*.html   a window: its service map and exemplars by service and reason
 demo: Ctrl-C stops it.
 MSG
 bin/demoshop -role shop -collector 127.0.0.1:4317 -shipping 127.0.0.1:8085 -rate 20 -duration "$duration"

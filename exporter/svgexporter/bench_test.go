@@ -4,12 +4,17 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"io"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/ptrace"
+	"gocloud.dev/blob"
 
+	"github.com/tracemap/tracemap/internal/testutil/loadgen"
+	"github.com/tracemap/tracemap/internal/testutil/s3test"
 	"github.com/tracemap/tracemap/internal/testutil/tracetest"
 )
 
@@ -124,4 +129,93 @@ func BenchmarkPushHugeTrace(b *testing.B) {
 		b.Fatal("no picture written")
 	}
 	b.ReportMetric(float64(size), "picture-bytes")
+}
+
+// BenchmarkPushExemplars: the default mode's cost per batch of the load
+// generator's shape: grouping, DAG, culprits, window and the online
+// exemplar choice; nothing is drawn until the window settles.
+func BenchmarkPushExemplars(b *testing.B) {
+	cfg := testConfig("mem://")
+	cfg.Mode = ModeExemplars
+	e := benchExporter(b, cfg)
+	gen, err := loadgen.NewGenerator(loadgen.DefaultShape)
+	if err != nil {
+		b.Fatal(err)
+	}
+	runPush(b, e, gen.Traces(100))
+}
+
+// BenchmarkSettleWindow: what a window costs when it settles, per bucket
+// kind: max_pictures_per_window exemplars (picture and trace data), the
+// service map, the summary and the page, written with exemplars::writers
+// in parallel. Reported per picture.
+func BenchmarkSettleWindow(b *testing.B) {
+	gen, err := loadgen.NewGenerator(loadgen.DefaultShape)
+	if err != nil {
+		b.Fatal(err)
+	}
+	td := gen.Traces(200)
+	kinds := []struct {
+		name string
+		url  func(b *testing.B) string
+	}{
+		{"mem", func(*testing.B) string { return "mem://" }},
+		{"file", func(b *testing.B) string { return "file://" + b.TempDir() }},
+		{"s3", func(b *testing.B) string {
+			srv := s3test.Start(b)
+			return srv.URL()
+		}},
+	}
+	for _, k := range kinds {
+		b.Run(k.name, func(b *testing.B) {
+			cfg := testConfig(k.url(b))
+			cfg.Mode = ModeExemplars
+			e := benchExporter(b, cfg)
+			b.ReportAllocs()
+			var pictures int64
+			var cpu time.Duration
+			for round := uint64(1); b.Loop(); round++ {
+				renumber(td, round)
+				if err := e.pushTraces(context.Background(), td); err != nil {
+					b.Fatal(err)
+				}
+				e.mu.Lock()
+				n := len(e.ex.chooser.Choose())
+				e.mu.Unlock()
+				cpu0 := cpuTime()
+				if err := e.rotate(context.Background(), e.now()); err != nil {
+					b.Fatal(err)
+				}
+				cpu += cpuTime() - cpu0
+				pictures += int64(n)
+			}
+			b.ReportMetric(float64(cpu.Microseconds())/1000/float64(pictures), "cpu-ms/picture")
+			b.ReportMetric(float64(pictures)/float64(b.N), "pictures/window")
+			b.ReportMetric(float64(windowBytes(b, e)), "bytes/window")
+		})
+	}
+}
+
+// windowBytes is the stored size of one window's objects: every round of
+// a benchmark settles a window of the same wall-clock minute, whose
+// exemplars (fresh trace IDs each round) add up while the map, summary and
+// page are overwritten, so the exemplars are divided by the rounds.
+func windowBytes(b *testing.B, e *svgExporter) int64 {
+	var exemplars, rest int64
+	iter := e.bucket.List(&blob.ListOptions{Prefix: "windows/"})
+	for {
+		obj, err := iter.Next(context.Background())
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		if strings.Contains(obj.Key, "/exemplars/") {
+			exemplars += obj.Size
+		} else {
+			rest += obj.Size
+		}
+	}
+	return exemplars/int64(b.N) + rest
 }

@@ -34,7 +34,7 @@ func TestLoadConfig(t *testing.T) {
 	if err := def.Validate(); err != nil {
 		t.Fatalf("default config invalid: %v", err)
 	}
-	if def.Bucket != "file://./out" || def.ServiceMap.Interval != time.Minute || !def.Index.HTML || !def.Index.JSON || def.ColorScale != "viridis" ||
+	if def.Bucket != "file://./out" || def.ServiceMap.Interval != time.Minute || !def.Index.HTML || !def.Index.JSON || def.ColorScale != "heat" ||
 		def.Mode != ModeExemplars || def.Exemplars != (ExemplarsConfig{PerKey: 2, MaxPicturesPerWindow: 16, MaxKeys: 200, Data: true, Writers: 4}) {
 		t.Fatalf("defaults = %+v", def)
 	}
@@ -108,8 +108,8 @@ func TestValidateNamesTheKey(t *testing.T) {
 		{"slower_than", func(c *Config) { c.Render.SlowerThan = -time.Second }, "render::slower_than: must not be negative"},
 		{"index entries", func(c *Config) { c.Index.MaxEntries = 0 }, "index::max_entries: must be at least 1"},
 		{"index interval", func(c *Config) { c.Index.Interval = 0 }, "index::interval: must be positive"},
-		{"heat threshold", func(c *Config) { c.Heat.Threshold = 1.5 }, "heat::threshold"},
-		{"heat window", func(c *Config) { c.Heat.Window = 0 }, "heat::window"},
+		{"heat threshold", func(c *Config) { c.Heat.Threshold = 1.5 }, "heat::threshold: must be within 0..1, got 1.5"},
+		{"heat window", func(c *Config) { c.Heat.Window = 0 }, "heat::window: must be positive, got 0s"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"os"
 	"path"
-	"sync"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -51,7 +50,7 @@ func (e *svgExporter) newExemplarWindow() *exemplarWindow {
 func gatewayIdentity(cfg *Config, res pcommon.Resource) summary.Gateway {
 	host, _ := os.Hostname()
 	id := cfg.GatewayID
-	if id == "" {
+	if id == "" && res != (pcommon.Resource{}) { // zero when not run by a collector
 		if v, ok := res.Attributes().Get(string(semconv.ServiceInstanceIDKey)); ok {
 			id = v.AsString()
 		}
@@ -132,7 +131,7 @@ func (e *svgExporter) pushExemplars(_ context.Context, td ptrace.Traces) error {
 	e.account(td, trees, attrs, func(i int, d *servicedag.DAG) {
 		t := trees[i]
 		e.win.Observe(t, verdicts[i].Own, d, verdicts[i].Error)
-		if !e.selected(t, attrs) {
+		if !e.selected(t, treeHeat(t)) {
 			e.tel.ExporterSvgTracesSkipped.Add(context.Background(), 1, reasonFilter)
 			return
 		}
@@ -215,28 +214,15 @@ func (e *svgExporter) settle(ctx context.Context, w *window.Window, wh map[strin
 		writes []pendingWrite
 	}
 	results := make([]drawn, len(chosen))
-	var wg sync.WaitGroup
-	work := make(chan int)
-	for range min(e.cfg.Exemplars.Writers, len(chosen)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				x, writes, err := e.drawExemplar(ctx, w.Start, chosen[i], ex.held[chosen[i].ID])
-				if err != nil {
-					e.tel.ExporterSvgTracesSkipped.Add(ctx, 1, reasonRender)
-					e.logger.Error("svg exporter: exemplar not drawn", zap.Stringer("trace_id", chosen[i].ID), zap.Error(err))
-					continue
-				}
-				results[i] = drawn{x, writes}
-			}
-		}()
-	}
-	for i := range chosen {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
+	e.parallel(len(chosen), func(i int) {
+		x, writes, err := e.drawExemplar(ctx, w.Start, chosen[i], ex.held[chosen[i].ID])
+		if err != nil {
+			e.tel.ExporterSvgTracesSkipped.Add(ctx, 1, reasonRender)
+			e.logger.Error("svg exporter: exemplar not drawn", zap.Stringer("trace_id", chosen[i].ID), zap.Error(err))
+			return
+		}
+		results[i] = drawn{x, writes}
+	})
 
 	var group []pendingWrite
 	for _, r := range results {
@@ -297,7 +283,7 @@ func (e *svgExporter) drawExemplar(ctx context.Context, start time.Time, c exemp
 	}
 	buf := e.bufs.Get().(*bytes.Buffer)
 	defer e.putBuf(buf)
-	if err := e.renderTrace(ctx, buf, t, graph(t), e.heatFunc(resourceHeat(data))); err != nil {
+	if err := e.renderTrace(ctx, buf, t, graph(t), e.heatFunc(treeHeat(t))); err != nil {
 		return summary.Exemplar{}, nil, err
 	}
 	root := &t.Spans[t.Roots[0]]

@@ -20,6 +20,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/tracemap/tracemap/exporter/svgexporter/internal/metadata"
+	"github.com/tracemap/tracemap/internal/culprit"
 	"github.com/tracemap/tracemap/internal/summary"
 	"github.com/tracemap/tracemap/internal/testutil/tracetest"
 )
@@ -174,7 +175,7 @@ func TestExemplarsOfAWindow(t *testing.T) {
 
 	// The map's nodes lead to their sections of the window page.
 	m := string(mustRead(t, filepath.Join(dir, winDir, "servicemap-gw-a.svg")))
-	if !strings.Contains(m, `<a href="index-gw-a.html#s0"><g class="n"><title>db`) || !strings.Contains(m, `<a href="index-gw-a.html#s1"><g class="n"><title>shop`) {
+	if !strings.Contains(m, `<a href="index-gw-a.html#s0"><g class="n dk"><title>db`+"\n") || !strings.Contains(m, `<a href="index-gw-a.html#s1"><g class="n"><title>shop`+"\n") {
 		t.Fatalf("map nodes not linked:\n%s", m)
 	}
 	page := string(mustRead(t, filepath.Join(dir, winDir, "index-gw-a.html")))
@@ -311,5 +312,38 @@ func TestWindowPageEscapes(t *testing.T) {
 	page := string(mustRead(t, filepath.Join(dir, winDir, "index-gw-a.html")))
 	if strings.Contains(page, "<img") || strings.Contains(page, "<script") || !strings.Contains(page, "&lt;img src=x onerror=alert(1)&gt;") {
 		t.Fatalf("page:\n%s", page)
+	}
+}
+
+// TestChoosesByLayoutsCulprits: when layout wrote tracemap.culprit.* the
+// exporter takes its word (here against what it would compute itself).
+func TestChoosesByLayoutsCulprits(t *testing.T) {
+	dir := t.TempDir()
+	e := exemplarExporter(t, dir, "gw-a", nil)
+	ctx := context.Background()
+	td := tracetest.Traces(tracetest.TraceID(1),
+		tracetest.S(1, 0, "shop", "GET /", 0, ms).Err(),
+		tracetest.S(2, 1, "db", "query", ms/10, 9*ms/10).Err())
+	root := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0)
+	root.Attributes().PutStr(culprit.AttrError, "shop")
+	root.Attributes().PutStr(culprit.AttrLatency, "shop")
+	root.Attributes().PutDouble(culprit.AttrLatencyShare, 0.2)
+	root.Attributes().PutBool(culprit.AttrOwnError, true)
+	if err := e.pushTraces(ctx, td); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s := readSummary(t, filepath.Join(dir, winDir, "summary-gw-a.json"))
+	var roles []string
+	for _, r := range s.Exemplars[0].For {
+		roles = append(roles, r.Reason+":"+r.Service+r.From+">"+r.To)
+	}
+	if got := strings.Join(roles, " "); got != "typical:shop>db typical:db> error:shop> slow:shop> typical:shop>" {
+		t.Fatalf("roles %q", got)
+	}
+	if s.Services[1].Name != "shop" || s.Services[1].OwnErrors != 1 || s.Services[0].OwnErrors != 0 {
+		t.Fatalf("own errors from tracemap.error.own: %+v", s.Services)
 	}
 }

@@ -296,5 +296,6 @@ func (e *svgExporter) putBuf(b *bytes.Buffer) {
 }
 
 func (e *svgExporter) renderOptions() svgrender.Options {
-	return svgrender.Options{Scale: e.scale, HotThreshold: e.cfg.Heat.Threshold}
+	rule := e.cfg.Heat.HotRule() // the heatmap's one hot verdict, threshold as configured
+	return svgrender.Options{Scale: e.scale, Hot: &rule}
 }

@@ -4,12 +4,12 @@ package svgexporter
 // the exporter's own statistics for services that arrive without them.
 
 import (
-	"github.com/tracemap/tracemap/internal/svgrender"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/tracemap/tracemap/internal/heat"
 	"github.com/tracemap/tracemap/internal/spantree"
+	"github.com/tracemap/tracemap/internal/svgrender"
 )
 
 // serviceHeat is what heatmap said about a service.
@@ -25,22 +25,42 @@ func resourceHeat(td ptrace.Traces) map[string]serviceHeat {
 	var out map[string]serviceHeat
 	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {
-		res := rss.At(i).Resource()
-		attrs := res.Attributes()
-		if v, ok := attrs.Get(heat.AttrServiceOverflow); ok && v.Type() == pcommon.ValueTypeBool && v.Bool() {
-			// Counted in heatmap's overflow bucket: no figures of its own,
-			// drawn as not tracked, never hot.
-			if out == nil {
-				out = make(map[string]serviceHeat)
-			}
-			out[spantree.ServiceName(res)] = serviceHeat{Stats: heat.Stats{Overflow: true}, hasHot: true}
-			continue
+		out = addResourceHeat(out, rss.At(i).Resource())
+	}
+	return out
+}
+
+// treeHeat is resourceHeat of one trace: the figures its own spans' resources
+// carry, whatever else shared its batch. A trace is drawn with these, so the
+// same trace gives the same picture however it was batched (in the
+// collector, or read back from the file exporter's output by tracemap
+// render).
+func treeHeat(t *spantree.Tree) map[string]serviceHeat {
+	var out map[string]serviceHeat
+	var last pcommon.Resource
+	for i := range t.Spans {
+		if res := t.Spans[i].Resource; i == 0 || res != last {
+			out = addResourceHeat(out, res)
+			last = res
 		}
+	}
+	return out
+}
+
+// addResourceHeat adds what res carries to out (made when needed).
+func addResourceHeat(out map[string]serviceHeat, res pcommon.Resource) map[string]serviceHeat {
+	attrs := res.Attributes()
+	var h serviceHeat
+	if v, ok := attrs.Get(heat.AttrServiceOverflow); ok && v.Type() == pcommon.ValueTypeBool && v.Bool() {
+		// Counted in heatmap's overflow bucket: no figures of its own,
+		// drawn as not tracked, never hot.
+		h = serviceHeat{Stats: heat.Stats{Overflow: true}, hasHot: true}
+	} else {
 		n, ok := attrs.Get(heat.AttrServiceSpanCount)
 		if !ok || n.Type() != pcommon.ValueTypeInt {
-			continue
+			return out
 		}
-		h := serviceHeat{Stats: heat.Stats{
+		h = serviceHeat{Stats: heat.Stats{
 			Spans:        n.Int(),
 			Errors:       intAttr(attrs, heat.AttrServiceErrorCount),
 			ErrorRate:    min(max(floatAttr(attrs, heat.AttrServiceErrorRate), 0), 1),
@@ -53,11 +73,11 @@ func resourceHeat(td ptrace.Traces) map[string]serviceHeat {
 		if v, ok := attrs.Get(heat.AttrServiceHot); ok && v.Type() == pcommon.ValueTypeBool {
 			h.hot, h.hasHot = v.Bool(), true
 		}
-		if out == nil {
-			out = make(map[string]serviceHeat)
-		}
-		out[spantree.ServiceName(res)] = h
 	}
+	if out == nil {
+		out = make(map[string]serviceHeat)
+	}
+	out[spantree.ServiceName(res)] = h
 	return out
 }
 

@@ -188,22 +188,7 @@ func (e *svgExporter) writePending(ctx context.Context) error {
 // writeAll writes objects in parallel and returns those that failed.
 func (e *svgExporter) writeAll(ctx context.Context, ps []pendingWrite) ([]pendingWrite, error) {
 	errs := make([]error, len(ps))
-	var wg sync.WaitGroup
-	work := make(chan int)
-	for range min(max(e.cfg.Exemplars.Writers, 1), len(ps)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				errs[i] = e.write(ctx, ps[i])
-			}
-		}()
-	}
-	for i := range ps {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
+	e.parallel(len(ps), func(i int) { errs[i] = e.write(ctx, ps[i]) })
 	var failed []pendingWrite
 	for i, err := range errs {
 		if err != nil {
@@ -211,6 +196,26 @@ func (e *svgExporter) writeAll(ctx context.Context, ps []pendingWrite) ([]pendin
 		}
 	}
 	return failed, errors.Join(errs...)
+}
+
+// parallel runs fn(0..n-1) on exemplars::writers goroutines.
+func (e *svgExporter) parallel(n int, fn func(i int)) {
+	var wg sync.WaitGroup
+	work := make(chan int)
+	for range min(max(e.cfg.Exemplars.Writers, 1), n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				fn(i)
+			}
+		}()
+	}
+	for i := range n {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
 }
 
 func (e *svgExporter) write(ctx context.Context, p pendingWrite) error {

@@ -36,7 +36,6 @@ func (e *svgExporter) pushTraces(ctx context.Context, td ptrace.Traces) error {
 	trees := spantree.FromTraces(td)
 	attrs := resourceHeat(td)
 	dags := e.account(td, trees, attrs, nil, nil)
-	hf := e.heatFunc(attrs)
 
 	failed := make(map[pcommon.TraceID]bool)
 	var first error
@@ -49,11 +48,12 @@ func (e *svgExporter) pushTraces(ctx context.Context, td ptrace.Traces) error {
 			first = cmp.Or(first, err)
 			continue
 		}
-		if !e.selected(t, attrs) {
+		th := treeHeat(t)
+		if !e.selected(t, th) {
 			e.tel.ExporterSvgTracesSkipped.Add(ctx, 1, reasonFilter)
 			continue
 		}
-		if err := e.drawTrace(ctx, t, dags[i], hf); err != nil {
+		if err := e.drawTrace(ctx, t, dags[i], e.heatFunc(th)); err != nil {
 			if errors.Is(err, errRender) {
 				e.tel.ExporterSvgTracesSkipped.Add(ctx, 1, reasonRender)
 				e.logger.Error("svg exporter: trace not drawn", zap.Stringer("trace_id", t.TraceID), zap.Error(err))

@@ -49,5 +49,5 @@ func (b HotBy) validate(key string) error {
 	case "", HotByOwnErrors, HotByErrors:
 		return nil
 	}
-	return fmt.Errorf("%s: must be %q or %q, got %q", key, HotByOwnErrors, HotByErrors, string(b))
+	return fmt.Errorf("%s: must be %s or %s, got %q", key, HotByOwnErrors, HotByErrors, string(b))
 }

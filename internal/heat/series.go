@@ -24,6 +24,8 @@ type series struct {
 	totalSpans    int64
 	totalErrors   int64
 	totalOwn      int64
+	bucket        bool // the OverflowKey series of its kind: Stats.Overflow
+	ref           ref  // how the edge store names it
 
 	// Cached percentiles and the number of values recorded since.
 	p50, p90, p99 int64
@@ -75,32 +77,69 @@ func newWindowSeries(buckets int) *series {
 	}
 }
 
-// addOwn moves the own-error count of sub-bucket slot by d (+1 for an own
-// error, -1 when a late failing child shows it was propagated). A slot that
-// rotated out since is gone: the correction is dropped with it.
+// addOwn moves the own-error count of sub-bucket slot by d: +1 for an own
+// error, -1 when a late failing child shows it was propagated.
 func (s *series) addOwn(slot int, d int64) {
-	if s.spans[slot] == 0 {
+	if s.spans[slot] == 0 || s.own[slot]+d < 0 {
 		return
 	}
 	s.own[slot] += d
 	s.totalOwn += d
 }
 
-// record adds one span of durNs to sub-bucket slot. durNs is already clamped
-// to the histogram's range.
-func (s *series) record(p *histPool, slot int, durNs int64, isErr bool) {
+// Latency sampling of busy keys: below sampleFrom spans in its window a key
+// records every span's duration; beyond, one span in stride (a power of two
+// up to maxStride, so that at least sampleFrom values stay recorded) with
+// weight stride. Counts and error counts stay exact; percentiles come from a
+// systematic sample of at least sampleFrom values, each standing for the
+// spans it was picked from, which costs a fraction of the histogram writes
+// (their cache misses are most of the counting cost at high rates).
+const (
+	sampleFrom = 8192
+	maxStride  = 64
+)
+
+// weight picks whether this span's duration is recorded: the weight to
+// record it with, 0 to skip it.
+// rng is the tracker's xorshift64 state (guarded by its lock).
+func (s *series) weight(rng *uint64) int64 {
+	stride := int64(1)
+	for stride < maxStride && s.totalSpans >= 2*sampleFrom*stride {
+		stride <<= 1
+	}
+	if stride == 1 {
+		return 1
+	}
+	x := *rng
+	x ^= x << 13
+	x ^= x >> 7
+	x ^= x << 17
+	*rng = x
+	if (x*0x2545F4914F6CDD1D)>>32&uint64(stride-1) != 0 {
+		return 0
+	}
+	return stride
+}
+
+// record adds one span of durNs to sub-bucket slot, its duration with weight
+// w (0: counted, duration not recorded; see weight). durNs is already
+// clamped to the histogram's range.
+func (s *series) record(p *histPool, slot int, durNs int64, isErr bool, w int64) {
 	s.spans[slot]++
 	s.totalSpans++
 	if isErr {
 		s.errors[slot]++
 		s.totalErrors++
 	}
+	s.sinceCalc++
+	if w == 0 {
+		return
+	}
 	if s.window == nil {
 		s.window = p.get()
 	}
 	// In range by construction (clamped), so the errors cannot happen.
-	_ = s.window.RecordValue(durNs)
-	s.sinceCalc++
+	_ = s.window.RecordValues(durNs, w)
 	if s.hists == nil {
 		return
 	}
@@ -109,7 +148,7 @@ func (s *series) record(p *histPool, slot int, durNs int64, isErr bool) {
 		h = p.get()
 		s.hists[slot] = h
 	}
-	_ = h.RecordValue(durNs)
+	_ = h.RecordValues(durNs, w)
 }
 
 // expire drops sub-bucket slot from the window. Only that sub-bucket is
@@ -168,7 +207,7 @@ func (s *series) release(p *histPool) {
 // stats computes the window's view, recomputing percentiles only when
 // enough has changed since the last time (see refreshDivisor).
 func (s *series) stats() Stats {
-	st := Stats{Spans: s.totalSpans, Errors: s.totalErrors, OwnErrors: s.totalOwn}
+	st := Stats{Spans: s.totalSpans, Errors: s.totalErrors, OwnErrors: s.totalOwn, Overflow: s.bucket}
 	if s.totalSpans == 0 {
 		return st
 	}

@@ -11,12 +11,14 @@ import (
 // is drawn at full detail without drawing the rest. What describes a span in
 // the whole trace (Depth, Self, Critical, Orphan, Error) is kept; a span whose
 // parent lies outside the range becomes a root of the clip. t is not changed.
-// from and to are clamped into [0, t.Duration].
-func (t *Tree) Clip(from, to int64) *Tree {
+// from and to are clamped into [0, t.Duration]. orig maps each span of the
+// clip to its index in t, so per-span results computed on the whole trace
+// (a culprit verdict) carry over.
+func (t *Tree) Clip(from, to int64) (c *Tree, orig []int) {
 	from = min(max(from, 0), t.Duration)
 	to = min(max(to, from), t.Duration)
 	a, b := t.Start+from, t.Start+to
-	c := &Tree{TraceID: t.TraceID, Start: a, Duration: b - a}
+	c = &Tree{TraceID: t.TraceID, Start: a, Duration: b - a}
 	idx := make([]int, len(t.Spans)) // t's index -> c's index, -1 when cut away
 	for i := range t.Spans {
 		s := &t.Spans[i]
@@ -26,6 +28,7 @@ func (t *Tree) Clip(from, to int64) *Tree {
 			continue
 		}
 		idx[i] = len(c.Spans)
+		orig = append(orig, i)
 		n := *s
 		n.Children, n.Links = nil, nil
 		cs, ce = max(cs, a), min(ce, b)
@@ -73,5 +76,5 @@ func (t *Tree) Clip(from, to int64) *Tree {
 	slices.SortStableFunc(c.Roots[cut:], func(x, y int) int {
 		return cmp.Compare(c.Spans[x].CorrectedStart(), c.Spans[y].CorrectedStart())
 	})
-	return c
+	return c, orig
 }

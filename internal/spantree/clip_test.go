@@ -40,7 +40,12 @@ func clipTrace(t *testing.T) *Tree {
 
 func TestClipKeepsOverlappingSpansCutToTheRange(t *testing.T) {
 	tr := clipTrace(t)
-	c := tr.Clip(55, 65)
+	c, orig := tr.Clip(55, 65)
+	for j, i := range orig {
+		if c.Spans[j].Name != tr.Spans[i].Name {
+			t.Fatalf("orig[%d] = %d names %s, the clip's span is %s", j, i, tr.Spans[i].Name, c.Spans[j].Name)
+		}
+	}
 	if c.Start != tr.Start+55 || c.Duration != 10 {
 		t.Fatalf("axis: start %d duration %d", c.Start-tr.Start, c.Duration)
 	}
@@ -78,7 +83,7 @@ func TestClipParentOutsideTheRangeMakesARoot(t *testing.T) {
 			tr.Spans[i].Start, tr.Spans[i].End = tr.Start+80, tr.Start+90
 		}
 	}
-	c := tr.Clip(60, 70)
+	c, _ := tr.Clip(60, 70)
 	names := []string{}
 	for _, r := range c.Roots {
 		names = append(names, c.Spans[r].Name)
@@ -90,11 +95,11 @@ func TestClipParentOutsideTheRangeMakesARoot(t *testing.T) {
 
 func TestClipClampsTheRange(t *testing.T) {
 	tr := clipTrace(t)
-	c := tr.Clip(-50, 1<<40)
+	c, _ := tr.Clip(-50, 1<<40)
 	if c.Start != tr.Start || c.Duration != tr.Duration || len(c.Spans) != 4 {
 		t.Fatalf("clamped clip: start %d duration %d spans %d", c.Start, c.Duration, len(c.Spans))
 	}
-	if e := tr.Clip(70, 10); e.Duration != 0 {
+	if e, _ := tr.Clip(70, 10); e.Duration != 0 {
 		t.Fatalf("to before from: duration %d", e.Duration)
 	}
 }

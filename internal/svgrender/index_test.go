@@ -44,7 +44,7 @@ func TestRenderIndex(t *testing.T) {
 		` | 2026-11-21 05:00:01.000 | <code>07</code> | x | 0ns | 0 | 0`,
 		` | 2026-11-21 05:00:01.000 | <code>05</code> | x | 0ns | 0 | 0`,
 		` | 2026-11-21 05:00:00.000 | <a href="2026/11/21/api/old.svg"><code>01</code></a> | api · GET / | 1.5ms | 3 | 0`,
-		` class="err" | 2026-11-21 04:59:00.000 | <a href="maps/2026-11-21T05-00.svg"><code>maps/2026-11-21T05-00.svg</code></a> |  | 60s | 9000 | 12`,
+		` class="err" | 2026-11-21 04:59:00.000 | <a href="maps/2026-11-21T05-00.svg"><code>maps/2026-11-21T05-00.svg</code></a> |  | 1min | 9000 | 12`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("index rows\n got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

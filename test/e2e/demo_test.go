@@ -44,10 +44,10 @@ func TestDemoProducesPictures(t *testing.T) {
 		t.Fatalf("demoshop: %v\n%s", err, out)
 	}
 	traces := func() []string {
-		m, _ := filepath.Glob(filepath.Join(c.Dir, "traces", "*.svg"))
+		m, _ := filepath.Glob(filepath.Join(c.Dir, "windows", "*", "*", "exemplars", "*.svg"))
 		return m
 	}
-	// decision_wait is 5s; the pictures follow.
+	// decision_wait is 5s; the exemplars follow when their 10s window ends.
 	collectortest.Eventually(t, 20*time.Second, func() bool { return len(traces()) > 0 })
 	c.Stop(t) // ends the service-map window and writes the listings
 
@@ -71,7 +71,7 @@ func TestDemoProducesPictures(t *testing.T) {
 	if failing == 0 || failing == len(pics) {
 		t.Errorf("%d of %d pictures show failures; payment fails 15%% of calls", failing, len(pics))
 	}
-	maps, _ := filepath.Glob(filepath.Join(c.Dir, "servicemaps", "*.svg"))
+	maps, _ := filepath.Glob(filepath.Join(c.Dir, "windows", "*", "*", "servicemap-*.svg"))
 	if len(maps) == 0 {
 		t.Fatal("no service map written")
 	}
@@ -81,12 +81,16 @@ func TestDemoProducesPictures(t *testing.T) {
 			t.Errorf("service map lacks %s", svc)
 		}
 	}
-	idx, err := os.ReadFile(filepath.Join(c.Dir, "traces", "index.html"))
-	if err != nil {
-		t.Fatalf("no traces/index.html: %v", err)
+	days, _ := filepath.Glob(filepath.Join(c.Dir, "windows", "*", "index.html"))
+	if len(days) == 0 {
+		t.Fatal("no windows/<day>/index.html")
 	}
-	if !strings.Contains(string(idx), ".svg") {
-		t.Fatal("index.html lists no picture")
+	idx, err := os.ReadFile(days[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(idx), "/index-") {
+		t.Fatal("the day's index.html lists no window page")
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
+	"github.com/tracemap/tracemap/internal/summary"
 	"github.com/tracemap/tracemap/internal/testutil/collectortest"
 	"github.com/tracemap/tracemap/internal/testutil/loadgen"
 )
@@ -302,8 +303,24 @@ func TestDefaultConfigWritesOut(t *testing.T) {
 	if roots != 20 {
 		t.Fatalf("%d root spans carry tracemap.dag, want 20", roots)
 	}
-	pictures, _ := filepath.Glob(filepath.Join(c.Dir, "traces", "*", "*.svg"))
-	if len(pictures) != 20 {
-		t.Fatalf("%d trace pictures under ./out/traces/, want 20", len(pictures))
+	// The default draws each window's exemplars: a bounded set, each one
+	// listed in the window summary.
+	pictures, _ := filepath.Glob(filepath.Join(c.Dir, "windows", "*", "*", "exemplars", "*.svg"))
+	summaries, _ := filepath.Glob(filepath.Join(c.Dir, "windows", "*", "*", "summary-*.json"))
+	var traces, exemplars int64
+	for _, p := range summaries {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := summary.Decode(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		traces += s.Traces
+		exemplars += int64(len(s.Exemplars))
+	}
+	if traces != 20 || exemplars == 0 || exemplars > 16*int64(len(summaries)) || int64(len(pictures)) != exemplars {
+		t.Fatalf("%d summaries count %d traces and %d exemplars; %d pictures under ./out/windows/", len(summaries), traces, exemplars, len(pictures))
 	}
 }

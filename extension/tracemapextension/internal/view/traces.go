@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/tracemap/tracemap/extension/tracemapextension/internal/store"
+	"github.com/tracemap/tracemap/internal/culprit"
 	"github.com/tracemap/tracemap/internal/servicedag"
 	"github.com/tracemap/tracemap/internal/spantree"
 	"github.com/tracemap/tracemap/internal/svgrender"
@@ -49,12 +50,17 @@ func (h *Handler) traceSVG(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		tree = t
+		// The verdict is the whole trace's: a zoomed view still marks where
+		// the failure started and which errors only propagate.
+		v := culprit.Analyze(t)
 		if zoom {
-			t = t.Clip(from, to)
+			var orig []int
+			t, orig = t.Clip(from, to)
+			v = clipVerdict(v, orig)
 		}
 		d := servicedag.FromTree(t, servicedag.Options{})
 		servicedag.Layout(d)
-		return svgrender.RenderTrace(&svg, t, d, h.st.Stats(x.Window), svgrender.Options{})
+		return svgrender.RenderTraceVerdict(&svg, t, d, h.st.Stats(x.Window), v, svgrender.Options{})
 	})
 	switch {
 	case busy:
@@ -88,6 +94,25 @@ func (h *Handler) traceSVG(w http.ResponseWriter, r *http.Request) {
 	hd.Set("X-Tracemap-From-Ns", strconv.FormatInt(from, 10))
 	hd.Set("X-Tracemap-To-Ns", strconv.FormatInt(to, 10))
 	writeSVG(w, svg.Bytes())
+}
+
+// clipVerdict carries a verdict over to a clip of its trace; the blamed
+// span is kept only when it lies in the clip.
+func clipVerdict(v culprit.Verdict, orig []int) culprit.Verdict {
+	c := culprit.Verdict{Error: v.Error, ErrorSpan: -1, Latency: v.Latency, LatencyShare: v.LatencyShare,
+		Own: make([]bool, len(orig)), Propagated: make([]bool, len(orig))}
+	for j, i := range orig {
+		if i < len(v.Own) {
+			c.Own[j] = v.Own[i]
+		}
+		if i < len(v.Propagated) {
+			c.Propagated[j] = v.Propagated[i]
+		}
+		if i == v.ErrorSpan {
+			c.ErrorSpan = j
+		}
+	}
+	return c
 }
 
 // rangeParams reads ?from=&to=; both or neither.

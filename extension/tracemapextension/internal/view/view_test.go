@@ -407,3 +407,16 @@ func TestTenBrowsersShareOneDrawingPerWindow(t *testing.T) {
 		t.Fatalf("%d map drawings for %d windows and %d browsers", drawn, windows, clients)
 	}
 }
+
+func TestZoomedViewKeepsTheWholeTracesVerdict(t *testing.T) {
+	f := newFixture(t, 10)
+	// Only payment's span lies wholly in [300µs, 700µs]; the verdict is still
+	// the whole trace's: the failure started in payment.
+	resp, body := get(t, f, "/api/traces/"+failing.String()+".svg?from=300000&to=700000")
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	if !strings.Contains(body, "failed in payment") {
+		t.Fatal("the zoomed picture does not name the culprit")
+	}
+}
