@@ -60,7 +60,7 @@ func (h *Handler) drawMap(ctx context.Context, w store.Window, shown []store.Win
 	_, err := h.render(ctx, "map", func() error {
 		d := w.DAG()
 		servicedag.Layout(d)
-		return svgrender.RenderServiceMap(&buf, d, w.Stats, w.Start, w.End, svgrender.Options{})
+		return svgrender.RenderServiceMap(&buf, d, w.Stats, w.Start, w.End, svgrender.Options{Hot: &h.opt.Hot})
 	})
 	if err != nil {
 		return nil, err

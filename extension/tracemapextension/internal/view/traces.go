@@ -60,7 +60,7 @@ func (h *Handler) traceSVG(w http.ResponseWriter, r *http.Request) {
 		}
 		d := servicedag.FromTree(t, servicedag.Options{})
 		servicedag.Layout(d)
-		return svgrender.RenderTraceVerdict(&svg, t, d, h.st.Stats(x.Window), v, svgrender.Options{})
+		return svgrender.RenderTraceVerdict(&svg, t, d, h.st.Stats(x.Window), v, svgrender.Options{Hot: &h.opt.Hot})
 	})
 	switch {
 	case busy:
