@@ -37,8 +37,10 @@ curl -fsS http://127.0.0.1:13133/ >/dev/null || { echo "demo: the collector did 
 
 cat <<MSG
 demo: collector up (OTLP 127.0.0.1:4317), demo shop sending 20 requests/s.
-demo: pictures appear within seconds under ./out/:
-        out/windows/<day>/index.html            the 10-second windows, newest first (open it in a browser)
+demo: open http://127.0.0.1:8787/ : the live service map, each service's
+demo: exemplar traces, zoomable trace pictures (the tracemap extension).
+demo: the files behind it appear within seconds under ./out/:
+        out/windows/<day>/index.html            the 10-second windows, newest first
         out/windows/<day>/<time>/index-*.html   a window: its service map and exemplars by service and reason
 demo: Ctrl-C stops it.
 MSG

@@ -19,11 +19,11 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.37.0"
 	"go.uber.org/zap"
 
-	"github.com/tracemap/tracemap/exporter/svgexporter/internal/bucket"
 	"github.com/tracemap/tracemap/exporter/svgexporter/internal/exemplar"
 	"github.com/tracemap/tracemap/exporter/svgexporter/internal/index"
 	"github.com/tracemap/tracemap/exporter/svgexporter/internal/objkey"
 	"github.com/tracemap/tracemap/exporter/svgexporter/internal/window"
+	"github.com/tracemap/tracemap/internal/bucket"
 	"github.com/tracemap/tracemap/internal/culprit"
 	"github.com/tracemap/tracemap/internal/servicedag"
 	"github.com/tracemap/tracemap/internal/spantree"

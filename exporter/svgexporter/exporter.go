@@ -18,14 +18,15 @@ import (
 	"go.uber.org/zap"
 	"gocloud.dev/blob"
 
-	"github.com/tracemap/tracemap/exporter/svgexporter/internal/bucket"
 	"github.com/tracemap/tracemap/exporter/svgexporter/internal/dedupe"
 	"github.com/tracemap/tracemap/exporter/svgexporter/internal/index"
 	"github.com/tracemap/tracemap/exporter/svgexporter/internal/metadata"
 	"github.com/tracemap/tracemap/exporter/svgexporter/internal/objkey"
 	"github.com/tracemap/tracemap/exporter/svgexporter/internal/window"
+	"github.com/tracemap/tracemap/internal/bucket"
 	"github.com/tracemap/tracemap/internal/colorscale"
 	"github.com/tracemap/tracemap/internal/heat"
+	"github.com/tracemap/tracemap/internal/live"
 	"github.com/tracemap/tracemap/internal/servicedag"
 	"github.com/tracemap/tracemap/internal/spantree"
 	"github.com/tracemap/tracemap/internal/summary"
@@ -179,6 +180,10 @@ func (e *svgExporter) loop(stop <-chan struct{}) {
 		defer t.Stop()
 		idxC = t.C
 	}
+	liveT := time.NewTicker(liveInterval)
+	defer liveT.Stop()
+	defer live.Default.Withdraw(e.gateway.ID)
+	var published int64
 	e.mu.Lock()
 	spooled := len(e.pending) > 0
 	e.mu.Unlock()
@@ -196,6 +201,8 @@ func (e *svgExporter) loop(stop <-chan struct{}) {
 			mapT.Reset(e.untilBoundary(e.now()))
 		case <-idxC:
 			e.background(e.flushIndex)
+		case <-liveT.C:
+			e.publishLive(live.Default, &published)
 		}
 	}
 }

@@ -14,9 +14,9 @@ import (
 	"go.uber.org/zap"
 	"gocloud.dev/gcerrors"
 
-	"github.com/tracemap/tracemap/exporter/svgexporter/internal/bucket"
 	"github.com/tracemap/tracemap/exporter/svgexporter/internal/index"
 	"github.com/tracemap/tracemap/exporter/svgexporter/internal/objkey"
+	"github.com/tracemap/tracemap/internal/bucket"
 	"github.com/tracemap/tracemap/internal/svgrender"
 )
 

@@ -15,7 +15,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"gocloud.dev/blob"
 
-	"github.com/tracemap/tracemap/exporter/svgexporter/internal/bucket"
+	"github.com/tracemap/tracemap/internal/bucket"
 	"github.com/tracemap/tracemap/internal/testutil/s3test"
 	"github.com/tracemap/tracemap/internal/testutil/tracetest"
 )

@@ -15,10 +15,10 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
-	"github.com/tracemap/tracemap/exporter/svgexporter/internal/bucket"
 	"github.com/tracemap/tracemap/exporter/svgexporter/internal/index"
 	"github.com/tracemap/tracemap/exporter/svgexporter/internal/objkey"
 	"github.com/tracemap/tracemap/exporter/svgexporter/internal/window"
+	"github.com/tracemap/tracemap/internal/bucket"
 	"github.com/tracemap/tracemap/internal/servicedag"
 	"github.com/tracemap/tracemap/internal/svgrender"
 )

@@ -14,8 +14,8 @@ import (
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.uber.org/zap"
 
-	"github.com/tracemap/tracemap/exporter/svgexporter/internal/bucket"
 	"github.com/tracemap/tracemap/exporter/svgexporter/internal/index"
+	"github.com/tracemap/tracemap/internal/bucket"
 )
 
 // spoolKey is the one key the spool uses in the storage client.

@@ -18,9 +18,9 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.uber.org/zap"
 
-	"github.com/tracemap/tracemap/exporter/svgexporter/internal/bucket"
 	"github.com/tracemap/tracemap/exporter/svgexporter/internal/index"
 	"github.com/tracemap/tracemap/exporter/svgexporter/internal/objkey"
+	"github.com/tracemap/tracemap/internal/bucket"
 	"github.com/tracemap/tracemap/internal/servicedag"
 	"github.com/tracemap/tracemap/internal/spantree"
 	"github.com/tracemap/tracemap/internal/svgrender"

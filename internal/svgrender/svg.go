@@ -2,6 +2,7 @@ package svgrender
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/tracemap/tracemap/internal/colorscale"
 )
@@ -84,4 +85,11 @@ func rectAttrs(o *out, x, y, w, h float64) {
 	o.raw(`" height="`)
 	o.f(h)
 	o.raw(`"/>`)
+}
+
+// CSS is the text of a picture's only <style> element. A page that inlines
+// pictures allows exactly this style by its hash in its
+// Content-Security-Policy, and no other inline style.
+func CSS() string {
+	return strings.TrimSuffix(strings.TrimPrefix(style, "<style>"), "</style>\n")
 }

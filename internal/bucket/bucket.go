@@ -1,4 +1,5 @@
-// Package bucket opens the exporter's gocloud.dev/blob bucket and writes
+// Package bucket opens a tracemap gocloud.dev/blob bucket (the svg exporter
+// writes it, the tracemap extension reads it) and writes
 // objects to it with the right content type and optional gzip.
 package bucket
 
