@@ -18,23 +18,10 @@ import (
 
 	"github.com/tracemap/tracemap/internal/servicedag"
 	"github.com/tracemap/tracemap/internal/spantree"
+	"github.com/tracemap/tracemap/internal/testutil/need"
 )
 
 var updateDocs = flag.Bool("update-docs", false, "keep the browser tests' screenshots in docs/ (trace-example.png, servicemap-example.png)")
-
-// chromium finds the browser: $TRACEMAP_CHROMIUM, else chromium on $PATH.
-func chromium(t *testing.T) string {
-	if p := os.Getenv("TRACEMAP_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	t.Skip("chromium is not installed (Debian package chromium): the browser rendering test needs it")
-	return ""
-}
 
 // screenshot renders an SVG in headless Chromium at the size the SVG
 // declares; with -update-docs it keeps the PNG as docs/<docName>.
@@ -150,7 +137,7 @@ func pdataOf(tr *spantree.Tree) ptrace.Traces {
 // and shows payment's heat colour (viridis at level 0.5, #21918c at opacity
 // 0.5 over the #f4f3ef base) over a node-sized area.
 func TestBrowserRendersTrace(t *testing.T) {
-	browser := chromium(t)
+	browser := need.Chromium(t)
 	trees := spantree.FromTraces(shopTraces())
 	if len(trees) != 1 || len(trees[0].Spans) != 14 {
 		t.Fatalf("span tree: %d trees", len(trees))
@@ -166,7 +153,7 @@ func TestBrowserRendersTrace(t *testing.T) {
 
 // The service map of a window, laid out by the real layout, in a browser.
 func TestBrowserRendersServiceMap(t *testing.T) {
-	browser := chromium(t)
+	browser := need.Chromium(t)
 	dag := servicedag.FromTree(spantree.FromTraces(shopTraces())[0], servicedag.Options{})
 	servicedag.Layout(dag)
 	from := time.Date(2026, 11, 21, 5, 40, 0, 0, time.UTC)

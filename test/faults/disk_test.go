@@ -1,3 +1,5 @@
+//go:build e2e
+
 package faults
 
 import (
@@ -13,14 +15,13 @@ import (
 	"time"
 
 	"github.com/tracemap/tracemap/internal/testutil/collectortest"
+	"github.com/tracemap/tracemap/internal/testutil/need"
 )
 
 // smallDisk mounts a tmpfs of size bytes (needs root, as in CI).
 func smallDisk(t *testing.T, size string) string {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("mounting a small tmpfs needs root (CI runs as root)")
-	}
+	need.Root(t, "mounting a small tmpfs (CI runs as root)")
 	dir := filepath.Join(t.TempDir(), "disk")
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)

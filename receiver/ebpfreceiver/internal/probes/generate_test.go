@@ -9,15 +9,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tracemap/tracemap/internal/testutil/need"
 )
 
 // The committed BPF object and its Go bindings must be what the sources
 // produce: rerun this file's go:generate line into a temporary directory
 // and compare byte for byte (clang output is deterministic here).
 func TestGeneratedObjectsMatchSources(t *testing.T) {
-	if _, err := exec.LookPath("clang"); err != nil {
-		t.Skip("clang is not installed; the committed objects cannot be rebuilt here (apt-get install clang llvm libbpf-dev)")
-	}
+	need.Tool(t, "apt-get install clang llvm libbpf-dev; without it the committed objects cannot be rebuilt here", "clang")
 	src, err := os.ReadFile("probes.go")
 	if err != nil {
 		t.Fatal(err)

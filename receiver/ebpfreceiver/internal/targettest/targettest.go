@@ -15,18 +15,16 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tracemap/tracemap/internal/testutil/need"
 )
 
 // RequireBPF skips the test unless it runs as root on a kernel with BTF,
 // the two things loading the receiver's programs needs.
 func RequireBPF(t testing.TB) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("eBPF tests need root (uprobes and BPF maps); run `sudo go test`")
-	}
-	if _, err := os.Stat("/sys/kernel/btf/vmlinux"); err != nil {
-		t.Skip("eBPF tests need kernel BTF at /sys/kernel/btf/vmlinux")
-	}
+	need.Root(t, "eBPF tests load uprobes and BPF maps; run `sudo go test`")
+	need.BTF(t)
 }
 
 func programDir(program string) string {
