@@ -203,7 +203,7 @@ func (r *ebpfReceiver) readLoop() {
 			pid := int(ev.Exec)
 			r.detach(pid, "exec") // a traced process replaced its program
 			if proc, ok := r.matcher.Match(pid); ok {
-				r.attach(proc)
+				_ = r.attach(proc) // attach counts and logs its own failure
 			}
 		case ev.Exit != 0:
 			r.detach(int(ev.Exit), "exit")
