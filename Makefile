@@ -43,10 +43,12 @@ $(VERSITYGW):
 tools: $(OCB) $(GOLANGCI_LINT) $(VERSITYGW)
 
 ## run: build the distro and run it on the default config; output lands in ./out/
+## (RUN_CONFIG=my.yaml runs another config, e.g. one with other ports)
+RUN_CONFIG ?= distro/config.yaml
 run: build
 	@mkdir -p out
-	@echo "tracemap: OTLP gRPC on 127.0.0.1:4317, OTLP/HTTP on 127.0.0.1:4318; output under ./out/"
-	./$(DISTRO) --config distro/config.yaml
+	@echo "tracemap: OTLP gRPC on 127.0.0.1:4317, OTLP/HTTP on 127.0.0.1:4318 (as $(RUN_CONFIG) says); output under ./out/"
+	./$(DISTRO) --config $(RUN_CONFIG)
 
 ## demo: the demo shop sending traces to the full pipeline; pictures under ./out/
 demo: build
