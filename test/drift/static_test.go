@@ -111,3 +111,37 @@ func TestChangelogNamesTheDistroVersion(t *testing.T) {
 	}
 	t.Fatal("CHANGELOG.md has no `## VERSION` entry")
 }
+
+// Image tags in deploy/ are copies of dist.version that must follow it.
+func TestImageTagsAreTheDistroVersion(t *testing.T) {
+	root, _ := setup(t)
+	m, err := pins.LoadManifest(filepath.Join(root, "builder-config.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tag := regexp.MustCompile(`ghcr\.io/tracemap/otelcol-tracemap:([^\s"'` + "`" + `]+)`)
+	found := 0
+	err = filepath.WalkDir(filepath.Join(root, "deploy"), func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(path) //nolint:gosec // a file of this repository
+		if err != nil {
+			return err
+		}
+		for _, mm := range tag.FindAllSubmatch(data, -1) {
+			found++
+			if string(mm[1]) != m.Dist.Version {
+				rel, _ := filepath.Rel(root, path)
+				t.Errorf("%s: image tag %s, builder-config.yaml dist.version is %s", rel, mm[1], m.Dist.Version)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if found == 0 {
+		t.Fatal("no ghcr.io/tracemap/otelcol-tracemap image named under deploy/")
+	}
+}
