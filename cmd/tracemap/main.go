@@ -2,10 +2,15 @@
 // jobs and for looking at a trace someone sent you.
 //
 //	tracemap render [flags] FILE...
+//	tracemap convert -to otlp|otlp-proto|jaeger|zipkin [-o FILE] FILE...
+//	tracemap diff [-tolerance D] [-ignore GLOB] [-json] A B
+//	tracemap compare [-trace ID -trace ID] [-o FILE] A [B]
 //
-// It reads OTLP/JSON (the file exporter's output), Jaeger JSON and Zipkin v2
-// JSON, and draws every trace through the svg exporter itself, so a picture
-// drawn here is byte for byte the one the collector draws from the same data.
+// It reads what internal/traceio reads (OTLP/JSON and protobuf as the file
+// exporter writes them, every Jaeger JSON shape, Zipkin v2 JSON, pprof
+// profiles; the format told by the content, -format to force it), and draws
+// every trace through the svg exporter itself, so a picture drawn here is
+// byte for byte the one the collector draws from the same data.
 //
 // Exit codes: 0 all pictures written; 1 some picture could not be drawn or
 // written; 2 bad usage or flags; 3 an input file could not be read or parsed.
@@ -44,10 +49,13 @@ const (
 	exitUsage   = 2
 	exitInput   = 3
 	usageHeader = `usage: tracemap render [flags] FILE...
+       tracemap convert -to FORMAT [-o FILE] FILE...    (tracemap convert -h)
+       tracemap diff [flags] A B                         (tracemap diff -h)
+       tracemap compare [flags] A [B]                    (tracemap compare -h)
 
-Renders every trace in the files (OTLP/JSON lines, Jaeger JSON or Zipkin v2
-JSON; "-" reads standard input) to one SVG per trace plus index.html and
-index.json in the output directory.
+Renders every trace in the files (OTLP/JSON or protobuf, Jaeger JSON, Zipkin
+v2 JSON or a pprof profile, compressed or not; "-" reads standard input) to
+one SVG per trace plus index.html and index.json in the output directory.
 
 Exit codes: 0 written, 1 a picture failed, 2 bad usage, 3 bad input.
 
@@ -60,6 +68,16 @@ func main() {
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "convert":
+			return runConvert(args[1:], stdin, stdout, stderr)
+		case "diff":
+			return runDiff(args[1:], stdin, stdout, stderr)
+		case "compare":
+			return runCompare(args[1:], stdin, stdout, stderr)
+		}
+	}
 	if len(args) == 0 || args[0] != "render" {
 		fmt.Fprint(stderr, usageHeader)
 		return exitUsage
@@ -74,12 +92,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	td := ptrace.NewTraces()
 	for _, f := range files {
-		in, err := readInput(f, opts.format, stdin)
-		if err != nil {
+		if err := readInput(f, opts.read, stdin, td); err != nil {
 			fmt.Fprintln(stderr, "tracemap render:", err)
 			return exitInput
 		}
-		in.ResourceSpans().MoveAndAppendTo(td.ResourceSpans())
 	}
 	n, err := render(td, opts, stderr)
 	if err != nil {
@@ -92,9 +108,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 type options struct {
-	out    string
-	format traceio.Format
-	cfg    *svgexporter.Config
+	out  string
+	read traceio.Options
+	cfg  *svgexporter.Config
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, []string, error) {
@@ -108,7 +124,8 @@ func parseFlags(args []string, stderr io.Writer) (options, []string, error) {
 	var o options
 	var format, threshold string
 	flags.StringVar(&o.out, "out", "out", "output directory (created if missing)")
-	flags.StringVar(&format, "format", "", "input format: otlp, jaeger or zipkin (default: detected per file)")
+	flags.StringVar(&format, "format", "", "input format: otlp, otlp-proto, jaeger, zipkin or pprof (default: told by each file's content)")
+	flags.StringVar(&o.read.Sample, "sample", "", "pprof sample type that sizes the frames: cpu, samples, alloc_space, inuse_space, ... (default: the profile's)")
 	flags.StringVar(&cfg.ColorScale, "scale", cfg.ColorScale, "colour scale: viridis, inferno, cividis or hsl")
 	flags.StringVar(&cfg.Key, "key", "{{.TraceID}}.svg", "file name template of a picture (svg exporter `key`)")
 	flags.BoolVar(&cfg.Render.Errors, "errors", false, "render traces with an error span")
@@ -117,17 +134,15 @@ func parseFlags(args []string, stderr io.Writer) (options, []string, error) {
 	flags.StringVar(&threshold, "heatmap-threshold", "5%", "error rate at which a service is hot, as 5% or 0.05")
 	flags.Int64Var(&cfg.Heat.MinSpans, "min-spans", cfg.Heat.MinSpans, "spans a service needs before it can be hot")
 	flags.BoolVar(&cfg.Gzip, "gzip", false, "write gzip-compressed pictures")
-	if err := flags.Parse(args); err != nil {
+	err := flags.Parse(args)
+	if err != nil {
 		return o, nil, err
 	}
 	if flags.NArg() == 0 {
 		return o, nil, errors.New("no input files (use - for standard input)")
 	}
-	o.format = traceio.Format(format)
-	switch o.format {
-	case "", traceio.OTLP, traceio.Jaeger, traceio.Zipkin:
-	default:
-		return o, nil, fmt.Errorf("-format %q: want otlp, jaeger or zipkin", format)
+	if o.read.Format, err = traceio.ParseFormat(format); err != nil {
+		return o, nil, fmt.Errorf("-format: %w", err)
 	}
 	t, err := parseShare(threshold)
 	if err != nil {
@@ -171,17 +186,31 @@ func parseShare(s string) (float64, error) {
 	return v, nil
 }
 
-func readInput(name string, format traceio.Format, stdin io.Reader) (ptrace.Traces, error) {
-	if name != "-" {
-		td, _, err := traceio.ReadFile(name, format)
-		return td, err
+// readInput reads a file ("-": standard input) streaming into td.
+func readInput(name string, opt traceio.Options, stdin io.Reader, td ptrace.Traces) error {
+	in := stdin
+	if name == "-" {
+		name = "<stdin>"
+	} else {
+		f, err := os.Open(name)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		in = f
 	}
-	data, err := io.ReadAll(stdin)
-	if err != nil {
-		return ptrace.Traces{}, err
+	r := traceio.NewReader(name, in, opt)
+	defer r.Close()
+	for {
+		batch, err := r.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		batch.ResourceSpans().MoveAndAppendTo(td.ResourceSpans())
 	}
-	td, _, err := traceio.Read("<stdin>", data, format)
-	return td, err
 }
 
 // render pushes td through a svg exporter writing into the output directory

@@ -92,8 +92,8 @@ func TestValidateNamesTheKey(t *testing.T) {
 		{"slower_than", func(c *Config) { c.Render.SlowerThan = -time.Second }, "render::slower_than: must not be negative"},
 		{"index entries", func(c *Config) { c.Index.MaxEntries = 0 }, "index::max_entries: must be at least 1"},
 		{"index interval", func(c *Config) { c.Index.Interval = 0 }, "index::interval: must be positive"},
-		{"heat threshold", func(c *Config) { c.Heat.Threshold = 1.5 }, "heat: threshold must be within 0..1, got 1.5"},
-		{"heat window", func(c *Config) { c.Heat.Window = 0 }, "heat: window must be > 0, got 0s"},
+		{"heat threshold", func(c *Config) { c.Heat.Threshold = 1.5 }, "heat: threshold: must be within 0..1, got 1.5"},
+		{"heat window", func(c *Config) { c.Heat.Window = 0 }, "heat: window: must be positive, got 0s"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -15,9 +15,17 @@ const (
 	AttrServiceP90Ms      = "tracemap.service.latency.p90_ms"
 	AttrServiceP99Ms      = "tracemap.service.latency.p99_ms"
 	AttrServiceHot        = "tracemap.service.hot"
+	// Errors that start in the service (see IsOwnError).
+	AttrServiceOwnErrorCount = "tracemap.service.own_error_count"
+	AttrServiceOwnErrorRate  = "tracemap.service.own_error_rate"
+	// AttrServiceOverflow is true (and absent otherwise) on a resource whose
+	// service is counted in the OverflowKey bucket; such a resource carries
+	// no other tracemap.service.* value.
+	AttrServiceOverflow = "tracemap.service.overflow"
 
-	AttrOperationErrorRate = "tracemap.operation.error_rate"
-	AttrOperationP99Ms     = "tracemap.operation.latency.p99_ms"
+	AttrOperationErrorRate    = "tracemap.operation.error_rate"
+	AttrOperationP99Ms        = "tracemap.operation.latency.p99_ms"
+	AttrOperationOwnErrorRate = "tracemap.operation.own_error_rate"
 
 	AttrEdgeCalls     = "tracemap.edge.calls"
 	AttrEdgeErrorRate = "tracemap.edge.error_rate"
@@ -30,20 +38,20 @@ type Result struct {
 }
 
 // Annotate counts every span of td (as Observe does) and then writes the
-// window's values onto td: service statistics on each resource, operation
-// statistics on each span, edge statistics on each span an edge ends at. The
-// values include this batch, so a batch that holds the whole window carries
-// exactly its own error rates.
-func (t *Tracker) Annotate(td ptrace.Traces) Result { return t.annotate(td, true) }
+// window's values onto td: service values on each resource, operation
+// values on each span, edge values on each span an edge ends at. The values
+// include this batch, so a batch that holds the whole window carries exactly
+// its own error rates.
+func (t *Tracker) Annotate(td ptrace.Traces) Result { return t.count(td, true) }
 
-// AnnotateResources is Annotate without the span attributes: only the
-// service attributes are written on each resource. Every span is still
-// counted and every edge resolved; it saves the cost of growing every span's
-// attributes where only the service heat is wanted.
-func (t *Tracker) AnnotateResources(td ptrace.Traces) Result { return t.annotate(td, false) }
+// AnnotateResources is Annotate without the span values: what sampling
+// policies need, written once per resource. Every span is still counted and
+// every edge and own error resolved; the span values can be written later,
+// on the traces sampling keeps, with AnnotateSpans.
+func (t *Tracker) AnnotateResources(td ptrace.Traces) Result { return t.count(td, false) }
 
-func (t *Tracker) annotate(td ptrace.Traces, spans bool) Result {
-	b := t.collect(td)
+func (t *Tracker) count(td ptrace.Traces, spans bool) Result {
+	b := t.collect(td, true)
 	t.mu.Lock()
 	t.countLocked(b)
 	t.seq++
@@ -54,7 +62,7 @@ func (t *Tracker) annotate(td ptrace.Traces, spans bool) Result {
 	var res Result
 	for i := range b.spans {
 		r := &b.spans[i]
-		if spans {
+		if spans && !b.rss[r.rs].overflow {
 			r.opStat = b.statOf(r.op, seq)
 			if r.edge != nil {
 				r.edgeStat = b.statOf(r.edge, seq)
@@ -70,17 +78,85 @@ func (t *Tracker) annotate(td ptrace.Traces, spans bool) Result {
 	// Writing attributes needs no lock: the values are in b.stats.
 	rss := td.ResourceSpans()
 	for i := range b.rss {
-		st := b.stats[b.rss[i].stat]
+		rs := &b.rss[i]
+		st := b.stats[rs.stat]
+		st.Overflow = st.Overflow || rs.overflow
 		writeService(rss.At(i).Resource().Attributes(), st, t.hot(st))
 	}
 	if spans {
-		for i := range b.spans {
-			r := &b.spans[i]
-			writeSpan(r.span.Attributes(), b.stats[r.opStat], r.edgeStat, b.stats)
-		}
+		b.writeSpans()
 	}
 	t.release(b)
 	return res
+}
+
+// AnnotateSpans writes the operation and edge values of the current window
+// on every span of td, counting nothing: it is the second stage, after
+// sampling, over spans a counting stage (Annotate or AnnotateResources) has
+// already counted. A span gets edge values when its parent is in td in
+// another service (sampling keeps whole traces), or, for a CLIENT span
+// without child naming its peer, the values of the call to that peer. Spans
+// of services the window does not track (unknown or over the cap) get none.
+func (t *Tracker) AnnotateSpans(td ptrace.Traces) {
+	b := t.collect(td, false)
+	t.mu.Lock()
+	t.advance(t.now().UnixNano())
+	t.seq++
+	seq := t.seq
+	for i := range b.rss {
+		if s, ok := t.services[b.rss[i].name]; ok {
+			b.rss[i].svc = s
+		}
+	}
+	for i := range b.spans {
+		r := &b.spans[i]
+		svc := b.rss[r.rs].svc
+		if svc == nil {
+			continue
+		}
+		if op, ok := svc.ops[r.span.Name()]; ok {
+			r.opStat = b.statOf(op, seq)
+		} else {
+			r.opStat = -1
+		}
+		var e *series
+		switch {
+		case r.parent >= 0:
+			if caller := b.rss[b.spans[r.parent].rs].svc; caller != nil && caller != svc {
+				e = t.edges[EdgeKey{Caller: caller.name, Callee: svc.name}]
+			}
+		case isCall(r.kind) && !r.hasChild:
+			if peer := peerName(r.span); peer != "" {
+				e = t.edges[EdgeKey{Caller: svc.name, Callee: peer}]
+			}
+		}
+		if e != nil {
+			r.edgeStat = b.statOf(e, seq)
+		}
+	}
+	t.mu.Unlock()
+	b.writeSpans()
+	t.release(b)
+}
+
+// writeSpans writes the values statOf gathered on each span of b; spans of
+// untracked services and values of overflow buckets are left out.
+func (b *batch) writeSpans() {
+	for i := range b.spans {
+		r := &b.spans[i]
+		if b.rss[r.rs].svc == nil || b.rss[r.rs].overflow || r.opStat < 0 {
+			continue
+		}
+		op := &b.stats[r.opStat]
+		var edge *Stats
+		if r.edgeStat >= 0 && !b.stats[r.edgeStat].Overflow {
+			edge = &b.stats[r.edgeStat]
+		}
+		if op.Overflow && edge == nil {
+			continue
+		}
+		writeSpan(r.span.Attributes(), op, edge)
+	}
 }
 
 // statOf computes s's stats once per batch (seq) and returns their index.
@@ -94,29 +170,44 @@ func (b *batch) statOf(s *series, seq uint64) int32 {
 	return s.statIdx
 }
 
+// writeService writes a service's values on its resource; a service counted
+// in the overflow bucket gets only AttrServiceOverflow.
 func writeService(m pcommon.Map, st Stats, hot bool) {
-	m.EnsureCapacity(m.Len() + 7)
+	if st.Overflow {
+		m.PutBool(AttrServiceOverflow, true)
+		return
+	}
+	m.EnsureCapacity(m.Len() + 9)
 	m.PutInt(AttrServiceSpanCount, st.Spans)
 	m.PutInt(AttrServiceErrorCount, st.Errors)
 	m.PutDouble(AttrServiceErrorRate, st.ErrorRate)
+	m.PutInt(AttrServiceOwnErrorCount, st.OwnErrors)
+	m.PutDouble(AttrServiceOwnErrorRate, st.OwnErrorRate)
 	m.PutDouble(AttrServiceP50Ms, st.P50Ms)
 	m.PutDouble(AttrServiceP90Ms, st.P90Ms)
 	m.PutDouble(AttrServiceP99Ms, st.P99Ms)
 	m.PutBool(AttrServiceHot, hot)
 }
 
-func writeSpan(m pcommon.Map, op Stats, edgeStat int32, stats []Stats) {
-	if edgeStat < 0 {
-		m.EnsureCapacity(m.Len() + 2)
-	} else {
-		m.EnsureCapacity(m.Len() + 5)
+// writeSpan writes operation values (unless op is an overflow bucket) and
+// edge values (when edge is not nil).
+func writeSpan(m pcommon.Map, op *Stats, edge *Stats) {
+	n := 0
+	if !op.Overflow {
+		n += 3
 	}
-	m.PutDouble(AttrOperationErrorRate, op.ErrorRate)
-	m.PutDouble(AttrOperationP99Ms, op.P99Ms)
-	if edgeStat >= 0 {
-		e := stats[edgeStat]
-		m.PutInt(AttrEdgeCalls, e.Spans)
-		m.PutDouble(AttrEdgeErrorRate, e.ErrorRate)
-		m.PutDouble(AttrEdgeP99Ms, e.P99Ms)
+	if edge != nil {
+		n += 3
+	}
+	m.EnsureCapacity(m.Len() + n)
+	if !op.Overflow {
+		m.PutDouble(AttrOperationErrorRate, op.ErrorRate)
+		m.PutDouble(AttrOperationOwnErrorRate, op.OwnErrorRate)
+		m.PutDouble(AttrOperationP99Ms, op.P99Ms)
+	}
+	if edge != nil {
+		m.PutInt(AttrEdgeCalls, edge.Spans)
+		m.PutDouble(AttrEdgeErrorRate, edge.ErrorRate)
+		m.PutDouble(AttrEdgeP99Ms, edge.P99Ms)
 	}
 }

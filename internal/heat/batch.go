@@ -4,6 +4,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
+	"github.com/tracemap/tracemap/internal/spanindex"
 	"github.com/tracemap/tracemap/internal/spantree"
 )
 
@@ -12,14 +13,15 @@ import (
 type batch struct {
 	rss   []rsRec
 	spans []spanRec
-	ids   idIndex // (trace ID, span ID) -> index in spans
-	stats []Stats // filled by Annotate, indexed by *Stat fields
+	ids   spanindex.Index // (trace ID, span ID) key -> index in spans
+	stats []Stats         // filled when annotating, indexed by *Stat fields
 }
 
 type rsRec struct {
-	name string // service.name as sent
-	svc  *service
-	stat int32
+	name     string // service.name as sent
+	svc      *service
+	overflow bool // counted under OverflowKey
+	stat     int32
 }
 
 type spanRec struct {
@@ -27,23 +29,27 @@ type spanRec struct {
 	rs       int32
 	parent   int32 // in-batch parent, -1 when absent
 	durNs    int64
-	tmix     uint64 // traceMix of the span's trace ID
+	key      uint64 // spanindex.TraceSpanKey of the span
+	pkey     uint64 // of its parent span, 0 when it has none
 	isErr    bool
+	kind     ptrace.SpanKind
 	hasChild bool // some span of the batch names it as parent
+	errChild bool // some error span of the batch names it as parent
 	opStat   int32
-	edgeStat int32 // -1: no edge ends at this span
+	edgeStat int32 // -1: no edge values for this span
 	op       *series
 	edge     *series
 }
 
 // collect reads td into pooled scratch: services, durations, error flags
-// and the parent of every span found in the same batch.
-func (t *Tracker) collect(td ptrace.Traces) *batch {
+// and the parent of every span found in the same batch. classify is false
+// for annotation after sampling, which counts nothing.
+func (t *Tracker) collect(td ptrace.Traces, classify bool) *batch {
 	b := t.batches.Get().(*batch)
 	lo, hi := int64(t.cfg.Histogram.Lowest), int64(t.cfg.Histogram.Highest)
 	var lastTrace pcommon.TraceID
-	lastMix := traceMix(lastTrace)
-	b.ids.reset(td.SpanCount())
+	lastMix := spanindex.TraceMix(lastTrace)
+	b.ids.Reset(td.SpanCount())
 	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {
 		rs := rss.At(i)
@@ -53,29 +59,43 @@ func (t *Tracker) collect(td ptrace.Traces) *batch {
 			spans := sss.At(j).Spans()
 			for k := 0; k < spans.Len(); k++ {
 				s := spans.At(k)
-				d := int64(s.EndTimestamp()) - int64(s.StartTimestamp())
-				if s.EndTimestamp() < s.StartTimestamp() {
-					d = 0 // end before start: count it, as the shortest span
-				}
-				d = min(max(d, lo), hi)
 				if tid := s.TraceID(); tid != lastTrace {
-					lastTrace, lastMix = tid, traceMix(tid)
+					lastTrace, lastMix = tid, spanindex.TraceMix(tid)
 				}
-				r := spanRec{span: s, rs: int32(i), parent: -1, durNs: d, tmix: lastMix, isErr: t.cls.isError(s), edgeStat: -1}
-				b.ids.put(lastMix, s.SpanID(), int32(len(b.spans)))
+				r := spanRec{span: s, rs: int32(i), parent: -1, edgeStat: -1, kind: s.Kind()}
+				// Spans without trace or span ID cannot be anyone's parent;
+				// a span that names itself as parent has none.
+				if id := s.SpanID(); !id.IsEmpty() && !lastTrace.IsEmpty() {
+					r.key = spanindex.TraceSpanKey(lastMix, id)
+					b.ids.Add(r.key, len(b.spans))
+				}
+				if pid := s.ParentSpanID(); !pid.IsEmpty() && pid != s.SpanID() {
+					r.pkey = spanindex.TraceSpanKey(lastMix, pid)
+				}
+				if classify {
+					d := int64(s.EndTimestamp()) - int64(s.StartTimestamp())
+					if s.EndTimestamp() < s.StartTimestamp() {
+						d = 0 // end before start: count it, as the shortest span
+					}
+					r.durNs = min(max(d, lo), hi)
+					r.isErr = t.cls.isError(s)
+				}
 				b.spans = append(b.spans, r)
 			}
 		}
 	}
 	for i := range b.spans {
 		r := &b.spans[i]
-		pid := r.span.ParentSpanID()
-		if pid.IsEmpty() {
+		if r.pkey == 0 {
 			continue
 		}
-		if p, ok := b.ids.get(r.tmix, pid); ok && int(p) != i && b.spans[p].span.SpanID() == pid && b.spans[p].span.TraceID() == r.span.TraceID() {
-			r.parent = p
+		// Keys can collide by chance: confirm on the span itself.
+		if p := b.ids.Find(r.pkey); p >= 0 && p != i && b.spans[p].span.SpanID() == r.span.ParentSpanID() && b.spans[p].span.TraceID() == r.span.TraceID() {
+			r.parent = int32(p)
 			b.spans[p].hasChild = true
+			if r.isErr {
+				b.spans[p].errChild = true
+			}
 		}
 	}
 	return b
@@ -94,22 +114,40 @@ func (t *Tracker) release(b *batch) {
 	t.batches.Put(b)
 }
 
-// countLocked records every span of b into the window and resolves edges:
-// in the batch directly, across batches through the edge store.
+// countLocked records every span of b into the window and resolves its
+// edges and own errors: within the batch directly, across batches through
+// the recent spans (the edge store), in either arrival order.
 func (t *Tracker) countLocked(b *batch) {
 	nowNs := t.now().UnixNano()
 	t.advance(nowNs)
 	slot := t.slot()
 	pool := &t.pool
 	for i := range b.rss {
-		b.rss[i].svc = t.service(b.rss[i].name)
+		rs := &b.rss[i]
+		rs.svc = t.service(rs.name)
+		rs.overflow = rs.svc.name == OverflowKey && rs.name != OverflowKey
 	}
+	store := t.store
 	for i := range b.spans {
 		r := &b.spans[i]
 		svc := b.rss[r.rs].svc
-		svc.record(pool, slot, r.durNs, r.isErr)
+		// Children that came in earlier batches, waiting for this span.
+		if r.key != 0 {
+			t.adopt(store.prev, r, svc, slot)
+			t.adopt(store.cur, r, svc, slot)
+		}
+
+		// The service's window is the sum of its operations': it records
+		// the durations its operation picks, with the same weight.
 		r.op = t.operation(svc, r.span.Name())
-		r.op.record(pool, slot, r.durNs, r.isErr)
+		w := r.op.weight(&t.rng)
+		r.op.record(pool, slot, r.durNs, r.isErr, w)
+		svc.record(pool, slot, r.durNs, r.isErr, w)
+		own := IsOwnError(r.isErr, r.errChild)
+		if own {
+			svc.addOwn(slot, 1)
+			r.op.addOwn(slot, 1)
+		}
 		t.counters.Spans++
 		svc.total.spans++
 		if r.isErr {
@@ -117,43 +155,149 @@ func (t *Tracker) countLocked(b *batch) {
 			svc.total.errors++
 		}
 
-		kind := r.span.Kind()
-		storable := !r.span.TraceID().IsEmpty() // IDs are what the store pairs on
+		var parent *seenSpan
 		switch {
 		case r.parent >= 0:
 			p := &b.spans[r.parent]
 			if caller := b.rss[p.rs].svc; caller != svc {
-				r.edge = t.edge(caller.name, svc.name)
-				r.edge.record(pool, slot, r.durNs, r.isErr || p.isErr)
+				r.edge = t.call(t.edgeBetween(caller, svc), p.kind, p.isErr, r.durNs, r.isErr, own)
 				t.counters.EdgesInBatch++
 			}
-		case storable && !r.span.ParentSpanID().IsEmpty() && (kind == ptrace.SpanKindServer || kind == ptrace.SpanKindConsumer):
-			// A callee whose caller is not in this batch.
-			ref := spanRef{trace: r.span.TraceID(), span: r.span.ParentSpanID()}
-			if c, ok := t.store.get(ref); ok && !c.callee {
-				if c.service != svc.name {
-					r.edge = t.edge(c.service, svc.name)
-					r.edge.record(pool, slot, r.durNs, r.isErr || c.isErr)
+		case r.pkey != 0:
+			if parent = store.find(r.pkey); parent != nil {
+				parent.matched = true
+				if caller := t.refs.service(parent.svc); caller != nil && caller != svc {
+					r.edge = t.call(t.edgeBetween(caller, svc), parent.kind, parent.isErr, r.durNs, r.isErr, own)
 					t.counters.EdgesAcross++
 				}
-				t.store.markMatched(ref)
-			} else if !t.store.put(ref, half{service: svc.name, durNs: r.durNs, isErr: r.isErr, callee: true}, nowNs) {
-				t.counters.EdgeStoreRefused++
+				if r.isErr {
+					t.propagated(parent)
+				}
 			}
 		}
 
-		if storable && !r.hasChild && !r.span.SpanID().IsEmpty() && (kind == ptrace.SpanKindClient || kind == ptrace.SpanKindProducer) {
-			// A caller whose callee is not in this batch.
-			ref := spanRef{trace: r.span.TraceID(), span: r.span.SpanID()}
-			if c, ok := t.store.get(ref); ok && c.callee {
-				t.store.remove(ref)
-				if c.service != svc.name {
-					t.edge(svc.name, c.service).record(pool, slot, c.durNs, c.isErr || r.isErr)
-					t.counters.EdgesAcross++
-				}
-			} else if !t.store.put(ref, half{service: svc.name, peer: peerName(r.span), durNs: r.durNs, isErr: r.isErr}, nowNs) {
-				t.counters.EdgeStoreRefused++
-			}
+		if r.key == 0 {
+			continue
+		}
+		seen := seenSpan{svc: svc.ref, op: r.op.ref, epoch: t.epoch, durNs: r.durNs,
+			isErr: r.isErr, own: own, kind: r.kind, matched: r.hasChild}
+		if r.edge != nil {
+			seen.edge = r.edge.ref
+		}
+		idx := store.cur.add(r.key, seen)
+		if idx < 0 {
+			t.counters.EdgeStoreRefused++
+			continue
+		}
+		if r.pkey != 0 && r.parent < 0 && parent == nil {
+			store.cur.wait(r.pkey, idx) // a child before its parent
+		}
+		if isCall(r.kind) && !r.hasChild {
+			// Read only for spans remembered: a peer is needed on expiry.
+			store.cur.spans[idx].peer = store.intern(peerName(r.span))
+			store.cur.leaves = append(store.cur.leaves, idx)
 		}
 	}
+}
+
+// adopt resolves the children of generation g that waited for span r: each
+// is a call from r's service (when it differs), and a failing child makes r
+// a propagated error before r is counted.
+func (t *Tracker) adopt(g *generation, r *spanRec, svc *service, slot int) {
+	if !g.mayWait(r.key) {
+		return
+	}
+	for w := g.take(r.key); w >= 0; w = g.waits[w].next {
+		c := &g.spans[g.waits[w].span]
+		r.hasChild = true
+		if c.isErr {
+			r.errChild = true
+		}
+		if callee := t.refs.service(c.svc); callee != nil && callee != svc {
+			c.edge = t.call(t.edgeBetween(svc, callee), r.kind, r.isErr, c.durNs, c.isErr, c.own).ref
+			t.counters.EdgesAcross++
+		}
+	}
+}
+
+// call counts one call on edge e: failed by IsFailedCall, an own error of
+// the callee when the callee span's failure starts there.
+func (t *Tracker) call(e *series, callerKind ptrace.SpanKind, callerErr bool, durNs int64, calleeErr, calleeOwn bool) *series {
+	slot := t.slot()
+	e.record(&t.pool, slot, durNs, IsFailedCall(callerKind, callerErr, calleeErr), e.weight(&t.rng))
+	if calleeOwn {
+		e.addOwn(slot, 1)
+	}
+	return e
+}
+
+// propagated reclassifies a remembered span whose failing child arrived
+// after it: its error no longer starts there. Each span is reclassified once.
+func (t *Tracker) propagated(s *seenSpan) {
+	if !s.own {
+		return
+	}
+	s.own = false
+	for _, r := range [...]ref{s.svc, s.op, s.edge} {
+		if x := t.refs.series(r); x != nil {
+			t.addOwnAt(x, s.epoch, -1)
+		}
+	}
+}
+
+// addOwnAt moves the own errors counted in the sub-bucket of epoch, unless
+// that sub-bucket has rotated out since (the correction left with it).
+func (t *Tracker) addOwnAt(s *series, epoch, d int64) {
+	if epoch > t.epoch || t.epoch-epoch >= int64(t.cfg.Buckets) {
+		return
+	}
+	s.addOwn(int(epoch%int64(t.cfg.Buckets)), d)
+}
+
+// expireGeneration settles the remembered spans that leave: a CLIENT or
+// PRODUCER span that found no child but names its peer becomes a call to
+// that uninstrumented peer, and its own error is the peer's, not its
+// service's; the children still waiting for a parent are counted.
+func (t *Tracker) expireGeneration(g *generation) {
+	for _, i := range g.leaves {
+		s := &g.spans[i]
+		if s.matched {
+			continue
+		}
+		t.counters.ExpiredCallers++
+		caller := t.refs.service(s.svc)
+		if s.peer == 0 || caller == nil {
+			continue
+		}
+		t.counters.VirtualEdges++
+		own := s.own
+		if own {
+			t.propagated(s) // the failure starts in the peer
+		}
+		t.call(t.edge(caller.name, t.store.peerName(s.peer)), s.kind, s.isErr, s.durNs, false, own)
+	}
+	t.counters.ExpiredCallees += int64(g.waiting())
+}
+
+// maxCallers bounds the edges a service remembers it is called on.
+const maxCallers = 16
+
+// edgeBetween is t.edge(caller.name, callee.name), remembered on the callee
+// so that most calls skip hashing two names; an edge that left the window
+// (its ref dropped) or an overflow bucket is looked up again.
+func (t *Tracker) edgeBetween(caller, callee *service) *series {
+	for i := range callee.callers {
+		if c := &callee.callers[i]; c.svc == caller {
+			if c.edge.ref.idx != 0 && !c.edge.bucket {
+				return c.edge
+			}
+			c.edge = t.edge(caller.name, callee.name)
+			return c.edge
+		}
+	}
+	e := t.edge(caller.name, callee.name)
+	if len(callee.callers) < maxCallers {
+		callee.callers = append(callee.callers, callerEdge{svc: caller, edge: e})
+	}
+	return e
 }

@@ -49,7 +49,7 @@ func BenchmarkAttributeFloor(b *testing.B) {
 			writeService(rss.At(r).Resource().Attributes(), Stats{}, false)
 			spans := rss.At(r).ScopeSpans().At(0).Spans()
 			for s := 0; s < spans.Len(); s++ {
-				writeSpan(spans.At(s).Attributes(), Stats{}, -1, nil)
+				writeSpan(spans.At(s).Attributes(), &Stats{}, nil)
 			}
 		}
 	})

@@ -135,3 +135,29 @@ func peerName(s ptrace.Span) string {
 	}
 	return ""
 }
+
+// IsOwnError is tracemap's one rule for where a failure starts: a span is an
+// own error when it is an error and none of its child spans in the trace is
+// an error. An error span with an error child is propagated: the failure
+// started below it. internal/culprit (per kept trace) and Tracker (per
+// window, before sampling) both decide with this function.
+func IsOwnError(spanErr, anyChildErr bool) bool { return spanErr && !anyChildErr }
+
+// IsFailedCall is tracemap's one rule for a failed call caller -> callee (a
+// parent span and its child span in different services, whatever their
+// kinds): the callee's span is an error, or the caller's span is a CLIENT or
+// PRODUCER span (it stands for exactly this call) that is an error. A
+// caller's SERVER or INTERNAL span that is an error does not fail its other
+// calls: it may have failed for another reason. For a call to an
+// uninstrumented peer the CLIENT span is the caller's side and there is no
+// callee span: the call failed when the CLIENT span is an error.
+// heatmap's tracemap.edge.error_rate and internal/servicedag's edge errors
+// both count with this function.
+func IsFailedCall(callerKind ptrace.SpanKind, callerErr, calleeErr bool) bool {
+	return calleeErr || (callerErr && isCall(callerKind))
+}
+
+// isCall: a CLIENT or PRODUCER span is the caller's side of one call.
+func isCall(k ptrace.SpanKind) bool {
+	return k == ptrace.SpanKindClient || k == ptrace.SpanKindProducer
+}

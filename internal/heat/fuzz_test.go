@@ -61,9 +61,16 @@ func FuzzAnnotate(f *testing.F) {
 		if total != want {
 			t.Fatalf("service totals %d, want %d", total, want)
 		}
+		// Own errors are errors, never negative, whatever the order the
+		// parents and failing children came in.
 		for _, name := range tr.Services() {
-			if st, ok := tr.Service(name); !ok || st.Spans <= 0 || st.Errors > st.Spans {
+			if st, ok := tr.Service(name); !ok || st.Spans <= 0 || st.Errors > st.Spans || st.OwnErrors < 0 || st.OwnErrors > st.Errors {
 				t.Fatalf("service %s: %+v", name, st)
+			}
+		}
+		for _, k := range tr.Edges() {
+			if st, ok := tr.Edge(k.Caller, k.Callee); !ok || st.Spans <= 0 || st.Errors > st.Spans || st.OwnErrors < 0 || st.OwnErrors > st.Spans {
+				t.Fatalf("edge %v: %+v", k, st)
 			}
 		}
 	})

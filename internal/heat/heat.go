@@ -1,14 +1,20 @@
-// Package heat keeps sliding-window span statistics (counts, errors and an
-// HdrHistogram of durations) per service, per operation and per edge.
+// Package heat keeps sliding-window span statistics (counts, errors, own
+// errors and an HdrHistogram of durations) per service, per operation and
+// per caller -> callee edge, and holds tracemap's rules on them: what an
+// edge is, when a call failed (IsFailedCall), where a failure starts
+// (IsOwnError) and when a service is hot (HotRule).
 //
-// A Tracker is fed whole batches (Observe, or Annotate which also writes the
-// tracemap.* attributes). The window is kept as Buckets sub-buckets of
-// Window/Buckets each, on the tracker's clock (arrival time, not span time).
-// Every operation and edge keeps one HdrHistogram per sub-bucket plus a
-// running window histogram; a service keeps only the window histogram, since
-// its operations partition its spans. Rotating a sub-bucket subtracts only
-// the expiring sub-bucket's values from the window histograms, so nothing is
-// rebuilt from scratch.
+// A Tracker counts whole batches (Observe; Annotate and AnnotateResources
+// also write the tracemap.* values) and writes the per-span values on
+// batches it already counted, after sampling (AnnotateSpans). The window is
+// kept as Buckets sub-buckets of Window/Buckets each, on the tracker's clock
+// (arrival time, not span time). Every operation and edge keeps one
+// HdrHistogram per sub-bucket plus a running window histogram; a service
+// keeps only the window histogram, since its operations partition its
+// spans. Rotating a sub-bucket subtracts only the expiring sub-bucket's
+// values from the window histograms, so nothing is rebuilt from scratch.
+// Parents and children in different batches meet in the edge store, which
+// remembers every counted span for between edge_store.ttl and twice that.
 package heat
 
 import (
@@ -27,9 +33,16 @@ type Stats struct {
 	Spans     int64
 	Errors    int64
 	ErrorRate float64 // Errors / Spans, 0 when Spans is 0
-	P50Ms     float64
-	P90Ms     float64
-	P99Ms     float64
+	// OwnErrors counts the errors that start here (see IsOwnError); for an
+	// edge, the calls whose failure started in the callee.
+	OwnErrors    int64
+	OwnErrorRate float64 // OwnErrors / Spans, 0 when Spans is 0
+	P50Ms        float64
+	P90Ms        float64
+	P99Ms        float64
+	// Overflow: the key is counted in the OverflowKey bucket (a cap was
+	// reached); it has no statistics of its own and is never hot.
+	Overflow bool
 }
 
 // EdgeKey names a caller-service -> callee-service edge. A Callee that is not
@@ -60,6 +73,9 @@ type Config struct {
 	// MinSpans is the number of spans a service needs in the window before
 	// it can be hot.
 	MinSpans int64 `mapstructure:"min_spans"`
+	// HotBy selects the error rate Threshold applies to: own_errors
+	// (default) or errors.
+	HotBy HotBy `mapstructure:"hot_by"`
 
 	Histogram HistogramConfig `mapstructure:"histogram"`
 	Errors    ErrorConfig     `mapstructure:"errors"`
@@ -91,8 +107,9 @@ type ErrorConfig struct {
 	GRPCCodes []string `mapstructure:"grpc_codes"`
 }
 
-// EdgeStoreConfig bounds the store that pairs a caller span and its callee
-// span when they arrive in different batches.
+// EdgeStoreConfig bounds the store that pairs a parent span and its child
+// span when they arrive in different batches: every counted span is
+// remembered for between TTL and 2×TTL, at most MaxItems spans per TTL.
 type EdgeStoreConfig struct {
 	TTL      time.Duration `mapstructure:"ttl"`
 	MaxItems int           `mapstructure:"max_items"`
@@ -109,6 +126,7 @@ func DefaultConfig() Config {
 		Buckets:   6,
 		Threshold: 0.05,
 		MinSpans:  10,
+		HotBy:     HotByOwnErrors,
 		Histogram: HistogramConfig{
 			Lowest:             time.Microsecond,
 			Highest:            time.Hour,
@@ -116,7 +134,7 @@ func DefaultConfig() Config {
 		},
 		EdgeStore: EdgeStoreConfig{
 			TTL:      2 * time.Second,
-			MaxItems: 10000,
+			MaxItems: 100000,
 		},
 		MaxServices:   200,
 		MaxOperations: 500,
@@ -124,56 +142,70 @@ func DefaultConfig() Config {
 	}
 }
 
-// Validate reports every invalid setting, naming its config key.
+// HotRule is the hot verdict this configuration asks for.
+func (c *Config) HotRule() HotRule {
+	return HotRule{Threshold: c.Threshold, MinSpans: c.MinSpans, By: c.HotBy}
+}
+
+// Validate reports every invalid setting, joined; each message starts with
+// the setting's key path from the root of this configuration, `::`-separated
+// (e.g. `edge_store::ttl: must be positive, got 0s`), so a component that
+// nests it under a key only prefixes each one.
 func (c *Config) Validate() error {
 	var errs []error
+	add := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{key}, args...)...))
+	}
 	if c.Window <= 0 {
-		errs = append(errs, fmt.Errorf("window must be > 0, got %s", c.Window))
+		add("window", "must be positive, got %s", c.Window)
 	}
 	if c.Buckets < 1 {
-		errs = append(errs, fmt.Errorf("buckets must be >= 1, got %d", c.Buckets))
+		add("buckets", "must be at least 1, got %d", c.Buckets)
 	} else if c.Window > 0 && c.Window/time.Duration(c.Buckets) <= 0 {
-		errs = append(errs, fmt.Errorf("window %s is too short for %d buckets", c.Window, c.Buckets))
+		add("buckets", "%d sub-buckets do not fit in a window of %s", c.Buckets, c.Window)
 	}
 	if c.Threshold < 0 || c.Threshold > 1 || c.Threshold != c.Threshold {
-		errs = append(errs, fmt.Errorf("threshold must be within 0..1, got %v", c.Threshold))
+		add("threshold", "must be within 0..1, got %v", c.Threshold)
+	}
+	if err := c.HotBy.validate("hot_by"); err != nil {
+		errs = append(errs, err)
 	}
 	if c.MinSpans < 0 {
-		errs = append(errs, fmt.Errorf("min_spans must be >= 0, got %d", c.MinSpans))
+		add("min_spans", "must not be negative, got %d", c.MinSpans)
 	}
 	h := c.Histogram
 	if h.Lowest < 1 {
-		errs = append(errs, fmt.Errorf("histogram.lowest must be >= 1ns, got %s", h.Lowest))
+		add("histogram::lowest", "must be at least 1ns, got %s", h.Lowest)
 	}
 	if h.Highest < 2*h.Lowest {
-		errs = append(errs, fmt.Errorf("histogram.highest (%s) must be at least twice histogram.lowest (%s)", h.Highest, h.Lowest))
+		add("histogram::highest", "must be at least twice histogram::lowest (%s), got %s", h.Lowest, h.Highest)
 	}
 	if h.SignificantFigures < 1 || h.SignificantFigures > 5 {
-		errs = append(errs, fmt.Errorf("histogram.significant_figures must be within 1..5, got %d", h.SignificantFigures))
+		add("histogram::significant_figures", "must be within 1..5, got %d", h.SignificantFigures)
 	} else if h.Lowest >= 1 && h.Highest >= 2*h.Lowest {
 		// Every key holds up to buckets+1 histograms: keep each one small.
 		if size := hdr.New(int64(h.Lowest), int64(h.Highest), h.SignificantFigures).ByteSize(); size > maxHistogramBytes {
-			errs = append(errs, fmt.Errorf("histogram: %d significant figures over %s..%s take %d KiB per histogram, more than %d KiB: lower histogram.significant_figures or narrow the range",
-				h.SignificantFigures, h.Lowest, h.Highest, size>>10, maxHistogramBytes>>10))
+			add("histogram::significant_figures", "%d significant figures over %s..%s take %d KiB per histogram, more than %d KiB: lower it or narrow the range",
+				h.SignificantFigures, h.Lowest, h.Highest, size>>10, maxHistogramBytes>>10)
 		}
 	}
 	for _, name := range c.Errors.GRPCCodes {
 		if _, ok := grpcCode(name); !ok {
-			errs = append(errs, fmt.Errorf("errors.grpc_codes: unknown gRPC status %q (want one of %s)", name, strings.Join(grpcCodeNames[:], ", ")))
+			add("errors::grpc_codes", "unknown gRPC status %q (want one of %s)", name, strings.Join(grpcCodeNames[:], ", "))
 		}
 	}
 	if c.EdgeStore.TTL <= 0 {
-		errs = append(errs, fmt.Errorf("edge_store.ttl must be > 0, got %s", c.EdgeStore.TTL))
+		add("edge_store::ttl", "must be positive, got %s", c.EdgeStore.TTL)
 	}
 	if c.EdgeStore.MaxItems < 1 {
-		errs = append(errs, fmt.Errorf("edge_store.max_items must be >= 1, got %d", c.EdgeStore.MaxItems))
+		add("edge_store::max_items", "must be at least 1, got %d", c.EdgeStore.MaxItems)
 	}
 	for _, m := range []struct {
 		key string
 		v   int
 	}{{"max_services", c.MaxServices}, {"max_operations", c.MaxOperations}, {"max_edges", c.MaxEdges}} {
 		if m.v < 1 {
-			errs = append(errs, fmt.Errorf("%s must be >= 1, got %d", m.key, m.v))
+			add(m.key, "must be at least 1, got %d", m.v)
 		}
 	}
 	return errors.Join(errs...)

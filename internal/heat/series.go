@@ -18,10 +18,14 @@ const refreshDivisor = 64
 // histograms are what rotation subtracts from the service's window.
 type series struct {
 	spans, errors []int64          // per sub-bucket
+	own           []int64          // own errors per sub-bucket (IsOwnError)
 	hists         []*hdr.Histogram // per sub-bucket, allocated on first use; nil for services
 	window        *hdr.Histogram   // sum of the sub-buckets' values
 	totalSpans    int64
 	totalErrors   int64
+	totalOwn      int64
+	bucket        bool // the OverflowKey series of its kind: Stats.Overflow
+	ref           ref  // how the edge store names it
 
 	// Cached percentiles and the number of values recorded since.
 	p50, p90, p99 int64
@@ -69,24 +73,73 @@ func newWindowSeries(buckets int) *series {
 	return &series{
 		spans:  make([]int64, buckets),
 		errors: make([]int64, buckets),
+		own:    make([]int64, buckets),
 	}
 }
 
-// record adds one span of durNs to sub-bucket slot. durNs is already clamped
-// to the histogram's range.
-func (s *series) record(p *histPool, slot int, durNs int64, isErr bool) {
+// addOwn moves the own-error count of sub-bucket slot by d: +1 for an own
+// error, -1 when a late failing child shows it was propagated.
+func (s *series) addOwn(slot int, d int64) {
+	if s.spans[slot] == 0 || s.own[slot]+d < 0 {
+		return
+	}
+	s.own[slot] += d
+	s.totalOwn += d
+}
+
+// Latency sampling of busy keys: below sampleFrom spans in its window a key
+// records every span's duration; beyond, one span in stride (a power of two
+// up to maxStride, so that at least sampleFrom values stay recorded) with
+// weight stride. Counts and error counts stay exact; percentiles come from a
+// systematic sample of at least sampleFrom values, each standing for the
+// spans it was picked from, which costs a fraction of the histogram writes
+// (their cache misses are most of the counting cost at high rates).
+const (
+	sampleFrom = 8192
+	maxStride  = 64
+)
+
+// weight picks whether this span's duration is recorded: the weight to
+// record it with, 0 to skip it.
+// rng is the tracker's xorshift64 state (guarded by its lock).
+func (s *series) weight(rng *uint64) int64 {
+	stride := int64(1)
+	for stride < maxStride && s.totalSpans >= 2*sampleFrom*stride {
+		stride <<= 1
+	}
+	if stride == 1 {
+		return 1
+	}
+	x := *rng
+	x ^= x << 13
+	x ^= x >> 7
+	x ^= x << 17
+	*rng = x
+	if (x*0x2545F4914F6CDD1D)>>32&uint64(stride-1) != 0 {
+		return 0
+	}
+	return stride
+}
+
+// record adds one span of durNs to sub-bucket slot, its duration with weight
+// w (0: counted, duration not recorded; see weight). durNs is already
+// clamped to the histogram's range.
+func (s *series) record(p *histPool, slot int, durNs int64, isErr bool, w int64) {
 	s.spans[slot]++
 	s.totalSpans++
 	if isErr {
 		s.errors[slot]++
 		s.totalErrors++
 	}
+	s.sinceCalc++
+	if w == 0 {
+		return
+	}
 	if s.window == nil {
 		s.window = p.get()
 	}
 	// In range by construction (clamped), so the errors cannot happen.
-	_ = s.window.RecordValue(durNs)
-	s.sinceCalc++
+	_ = s.window.RecordValues(durNs, w)
 	if s.hists == nil {
 		return
 	}
@@ -95,7 +148,7 @@ func (s *series) record(p *histPool, slot int, durNs int64, isErr bool) {
 		h = p.get()
 		s.hists[slot] = h
 	}
-	_ = h.RecordValue(durNs)
+	_ = h.RecordValues(durNs, w)
 }
 
 // expire drops sub-bucket slot from the window. Only that sub-bucket is
@@ -110,7 +163,8 @@ func (s *series) expire(p *histPool, slot int, parts ...*hdr.Histogram) {
 	}
 	s.totalSpans -= n
 	s.totalErrors -= s.errors[slot]
-	s.spans[slot], s.errors[slot] = 0, 0
+	s.totalOwn -= s.own[slot]
+	s.spans[slot], s.errors[slot], s.own[slot] = 0, 0, 0
 	if s.hists != nil {
 		parts = s.hists[slot : slot+1]
 	}
@@ -153,11 +207,12 @@ func (s *series) release(p *histPool) {
 // stats computes the window's view, recomputing percentiles only when
 // enough has changed since the last time (see refreshDivisor).
 func (s *series) stats() Stats {
-	st := Stats{Spans: s.totalSpans, Errors: s.totalErrors}
+	st := Stats{Spans: s.totalSpans, Errors: s.totalErrors, OwnErrors: s.totalOwn, Overflow: s.bucket}
 	if s.totalSpans == 0 {
 		return st
 	}
 	st.ErrorRate = float64(s.totalErrors) / float64(s.totalSpans)
+	st.OwnErrorRate = float64(s.totalOwn) / float64(s.totalSpans)
 	if s.sinceCalc > 0 && s.sinceCalc*refreshDivisor >= s.totalSpans {
 		s.p50 = s.window.ValueAtQuantile(50)
 		s.p90 = s.window.ValueAtQuantile(90)

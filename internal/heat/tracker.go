@@ -1,6 +1,7 @@
 package heat
 
 import (
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
@@ -20,25 +21,35 @@ type Counters struct {
 	OperationOverflows int64
 	EdgeOverflows      int64
 
-	EdgesInBatch     int64 // edges resolved within one batch
-	EdgesAcross      int64 // edges resolved through the edge store
+	EdgesInBatch     int64 // calls resolved within one batch
+	EdgesAcross      int64 // calls resolved through the edge store
 	VirtualEdges     int64 // caller -> uninstrumented peer, on caller expiry
-	ExpiredCallers   int64 // callers that expired without a callee
-	ExpiredCallees   int64 // callees that expired without their caller
-	EdgeStoreRefused int64 // candidates not stored: store full or key taken
+	ExpiredCallers   int64 // CLIENT/PRODUCER spans that expired without a child
+	ExpiredCallees   int64 // spans that expired still waiting for their parent
+	EdgeStoreRefused int64 // spans not remembered: store full or span repeated
 }
 
 // Keys is the current number of tracked keys, overflow keys included.
 type Keys struct {
-	Services, Operations, Edges, EdgeStore int
+	Services, Operations, Edges int
+	// EdgeStore is the number of spans remembered for edge_store.ttl, of
+	// which Waiting still wait for their parent.
+	EdgeStore, Waiting int
 }
 
 // service is a service's own series plus its operations.
 type service struct {
 	series
-	name  string
-	ops   map[string]*series
-	total *serviceTotal
+	name    string
+	ops     map[string]*series
+	total   *serviceTotal
+	callers []callerEdge // see edgeBetween
+}
+
+// callerEdge is the edge from a calling service.
+type callerEdge struct {
+	svc  *service
+	edge *series
 }
 
 // serviceTotal counts a service's spans since the Tracker started; unlike the
@@ -66,7 +77,9 @@ type Tracker struct {
 	totals     map[string]*serviceTotal // at most MaxServices+1 names
 	edges      map[EdgeKey]*series
 	operations int // operation keys, overflow keys excluded
-	store      *edgeStore
+	store      *recentSpans
+	refs       refTable
+	rng        uint64 // xorshift state for duration sampling (series.weight)
 	pool       histPool
 	seq        uint64
 	counters   Counters
@@ -96,8 +109,9 @@ func NewTracker(cfg Config, now func() time.Time) *Tracker {
 		services: make(map[string]*service),
 		totals:   make(map[string]*serviceTotal),
 		edges:    make(map[EdgeKey]*series),
-		store:    newEdgeStore(cfg.EdgeStore),
+		store:    newRecentSpans(cfg.EdgeStore),
 		pool:     histPool{cfg: cfg.Histogram},
+		rng:      rand.Uint64() | 1,
 	}
 }
 
@@ -116,23 +130,29 @@ func (t *Tracker) Close() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.dropAll()
-	t.store = newEdgeStore(t.cfg.EdgeStore)
+	t.store = newRecentSpans(t.cfg.EdgeStore)
 }
 
 // Observe counts every span of td and resolves its edges, without touching td.
 func (t *Tracker) Observe(td ptrace.Traces) {
-	b := t.collect(td)
+	b := t.collect(td, true)
 	t.mu.Lock()
 	t.countLocked(b)
 	t.mu.Unlock()
 	t.release(b)
 }
 
-// Service returns the window statistics of a service.
+// Service returns the window statistics of a service. A service the window
+// does not track while the service cap is reached is reported as
+// Stats{Overflow: true}: it may be counted in the overflow bucket, whose
+// values are not its own.
 func (t *Tracker) Service(name string) (Stats, bool) {
 	return t.stats(func() *series {
 		if s, ok := t.services[name]; ok {
 			return &s.series
+		}
+		if o, ok := t.services[OverflowKey]; ok && t.countServices() >= t.cfg.MaxServices {
+			return &series{bucket: o.bucket}
 		}
 		return nil
 	})
@@ -174,9 +194,7 @@ func (t *Tracker) Hot(service string) bool {
 	return ok && t.hot(st)
 }
 
-func (t *Tracker) hot(st Stats) bool {
-	return st.Spans > 0 && st.Spans >= t.cfg.MinSpans && st.ErrorRate >= t.cfg.Threshold
-}
+func (t *Tracker) hot(st Stats) bool { return t.cfg.HotRule().Hot(st) }
 
 // Services lists the services with spans in the window, sorted.
 func (t *Tracker) Services() []string {
@@ -222,7 +240,7 @@ func (t *Tracker) Keys() Keys {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.advance(t.now().UnixNano())
-	k := Keys{Services: len(t.services), Edges: len(t.edges), EdgeStore: t.store.len()}
+	k := Keys{Services: len(t.services), Edges: len(t.edges), EdgeStore: t.store.len(), Waiting: t.store.waiting()}
 	for _, s := range t.services {
 		k.Operations += len(s.ops)
 	}
@@ -272,7 +290,7 @@ func (t *Tracker) advance(nowNs int64) {
 		}
 		t.epoch = e
 	}
-	t.store.expire(nowNs, t.expireHalf)
+	t.store.rotate(nowNs, t.expireGeneration)
 }
 
 func (t *Tracker) slot() int { return int(t.epoch % int64(t.cfg.Buckets)) }
@@ -294,6 +312,7 @@ func (t *Tracker) expireSlot(slot int) {
 		for opName, op := range s.ops {
 			op.expire(&t.pool, slot)
 			if op.totalSpans == 0 {
+				t.refs.drop(op)
 				op.release(&t.pool)
 				delete(s.ops, opName)
 				if opName != OverflowKey {
@@ -302,6 +321,7 @@ func (t *Tracker) expireSlot(slot int) {
 			}
 		}
 		if s.totalSpans == 0 {
+			t.refs.drop(&s.series)
 			s.release(&t.pool)
 			delete(t.services, name)
 		}
@@ -309,6 +329,7 @@ func (t *Tracker) expireSlot(slot int) {
 	for k, e := range t.edges {
 		e.expire(&t.pool, slot)
 		if e.totalSpans == 0 {
+			t.refs.drop(e)
 			e.release(&t.pool)
 			delete(t.edges, k)
 		}
@@ -319,11 +340,14 @@ func (t *Tracker) expireSlot(slot int) {
 func (t *Tracker) dropAll() {
 	for _, s := range t.services {
 		for _, op := range s.ops {
+			t.refs.drop(op)
 			op.release(&t.pool)
 		}
+		t.refs.drop(&s.series)
 		s.release(&t.pool)
 	}
 	for _, e := range t.edges {
+		t.refs.drop(e)
 		e.release(&t.pool)
 	}
 	clear(t.services)
@@ -354,6 +378,8 @@ func (t *Tracker) service(name string) *service {
 	}
 	name = strings.Clone(name) // never retain the batch's buffer
 	s := &service{series: *newWindowSeries(t.cfg.Buckets), name: name, ops: make(map[string]*series), total: t.totalOf(name)}
+	s.bucket = name == OverflowKey
+	t.refs.add(&s.series, s)
 	t.services[name] = s
 	return s
 }
@@ -396,6 +422,8 @@ func (t *Tracker) operation(s *service, name string) *series {
 		t.operations++
 	}
 	op := newSeries(t.cfg.Buckets)
+	op.bucket = name == OverflowKey
+	t.refs.add(op, nil)
 	s.ops[strings.Clone(name)] = op
 	return op
 }
@@ -419,22 +447,8 @@ func (t *Tracker) edge(caller, callee string) *series {
 	}
 	k.Callee = strings.Clone(k.Callee) // caller names are canonical already
 	e := newSeries(t.cfg.Buckets)
+	e.bucket = k.Caller == OverflowKey && k.Callee == OverflowKey
+	t.refs.add(e, nil)
 	t.edges[k] = e
 	return e
-}
-
-// expireHalf settles an edge candidate whose TTL passed: a caller that
-// declared a peer becomes a call to that (virtual) peer; the rest is counted.
-func (t *Tracker) expireHalf(h half) {
-	switch {
-	case h.callee:
-		t.counters.ExpiredCallees++
-	case h.matched:
-	default:
-		t.counters.ExpiredCallers++
-		if h.peer != "" {
-			t.counters.VirtualEdges++
-			t.edge(h.service, h.peer).record(&t.pool, t.slot(), h.durNs, h.isErr)
-		}
-	}
 }

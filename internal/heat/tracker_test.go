@@ -46,33 +46,39 @@ func TestAnnotateExactRatesAndPercentiles(t *testing.T) {
 		AttrServiceSpanCount:  int64(8),
 		AttrServiceErrorCount: int64(2),
 		AttrServiceErrorRate:  0.25,
-		AttrServiceP50Ms:      p4ms,
-		AttrServiceP90Ms:      p7ms,
-		AttrServiceP99Ms:      p8ms,
-		AttrServiceHot:        true,
+		// Flat spans: every error is an own error.
+		AttrServiceOwnErrorCount: int64(2),
+		AttrServiceOwnErrorRate:  0.25,
+		AttrServiceP50Ms:         p4ms,
+		AttrServiceP90Ms:         p7ms,
+		AttrServiceP99Ms:         p8ms,
+		AttrServiceHot:           true,
 	}
 	assertMap(t, "checkout resource", got, want)
 
 	got = attrs(t, td.ResourceSpans().At(1).Resource().Attributes())
 	assertMap(t, "payment resource", got, map[string]any{
-		"service.name":        "payment",
-		AttrServiceSpanCount:  int64(4),
-		AttrServiceErrorCount: int64(0),
-		AttrServiceErrorRate:  0.0,
-		AttrServiceP50Ms:      p100ms,
-		AttrServiceP90Ms:      p100ms,
-		AttrServiceP99Ms:      p100ms,
-		AttrServiceHot:        false,
+		"service.name":           "payment",
+		AttrServiceSpanCount:     int64(4),
+		AttrServiceErrorCount:    int64(0),
+		AttrServiceErrorRate:     0.0,
+		AttrServiceOwnErrorCount: int64(0),
+		AttrServiceOwnErrorRate:  0.0,
+		AttrServiceP50Ms:         p100ms,
+		AttrServiceP90Ms:         p100ms,
+		AttrServiceP99Ms:         p100ms,
+		AttrServiceHot:           false,
 	})
 
 	span := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(5)
 	assertMap(t, "checkout span", attrs(t, span.Attributes()), map[string]any{
-		AttrOperationErrorRate: 0.25,
-		AttrOperationP99Ms:     p8ms,
+		AttrOperationErrorRate:    0.25,
+		AttrOperationOwnErrorRate: 0.25,
+		AttrOperationP99Ms:        p8ms,
 	})
 
 	st, ok := tr.Operation("checkout", "GET /cart")
-	if !ok || st != (Stats{Spans: 8, Errors: 2, ErrorRate: 0.25, P50Ms: p4ms, P90Ms: p7ms, P99Ms: p8ms}) {
+	if !ok || st != (Stats{Spans: 8, Errors: 2, ErrorRate: 0.25, OwnErrors: 2, OwnErrorRate: 0.25, P50Ms: p4ms, P90Ms: p7ms, P99Ms: p8ms}) {
 		t.Fatalf("Operation = %+v, %v", st, ok)
 	}
 	if !tr.Hot("checkout") || tr.Hot("payment") || tr.Hot("nope") {
@@ -210,18 +216,20 @@ func TestInBatchEdges(t *testing.T) {
 	}
 	checkout := td.ResourceSpans().At(1).ScopeSpans().At(0).Spans()
 	assertMap(t, "callee span", checkout.At(0).Attributes().AsRaw(), map[string]any{
-		AttrOperationErrorRate: 0.0,
-		AttrOperationP99Ms:     p7ms,
-		AttrEdgeCalls:          int64(1),
-		AttrEdgeErrorRate:      1.0,
-		AttrEdgeP99Ms:          p7ms,
+		AttrOperationErrorRate:    0.0,
+		AttrOperationOwnErrorRate: 0.0,
+		AttrOperationP99Ms:        p7ms,
+		AttrEdgeCalls:             int64(1),
+		AttrEdgeErrorRate:         1.0,
+		AttrEdgeP99Ms:             p7ms,
 	})
 	if _, ok := checkout.At(1).Attributes().Get(AttrEdgeCalls); ok {
 		t.Fatal("same-service child must not carry edge attributes")
 	}
 	c := tr.Counters()
-	if c.EdgesInBatch != 2 || c.EdgesAcross != 0 || tr.Keys().EdgeStore != 1 {
-		// The unmatched second trace's payment span waits in the store.
+	if k := tr.Keys(); c.EdgesInBatch != 2 || c.EdgesAcross != 0 || k.EdgeStore != 6 || k.Waiting != 1 {
+		// Every span is remembered; the second trace's payment span waits
+		// for its parent.
 		t.Fatalf("counters = %+v keys = %+v", c, tr.Keys())
 	}
 }
@@ -242,11 +250,12 @@ func TestEdgeStoreAcrossBatches(t *testing.T) {
 	td := build(server)
 	tr.Annotate(td)
 	assertMap(t, "callee", td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).Attributes().AsRaw(), map[string]any{
-		AttrOperationErrorRate: 1.0,
-		AttrOperationP99Ms:     p8ms,
-		AttrEdgeCalls:          int64(1),
-		AttrEdgeErrorRate:      1.0,
-		AttrEdgeP99Ms:          p8ms,
+		AttrOperationErrorRate:    1.0,
+		AttrOperationOwnErrorRate: 1.0,
+		AttrOperationP99Ms:        p8ms,
+		AttrEdgeCalls:             int64(1),
+		AttrEdgeErrorRate:         1.0,
+		AttrEdgeP99Ms:             p8ms,
 	})
 
 	// Callee first, caller later (another trace): counted when the caller comes.
@@ -258,8 +267,8 @@ func TestEdgeStoreAcrossBatches(t *testing.T) {
 		t.Fatalf("edge = %+v", st)
 	}
 	cn := tr.Counters()
-	if cn.EdgesAcross != 2 || cn.VirtualEdges != 0 || tr.Keys().EdgeStore != 1 {
-		// The first caller stays (matched) until its TTL, for fan-out.
+	if k := tr.Keys(); cn.EdgesAcross != 2 || cn.VirtualEdges != 0 || k.EdgeStore != 4 || k.Waiting != 0 {
+		// Every span stays remembered until its TTL, for fan-out.
 		t.Fatalf("counters = %+v keys = %+v", cn, tr.Keys())
 	}
 
@@ -270,7 +279,7 @@ func TestEdgeStoreAcrossBatches(t *testing.T) {
 		sp{Service: "checkout", Name: "GET nothing", Trace: 2, ID: 4, Kind: ptrace.SpanKindClient, Dur: 30 * time.Millisecond},
 		sp{Service: "orphan", Name: "handle", Trace: 3, ID: 5, Parent: 9, Kind: ptrace.SpanKindServer, Dur: time.Millisecond},
 	))
-	c.advance(2 * time.Second)
+	c.advance(4 * time.Second) // remembered for at least ttl, at most 2×ttl
 	cn = tr.Counters()
 	if cn.VirtualEdges != 1 || cn.ExpiredCallers != 2 || cn.ExpiredCallees != 1 || tr.Keys().EdgeStore != 0 {
 		t.Fatalf("after expiry: %+v keys %+v", cn, tr.Keys())
@@ -294,20 +303,6 @@ func TestEdgeStoreBounded(t *testing.T) {
 	tr.Observe(build(spans...))
 	if k, c := tr.Keys(), tr.Counters(); k.EdgeStore != 2 || c.EdgeStoreRefused != 3 {
 		t.Fatalf("keys %+v counters %+v", k, c)
-	}
-}
-
-func TestEdgeStoreQueueStaysBounded(t *testing.T) {
-	e := newEdgeStore(EdgeStoreConfig{TTL: time.Hour, MaxItems: 4})
-	for i := range 1000 {
-		ref := spanRef{span: pcommon.SpanID{0: byte(i), 1: byte(i >> 8)}}
-		if !e.put(ref, half{}, int64(i)) {
-			t.Fatalf("put %d refused", i)
-		}
-		e.remove(ref) // paired at once, as at high rates
-	}
-	if len(e.queue) > 4*4+1 {
-		t.Fatalf("queue grew to %d", len(e.queue))
 	}
 }
 
@@ -358,12 +353,20 @@ func TestOverflow(t *testing.T) {
 	if want := []string{"service:c", "operation:b b2", "edge:b -> tracemap.overflow"}; !slices.Equal(logged, want) {
 		t.Fatalf("logged %q, want %q", logged, want)
 	}
-	// The overflowed span still carries the overflow service's numbers.
-	res := td.ResourceSpans().At(2).Resource().Attributes().AsRaw()
-	if res[AttrServiceSpanCount] != int64(2) || res[AttrServiceErrorRate] != 0.5 {
-		t.Fatalf("overflow resource attributes = %v", res)
+	// An overflowed service says so and carries none of the bucket's
+	// values, on its resource or its spans.
+	for _, i := range []int{2, 3} {
+		rs := td.ResourceSpans().At(i)
+		assertMap(t, "overflowed resource", rs.Resource().Attributes().AsRaw(), map[string]any{
+			"service.name": rs.Resource().Attributes().AsRaw()["service.name"], AttrServiceOverflow: true})
+		if n := rs.ScopeSpans().At(0).Spans().At(0).Attributes().Len(); n != 0 {
+			t.Fatalf("overflowed span has %d attributes", n)
+		}
 	}
-	if k := tr.Keys(); k != (Keys{Services: 3, Operations: 5, Edges: 2}) {
+	if st, ok := tr.Service("c"); !ok || st != (Stats{Overflow: true}) || tr.Hot("c") {
+		t.Fatalf("Service(c) = %+v %v, want only Overflow", st, ok)
+	}
+	if k := tr.Keys(); k != (Keys{Services: 3, Operations: 5, Edges: 2, EdgeStore: 6}) {
 		t.Fatalf("keys = %+v", k)
 	}
 	// Once the window has passed, new keys fit again; the cumulative counts
@@ -524,39 +527,6 @@ func TestOddBatches(t *testing.T) {
 	}
 }
 
-func TestIDIndex(t *testing.T) {
-	var x idIndex
-	for round := range 2 { // the second round reuses the cleared table
-		x.reset(400)
-		// Crafted IDs with the entropy in one byte, and span IDs that repeat
-		// across traces (unique only within a trace).
-		for tr := range 4 {
-			for i := range 100 {
-				x.put(traceMix(pcommon.TraceID{15: byte(tr + round)}), pcommon.SpanID{7: byte(i + 1)}, int32(tr*100+i))
-			}
-		}
-		x.put(traceMix(pcommon.TraceID{}), pcommon.SpanID{}, 5)                     // never stored
-		x.put(traceMix(pcommon.TraceID{15: byte(round)}), pcommon.SpanID{7: 4}, 42) // a repeated pair keeps the last
-		for tr := range 4 {
-			for i := range 100 {
-				want := int32(tr*100 + i)
-				if tr == 0 && i == 3 {
-					want = 42
-				}
-				if p, ok := x.get(traceMix(pcommon.TraceID{15: byte(tr + round)}), pcommon.SpanID{7: byte(i + 1)}); !ok || p != want {
-					t.Fatalf("round %d trace %d span %d: %d %v", round, tr, i, p, ok)
-				}
-			}
-		}
-		if _, ok := x.get(traceMix(pcommon.TraceID{}), pcommon.SpanID{}); ok {
-			t.Fatal("empty ID found")
-		}
-		if _, ok := x.get(traceMix(pcommon.TraceID{15: 9}), pcommon.SpanID{7: 1}); ok {
-			t.Fatal("absent pair found")
-		}
-	}
-}
-
 // Span IDs need only be unique within a trace: the same IDs in other traces
 // of the batch must not hide or fake a parent.
 func TestEdgesWithSpanIDsRepeatedAcrossTraces(t *testing.T) {
@@ -571,8 +541,8 @@ func TestEdgesWithSpanIDsRepeatedAcrossTraces(t *testing.T) {
 	if st, _ := tr.Edge("a", "b"); st.Spans != 3 {
 		t.Fatalf("a->b calls = %d, want 3", st.Spans)
 	}
-	if k := tr.Keys(); k.EdgeStore != 0 {
-		t.Fatalf("nothing should wait in the store: %+v", k)
+	if k := tr.Keys(); k.Waiting != 0 || k.EdgeStore != 6 {
+		t.Fatalf("6 spans remembered, none waiting: %+v", k)
 	}
 }
 
@@ -598,5 +568,37 @@ func TestServiceRotationAcrossOperations(t *testing.T) {
 	}
 	if _, ok := tr.Operation("s", "slow"); ok {
 		t.Fatal("slow has no span left in the window")
+	}
+}
+
+// A busy key records a random sample of its durations: counts and error
+// rates stay exact, percentiles hold, and far fewer values are written.
+func TestBusyKeysSampleDurations(t *testing.T) {
+	tr := NewTracker(DefaultConfig(), newClock().now)
+	durs := make([]int, 1000)
+	for i := range durs {
+		durs[i] = 4
+		if i%20 == 0 {
+			durs[i] = 100 // 5% slow, with a period
+		}
+	}
+	for range 100 { // 100,000 spans, 10% of them errors
+		tr.Observe(build(ms("s", "op", 1, 100, durs...)...))
+	}
+	st, _ := tr.Service("s")
+	if st.Spans != 100_000 || st.Errors != 10_000 || st.ErrorRate != 0.1 {
+		t.Fatalf("counts must stay exact: %+v", st)
+	}
+	if st.P50Ms != p4ms || st.P90Ms != p4ms || st.P99Ms != p100ms {
+		t.Fatalf("percentiles = %v %v %v", st.P50Ms, st.P90Ms, st.P99Ms)
+	}
+	tr.mu.Lock()
+	recorded := tr.services["s"].window.TotalCount()
+	op := tr.services["s"].ops["op"]
+	tr.mu.Unlock()
+	// Weights make the histogram's count an estimate of the spans; the
+	// writes were far fewer: stride 4 at 100,000 spans in the window.
+	if recorded < 90_000 || recorded > 110_000 || op.window.TotalCount() != recorded {
+		t.Fatalf("weighted count %d (operation %d), want about 100000", recorded, op.window.TotalCount())
 	}
 }

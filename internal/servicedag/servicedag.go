@@ -8,6 +8,7 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
+	"github.com/tracemap/tracemap/internal/heat"
 	"github.com/tracemap/tracemap/internal/spantree"
 	"github.com/tracemap/tracemap/internal/sugiyama"
 )
@@ -101,7 +102,8 @@ func FromTree(t *spantree.Tree, opt Options) *DAG {
 			b.d.Nodes[n].Errors++
 		}
 		if s.Parent >= 0 {
-			b.edge(nodeOf[s.Parent], n, s)
+			p := &t.Spans[s.Parent]
+			b.edge(nodeOf[s.Parent], n, s, heat.IsFailedCall(p.Kind, p.Error, s.Error))
 		}
 		if s.Kind == ptrace.SpanKindClient && len(s.Children) == 0 {
 			peers = append(peers, i)
@@ -121,7 +123,7 @@ func FromTree(t *spantree.Tree, opt Options) *DAG {
 		if to < 0 {
 			to = b.node(nodeKey{service: peer, virtual: true})
 		}
-		b.edge(nodeOf[i], to, s)
+		b.edge(nodeOf[i], to, s, heat.IsFailedCall(s.Kind, s.Error, false))
 	}
 	return b.d
 }
@@ -196,7 +198,8 @@ func (b *builder) findEdge(from, to int) int {
 	return -1
 }
 
-func (b *builder) edge(from, to int, callee *spantree.Span) {
+// edge counts one call from -> to; failed is heat.IsFailedCall's verdict.
+func (b *builder) edge(from, to int, callee *spantree.Span, failed bool) {
 	if from == to {
 		return
 	}
@@ -215,7 +218,7 @@ func (b *builder) edge(from, to int, callee *spantree.Span) {
 	}
 	edge := &b.d.Edges[e]
 	edge.Calls++
-	if callee.Error {
+	if failed {
 		edge.Errors++
 	}
 	// Saturate: hostile timestamps must not wrap the sum negative.

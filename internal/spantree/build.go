@@ -6,6 +6,8 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/tracemap/tracemap/internal/spanindex"
 )
 
 // Build makes the Tree of one trace from its spans. The spans' order only
@@ -78,10 +80,10 @@ func clampTime(ts pcommon.Timestamp) int64 {
 
 // link resolves parent span IDs. The first span with a given ID owns it;
 // later ones are marked Duplicate but keep their own parent.
-func link(spans []Span, refs []Ref, byID *idIndex) {
+func link(spans []Span, refs []Ref, byID *spanindex.Index) {
 	for i, r := range refs {
 		id := r.Span.SpanID()
-		if !id.IsEmpty() && !byID.add(idKey(id), i) {
+		if !id.IsEmpty() && !byID.Add(spanindex.SpanKey(id), i) {
 			spans[i].Duplicate = true
 		}
 	}
@@ -93,7 +95,7 @@ func link(spans []Span, refs []Ref, byID *idIndex) {
 		if pid.IsEmpty() {
 			continue
 		}
-		p := byID.find(idKey(pid))
+		p := byID.Find(spanindex.SpanKey(pid))
 		switch {
 		case p < 0:
 			spans[i].Orphan = true
@@ -105,14 +107,14 @@ func link(spans []Span, refs []Ref, byID *idIndex) {
 	}
 }
 
-func linked(links ptrace.SpanLinkSlice, trace pcommon.TraceID, byID *idIndex) []int {
+func linked(links ptrace.SpanLinkSlice, trace pcommon.TraceID, byID *spanindex.Index) []int {
 	var out []int
 	for k := 0; k < links.Len(); k++ {
 		l := links.At(k)
 		if l.TraceID() != trace || l.SpanID().IsEmpty() {
 			continue
 		}
-		if j := byID.find(idKey(l.SpanID())); j >= 0 {
+		if j := byID.Find(spanindex.SpanKey(l.SpanID())); j >= 0 {
 			out = append(out, j)
 		}
 	}

@@ -1,6 +1,10 @@
 package spantree
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/tracemap/tracemap/internal/spanindex"
+)
 
 // scratch is the working memory of one Build, reused across builds so that
 // a batch of small traces does not allocate it per trace. What the Tree
@@ -10,7 +14,7 @@ type scratch struct {
 	order, kids      []int
 	starts, from, to []int64
 	inside           []bool
-	ids              idIndex
+	ids              spanindex.Index
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
@@ -27,8 +31,8 @@ func (sc *scratch) put(spans int) {
 	}
 }
 
-func (sc *scratch) index(n int) *idIndex {
-	sc.ids.reset(n)
+func (sc *scratch) index(n int) *spanindex.Index {
+	sc.ids.Reset(n)
 	return &sc.ids
 }
 

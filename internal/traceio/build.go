@@ -1,52 +1,63 @@
 package traceio
 
 import (
-	"bytes"
-	"encoding/json"
 	"strings"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
 
-// locator finds, in file order, where each raw JSON element sits in the file,
-// so a problem inside an element can be reported at its line.
-type locator struct {
-	data   []byte
-	cursor int
-}
-
-func (l *locator) offset(raw json.RawMessage) int64 {
-	if i := bytes.Index(l.data[l.cursor:], raw); i >= 0 {
-		l.cursor += i
-		return int64(l.cursor)
-	}
-	return int64(l.cursor)
-}
-
-// resources groups spans into one ResourceSpans per resource key.
+// resources groups spans into one ResourceSpans per resource and one
+// ScopeSpans per instrumentation scope in it.
 type resources struct {
-	td    ptrace.Traces
-	spans map[string]ptrace.SpanSlice
+	td     ptrace.Traces
+	byKey  map[string]ptrace.ResourceSpans
+	scopes map[string]ptrace.SpanSlice
 }
 
 func newResources() *resources {
-	return &resources{td: ptrace.NewTraces(), spans: map[string]ptrace.SpanSlice{}}
+	return &resources{td: ptrace.NewTraces(), byKey: map[string]ptrace.ResourceSpans{}, scopes: map[string]ptrace.SpanSlice{}}
 }
 
-// slice returns the span slice for key, creating its resource with fill.
-func (r *resources) slice(key string, fill func(pcommon.Resource)) ptrace.SpanSlice {
-	if s, ok := r.spans[key]; ok {
+// slice returns the span slice for a resource key and scope, creating the
+// resource with fill.
+func (r *resources) slice(key string, sc scope, fill func(pcommon.Resource)) ptrace.SpanSlice {
+	skey := key + "\x00" + sc.name + "\x00" + sc.version
+	if s, ok := r.scopes[skey]; ok {
 		return s
 	}
-	rs := r.td.ResourceSpans().AppendEmpty()
-	fill(rs.Resource())
-	s := rs.ScopeSpans().AppendEmpty().Spans()
-	r.spans[key] = s
-	return s
+	rs, ok := r.byKey[key]
+	if !ok {
+		rs = r.td.ResourceSpans().AppendEmpty()
+		fill(rs.Resource())
+		r.byKey[key] = rs
+	}
+	ss := rs.ScopeSpans().AppendEmpty()
+	ss.Scope().SetName(sc.name)
+	ss.Scope().SetVersion(sc.version)
+	r.scopes[skey] = ss.Spans()
+	return ss.Spans()
 }
 
-// spanKind maps the lower-case kind names Jaeger tags and Zipkin use.
+// scope is an instrumentation scope as Jaeger and Zipkin carry it, in tags
+// (otel.scope.* since OpenTelemetry 1.x, otel.library.* before).
+type scope struct{ name, version string }
+
+// scopeTag takes a tag that names the scope, as the collector's Jaeger and
+// Zipkin translators do.
+func (sc *scope) scopeTag(key, value string) bool {
+	switch key {
+	case "otel.scope.name", "otel.library.name":
+		sc.name = value
+	case "otel.scope.version", "otel.library.version":
+		sc.version = value
+	default:
+		return false
+	}
+	return true
+}
+
+// spanKind maps the kind names Jaeger tags and Zipkin use.
 func spanKind(s string) ptrace.SpanKind {
 	switch strings.ToLower(s) {
 	case "server":
@@ -61,6 +72,25 @@ func spanKind(s string) ptrace.SpanKind {
 		return ptrace.SpanKindInternal
 	}
 	return ptrace.SpanKindUnspecified
+}
+
+// statusTag maps the status tags both formats carry (otel.status_code as
+// OK/ERROR, or as the proto names the collector's exporters once wrote).
+func statusTag(st ptrace.Status, key, value string) bool {
+	switch key {
+	case "otel.status_code":
+		switch strings.ToUpper(value) {
+		case "ERROR", "STATUS_CODE_ERROR":
+			st.SetCode(ptrace.StatusCodeError)
+		case "OK", "STATUS_CODE_OK":
+			st.SetCode(ptrace.StatusCodeOk)
+		}
+	case "otel.status_description":
+		st.SetMessage(value)
+	default:
+		return false
+	}
+	return true
 }
 
 // microsToTimestamp converts the microseconds both formats use.

@@ -2,23 +2,21 @@ package traceio
 
 import (
 	"encoding/hex"
+	"errors"
 	"fmt"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
 
-// traceID parses a 16 or 32 digit hex trace ID; 64-bit IDs are left-padded
-// as Jaeger and Zipkin do.
+// traceID parses a hex trace ID of up to 32 digits; shorter ones (64-bit
+// IDs, or leading zeros dropped) are left-padded as Jaeger and Zipkin do.
 func traceID(s string) (pcommon.TraceID, error) {
 	var id pcommon.TraceID
-	if len(s) == 0 || len(s) > 32 {
-		return id, fmt.Errorf("trace ID %q: want 1 to 32 hex digits", clip(s))
-	}
-	if err := decodeHexRight(id[:], s); err != nil {
-		return id, fmt.Errorf("trace ID %q: %w", clip(s), err)
+	if err := decodeHexRight(id[:], s, "trace"); err != nil {
+		return id, err
 	}
 	if id.IsEmpty() {
-		return id, fmt.Errorf("trace ID is all zeros")
+		return id, errors.New("all zeros: not a valid trace ID")
 	}
 	return id, nil
 }
@@ -26,31 +24,30 @@ func traceID(s string) (pcommon.TraceID, error) {
 // spanID parses a hex span ID of up to 16 digits.
 func spanID(s string) (pcommon.SpanID, error) {
 	var id pcommon.SpanID
-	if len(s) == 0 || len(s) > 16 {
-		return id, fmt.Errorf("span ID %q: want 1 to 16 hex digits", clip(s))
+	if err := decodeHexRight(id[:], s, "span"); err != nil {
+		return id, err
 	}
-	if err := decodeHexRight(id[:], s); err != nil {
-		return id, fmt.Errorf("span ID %q: %w", clip(s), err)
+	if id.IsEmpty() {
+		return id, errors.New("all zeros: not a valid span ID")
 	}
 	return id, nil
 }
 
-func decodeHexRight(dst []byte, s string) error {
-	if len(s)%2 == 1 {
-		s = "0" + s
+func decodeHexRight(dst []byte, s, what string) error {
+	if s == "" {
+		return fmt.Errorf("empty: every span needs a %s ID of %d hex digits", what, 2*len(dst))
 	}
-	b, err := hex.DecodeString(s)
+	if len(s) > 2*len(dst) {
+		return fmt.Errorf("%s has %d digits, a %s ID at most %d", quote(s), len(s), what, 2*len(dst))
+	}
+	even := s
+	if len(s)%2 == 1 {
+		even = "0" + s
+	}
+	b, err := hex.DecodeString(even)
 	if err != nil {
-		return fmt.Errorf("not hex")
+		return fmt.Errorf("%s is not hex: a %s ID is %d hex digits", quote(s), what, 2*len(dst))
 	}
 	copy(dst[len(dst)-len(b):], b)
 	return nil
-}
-
-// clip keeps error messages short when the input is not.
-func clip(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "..."
-	}
-	return s
 }

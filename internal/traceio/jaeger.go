@@ -1,40 +1,43 @@
 package traceio
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
 
-// jaegerDoc is the query API's {"data": [trace...]} or a single trace.
-type jaegerDoc struct {
-	Data []jaegerTrace `json:"data"`
-	jaegerTrace
-}
+// Jaeger JSON, as its query service (model/json) writes it.
 
-type jaegerTrace struct {
-	TraceID   string                     `json:"traceID"`
-	Spans     []json.RawMessage          `json:"spans"`
-	Processes map[string]json.RawMessage `json:"processes"`
+type jaegerTraceDoc struct {
+	TraceID   string                   `json:"traceID"`
+	Spans     []jaegerSpan             `json:"spans"`
+	Processes map[string]jaegerProcess `json:"processes"`
+	Warnings  []string                 `json:"warnings"`
 }
 
 type jaegerSpan struct {
 	TraceID       string         `json:"traceID"`
 	SpanID        string         `json:"spanID"`
+	ParentSpanID  string         `json:"parentSpanID"` // the embedded-process form
 	OperationName string         `json:"operationName"`
 	References    []jaegerRef    `json:"references"`
+	Flags         uint32         `json:"flags"`
 	StartTime     int64          `json:"startTime"`
 	Duration      int64          `json:"duration"`
 	Tags          []jaegerKV     `json:"tags"`
 	Logs          []jaegerLog    `json:"logs"`
 	ProcessID     string         `json:"processID"`
 	Process       *jaegerProcess `json:"process"`
+	Warnings      []string       `json:"warnings"`
 }
 
 type jaegerRef struct {
@@ -59,47 +62,115 @@ type jaegerProcess struct {
 	Tags        []jaegerKV `json:"tags"`
 }
 
-func (s *source) jaeger() (ptrace.Traces, error) {
-	var doc jaegerDoc
-	if err := json.Unmarshal(s.data, &doc); err != nil {
-		return ptrace.Traces{}, s.errAt(0, "", err)
+// JaegerWarningsAttribute holds a Jaeger span's warnings, a string slice:
+// the name Jaeger v2 itself gives them in OTLP.
+const JaegerWarningsAttribute = "@jaeger@warnings"
+
+// RefTypeAttribute is set on a link made from a Jaeger reference that is
+// not the parent, as the collector's Jaeger translator does: child_of or
+// follows_from.
+const RefTypeAttribute = "opentracing.ref_type"
+
+// spanErr reports a problem with field (relative to the span) of span i.
+type spanErr func(i int, field string, err error) error
+
+// jaegerTrace reads one trace object (an element of "data" or of a trace
+// array).
+func (s *jsonStream) jaegerTrace(u unit) (ptrace.Traces, error) {
+	var doc jaegerTraceDoc
+	if err := decodeRaw(u.raw, &doc); err != nil {
+		return ptrace.Traces{}, s.decodeErr(u, err)
 	}
-	traces := doc.Data
-	if len(doc.Spans) > 0 {
-		traces = append(traces, doc.jaegerTrace)
+	if doc.Processes == nil {
+		doc.Processes = map[string]jaegerProcess{} // a trace object: IDs are looked up in it
 	}
+	return jaegerSpansToTraces(doc.Spans, doc.Processes, func(i int, field string, err error) error {
+		return s.atPath(u, joinPath(fmt.Sprintf("spans[%d]", i), field), err)
+	})
+}
+
+// bareJaeger collects the members of a top-level trace object.
+type bareJaeger struct{ spans, processes *unit }
+
+func (b *bareJaeger) set(key string, u unit) {
+	switch key {
+	case "spans":
+		b.spans = &u
+	case "processes":
+		b.processes = &u
+	}
+}
+
+func (s *jsonStream) bareJaegerTrace(b *bareJaeger) (ptrace.Traces, error) {
+	if b.spans == nil {
+		return ptrace.Traces{}, s.here(errors.New("a Jaeger trace without spans"))
+	}
+	var spans []jaegerSpan
+	if err := decodeRaw(b.spans.raw, &spans); err != nil {
+		return ptrace.Traces{}, s.decodeErr(*b.spans, err)
+	}
+	procs := map[string]jaegerProcess{}
+	if b.processes != nil {
+		if err := decodeRaw(b.processes.raw, &procs); err != nil {
+			return ptrace.Traces{}, s.decodeErr(*b.processes, err)
+		}
+	}
+	return jaegerSpansToTraces(spans, procs, func(i int, field string, err error) error {
+		return s.atPath(*b.spans, joinPath(fmt.Sprintf("[%d]", i), field), err)
+	})
+}
+
+// jaegerSpans reads an array of spans (each with its process embedded, or
+// none), handing out one trace each.
+func (s *jsonStream) jaegerSpans(units []unit) ([]ptrace.Traces, error) {
+	spans := make([]jaegerSpan, len(units))
+	for i, u := range units {
+		if err := decodeRaw(u.raw, &spans[i]); err != nil {
+			return nil, s.decodeErr(u, err)
+		}
+	}
+	var order []string
+	byTrace := map[string][]int{}
+	for i, sp := range spans {
+		key := strings.TrimLeft(strings.ToLower(sp.TraceID), "0")
+		if _, ok := byTrace[key]; !ok {
+			order = append(order, key)
+		}
+		byTrace[key] = append(byTrace[key], i)
+	}
+	out := make([]ptrace.Traces, 0, len(order))
+	for _, key := range order {
+		idx := byTrace[key]
+		group := make([]jaegerSpan, len(idx))
+		for j, i := range idx {
+			group[j] = spans[i]
+		}
+		td, err := jaegerSpansToTraces(group, nil, func(j int, field string, err error) error {
+			return s.atPath(units[idx[j]], field, err)
+		})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, td)
+	}
+	return out, nil
+}
+
+func jaegerSpansToTraces(spans []jaegerSpan, procs map[string]jaegerProcess, errAt spanErr) (ptrace.Traces, error) {
 	out := newResources()
-	loc := &locator{data: s.data}
-	n := 0
-	for ti, tr := range traces {
-		procs := map[string]jaegerProcess{}
-		for id, raw := range tr.Processes {
-			var p jaegerProcess
-			if err := json.Unmarshal(raw, &p); err != nil {
-				return ptrace.Traces{}, s.errAt(0, fmt.Sprintf("data[%d].processes.%s", ti, id), err)
+	for i := range spans {
+		if err := jaegerSpanTo(out, &spans[i], procs); err != nil {
+			var fe *fieldError
+			if errors.As(err, &fe) {
+				return ptrace.Traces{}, errAt(i, fe.field, fe.err)
 			}
-			procs[id] = p
+			return ptrace.Traces{}, errAt(i, "", err)
 		}
-		for si, raw := range tr.Spans {
-			off := loc.offset(raw)
-			field := fmt.Sprintf("data[%d].spans[%d]", ti, si)
-			if err := s.jaegerSpan(out, raw, procs); err != nil {
-				var fe *fieldError
-				if errors.As(err, &fe) {
-					return ptrace.Traces{}, &Error{File: s.name, Line: s.line(off), Field: field + "." + fe.field, Err: fe.err}
-				}
-				return ptrace.Traces{}, s.errAt(off, field, err)
-			}
-			n++
-		}
-	}
-	if n == 0 {
-		return ptrace.Traces{}, &Error{File: s.name, Err: errors.New("no spans")}
 	}
 	return out.td, nil
 }
 
-// fieldError is a semantic problem with one field of an element.
+// fieldError is a problem with one field of a span.
 type fieldError struct {
 	field string
 	err   error
@@ -107,11 +178,7 @@ type fieldError struct {
 
 func (e *fieldError) Error() string { return e.field + ": " + e.err.Error() }
 
-func (s *source) jaegerSpan(out *resources, raw json.RawMessage, procs map[string]jaegerProcess) error {
-	var js jaegerSpan
-	if err := json.Unmarshal(raw, &js); err != nil {
-		return err
-	}
+func jaegerSpanTo(out *resources, js *jaegerSpan, procs map[string]jaegerProcess) error {
 	tid, err := traceID(js.TraceID)
 	if err != nil {
 		return &fieldError{"traceID", err}
@@ -120,55 +187,51 @@ func (s *source) jaegerSpan(out *resources, raw json.RawMessage, procs map[strin
 	if err != nil {
 		return &fieldError{"spanID", err}
 	}
-	if js.StartTime < 0 || js.Duration < 0 {
-		return &fieldError{"duration", errors.New("negative start time or duration")}
+	if js.StartTime <= 0 {
+		return &fieldError{"startTime", fmt.Errorf("%d: want the start in microseconds since 1970", js.StartTime)}
+	}
+	if js.Duration < 0 {
+		return &fieldError{"duration", fmt.Errorf("%d: negative", js.Duration)}
 	}
 	proc := js.Process
-	if proc == nil {
+	if proc == nil && js.ProcessID != "" {
 		p, ok := procs[js.ProcessID]
+		if !ok && procs == nil {
+			return &fieldError{"processID", fmt.Errorf("%s, but there are no processes to find it in: spans outside a trace object need their process embedded", quote(js.ProcessID))}
+		}
 		if !ok {
-			return &fieldError{"processID", fmt.Errorf("%q is not in the trace's processes", clip(js.ProcessID))}
+			return &fieldError{"processID", fmt.Errorf("%s is not in the trace's processes", quote(js.ProcessID))}
 		}
 		proc = &p
 	}
-	spans := out.slice("jaeger\x00"+js.ProcessID+"\x00"+proc.ServiceName, func(r pcommon.Resource) {
-		r.Attributes().PutStr("service.name", proc.ServiceName)
-		for _, kv := range proc.Tags {
-			putTag(r.Attributes(), kv)
+	var sc scope
+	for _, kv := range js.Tags {
+		sc.scopeTag(kv.Key, tagString(kv.Value))
+	}
+	key, fill := "", func(pcommon.Resource) {}
+	if proc != nil {
+		key = processKey(proc)
+		fill = func(r pcommon.Resource) {
+			r.Attributes().PutStr("service.name", proc.ServiceName)
+			for _, kv := range proc.Tags {
+				putTag(r.Attributes(), kv)
+			}
 		}
-	})
-	sp := spans.AppendEmpty()
+	}
+	sp := out.slice(key, sc, fill).AppendEmpty()
 	sp.SetTraceID(tid)
 	sp.SetSpanID(sid)
 	sp.SetName(js.OperationName)
 	sp.SetStartTimestamp(microsToTimestamp(js.StartTime))
 	sp.SetEndTimestamp(microsToTimestamp(js.StartTime + js.Duration))
-	parentSet := false
-	for i, ref := range js.References {
-		rsid, err := spanID(ref.SpanID)
-		if err != nil {
-			return &fieldError{fmt.Sprintf("references[%d].spanID", i), err}
-		}
-		rtid := tid
-		if ref.TraceID != "" {
-			if rtid, err = traceID(ref.TraceID); err != nil {
-				return &fieldError{fmt.Sprintf("references[%d].traceID", i), err}
-			}
-		}
-		// The first reference in the same trace is the parent, as Jaeger's UI draws it.
-		if !parentSet && rtid == tid {
-			sp.SetParentSpanID(rsid)
-			parentSet = true
-			continue
-		}
-		l := sp.Links().AppendEmpty()
-		l.SetTraceID(rtid)
-		l.SetSpanID(rsid)
+	if err := jaegerRefs(sp, js); err != nil {
+		return err
 	}
 	for i, kv := range js.Tags {
-		if err := jaegerTag(sp, kv); err != nil {
-			return &fieldError{fmt.Sprintf("tags[%d]", i), err}
+		if kv.Key == "" {
+			return &fieldError{fmt.Sprintf("tags[%d].key", i), errors.New("empty: a tag needs a key")}
 		}
+		jaegerTag(sp, kv)
 	}
 	for _, lg := range js.Logs {
 		ev := sp.Events().AppendEmpty()
@@ -182,37 +245,100 @@ func (s *source) jaegerSpan(out *resources, raw json.RawMessage, procs map[strin
 			putTag(ev.Attributes(), f)
 		}
 	}
+	if len(js.Warnings) > 0 {
+		w := sp.Attributes().PutEmptySlice(JaegerWarningsAttribute)
+		for _, s := range js.Warnings {
+			w.AppendEmpty().SetStr(s)
+		}
+	}
+	return nil
+}
+
+// processKey tells processes apart when spans embed their own.
+func processKey(p *jaegerProcess) string {
+	parts := make([]string, 0, len(p.Tags)+1)
+	for _, kv := range p.Tags {
+		parts = append(parts, kv.Key+"="+string(kv.Value))
+	}
+	sort.Strings(parts)
+	return p.ServiceName + "\x00" + strings.Join(parts, "\x00")
+}
+
+// jaegerRefs makes the parent the first CHILD_OF reference into the same
+// trace, else the first FOLLOWS_FROM one (as Jaeger's model does); every
+// other reference becomes a link.
+func jaegerRefs(sp ptrace.Span, js *jaegerSpan) error {
+	parent := -1
+	type ref struct {
+		tid   pcommon.TraceID
+		sid   pcommon.SpanID
+		child bool
+	}
+	refs := make([]ref, len(js.References))
+	for i, r := range js.References {
+		field := fmt.Sprintf("references[%d]", i)
+		sid, err := spanID(r.SpanID)
+		if err != nil {
+			return &fieldError{field + ".spanID", err}
+		}
+		tid := sp.TraceID()
+		if r.TraceID != "" {
+			if tid, err = traceID(r.TraceID); err != nil {
+				return &fieldError{field + ".traceID", err}
+			}
+		}
+		switch strings.ToUpper(r.RefType) {
+		case "CHILD_OF":
+			refs[i] = ref{tid, sid, true}
+		case "FOLLOWS_FROM":
+			refs[i] = ref{tid, sid, false}
+		default:
+			return &fieldError{field + ".refType", fmt.Errorf("%s: want CHILD_OF or FOLLOWS_FROM", quote(r.RefType))}
+		}
+		if tid == sp.TraceID() && (parent < 0 || refs[i].child && !refs[parent].child) {
+			parent = i
+		}
+	}
+	if parent >= 0 {
+		sp.SetParentSpanID(refs[parent].sid)
+	} else if js.ParentSpanID != "" {
+		pid, err := spanID(js.ParentSpanID)
+		if err != nil {
+			return &fieldError{"parentSpanID", err}
+		}
+		sp.SetParentSpanID(pid)
+	}
+	for i, r := range refs {
+		if i == parent {
+			continue
+		}
+		l := sp.Links().AppendEmpty()
+		l.SetTraceID(r.tid)
+		l.SetSpanID(r.sid)
+		if r.child {
+			l.Attributes().PutStr(RefTypeAttribute, "child_of")
+		} else {
+			l.Attributes().PutStr(RefTypeAttribute, "follows_from")
+		}
+	}
 	return nil
 }
 
 // jaegerTag maps the tags Jaeger uses for what OTLP has fields for.
-func jaegerTag(sp ptrace.Span, kv jaegerKV) error {
-	switch kv.Key {
-	case "span.kind":
-		sp.SetKind(spanKind(tagString(kv.Value)))
-		return nil
-	case "error":
-		if v := tagString(kv.Value); v == "true" {
+func jaegerTag(sp ptrace.Span, kv jaegerKV) {
+	v := tagString(kv.Value)
+	var sc scope
+	switch {
+	case kv.Key == "span.kind":
+		sp.SetKind(spanKind(v))
+	case kv.Key == "error":
+		if v == "true" {
 			sp.Status().SetCode(ptrace.StatusCodeError)
 		}
-		return nil
-	case "otel.status_code":
-		switch strings.ToUpper(tagString(kv.Value)) {
-		case "ERROR":
-			sp.Status().SetCode(ptrace.StatusCodeError)
-		case "OK":
-			sp.Status().SetCode(ptrace.StatusCodeOk)
-		}
-		return nil
-	case "otel.status_description":
-		sp.Status().SetMessage(tagString(kv.Value))
-		return nil
+	case statusTag(sp.Status(), kv.Key, v), sc.scopeTag(kv.Key, v):
+	default:
+		putTag(sp.Attributes(), kv)
 	}
-	if kv.Key == "" {
-		return errors.New("tag without a key")
-	}
-	putTag(sp.Attributes(), kv)
-	return nil
 }
 
 // putTag stores a typed Jaeger tag; a value that does not match its type is
@@ -246,6 +372,9 @@ func putTag(m pcommon.Map, kv jaegerKV) {
 
 // tagString is a JSON value as text: strings unquoted, the rest as written.
 func tagString(raw json.RawMessage) string {
+	if n := len(raw); n >= 2 && raw[0] == '"' && raw[n-1] == '"' && !bytes.ContainsAny(raw[1:n-1], "\\\"") && utf8.Valid(raw) {
+		return string(raw[1 : n-1]) // the common case: no escapes, valid UTF-8
+	}
 	var s string
 	if json.Unmarshal(raw, &s) == nil {
 		return s

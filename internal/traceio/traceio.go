@@ -1,18 +1,37 @@
-// Package traceio reads trace files into pdata: OTLP/JSON (one document per
-// line, as the collector's file exporter writes it), Jaeger JSON (the query
-// API and the UI's "download JSON") and Zipkin v2 JSON. Errors name the file,
-// the line and the field, because they are read by people fixing a CI job.
+// Package traceio reads trace files into pdata, streaming, whatever tool
+// wrote them:
+//
+//   - OTLP/JSON: one document per line as the collector's file exporter
+//     writes it, or pretty-printed documents over many lines, several per
+//     file; also Jaeger v2's /api/v3 answer ({"result": {...}}).
+//   - OTLP protobuf: the file exporter's `format: proto` (each message after
+//     a 4-byte big-endian length), with or without its zstd compression
+//     (per message, or the whole file), and a bare TracesData message.
+//   - Jaeger JSON: the query API's and the UI's {"data": [trace...]}, a bare
+//     trace {"traceID", "spans", "processes"}, an array of traces (the UI's
+//     search download) and an array of spans.
+//   - Zipkin v2 JSON: an array of spans (/api/v2/trace/{id}) or an array of
+//     traces (/api/v2/traces), with Zipkin's semantics (see zipkin.go).
+//   - A Go pprof profile (read only): one trace whose spans are the frames.
+//
+// gzip- and zstd-compressed files are decompressed first. The format is told
+// by the content (Options.Format overrides it); see Detect.
+//
+// Errors are *Error values naming the file, the line and column (or the
+// message number of a binary file) and the JSON path of the field, in words
+// a person fixing a CI job understands: never a Go type, never a raw byte.
 package traceio
 
 import (
+	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"sort"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
@@ -21,27 +40,58 @@ import (
 type Format string
 
 const (
-	OTLP   Format = "otlp"
-	Jaeger Format = "jaeger"
-	Zipkin Format = "zipkin"
+	OTLP      Format = "otlp"       // OTLP/JSON
+	OTLPProto Format = "otlp-proto" // OTLP protobuf, as the file exporter writes it
+	Jaeger    Format = "jaeger"     // Jaeger JSON (UI download, query API v1 and v3)
+	Zipkin    Format = "zipkin"     // Zipkin v2 JSON
+	Pprof     Format = "pprof"      // a Go pprof profile (read only)
 )
 
-// maxFile bounds what one file may hold, so a wrong path cannot exhaust memory.
-const maxFile = 1 << 30
+// Formats lists every format a Reader reads, for flag help and messages.
+var Formats = []Format{OTLP, OTLPProto, Jaeger, Zipkin, Pprof}
 
-// Error is a problem at a place in a file.
+// ParseFormat checks a format name given by a user; "" means detect.
+func ParseFormat(s string) (Format, error) {
+	if s == "" {
+		return "", nil
+	}
+	for _, f := range Formats {
+		if string(f) == s {
+			return f, nil
+		}
+	}
+	return "", fmt.Errorf("unknown format %s (want %s)", quote(s), formatList())
+}
+
+func formatList() string {
+	names := make([]string, len(Formats))
+	for i, f := range Formats {
+		names[i] = string(f)
+	}
+	return strings.Join(names, ", ")
+}
+
+// maxMessage bounds one document or message, so a wrong file or a corrupt
+// length prefix cannot exhaust memory.
+const maxMessage = 1 << 30
+
+// Error is a problem at a place in an input.
 type Error struct {
-	File  string
-	Line  int    // 1-based; 0 when the place is the whole file
-	Field string // JSON path of the offending field, when known
-	Err   error
+	File   string
+	Line   int    // 1-based; 0 when the place is the whole input or binary
+	Column int    // 1-based byte column on Line; 0 when unknown
+	Field  string // JSON path of the offending field, e.g. data[0].spans[3].traceID
+	Err    error
 }
 
 func (e *Error) Error() string {
-	var b bytes.Buffer
+	var b strings.Builder
 	b.WriteString(e.File)
 	if e.Line > 0 {
 		fmt.Fprintf(&b, ":%d", e.Line)
+		if e.Column > 0 {
+			fmt.Fprintf(&b, ":%d", e.Column)
+		}
 	}
 	if e.Field != "" {
 		fmt.Fprintf(&b, ": field %s", e.Field)
@@ -52,135 +102,73 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// ReadFile reads a trace file, detecting its format unless format is set.
+// ReadFile reads every trace of a file, detecting its format unless format
+// is set. Use NewReader for files larger than memory.
 func ReadFile(path string, format Format) (ptrace.Traces, Format, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return ptrace.Traces{}, "", err
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxFile+1))
-	if err != nil {
-		return ptrace.Traces{}, "", &Error{File: path, Err: err}
-	}
-	if len(data) > maxFile {
-		return ptrace.Traces{}, "", &Error{File: path, Err: fmt.Errorf("larger than %d bytes", maxFile)}
-	}
-	return Read(path, data, format)
+	return readAll(NewReader(path, f, Options{Format: format}))
 }
 
 // Read parses data (named name in errors) in the given format, or the
 // detected one when format is empty.
 func Read(name string, data []byte, format Format) (ptrace.Traces, Format, error) {
-	if format == "" {
-		var err error
-		if format, err = Detect(data); err != nil {
-			return ptrace.Traces{}, "", &Error{File: name, Err: err}
-		}
-	}
-	src := &source{name: name, data: data, lines: lineStarts(data)}
-	var td ptrace.Traces
-	var err error
-	switch format {
-	case OTLP:
-		td, err = src.otlp()
-	case Jaeger:
-		td, err = src.jaeger()
-	case Zipkin:
-		td, err = src.zipkin()
-	default:
-		return ptrace.Traces{}, "", &Error{File: name, Err: fmt.Errorf("unknown format %q (want otlp, jaeger or zipkin)", format)}
-	}
-	return td, format, err
+	return readAll(NewReader(name, bytes.NewReader(data), Options{Format: format}))
 }
 
-// Detect tells the format from the first JSON value: an array is Zipkin v2,
-// an object with resourceSpans is OTLP, one with data or spans is Jaeger.
-func Detect(data []byte) (Format, error) {
-	trimmed := bytes.TrimLeft(data, " \t\r\n\ufeff")
-	if len(trimmed) == 0 {
-		return "", errors.New("empty file")
-	}
-	switch trimmed[0] {
-	case '[':
-		return Zipkin, nil
-	case '{':
-	default:
-		return "", errors.New("not JSON: expected an object or an array")
-	}
-	dec := json.NewDecoder(bytes.NewReader(trimmed))
-	if _, err := dec.Token(); err != nil {
-		return "", err
-	}
-	for dec.More() {
-		tok, err := dec.Token()
+func readAll(r *Reader) (ptrace.Traces, Format, error) {
+	defer r.Close()
+	all := ptrace.NewTraces()
+	for {
+		td, err := r.Next()
+		if err == io.EOF {
+			return all, r.Format(), nil
+		}
 		if err != nil {
-			return "", fmt.Errorf("not JSON: %w", err)
+			return ptrace.Traces{}, r.Format(), err
 		}
-		switch tok {
-		case "resourceSpans", "resource_spans":
-			return OTLP, nil
-		case "data", "spans", "processes":
-			return Jaeger, nil
+		td.ResourceSpans().MoveAndAppendTo(all.ResourceSpans())
+	}
+}
+
+// Detect tells the format of data from its first bytes (and, for JSON, its
+// first value's fields), as a Reader does.
+func Detect(data []byte) (Format, error) {
+	r := NewReader("", bytes.NewReader(data), Options{})
+	defer r.Close()
+	_, err := r.Next()
+	if err != nil && err != io.EOF {
+		var e *Error
+		if errors.As(err, &e) {
+			err = e.Err
 		}
-		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
-			return "", fmt.Errorf("not JSON: %w", err)
+		if r.Format() == "" {
+			return "", err
 		}
 	}
-	return "", errors.New("unknown format: no resourceSpans (OTLP), data or spans (Jaeger) at the top")
+	return r.Format(), nil
 }
 
-// source is one file being read, with what is needed to name lines.
-type source struct {
-	name  string
-	data  []byte
-	lines []int // byte offset of each line start
-}
-
-func lineStarts(data []byte) []int {
-	starts := []int{0}
-	for i, c := range data {
-		if c == '\n' {
-			starts = append(starts, i+1)
+// quote shows text from a file in a message: quoted, non-printable runes
+// and invalid UTF-8 escaped, long text cut.
+func quote(s string) string {
+	const max = 80
+	if len(s) > max {
+		cut := max
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
 		}
+		return strconv.Quote(s[:cut]) + "..."
 	}
-	return starts
+	return strconv.Quote(s)
 }
 
-// line is the 1-based line holding byte offset off.
-func (s *source) line(off int64) int {
-	return sort.Search(len(s.lines), func(i int) bool { return int64(s.lines[i]) > off })
-}
-
-// errAt builds an Error for a problem in the element that starts at byte
-// offset off; JSON syntax and type errors carry their own, more precise
-// offset (relative to that element) and field.
-func (s *source) errAt(off int64, field string, err error) error {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn) && strings.HasPrefix(syn.Error(), "unexpected end"):
-		off = int64(len(s.data))
-		err = errors.New("unexpected end of file")
-	case errors.As(err, &syn):
-		off += syn.Offset
-	case errors.As(err, &typ):
-		off += typ.Offset
-		if typ.Field != "" {
-			field = joinField(field, typ.Field)
-		}
-		err = fmt.Errorf("expected %s, got JSON %s", typ.Type, typ.Value)
-	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
-		off = int64(len(s.data))
-		err = errors.New("unexpected end of file")
-	}
-	return &Error{File: s.name, Line: s.line(off), Field: field, Err: err}
-}
-
-func joinField(prefix, field string) string {
-	if prefix == "" {
-		return field
-	}
-	return prefix + "." + field
+// startsWith shows the first bytes of an input that is not what was
+// expected.
+func startsWith(br *bufio.Reader) string {
+	head, _ := br.Peek(16)
+	return quote(string(head))
 }

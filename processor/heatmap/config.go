@@ -1,30 +1,88 @@
 package heatmap
 
 import (
+	"errors"
+	"fmt"
+
 	"go.opentelemetry.io/collector/component"
 
 	"github.com/tracemap/tracemap/internal/heat"
 )
 
-// Config is the heatmap processor's configuration: the heat tracker's
-// settings, at the top level of the processor's block. See README.md.
-type Config struct {
-	heat.Config `mapstructure:",squash"`
+// Mode is what a heatmap stage does.
+type Mode string
 
-	// SpanAttributes writes the operation and edge attributes on spans. Off,
-	// only the service attributes go on each resource: every span is still
-	// counted, and tail_sampling on tracemap.service.hot still works, without
-	// the cost of growing every span's attributes.
+const (
+	// ModeCount counts every span into the window (before sampling) and
+	// writes the service values on each resource.
+	ModeCount Mode = "count"
+	// ModeAnnotate counts nothing: it writes the per-span operation, edge
+	// and own-error values on the spans it sees (the traces sampling kept),
+	// from the window of the counting stage named by Source.
+	ModeAnnotate Mode = "annotate"
+)
+
+// Config is the heatmap processor's configuration: the heat tracker's
+// settings, at the top level of the processor's block, and the stage's
+// mode. See README.md.
+type Config struct {
+	// Settings is heat.Config as a type without methods, so the collector's
+	// config validation does not validate it a second time, under a wrong
+	// key: Validate below does, with every key path right.
+	Settings `mapstructure:",squash"`
+
+	// Mode is count (default) or annotate.
+	Mode Mode `mapstructure:"mode"`
+	// Source is the component ID of the counting stage (e.g. heatmap)
+	// whose window an annotate stage reads; only for mode annotate.
+	Source string `mapstructure:"source"`
+	// SpanAttributes makes a counting stage also write the per-span values,
+	// for pipelines without sampling (they cost a write on every span).
 	SpanAttributes bool `mapstructure:"span_attributes"`
 }
+
+// Settings are the heat tracker's settings (heat.Config).
+type Settings heat.Config
+
+// heat returns the tracker's configuration.
+func (c *Config) heat() heat.Config { return heat.Config(c.Settings) }
 
 var _ component.Config = (*Config)(nil)
 
 func createDefaultConfig() component.Config {
-	return &Config{Config: heat.DefaultConfig(), SpanAttributes: true}
+	return &Config{Settings: Settings(heat.DefaultConfig()), Mode: ModeCount}
 }
 
-// Validate checks every setting; the messages name the config key.
+// Validate checks every setting; each message starts with its key.
 func (c *Config) Validate() error {
-	return c.Config.Validate()
+	hc := c.heat()
+	errs := []error{hc.Validate()}
+	switch c.Mode {
+	case ModeCount:
+		if c.Source != "" {
+			errs = append(errs, fmt.Errorf("source: only for mode %s, got %q with mode %s", ModeAnnotate, c.Source, c.Mode))
+		}
+	case ModeAnnotate:
+		var id component.ID
+		if c.Source == "" {
+			errs = append(errs, fmt.Errorf("source: required with mode %s: the component ID of the counting heatmap stage, e.g. heatmap", ModeAnnotate))
+		} else if err := id.UnmarshalText([]byte(c.Source)); err != nil {
+			errs = append(errs, fmt.Errorf("source: %w", err))
+		} else if id.Type() != NewFactory().Type() {
+			errs = append(errs, fmt.Errorf("source: %q is not a heatmap stage", c.Source))
+		}
+		if c.SpanAttributes {
+			errs = append(errs, fmt.Errorf("span_attributes: only for mode %s: an annotate stage always writes the span values", ModeCount))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("mode: must be %s or %s, got %q", ModeCount, ModeAnnotate, string(c.Mode)))
+	}
+	return errors.Join(errs...)
+}
+
+// sourceID is the parsed Source of a validated annotate config.
+func (c *Config) sourceID() component.ID {
+	var id component.ID
+	_ = id.UnmarshalText([]byte(c.Source))
+	return id
 }

@@ -3,6 +3,7 @@ package heatmap
 import (
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -38,7 +39,7 @@ func TestLoadConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (&Config{Config: heat.DefaultConfig(), SpanAttributes: true}); !reflect.DeepEqual(cfg, want) {
+	if want := (&Config{Settings: Settings(heat.DefaultConfig()), Mode: ModeCount}); !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("default = %+v", cfg)
 	}
 
@@ -46,43 +47,59 @@ func TestLoadConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &Config{Config: heat.Config{
-		Window: 30 * time.Second, Buckets: 3, Threshold: 0.1, MinSpans: 20,
+	want := &Config{Settings: Settings{
+		Window: 30 * time.Second, Buckets: 3, Threshold: 0.1, MinSpans: 20, HotBy: heat.HotByErrors,
 		Histogram:   heat.HistogramConfig{Lowest: 10 * time.Microsecond, Highest: 10 * time.Minute, SignificantFigures: 3},
 		Errors:      heat.ErrorConfig{HTTPServer5xx: true, HTTPClient4xx: true, GRPCCodes: []string{"UNAVAILABLE", "deadline_exceeded"}},
 		EdgeStore:   heat.EdgeStoreConfig{TTL: 5 * time.Second, MaxItems: 2000},
 		MaxServices: 50, MaxOperations: 400, MaxEdges: 300,
-	}, SpanAttributes: false}
+	}, Mode: ModeCount, SpanAttributes: true}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("custom = %+v\nwant     %+v", cfg, want)
 	}
+
+	cfg, err = loadConfig(t, "annotate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Mode != ModeAnnotate || cfg.sourceID() != component.MustNewIDWithName("heatmap", "custom") {
+		t.Fatalf("annotate = %+v", cfg)
+	}
 }
 
+// Every problem is reported, once, each line starting with its key path.
 func TestConfigValidationNamesEveryKey(t *testing.T) {
 	_, err := loadConfig(t, "invalid")
 	if err == nil {
 		t.Fatal("want an error")
 	}
-	for _, want := range []string{
-		"window must be > 0, got 0s",
-		"buckets must be >= 1, got 0",
-		"threshold must be within 0..1, got 1.5",
-		"min_spans must be >= 0, got -1",
-		"histogram.highest (1ms) must be at least twice histogram.lowest (1s)",
-		"histogram.significant_figures must be within 1..5, got 7",
-		`errors.grpc_codes: unknown gRPC status "NOT_A_CODE"`,
-		"edge_store.ttl must be > 0, got 0s",
-		"edge_store.max_items must be >= 1, got 0",
-		"max_services must be >= 1, got 0",
-		"max_operations must be >= 1, got 0",
-		"max_edges must be >= 1, got 0",
-	} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error lacks %q:\n%v", want, err)
-		}
+	want := []string{
+		"window: must be positive, got 0s",
+		"buckets: must be at least 1, got 0",
+		"threshold: must be within 0..1, got 1.5",
+		`hot_by: must be own_errors or errors, got "victims"`,
+		"min_spans: must not be negative, got -1",
+		"histogram::highest: must be at least twice histogram::lowest (1s), got 1ms",
+		"histogram::significant_figures: must be within 1..5, got 7",
+		`errors::grpc_codes: unknown gRPC status "NOT_A_CODE" (want one of OK, CANCELLED, UNKNOWN, INVALID_ARGUMENT, DEADLINE_EXCEEDED, NOT_FOUND, ALREADY_EXISTS, PERMISSION_DENIED, RESOURCE_EXHAUSTED, FAILED_PRECONDITION, ABORTED, OUT_OF_RANGE, UNIMPLEMENTED, INTERNAL, UNAVAILABLE, DATA_LOSS, UNAUTHENTICATED)`,
+		"edge_store::ttl: must be positive, got 0s",
+		"edge_store::max_items: must be at least 1, got 0",
+		"max_services: must be at least 1, got 0",
+		"max_operations: must be at least 1, got 0",
+		"max_edges: must be at least 1, got 0",
+		"source: required with mode annotate: the component ID of the counting heatmap stage, e.g. heatmap",
+		"span_attributes: only for mode count: an annotate stage always writes the span values",
 	}
-	if strings.Contains(err.Error(), `"UNAVAILABLE"`) {
-		t.Errorf("a known gRPC status was reported: %v", err)
+	if got := strings.Split(err.Error(), "\n"); !slices.Equal(got, want) {
+		t.Fatalf("errors:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for name, msg := range map[string]string{
+		"badmode":   `mode: must be count or annotate, got "sample"`,
+		"badsource": `source: "layout" is not a heatmap stage`,
+	} {
+		if _, err := loadConfig(t, name); err == nil || err.Error() != msg {
+			t.Errorf("%s: got %v, want %q", name, err, msg)
+		}
 	}
 }
 
@@ -105,14 +122,14 @@ func TestValidationSmallCases(t *testing.T) {
 		mutate func(*heat.Config)
 		want   string
 	}{
-		{func(c *heat.Config) { c.Window = time.Nanosecond; c.Buckets = 6 }, "window 1ns is too short for 6 buckets"},
-		{func(c *heat.Config) { c.Threshold = -0.1 }, "threshold must be within 0..1, got -0.1"},
-		{func(c *heat.Config) { c.Histogram.Lowest = 0 }, "histogram.lowest must be >= 1ns, got 0s"},
-		{func(c *heat.Config) { c.Histogram.SignificantFigures = 5 }, "histogram: 5 significant figures over 1µs..1h0m0s take 17408 KiB per histogram, more than 256 KiB"},
+		{func(c *heat.Config) { c.Window = time.Nanosecond; c.Buckets = 6 }, "buckets: 6 sub-buckets do not fit in a window of 1ns"},
+		{func(c *heat.Config) { c.Threshold = -0.1 }, "threshold: must be within 0..1, got -0.1"},
+		{func(c *heat.Config) { c.Histogram.Lowest = 0 }, "histogram::lowest: must be at least 1ns, got 0s"},
+		{func(c *heat.Config) { c.Histogram.SignificantFigures = 5 }, "histogram::significant_figures: 5 significant figures over 1µs..1h0m0s take 17408 KiB per histogram, more than 256 KiB: lower it or narrow the range"},
 	} {
 		c := heat.DefaultConfig()
 		tc.mutate(&c)
-		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if err := c.Validate(); err == nil || err.Error() != tc.want {
 			t.Errorf("want %q, got %v", tc.want, err)
 		}
 	}

@@ -16,9 +16,10 @@ import (
 	"github.com/tracemap/tracemap/internal/testutil/heattest"
 )
 
-// Two pipelines on the same OTLP input: one writes everything the heatmap
-// annotated, the other keeps, with tail_sampling, only the traces that pass
-// through a hot service.
+// Two pipelines on the same OTLP input: one counts and writes every value
+// (no sampling), the other counts before tail_sampling, which keeps only the
+// traces that pass through a hot service, and writes the per-span values on
+// the kept traces after sampling (heatmap/annotate reads heatmap's window).
 const e2eConfig = `
 receivers:
   otlp:
@@ -26,9 +27,16 @@ receivers:
       grpc:
       http:
 processors:
-  heatmap:
-    threshold: 0.25
+  heatmap/all:
+    threshold: 0.1
     min_spans: 8
+    span_attributes: true
+  heatmap:
+    threshold: 0.1
+    min_spans: 8
+  heatmap/annotate:
+    mode: annotate
+    source: heatmap
   tail_sampling:
     decision_wait: 1s
     policies:
@@ -46,16 +54,16 @@ service:
   pipelines:
     traces/all:
       receivers: [otlp]
-      processors: [heatmap]
+      processors: [heatmap/all]
       exporters: [file/all]
     traces/kept:
       receivers: [otlp]
-      processors: [heatmap, tail_sampling]
+      processors: [heatmap, tail_sampling, heatmap/annotate]
       exporters: [file/kept]
 `
 
 // e2eBatch: traces 0-3 go frontend -> payment (payment: 2 errors in 8 spans,
-// hot at threshold 0.25), traces 4-5 go frontend -> catalog (no errors).
+// 1 of them its own, hot at threshold 0.1), traces 4-5 go frontend -> catalog (no errors).
 func e2eBatch() ptrace.Traces {
 	var spans []heattest.Span
 	for tr := byte(0); tr < 6; tr++ {
@@ -99,18 +107,21 @@ func TestE2EAttributesAndHotSampling(t *testing.T) {
 			c.Metric(t, "otelcol_processor_tail_sampling_global_count_traces_sampled") >= 6
 	})
 	time.Sleep(500 * time.Millisecond) // the file exporters flush every 100ms
-	// The collector's own metrics: two pipelines, two heatmap instances,
-	// 22 spans each; payment is hot.
-	if got := c.Metric(t, "tracemap_heatmap_spans"); got != 44 {
-		t.Errorf("tracemap_heatmap_spans = %v, want 44", got)
+	// The collector's own metrics: two counting stages, 22 spans each (the
+	// annotate stage counts nothing); payment is hot.
+	if got := c.Metric(t, "otelcol_processor_heatmap_spans"); got != 44 {
+		t.Errorf("otelcol_processor_heatmap_spans = %v, want 44", got)
 	}
-	if got := c.Metric(t, `tracemap_heatmap_service_hot{processor="heatmap",service_name="payment"}`); got != 1 {
+	if got := c.Metric(t, `otelcol_processor_heatmap_service_hot{processor="heatmap",service_name="payment"}`); got != 1 {
 		t.Errorf("payment hot gauge = %v, want 1", got)
 	}
-	if got := c.Metric(t, `tracemap_heatmap_service_error_rate{processor="heatmap",service_name="payment"}`); got != 0.25 {
+	if got := c.Metric(t, `otelcol_processor_heatmap_service_error_rate{processor="heatmap",service_name="payment"}`); got != 0.25 {
 		t.Errorf("payment error rate gauge = %v, want 0.25", got)
 	}
-	if got := c.Metric(t, `tracemap_heatmap_service_errors_total{processor="heatmap",service_name="payment"}`); got != 4 {
+	if got := c.Metric(t, `otelcol_processor_heatmap_service_own_error_rate{processor="heatmap",service_name="payment"}`); got != 0.125 {
+		t.Errorf("payment own error rate gauge = %v, want 0.125", got)
+	}
+	if got := c.MetricWith(t, "otelcol_processor_heatmap_service_errors", `service_name="payment"`); got != 4 {
 		t.Errorf("payment errors counter (both pipelines) = %v, want 4", got)
 	}
 	c.Stop(t)
@@ -119,32 +130,23 @@ func TestE2EAttributesAndHotSampling(t *testing.T) {
 	if all.SpanCount() != 22 {
 		t.Fatalf("all: %d spans, want 22", all.SpanCount())
 	}
-	resources := map[string]map[string]any{}
-	spans := map[string]map[string]any{} // "service/name/trace" -> attributes
-	for _, rs := range all.ResourceSpans().All() {
-		attrs := rs.Resource().Attributes().AsRaw()
-		svc := attrs["service.name"].(string)
-		resources[svc] = attrs
-		for _, ss := range rs.ScopeSpans().All() {
-			for _, s := range ss.Spans().All() {
-				spans[fmt.Sprintf("%s/%s/%d", svc, s.Name(), s.TraceID()[15]-1)] = s.Attributes().AsRaw()
-			}
-		}
-	}
+	resources, spans := attributesOf(all)
 	want := map[string]map[string]any{
 		"payment": {
 			"service.name": "payment", heat.AttrServiceSpanCount: int64(8), heat.AttrServiceErrorCount: int64(2),
-			heat.AttrServiceErrorRate: 0.25, heat.AttrServiceP50Ms: h4ms, heat.AttrServiceP90Ms: h8ms, heat.AttrServiceP99Ms: h8ms,
+			heat.AttrServiceErrorRate: 0.25, heat.AttrServiceOwnErrorCount: int64(1), heat.AttrServiceOwnErrorRate: 0.125, heat.AttrServiceP50Ms: h4ms, heat.AttrServiceP90Ms: h8ms, heat.AttrServiceP99Ms: h8ms,
 			heat.AttrServiceHot: true,
 		},
 		"frontend": {
 			"service.name": "frontend", heat.AttrServiceSpanCount: int64(12), heat.AttrServiceErrorCount: int64(0),
-			heat.AttrServiceErrorRate: 0.0, heat.AttrServiceP50Ms: h9ms, heat.AttrServiceP90Ms: h10ms, heat.AttrServiceP99Ms: h10ms,
+			heat.AttrServiceErrorRate: 0.0, heat.AttrServiceOwnErrorCount: int64(0), heat.AttrServiceOwnErrorRate: 0.0,
+			heat.AttrServiceP50Ms: h9ms, heat.AttrServiceP90Ms: h10ms, heat.AttrServiceP99Ms: h10ms,
 			heat.AttrServiceHot: false,
 		},
 		"catalog": {
 			"service.name": "catalog", heat.AttrServiceSpanCount: int64(2), heat.AttrServiceErrorCount: int64(0),
-			heat.AttrServiceErrorRate: 0.0, heat.AttrServiceP50Ms: h2ms, heat.AttrServiceP90Ms: h2ms, heat.AttrServiceP99Ms: h2ms,
+			heat.AttrServiceErrorRate: 0.0, heat.AttrServiceOwnErrorCount: int64(0), heat.AttrServiceOwnErrorRate: 0.0,
+			heat.AttrServiceP50Ms: h2ms, heat.AttrServiceP90Ms: h2ms, heat.AttrServiceP99Ms: h2ms,
 			heat.AttrServiceHot: false,
 		},
 	}
@@ -152,18 +154,18 @@ func TestE2EAttributesAndHotSampling(t *testing.T) {
 		assertExact(t, "resource "+svc, resources[svc], w)
 	}
 	assertExact(t, "payment charge (callee, trace 0)", spans["payment/charge/0"], map[string]any{
-		heat.AttrOperationErrorRate: 0.25, heat.AttrOperationP99Ms: h8ms,
+		heat.AttrOperationErrorRate: 0.25, heat.AttrOperationOwnErrorRate: 0.0, heat.AttrOperationP99Ms: h8ms,
 		heat.AttrEdgeCalls: int64(4), heat.AttrEdgeErrorRate: 0.25, heat.AttrEdgeP99Ms: h8ms,
 	})
 	assertExact(t, "payment db (same-service child)", spans["payment/db/3"], map[string]any{
-		heat.AttrOperationErrorRate: 0.25, heat.AttrOperationP99Ms: h4ms,
+		heat.AttrOperationErrorRate: 0.25, heat.AttrOperationOwnErrorRate: 0.25, heat.AttrOperationP99Ms: h4ms,
 	})
 	assertExact(t, "catalog list (callee)", spans["catalog/list/5"], map[string]any{
-		heat.AttrOperationErrorRate: 0.0, heat.AttrOperationP99Ms: h2ms,
+		heat.AttrOperationErrorRate: 0.0, heat.AttrOperationOwnErrorRate: 0.0, heat.AttrOperationP99Ms: h2ms,
 		heat.AttrEdgeCalls: int64(2), heat.AttrEdgeErrorRate: 0.0, heat.AttrEdgeP99Ms: h2ms,
 	})
 	assertExact(t, "frontend root", spans["frontend/GET //4"], map[string]any{
-		heat.AttrOperationErrorRate: 0.0, heat.AttrOperationP99Ms: h10ms,
+		heat.AttrOperationErrorRate: 0.0, heat.AttrOperationOwnErrorRate: 0.0, heat.AttrOperationP99Ms: h10ms,
 	})
 
 	// tail_sampling on tracemap.service.hot kept exactly the traces through payment.
@@ -184,6 +186,33 @@ func TestE2EAttributesAndHotSampling(t *testing.T) {
 	if !slices.Equal(ids, []int{0, 1, 2, 3}) || kept.SpanCount() != 16 {
 		t.Fatalf("kept traces %v (%d spans), want [0 1 2 3] (16 spans)", ids, kept.SpanCount())
 	}
+	// Every kept span carries the whole contract: the service values written
+	// before sampling and the span values written after it, the same as the
+	// pipeline that wrote everything in one stage.
+	keptRes, keptSpans := attributesOf(kept)
+	for svc, attrs := range keptRes {
+		assertExact(t, "kept resource "+svc, attrs, resources[svc])
+	}
+	for key, attrs := range keptSpans {
+		assertExact(t, "kept span "+key, attrs, spans[key])
+	}
+}
+
+// attributesOf indexes the resource attributes by service and the span
+// attributes by "service/name/trace".
+func attributesOf(td ptrace.Traces) (resources, spans map[string]map[string]any) {
+	resources, spans = map[string]map[string]any{}, map[string]map[string]any{}
+	for _, rs := range td.ResourceSpans().All() {
+		attrs := rs.Resource().Attributes().AsRaw()
+		svc := attrs["service.name"].(string)
+		resources[svc] = attrs
+		for _, ss := range rs.ScopeSpans().All() {
+			for _, s := range ss.Spans().All() {
+				spans[fmt.Sprintf("%s/%s/%d", svc, s.Name(), s.TraceID()[15]-1)] = s.Attributes().AsRaw()
+			}
+		}
+	}
+	return resources, spans
 }
 
 func assertExact(t *testing.T, what string, got, want map[string]any) {

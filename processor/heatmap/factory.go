@@ -1,7 +1,3 @@
-// Package heatmap is the heatmap processor: it keeps sliding-window error
-// rates and latency percentiles per service, operation and caller -> callee
-// edge from every span it sees, and writes them onto the data as tracemap.*
-// attributes for tail sampling, the svg exporter and any downstream UI.
 package heatmap
 
 import (
@@ -25,7 +21,15 @@ func NewFactory() processor.Factory {
 }
 
 func createTraces(ctx context.Context, set processor.Settings, cfg component.Config, next consumer.Traces) (processor.Traces, error) {
-	p, err := newProcessor(set, cfg.(*Config))
+	c := cfg.(*Config)
+	if c.Mode == ModeAnnotate {
+		a := &annotateStage{source: c.sourceID()}
+		return processorhelper.NewTraces(ctx, set, cfg, next, a.processTraces,
+			processorhelper.WithCapabilities(consumer.Capabilities{MutatesData: true}),
+			processorhelper.WithStart(a.start),
+		)
+	}
+	p, err := newProcessor(set, c)
 	if err != nil {
 		return nil, err
 	}

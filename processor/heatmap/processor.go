@@ -2,8 +2,10 @@ package heatmap
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
+	"math"
 	"strings"
 	"unicode/utf8"
 
@@ -19,26 +21,29 @@ import (
 )
 
 type heatmapProcessor struct {
+	id        component.ID
 	cfg       *Config
 	logger    *zap.Logger
 	tracker   *heat.Tracker
-	telemetry *metadata.Telemetry
+	telemetry *metadata.TelemetryBuilder
 	attrs     attrs
 }
 
 func newProcessor(set processor.Settings, cfg *Config) (*heatmapProcessor, error) {
-	tel, err := metadata.NewTelemetry(set.TelemetrySettings)
+	tel, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
 	if err != nil {
 		return nil, err
 	}
 	p := &heatmapProcessor{
+		id:        set.ID,
 		cfg:       cfg,
 		logger:    set.Logger,
-		tracker:   heat.NewTracker(cfg.Config, nil),
+		tracker:   heat.NewTracker(cfg.heat(), nil),
 		telemetry: tel,
 		attrs:     newAttrs(set.ID),
 	}
 	p.tracker.SetOverflowHandler(p.logOverflow)
+	register(set.ID, p.tracker)
 	return p, nil
 }
 
@@ -54,13 +59,36 @@ func (p *heatmapProcessor) processTraces(_ context.Context, td ptrace.Traces) (p
 }
 
 func (p *heatmapProcessor) start(context.Context, component.Host) error {
-	return p.telemetry.RegisterCallback(p.observe)
+	return p.registerCallbacks()
 }
 
+// shutdown may run twice, or without start.
 func (p *heatmapProcessor) shutdown(context.Context) error {
-	err := p.telemetry.Shutdown()
+	unregister(p.id, p.tracker)
+	p.telemetry.Shutdown()
 	p.tracker.Close()
-	return err
+	return nil
+}
+
+// annotateStage is a heatmap stage with mode annotate: after sampling, it
+// writes the per-span values from the window of its source stage.
+type annotateStage struct {
+	source  component.ID
+	tracker *heat.Tracker
+}
+
+func (a *annotateStage) start(context.Context, component.Host) error {
+	t, err := lookup(a.source)
+	if err != nil {
+		return err
+	}
+	a.tracker = t
+	return nil
+}
+
+func (a *annotateStage) processTraces(_ context.Context, td ptrace.Traces) (ptrace.Traces, error) {
+	a.tracker.AnnotateSpans(td)
+	return td, nil
 }
 
 // logOverflow is called once per kind, the first time a cap is reached.
@@ -71,7 +99,7 @@ func (p *heatmapProcessor) logOverflow(kind, key string) {
 		heat.KindEdge:      p.cfg.MaxEdges,
 	}[kind]
 	p.logger.Warn("heatmap cap reached; this and further new keys are counted under "+heat.OverflowKey+
-		" (logged once; see tracemap_heatmap_overflow)",
+		" (logged once; see otelcol_processor_heatmap_overflow)",
 		zap.String("kind", kind), zap.String("first_key", key), zap.Int("cap", limit))
 }
 
@@ -79,7 +107,7 @@ func (p *heatmapProcessor) logOverflow(kind, key string) {
 // every set carries the component ID, as the collector's own processor
 // metrics do, so two heatmap instances report apart.
 type attrs struct {
-	plain, kindService, kindOperation, kindEdge, kindStore,
+	plain, kindService, kindOperation, kindEdge, kindStore, kindWaiting,
 	viaBatch, viaStore, viaVirtual, sideCaller, sideCallee metric.MeasurementOption
 	id attribute.KeyValue
 }
@@ -123,6 +151,7 @@ func newAttrs(id component.ID) attrs {
 		kindOperation: with("kind", heat.KindOperation),
 		kindEdge:      with("kind", heat.KindEdge),
 		kindStore:     with("kind", "edge_store"),
+		kindWaiting:   with("kind", "waiting"),
 		viaBatch:      with("resolution", "batch"),
 		viaStore:      with("resolution", "store"),
 		viaVirtual:    with("resolution", "virtual"),
@@ -132,45 +161,84 @@ func newAttrs(id component.ID) attrs {
 	}
 }
 
-// observe reports the tracker's counters and the per-service heat, so a
-// Prometheus scrape of the collector shows the heat map as metrics.
-func (p *heatmapProcessor) observe(_ context.Context, o metric.Observer) error {
-	t, a := p.telemetry, &p.attrs
-	c := p.tracker.Counters()
-	o.ObserveInt64(t.Spans, c.Spans, a.plain)
-	o.ObserveInt64(t.Errors, c.Errors, a.plain)
-	o.ObserveInt64(t.Overflow, c.ServiceOverflows, a.kindService)
-	o.ObserveInt64(t.Overflow, c.OperationOverflows, a.kindOperation)
-	o.ObserveInt64(t.Overflow, c.EdgeOverflows, a.kindEdge)
-	o.ObserveInt64(t.Edges, c.EdgesInBatch, a.viaBatch)
-	o.ObserveInt64(t.Edges, c.EdgesAcross, a.viaStore)
-	o.ObserveInt64(t.Edges, c.VirtualEdges, a.viaVirtual)
-	o.ObserveInt64(t.EdgeExpired, c.ExpiredCallers, a.sideCaller)
-	o.ObserveInt64(t.EdgeExpired, c.ExpiredCallees, a.sideCallee)
-	o.ObserveInt64(t.EdgeRefused, c.EdgeStoreRefused, a.plain)
-
-	k := p.tracker.Keys()
-	o.ObserveInt64(t.Keys, int64(k.Services), a.kindService)
-	o.ObserveInt64(t.Keys, int64(k.Operations), a.kindOperation)
-	o.ObserveInt64(t.Keys, int64(k.Edges), a.kindEdge)
-	o.ObserveInt64(t.Keys, int64(k.EdgeStore), a.kindStore)
-
-	p.tracker.ServiceStats(func(name string, st heat.Stats, hot bool) {
-		svc := a.service(name)
-		o.ObserveInt64(t.ServiceSpans, st.Spans, svc)
-		o.ObserveInt64(t.ServiceErrors, st.Errors, svc)
-		o.ObserveFloat64(t.ServiceRate, st.ErrorRate, svc)
-		o.ObserveFloat64(t.ServiceP99, st.P99Ms, svc)
-		hotVal := int64(0)
-		if hot {
-			hotVal = 1
+// registerCallbacks reports the tracker's counters and the per-service
+// heat through the component's instruments, so a Prometheus scrape of the
+// collector shows the heat map as metrics.
+func (p *heatmapProcessor) registerCallbacks() error {
+	t, a, tr := p.telemetry, &p.attrs, p.tracker
+	counters := func(fn func(heat.Counters, metric.Int64Observer)) metric.Int64Callback {
+		return func(_ context.Context, o metric.Int64Observer) error {
+			fn(tr.Counters(), o)
+			return nil
 		}
-		o.ObserveInt64(t.ServiceHot, hotVal, svc)
-	})
-	p.tracker.ServiceTotals(func(name string, spans, errors int64) {
-		svc := a.service(name)
-		o.ObserveInt64(t.ServiceSpansTotal, spans, svc)
-		o.ObserveInt64(t.ServiceErrorsTotal, errors, svc)
-	})
-	return nil
+	}
+	perService := func(fn func(st heat.Stats, hot bool, svc metric.ObserveOption)) func() {
+		return func() {
+			tr.ServiceStats(func(name string, st heat.Stats, hot bool) { fn(st, hot, a.service(name)) })
+		}
+	}
+	intService := func(fn func(st heat.Stats, hot bool) int64) metric.Int64Callback {
+		return func(_ context.Context, o metric.Int64Observer) error {
+			perService(func(st heat.Stats, hot bool, svc metric.ObserveOption) { o.Observe(fn(st, hot), svc) })()
+			return nil
+		}
+	}
+	floatService := func(fn func(st heat.Stats) float64) metric.Float64Callback {
+		return func(_ context.Context, o metric.Float64Observer) error {
+			perService(func(st heat.Stats, _ bool, svc metric.ObserveOption) { o.Observe(fn(st), svc) })()
+			return nil
+		}
+	}
+	totals := func(errorsOnly bool) metric.Int64Callback {
+		return func(_ context.Context, o metric.Int64Observer) error {
+			tr.ServiceTotals(func(name string, spans, errors int64) {
+				if errorsOnly {
+					spans = errors
+				}
+				o.Observe(spans, a.service(name))
+			})
+			return nil
+		}
+	}
+	return errors.Join(
+		t.RegisterProcessorHeatmapSpansCallback(counters(func(c heat.Counters, o metric.Int64Observer) { o.Observe(c.Spans, a.plain) })),
+		t.RegisterProcessorHeatmapErrorsCallback(counters(func(c heat.Counters, o metric.Int64Observer) { o.Observe(c.Errors, a.plain) })),
+		t.RegisterProcessorHeatmapOverflowCallback(counters(func(c heat.Counters, o metric.Int64Observer) {
+			o.Observe(c.ServiceOverflows, a.kindService)
+			o.Observe(c.OperationOverflows, a.kindOperation)
+			o.Observe(c.EdgeOverflows, a.kindEdge)
+		})),
+		t.RegisterProcessorHeatmapEdgesCallback(counters(func(c heat.Counters, o metric.Int64Observer) {
+			o.Observe(c.EdgesInBatch, a.viaBatch)
+			o.Observe(c.EdgesAcross, a.viaStore)
+			o.Observe(c.VirtualEdges, a.viaVirtual)
+		})),
+		t.RegisterProcessorHeatmapEdgeCandidatesExpiredCallback(counters(func(c heat.Counters, o metric.Int64Observer) {
+			o.Observe(c.ExpiredCallers, a.sideCaller)
+			o.Observe(c.ExpiredCallees, a.sideCallee)
+		})),
+		t.RegisterProcessorHeatmapEdgeStoreRefusedCallback(counters(func(c heat.Counters, o metric.Int64Observer) { o.Observe(c.EdgeStoreRefused, a.plain) })),
+		t.RegisterProcessorHeatmapKeysCallback(func(_ context.Context, o metric.Int64Observer) error {
+			k := tr.Keys()
+			o.Observe(int64(k.Services), a.kindService)
+			o.Observe(int64(k.Operations), a.kindOperation)
+			o.Observe(int64(k.Edges), a.kindEdge)
+			o.Observe(int64(k.EdgeStore), a.kindStore)
+			o.Observe(int64(k.Waiting), a.kindWaiting)
+			return nil
+		}),
+		t.RegisterProcessorHeatmapServiceWindowSpansCallback(intService(func(st heat.Stats, _ bool) int64 { return st.Spans })),
+		t.RegisterProcessorHeatmapServiceWindowErrorsCallback(intService(func(st heat.Stats, _ bool) int64 { return st.Errors })),
+		t.RegisterProcessorHeatmapServiceErrorRateCallback(floatService(func(st heat.Stats) float64 { return st.ErrorRate })),
+		t.RegisterProcessorHeatmapServiceOwnErrorRateCallback(floatService(func(st heat.Stats) float64 { return st.OwnErrorRate })),
+		t.RegisterProcessorHeatmapServiceLatencyP99Callback(floatService(func(st heat.Stats) float64 { return math.Round(st.P99Ms*1e6) / 1e9 })),
+		t.RegisterProcessorHeatmapServiceHotCallback(intService(func(_ heat.Stats, hot bool) int64 {
+			if hot {
+				return 1
+			}
+			return 0
+		})),
+		t.RegisterProcessorHeatmapServiceSpansCallback(totals(false)),
+		t.RegisterProcessorHeatmapServiceErrorsCallback(totals(true)),
+	)
 }

@@ -59,7 +59,9 @@ func defaultConfig() *Config { return createDefaultConfig().(*Config) }
 
 // The example: one service with 2 errors in 8 spans -> 0.25.
 func TestProcessorAnnotatesBatch(t *testing.T) {
-	h := start(t, defaultConfig())
+	cfg := defaultConfig()
+	cfg.SpanAttributes = true // no sampling here: the one stage writes everything
+	h := start(t, cfg)
 	spans := append(heattest.Ms("checkout", "GET /cart", 1, 2, 1, 2, 3, 4, 5, 6, 7, 8),
 		heattest.Span{Service: "payment", Name: "charge", ID: 20, Parent: 8, Kind: ptrace.SpanKindServer, Dur: 4 * time.Millisecond})
 	if err := h.proc.ConsumeTraces(context.Background(), heattest.Build(spans...)); err != nil {
@@ -71,14 +73,16 @@ func TestProcessorAnnotatesBatch(t *testing.T) {
 	out := h.sink.AllTraces()[0]
 	res := out.ResourceSpans().At(0).Resource().Attributes().AsRaw()
 	want := map[string]any{
-		"service.name":             "checkout",
-		heat.AttrServiceSpanCount:  int64(8),
-		heat.AttrServiceErrorCount: int64(2),
-		heat.AttrServiceErrorRate:  0.25,
-		heat.AttrServiceP50Ms:      4.014079,
-		heat.AttrServiceP90Ms:      7.012351,
-		heat.AttrServiceP99Ms:      8.028159,
-		heat.AttrServiceHot:        false, // 8 spans < min_spans 10
+		"service.name":                "checkout",
+		heat.AttrServiceSpanCount:     int64(8),
+		heat.AttrServiceErrorCount:    int64(2),
+		heat.AttrServiceErrorRate:     0.25,
+		heat.AttrServiceOwnErrorCount: int64(2),
+		heat.AttrServiceOwnErrorRate:  0.25,
+		heat.AttrServiceP50Ms:         4.014079,
+		heat.AttrServiceP90Ms:         7.012351,
+		heat.AttrServiceP99Ms:         8.028159,
+		heat.AttrServiceHot:           false, // 8 spans < min_spans 10
 	}
 	for k, v := range want {
 		if res[k] != v {
@@ -90,11 +94,12 @@ func TestProcessorAnnotatesBatch(t *testing.T) {
 	}
 	callee := out.ResourceSpans().At(1).ScopeSpans().At(0).Spans().At(0).Attributes().AsRaw()
 	for k, v := range map[string]any{
-		heat.AttrOperationErrorRate: 0.0,
-		heat.AttrOperationP99Ms:     4.014079,
-		heat.AttrEdgeCalls:          int64(1),
-		heat.AttrEdgeErrorRate:      0.0, // the caller span (8ms) is not an error
-		heat.AttrEdgeP99Ms:          4.014079,
+		heat.AttrOperationErrorRate:    0.0,
+		heat.AttrOperationOwnErrorRate: 0.0,
+		heat.AttrOperationP99Ms:        4.014079,
+		heat.AttrEdgeCalls:             int64(1),
+		heat.AttrEdgeErrorRate:         0.0, // the caller span (8ms) is not an error
+		heat.AttrEdgeP99Ms:             4.014079,
 	} {
 		if callee[k] != v {
 			t.Errorf("callee %s = %#v, want %#v", k, callee[k], v)
@@ -102,22 +107,25 @@ func TestProcessorAnnotatesBatch(t *testing.T) {
 	}
 
 	// The heat map as the collector's own metrics.
-	if got := sumInt(t, h, "tracemap_heatmap_spans", nil); got != 9 {
+	if got := sumInt(t, h, "otelcol_processor_heatmap_spans", nil); got != 9 {
 		t.Errorf("spans metric = %d", got)
 	}
-	if got := sumInt(t, h, "tracemap_heatmap_errors", nil); got != 2 {
+	if got := sumInt(t, h, "otelcol_processor_heatmap_errors", nil); got != 2 {
 		t.Errorf("errors metric = %d", got)
 	}
-	if got := gaugeFloat(t, h, "tracemap_heatmap_service_error_rate", "checkout"); got != 0.25 {
+	if got := gaugeFloat(t, h, "otelcol_processor_heatmap_service_error_rate", "checkout"); got != 0.25 {
 		t.Errorf("checkout error rate gauge = %v", got)
 	}
-	if got := gaugeFloat(t, h, "tracemap_heatmap_service_latency_p99", "payment"); got != 4.014079 {
+	if got := gaugeFloat(t, h, "otelcol_processor_heatmap_service_own_error_rate", "checkout"); got != 0.25 {
+		t.Errorf("checkout own error rate gauge = %v", got)
+	}
+	if got := gaugeFloat(t, h, "otelcol_processor_heatmap_service_latency_p99", "payment"); got != 4.014079/1e3 {
 		t.Errorf("payment p99 gauge = %v", got)
 	}
-	if got := sumInt(t, h, "tracemap_heatmap_edges", ptr(attribute.String("resolution", "batch"))); got != 1 {
+	if got := sumInt(t, h, "otelcol_processor_heatmap_edges", ptr(attribute.String("resolution", "batch"))); got != 1 {
 		t.Errorf("edges metric = %d", got)
 	}
-	if got := sumInt(t, h, "tracemap_heatmap_keys", ptr(attribute.String("kind", "operation"))); got != 2 {
+	if got := sumInt(t, h, "otelcol_processor_heatmap_keys", ptr(attribute.String("kind", "operation"))); got != 2 {
 		t.Errorf("operation keys = %d", got)
 	}
 }
@@ -137,8 +145,8 @@ func TestProcessorHotAndOverflowLoggedOnce(t *testing.T) {
 	if hot, _ := out.ResourceSpans().At(0).Resource().Attributes().Get(heat.AttrServiceHot); !hot.Bool() {
 		t.Error("api: 3 errors in 30 spans = 0.1 >= 0.05 should be hot")
 	}
-	if n, _ := out.ResourceSpans().At(1).Resource().Attributes().Get(heat.AttrServiceSpanCount); n.Int() != 3 {
-		t.Errorf("overflowed service carries overflow count %d, want 3", n.Int())
+	if got := out.ResourceSpans().At(1).Resource().Attributes().AsRaw(); len(got) != 2 || got[heat.AttrServiceOverflow] != true {
+		t.Errorf("overflowed service: %v, want only service.name and %s", got, heat.AttrServiceOverflow)
 	}
 	if got := h.logs.FilterMessageSnippet("cap reached").Len(); got != 1 {
 		t.Fatalf("overflow logged %d times, want once", got)
@@ -147,18 +155,17 @@ func TestProcessorHotAndOverflowLoggedOnce(t *testing.T) {
 	if entry["kind"] != "service" || entry["first_key"] != "extra" || entry["cap"] != int64(1) {
 		t.Fatalf("log fields = %v", entry)
 	}
-	if got := sumInt(t, h, "tracemap_heatmap_overflow", ptr(attribute.String("kind", "service"))); got != 3 {
+	if got := sumInt(t, h, "otelcol_processor_heatmap_overflow", ptr(attribute.String("kind", "service"))); got != 3 {
 		t.Errorf("overflow metric = %d", got)
 	}
-	if got := gaugeInt(t, h, "tracemap_heatmap_service_hot", "api"); got != 1 {
+	if got := gaugeInt(t, h, "otelcol_processor_heatmap_service_hot", "api"); got != 1 {
 		t.Errorf("hot gauge = %d", got)
 	}
 }
 
+// The default counting stage writes only what sampling needs, on resources.
 func TestProcessorResourceAttributesOnly(t *testing.T) {
-	cfg := defaultConfig()
-	cfg.SpanAttributes = false
-	h := start(t, cfg)
+	h := start(t, defaultConfig())
 	td := heattest.Build(append(heattest.Ms("checkout", "GET /cart", 1, 2, 1, 2, 3, 4, 5, 6, 7, 8),
 		heattest.Span{Service: "payment", Name: "charge", ID: 20, Parent: 8, Kind: ptrace.SpanKindServer, Dur: 4 * time.Millisecond})...)
 	if err := h.proc.ConsumeTraces(context.Background(), td); err != nil {
@@ -176,7 +183,7 @@ func TestProcessorResourceAttributesOnly(t *testing.T) {
 		}
 	}
 	// Edges are still counted.
-	if got := sumInt(t, h, "tracemap_heatmap_edges", ptr(attribute.String("resolution", "batch"))); got != 1 {
+	if got := sumInt(t, h, "otelcol_processor_heatmap_edges", ptr(attribute.String("resolution", "batch"))); got != 1 {
 		t.Errorf("edges = %d", got)
 	}
 }
@@ -200,20 +207,20 @@ func TestProcessorConcurrent(t *testing.T) {
 	go func() {
 		defer wg.Done()
 		for range 25 {
-			_, _ = h.tel.GetMetric("tracemap_heatmap_service_error_rate")
+			_, _ = h.tel.GetMetric("otelcol_processor_heatmap_service_error_rate")
 		}
 	}()
 	wg.Wait()
-	if got := gaugeFloat(t, h, "tracemap_heatmap_service_error_rate", "s"); got != 0.25 {
+	if got := gaugeFloat(t, h, "otelcol_processor_heatmap_service_error_rate", "s"); got != 0.25 {
 		t.Fatalf("error rate after 100 concurrent batches = %v", got)
 	}
-	if got := gaugeInt(t, h, "tracemap_heatmap_service_spans", "s"); got != 100 {
+	if got := gaugeInt(t, h, "otelcol_processor_heatmap_service_window_spans", "s"); got != 100 {
 		t.Fatalf("window spans = %d", got)
 	}
-	if got := gaugeInt(t, h, "tracemap_heatmap_service_spans_total", "s"); got != 100 {
+	if got := gaugeInt(t, h, "otelcol_processor_heatmap_service_spans", "s"); got != 100 {
 		t.Fatalf("total spans = %d", got)
 	}
-	if got := gaugeInt(t, h, "tracemap_heatmap_service_errors_total", "s"); got != 25 {
+	if got := gaugeInt(t, h, "otelcol_processor_heatmap_service_errors", "s"); got != 25 {
 		t.Fatalf("total errors = %d", got)
 	}
 }
@@ -227,7 +234,7 @@ func TestShutdownStopsTelemetry(t *testing.T) {
 	if err := h.proc.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.tel.GetMetric("tracemap_heatmap_spans"); err == nil {
+	if _, err := h.tel.GetMetric("otelcol_processor_heatmap_spans"); err == nil {
 		t.Fatal("callback still registered after Shutdown")
 	}
 }

@@ -129,6 +129,9 @@ processors:
     policies:
       - name: all
         type: always_sample
+  heatmap/annotate:
+    mode: annotate
+    source: heatmap
   layout:
 exporters:
   svg:
@@ -145,7 +148,7 @@ service:
   pipelines:
     traces:
       receivers: [otlp]
-      processors: [memory_limiter, heatmap, tail_sampling, layout]
+      processors: [memory_limiter, heatmap, tail_sampling, heatmap/annotate, layout]
       exporters: [svg, otlp_grpc, file/local]
 `
 

@@ -398,8 +398,8 @@ func TestTwoTiersShardByTrace(t *testing.T) {
 	for svc, v := range want {
 		var spans, errs float64
 		for _, c := range ts.gw {
-			spans += c.MetricWith(t, "tracemap_heatmap_service_spans", fmt.Sprintf(`service_name=%q`, svc))
-			errs += c.MetricWith(t, "tracemap_heatmap_service_errors", fmt.Sprintf(`service_name=%q`, svc))
+			spans += c.MetricWith(t, "otelcol_processor_heatmap_service_window_spans", fmt.Sprintf(`service_name=%q`, svc))
+			errs += c.MetricWith(t, "otelcol_processor_heatmap_service_window_errors", fmt.Sprintf(`service_name=%q`, svc))
 		}
 		if spans != v[0] || errs != v[1] {
 			t.Errorf("%s: heatmap over both gateways counts %v spans, %v errors; sent %v, %v", svc, spans, errs, v[0], v[1])

@@ -1,0 +1,268 @@
+package heat
+
+import (
+	"strings"
+
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/tracemap/tracemap/internal/spanindex"
+)
+
+// seenSpan is a counted span, remembered for at least edge_store.ttl so that
+// a child arriving later in another batch finds its caller (the edge) and,
+// when the child failed, takes back the parent's own error.
+//
+// It holds no pointer (see ref).
+type seenSpan struct {
+	svc     ref
+	op      ref
+	edge    ref   // the edge that ends at this span; none (yet) when zero
+	epoch   int64 // the sub-bucket it was counted in
+	durNs   int64
+	peer    uint32 // a CLIENT/PRODUCER span without child: the peer it names, 1-based in recentSpans.peerNames
+	isErr   bool
+	own     bool // counted as an own error (until a failing child shows up)
+	kind    ptrace.SpanKind
+	matched bool // a child was found
+}
+
+// waitLink chains the spans waiting for the same parent.
+type waitLink struct {
+	span int32 // index in generation.spans
+	next int32 // next waiting child of that parent, -1 at the end
+}
+
+// generation holds the spans counted during one edge_store.ttl, and those
+// of them whose parent was not seen yet. Two generations live at a time, so
+// a span is remembered between ttl and 2×ttl.
+type generation struct {
+	start  int64
+	ids    spanindex.Index // span key -> index in spans
+	spans  []seenSpan
+	waits  []waitLink
+	parent map[uint64]int32 // parent key -> first waiting child in waits
+	bloom  []uint64         // bits of waited-for parent keys: most spans skip the map
+	leaves []int32          // CLIENT/PRODUCER spans stored without a child
+}
+
+const bloomBits = 1 << 16
+
+func newGeneration(maxItems int) *generation {
+	g := &generation{parent: make(map[uint64]int32), bloom: make([]uint64, bloomBits/64)}
+	g.ids.Reset(maxItems)
+	return g
+}
+
+func (g *generation) reset(start int64, maxItems int) {
+	g.start = start
+	g.ids.Reset(maxItems)
+	clear(g.spans)
+	g.spans, g.waits, g.leaves = g.spans[:0], g.waits[:0], g.leaves[:0]
+	clear(g.parent)
+	clear(g.bloom)
+}
+
+func (g *generation) full() bool { return len(g.spans) >= g.ids.Cap() }
+
+// add remembers a span under key; it returns its index, or -1 when the
+// generation is full or the key is taken (a repeated span).
+func (g *generation) add(key uint64, s seenSpan) int32 {
+	if g.full() || !g.ids.Add(key, len(g.spans)) {
+		return -1
+	}
+	g.spans = append(g.spans, s)
+	return int32(len(g.spans) - 1)
+}
+
+func (g *generation) find(key uint64) *seenSpan {
+	if i := g.ids.Find(key); i >= 0 {
+		return &g.spans[i]
+	}
+	return nil
+}
+
+// wait records that span i waits for the span with key parent.
+func (g *generation) wait(parent uint64, i int32) {
+	next, ok := g.parent[parent]
+	if !ok {
+		next = -1
+	}
+	g.parent[parent] = int32(len(g.waits))
+	g.waits = append(g.waits, waitLink{span: i, next: next})
+	g.bloom[(parent>>48)/64] |= 1 << ((parent >> 48) % 64)
+}
+
+// mayWait is false when no span waits for key (most of the time).
+func (g *generation) mayWait(key uint64) bool {
+	return len(g.parent) > 0 && g.bloom[(key>>48)/64]&(1<<((key>>48)%64)) != 0
+}
+
+// take removes and returns the first waiting child for key, -1 when none.
+func (g *generation) take(key uint64) (head int32) {
+	head, ok := g.parent[key]
+	if !ok {
+		return -1
+	}
+	delete(g.parent, key)
+	return head
+}
+
+// recentSpans is the edge store: two generations of remembered spans,
+// rotated every ttl on the tracker's clock, at most maxItems spans each.
+type recentSpans struct {
+	ttl       int64
+	maxItems  int
+	cur       *generation
+	prev      *generation
+	started   bool
+	peers     map[string]uint32 // interned peer names -> index+1 in peerNames
+	peerNames []string
+}
+
+// maxPeers bounds the interned peer names; beyond, new peers are not
+// remembered (their calls are not counted as virtual edges).
+const maxPeers = 4096
+
+func newRecentSpans(cfg EdgeStoreConfig) *recentSpans {
+	return &recentSpans{
+		ttl: int64(cfg.TTL), maxItems: cfg.MaxItems,
+		cur: newGeneration(cfg.MaxItems), prev: newGeneration(cfg.MaxItems),
+		peers: make(map[string]uint32),
+	}
+}
+
+// intern returns the number of peer (0 for none, or beyond maxPeers),
+// allocating only for a new name.
+func (r *recentSpans) intern(peer string) uint32 {
+	if peer == "" {
+		return 0
+	}
+	if n, ok := r.peers[peer]; ok {
+		return n
+	}
+	if len(r.peerNames) >= maxPeers {
+		return 0
+	}
+	p := strings.Clone(peer)
+	r.peerNames = append(r.peerNames, p)
+	r.peers[p] = uint32(len(r.peerNames))
+	return uint32(len(r.peerNames))
+}
+
+// peerName is the name intern numbered n.
+func (r *recentSpans) peerName(n uint32) string { return r.peerNames[n-1] }
+
+func (r *recentSpans) len() int { return len(r.cur.spans) + len(r.prev.spans) }
+
+// waiting counts the remembered spans still waiting for their parent.
+func (r *recentSpans) waiting() int { return r.cur.waiting() + r.prev.waiting() }
+
+func (g *generation) waiting() int {
+	n := 0
+	for _, head := range g.parent {
+		for w := head; w >= 0; w = g.waits[w].next {
+			n++
+		}
+	}
+	return n
+}
+
+// find looks key up in both generations.
+func (r *recentSpans) find(key uint64) *seenSpan {
+	if s := r.cur.find(key); s != nil {
+		return s
+	}
+	return r.prev.find(key)
+}
+
+// rotate brings the generations up to nowNs: once the current one is ttl
+// old it becomes the previous one, and the previous one leaves through
+// expire. Every span was added within ttl of its generation's start, so it
+// is remembered for at least ttl.
+func (r *recentSpans) rotate(nowNs int64, expire func(*generation)) {
+	if !r.started {
+		r.started = true
+		r.cur.start, r.prev.start = nowNs, nowNs
+		return
+	}
+	if nowNs-r.cur.start < r.ttl {
+		return
+	}
+	expire(r.prev)
+	r.prev.reset(nowNs, r.maxItems)
+	r.cur, r.prev = r.prev, r.cur
+	if nowNs-r.prev.start >= 2*r.ttl { // the clock jumped: that one is old too
+		expire(r.prev)
+		r.prev.reset(nowNs, r.maxItems)
+	}
+}
+
+// ref names a series without a pointer: the edge store remembers hundreds
+// of thousands of spans, and memory without pointers is memory the garbage
+// collector does not scan. A ref whose series was dropped (its key left the
+// window) no longer resolves.
+type ref struct{ idx, gen uint32 } // idx+1 into refTable.entries; 0 is none
+
+type refEntry struct {
+	s   *series
+	svc *service // for service series
+	gen uint32
+}
+
+// refTable maps refs to the live series.
+type refTable struct {
+	entries []refEntry
+	free    []uint32
+}
+
+// add gives s (of svc, when it is a service's series) a ref.
+func (t *refTable) add(s *series, svc *service) {
+	var i uint32
+	if n := len(t.free); n > 0 {
+		i, t.free = t.free[n-1], t.free[:n-1]
+	} else {
+		t.entries = append(t.entries, refEntry{})
+		i = uint32(len(t.entries) - 1)
+	}
+	e := &t.entries[i]
+	e.s, e.svc = s, svc
+	s.ref = ref{idx: i + 1, gen: e.gen}
+}
+
+// drop invalidates s's ref.
+func (t *refTable) drop(s *series) {
+	if s.ref.idx == 0 {
+		return
+	}
+	e := &t.entries[s.ref.idx-1]
+	e.s, e.svc = nil, nil
+	e.gen++
+	t.free = append(t.free, s.ref.idx-1)
+	s.ref = ref{}
+}
+
+func (t *refTable) entry(r ref) *refEntry {
+	if r.idx == 0 {
+		return nil
+	}
+	if e := &t.entries[r.idx-1]; e.gen == r.gen && e.s != nil {
+		return e
+	}
+	return nil
+}
+
+// series resolves r, nil when it names no live series.
+func (t *refTable) series(r ref) *series {
+	if e := t.entry(r); e != nil {
+		return e.s
+	}
+	return nil
+}
+
+// service resolves a service's ref, nil when the service left the window.
+func (t *refTable) service(r ref) *service {
+	if e := t.entry(r); e != nil {
+		return e.svc
+	}
+	return nil
+}

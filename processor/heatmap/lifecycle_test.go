@@ -1,0 +1,115 @@
+package heatmap
+
+import (
+	"context"
+	"maps"
+	"testing"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/processor"
+	"go.opentelemetry.io/collector/processor/processortest"
+
+	"github.com/tracemap/tracemap/internal/heat"
+	"github.com/tracemap/tracemap/internal/testutil/heattest"
+)
+
+func create(t *testing.T, id component.ID, cfg *Config, next *consumertest.TracesSink) processor.Traces {
+	t.Helper()
+	set := processortest.NewNopSettings(typ)
+	set.ID = id
+	p, err := NewFactory().CreateTraces(context.Background(), set, cfg, next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// Both modes: create, start, shut down twice; the config struct is sound.
+func TestLifecycleBothModes(t *testing.T) {
+	if err := componenttest.CheckConfigStruct(createDefaultConfig()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, host := context.Background(), componenttest.NewNopHost()
+	count := create(t, component.MustNewID("heatmap"), defaultConfig(), new(consumertest.TracesSink))
+	ann := defaultConfig()
+	ann.Mode, ann.Source = ModeAnnotate, "heatmap"
+	annotate := create(t, component.MustNewIDWithName("heatmap", "annotate"), ann, new(consumertest.TracesSink))
+	for _, p := range []processor.Traces{annotate, count} { // downstream first, as the collector does
+		if err := p.Start(ctx, host); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, p := range []processor.Traces{count, annotate} {
+		for range 2 {
+			if err := p.Shutdown(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// An annotate stage whose source is not there, or is ambiguous, refuses to
+// start with a message that says what to do.
+func TestAnnotateStageNeedsItsSource(t *testing.T) {
+	ctx, host := context.Background(), componenttest.NewNopHost()
+	cfg := defaultConfig()
+	cfg.Mode, cfg.Source = ModeAnnotate, "heatmap/absent"
+	p := create(t, component.MustNewIDWithName("heatmap", "annotate"), cfg, new(consumertest.TracesSink))
+	err := p.Start(ctx, host)
+	if want := `source: no counting heatmap stage "heatmap/absent" in this collector: add "heatmap/absent" (mode count) before sampling in the same pipeline`; err == nil || err.Error() != want {
+		t.Fatalf("got %v, want %q", err, want)
+	}
+	_ = p.Shutdown(ctx)
+
+	id := component.MustNewIDWithName("heatmap", "twice")
+	a := create(t, id, defaultConfig(), new(consumertest.TracesSink))
+	b := create(t, id, defaultConfig(), new(consumertest.TracesSink))
+	cfg.Source = "heatmap/twice"
+	p = create(t, component.MustNewIDWithName("heatmap", "annotate"), cfg, new(consumertest.TracesSink))
+	err = p.Start(ctx, host)
+	if want := `source: heatmap stage "heatmap/twice" is in 2 pipelines, each with its own window: give each pipeline's counting stage its own name`; err == nil || err.Error() != want {
+		t.Fatalf("got %v, want %q", err, want)
+	}
+	for _, x := range []processor.Traces{p, a, b} {
+		_ = x.Shutdown(ctx)
+	}
+}
+
+// The annotate stage writes the span values from its source's window and
+// counts nothing itself.
+func TestAnnotateStageUsesTheSourceWindow(t *testing.T) {
+	ctx, host := context.Background(), componenttest.NewNopHost()
+	count := create(t, component.MustNewIDWithName("heatmap", "src"), defaultConfig(), new(consumertest.TracesSink))
+	cfg := defaultConfig()
+	cfg.Mode, cfg.Source = ModeAnnotate, "heatmap/src"
+	sink := new(consumertest.TracesSink)
+	ann := create(t, component.MustNewIDWithName("heatmap", "ann"), cfg, sink)
+	for _, p := range []processor.Traces{ann, count} {
+		if err := p.Start(ctx, host); err != nil {
+			t.Fatal(err)
+		}
+	}
+	defer func() {
+		_ = count.Shutdown(ctx)
+		_ = ann.Shutdown(ctx)
+	}()
+	spans := heattest.Ms("checkout", "GET /cart", 1, 2, 1, 2, 3, 4, 5, 6, 7, 8)
+	if err := count.ConsumeTraces(ctx, heattest.Build(spans...)); err != nil {
+		t.Fatal(err)
+	}
+	kept := heattest.Build(spans[0]) // one span the sampler kept
+	if err := ann.ConsumeTraces(ctx, kept); err != nil {
+		t.Fatal(err)
+	}
+	got := sink.AllTraces()[0].ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).Attributes().AsRaw()
+	if want := map[string]any{
+		heat.AttrOperationErrorRate: 0.25, heat.AttrOperationOwnErrorRate: 0.25, heat.AttrOperationP99Ms: 8.028159,
+	}; !maps.Equal(got, want) {
+		t.Fatalf("kept span = %v, want %v", got, want)
+	}
+	if n := sink.AllTraces()[0].ResourceSpans().At(0).Resource().Attributes().Len(); n != 1 {
+		t.Fatalf("the annotate stage wrote %d resource attributes", n)
+	}
+}
