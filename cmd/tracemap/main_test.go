@@ -2,12 +2,8 @@ package main
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/tracemap/tracemap/internal/testutil/collectortest"
 )
 
 func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
