@@ -65,6 +65,12 @@ test: build $(VERSITYGW)
 test-unit:
 	$(GO) test -race -count=1 -short ./...
 
+## gallery: render the picture corpus and the demo into docs/gallery/ (SVG + Chromium PNG), checking their geometry
+.PHONY: gallery
+gallery:
+	@mkdir -p docs/gallery
+	$(GO) test -count=1 -run '^TestBrowserGeometry$$' ./internal/svgrender/ -args -gallery=$(CURDIR)/docs/gallery
+
 ## bench: every go benchmark once (figures in BENCHMARKS.md)
 bench: build
 	TRACEMAP_DISTRO=$(CURDIR)/$(DISTRO) $(GO) test -run '^$$' -bench . -benchmem ./...

@@ -1,9 +1,12 @@
-// Command layoutbench lays out the same graphs with package sugiyama and
-// with Graphviz dot in one run and prints, per graph, the time each took
-// (wall and CPU) and the edge crossings of each drawing, both counted by
-// sugiyama.Crossings, as a Markdown table.
+// Command layoutbench lays out the same graphs with package sugiyama, with
+// Graphviz dot and with ELK Layered (elkjs under node, installed by the
+// bench with npm at sugiyamatest.ELKVersion into a cache directory) in one
+// run, and prints per graph, as a Markdown table, the CPU time each took,
+// the edge crossings (sugiyama.Crossings), the edges drawn through a node
+// box they do not join (sugiyama.EdgesThroughNodes) and the drawing's area
+// (the bounding box of boxes and routes), all measured the same way.
 //
-//	go run ./cmd/layoutbench -sizes 20,100,1000,5000 -dot-timeout 5m
+//	go run ./cmd/layoutbench -sizes 20,100,1000,5000 -timeout 5m
 package main
 
 import (
@@ -11,7 +14,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -24,22 +30,32 @@ import (
 
 func main() {
 	sizes := flag.String("sizes", "20,100,1000,5000", "node counts of the random layered DAGs")
-	timeout := flag.Duration("dot-timeout", 5*time.Minute, "limit for one dot run")
-	runs := flag.Int("runs", 5, "our layout runs per graph (the median wall time is reported)")
+	timeout := flag.Duration("timeout", 5*time.Minute, "limit for one dot or ELK run")
+	runs := flag.Int("runs", 5, "our layout runs per graph (the mean CPU time is reported)")
+	cache := flag.String("cache", "", "where npm installs elkjs (default: the user cache directory)")
 	flag.Parse()
 	var ns []int
 	for _, s := range strings.Split(*sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil || n < 1 {
-			fmt.Fprintf(os.Stderr, "layoutbench: bad size %q\n", s)
-			os.Exit(2)
+			fail(fmt.Errorf("bad size %q", s))
 		}
 		ns = append(ns, n)
 	}
-	if *runs < 1 {
-		*runs = 1
+	*runs = max(*runs, 1)
+	if *cache == "" {
+		dir, err := os.UserCacheDir()
+		if err != nil {
+			dir = os.TempDir()
+		}
+		*cache = filepath.Join(dir, "tracemap")
 	}
-	graphs := append(sugiyamatest.RandomDAGs(ns...), sugiyamatest.ServiceGraphs()...)
+	elkDir, err := sugiyamatest.InstallELK(context.Background(), *cache)
+	if err != nil {
+		fail(err)
+	}
+	services := sugiyamatest.ServiceGraphs()
+	graphs := append(services, sugiyamatest.RandomDAGs(ns...)...)
 	opt := sugiyama.DefaultOptions()
 
 	// What starting dot costs, for reading the small graphs' figures.
@@ -47,72 +63,136 @@ func main() {
 	for range 5 {
 		_, t, err := sugiyamatest.Dot(context.Background(), sugiyama.Graph{}, opt)
 		if err != nil {
-			fmt.Fprintln(os.Stderr, "layoutbench:", err)
-			os.Exit(1)
+			fail(err)
 		}
 		base = append(base, t)
 	}
-	slices.SortFunc(base, func(a, b sugiyamatest.Timing) int { return int(a.Wall - b.Wall) })
-	fmt.Printf("dot on an empty graph (process start): %.1f ms wall, %.1f ms CPU (median of 5)\n\n",
-		ms(base[2].Wall), ms(base[2].CPU))
+	slices.SortFunc(base, func(a, b sugiyamatest.Timing) int { return int(a.CPU - b.CPU) })
+	fmt.Printf("elkjs %s under node %s; dot on an empty graph (process start): %.1f ms CPU (median of 5); ELK's CPU is its layout call alone, after warm-up runs\n\n",
+		sugiyamatest.ELKVersion, nodeVersion(), ms(base[2].CPU))
 
-	fmt.Println("| graph | nodes | edges | ours ms wall | ours ms CPU | dot ms wall | dot ms CPU | faster (wall) | faster (CPU) | our crossings | dot crossings | ours/dot | our overlaps |")
-	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-	var sumOurs, sumDot int
-	var ratios []float64
-	for _, ng := range graphs {
+	fmt.Println("| graph | nodes | edges | CPU ms ours | dot | ELK | dot/ours | ELK/ours | crossings ours | dot | ELK | through nodes ours | dot | ELK | area Mpx² ours | dot | ELK |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	var unmet []string
+	for gi, ng := range graphs {
 		g := ng.Graph
 		var r sugiyama.Result
-		walls := make([]time.Duration, *runs)
 		cpu0 := cpuTime()
-		for i := range walls {
-			start := time.Now()
+		for range *runs {
 			r = sugiyama.Layout(g, opt)
-			walls[i] = time.Since(start)
 		}
-		ourCPU := (cpuTime() - cpu0) / time.Duration(*runs)
-		slices.Sort(walls)
-		ourWall := walls[len(walls)/2]
-		oc := sugiyama.Crossings(g, r)
-
-		ctx, cancel := context.WithTimeout(context.Background(), *timeout)
-		dr, dt, err := sugiyamatest.Dot(ctx, g, opt)
-		cancel()
-		row := []string{ng.Name, strconv.Itoa(len(g.Nodes)), strconv.Itoa(len(g.Edges)),
-			fmt.Sprintf("%.3f", ms(ourWall)), fmt.Sprintf("%.3f", ms(ourCPU))}
-		switch {
-		case errors.Is(ctx.Err(), context.DeadlineExceeded):
-			row = append(row, fmt.Sprintf("> %.0f (timed out)", ms(*timeout)), "n/a",
-				fmt.Sprintf("> %.0fx", timeout.Seconds()/ourWall.Seconds()), "n/a", strconv.Itoa(oc), "n/a", "n/a")
-		case err != nil:
-			fmt.Fprintln(os.Stderr, "layoutbench:", ng.Name, err)
-			os.Exit(1)
-		default:
-			dc := sugiyama.Crossings(g, dr)
-			sumOurs += oc
-			sumDot += dc
-			ratio := "-"
-			if dc > 0 {
-				ratios = append(ratios, float64(oc)/float64(dc))
-				ratio = fmt.Sprintf("%.3f", float64(oc)/float64(dc))
+		ours := (cpuTime() - cpu0) / time.Duration(*runs)
+		row := []string{ng.Name, strconv.Itoa(len(g.Nodes)), strconv.Itoa(len(g.Edges))}
+		type drawing struct {
+			ok          bool
+			cpu         time.Duration
+			cross, thru int
+			area        float64
+			note        string
+		}
+		measure := func(r sugiyama.Result) drawing {
+			return drawing{ok: true, cross: sugiyama.Crossings(g, r), thru: sugiyama.EdgesThroughNodes(g, r), area: area(g, r)}
+		}
+		o := measure(r)
+		o.cpu = ours
+		run := func(name string, f func(ctx context.Context) (sugiyama.Result, sugiyamatest.Timing, error)) drawing {
+			ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+			defer cancel()
+			res, t, err := f(ctx)
+			switch {
+			case errors.Is(ctx.Err(), context.DeadlineExceeded):
+				return drawing{note: fmt.Sprintf("> %.0f s (timed out)", timeout.Seconds())}
+			case err != nil:
+				fail(fmt.Errorf("%s on %s: %w", name, ng.Name, err))
 			}
-			row = append(row, fmt.Sprintf("%.1f", ms(dt.Wall)), fmt.Sprintf("%.1f", ms(dt.CPU)),
-				fmt.Sprintf("%.0fx", dt.Wall.Seconds()/ourWall.Seconds()),
-				fmt.Sprintf("%.1fx", dt.CPU.Seconds()/max(ourCPU.Seconds(), 1e-9)),
-				strconv.Itoa(oc), strconv.Itoa(dc), ratio)
+			d := measure(res)
+			d.cpu = t.CPU
+			return d
 		}
-		row = append(row, strconv.Itoa(sugiyama.Overlaps(g, r)))
+		d := run("dot", func(ctx context.Context) (sugiyama.Result, sugiyamatest.Timing, error) {
+			return sugiyamatest.Dot(ctx, g, opt)
+		})
+		warm := 0
+		if len(g.Nodes) <= 1000 {
+			warm = 3
+		}
+		e := run("elk", func(ctx context.Context) (sugiyama.Result, sugiyamatest.Timing, error) {
+			return sugiyamatest.ELK(ctx, elkDir, g, opt, warm)
+		})
+		cell := func(x drawing, f func(drawing) string) string {
+			if !x.ok {
+				return x.note
+			}
+			return f(x)
+		}
+		cpuMs := func(x drawing) string { return fmt.Sprintf("%.2f", ms(x.cpu)) }
+		ratio := func(x drawing) string { return fmt.Sprintf("%.0fx", x.cpu.Seconds()/max(ours.Seconds(), 1e-9)) }
+		cross := func(x drawing) string { return strconv.Itoa(x.cross) }
+		thru := func(x drawing) string { return strconv.Itoa(x.thru) }
+		ar := func(x drawing) string { return fmt.Sprintf("%.2f", x.area/1e6) }
+		row = append(row, cpuMs(o), cell(d, cpuMs), cell(e, cpuMs), cell(d, ratio), cell(e, ratio),
+			cross(o), cell(d, cross), cell(e, cross), thru(o), cell(d, thru), cell(e, thru), ar(o), cell(d, ar), cell(e, ar))
 		fmt.Println("| " + strings.Join(row, " | ") + " |")
+		if gi < len(services) { // the goals are for service-map shapes
+			best := math.MaxInt
+			slowest := time.Duration(math.MaxInt64)
+			for _, x := range []drawing{d, e} {
+				if x.ok {
+					best = min(best, x.cross)
+					slowest = min(slowest, x.cpu)
+				}
+			}
+			if o.cross > best {
+				unmet = append(unmet, fmt.Sprintf("%s: %d crossings, the better of dot and ELK %d", ng.Name, o.cross, best))
+			}
+			if slowest < 20*ours {
+				unmet = append(unmet, fmt.Sprintf("%s: %.1fx faster than the faster of dot and ELK, goal 20x", ng.Name, slowest.Seconds()/max(ours.Seconds(), 1e-9)))
+			}
+		}
 	}
-	mean := 0.0
-	for _, x := range ratios {
-		mean += x
+	fmt.Println()
+	if len(unmet) == 0 {
+		fmt.Println("Goals on the service-map shapes (crossings <= the better of dot and ELK, >= 20x faster than either): met on every graph.")
+	} else {
+		fmt.Println("Goals on the service-map shapes (crossings <= the better of dot and ELK, >= 20x faster than either) NOT met on:")
+		for _, u := range unmet {
+			fmt.Println("- " + u)
+		}
 	}
-	if len(ratios) > 0 {
-		mean /= float64(len(ratios))
+}
+
+// area is the area of the bounding box of a drawing's boxes and routes.
+func area(g sugiyama.Graph, r sugiyama.Result) float64 {
+	x0, y0, x1, y1 := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+	grow := func(x, y float64) { x0, y0, x1, y1 = min(x0, x), min(y0, y), max(x1, x), max(y1, y) }
+	for i, p := range r.Nodes {
+		if i < len(g.Nodes) {
+			grow(p.X-g.Nodes[i].W/2, p.Y-g.Nodes[i].H/2)
+			grow(p.X+g.Nodes[i].W/2, p.Y+g.Nodes[i].H/2)
+		}
 	}
-	fmt.Printf("\nOur crossings / dot's over the graphs dot finished: mean of the per-graph ratios %.3f (%d graphs with dot > 0); totals %d / %d = %.3f.\n",
-		mean, len(ratios), sumOurs, sumDot, float64(sumOurs)/float64(max(sumDot, 1)))
+	for _, e := range r.Edges {
+		for _, p := range e.Points {
+			grow(p.X, p.Y)
+		}
+	}
+	if x1 < x0 {
+		return 0
+	}
+	return (x1 - x0) * (y1 - y0)
+}
+
+func nodeVersion() string {
+	out, err := exec.Command("node", "--version").Output()
+	if err != nil {
+		return "?"
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "layoutbench:", err)
+	os.Exit(1)
 }
 
 // cpuTime is the user + system time this process has used so far.

@@ -1,19 +1,17 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime/pprof"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/pprof/profile"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
+	"github.com/tracemap/tracemap/internal/testutil/profiletest"
 	"github.com/tracemap/tracemap/internal/traceio"
 )
 
@@ -129,32 +127,16 @@ func TestConvertBadInput(t *testing.T) {
 	}
 }
 
-// spun keeps the profiled work's result, so it is not optimised away.
-var spun int
-
 // A CPU profile recorded here converts, through -sample, into one trace
 // whose root lasts the profile's total.
 func TestConvertPprof(t *testing.T) {
-	var buf bytes.Buffer
-	var p *profile.Profile
-	for try := 0; p == nil || len(p.Sample) < 5 && try < 5; try++ { // a loaded machine may sample little
-		buf.Reset()
-		if err := pprof.StartCPUProfile(&buf); err != nil {
-			t.Fatal(err)
-		}
-		spun += spin(300 * time.Millisecond)
-		pprof.StopCPUProfile()
-		var err error
-		if p, err = profile.Parse(bytes.NewReader(buf.Bytes())); err != nil {
-			t.Fatal(err)
-		}
-	}
+	data, p := profiletest.CPU(t, 5)
 	var total int64
 	for _, s := range p.Sample {
 		total += s.Value[1] // cpu/nanoseconds
 	}
 	in := filepath.Join(t.TempDir(), "cpu.pprof")
-	if err := os.WriteFile(in, buf.Bytes(), 0o600); err != nil {
+	if err := os.WriteFile(in, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	code, stdout, stderr := runCLI(t, "convert", "-to", "otlp", "-sample", "cpu", in)

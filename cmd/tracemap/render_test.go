@@ -7,17 +7,16 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"runtime/pprof"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/pprof/profile"
 	"github.com/klauspost/compress/zstd"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/tracemap/tracemap/internal/testutil/collectortest"
+	"github.com/tracemap/tracemap/internal/testutil/profiletest"
 	"github.com/tracemap/tracemap/internal/traceio"
 )
 
@@ -139,40 +138,16 @@ func TestRenderBinaryAndStdin(t *testing.T) {
 	}
 }
 
-//go:noinline
-func spin(d time.Duration) int {
-	x := 0
-	for end := time.Now().Add(d); time.Now().Before(end); {
-		for i := range 10000 {
-			x += i * i % 7
-		}
-	}
-	return x
-}
-
 // A CPU profile recorded from real Go code is drawn with its widest bar,
 // the root's, as long as the profile's total.
 func TestRenderPprof(t *testing.T) {
-	var buf bytes.Buffer
-	var p *profile.Profile
-	for try := 0; p == nil || len(p.Sample) < 5 && try < 5; try++ {
-		buf.Reset()
-		if err := pprof.StartCPUProfile(&buf); err != nil {
-			t.Fatal(err)
-		}
-		spin(400 * time.Millisecond)
-		pprof.StopCPUProfile()
-		var err error
-		if p, err = profile.Parse(bytes.NewReader(buf.Bytes())); err != nil {
-			t.Fatal(err)
-		}
-	}
+	data, p := profiletest.CPU(t, 5)
 	var total int64
 	for _, s := range p.Sample {
 		total += s.Value[1] // cpu/nanoseconds
 	}
 	in := filepath.Join(t.TempDir(), "cpu.pprof")
-	if err := os.WriteFile(in, buf.Bytes(), 0o600); err != nil {
+	if err := os.WriteFile(in, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	out := t.TempDir()

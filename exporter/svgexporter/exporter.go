@@ -460,7 +460,8 @@ func (e *svgExporter) heatFunc(attrs map[string]serviceHeat) svgrender.HeatFunc 
 }
 
 func (e *svgExporter) renderOptions() svgrender.Options {
-	return svgrender.Options{Scale: e.scale, HotThreshold: e.cfg.Heat.Threshold}
+	rule := e.cfg.Heat.HotRule() // the heatmap's one hot verdict, threshold as configured
+	return svgrender.Options{Scale: e.scale, Hot: &rule}
 }
 
 // rotate ends the current service-map window at now, draws and writes it

@@ -1,7 +1,13 @@
-// Package colorscale maps a value in 0..1 (an error rate, usually) to a
-// colour. The default scales are perceptually uniform and colour-blind safe
-// (viridis, inferno, cividis, from their published 256-entry tables); the
-// seed design's HSL blue -> yellow -> red ramp is kept for those used to it.
+// Package colorscale holds tracemap's colours: the scales that map a value
+// in 0..1 (an error rate, usually) to a colour, and the categorical palette
+// that gives each service its colour (see Services).
+//
+// The default scale, heat, reads as heat without a legend: neutral grey at
+// 0, through yellow and orange to dark red at 1, lightness falling
+// monotonically, so it stays ordered under every colour-vision deficiency
+// and in greyscale. viridis, inferno and cividis (perceptually uniform, from
+// their published 256-entry tables) and the seed design's HSL blue ->
+// yellow -> red ramp remain as options.
 package colorscale
 
 import (
@@ -12,17 +18,18 @@ import (
 
 // Names of the scales, as written in configuration.
 const (
+	Heat    = "heat"
 	Viridis = "viridis"
 	Inferno = "inferno"
 	Cividis = "cividis"
 	HSL     = "hsl"
 
 	// Default is the scale used when none is configured.
-	Default = Viridis
+	Default = Heat
 )
 
 // Names lists every scale Lookup accepts, default first.
-func Names() []string { return []string{Viridis, Inferno, Cividis, HSL} }
+func Names() []string { return []string{Heat, Viridis, Inferno, Cividis, HSL} }
 
 // Color is an 8-bit sRGB colour.
 type Color struct{ R, G, B uint8 }
@@ -77,9 +84,42 @@ func (s Scale) At(v float64) Color {
 		return fromTable(&cividisTable, v)
 	case HSL:
 		return hslRamp(v)
-	default:
+	case Viridis:
 		return fromTable(&viridisTable, v)
+	default:
+		return heatRamp(v)
 	}
+}
+
+// heatAnchors are the heat scale's colours at fixed positions; in between
+// it is interpolated linearly in CIELAB. The positions put the legend's
+// steps (rates 0, 1%, 5%, 25%, 100% at levels 0, 0.1, 0.22, 0.5, 1 on the
+// square-root axis the renderer uses) on clearly different colours. The
+// hues follow ColorBrewer's YlOrRd; the start is a neutral grey, so a
+// service without errors does not look warm. Lightness (L*) falls from 95
+// to 24 along the scale.
+var heatAnchors = [...]struct {
+	at float64
+	c  Color
+}{
+	{0, Color{0xf7, 0xf7, 0xf5}},
+	{0.1, Color{0xfc, 0xd2, 0x62}},
+	{0.22, Color{0xf8, 0xa0, 0x3c}},
+	{0.5, Color{0xee, 0x55, 0x28}},
+	{0.75, Color{0xc0, 0x18, 0x28}},
+	{1, Color{0x6e, 0x08, 0x1c}},
+}
+
+func heatRamp(v float64) Color {
+	for i := 1; i < len(heatAnchors); i++ {
+		a, b := heatAnchors[i-1], heatAnchors[i]
+		if v <= b.at {
+			t := (v - a.at) / (b.at - a.at)
+			la, lb := a.c.Lab(), b.c.Lab()
+			return Lab{la.L + t*(lb.L-la.L), la.A + t*(lb.A-la.A), la.B + t*(lb.B-la.B)}.Color()
+		}
+	}
+	return heatAnchors[len(heatAnchors)-1].c
 }
 
 // fromTable picks the entry the way matplotlib's ListedColormap does:

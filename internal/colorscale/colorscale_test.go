@@ -7,7 +7,8 @@ import (
 
 func TestLookup(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
-		{"", Viridis},
+		{"", Heat},
+		{"heat", Heat},
 		{"viridis", Viridis},
 		{" Inferno ", Inferno},
 		{"CIVIDIS", Cividis},
@@ -21,7 +22,7 @@ func TestLookup(t *testing.T) {
 			t.Errorf("Lookup(%q).Name() = %q, want %q", tc.in, s.Name(), tc.want)
 		}
 	}
-	if _, err := Lookup("jet"); err == nil || err.Error() != `unknown colour scale "jet" (want one of viridis, inferno, cividis, hsl)` {
+	if _, err := Lookup("jet"); err == nil || err.Error() != `unknown colour scale "jet" (want one of heat, viridis, inferno, cividis, hsl)` {
 		t.Errorf("Lookup(jet) error = %v", err)
 	}
 	if (Scale{}).Name() != Default {

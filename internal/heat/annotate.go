@@ -3,6 +3,8 @@ package heat
 import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/tracemap/tracemap/internal/spantree"
 )
 
 // Attributes written by Annotate (the contract in DESIGN.md and
@@ -125,8 +127,8 @@ func (t *Tracker) AnnotateSpans(td ptrace.Traces) {
 			if caller := b.rss[b.spans[r.parent].rs].svc; caller != nil && caller != svc {
 				e = t.edges[EdgeKey{Caller: caller.name, Callee: svc.name}]
 			}
-		case isCall(r.kind) && !r.hasChild:
-			if peer := peerName(r.span); peer != "" {
+		case spantree.Calls(r.kind) && !r.hasChild:
+			if peer := spantree.PeerName(r.span); peer != "" {
 				e = t.edges[EdgeKey{Caller: svc.name, Callee: peer}]
 			}
 		}

@@ -192,9 +192,9 @@ func (t *Tracker) countLocked(b *batch) {
 		if r.pkey != 0 && r.parent < 0 && parent == nil {
 			store.cur.wait(r.pkey, idx) // a child before its parent
 		}
-		if isCall(r.kind) && !r.hasChild {
+		if spantree.Calls(r.kind) && !r.hasChild {
 			// Read only for spans remembered: a peer is needed on expiry.
-			store.cur.spans[idx].peer = store.intern(peerName(r.span))
+			store.cur.spans[idx].peer = store.intern(spantree.PeerName(r.span))
 			store.cur.leaves = append(store.cur.leaves, idx)
 		}
 	}

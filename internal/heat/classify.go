@@ -5,6 +5,8 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/tracemap/tracemap/internal/spantree"
 )
 
 // Attribute keys the error rules and peer edges read.
@@ -12,8 +14,6 @@ const (
 	attrHTTPStatus    = "http.response.status_code"
 	attrHTTPStatusOld = "http.status_code" // semconv before 1.20, still common
 	attrGRPCStatus    = "rpc.grpc.status_code"
-	attrPeerService   = "peer.service"
-	attrServerAddress = "server.address"
 )
 
 // grpcCodeNames are the gRPC status names, indexed by code.
@@ -124,18 +124,6 @@ func intValue(v pcommon.Value) int64 {
 	return -1
 }
 
-// peerName is the uninstrumented callee a client span declares, if any.
-func peerName(s ptrace.Span) string {
-	attrs := s.Attributes()
-	if v, ok := attrs.Get(attrPeerService); ok && v.Type() == pcommon.ValueTypeStr && v.Str() != "" {
-		return v.Str()
-	}
-	if v, ok := attrs.Get(attrServerAddress); ok && v.Type() == pcommon.ValueTypeStr && v.Str() != "" {
-		return v.Str()
-	}
-	return ""
-}
-
 // IsOwnError is tracemap's one rule for where a failure starts: a span is an
 // own error when it is an error and none of its child spans in the trace is
 // an error. An error span with an error child is propagated: the failure
@@ -154,10 +142,5 @@ func IsOwnError(spanErr, anyChildErr bool) bool { return spanErr && !anyChildErr
 // heatmap's tracemap.edge.error_rate and internal/servicedag's edge errors
 // both count with this function.
 func IsFailedCall(callerKind ptrace.SpanKind, callerErr, calleeErr bool) bool {
-	return calleeErr || (callerErr && isCall(callerKind))
-}
-
-// isCall: a CLIENT or PRODUCER span is the caller's side of one call.
-func isCall(k ptrace.SpanKind) bool {
-	return k == ptrace.SpanKindClient || k == ptrace.SpanKindProducer
+	return calleeErr || (callerErr && spantree.Calls(callerKind))
 }

@@ -1,6 +1,8 @@
 package servicedag
 
 import (
+	"math"
+	"strings"
 	"testing"
 
 	"github.com/tracemap/tracemap/internal/sugiyama"
@@ -88,10 +90,35 @@ func TestLayoutAnyDAG(t *testing.T) {
 		Edges: []Edge{{From: 0, To: 0}, {From: 0, To: 1}, {From: 0, To: 1}, {From: 1, To: 7}, {From: -1, To: 0}},
 	}
 	Layout(d)
-	if d.Nodes[1].W != MaxLabel*charWidth+labelPad || d.Nodes[0].W != minWidth {
+	if d.Nodes[1].W != math.Ceil(TextWidth(d.Nodes[1].Name, NameFont, true, MaxLabel))+LabelPad || d.Nodes[0].W != MinWidth {
 		t.Errorf("widths %v %v", d.Nodes[0].W, d.Nodes[1].W)
 	}
 	if len(d.Edges[0].Points) == 0 || len(d.Edges[1].Points) < 2 || len(d.Edges[3].Points) != 0 || len(d.Edges[4].Points) != 0 {
 		t.Errorf("points: %v", d.Edges)
+	}
+}
+
+// FitRunes inverts NodeSize: a name shortened to FitRunes of its box fits
+// the box, whole up to MaxLabel runes, else MaxLabel runes and the ellipsis.
+func TestFitRunesInvertsNodeSize(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		want int
+	}{{"x", 48}, {strings.Repeat("w", 30), 48}, {strings.Repeat("a", 48), 48}, {strings.Repeat("a", 100), 48}, {strings.Repeat("שלום", 30), 48}} {
+		w, h := NodeSize(c.name)
+		if got := FitRunes(c.name, NameFont, true, MaxLabel, w-LabelPad); got != c.want || h != NodeHeight {
+			t.Errorf("%.10q: box %vx%v holds %d runes, want %d", c.name, w, h, got, c.want)
+		}
+		if w < MinWidth {
+			t.Errorf("%.10q: width %v below the minimum", c.name, w)
+		}
+	}
+	// A narrower box cuts the name and keeps room for the ellipsis.
+	name := strings.Repeat("a", 40)
+	if got, want := FitRunes(name, NameFont, true, MaxLabel, 100), 10; got != want {
+		t.Errorf("100px holds %d runes of %q, want %d", got, name, want)
+	}
+	if FitRunes("abc", NameFont, true, MaxLabel, math.NaN()) != 1 {
+		t.Error("a degenerate width must still hold one rune")
 	}
 }

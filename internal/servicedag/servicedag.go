@@ -6,8 +6,6 @@ package servicedag
 import (
 	"math"
 
-	"go.opentelemetry.io/collector/pdata/ptrace"
-
 	"github.com/tracemap/tracemap/internal/heat"
 	"github.com/tracemap/tracemap/internal/spantree"
 	"github.com/tracemap/tracemap/internal/sugiyama"
@@ -50,12 +48,6 @@ type Options struct {
 	Operations bool
 }
 
-// Attribute keys read from client spans to name uninstrumented peers.
-const (
-	attrPeerService   = "peer.service"
-	attrServerAddress = "server.address"
-)
-
 type nodeKey struct {
 	service, operation string
 	virtual            bool
@@ -75,9 +67,9 @@ const scanLimit = 16
 // FromTree builds the service graph of one trace. Nodes and edges are in
 // the order in which a depth-first walk of the tree first meets them, so the
 // root's service is node 0. An edge joins a parent span's node to its child
-// span's node; calls inside one node are not edges. A client span with
-// peer.service (else server.address) and no child span adds an edge to that
-// peer: to the service's node when the trace has one (per-service nodes),
+// span's node; calls inside one node are not edges. A client or producer
+// span naming its peer (spantree.Tree.Peer) and with no child span adds an
+// edge to that peer: to the service's node when the trace has one (per-service nodes),
 // else to a virtual node.
 func FromTree(t *spantree.Tree, opt Options) *DAG {
 	b := &builder{d: &DAG{}}
@@ -105,14 +97,14 @@ func FromTree(t *spantree.Tree, opt Options) *DAG {
 			p := &t.Spans[s.Parent]
 			b.edge(nodeOf[s.Parent], n, s, heat.IsFailedCall(p.Kind, p.Error, s.Error))
 		}
-		if s.Kind == ptrace.SpanKindClient && len(s.Children) == 0 {
+		if spantree.Calls(s.Kind) && len(s.Children) == 0 {
 			peers = append(peers, i)
 		}
 	})
 	// Peers are resolved once every real node is known.
 	for _, i := range peers {
 		s := &t.Spans[i]
-		peer := peerOf(s)
+		peer := t.Peer(i)
 		if peer == "" {
 			continue
 		}
@@ -126,19 +118,6 @@ func FromTree(t *spantree.Tree, opt Options) *DAG {
 		b.edge(nodeOf[i], to, s, heat.IsFailedCall(s.Kind, s.Error, false))
 	}
 	return b.d
-}
-
-// peerOf names the uninstrumented peer a leaf client span called.
-func peerOf(s *spantree.Span) string {
-	attrs := s.Source.Attributes()
-	for _, key := range []string{attrPeerService, attrServerAddress} {
-		if v, ok := attrs.Get(key); ok {
-			if name := v.AsString(); name != "" {
-				return name
-			}
-		}
-	}
-	return ""
 }
 
 // find returns the node with key k, or -1.

@@ -23,10 +23,13 @@ func (t *Tree) WriteAttributes() {
 		attrs := s.Source.Attributes()
 		// Every Put and Remove scans the attributes; a span without
 		// tracemap.depth has not been through tracemap, so the Removes are
-		// skipped for it.
-		_, seen := attrs.Get(AttrDepth)
-		attrs.EnsureCapacity(attrs.Len() + 5)
-		attrs.PutInt(AttrDepth, int64(s.Depth))
+		// skipped for it. GetOrPutEmpty finds that out and puts depth in one
+		// scan (after EnsureCapacity, which may move the attributes).
+		// The attribute slice grows once, by exactly what is added: room is
+		// left on ERROR spans for tracemap.error.own (internal/culprit).
+		attrs.EnsureCapacity(attrs.Len() + 3 + count(s.Skew != 0) + count(s.Critical) + count(s.Orphan) + count(s.Error))
+		depth, seen := attrs.GetOrPutEmpty(AttrDepth)
+		depth.SetInt(int64(s.Depth))
 		attrs.PutInt(AttrOffset, s.Offset)
 		attrs.PutInt(AttrSelf, s.Self)
 		switch {
@@ -38,6 +41,13 @@ func (t *Tree) WriteAttributes() {
 		putFlag(attrs, seen, AttrCritical, s.Critical)
 		putFlag(attrs, seen, AttrOrphan, s.Orphan)
 	}
+}
+
+func count(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func putFlag(attrs pcommon.Map, seen bool, key string, on bool) {

@@ -26,6 +26,7 @@ func Build(id pcommon.TraceID, refs []Ref) *Tree {
 	b.correctSkew()
 	b.sortChildren()
 	b.selfTimes()
+	b.pathTree()
 	b.criticalPath()
 	return t
 }
@@ -157,6 +158,12 @@ type builder struct {
 	backing []int   // children of all spans, one segment per parent
 	off     []int32 // segment of span i: backing[off[i]:off[i+1]]
 	order   []int   // parents before children
+	// The critical path's tree (critical.go): top-level spans hung under a
+	// linked span, per span and per hung span (nil when none), and an order
+	// with parents before children.
+	extra      map[int][]int
+	linkParent map[int]int
+	pathOrder  []int
 }
 
 func newBuilder(t *Tree, sc *scratch) *builder {
@@ -202,7 +209,9 @@ func newBuilder(t *Tree, sc *scratch) *builder {
 // leaving equal slack on both sides (a child longer than its parent is only
 // moved to start with it). Every span first takes its parent's shift, so a
 // subtree moves as a whole; same-service children are never moved relative
-// to their parent.
+// to their parent, nor are message consumers (a CONSUMER span, or any child
+// of a PRODUCER span): a consumer may run long after its producer ended, so
+// its place outside the producer says nothing about clocks.
 func (b *builder) correctSkew() {
 	for _, i := range b.order {
 		s := &b.spans[i]
@@ -213,7 +222,7 @@ func (b *builder) correctSkew() {
 		par := &b.spans[p]
 		dur := s.End - s.Start
 		cs := clampStart(s.Start+par.Skew, dur)
-		if s.Service != par.Service {
+		if s.Service != par.Service && s.Kind != ptrace.SpanKindConsumer && par.Kind != ptrace.SpanKindProducer {
 			ps, pe := par.CorrectedStart(), par.CorrectedEnd()
 			pd := pe - ps
 			switch {

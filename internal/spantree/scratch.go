@@ -12,6 +12,8 @@ import (
 type scratch struct {
 	stamp, off, next []int32
 	order, kids      []int
+	pathOrder, path  []int
+	rank, top        []int32
 	starts, from, to []int64
 	inside           []bool
 	ids              spanindex.Index

@@ -18,15 +18,14 @@ import (
 const UnknownService = "unknown_service"
 
 // Span is one span of a Tree together with what the tree says about it.
+// (The small fields come last, together, so that a Span is not padded.)
 type Span struct {
 	Source   ptrace.Span      // the pdata span (attributes, events, links)
 	Resource pcommon.Resource // its resource
 	Service  string           // service.name of the resource (UnknownService when absent)
 	Name     string
-	Kind     ptrace.SpanKind
 	Start    int64 // unix ns as recorded (clamped to 0..MaxTime)
 	End      int64 // unix ns as recorded, never before Start
-	Error    bool  // status ERROR
 
 	Parent   int   // index in Tree.Spans; -1 for roots and orphans
 	Children []int // indices, ordered by corrected start
@@ -34,7 +33,23 @@ type Span struct {
 	Offset   int64 // ns from the trace start, after skew correction
 	Skew     int64 // shift applied by skew correction, 0 when none
 	Self     int64 // ns not covered by children
-	Critical bool  // on the critical path
+	// CriticalSelf is the time of the critical path spent in this span
+	// itself, not in one of its critical children (0 off the path). Over
+	// all spans it sums to the part of the trace the path covers.
+	CriticalSelf int64
+	// Links are the spans of this trace that the span links to (links never
+	// make parents); links to other traces or missing spans are left out.
+	Links []int
+
+	Kind     ptrace.SpanKind
+	Error    bool // status ERROR
+	Critical bool // on the critical path
+	// Async: the span outlives its parent (it ends, or even starts, after
+	// its parent ended: fire-and-forget work, a message consumer), or it
+	// is a top-level span that follows from a span of this trace by a
+	// link. Its parent did not wait for it, so its failure is not its
+	// parent's and the critical path follows it beyond its parent's end.
+	Async bool
 	// Orphan: the span names a parent that is not in the trace, or its parent
 	// chain loops (the span where the loop was cut). Orphans hang under the
 	// virtual root next to the real roots.
@@ -42,9 +57,6 @@ type Span struct {
 	// Duplicate: an earlier span of the trace has the same span ID; children
 	// naming that ID hang under the earlier one.
 	Duplicate bool
-	// Links are the spans of this trace that the span links to (links never
-	// make parents); links to other traces or missing spans are left out.
-	Links []int
 }
 
 // CorrectedStart is the start after skew correction (unix ns).
@@ -58,9 +70,12 @@ func (s *Span) Duration() int64 { return s.End - s.Start }
 
 // Tree is one trace.
 type Tree struct {
-	TraceID  pcommon.TraceID
-	Spans    []Span
-	Roots    []int // roots first, then orphans, each ordered by corrected start
+	TraceID pcommon.TraceID
+	Spans   []Span
+	Roots   []int // roots first, then orphans, each ordered by corrected start
+	// Path is the critical spans in the order the walk entered them: each
+	// after the span it descended from, from the trace's end backwards.
+	Path     []int
 	Start    int64 // unix ns of the earliest corrected start
 	Duration int64 // ns from Start to the latest corrected end
 }

@@ -161,17 +161,172 @@ func TestCriticalPathSequentialAndParallel(t *testing.T) {
 	}
 }
 
-func TestCriticalPathClipsOverflowingChildren(t *testing.T) {
-	// A same-service child ending after its parent is clipped to the parent's
-	// end; one entirely after the parent is ignored.
+func TestCriticalPathFollowsWorkThatOutlivesItsParent(t *testing.T) {
+	// A same-service child ending after its parent is not clipped (Jaeger
+	// would clip it at 100): it ended the trace. One entirely after the
+	// parent ran in parallel with it and is not on the path.
 	tr := one(t,
 		S(1, 0, "s", "root", 0, 100),
 		S(2, 1, "s", "over", 50, 150),
 		S(3, 1, "s", "outside", 120, 130),
 		S(4, 1, "s", "early", 10, 40),
 	)
-	if got := criticalNames(tr); got != "root,early,over" {
+	if got := criticalSelves(tr); got != "root:20,early:30,over:100" {
 		t.Errorf("critical: %s", got)
+	}
+	if got := asyncNames(tr); got != "over,outside" {
+		t.Errorf("async: %s", got)
+	}
+}
+
+// criticalSelves lists the critical spans in Walk order with their
+// CriticalSelf.
+func criticalSelves(tr *Tree) string {
+	var out []string
+	tr.Walk(func(i int) {
+		if s := &tr.Spans[i]; s.Critical {
+			out = append(out, fmt.Sprintf("%s:%d", s.Name, s.CriticalSelf))
+		} else if s.CriticalSelf != 0 {
+			out = append(out, fmt.Sprintf("%s:%d(not critical)", s.Name, s.CriticalSelf))
+		}
+	})
+	return join(out)
+}
+
+func asyncNames(tr *Tree) string {
+	var names []string
+	tr.Walk(func(i int) {
+		if tr.Spans[i].Async {
+			names = append(names, tr.Spans[i].Name)
+		}
+	})
+	return join(names)
+}
+
+// A messaging trace shaped like real ones: the request publishes a message
+// and returns at 426; a consumer in another service picks it up at 426 and
+// works until 649, the last third of the trace. Jaeger's path ends with the request (root, then insert,
+// then publish); here it follows the message.
+func messagingTrace(consumerParent uint64) []sp {
+	const (
+		server   = ptrace.SpanKindServer
+		client   = ptrace.SpanKindClient
+		producer = ptrace.SpanKindProducer
+		consumer = ptrace.SpanKindConsumer
+	)
+	return []sp{
+		S(1, 0, "api", "POST /order", 0, 426).Of(server),
+		S(2, 1, "api", "orders publish", 100, 130).Of(producer),
+		S(3, 1, "api", "INSERT orders", 140, 400).Of(client).Attr("peer.service", "mysql"),
+		S(4, consumerParent, "worker", "orders process", 426, 649).Of(consumer),
+		S(5, 4, "worker", "render invoice", 450, 620),
+	}
+}
+
+func TestCriticalPathFollowsConsumerAfterProducerEnd(t *testing.T) {
+	tr := one(t, messagingTrace(2)...)
+	// POST 0-100; publish 100-130; the broker 130-426 is nobody's;
+	// process 426-450 and 620-649; render 450-620. The insert ran while the
+	// message waited.
+	if got := criticalSelves(tr); got != "POST /order:100,orders publish:30,orders process:53,render invoice:170" {
+		t.Errorf("critical: %s", got)
+	}
+	if got := asyncNames(tr); got != "orders process" {
+		t.Errorf("async: %s", got)
+	}
+	// A consumer in another service is not moved into its producer as
+	// clock skew.
+	if s := byName(t, tr, "orders process"); s.Skew != 0 || s.Offset != 426 {
+		t.Errorf("consumer skew %d offset %d, want 0 426", s.Skew, s.Offset)
+	}
+}
+
+func TestCriticalPathFollowsLinkedConsumer(t *testing.T) {
+	// The consumer starts its own root and links to the message's producer.
+	specs := messagingTrace(0)
+	specs[3].Attrs = map[string]string{}
+	td := traces(traceA, specs...)
+	linkTo(td, "orders process", 2)
+	tr := FromTraces(td)[0]
+	checkInvariants(t, tr)
+	if got := criticalSelves(tr); got != "POST /order:100,orders publish:30,orders process:53,render invoice:170" {
+		t.Errorf("critical: %s", got)
+	}
+	c := byName(t, tr, "orders process")
+	if !c.Async || c.Parent != -1 || c.Depth != 0 || len(tr.Roots) != 2 {
+		t.Errorf("linked consumer: async %v parent %d depth %d roots %d", c.Async, c.Parent, c.Depth, len(tr.Roots))
+	}
+}
+
+// linkTo adds links from the span named name to the spans with the given
+// crafted IDs, in the same trace.
+func linkTo(td ptrace.Traces, name string, ids ...uint64) {
+	ForEachSpan(td, func(s ptrace.Span, _ pcommon.Resource) {
+		if s.Name() != name {
+			return
+		}
+		for _, id := range ids {
+			l := s.Links().AppendEmpty()
+			l.SetTraceID(s.TraceID())
+			l.SetSpanID(tracetest.SpanID(id))
+		}
+	})
+}
+
+func TestCriticalPathFanOutConsumers(t *testing.T) {
+	const producer, consumer = ptrace.SpanKindProducer, ptrace.SpanKindConsumer
+	tr := one(t,
+		S(1, 0, "api", "POST", 0, 20),
+		S(2, 1, "api", "publish", 5, 10).Of(producer),
+		S(3, 2, "a", "consume a", 30, 100).Of(consumer),
+		S(4, 2, "b", "consume b", 40, 300).Of(consumer),
+		S(5, 2, "c", "consume c", 120, 220).Of(consumer),
+	)
+	// b ends the trace; a and c ran beside it.
+	if got := criticalSelves(tr); got != "POST:5,publish:5,consume b:260" {
+		t.Errorf("critical: %s", got)
+	}
+	if got := asyncNames(tr); got != "consume a,consume b,consume c" {
+		t.Errorf("async: %s", got)
+	}
+	// Consumers one after the other (a queue worker): all on the path.
+	tr = one(t,
+		S(1, 0, "api", "POST", 0, 20),
+		S(2, 1, "api", "publish", 5, 10).Of(producer),
+		S(3, 2, "w", "first", 30, 100).Of(consumer),
+		S(4, 2, "w", "second", 110, 300).Of(consumer),
+	)
+	if got := criticalSelves(tr); got != "POST:5,publish:5,first:70,second:190" {
+		t.Errorf("sequential consumers: %s", got)
+	}
+}
+
+func TestCriticalPathLinks(t *testing.T) {
+	// A batch consumer linked to two producers hangs under the one that
+	// ended last; two roots linking each other cannot make a cycle: only
+	// the later one hangs under the earlier.
+	td := traces(traceA,
+		S(1, 0, "api", "request 1", 0, 100),
+		S(2, 1, "api", "publish 1", 10, 30),
+		S(3, 0, "api", "request 2", 20, 120),
+		S(4, 3, "api", "publish 2", 40, 60),
+		S(5, 0, "w", "batch", 200, 300),
+		S(6, 0, "x", "ping", 400, 410),
+		S(7, 0, "x", "pong", 420, 430),
+	)
+	linkTo(td, "batch", 2, 4)
+	linkTo(td, "ping", 7)
+	linkTo(td, "pong", 6)
+	tr := FromTraces(td)[0]
+	checkInvariants(t, tr)
+	// pong (under ping) ends the trace; back at ping's start (400) the
+	// tree finishing last is request 2's, whose end is batch's (300):
+	// request 2 20-40, publish 2 40-60, the wait, batch 200-300.
+	if got := criticalSelves(tr); got != "request 2:20,publish 2:20,batch:100,ping:10,pong:10" {
+		t.Errorf("critical: %s", got)
+	}
+	if got := asyncNames(tr); got != "batch,pong" {
+		t.Errorf("async: %s", got)
 	}
 }
 
@@ -325,7 +480,7 @@ func checkInvariants(t *testing.T, tr *Tree) {
 	if count != n {
 		t.Fatalf("walk visited %d of %d spans", count, n)
 	}
-	critical := 0
+	critical, pathTime := 0, int64(0)
 	for i := range tr.Spans {
 		s := &tr.Spans[i]
 		if seen[i] != 1 {
@@ -358,10 +513,23 @@ func checkInvariants(t *testing.T, tr *Tree) {
 		}
 		if s.Critical {
 			critical++
+			if s.Parent >= 0 && !tr.Spans[s.Parent].Critical {
+				t.Fatalf("critical span %d under a parent off the path", i)
+			}
+		}
+		if s.CriticalSelf < 0 || (s.CriticalSelf > 0 && !s.Critical) || s.CriticalSelf > s.Duration() {
+			t.Fatalf("span %d: critical self %d of %d, critical %v", i, s.CriticalSelf, s.Duration(), s.Critical)
+		}
+		pathTime += s.CriticalSelf
+		if s.Parent >= 0 && s.Async != (s.CorrectedEnd() > tr.Spans[s.Parent].CorrectedEnd()) {
+			t.Fatalf("span %d: async %v", i, s.Async)
 		}
 	}
 	if n > 0 && critical == 0 {
 		t.Fatal("no critical span")
+	}
+	if pathTime > tr.Duration {
+		t.Fatalf("critical path covers %d of a %d trace", pathTime, tr.Duration)
 	}
 }
 

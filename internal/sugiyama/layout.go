@@ -106,10 +106,15 @@ func Layout(g Graph, opt Options) Result {
 		for k, e := range c.edges {
 			a := c.arcs[c.edgeArc[k]]
 			from, to := c.nodes[a.from], c.nodes[a.to]
-			pts := make([]Point, 0, len(c.chain[c.edgeArc[k]])+2)
+			pts := make([]Point, 0, 2*len(c.chain[c.edgeArc[k]])+2)
 			pts = append(pts, Point{res.Nodes[from].X, res.Nodes[from].Y + h[from]/2})
+			// Through each layer it crosses the edge runs vertically at
+			// its dummy's x, across the layer's whole band, so it can only
+			// meet the boxes of the layers it joins.
 			for _, d := range c.chain[c.edgeArc[k]] {
-				pts = append(pts, Point{x0 + c.x[d], res.LayerY[c.lg.layer[d]]})
+				l := c.lg.layer[d]
+				x := x0 + c.x[d]
+				pts = append(pts, Point{x, res.LayerY[l] - layerH[l]/2}, Point{x, res.LayerY[l] + layerH[l]/2})
 			}
 			pts = append(pts, Point{res.Nodes[to].X, res.Nodes[to].Y - h[to]/2})
 			if c.edgeRev[k] {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/tracemap/tracemap/internal/sugiyama"
+	"github.com/tracemap/tracemap/internal/testutil/sugiyamatest"
 )
 
 func boxes(n int) []sugiyama.Node {
@@ -63,8 +64,14 @@ func check(t *testing.T, g sugiyama.Graph) sugiyama.Result {
 		if span < 0 {
 			span = -span
 		}
-		if len(route.Points) != span+1 {
+		// Two end points and a vertical run (two points) per layer crossed.
+		if len(route.Points) != 2*span {
 			t.Fatalf("edge %d spans %d layers but has %d points", i, span, len(route.Points))
+		}
+		for k := 1; k+1 < len(route.Points)-1; k += 2 {
+			if p, q := route.Points[k], route.Points[k+1]; p.X != q.X || p.Y == q.Y {
+				t.Fatalf("edge %d: %v to %v is not a vertical run through a layer", i, p, q)
+			}
 		}
 		first, last := route.Points[0], route.Points[len(route.Points)-1]
 		if first.X != a.X || last.X != b.X {
@@ -232,15 +239,15 @@ func TestPlanarDrawingsHaveNoCrossings(t *testing.T) {
 }
 
 func TestLongEdgesRunStraight(t *testing.T) {
-	// 0 -> 4 spans four layers next to the chain 0..4: its three dummy
-	// points must share one x.
+	// 0 -> 4 spans four layers next to the chain 0..4: the runs through
+	// its three dummies must share one x.
 	g := graph(5, [2]int{0, 1}, [2]int{1, 2}, [2]int{2, 3}, [2]int{3, 4}, [2]int{0, 4})
 	r := check(t, g)
 	p := r.Edges[4].Points
-	if len(p) != 5 {
+	if len(p) != 8 {
 		t.Fatalf("route %v", p)
 	}
-	for _, q := range p[2:4] {
+	for _, q := range p[2:7] {
 		if q.X != p[1].X {
 			t.Fatalf("long edge bends: %v", p)
 		}
@@ -333,7 +340,7 @@ func TestDenseGraphsStayBounded(t *testing.T) {
 		switch p := len(r.Edges[i].Points); {
 		case span < 1:
 			t.Fatalf("edge %v spans %d layers", e, span)
-		case p == span+1:
+		case p == 2*span:
 			dummies += span - 1
 			longestRouted = max(longestRouted, span)
 		case p == 2:
@@ -349,5 +356,29 @@ func TestDenseGraphsStayBounded(t *testing.T) {
 	// The longest edges go straight, the shorter ones get dummies.
 	if shortestStraight < longestRouted {
 		t.Fatalf("a %d-layer edge is straight while a %d-layer one has dummies", shortestStraight, longestRouted)
+	}
+}
+
+// Routes run through the layers they cross only where the layout kept room
+// for them: on random graphs no edge passes through a box it does not join,
+// and a straight line across a box is counted.
+func TestEdgesThroughNodes(t *testing.T) {
+	for seed := uint64(1); seed <= 20; seed++ {
+		g := sugiyamatest.RandomLayeredDAG(40, seed)
+		if n := sugiyama.EdgesThroughNodes(g, sugiyama.Layout(g, sugiyama.DefaultOptions())); n != 0 {
+			t.Errorf("seed %d: %d edges through nodes", seed, n)
+		}
+	}
+	g := graph(3, [2]int{0, 2})
+	r := sugiyama.Result{
+		Nodes: []sugiyama.Placed{{X: 0, Y: 0}, {X: 0, Y: 50}, {X: 0, Y: 100}},
+		Edges: []sugiyama.Route{{Points: []sugiyama.Point{{X: 0, Y: 0}, {X: 0, Y: 100}}}},
+	}
+	if n := sugiyama.EdgesThroughNodes(g, r); n != 1 {
+		t.Errorf("a line through the middle box: %d, want 1", n)
+	}
+	r.Edges[0].Points = []sugiyama.Point{{X: 0, Y: 0}, {X: 60, Y: 50}, {X: 0, Y: 100}}
+	if n := sugiyama.EdgesThroughNodes(g, r); n != 0 {
+		t.Errorf("a route around the middle box: %d, want 0", n)
 	}
 }

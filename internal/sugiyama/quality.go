@@ -159,3 +159,72 @@ func Overlaps(g Graph, r Result) int {
 	}
 	return count
 }
+
+// EdgesThroughNodes counts the edges whose route passes through the box of
+// a node other than its own two ends (touching a border is fine; 0.5 units
+// of tolerance absorb rounding and sampled curves). Like Crossings it
+// works for any Result, so other tools' drawings are measured the same way.
+func EdgesThroughNodes(g Graph, r Result) int {
+	n := min(len(g.Nodes), len(r.Nodes))
+	type box struct {
+		x0, x1, y0, y1 float64
+		v              int
+	}
+	const tol = 0.5
+	boxes := make([]box, 0, n)
+	maxW := 0.0
+	for v := 0; v < n; v++ {
+		w, h := cleanSize(g.Nodes[v].W), cleanSize(g.Nodes[v].H)
+		p := r.Nodes[v]
+		if w <= 2*tol || h <= 2*tol || math.IsNaN(p.X) || math.IsNaN(p.Y) {
+			continue
+		}
+		boxes = append(boxes, box{p.X - w/2 + tol, p.X + w/2 - tol, p.Y - h/2 + tol, p.Y + h/2 - tol, v})
+		maxW = max(maxW, w)
+	}
+	slices.SortFunc(boxes, func(a, b box) int { return cmp.Compare(a.x0, b.x0) })
+	// hits reports whether segment p-q enters the open box b (Liang-Barsky).
+	hits := func(p, q Point, b box) bool {
+		t0, t1 := 0.0, 1.0
+		dx, dy := q.X-p.X, q.Y-p.Y
+		for _, c := range [4][2]float64{{-dx, p.X - b.x0}, {dx, b.x1 - p.X}, {-dy, p.Y - b.y0}, {dy, b.y1 - p.Y}} {
+			if c[0] == 0 {
+				if c[1] <= 0 {
+					return false
+				}
+				continue
+			}
+			t := c[1] / c[0]
+			if c[0] < 0 {
+				t0 = max(t0, t)
+			} else {
+				t1 = min(t1, t)
+			}
+		}
+		return t0 < t1
+	}
+	count := 0
+	for i, e := range g.Edges {
+		if i >= len(r.Edges) || e.From < 0 || e.From >= n || e.To < 0 || e.To >= n {
+			continue
+		}
+		pts := r.Edges[i].Points
+		through := false
+		for k := 1; k < len(pts) && !through; k++ {
+			p, q := pts[k-1], pts[k]
+			lo, hi := min(p.X, q.X), max(p.X, q.X)
+			j := sort.Search(len(boxes), func(j int) bool { return boxes[j].x0 >= lo-maxW })
+			for ; j < len(boxes) && boxes[j].x0 < hi; j++ {
+				b := boxes[j]
+				if b.v != e.From && b.v != e.To && b.x1 > lo && hits(p, q, b) {
+					through = true
+					break
+				}
+			}
+		}
+		if through {
+			count++
+		}
+	}
+	return count
+}

@@ -33,9 +33,11 @@ type Placed struct {
 
 // Route is the drawn path of an edge, from its From node to its To node
 // (in the edge's own direction, also for edges reversed to break cycles).
-// It starts on the border of the From box, passes through one point per
-// layer it crosses (the dummy nodes of a long edge) and ends on the border
-// of the To box. A self loop is a small rectangle on the right of its node.
+// It starts on the middle of the From box's bottom (top, for a reversed
+// edge), runs vertically through every layer it crosses at the x of its
+// dummy node there (two points: the top and the bottom of the layer's
+// band), and ends on the middle of the To box's top; so it crosses no box
+// but its own two. A self loop is a small rectangle on the right of its node.
 // An edge whose From or To is not a node index has no points.
 type Route struct {
 	Points   []Point

@@ -28,18 +28,131 @@ func (b bar) busy(ts timeScale) float64 {
 	return min(1, float64(b.busyNs)*ts.pxPerNs/w)
 }
 
-// timeScale maps trace time to pixels of the bar area.
+// timeScale maps trace time to pixels of the bar area. Long idle gaps
+// (stretches of the trace in which only the root spans run) are cut out:
+// each is drawn as an axis break breakPx wide, and the rest of the trace
+// shares the width at one scale, pxPerNs, so short spans stay visible.
 type timeScale struct {
 	width   float64 // pixels
 	pxPerNs float64
+	gaps    []gap // in time order
 }
+
+// gap is an idle stretch [from, to) of trace time, drawn breakPx wide
+// starting at x.
+type gap struct {
+	from, to int64
+	x        float64
+}
+
+// Idle gaps are cut when each is at least minGapShare of the trace and
+// together at least minIdleShare of it: only where the busy part would
+// otherwise get less than half the axis.
+const (
+	breakPx      = 28
+	minGapShare  = 0.1
+	minIdleShare = 0.5
+)
 
 func newTimeScale(t *spantree.Tree, width float64) timeScale {
 	ts := timeScale{width: width}
-	if t.Duration > 0 {
-		ts.pxPerNs = width / float64(t.Duration)
+	if t.Duration <= 0 {
+		return ts
+	}
+	ts.gaps = idleGaps(t)
+	busy := t.Duration
+	for _, g := range ts.gaps {
+		busy -= g.to - g.from
+	}
+	room := width - float64(len(ts.gaps))*breakPx
+	if busy <= 0 || room < width/2 {
+		ts.gaps = nil
+		busy, room = t.Duration, width
+	}
+	ts.pxPerNs = room / float64(busy)
+	for k := range ts.gaps {
+		ts.gaps[k].x = ts.x(ts.gaps[k].from)
 	}
 	return ts
+}
+
+// idleGaps finds the stretches covered by no span below the roots, on a
+// grid of gapGrid cells over the trace (one pass, no sort, whatever the
+// span count): a cell is idle when no such span touches it, so a cut never
+// hides busy time; gaps are found to a cell's precision.
+func idleGaps(t *spantree.Tree) []gap {
+	cover := make([]int32, gapGrid+1)
+	scale := gapGrid / float64(t.Duration) // cells per nanosecond
+	any := false
+	for i := range t.Spans {
+		s := &t.Spans[i]
+		if s.Parent < 0 {
+			continue
+		}
+		// The cells the span touches: [a, b), rounded outwards.
+		x0, x1 := float64(s.Offset)*scale, float64(s.Offset+max(s.End-s.Start, 0))*scale
+		a, b := 0, gapGrid
+		if x0 > 0 {
+			a = min(int(x0), gapGrid-1)
+		}
+		if x1 < gapGrid {
+			b = int(x1)
+			if float64(b) < x1 {
+				b++
+			}
+			b = max(b, a+1)
+		}
+		cover[a]++
+		cover[b]--
+		any = true
+	}
+	if !any {
+		return nil
+	}
+	d := t.Duration
+	minCells := int(math.Ceil(minGapShare * gapGrid))
+	var gaps []gap
+	idle, sum, run := 0, int32(0), 0
+	flush := func(end int) {
+		if run >= minCells {
+			gaps = append(gaps, gap{from: int64(float64(end-run) / gapGrid * float64(d)), to: int64(float64(end) / gapGrid * float64(d))})
+			idle += run
+		}
+		run = 0
+	}
+	for k := 0; k < gapGrid; k++ {
+		if sum += cover[k]; sum > 0 {
+			flush(k)
+		} else {
+			run++
+		}
+	}
+	flush(gapGrid)
+	if float64(idle) < minIdleShare*gapGrid {
+		return nil
+	}
+	return gaps
+}
+
+// gapGrid is the resolution of idle-gap detection, in cells per trace.
+const gapGrid = 4096
+
+// x maps an offset from the trace start to pixels: time inside a gap
+// lands proportionally inside its break.
+func (ts timeScale) x(off int64) float64 {
+	x, prev := 0.0, int64(0)
+	for _, g := range ts.gaps {
+		if off < g.from {
+			break
+		}
+		x += float64(g.from-prev) * ts.pxPerNs
+		if off < g.to {
+			return x + breakPx*float64(off-g.from)/float64(g.to-g.from)
+		}
+		x += breakPx
+		prev = g.to
+	}
+	return x + float64(off-prev)*ts.pxPerNs
 }
 
 // extent is where a span lies, clamped into the axis (a tree whose offsets
@@ -49,8 +162,13 @@ func (ts timeScale) extent(s *spantree.Span) (x0, x1 float64) {
 	if d < 0 {
 		d = 0
 	}
-	x0 = clamp(float64(s.Offset)*ts.pxPerNs, 0, ts.width)
-	x1 = clamp(x0+float64(d)*ts.pxPerNs, x0, ts.width)
+	if len(ts.gaps) == 0 {
+		x0 = clamp(float64(s.Offset)*ts.pxPerNs, 0, ts.width)
+		x1 = clamp(x0+float64(d)*ts.pxPerNs, x0, ts.width)
+		return x0, x1
+	}
+	x0 = clamp(ts.x(s.Offset), 0, ts.width)
+	x1 = clamp(ts.x(s.Offset+d), x0, ts.width)
 	return x0, x1
 }
 

@@ -5,7 +5,6 @@ import (
 	"math"
 	"slices"
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/tracemap/tracemap/internal/colorscale"
 	"github.com/tracemap/tracemap/internal/heat"
@@ -13,59 +12,87 @@ import (
 	"github.com/tracemap/tracemap/internal/sugiyama"
 )
 
-// Node boxes are drawn at the size their labels need. The layout's
-// positions are stretched (x and y separately, uniformly, so straight edges
-// stay straight) just enough that neighbouring boxes of a layer and
-// consecutive layers keep a gap, so a layout that sized nodes smaller than
-// these labels still draws without overlaps.
+// Node boxes are drawn at the size and place the layout gave them
+// (servicedag.NodeSize is the one definition of that size), so the layout
+// is computed for exactly the boxes drawn. Edges run from a port on the
+// caller's border through the layout's dummy nodes, vertically through
+// each layer they cross, to a port on the callee's border: between layers
+// they cross only the free gap, inside a layer only the room the layout
+// kept for the dummy node, so they never cross a box.
 const (
-	nodeCharW   = 7.2 // per character of the 12px name
-	edgeLabelCW = 5.8 // per character of the 10px edge label
-	nodeMinW    = 140 // room for "12345 spans · p99 123ms"
-	nodeH       = 50
-	nodePad     = 16
-	nodeGapX    = 24
-	layerGapY   = 40 // room for edge labels between layers
-	maxStretch  = 4
-	dagPad      = 24 // around the drawing: room for loops and edge labels
+	edgeFont    = 10.0 // px of the edge label
+	lineFont    = 10.0 // px of a node's second to fourth lines
+	stripeW     = 7    // the service-colour stripe on a node's left
+	portInset   = 14   // ports keep this far from a box's corners
+	loopW       = 16   // a self call's loop, right of its node
+	dagPad      = 24   // around the drawing: room for loops and edge labels
+	labelH      = 14   // height of an edge label's box
+	labelMargin = 3    // free space kept around an edge label
 )
 
 type box struct{ cx, cy, w, h float64 }
+
+func (b box) left() float64   { return b.cx - b.w/2 }
+func (b box) right() float64  { return b.cx + b.w/2 }
+func (b box) top() float64    { return b.cy - b.h/2 }
+func (b box) bottom() float64 { return b.cy + b.h/2 }
+
+// overlaps reports whether two boxes, each grown by m, intersect.
+func (b box) overlaps(c box, m float64) bool {
+	return math.Abs(b.cx-c.cx) < (b.w+c.w)/2+m && math.Abs(b.cy-c.cy) < (b.h+c.h)/2+m
+}
+
+// edgeLabel is where an edge's "N calls" label went (ok false: nowhere
+// free; the counts stay in the edge's tooltip).
+type edgeLabel struct {
+	ok   bool
+	at   box
+	text string
+	errs string
+}
 
 // dagView is a DAG placed for drawing.
 type dagView struct {
 	dag   *servicedag.DAG
 	heat  HeatFunc
 	scale colorscale.Scale
-	hot   float64 // HotThreshold
+	rule  heat.HotRule
+	trace *traceVerdict // nil for a service map
+	slot  map[string]int
 	boxes []box
 	// shown lists the nodes drawn (all but the smallest of a huge graph).
 	shown   []int
 	isShown []bool
 	paths   [][]sugiyama.Point // per edge, border to border; nil when not drawn
-	paired  []bool             // the edge's reverse is drawn too
-	w, h    float64            // size of the drawing including dagPad
+	labels  []edgeLabel
+	w, h    float64 // size of the drawing including dagPad
 	// maxCalls scales edge widths.
 	maxCalls int64
+	// Verdicts per node, computed once for the drawing and the header.
+	verdicts []nodeVerdict
 }
 
-func newDAGView(dag *servicedag.DAG, hf HeatFunc, opt Options) *dagView {
-	v := &dagView{dag: dag, heat: hf, scale: opt.Scale, hot: opt.HotThreshold}
+func newDAGView(dag *servicedag.DAG, hf HeatFunc, opt Options, tv *traceVerdict) *dagView {
+	v := &dagView{dag: dag, heat: hf, scale: opt.Scale, rule: opt.hotRule(), trace: tv}
 	if dag == nil || len(dag.Nodes) == 0 {
 		return v
 	}
 	v.boxes = make([]box, len(dag.Nodes))
+	services := make([]string, len(dag.Nodes))
 	for i, n := range dag.Nodes {
-		// Room for servicedag.MaxLabel characters and the ellipsis.
-		w := max(nodeMinW, nodeCharW*float64(min(utf8.RuneCountInString(n.Name), servicedag.MaxLabel+1))+nodePad)
-		v.boxes[i] = box{cx: finite(n.X), cy: finite(n.Y), w: w, h: nodeH}
+		w, h := n.W, n.H
+		if !(w > 0 && w < 1e5 && h > 0 && h < 1e5) { // not laid out, or broken
+			w, h = servicedag.NodeSize(n.Name)
+		}
+		v.boxes[i] = box{cx: finite(n.X), cy: finite(n.Y), w: w, h: h}
+		services[i] = nodeService(&dag.Nodes[i])
 	}
+	v.slot = serviceSlots(services)
 	v.selectNodes()
-	sel := make([]box, len(v.shown))
-	for k, i := range v.shown {
-		sel[k] = v.boxes[i]
+	v.verdicts = make([]nodeVerdict, len(dag.Nodes))
+	for _, i := range v.shown {
+		v.verdicts[i] = v.verdict(i)
 	}
-	sx, sy := stretch(sel)
 	minX, minY := math.Inf(1), math.Inf(1)
 	maxX, maxY := math.Inf(-1), math.Inf(-1)
 	grow := func(x, y float64) {
@@ -73,29 +100,25 @@ func newDAGView(dag *servicedag.DAG, hf HeatFunc, opt Options) *dagView {
 		minY, maxY = min(minY, y), max(maxY, y)
 	}
 	for _, i := range v.shown {
-		b := &v.boxes[i]
-		b.cx, b.cy = b.cx*sx, b.cy*sy
-		grow(b.cx-b.w/2, b.cy-b.h/2)
-		grow(b.cx+b.w/2, b.cy+b.h/2)
+		b := v.boxes[i]
+		grow(b.left(), b.top())
+		grow(b.right(), b.bottom())
 	}
 	v.paths = make([][]sugiyama.Point, len(dag.Edges))
-	v.paired = make([]bool, len(dag.Edges))
+	v.labels = make([]edgeLabel, len(dag.Edges))
 	edges := v.selectEdges()
-	drawn := make(map[[2]int]bool, len(edges))
 	for _, i := range edges {
-		drawn[[2]int{dag.Edges[i].From, dag.Edges[i].To}] = true
+		v.maxCalls = max(v.maxCalls, dag.Edges[i].Calls)
 	}
+	v.routeAll(edges)
+	v.placeLabels(edges)
 	for _, i := range edges {
-		e := dag.Edges[i]
-		v.maxCalls = max(v.maxCalls, e.Calls)
-		v.paths[i] = v.route(e, sx, sy)
-		if e.From != e.To && drawn[[2]int{e.To, e.From}] {
-			// A -> B and B -> A: each keeps to its own side.
-			v.paired[i] = true
-			sideStep(v.paths[i], 5)
-		}
 		for _, p := range v.paths[i] {
 			grow(p.X, p.Y)
+		}
+		if l := v.labels[i]; l.ok {
+			grow(l.at.left(), l.at.top())
+			grow(l.at.right(), l.at.bottom())
 		}
 	}
 	// Shift everything so the drawing starts at (dagPad, dagPad).
@@ -104,40 +127,24 @@ func newDAGView(dag *servicedag.DAG, hf HeatFunc, opt Options) *dagView {
 		v.boxes[i].cx += dx
 		v.boxes[i].cy += dy
 	}
-	for _, p := range v.paths {
+	for i, p := range v.paths {
 		for j := range p {
 			p[j].X += dx
 			p[j].Y += dy
 		}
+		v.labels[i].at.cx += dx
+		v.labels[i].at.cy += dy
 	}
 	v.w, v.h = maxX-minX+2*dagPad, maxY-minY+2*dagPad
 	return v
 }
 
-// stretch returns the smallest factors (1 to maxStretch) by which the
-// layout's centres must be multiplied so that boxes side by side in a layer
-// (same y) are nodeGapX apart and layers are layerGapY apart.
-func stretch(boxes []box) (sx, sy float64) {
-	order := make([]int, len(boxes))
-	for i := range order {
-		order[i] = i
+// nodeService is the service a node stands for (a virtual node: its peer).
+func nodeService(n *servicedag.Node) string {
+	if n.Service != "" {
+		return n.Service
 	}
-	slices.SortFunc(order, func(a, b int) int {
-		if c := cmp.Compare(boxes[a].cy, boxes[b].cy); c != 0 {
-			return c
-		}
-		return cmp.Compare(boxes[a].cx, boxes[b].cx)
-	})
-	sx, sy = 1, 1
-	for k := 1; k < len(order); k++ {
-		a, b := boxes[order[k-1]], boxes[order[k]]
-		if dy := b.cy - a.cy; dy > 0 {
-			sy = max(sy, ((a.h+b.h)/2+layerGapY)/dy)
-		} else if dx := b.cx - a.cx; dx > 0 {
-			sx = max(sx, ((a.w+b.w)/2+nodeGapX)/dx)
-		}
-	}
-	return min(sx, maxStretch), min(sy, maxStretch)
+	return n.Name
 }
 
 // finite keeps a layout coordinate usable: NaN becomes 0 and anything
@@ -198,31 +205,130 @@ func (v *dagView) selectEdges() []int {
 	return ids
 }
 
-// route turns the layout's polyline into one that runs from the caller's
-// border to the callee's border: points inside either box are dropped and
-// the end segments are cut at the borders. A self call is a loop on the
-// node's right side.
-func (v *dagView) route(e servicedag.Edge, sx, sy float64) []sugiyama.Point {
-	a, b := v.boxes[e.From], v.boxes[e.To]
-	if e.From == e.To {
-		r := a.cx + a.w/2
-		return []sugiyama.Point{{X: r, Y: a.cy - 8}, {X: r + 28, Y: a.cy - 22}, {X: r + 28, Y: a.cy + 22}, {X: r, Y: a.cy + 8}}
-	}
-	pts := []sugiyama.Point{{X: a.cx, Y: a.cy}}
-	for _, p := range e.Points {
-		q := sugiyama.Point{X: finite(p.X) * sx, Y: finite(p.Y) * sy}
-		if !a.contains(q) && !b.contains(q) {
-			pts = append(pts, q)
-		}
-	}
-	pts = append(pts, sugiyama.Point{X: b.cx, Y: b.cy})
-	pts[0] = a.border(pts[1])
-	pts[len(pts)-1] = b.border(pts[len(pts)-2])
-	return pts
+// port is one edge end on the top or bottom side of a box.
+type port struct {
+	edge int
+	out  bool    // the edge's start (else its end)
+	toX  float64 // x of the route's next point away from the box
 }
 
-func (b box) contains(p sugiyama.Point) bool {
-	return math.Abs(p.X-b.cx) <= b.w/2 && math.Abs(p.Y-b.cy) <= b.h/2
+// routeAll routes the edges: the layout's interior points (one dummy per
+// layer crossed) become vertical runs through their layers, and each end
+// gets its own port, spread along the box side in the order of where the
+// edges go, so edges leave and enter a box without crossing each other
+// there.
+func (v *dagView) routeAll(edges []int) {
+	band := 0.0 // half the height of a layer's band
+	for _, i := range v.shown {
+		band = max(band, v.boxes[i].h/2)
+	}
+	inner := make([][]sugiyama.Point, len(v.dag.Edges))
+	sides := map[[2]int][]port{} // (node, 0 top / 1 bottom) -> ports
+	for _, i := range edges {
+		e := v.dag.Edges[i]
+		if e.From == e.To {
+			continue
+		}
+		a, b := v.boxes[e.From], v.boxes[e.To]
+		if a.cy == b.cy { // one layer (a broken layout): border to border
+			continue
+		}
+		down := a.cy < b.cy
+		var mid []sugiyama.Point
+		if n := len(e.Points); n > 2 {
+			for _, p := range e.Points[1 : n-1] {
+				q := sugiyama.Point{X: finite(p.X), Y: finite(p.Y)}
+				if (down && q.Y > a.cy && q.Y < b.cy) || (!down && q.Y < a.cy && q.Y > b.cy) {
+					// sugiyama gives a run through each layer as two points
+					// at one x; older encodings one point: either way one
+					// run per layer, centred on the layer.
+					if k := len(mid) - 1; k >= 0 && mid[k].X == q.X && math.Abs(mid[k].Y-q.Y) <= 2*band+1 {
+						mid[k].Y = (mid[k].Y + q.Y) / 2
+						continue
+					}
+					mid = append(mid, q)
+				}
+			}
+		}
+		// Each dummy becomes a vertical run through its layer's band.
+		run := make([]sugiyama.Point, 0, 2*len(mid))
+		for _, q := range mid {
+			if down {
+				run = append(run, sugiyama.Point{X: q.X, Y: q.Y - band}, sugiyama.Point{X: q.X, Y: q.Y + band})
+			} else {
+				run = append(run, sugiyama.Point{X: q.X, Y: q.Y + band}, sugiyama.Point{X: q.X, Y: q.Y - band})
+			}
+		}
+		inner[i] = run
+		firstX, lastX := b.cx, a.cx
+		if len(run) > 0 {
+			firstX, lastX = run[0].X, run[len(run)-1].X
+		}
+		fromSide, toSide := 1, 0
+		if !down {
+			fromSide, toSide = 0, 1
+		}
+		sides[[2]int{e.From, fromSide}] = append(sides[[2]int{e.From, fromSide}], port{edge: i, out: true, toX: firstX})
+		sides[[2]int{e.To, toSide}] = append(sides[[2]int{e.To, toSide}], port{edge: i, toX: lastX})
+	}
+	start := make([]sugiyama.Point, len(v.dag.Edges))
+	end := make([]sugiyama.Point, len(v.dag.Edges))
+	keys := make([][2]int, 0, len(sides))
+	for k := range sides {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b [2]int) int {
+		if c := cmp.Compare(a[0], b[0]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a[1], b[1])
+	})
+	for _, k := range keys {
+		ps := sides[k]
+		slices.SortStableFunc(ps, func(a, b port) int {
+			if c := cmp.Compare(a.toX, b.toX); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.edge, b.edge)
+		})
+		b := v.boxes[k[0]]
+		y := b.top()
+		if k[1] == 1 {
+			y = b.bottom()
+		}
+		span := max(b.w-2*portInset, 0)
+		for j, p := range ps {
+			x := b.cx
+			if len(ps) > 1 {
+				x = b.left() + portInset + span*float64(j)/float64(len(ps)-1)
+			}
+			if len(ps) > 1 && len(ps) <= 3 { // a few edges: closer to the middle
+				x = b.cx + (x-b.cx)/2
+			}
+			if p.out {
+				start[p.edge] = sugiyama.Point{X: x, Y: y}
+			} else {
+				end[p.edge] = sugiyama.Point{X: x, Y: y}
+			}
+		}
+	}
+	for _, i := range edges {
+		e := v.dag.Edges[i]
+		a, b := v.boxes[e.From], v.boxes[e.To]
+		switch {
+		case e.From == e.To:
+			r := a.right()
+			v.paths[i] = []sugiyama.Point{{X: r, Y: a.cy - 10}, {X: r + loopW, Y: a.cy - 10}, {X: r + loopW, Y: a.cy + 10}, {X: r, Y: a.cy + 10}}
+		case a.cy == b.cy:
+			pa, pb := sugiyama.Point{X: a.cx, Y: a.cy}, sugiyama.Point{X: b.cx, Y: b.cy}
+			v.paths[i] = []sugiyama.Point{a.border(pb), b.border(pa)}
+		default:
+			pts := make([]sugiyama.Point, 0, len(inner[i])+2)
+			pts = append(pts, start[i])
+			pts = append(pts, inner[i]...)
+			v.paths[i] = append(pts, end[i])
+		}
+	}
 }
 
 // border is where the segment from the box centre towards p leaves the box.
@@ -238,31 +344,71 @@ func (b box) border(p sugiyama.Point) sugiyama.Point {
 	return sugiyama.Point{X: b.cx + t*dx, Y: b.cy + t*dy}
 }
 
-// nodeHeat is the rate that colours a node: its service's window rate when
-// heat knows the service, else the node's own rate in this trace.
-func (v *dagView) nodeHeat(n *servicedag.Node) (st heat.Stats, window, ok bool) {
-	if v.heat != nil {
-		service := n.Service // Name may be "service: operation"
-		if service == "" {
-			service = n.Name
+// placeLabels puts each edge's label on the first free spot along the
+// parts of its route that run between layers (the middle of each such
+// segment first, then towards its ends), the most called edges first; a
+// spot is free when it overlaps no box and no label already placed.
+func (v *dagView) placeLabels(edges []int) {
+	order := slices.Clone(edges)
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(v.dag.Edges[b].Calls, v.dag.Edges[a].Calls) })
+	var taken []box
+	for _, i := range v.shown {
+		taken = append(taken, v.boxes[i])
+	}
+	for _, i := range order {
+		e := &v.dag.Edges[i]
+		l := edgeLabel{text: strconv.FormatInt(e.Calls, 10) + plural(e.Calls, " call", " calls")}
+		if e.Errors > 0 {
+			l.errs = " · " + strconv.FormatInt(e.Errors, 10) + " err"
 		}
-		if st, ok := v.heat(service); ok {
-			return st, true, true
+		w := servicedag.TextWidth(l.text+l.errs, edgeFont, false, 64) + 6
+		pts := v.paths[i]
+	search:
+		for _, frac := range [...]float64{0.5, 0.3, 0.7, 0.15, 0.85} {
+			for j := 1; j < len(pts); j++ {
+				p, q := pts[j-1], pts[j]
+				if p.X == q.X && len(pts) > 2 && e.From != e.To { // a run through a layer
+					continue
+				}
+				c := box{cx: p.X + frac*(q.X-p.X), cy: p.Y + frac*(q.Y-p.Y), w: w, h: labelH}
+				if e.From == e.To {
+					c.cx = q.X + w/2 + 4
+					c.cy = (p.Y + q.Y) / 2
+				}
+				if v.free(c, taken) {
+					l.ok, l.at = true, c
+					taken = append(taken, c)
+					break search
+				}
+			}
+		}
+		v.labels[i] = l
+	}
+}
+
+func (v *dagView) free(c box, taken []box) bool {
+	for _, t := range taken {
+		if c.overlaps(t, labelMargin) {
+			return false
 		}
 	}
-	if n.Spans > 0 {
-		return heat.Stats{Spans: n.Spans, Errors: n.Errors, ErrorRate: float64(n.Errors) / float64(n.Spans)}, false, true
+	return true
+}
+
+// nodeStats is the window statistics that colour a node: its service's,
+// when heat knows the service.
+func (v *dagView) nodeStats(n *servicedag.Node) (heat.Stats, bool) {
+	if v.heat == nil {
+		return heat.Stats{}, false
 	}
-	return heat.Stats{}, false, false
+	return v.heat(nodeService(n))
 }
 
 // section writes the graph's title, its key and the graph (or a note that
 // there is none) below y, centred in a page width wide.
 func (v *dagView) section(o *out, width, y float64, what string) {
 	textAt(o, "h3", margin, y)
-	o.raw(`Service graph<tspan class="mut" font-weight="normal"> · fill = error rate · red border = hot (≥ `)
-	o.raw(pct(v.hot))
-	o.raw(`) · edge width = calls · dashed box = uninstrumented peer · dashed edge = back edge of a cycle</tspan>`)
+	o.raw(`Service graph<tspan class="mut" font-weight="normal"> · fill: own-error rate · stripe: service · thick border: hot · outer border: culprit (dashed: time) · dashed box: uninstrumented</tspan>`)
 	if len(v.shown) < len(v.boxes) {
 		o.raw(`<tspan class="ee"> · the `)
 		o.i(int64(len(v.shown)))
@@ -385,32 +531,19 @@ func (v *dagView) drawEdge(o *out, i int, what string) {
 	o.raw("</g>\n")
 }
 
-// drawEdgeLabel writes "N calls · E err" at the middle of the edge's path.
+// drawEdgeLabel writes "N calls · E err" where placeLabels put it, on a
+// white box: it interrupts the lines under it rather than being crossed.
 func (v *dagView) drawEdgeLabel(o *out, i int) {
-	e := &v.dag.Edges[i]
-	pts := v.paths[i]
-	if len(pts) < 2 {
+	l := v.labels[i]
+	if v.paths[i] == nil || !l.ok {
 		return
 	}
-	// The label sits on a white box centred on the edge's middle: it
-	// interrupts the line rather than being crossed by it.
-	calls := strconv.FormatInt(e.Calls, 10) + plural(e.Calls, " call", " calls")
-	errs := ""
-	if e.Errors > 0 {
-		errs = " · " + strconv.FormatInt(e.Errors, 10) + " err"
-	}
-	w := edgeLabelCW*float64(utf8.RuneCountInString(calls+errs)) + 6
-	frac := 0.5
-	if v.paired[i] { // labels of opposite edges apart along the edge too
-		frac = 0.3
-	}
-	m := along(pts, frac)
-	rectAt(o, "elb", m.X-w/2, m.Y-8, w, 14)
-	textAt(o, "el", m.X, m.Y+3)
-	o.raw(calls)
-	if errs != "" {
+	rectAt(o, "elb", l.at.left(), l.at.top(), l.at.w, l.at.h)
+	textAt(o, "el", l.at.cx, l.at.cy+3.5)
+	o.raw(l.text)
+	if l.errs != "" {
 		o.raw(`<tspan class="ee">`)
-		o.raw(errs)
+		o.raw(l.errs)
 		o.raw("</tspan>")
 	}
 	o.raw("</text>\n")
@@ -424,137 +557,6 @@ func counts(o *out, n int64, noun string, errs int64, what string) {
 	o.i(errs)
 	o.raw(" errors in this ")
 	o.raw(what)
-}
-
-// sideStep moves a path d pixels to its right (seen along its direction),
-// so that two opposite edges between the same nodes do not coincide.
-func sideStep(pts []sugiyama.Point, d float64) {
-	a, b := pts[0], pts[len(pts)-1]
-	dx, dy := b.X-a.X, b.Y-a.Y
-	l := math.Hypot(dx, dy)
-	if l == 0 {
-		return
-	}
-	nx, ny := -dy/l*d, dx/l*d
-	for j := range pts {
-		pts[j].X += nx
-		pts[j].Y += ny
-	}
-}
-
-// along is the point at fraction frac of a polyline's length.
-func along(pts []sugiyama.Point, frac float64) sugiyama.Point {
-	total := 0.0
-	for j := 1; j < len(pts); j++ {
-		total += math.Hypot(pts[j].X-pts[j-1].X, pts[j].Y-pts[j-1].Y)
-	}
-	half := total * frac
-	for j := 1; j < len(pts); j++ {
-		l := math.Hypot(pts[j].X-pts[j-1].X, pts[j].Y-pts[j-1].Y)
-		if l >= half && l > 0 {
-			t := half / l
-			return sugiyama.Point{X: pts[j-1].X + t*(pts[j].X-pts[j-1].X), Y: pts[j-1].Y + t*(pts[j].Y-pts[j-1].Y)}
-		}
-		half -= l
-	}
-	return pts[0]
-}
-
-func (v *dagView) drawNode(o *out, i int, what string) {
-	n := &v.dag.Nodes[i]
-	b := v.boxes[i]
-	st, window, hasHeat := v.nodeHeat(n)
-	x, y := b.cx-b.w/2, b.cy-b.h/2
-	rect := func(cls string) {
-		o.raw(`<rect rx="6" class="`)
-		o.raw(cls)
-		o.raw(`"`)
-		rectAttrs(o, x, y, b.w, b.h)
-	}
-	o.raw(`<g class="n"><title>`)
-	o.text(n.Name, maxTooltip)
-	if n.Virtual {
-		o.raw("\nuninstrumented peer (seen only from client spans)")
-	}
-	counts(o, n.Spans, " spans, ", n.Errors, what)
-	if hasHeat && window {
-		o.raw("\nwindow: ")
-		o.i(st.Spans)
-		o.raw(" spans, ")
-		o.i(st.Errors)
-		o.raw(" errors, error rate ")
-		o.raw(pct(st.ErrorRate))
-		o.raw("\nlatency p50 ")
-		o.raw(fmtMs(st.P50Ms))
-		o.raw(", p90 ")
-		o.raw(fmtMs(st.P90Ms))
-		o.raw(", p99 ")
-		o.raw(fmtMs(st.P99Ms))
-	} else if hasHeat {
-		o.raw("\nno window statistics: colour shows this ")
-		o.raw(what)
-		o.raw("'s error rate")
-	}
-	o.raw("</title>")
-	rect("nb")
-	if hasHeat {
-		level := heatLevel(st.ErrorRate)
-		o.raw(`<rect rx="6" class="nh"`)
-		heatFill(o, v.scale, level)
-		rectAttrs(o, x, y, b.w, b.h)
-	}
-	hot := hasHeat && st.Errors > 0 && st.ErrorRate >= v.hot
-	switch {
-	case n.Virtual && hot:
-		rect("nv hot")
-	case n.Virtual:
-		rect("nv")
-	case hot:
-		rect("nr hot")
-	default:
-		rect("nr")
-	}
-	// Labels: name, then counts and p99, then the error rate.
-	line := func(cls string, dy float64) {
-		o.raw(`<text class="`)
-		o.raw(cls)
-		o.raw(`" x="`)
-		o.f(b.cx)
-		o.raw(`" y="`)
-		o.f(b.cy + dy)
-		o.raw(`">`)
-	}
-	line("nn", -8)
-	o.text(n.Name, servicedag.MaxLabel)
-	o.raw("</text>")
-	line("ns", 6)
-	if n.Virtual && n.Spans == 0 {
-		o.raw("uninstrumented")
-	} else {
-		o.i(n.Spans)
-		o.raw(plural(n.Spans, " span", " spans"))
-	}
-	if hasHeat && window {
-		o.raw(" · p99 ")
-		o.raw(fmtMs(st.P99Ms))
-	}
-	o.raw("</text>")
-	if hasHeat {
-		line("ns", 19)
-		switch {
-		case hot:
-			o.raw(`<tspan class="ee">`)
-			o.raw(pct(st.ErrorRate))
-			o.raw(" errors</tspan>")
-		case st.Errors > 0:
-			o.raw(pct(st.ErrorRate))
-			o.raw(" errors")
-		default:
-			o.raw("no errors")
-		}
-		o.raw("</text>")
-	}
-	o.raw("</g>\n")
 }
 
 // f2 writes a value in 0..1 with two decimals.
@@ -583,33 +585,24 @@ func fmtMs(ms float64) string {
 	return fmtDur(int64(math.Round(ms * 1e6)))
 }
 
-// heatFill writes the fill attributes of the heat overlay for a level.
-func heatFill(o *out, scale colorscale.Scale, level float64) {
-	o.raw(` fill="`)
-	o.raw(scale.At(level).Hex())
-	o.raw(`" fill-opacity="`)
-	o.f2(heatOpacity(level))
-	o.raw(`"`)
-}
-
 // heatLegend draws the colour scale with rate labels at (x, y), w wide.
 func heatLegend(o *out, scale colorscale.Scale, x, y, w float64) {
 	const steps = 48
-	o.raw(`<g class="lg"><title>node fill: the service's error rate in the heat window (square-root scale); opacity grows with the rate</title>`)
+	o.raw(`<g class="lg"><title>node fill: the service's own-error rate (failures that start in it) in the heat window, on a square-root scale</title>`)
 	o.raw(`<text class="lt" x="`)
 	o.f(x)
 	o.raw(`" y="`)
 	o.f(y - 6)
-	o.raw(`">service error rate (window)</text>`)
+	o.raw(`">node fill: own-error rate (heat window)</text>`)
 	sw := w / steps
 	for i := 0; i < steps; i++ {
 		level := (float64(i) + 0.5) / steps
-		rectAt(o, "lb", x+float64(i)*sw, y, sw+0.5, 12)
-		o.raw(`<rect`)
-		heatFill(o, scale, level)
+		o.raw(`<rect fill="`)
+		o.raw(scale.At(level).Hex())
+		o.raw(`"`)
 		rectAttrs(o, x+float64(i)*sw, y, sw+0.5, 12)
 	}
-	for _, r := range [...]float64{0, 0.01, 0.05, 0.25, 0.5, 1} {
+	for _, r := range [...]float64{0, 0.01, 0.05, 0.25, 1} {
 		lx := x + heatLevel(r)*w
 		o.raw(`<path class="tk" d="M`)
 		o.f(lx)

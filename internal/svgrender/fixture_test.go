@@ -10,7 +10,6 @@ import (
 	"github.com/tracemap/tracemap/internal/heat"
 	"github.com/tracemap/tracemap/internal/servicedag"
 	"github.com/tracemap/tracemap/internal/spantree"
-	"github.com/tracemap/tracemap/internal/sugiyama"
 )
 
 // sp describes a span of a crafted trace; times are in microseconds from
@@ -36,6 +35,7 @@ func tree(spans ...sp) *spantree.Tree {
 	for i, s := range spans {
 		src := ptrace.NewSpan()
 		src.SetName(s.name)
+		src.SetKind(s.kind)
 		var id pcommon.SpanID
 		binary.BigEndian.PutUint64(id[:], uint64(i+1))
 		src.SetSpanID(id)
@@ -90,46 +90,26 @@ func shopTrace() *spantree.Tree {
 	)
 }
 
-// shopDAG is the service graph of shopTrace as the layout lays it out: a
-// layer per row, centres 180 apart, boxes 140x40.
+// shopDAG is the service graph of shopTrace as servicedag lays it out:
+// frontend, checkout, then cart, inventory, payment and shipping in one
+// layer, and the uninstrumented bank below payment.
 func shopDAG() *servicedag.DAG {
-	node := func(name string, spans, errs int64, x, y float64, layer int) servicedag.Node {
-		return servicedag.Node{Name: name, Spans: spans, Errors: errs, X: x, Y: y, W: 140, H: 40, Layer: layer}
-	}
-	bank := node("bank", 0, 0, 450, 300, 3)
-	bank.Virtual = true
-	return &servicedag.DAG{
-		Nodes: []servicedag.Node{
-			node("frontend", 3, 1, 360, 20, 0),
-			node("checkout", 1, 1, 360, 100, 1),
-			node("cart", 2, 0, 90, 200, 2),
-			node("inventory", 3, 0, 270, 200, 2),
-			node("payment", 3, 3, 450, 200, 2),
-			node("shipping", 2, 0, 630, 200, 2),
-			bank,
-		},
-		Edges: []servicedag.Edge{
-			{From: 0, To: 1, Calls: 1, Errors: 1, DurationNs: 171e6, Points: []sugiyama.Point{{X: 360, Y: 40}, {X: 360, Y: 80}}},
-			{From: 1, To: 2, Calls: 1, DurationNs: 8.3e6, Points: []sugiyama.Point{{X: 360, Y: 120}, {X: 90, Y: 180}}},
-			{From: 1, To: 3, Calls: 3, DurationNs: 19.1e6, Points: []sugiyama.Point{{X: 360, Y: 120}, {X: 270, Y: 180}}},
-			{From: 1, To: 4, Calls: 1, Errors: 1, DurationNs: 120e6, Points: []sugiyama.Point{{X: 360, Y: 120}, {X: 450, Y: 180}}},
-			{From: 1, To: 5, Calls: 1, DurationNs: 22e6, Points: []sugiyama.Point{{X: 360, Y: 120}, {X: 630, Y: 180}}},
-			{From: 4, To: 6, Calls: 2, Errors: 2, DurationNs: 113e6, Points: []sugiyama.Point{{X: 450, Y: 220}, {X: 450, Y: 280}}},
-		},
-		Width: 720, Height: 320,
-	}
+	d := servicedag.FromTree(shopTrace(), servicedag.Options{})
+	servicedag.Layout(d)
+	return d
 }
 
-// shopHeat is a heatmap window in which payment fails 25% of its calls
-// and checkout 4%.
+// shopHeat is a heatmap window in which payment fails 25% of its calls,
+// all its own failures; checkout fails 4% (a quarter of it its own) and
+// frontend 1% (none its own): both mostly pass payment's failures on.
 func shopHeat(service string) (heat.Stats, bool) {
 	st := map[string]heat.Stats{
 		"frontend":  {Spans: 1200, Errors: 12, ErrorRate: 0.01, P50Ms: 80, P90Ms: 150, P99Ms: 240},
-		"checkout":  {Spans: 400, Errors: 16, ErrorRate: 0.04, P50Ms: 60, P90Ms: 130, P99Ms: 210},
+		"checkout":  {Spans: 400, Errors: 16, ErrorRate: 0.04, OwnErrors: 4, OwnErrorRate: 0.01, P50Ms: 60, P90Ms: 130, P99Ms: 210},
 		"cart":      {Spans: 800, Errors: 0, ErrorRate: 0, P50Ms: 5, P90Ms: 9, P99Ms: 14},
 		"inventory": {Spans: 1200, Errors: 0, ErrorRate: 0, P50Ms: 4, P90Ms: 7, P99Ms: 11},
-		"payment":   {Spans: 400, Errors: 100, ErrorRate: 0.25, P50Ms: 70, P90Ms: 160, P99Ms: 320},
-		"shipping":  {Spans: 400, Errors: 2, ErrorRate: 0.005, P50Ms: 18, P90Ms: 25, P99Ms: 40},
+		"payment":   {Spans: 400, Errors: 100, ErrorRate: 0.25, OwnErrors: 100, OwnErrorRate: 0.25, P50Ms: 70, P90Ms: 160, P99Ms: 320},
+		"shipping":  {Spans: 400, Errors: 2, ErrorRate: 0.005, OwnErrors: 2, OwnErrorRate: 0.005, P50Ms: 18, P90Ms: 25, P99Ms: 40},
 	}
 	s, ok := st[service]
 	return s, ok

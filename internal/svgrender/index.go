@@ -4,8 +4,11 @@ import (
 	"cmp"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tracemap/tracemap/internal/colorscale"
 )
 
 // IndexEntry is one picture listed in index.html.
@@ -45,11 +48,19 @@ func RenderIndex(w io.Writer, entries []IndexEntry) error {
 body{font-family:"DejaVu Sans",Helvetica,Arial,sans-serif;font-size:14px;margin:24px;color:#222}
 table{border-collapse:collapse}th,td{padding:4px 10px;text-align:left;border-bottom:1px solid #e2e2e2}
 th.n,td.n{text-align:right;font-variant-numeric:tabular-nums}tr.err td.e{color:#c4161c;font-weight:bold}
-code{font-size:12px}
-</style></head><body>
+code{font-size:12px}.c{display:inline-block;width:.8em;height:.8em;margin-right:.35em;border-radius:2px}
+` + indexColours + `</style></head><body>
 <h1>tracemap: latest traces</h1>
 <table><thead><tr><th>start (UTC)</th><th>trace</th><th>root</th><th class="n">duration</th><th class="n">spans</th><th class="n">errors</th></tr></thead><tbody>
 `)
+	// Root services keep the colour they have in the pictures.
+	services := make([]string, 0, len(sorted))
+	for _, e := range sorted {
+		if e.RootService != "" {
+			services = append(services, e.RootService)
+		}
+	}
+	slot := serviceSlots(services)
 	for _, e := range sorted {
 		if e.Errors > 0 {
 			o.raw(`<tr class="err">`)
@@ -77,6 +88,11 @@ code{font-size:12px}
 			o.raw("</code>")
 		}
 		o.raw("</td><td>")
+		if e.RootService != "" {
+			o.raw(`<span class="c s`)
+			o.i(int64(slot[e.RootService]))
+			o.raw(`"></span>`)
+		}
 		o.text(e.RootService, maxLabel)
 		if e.RootOperation != "" {
 			o.raw(" · ")
@@ -114,3 +130,12 @@ func linkable(key string) bool {
 	}
 	return true
 }
+
+// indexColours are the service palette as backgrounds (classes s0..s6).
+var indexColours = func() string {
+	var b strings.Builder
+	for i, c := range colorscale.ServicePalette {
+		b.WriteString(".s" + strconv.Itoa(i) + "{background:" + c.Hex() + "}")
+	}
+	return b.String() + "\n"
+}()

@@ -3,9 +3,12 @@ package svgrender
 import (
 	"bytes"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tracemap/tracemap/internal/colorscale"
 )
 
 func TestRenderIndex(t *testing.T) {
@@ -34,17 +37,21 @@ func TestRenderIndex(t *testing.T) {
 	for _, r := range rows {
 		got = append(got, strings.Join(r[1:], " | "))
 	}
+	// Root services carry their picture colour (one slot per name).
+	slots := colorscale.Services([]string{"api", "payment", "x", "<script>alert(1)</script>"})
+	chip := func(k int) string { return `<span class="c s` + strconv.Itoa(slots[k]) + `"></span>` }
+	api, pay, x, script := chip(0), chip(1), chip(2), chip(3)
 	want := []string{
-		` class="err" | 2026-11-21 05:00:02.000 | <a href="2026/11/21/pay/new.svg"><code>03</code></a> | payment · charge | 2s | 40 | 2`,
+		` class="err" | 2026-11-21 05:00:02.000 | <a href="2026/11/21/pay/new.svg"><code>03</code></a> | ` + pay + `payment · charge | 2s | 40 | 2`,
 		// Same start: ordered by key (bytewise); only the clean relative key is linked.
-		` | 2026-11-21 05:00:01.000 | <code>04</code> | x | 0ns | 0 | 0`,
-		` | 2026-11-21 05:00:01.000 | <code>06</code> | x | 0ns | 0 | 0`,
-		` | 2026-11-21 05:00:01.000 | <a href="2026/11/21/api/mid.svg"><code>02</code></a> | api · GET / | 40ms | 7 | 0`,
-		` | 2026-11-21 05:00:01.000 | <code>08</code> | &lt;script&gt;alert(1)&lt;/script&gt; · ` + "\ufffd" + ` | 0ns | 0 | 0`,
-		` | 2026-11-21 05:00:01.000 | <code>07</code> | x | 0ns | 0 | 0`,
-		` | 2026-11-21 05:00:01.000 | <code>05</code> | x | 0ns | 0 | 0`,
-		` | 2026-11-21 05:00:00.000 | <a href="2026/11/21/api/old.svg"><code>01</code></a> | api · GET / | 1.5ms | 3 | 0`,
-		` class="err" | 2026-11-21 04:59:00.000 | <a href="maps/2026-11-21T05-00.svg"><code>maps/2026-11-21T05-00.svg</code></a> |  | 60s | 9000 | 12`,
+		` | 2026-11-21 05:00:01.000 | <code>04</code> | ` + x + `x | 0ns | 0 | 0`,
+		` | 2026-11-21 05:00:01.000 | <code>06</code> | ` + x + `x | 0ns | 0 | 0`,
+		` | 2026-11-21 05:00:01.000 | <a href="2026/11/21/api/mid.svg"><code>02</code></a> | ` + api + `api · GET / | 40ms | 7 | 0`,
+		` | 2026-11-21 05:00:01.000 | <code>08</code> | ` + script + `&lt;script&gt;alert(1)&lt;/script&gt; · ` + "\ufffd" + ` | 0ns | 0 | 0`,
+		` | 2026-11-21 05:00:01.000 | <code>07</code> | ` + x + `x | 0ns | 0 | 0`,
+		` | 2026-11-21 05:00:01.000 | <code>05</code> | ` + x + `x | 0ns | 0 | 0`,
+		` | 2026-11-21 05:00:00.000 | <a href="2026/11/21/api/old.svg"><code>01</code></a> | ` + api + `api · GET / | 1.5ms | 3 | 0`,
+		` class="err" | 2026-11-21 04:59:00.000 | <a href="maps/2026-11-21T05-00.svg"><code>maps/2026-11-21T05-00.svg</code></a> |  | 1min | 9000 | 12`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("index rows\n got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

@@ -22,7 +22,8 @@ type HeatFunc func(service string) (s heat.Stats, ok bool)
 
 // Options tune a picture. The zero value is a good default.
 type Options struct {
-	// Scale colours the error-rate heat overlay (default viridis).
+	// Scale colours the own-error-rate heat of the nodes (default heat:
+	// neutral grey to dark red).
 	Scale colorscale.Scale
 	// Width of the picture in pixels (default 1200; kept within 600..8000).
 	// A wider service DAG widens the picture.
@@ -30,9 +31,10 @@ type Options struct {
 	// RowBudget is the number of timeline rows above which spans are merged
 	// (default 400; at least 20).
 	RowBudget int
-	// HotThreshold is the error rate from which a service is marked hot
-	// (red border and label), like heatmap's threshold (default 0.05).
-	HotThreshold float64
+	// Hot is the hot verdict, heatmap's heat.HotRule: pass the configured
+	// rule so the pictures mark exactly the services the heatmap marks
+	// (a threshold of 0 stays 0). nil means heat.DefaultConfig's rule.
+	Hot *heat.HotRule
 	// BarBudget bounds the bars drawn for merged rows (default 12000): when
 	// more would be needed, bins widen from 1 pixel to 2, 4, ...
 	BarBudget int
@@ -53,13 +55,19 @@ func (o Options) withDefaults() Options {
 	case o.RowBudget < 20:
 		o.RowBudget = 20
 	}
-	if !(o.HotThreshold > 0) {
-		o.HotThreshold = 0.05
-	}
 	if o.BarBudget <= 0 {
 		o.BarBudget = 12000
 	}
 	return o
+}
+
+// hotRule is the rule in force: the configured one, else the default.
+func (o Options) hotRule() heat.HotRule {
+	if o.Hot != nil {
+		return *o.Hot
+	}
+	c := heat.DefaultConfig()
+	return c.HotRule()
 }
 
 // heatLevel maps an error rate to the 0..1 position on the colour scale. The
@@ -74,16 +82,4 @@ func heatLevel(rate float64) float64 {
 		return 1
 	}
 	return math.Sqrt(rate)
-}
-
-// heatOpacity is the overlay's opacity for a level: 0.2 for no errors up
-// to 0.8 at 100%, over an opaque neutral base, so the node's border and
-// label (drawn on top, with a halo) stay readable at any rate.
-func heatOpacity(level float64) float64 { return 0.2 + 0.6*level }
-
-// Categorical service colours: Tableau 10 without its red and pink (red
-// marks errors here), then lighter tints of the same hues.
-var servicePalette = [...]string{
-	"#4e79a7", "#f28e2b", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#9c755f", "#bab0ac",
-	"#a0cbe8", "#ffbe7d", "#b5dcd7", "#8cd17d", "#f1ce63", "#d4a6c8", "#d7b5a6", "#79706e",
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -58,8 +59,10 @@ func TestTraceTimeline(t *testing.T) {
 		}
 		return n
 	}
-	if got := count("be"); got != 5 {
-		t.Errorf("%d error bars, want 5", got)
+	// Own errors (bank's two failed charges) and propagated ones (the
+	// three spans above them) are marked apart.
+	if own, prop := count("bo"), count("bp"); own != 2 || prop != 3 {
+		t.Errorf("%d own and %d propagated error bars, want 2 and 3", own, prop)
 	}
 	if got := count("bs"); got != 1 {
 		t.Errorf("%d skew-corrected bars, want 1", got)
@@ -73,18 +76,20 @@ func TestTraceTimeline(t *testing.T) {
 		labels = append(labels, r.all(named("text"))[0].fullText())
 	}
 	want := []string{
-		"! frontend GET /checkout", "frontend render cart", "! checkout POST /checkout",
+		"↑ frontend GET /checkout", "frontend render cart", "↑ checkout POST /checkout",
 		"cart GET /cart", "cart redis GET", "inventory reserve", "inventory reserve", "inventory reserve",
-		"! payment charge", "! payment POST bank.example/charge", "! payment POST bank.example/charge",
+		"↑ payment charge", "✖ payment POST bank.example/charge", "✖ payment POST bank.example/charge",
 		"shipping quote", "shipping SELECT rates", "frontend render error page",
 	}
 	if !slices.Equal(labels, want) {
 		t.Errorf("row labels\n got %q\nwant %q", labels, want)
 	}
-	// payment charge: 36ms..156ms of 182.4ms on a 770px axis starting at x=400.
+	// payment charge: 36ms..156ms of 182.4ms. The label column fits the
+	// longest label, "✖ payment POST bank.example/charge" at depth 2
+	// (302.3px), so the axis starts at x=322.3 and is 847.7px wide.
 	charge := rows[8].all(class("rect", "b"))[0]
-	if charge.attr["x"] != "552" || charge.attr["width"] != "506.6" {
-		t.Errorf("payment charge bar at x=%s width=%s, want 552 and 506.6", charge.attr["x"], charge.attr["width"])
+	if charge.attr["x"] != "489.6" || charge.attr["width"] != "557.7" {
+		t.Errorf("payment charge bar at x=%s width=%s, want 489.6 and 557.7", charge.attr["x"], charge.attr["width"])
 	}
 	// Every bar has a tooltip with the span's details.
 	for _, b := range bars {
@@ -129,6 +134,12 @@ func TestTicks(t *testing.T) {
 		{2_600_000, 7, 500_000, "0 0.5ms 1ms 1.5ms 2ms 2.5ms"},
 		{3_400_000_000, 7, 500_000_000, "0 0.5s 1s 1.5s 2s 2.5s 3s"},
 		{45_000_000_000, 7, 10_000_000_000, "0 10s 20s 30s 40s"},
+		// Past 10s the steps fall on the clock, in one unit per axis.
+		{99_600_000_000, 7, 15_000_000_000, "0 15s 30s 45s 60s 75s 90s"},
+		{200_000_000_000, 7, 30_000_000_000, "0 0.5min 1min 1.5min 2min 2.5min 3min"},
+		{3 * 3_600_000_000_000, 7, 1_800_000_000_000, "0 0.5h 1h 1.5h 2h 2.5h 3h"},
+		{3 * 86_400_000_000_000, 7, 12 * 3_600_000_000_000, "0 0.5d 1d 1.5d 2d 2.5d 3d"},
+		{40 * 86_400_000_000_000, 7, 10 * 86_400_000_000_000, "0 10d 20d 30d 40d"},
 		{0, 7, 1, "0"},
 	} {
 		step, at := ticks(tc.span, tc.want)
@@ -145,7 +156,8 @@ func TestTicks(t *testing.T) {
 func TestFmtDur(t *testing.T) {
 	for ns, want := range map[int64]string{
 		0: "0ns", 850: "850ns", 12_345: "12.3µs", 1_050_000: "1.05ms", 230_000_000: "230ms",
-		999_700_000: "1s", 4_567_000_000: "4.57s", 150e9: "2m30s", -2_000: "-2µs",
+		999_700_000: "1s", 4_567_000_000: "4.57s", 150e9: "2.5min", 59_990_000_000: "1min",
+		7_150 * 36e8: "7.15h", 25_725_825*60e9 + 24e9: "17865d", -2_000: "-2µs",
 	} {
 		if got := fmtDur(ns); got != want {
 			t.Errorf("fmtDur(%d) = %q, want %q", ns, got, want)
@@ -163,51 +175,72 @@ func TestServiceGraph(t *testing.T) {
 	for _, n := range nodes {
 		byName[n.all(class("text", "nn"))[0].fullText()] = n
 	}
-	overlay := func(name string) (fill, opacity string) {
-		h := byName[name].all(class("rect", "nh"))
-		if len(h) == 0 {
-			return "", ""
-		}
-		return h[0].attr["fill"], h[0].attr["fill-opacity"]
-	}
-	// Window rates: payment 25% -> level 0.5, cart 0% -> level 0.
-	for _, tc := range []struct{ name, fill, opacity string }{
-		{"payment", "#21918c", "0.5"},
-		{"cart", "#440154", "0.2"},
-		{"checkout", colorscale.Scale{}.At(0.2).Hex(), "0.32"},
-		{"bank", "", ""}, // virtual, no statistics: neutral
+	fill := func(name string) string { return byName[name].all(class("rect", "nb"))[0].attr["fill"] }
+	// Fill: the window's own-error rate on the heat scale (square root):
+	// payment 25% -> level 0.5, checkout 1% -> 0.1, cart 0%; bank has
+	// neither window statistics nor spans: white.
+	scale := colorscale.Scale{}
+	for _, tc := range []struct{ name, fill string }{
+		{"payment", scale.At(0.5).Hex()},
+		{"checkout", scale.At(0.1).Hex()},
+		{"cart", scale.At(0).Hex()},
+		{"bank", "#fff"},
 	} {
-		if f, o := overlay(tc.name); f != tc.fill || o != tc.opacity {
-			t.Errorf("%s overlay fill=%q opacity=%q, want %q %q", tc.name, f, o, tc.fill, tc.opacity)
+		if f := fill(tc.name); f != tc.fill {
+			t.Errorf("%s fill %q, want %q", tc.name, f, tc.fill)
 		}
+	}
+	if scale.At(0.5).Hex() != "#ee5528" || scale.At(0).Hex() != "#f7f7f5" {
+		t.Errorf("heat scale moved: %s at 0.5, %s at 0", scale.At(0.5).Hex(), scale.At(0).Hex())
 	}
 	border := func(name string) string {
 		for _, r := range byName[name].all(named("rect")) {
-			if c := r.attr["class"]; strings.HasPrefix(c, "nr") || strings.HasPrefix(c, "nv") {
+			if c := r.attr["class"]; strings.HasPrefix(c, "nr") {
 				return c
 			}
 		}
 		return ""
 	}
-	for name, want := range map[string]string{"payment": "nr hot", "checkout": "nr", "bank": "nv", "cart": "nr"} {
+	// payment is hot by the default rule (own errors >= 5%, >= 10 spans);
+	// frontend and checkout fail only through payment: victims, not hot.
+	for name, want := range map[string]string{"payment": "nr hot", "checkout": "nr", "frontend": "nr", "bank": "nr nv", "cart": "nr"} {
 		if got := border(name); got != want {
 			t.Errorf("%s border class %q, want %q", name, got, want)
 		}
 	}
-	// The border and labels come after the overlay, so nothing covers them.
+	// This trace's failure starts in bank (payment's calls to it fail):
+	// an outer ring and the words, not only colour.
+	if r := byName["bank"].all(class("rect", "ring")); len(r) != 1 {
+		t.Errorf("bank has %d culprit rings, want 1", len(r))
+	}
+	if r := byName["payment"].all(class("rect", "ring")); len(r) != 0 {
+		t.Error("payment is ringed but is not this trace's culprit")
+	}
+	// The service stripe, then the border, then the labels: nothing covers them.
 	kids := byName["payment"].kids
-	if kids[len(kids)-4].attr["class"] != "nr hot" || kids[len(kids)-1].name != "text" {
-		t.Errorf("payment node draws %v last", kids[len(kids)-4].attr)
+	if kids[1].attr["class"] != "nb" || !strings.HasPrefix(kids[2].attr["class"], "st s") || kids[3].attr["class"] != "nr hot" || kids[len(kids)-1].name != "text" {
+		t.Errorf("payment node draws %v", kids)
 	}
-	if got := byName["payment"].texts(); !slices.Equal(got, []string{"payment", "3 spans · p99 320ms", "25% errors"}) {
-		t.Errorf("payment labels %q", got)
-	}
-	if got := byName["bank"].texts(); !slices.Equal(got, []string{"bank", "uninstrumented"}) {
-		t.Errorf("bank labels %q", got)
+	for name, want := range map[string][]string{
+		"payment":  {"payment", "trace: 3 spans · 3 err", "window: 25% own · p99 320ms", "↑ passes an error on · ▲ hot"},
+		"frontend": {"frontend", "trace: 3 spans · 1 err", "window: 0% own · p99 240ms", "↑ passes an error on"},
+		"bank":     {"bank", "uninstrumented peer · 2 own err", "✖ failure starts here"},
+		"cart":     {"cart", "trace: 2 spans", "window: 0% own · p99 14ms"},
+	} {
+		if got := byName[name].texts(); !slices.Equal(got, want) {
+			t.Errorf("%s labels %q, want %q", name, got, want)
+		}
 	}
 	tip, _ := byName["payment"].title()
-	if want := "payment\n3 spans, 3 errors in this trace\nwindow: 400 spans, 100 errors, error rate 25%\nlatency p50 70ms, p90 160ms, p99 320ms"; tip != want {
+	if want := "payment\n3 spans, 3 errors in this trace\nthis trace: 0 own errors (the failure starts here), 1 propagated\nwindow: 400 spans, 100 errors (25%), 100 own errors (25%)\nlatency p50 70ms, p90 160ms, p99 320ms\nhot: own-error rate ≥ 5% with ≥ 10 spans (the heatmap's rule)"; tip != want {
 		t.Errorf("payment tooltip %q, want %q", tip, want)
+	}
+	tip, _ = byName["frontend"].title()
+	if !strings.HasSuffix(tip, "\nvictim: most of its errors started in a service it called") {
+		t.Errorf("frontend tooltip %q does not call it a victim", tip)
+	}
+	if got := doc.all(class("text", "hv"))[0].fullText(); got != "✖ failed in bank" {
+		t.Errorf("header verdict %q", got)
 	}
 
 	edges := doc.all(class("g", "e"))
@@ -256,7 +289,8 @@ func TestReversedAndSelfEdges(t *testing.T) {
 	if got := len(doc.all(class("g", "e"))); got != 6+1+1 {
 		t.Errorf("%d edges drawn, want 8 (the bad one skipped)", got)
 	}
-	// checkout -> payment and payment -> checkout run 10px apart, side by side.
+	// checkout -> payment and payment -> checkout leave and enter their
+	// boxes at different ports: they do not coincide.
 	paths := map[string]string{}
 	for _, e := range doc.all(class("g", "e")) {
 		tip, _ := e.title()
@@ -265,9 +299,8 @@ func TestReversedAndSelfEdges(t *testing.T) {
 	var fx, fy, rx, ry, x2, y2 float64
 	fmt.Sscanf(paths["checkout → payment"], "M%g %g L%g %g", &fx, &fy, &x2, &y2)
 	fmt.Sscanf(paths["payment → checkout"], "M%g %g", &rx, &ry)
-	// The reverse starts where the forward one ends, shifted across the edge.
-	if d := math.Hypot(rx-x2, ry-y2); d < 9.5 || d > 10.5 {
-		t.Errorf("opposite edges %.1fpx apart (%q, %q), want 10", d, paths["checkout → payment"], paths["payment → checkout"])
+	if d := math.Hypot(rx-x2, ry-y2); d < 10 {
+		t.Errorf("opposite edges %.1fpx apart (%q, %q), want >= 10", d, paths["checkout → payment"], paths["payment → checkout"])
 	}
 }
 
@@ -336,7 +369,7 @@ func rowLabels(doc *elem) []string {
 
 func TestMergeConsecutiveAndCollapse(t *testing.T) {
 	_, doc := render(t, loopTrace(1000), nil, Options{RowBudget: 50})
-	want := []string{"api POST /batch", "auth login", "! catalog GET /item ×1000", "catalog cache get ×1000", "db SELECT item ×1000"}
+	want := []string{"api POST /batch", "auth login", "✖ catalog GET /item ×1000", "catalog cache get ×1000", "db SELECT item ×1000"}
 	if got := rowLabels(doc); !slices.Equal(got, want) {
 		t.Fatalf("rows %q, want %q", got, want)
 	}
@@ -345,21 +378,24 @@ func TestMergeConsecutiveAndCollapse(t *testing.T) {
 	if want := "×1000 GET /item\nservice: catalog\n1000 spans · 100 errors · 1 on the critical path\nduration min 90µs · mean 90µs · max 90µs · total 90ms\nfrom +60µs to +100ms"; tip != want {
 		t.Errorf("merged tooltip %q, want %q", tip, want)
 	}
-	// 1000 calls of 90µs every 100µs over a 100.1ms axis of 770px: each call
-	// covers its 0.77px bin and touches the next, so they bin into one bar,
-	// busy 90% of its time (opacity 0.3+0.7*0.9); each of the 100 failed
-	// calls (7.7px apart) has its own error tick at its bin (the second one,
-	// call 13 at 1.36ms, in bin 10).
-	if bars := row.all(class("rect", "b")); len(bars) != 1 || bars[0].attr["class"] != "b s2" || bars[0].attr["fill-opacity"] != "0.93" {
+	// The label column fits "✖ catalog GET /item ×1000" (216.1px), so the
+	// axis starts at x=236.1 and is 933.9px wide. 1000 calls of 90µs every
+	// 100µs over its 100.1ms: each call covers most of its 0.93px and
+	// touches the next in 1px bins, so they bin into one bar, busy 90% of
+	// its time (opacity 0.3+0.7*0.9); each of the 100 failed calls (9.3px
+	// apart) has its own error tick at its bin (the second one, call 13 at
+	// 1.36ms = 12.7px, in bin 12).
+	if bars := row.all(class("rect", "b")); len(bars) != 1 || bars[0].attr["class"] != "b s"+strconv.Itoa(colorscale.ServiceSlot("catalog")) || bars[0].attr["fill-opacity"] != "0.93" {
 		t.Errorf("merged row bars %d %v", len(bars), bars[0].attr)
 	}
-	if ticks := row.all(class("rect", "xm")); len(ticks) != 100 || ticks[1].attr["x"] != "410" {
+	if ticks := row.all(class("rect", "xm")); len(ticks) != 100 || ticks[1].attr["x"] != "248.1" {
 		t.Errorf("merged row has %d error ticks, second %v", len(ticks), ticks[1].attr)
 	}
 	// Only the last call is on the critical path: 99.96ms..100.05ms, bins
-	// 768 and 769, underlined; not the whole merged bar.
-	if cp := row.all(class("rect", "cp")); len(cp) != 1 || cp[0].attr["x"] != "1168" || cp[0].attr["width"] != "2" {
-		t.Errorf("critical marks of the merged row: %d, %v", len(cp), cp)
+	// 932 and 933 (clamped at the axis end, 933.9), underlined; not the
+	// whole merged bar.
+	if cp := row.all(class("rect", "cp")); len(cp) != 1 || cp[0].attr["x"] != "1168.1" || cp[0].attr["width"] != "1.9" {
+		t.Errorf("critical marks of the merged row: %d, %v", len(cp), cp[0].attr)
 	}
 	if !strings.Contains(strings.Join(doc.texts(), "\n"), "3002 spans in 5 rows: repeated calls merged (×N), repeated subtrees collapsed, bars binned at 1px") {
 		t.Error("timeline does not say it merged rows")
@@ -409,7 +445,9 @@ func TestBinning(t *testing.T) {
 		spans = append(spans, sp{parent: 0, svc: "w", name: "tock", off: 500_000 + int64(i*50), dur: 50})
 	}
 	tr := tree(spans...)
-	_, doc := render(t, tr, nil, Options{RowBudget: 50})
+	// 1000px wide with the narrowest label column (180px): a 770px axis
+	// from x=200.
+	_, doc := render(t, tr, nil, Options{RowBudget: 50, Width: 1000})
 	rows := doc.all(class("g", "r"))
 	if len(rows) != 3 {
 		t.Fatalf("%d rows", len(rows))
@@ -420,20 +458,20 @@ func TestBinning(t *testing.T) {
 	}
 	// Bars of a merged row: no error outline (ticks mark failures), and
 	// zero-length spans are barely busy: the lightest shade.
-	if c := ticks[0].attr["class"]; c != "b s1" || ticks[0].attr["fill-opacity"] != "0.3" {
+	if c := ticks[0].attr["class"]; c != "b s"+strconv.Itoa(colorscale.Services([]string{"api", "w"})[1]) || ticks[0].attr["fill-opacity"] != "0.3" {
 		t.Errorf("first tick bar %v", ticks[0].attr)
 	}
 	if n := len(rows[1].all(class("rect", "xm"))); n != 10 {
 		t.Errorf("%d error ticks, want 10", n)
 	}
-	if bars := rows[2].all(class("rect", "b")); len(bars) != 1 || bars[0].attr["x"] != "785" || bars[0].attr["width"] != "385" {
+	if bars := rows[2].all(class("rect", "b")); len(bars) != 1 || bars[0].attr["x"] != "585" || bars[0].attr["width"] != "385" {
 		t.Errorf("tock row bars: %d, first %v", len(bars), bars[0].attr)
 	}
 	// 1, 2 and 4px bins keep too many tick bars apart; in 8px bins (7.7px
 	// apart) they touch and make one bar from bin 0 to bin 95.
-	_, doc = render(t, tr, nil, Options{RowBudget: 50, BarBudget: 60})
+	_, doc = render(t, tr, nil, Options{RowBudget: 50, BarBudget: 60, Width: 1000})
 	rows = doc.all(class("g", "r"))
-	if bars := rows[1].all(class("rect", "b")); len(bars) != 1 || bars[0].attr["x"] != "400" || bars[0].attr["width"] != "768" {
+	if bars := rows[1].all(class("rect", "b")); len(bars) != 1 || bars[0].attr["x"] != "200" || bars[0].attr["width"] != "768" {
 		t.Errorf("with a bar budget of 60, tick row has %d bars, first %v; want one, 768px wide", len(bars), bars[0].attr)
 	}
 	if !strings.Contains(strings.Join(doc.texts(), "\n"), "bars binned at 8px") {
@@ -478,7 +516,7 @@ func TestOperationNodesUseServiceHeat(t *testing.T) {
 	dag.Nodes[4].Name, dag.Nodes[4].Service = "payment: charge", "payment"
 	_, doc := render(t, shopTrace(), dag, Options{})
 	n := doc.all(class("g", "n"))[4]
-	if h := n.all(class("rect", "nh")); len(h) != 1 || h[0].attr["fill"] != "#21918c" {
+	if h := n.all(class("rect", "nb")); len(h) != 1 || h[0].attr["fill"] != (colorscale.Scale{}).At(0.5).Hex() {
 		t.Errorf("operation node not coloured by its service's window rate: %v", n.texts())
 	}
 }
@@ -492,7 +530,7 @@ func TestServiceMap(t *testing.T) {
 	doc := parse(t, b.Bytes())
 	texts := doc.texts()
 	for _, want := range []string{
-		"Service map", "2026-11-21 05:40:00 UTC – 2026-11-21 05:41:00 UTC · 60s window",
+		"Service map", "2026-11-21 05:40:00 UTC – 2026-11-21 05:41:00 UTC · 1min window",
 		"7 services · 14 spans · 9 calls between services · 4 failed",
 	} {
 		if !slices.Contains(texts, want) {
@@ -515,7 +553,7 @@ func TestServiceLegendBounded(t *testing.T) {
 		spans = append(spans, sp{parent: 0, svc: fmt.Sprintf("svc-%04d", i), name: "x", off: int64(i), dur: 1})
 	}
 	data, doc := render(t, tree(spans...), nil, Options{})
-	if n := len(doc.all(class("rect", "sw"))) - 3 - len(doc.all(class("g", "r"))); n != 40 {
+	if n := len(doc.all(class("rect", "sw"))) - 5 - len(doc.all(class("g", "r"))); n != 40 {
 		t.Errorf("%d services in the legend, want 40", n)
 	}
 	if !slices.Contains(doc.texts(), "and 4961 more services") {

@@ -4,10 +4,10 @@ import (
 	"encoding/hex"
 	"math"
 	"strconv"
-	"unicode/utf8"
 
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
+	"github.com/tracemap/tracemap/internal/servicedag"
 	"github.com/tracemap/tracemap/internal/spantree"
 )
 
@@ -16,14 +16,21 @@ import (
 func (p *tracePage) row(o *out, i int) {
 	r := &p.rows[i]
 	y := p.rowsY + float64(i)*rowH
-	if i%2 == 1 {
-		rectAt(o, "zb", 0, y, p.width, rowH)
-	}
 	first := &p.t.Spans[r.members[0]]
 	errs, crit := 0, false
 	for _, b := range p.bars[i] {
 		errs += b.errs
 		crit = crit || b.critical
+	}
+	own, prop, async := 0, 0, false
+	for _, m := range r.members {
+		switch {
+		case p.isOwn(int(m)):
+			own++
+		case p.isPropagated(int(m)):
+			prop++
+		}
+		async = async || p.t.Spans[m].Async
 	}
 	o.raw(`<g class="r"><title>`)
 	switch {
@@ -49,34 +56,57 @@ func (p *tracePage) row(o *out, i int) {
 		lcls = "rl rc"
 	}
 	textAt(o, lcls, x+13, y+12)
-	chars := int((p.labelW - float64(depth*indentPx) - 24) / labelCW)
+	room := p.labelW - float64(depth*indentPx) - 13 - 8
 	if r.overflow {
 		o.raw("… ")
 		o.i(int64(len(r.members)))
 		o.raw(" more spans (row budget)")
 	} else {
-		if errs > 0 {
+		// Own errors (the failure starts here) and propagated ones are
+		// told apart by their mark, not only by colour.
+		switch {
+		case own > 0:
+			o.raw(`<tspan class="ee">✖ </tspan>`)
+		case prop > 0:
+			o.raw(`<tspan class="ee">↑ </tspan>`)
+		case errs > 0:
 			o.raw(`<tspan class="ee">! </tspan>`)
-			chars -= 2
+		}
+		if errs > 0 {
+			room -= servicedag.TextWidth("✖ ", rowFont, true, 2)
 		}
 		if r.depth > maxDepth {
-			d := strconv.Itoa(r.depth)
-			o.raw("↳" + d + " ")
-			chars -= len(d) + 2
+			d := "↳" + strconv.Itoa(r.depth) + " "
+			o.raw(d)
+			room -= servicedag.TextWidth(d, rowFont, false, 8)
 		}
 		suffix := ""
 		if len(r.members) > 1 {
 			suffix = " ×" + strconv.Itoa(len(r.members))
-			chars -= len(suffix)
 		}
-		svcChars := max(4, min(chars/3, utf8Len(first.Service, chars)))
+		if first.Orphan && len(r.members) == 1 {
+			suffix += " (orphan)"
+		}
+		if async {
+			suffix += " (async)"
+		}
+		room -= servicedag.TextWidth(suffix, rowFont, true, 40)
+		// The service takes at most a third of the room when the name
+		// needs the rest; both are whole in the tooltip.
+		name := first.Name
+		sw := min(servicedag.TextWidth(first.Service+" ", rowFont, true, 200), max(room/3, room-servicedag.TextWidth(name, rowFont, true, 200)))
 		o.raw(`<tspan class="sv">`)
-		o.text(first.Service, svcChars)
+		o.text(first.Service, servicedag.FitRunes(first.Service, rowFont, true, 200, sw-servicedag.TextWidth(" ", rowFont, true, 1)))
 		o.raw("</tspan> ")
-		o.text(first.Name, max(4, chars-svcChars-1))
-		o.raw(suffix)
+		o.text(name, servicedag.FitRunes(name, rowFont, true, 200, room-sw))
+		if len(r.members) > 1 {
+			o.raw(" ×" + strconv.Itoa(len(r.members)))
+		}
 		if first.Orphan && len(r.members) == 1 {
 			o.raw(`<tspan class="mut"> (orphan)</tspan>`)
+		}
+		if async {
+			o.raw(`<tspan class="mut"> (async)</tspan>`)
 		}
 	}
 	o.raw("</text>")
@@ -86,7 +116,17 @@ func (p *tracePage) row(o *out, i int) {
 	for _, b := range p.bars[i] {
 		bcls := "b " + svc
 		if b.errs > 0 && !merged { // merged rows carry error ticks instead
-			bcls += " be"
+			switch {
+			case own > 0:
+				bcls += " bo"
+			case prop > 0:
+				bcls += " bp"
+			default:
+				bcls += " be"
+			}
+		}
+		if async && !merged {
+			bcls += " ba"
 		}
 		if b.skewed {
 			bcls += " bs"
@@ -132,7 +172,7 @@ func (p *tracePage) durationLabel(o *out, r *row, i int, y float64) {
 		_, _, sum, _, _, _ := p.spanStats(r.members)
 		label = "mean " + fmtDur(sum/int64(len(r.members)))
 	}
-	w := durCW * float64(utf8.RuneCountInString(label))
+	w := servicedag.TextWidth(label, durFont, false, 40)
 	x0 := margin + p.labelW
 	first, last := bars[0].x0, bars[len(bars)-1].x1
 	cls, x := "dl", x0+last+4
@@ -146,17 +186,6 @@ func (p *tracePage) durationLabel(o *out, r *row, i int, y float64) {
 	textAt(o, cls, x, y+11.5)
 	o.raw(label)
 	o.raw("</text>")
-}
-
-func utf8Len(s string, limit int) int {
-	n := 0
-	for range s {
-		n++
-		if n > limit {
-			break
-		}
-	}
-	return n
 }
 
 func (p *tracePage) spanTitle(o *out, s *spantree.Span) {
@@ -282,4 +311,11 @@ func (p *tracePage) summary(o *out, members []int32, errs int) {
 	o.raw(fmtDur(first))
 	o.raw(" to +")
 	o.raw(fmtDur(last))
+}
+
+// isOwn and isPropagated read the verdict for span i.
+func (p *tracePage) isOwn(i int) bool { return i < len(p.verdict.Own) && p.verdict.Own[i] }
+
+func (p *tracePage) isPropagated(i int) bool {
+	return i < len(p.verdict.Propagated) && p.verdict.Propagated[i]
 }

@@ -11,11 +11,12 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/pprof/profile"
 	"github.com/klauspost/compress/zstd"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/tracemap/tracemap/internal/testutil/profiletest"
 )
 
 // summary is every span of td as one comparable line each.
@@ -118,44 +119,12 @@ func mustOpen(t *testing.T, path string) *os.File {
 	return f
 }
 
-//go:noinline
-func burn(d time.Duration) int {
-	x := 0
-	for end := time.Now().Add(d); time.Now().Before(end); {
-		for i := range 10000 {
-			x += i * i % 7
-		}
-	}
-	return x
-}
-
 var sink [][]byte
 
 //go:noinline
 func allocate() {
 	for i := range 200 {
 		sink = append(sink, make([]byte, 4096+i))
-	}
-}
-
-// cpuProfile records real Go code with runtime/pprof until it has a few
-// samples (the machine may be busy).
-func cpuProfile(t *testing.T) []byte {
-	t.Helper()
-	for try := 0; ; try++ {
-		var buf bytes.Buffer
-		if err := pprof.StartCPUProfile(&buf); err != nil {
-			t.Fatal(err)
-		}
-		burn(400 * time.Millisecond)
-		pprof.StopCPUProfile()
-		p, err := profile.Parse(bytes.NewReader(buf.Bytes()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(p.Sample) >= 5 || try == 5 {
-			return buf.Bytes()
-		}
 	}
 }
 
@@ -217,7 +186,7 @@ func checkTree(t *testing.T, td ptrace.Traces) ptrace.Span {
 }
 
 func TestPprofCPU(t *testing.T) {
-	data := cpuProfile(t)
+	data, _ := profiletest.CPU(t, 5)
 	g := readInput(t, "cpu.pprof", data, Options{})
 	if g.format != Pprof || g.units != 1 {
 		t.Fatalf("format %s, %d units", g.format, g.units)
@@ -230,9 +199,9 @@ func TestPprofCPU(t *testing.T) {
 	if v, _ := root.Attributes().Get(PprofUnitAttribute); v.Str() != "nanoseconds" {
 		t.Fatalf("unit %q", v.Str())
 	}
-	b := g.span(t, "github.com/tracemap/tracemap/internal/traceio.burn")
-	if b.service != "github.com/tracemap/tracemap/internal/traceio" || b.Kind() != ptrace.SpanKindInternal {
-		t.Fatalf("burn: service %q", b.service)
+	const pkg = "github.com/tracemap/tracemap/internal/testutil/profiletest"
+	if b := g.span(t, pkg+".Spin"); b.service != pkg || b.Kind() != ptrace.SpanKindInternal {
+		t.Fatalf("Spin: service %q", b.service)
 	}
 	// -sample samples: one nanosecond per sample.
 	g = readInput(t, "cpu.pprof", data, Options{Sample: "samples"})

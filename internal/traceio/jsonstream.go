@@ -391,21 +391,7 @@ func (s *jsonStream) array() func() (ptrace.Traces, error) {
 			s.pending = append(s.pending, traces...)
 			return ptrace.Traces{}, errDone
 		case zipkinTraces:
-			conv = func(u unit) (ptrace.Traces, error) {
-				units, err := s.split(u)
-				if err != nil {
-					return ptrace.Traces{}, err
-				}
-				traces, err := s.zipkinSpans(units)
-				if err != nil {
-					return ptrace.Traces{}, err
-				}
-				merged := ptrace.NewTraces()
-				for _, td := range traces {
-					td.ResourceSpans().MoveAndAppendTo(merged.ResourceSpans())
-				}
-				return merged, nil
-			}
+			conv = s.zipkinList
 		case jaegerTraces:
 			conv = s.jaegerTrace
 		case otlpDocs:
@@ -414,24 +400,6 @@ func (s *jsonStream) array() func() (ptrace.Traces, error) {
 		rest = s.elements("", 1, conv)
 		return conv(first)
 	}
-}
-
-// split cuts an array unit into its elements, each with its place.
-func (s *jsonStream) split(u unit) ([]unit, error) {
-	dec := json.NewDecoder(bytes.NewReader(u.raw))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
-		return nil, s.at(u, 0, "", fmt.Errorf("expected an array of spans, found %s", rawWords(u.raw)))
-	}
-	var out []unit
-	for i := 0; dec.More(); i++ {
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return nil, s.decodeErr(u, err)
-		}
-		rel := dec.InputOffset() - int64(len(raw))
-		out = append(out, unit{raw: raw, start: u.start + rel - int64(u.shift), prefix: joinPath(u.prefix, fmt.Sprintf("[%d]", i))})
-	}
-	return out, nil
 }
 
 type arrayKind int

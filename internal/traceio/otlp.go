@@ -135,33 +135,40 @@ func (r *Reader) framedUnits(br *bufio.Reader) func() (ptrace.Traces, error) {
 	}
 }
 
-// protoOrJSONMessage reads one OTLP message of a framed file.
+// protoOrJSONMessage reads one OTLP message of a framed file: protobuf
+// first, since a protobuf TracesData starts with 0x0a (a newline) and may
+// go on with 0x7b ('{', a first ResourceSpans of 123 bytes), so the bytes
+// alone cannot tell it from a JSON document (format: json with compression).
 func (r *Reader) protoOrJSONMessage(msg []byte, where string) (ptrace.Traces, error) {
-	if b := bytes.TrimLeft(msg, " \t\r\n"); len(b) > 0 && b[0] == '{' {
-		// format: json with compression: each message is one document.
-		sub := NewReader(r.name+": "+where, bytes.NewReader(msg), Options{Format: OTLP})
-		defer sub.Close()
-		all := ptrace.NewTraces()
-		for {
-			td, err := sub.Next()
-			if err == io.EOF {
-				return all, nil
-			}
-			if err != nil {
-				return ptrace.Traces{}, err
-			}
-			td.ResourceSpans().MoveAndAppendTo(all.ResourceSpans())
-		}
-	}
 	var um ptrace.ProtoUnmarshaler
 	td, err := um.UnmarshalTraces(msg)
 	if err != nil {
+		if b := bytes.TrimLeft(msg, " \t\r\n"); len(b) > 0 && b[0] == '{' {
+			return r.jsonMessage(msg, where)
+		}
 		return ptrace.Traces{}, r.errorf("%s: not an OTLP protobuf TracesData message: %s", where, quote(err.Error()))
 	}
 	if path, err := checkIDs(td); err != nil {
 		return ptrace.Traces{}, &Error{File: r.name, Field: where + ": " + path, Err: err}
 	}
 	return td, nil
+}
+
+// jsonMessage reads a framed message that is one OTLP/JSON document.
+func (r *Reader) jsonMessage(msg []byte, where string) (ptrace.Traces, error) {
+	sub := NewReader(r.name+": "+where, bytes.NewReader(msg), Options{Format: OTLP})
+	defer sub.Close()
+	all := ptrace.NewTraces()
+	for {
+		td, err := sub.Next()
+		if err == io.EOF {
+			return all, nil
+		}
+		if err != nil {
+			return ptrace.Traces{}, err
+		}
+		td.ResourceSpans().MoveAndAppendTo(all.ResourceSpans())
+	}
 }
 
 // bareProtoUnits reads one protobuf message without a length: an OTLP

@@ -254,6 +254,12 @@ func TestJaegerV3(t *testing.T) {
 		t.Fatal("v3 span")
 	}
 	checkTimes(t, c, 10*time.Millisecond, 300*time.Millisecond)
+	// A streamed answer: one {"result": ...} chunk after another.
+	data, _ := os.ReadFile("testdata/jaeger-v3.json")
+	g = readInput(t, "stream.json", append(append(data, '\n'), data...), Options{})
+	if g.units != 2 || g.td.SpanCount() != 4 || g.format != Jaeger {
+		t.Fatalf("%d units, %d spans, %s", g.units, g.td.SpanCount(), g.format)
+	}
 }
 
 func TestZipkinSpans(t *testing.T) {

@@ -78,18 +78,55 @@ type zspan struct {
 	approx  bool
 }
 
-// zipkinSpans reads the spans of an array, handing out one trace each.
+// zipkinSpans reads the spans of a top-level array, each its own unit,
+// handing out one trace each.
 func (s *jsonStream) zipkinSpans(units []unit) ([]ptrace.Traces, error) {
-	var order []pcommon.TraceID
-	byTrace := map[pcommon.TraceID][]*zspan{}
-	for _, u := range units {
-		zs, field, err := parseZipkin(u.raw)
-		if err != nil {
-			if field == "" {
-				return nil, s.decodeErr(u, err)
-			}
+	spans := make([]*zspan, len(units))
+	for i, u := range units {
+		zs := &zspan{}
+		if err := decodeRaw(u.raw, &zs.z); err != nil {
+			return nil, s.decodeErr(u, err)
+		}
+		if field, err := zs.check(); err != nil {
 			return nil, s.atPath(u, field, err)
 		}
+		spans[i] = zs
+	}
+	return s.zipkinTraces(spans)
+}
+
+// zipkinList reads one unit that is an array of spans (an element of
+// Zipkin's list of traces) in one pass; positions are looked for only when
+// something is wrong.
+func (s *jsonStream) zipkinList(u unit) (ptrace.Traces, error) {
+	var list []zipkinSpan
+	if err := decodeRaw(u.raw, &list); err != nil {
+		return ptrace.Traces{}, s.decodeErr(u, err)
+	}
+	spans := make([]*zspan, len(list))
+	for i := range list {
+		zs := &zspan{z: list[i]}
+		if field, err := zs.check(); err != nil {
+			return ptrace.Traces{}, s.atPath(u, fmt.Sprintf("[%d].%s", i, field), err)
+		}
+		spans[i] = zs
+	}
+	traces, err := s.zipkinTraces(spans)
+	if err != nil {
+		return ptrace.Traces{}, err
+	}
+	merged := ptrace.NewTraces()
+	for _, td := range traces {
+		td.ResourceSpans().MoveAndAppendTo(merged.ResourceSpans())
+	}
+	return merged, nil
+}
+
+// zipkinTraces groups spans by trace, in the order traces first appear.
+func (s *jsonStream) zipkinTraces(spans []*zspan) ([]ptrace.Traces, error) {
+	var order []pcommon.TraceID
+	byTrace := map[pcommon.TraceID][]*zspan{}
+	for _, zs := range spans {
 		if _, ok := byTrace[zs.tid]; !ok {
 			order = append(order, zs.tid)
 		}
@@ -106,37 +143,33 @@ func (s *jsonStream) zipkinSpans(units []unit) ([]ptrace.Traces, error) {
 	return out, nil
 }
 
-// parseZipkin reads one span; a problem with one field is returned with
-// the field's path.
-func parseZipkin(raw []byte) (*zspan, string, error) {
-	zs := &zspan{}
-	if err := decodeRaw(raw, &zs.z); err != nil {
-		return nil, "", err
-	}
+// check parses the IDs and times of a decoded span; a problem is returned
+// with the field's path.
+func (zs *zspan) check() (string, error) {
 	var err error
 	if zs.tid, err = traceID(zs.z.TraceID); err != nil {
-		return nil, "traceId", err
+		return "traceId", err
 	}
 	if zs.id, err = spanID(zs.z.ID); err != nil {
-		return nil, "id", err
+		return "id", err
 	}
 	if zs.z.ParentID != "" {
 		if zs.parent, err = spanID(zs.z.ParentID); err != nil {
-			return nil, "parentId", err
+			return "parentId", err
 		}
 		if zs.parent == zs.id {
 			zs.parent = pcommon.SpanID{}
 		}
 	}
 	if zs.z.Timestamp < 0 {
-		return nil, "timestamp", fmt.Errorf("%d: negative", zs.z.Timestamp)
+		return "timestamp", fmt.Errorf("%d: negative", zs.z.Timestamp)
 	}
 	if zs.z.Duration < 0 {
-		return nil, "duration", fmt.Errorf("%d: negative", zs.z.Duration)
+		return "duration", fmt.Errorf("%d: negative", zs.z.Duration)
 	}
 	for i, a := range zs.z.Annotations {
 		if a.Timestamp <= 0 {
-			return nil, fmt.Sprintf("annotations[%d].timestamp", i), fmt.Errorf("%d: want microseconds since 1970", a.Timestamp)
+			return fmt.Sprintf("annotations[%d].timestamp", i), fmt.Errorf("%d: want microseconds since 1970", a.Timestamp)
 		}
 	}
 	if zs.z.LocalEndpoint != nil {
@@ -148,7 +181,7 @@ func parseZipkin(raw []byte) (*zspan, string, error) {
 			zs.end = zs.start + zs.z.Duration*1000
 		}
 	}
-	return zs, "", nil
+	return "", nil
 }
 
 // zipkinTrace turns the spans of one trace into pdata.

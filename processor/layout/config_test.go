@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/confmap/confmaptest"
 
@@ -55,11 +54,5 @@ func TestLoadConfig(t *testing.T) {
 				t.Errorf("got %+v, want %+v", cfg, tc.want)
 			}
 		})
-	}
-}
-
-func TestConfigStruct(t *testing.T) {
-	if err := componenttest.CheckConfigStruct(createDefaultConfig()); err != nil {
-		t.Fatal(err)
 	}
 }

@@ -54,12 +54,12 @@ func TestE2ELayoutThroughDistro(t *testing.T) {
 		return collectortest.ReadTraces(t, out).SpanCount() >= 2*len(spans)
 	})
 	collectortest.Eventually(t, 10*time.Second, func() bool {
-		return c.Metric(t, "tracemap_layout_spans") == float64(2*len(spans))
+		return c.Metric(t, "otelcol_processor_layout_spans") == float64(2*len(spans))
 	})
-	if n := c.Metric(t, "tracemap_layout_traces"); n != 2 {
+	if n := c.Metric(t, "otelcol_processor_layout_traces"); n != 2 {
 		t.Errorf("traces laid out: %v, want 2", n)
 	}
-	if n := c.Metric(t, "tracemap_layout_incomplete_releases"); n != 0 {
+	if n := c.Metric(t, "otelcol_processor_layout_incomplete_releases"); n != 0 {
 		t.Errorf("incomplete releases: %v, want 0", n)
 	}
 	c.Stop(t)

@@ -1,6 +1,3 @@
-// Package layout is the layout processor: for every trace it builds the span
-// tree, corrects clock skew, marks the critical path and lays out the
-// trace's service DAG, and writes the results as tracemap.* attributes.
 package layout
 
 import (

@@ -2,6 +2,7 @@ package layout
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -10,8 +11,10 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/processor"
 	"go.opentelemetry.io/collector/processor/processorhelper"
+	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
+	"github.com/tracemap/tracemap/internal/culprit"
 	"github.com/tracemap/tracemap/internal/servicedag"
 	"github.com/tracemap/tracemap/internal/spantree"
 	"github.com/tracemap/tracemap/processor/layout/internal/hold"
@@ -26,7 +29,7 @@ type layoutProcessor struct {
 	cfg    *Config
 	next   consumer.Traces
 	logger *zap.Logger
-	tel    *metadata.Telemetry
+	tel    *metadata.TelemetryBuilder
 	dag    servicedag.Options
 	shapes *servicedag.Cache // layouts of recent service graph shapes
 
@@ -39,7 +42,11 @@ type layoutProcessor struct {
 
 func newProcessor(set processor.Settings, cfg *Config, next consumer.Traces) (*layoutProcessor, error) {
 	p := &layoutProcessor{cfg: cfg, next: next, logger: set.Logger, dag: cfg.dagOptions(), shapes: servicedag.NewCache(shapeCacheSize)}
-	var held func() (int, int)
+	tel, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
+	if err != nil {
+		return nil, err
+	}
+	p.tel = tel
 	if cfg.Wait > 0 {
 		p.store = hold.New(hold.Limits{
 			Wait:             cfg.Wait,
@@ -47,18 +54,30 @@ func newProcessor(set processor.Settings, cfg *Config, next consumer.Traces) (*l
 			MaxSpansPerTrace: cfg.MaxSpansPerTrace,
 			MaxSpans:         cfg.MaxSpans,
 		})
-		held = func() (int, int) {
-			p.mu.Lock()
-			defer p.mu.Unlock()
-			return p.store.Len()
+		err = errors.Join(
+			tel.RegisterProcessorLayoutHeldTracesCallback(func(_ context.Context, o metric.Int64Observer) error {
+				traces, _ := p.held()
+				o.Observe(int64(traces))
+				return nil
+			}),
+			tel.RegisterProcessorLayoutHeldSpansCallback(func(_ context.Context, o metric.Int64Observer) error {
+				_, spans := p.held()
+				o.Observe(int64(spans))
+				return nil
+			}))
+		if err != nil {
+			tel.Shutdown()
+			return nil, err
 		}
 	}
-	tel, err := metadata.NewTelemetry(set.TelemetrySettings, held)
-	if err != nil {
-		return nil, err
-	}
-	p.tel = tel
 	return p, nil
+}
+
+// held is the traces and spans waiting in the store.
+func (p *layoutProcessor) held() (traces, spans int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.store.Len()
 }
 
 func (p *layoutProcessor) start(context.Context, component.Host) error {
@@ -102,7 +121,8 @@ func (p *layoutProcessor) shutdown(ctx context.Context) error {
 		p.mu.Unlock()
 		p.forward(ctx, released)
 	}
-	return p.tel.Shutdown()
+	p.tel.Shutdown()
+	return nil
 }
 
 // processTraces lays out the traces of a batch. With wait > 0 the batch's
@@ -117,7 +137,7 @@ func (p *layoutProcessor) processTraces(ctx context.Context, td ptrace.Traces) (
 	early, late := p.store.Add(td, time.Now())
 	p.mu.Unlock()
 	if late > 0 {
-		p.tel.LateSpans.Add(ctx, int64(late))
+		p.tel.ProcessorLayoutLateSpans.Add(ctx, int64(late))
 	}
 	// Released traces first, so that their late spans in td take their
 	// time axis.
@@ -129,7 +149,7 @@ func (p *layoutProcessor) processTraces(ctx context.Context, td ptrace.Traces) (
 		r.Traces.ResourceSpans().MoveAndAppendTo(td.ResourceSpans())
 	}
 	if len(early) > 0 {
-		p.tel.IncompleteReleases.Add(ctx, int64(len(early)))
+		p.tel.ProcessorLayoutIncompleteReleases.Add(ctx, int64(len(early)))
 	}
 	if td.ResourceSpans().Len() == 0 {
 		return td, processorhelper.ErrSkipProcessingData
@@ -158,13 +178,13 @@ func (p *layoutProcessor) forward(ctx context.Context, released []hold.Released)
 		}
 	}
 	if incomplete > 0 {
-		p.tel.IncompleteReleases.Add(ctx, int64(incomplete))
+		p.tel.ProcessorLayoutIncompleteReleases.Add(ctx, int64(incomplete))
 	}
 }
 
 func (p *layoutProcessor) send(ctx context.Context, td ptrace.Traces, spans int) {
 	if err := p.next.ConsumeTraces(ctx, td); err != nil {
-		p.tel.ReleaseErrors.Add(ctx, int64(spans))
+		p.tel.ProcessorLayoutReleaseErrors.Add(ctx, int64(spans))
 		p.logger.Warn("next consumer refused released traces", zap.Int("spans", spans), zap.Error(err))
 	}
 }
@@ -179,37 +199,47 @@ func (p *layoutProcessor) layoutBatch(ctx context.Context, td ptrace.Traces) {
 		}
 		start := time.Now()
 		tr := spantree.Build(g.TraceID, g.Refs)
+		late := false
 		if p.store != nil && len(tr.Spans) > 0 {
 			// Late spans share the time axis of the trace laid out before.
 			p.mu.Lock()
-			tr.Rebase(p.store.Anchor(tr.TraceID, tr.Start))
+			axis, isLate := p.store.Anchor(tr.TraceID, tr.Start)
 			p.mu.Unlock()
+			tr.Rebase(axis)
+			late = isLate
 		}
-		p.layoutTrace(ctx, tr)
-		p.tel.LayoutTime.Record(ctx, time.Since(start).Seconds())
+		p.layoutTrace(ctx, tr, late)
+		p.tel.ProcessorLayoutTime.Record(ctx, time.Since(start).Seconds())
 		traces++
 		spans += int64(len(g.Refs))
 	}
 	if traces > 0 {
-		p.tel.Traces.Add(ctx, traces)
-		p.tel.Spans.Add(ctx, spans)
+		p.tel.ProcessorLayoutTraces.Add(ctx, traces)
+		p.tel.ProcessorLayoutSpans.Add(ctx, spans)
 	}
 	if oversized > 0 {
-		p.tel.OversizedTraces.Add(ctx, oversized)
+		p.tel.ProcessorLayoutOversizedTraces.Add(ctx, oversized)
 	}
 }
 
-// layoutTrace writes the span attributes and, when the trace has a root
-// span, its laid-out service DAG onto the root.
-func (p *layoutProcessor) layoutTrace(ctx context.Context, tr *spantree.Tree) {
+// layoutTrace writes the span attributes and own errors, the trace's
+// culprits and, when the trace has a root span, its laid-out service DAG
+// onto the root. Late spans of a trace laid out before get no culprits: the
+// verdict went out with the trace, and a fragment's would contradict it.
+func (p *layoutProcessor) layoutTrace(ctx context.Context, tr *spantree.Tree, late bool) {
 	tr.WriteAttributes()
+	v := culprit.Analyze(tr)
+	v.WriteOwnErrors(tr)
+	if !late {
+		v.WriteCulprits(tr)
+	}
 	root := tr.Root()
 	if root < 0 {
 		return
 	}
 	d := servicedag.FromTree(tr, p.dag)
 	if len(d.Nodes) > p.cfg.MaxDAGNodes {
-		p.tel.DAGsSkipped.Add(ctx, 1)
+		p.tel.ProcessorLayoutDagsSkipped.Add(ctx, 1)
 		return
 	}
 	tr.Spans[root].Source.Attributes().PutStr(servicedag.AttrDAG, p.shapes.LayoutEncode(d))

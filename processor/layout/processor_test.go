@@ -107,10 +107,10 @@ func checkAttrs(t *testing.T, got, want map[string]string) {
 }
 
 var fiveServicesAttrs = map[string]string{
-	"1/GET /checkout":  "critical=true dag depth=0 offset_ns=0 self_ns=150",
+	"1/GET /checkout":  "critical=true culprit.latency=checkout culprit.latency_share=0.35 dag depth=0 offset_ns=0 self_ns=150",
 	"1/call checkout":  "critical=true depth=1 offset_ns=50 self_ns=100",
 	"1/POST /checkout": "critical=true depth=2 offset_ns=100 self_ns=225",
-	"1/charge":         "depth=3 offset_ns=275 self_ns=100 skew_ns=575",
+	"1/charge":         "depth=3 error.own=true offset_ns=275 self_ns=100 skew_ns=575",
 	"1/db query":       "depth=4 offset_ns=325 self_ns=300 skew_ns=575",
 	"1/reserve":        "critical=true depth=3 offset_ns=300 self_ns=200",
 	"1/quote":          "critical=true depth=3 offset_ns=600 self_ns=200",
@@ -149,13 +149,13 @@ func TestLayoutWholeBatch(t *testing.T) {
 	if len(d.Edges) != 4 || d.Edges[1].Errors != 1 || d.Edges[1].DurationNs != 400 {
 		t.Errorf("dag edges: %+v", d.Edges)
 	}
-	if got := h.counter(t, "tracemap_layout_traces"); got != 1 {
+	if got := h.counter(t, "otelcol_processor_layout_traces"); got != 1 {
 		t.Errorf("traces counter %d", got)
 	}
-	if got := h.counter(t, "tracemap_layout_spans"); got != 7 {
+	if got := h.counter(t, "otelcol_processor_layout_spans"); got != 7 {
 		t.Errorf("spans counter %d", got)
 	}
-	if m, err := h.tel.GetMetric("tracemap_layout_time"); err != nil || m.Data.(metricdata.Histogram[float64]).DataPoints[0].Count != 1 {
+	if m, err := h.tel.GetMetric("otelcol_processor_layout_time"); err != nil || m.Data.(metricdata.Histogram[float64]).DataPoints[0].Count != 1 {
 		t.Errorf("layout time histogram: %v %v", m, err)
 	}
 }
@@ -181,8 +181,8 @@ func TestBatchOfSeveralTracesAndOrphans(t *testing.T) {
 	)
 	h.send(t, td)
 	checkAttrs(t, spanAttrs(h.sink.AllTraces()...), map[string]string{
-		"1/only":      "critical=true dag depth=0 offset_ns=0 self_ns=10",
-		"2/root":      "critical=true dag depth=0 offset_ns=0 self_ns=60",
+		"1/only":      "critical=true culprit.latency=a culprit.latency_share=1 dag depth=0 offset_ns=0 self_ns=10",
+		"2/root":      "critical=true culprit.latency=a culprit.latency_share=0.7 dag depth=0 offset_ns=0 self_ns=60",
 		"2/b1":        "critical=true depth=1 offset_ns=10 self_ns=30",
 		"2/back in a": "critical=true depth=2 offset_ns=20 self_ns=10",
 		"2/lost":      "depth=0 offset_ns=60 orphan=true self_ns=10",
@@ -215,7 +215,7 @@ func TestOversizedTracePassesUnannotated(t *testing.T) {
 	if got["1/charge"] != "" || got["2/small"] == "" || len(got) != 8 {
 		t.Errorf("attrs: %v", got)
 	}
-	if n := h.counter(t, "tracemap_layout_oversized_traces"); n != 1 {
+	if n := h.counter(t, "otelcol_processor_layout_oversized_traces"); n != 1 {
 		t.Errorf("oversized counter %d", n)
 	}
 }
@@ -245,7 +245,7 @@ func TestWaitJoinsBatches(t *testing.T) {
 	}
 	waitFor(t, func() bool { return h.sink.SpanCount() == 7 })
 	checkAttrs(t, spanAttrs(h.sink.AllTraces()...), fiveServicesAttrs)
-	if n := h.counter(t, "tracemap_layout_incomplete_releases"); n != 0 {
+	if n := h.counter(t, "otelcol_processor_layout_incomplete_releases"); n != 0 {
 		t.Errorf("incomplete releases %d", n)
 	}
 	// A late span: passed on at once, laid out with what it has.
@@ -257,7 +257,7 @@ func TestWaitJoinsBatches(t *testing.T) {
 	if got := spanAttrs(h.sink.AllTraces()...)["1/late"]; got != "critical=true depth=0 offset_ns=650 orphan=true self_ns=50" {
 		t.Errorf("late span: %s", got)
 	}
-	if n := h.counter(t, "tracemap_layout_late_spans"); n != 1 {
+	if n := h.counter(t, "otelcol_processor_layout_late_spans"); n != 1 {
 		t.Errorf("late spans counter %d", n)
 	}
 }
@@ -271,20 +271,20 @@ func TestPressureReleasesEarly(t *testing.T) {
 	h.send(t, tracetest.Traces(tracetest.TraceID(2), S(1, 0, "a", "second", 0, 5)))
 	// The first trace made room for the second and went out with its batch.
 	checkAttrs(t, spanAttrs(h.sink.AllTraces()...), fiveServicesAttrs)
-	if n := h.counter(t, "tracemap_layout_incomplete_releases"); n != 1 {
+	if n := h.counter(t, "otelcol_processor_layout_incomplete_releases"); n != 1 {
 		t.Errorf("incomplete releases %d", n)
 	}
-	if m, err := h.tel.GetMetric("tracemap_layout_held_spans"); err != nil || m.Data.(metricdata.Gauge[int64]).DataPoints[0].Value != 1 {
+	if m, err := h.tel.GetMetric("otelcol_processor_layout_held_spans"); err != nil || m.Data.(metricdata.Gauge[int64]).DataPoints[0].Value != 1 {
 		t.Errorf("held spans gauge: %+v %v", m, err)
 	}
 	// Shutdown passes on what is held.
 	if err := h.proc.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if got := spanAttrs(h.sink.AllTraces()...)["2/second"]; got != "critical=true dag depth=0 offset_ns=0 self_ns=5" {
+	if got := spanAttrs(h.sink.AllTraces()...)["2/second"]; got != "critical=true culprit.latency=a culprit.latency_share=1 dag depth=0 offset_ns=0 self_ns=5" {
 		t.Errorf("drained trace: %q", got)
 	}
-	if n := h.counter(t, "tracemap_layout_incomplete_releases"); n != 2 {
+	if n := h.counter(t, "otelcol_processor_layout_incomplete_releases"); n != 2 {
 		t.Errorf("incomplete releases after shutdown %d", n)
 	}
 }
@@ -329,10 +329,11 @@ func TestDAGNodeBound(t *testing.T) {
 	h.send(t, tracetest.Traces(tracetest.TraceID(2), S(1, 0, "a", "small", 0, 5)))
 	got := spanAttrs(h.sink.AllTraces()...)
 	// Five services > 4: span attributes but no dag.
-	if got["1/GET /checkout"] != "critical=true depth=0 offset_ns=0 self_ns=150" || got["2/small"] != "critical=true dag depth=0 offset_ns=0 self_ns=5" {
+	if got["1/GET /checkout"] != "critical=true culprit.latency=checkout culprit.latency_share=0.35 depth=0 offset_ns=0 self_ns=150" ||
+		got["2/small"] != "critical=true culprit.latency=a culprit.latency_share=1 dag depth=0 offset_ns=0 self_ns=5" {
 		t.Errorf("attrs: %v", got)
 	}
-	if n := h.counter(t, "tracemap_layout_dags_skipped"); n != 1 {
+	if n := h.counter(t, "otelcol_processor_layout_dags_skipped"); n != 1 {
 		t.Errorf("dags skipped %d", n)
 	}
 }
@@ -356,7 +357,61 @@ func TestReleasedTracesGoOutInBatches(t *testing.T) {
 	if fmt.Sprint(sizes) != "[10000 5000]" {
 		t.Errorf("batch sizes %v, want [10000 5000]", sizes)
 	}
-	if n := h.counter(t, "tracemap_layout_spans"); n != 15000 {
+	if n := h.counter(t, "otelcol_processor_layout_spans"); n != 15000 {
 		t.Errorf("spans laid out %d", n)
 	}
+}
+
+// payment fails; checkout and frontend only pass the failure on: the root
+// names payment, and only payment's span is an own error.
+func TestCulpritOfPropagatedFailure(t *testing.T) {
+	h := start(t, createDefaultConfig())
+	h.send(t, tracetest.Traces(tracetest.TraceID(1),
+		S(1, 0, "frontend", "GET /checkout", 0, 1000).Of(ptrace.SpanKindServer).Err(),
+		S(2, 1, "checkout", "POST /checkout", 100, 900).Of(ptrace.SpanKindServer).Err(),
+		S(3, 2, "payment", "charge", 200, 400).Of(ptrace.SpanKindServer).Err(),
+		S(4, 2, "inventory", "reserve", 450, 850).Of(ptrace.SpanKindServer),
+	))
+	checkAttrs(t, spanAttrs(h.sink.AllTraces()...), map[string]string{
+		"1/GET /checkout":  "critical=true culprit.error=payment culprit.latency=inventory culprit.latency_share=0.4 dag depth=0 offset_ns=0 self_ns=200",
+		"1/POST /checkout": "critical=true depth=1 offset_ns=100 self_ns=200",
+		"1/charge":         "critical=true depth=2 error.own=true offset_ns=200 self_ns=200",
+		"1/reserve":        "critical=true depth=2 offset_ns=450 self_ns=400",
+	})
+}
+
+// With wait > 0, spans arriving after their trace went out get their own
+// errors but no culprits: the verdict went out with the trace.
+func TestLateSpansGetNoCulprits(t *testing.T) {
+	cfg := createDefaultConfig()
+	cfg.Wait = time.Hour
+	cfg.MaxTraces = 1
+	h := start(t, cfg)
+	h.send(t, tracetest.Traces(tracetest.TraceID(1), S(1, 0, "a", "root", 0, 100)))
+	h.send(t, tracetest.Traces(tracetest.TraceID(2), S(1, 0, "a", "other", 0, 10))) // releases trace 1
+	h.send(t, tracetest.Traces(tracetest.TraceID(1), S(2, 1, "b", "late", 10, 50).Err()))
+	got := spanAttrs(h.sink.AllTraces()...)
+	if got["1/root"] != "critical=true culprit.latency=a culprit.latency_share=1 dag depth=0 offset_ns=0 self_ns=100" ||
+		got["1/late"] != "critical=true depth=0 error.own=true offset_ns=10 orphan=true self_ns=40" {
+		t.Errorf("attrs: %v", got)
+	}
+}
+
+// A consumer that runs after its producer ended is on the critical path
+// (Jaeger's path would stop with the request), keeps its own clock, and
+// its failure is the trace's although the request succeeded.
+func TestAsyncConsumerThroughLayout(t *testing.T) {
+	h := start(t, createDefaultConfig())
+	h.send(t, tracetest.Traces(tracetest.TraceID(1),
+		S(1, 0, "shop", "POST /order", 0, 426).Of(ptrace.SpanKindServer),
+		S(2, 1, "shop", "publish", 100, 130).Of(ptrace.SpanKindProducer),
+		S(3, 1, "shop", "INSERT", 140, 400).Of(ptrace.SpanKindClient).Attr("peer.service", "mysql"),
+		S(4, 2, "mailer", "process", 426, 649).Of(ptrace.SpanKindConsumer).Err(),
+	))
+	checkAttrs(t, spanAttrs(h.sink.AllTraces()...), map[string]string{
+		"1/POST /order": "critical=true culprit.error=mailer culprit.latency=mailer culprit.latency_share=0.3436055469953775 dag depth=0 offset_ns=0 self_ns=136",
+		"1/publish":     "critical=true depth=1 offset_ns=100 self_ns=30",
+		"1/INSERT":      "depth=1 offset_ns=140 self_ns=260",
+		"1/process":     "critical=true depth=2 error.own=true offset_ns=426 self_ns=223",
+	})
 }

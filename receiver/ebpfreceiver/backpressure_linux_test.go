@@ -102,3 +102,43 @@ func TestSlowPipelineBoundsPendingSpans(t *testing.T) {
 		t.Errorf("%d spans consumed, want 100", sink.spans)
 	}
 }
+
+// ctxSink refuses a batch whose context ends while it is being consumed,
+// as a pipeline honouring cancellation does.
+type ctxSink struct {
+	entered chan struct{}
+	release chan struct{}
+	result  chan error
+}
+
+func (s *ctxSink) Capabilities() consumer.Capabilities { return consumer.Capabilities{} }
+
+func (s *ctxSink) ConsumeTraces(ctx context.Context, _ ptrace.Traces) error {
+	s.entered <- struct{}{}
+	var err error
+	select {
+	case <-ctx.Done():
+		err = ctx.Err()
+	case <-s.release:
+	}
+	s.result <- err
+	return err
+}
+
+// Shutdown stops the flush loop while a batch is in the pipeline: that
+// batch is still delivered, not refused because Shutdown began.
+func TestBatchInFlightAtShutdownIsDelivered(t *testing.T) {
+	sink := &ctxSink{entered: make(chan struct{}, 1), release: make(chan struct{}), result: make(chan error, 1)}
+	r := offlineReceiver(t, testConfig(Config{Names: []string{"x"}, MaxBatch: 1, FlushInterval: time.Hour}), sink)
+	ctx, cancel := context.WithCancel(context.Background())
+	r.wg.Add(1)
+	go r.flushLoop(ctx)
+	r.add(&probes.Span{PID: 7, Kind: probes.KindServer, Method: "GET"})
+	<-sink.entered
+	cancel() // what Shutdown does to stop the loop
+	time.AfterFunc(100*time.Millisecond, func() { close(sink.release) })
+	if err := <-sink.result; err != nil {
+		t.Fatalf("the batch in flight at shutdown was refused: %v", err)
+	}
+	r.wg.Wait()
+}

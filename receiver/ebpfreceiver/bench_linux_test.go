@@ -8,12 +8,16 @@ import (
 	"io"
 	"net/http"
 	"net/netip"
+	"os/exec"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"go.opentelemetry.io/collector/consumer/consumertest"
 
+	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/gobin"
 	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/probes"
 	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/targettest"
 )
@@ -28,14 +32,17 @@ func get(tb testing.TB, c *http.Client, url string) {
 }
 
 // BenchmarkRequestLatency measures the target's request latency over one
-// keep-alive connection without and with the receiver attached, in
-// alternating rounds of the same run, and reports both medians and the
-// difference (added-p50-ns): with goroutine tracking (server probes plus
+// keep-alive connection in alternating rounds of one run: detached, with
+// an empty BPF program at every point the receiver probes (the kernel's
+// uprobe traps alone), and with the receiver attached. It reports the
+// medians, what each adds, and their ratio (receiver/traps; the target is
+// at most 1.5): with goroutine tracking (server probes, findHandler and
 // newproc1, which net/http's background read hits once per request) and
 // without it.
 func BenchmarkRequestLatency(b *testing.B) {
 	targettest.RequireBPF(b)
-	tg := targettest.Start(b, targettest.Build(b, "frontend", false))
+	bin := targettest.Build(b, "frontend", false)
+	tg := targettest.Start(b, bin)
 	c := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
 	url := tg.URL + "/hello"
 	for range 200 { // warm up the connection and the target
@@ -45,9 +52,10 @@ func BenchmarkRequestLatency(b *testing.B) {
 		b.Run(fmt.Sprintf("goroutines=%v", goroutines), func(b *testing.B) {
 			cfg := testConfig(Config{Names: []string{"frontend"}, FlushInterval: 100 * time.Millisecond})
 			cfg.Goroutines = goroutines
+			traps := trapsOnly(b, tg.PID, bin, probes.Options{Goroutines: goroutines})
 			const rounds = 5
 			perRound := max(b.N/rounds, 200)
-			var off, on []float64
+			var off, trapped, on []float64
 			measure := func(into *[]float64) {
 				for range perRound {
 					st := time.Now()
@@ -58,17 +66,47 @@ func BenchmarkRequestLatency(b *testing.B) {
 			b.ResetTimer()
 			for range rounds {
 				measure(&off)
+				traps(func() { measure(&trapped) })
 				h := startReceiver(b, cfg)
 				measure(&on)
 				h.rcv.Shutdown(context.Background())
 			}
 			b.StopTimer()
-			p50off, p50on := median(off), median(on)
+			p50off := median(off)
 			b.ReportMetric(p50off, "p50-detached-ns")
-			b.ReportMetric(p50on, "p50-attached-ns")
-			b.ReportMetric(p50on-p50off, "added-p50-ns")
+			b.ReportMetric(median(on), "p50-attached-ns")
+			b.ReportMetric(median(trapped)-p50off, "traps-p50-ns")
+			b.ReportMetric(median(on)-p50off, "added-p50-ns")
+			b.ReportMetric((median(on)-p50off)/(median(trapped)-p50off), "added/traps")
 			b.ReportMetric(percentile(on, 0.99)-percentile(off, 0.99), "added-p99-ns")
 		})
+	}
+}
+
+// trapsOnly returns a function that runs f with an empty BPF program at
+// every point the receiver would probe in process pid.
+func trapsOnly(b *testing.B, pid int, bin string, opts probes.Options) func(f func()) {
+	p, err := probes.Load(1 << 16)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { p.Close() })
+	gb, err := gobin.Open(bin)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer gb.Close()
+	prep, err := probes.Prepare(gb, opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return func(f func()) {
+		proc, err := p.AttachTrapsOnly(pid, prep)
+		if err != nil {
+			b.Fatal(err)
+		}
+		f()
+		proc.Close()
 	}
 }
 
@@ -82,9 +120,9 @@ func percentile(v []float64, q float64) float64 {
 
 // burst has the target call main.tick n times in one request, with the
 // receiver's ring buffer of ringBytes, and waits until every event became a
-// span or was counted lost. It returns spans, lost events and the time from
-// the request until then.
-func burst(b *testing.B, ringBytes, n int) (spans, lost int, took time.Duration) {
+// span or was counted lost or shed. It returns spans, lost and shed events
+// and the time from the request until then.
+func burst(b *testing.B, ringBytes, n int) (spans, lost, shed int, took time.Duration) {
 	targettest.RequireBPF(b)
 	tg := targettest.Start(b, targettest.Build(b, "frontend", false))
 	h := startReceiver(b, testConfig(Config{Names: []string{"frontend"}, Functions: []string{"main.tick"}, RingBufferSize: ringBytes, MaxBatch: 8192, FlushInterval: 50 * time.Millisecond}))
@@ -93,33 +131,39 @@ func burst(b *testing.B, ringBytes, n int) (spans, lost int, took time.Duration)
 	get(b, http.DefaultClient, fmt.Sprintf("%s/burst?n=%d", tg.URL, n))
 	want := n + 1 // the ticks and the request
 	deadline := time.Now().Add(60 * time.Second)
-	for h.sink.SpanCount()+int(h.metric(b, "tracemap_ebpf_lost_events")) < want && time.Now().Before(deadline) {
+	lostSpans := func() int {
+		return int(h.metricWhere(b, "otelcol_receiver_ebpf_lost_events", "cause", causeRingBufferFull))
+	}
+	shedSpans := func() int { return int(h.metric(b, "otelcol_receiver_ebpf_shed_spans")) }
+	for h.sink.SpanCount()+lostSpans()+shedSpans() < want && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
 	took = time.Since(st)
 	b.StopTimer()
-	return h.sink.SpanCount(), int(h.metric(b, "tracemap_ebpf_lost_events")), took
+	return h.sink.SpanCount(), lostSpans(), shedSpans(), took
 }
 
 // BenchmarkEventThroughput reports how many events per second became spans
 // with the ring buffer large enough that none is lost (lost-events must be 0).
 func BenchmarkEventThroughput(b *testing.B) {
 	n := max(b.N, 100_000)
-	spans, lost, took := burst(b, 1<<26, n)
+	spans, lost, _, took := burst(b, 1<<26, n)
 	b.ReportMetric(float64(spans)/took.Seconds(), "spans/s")
 	b.ReportMetric(float64(lost), "lost-events")
 	b.ReportMetric(float64(n+1-spans), "missing-spans")
 }
 
-// BenchmarkOverload sends the same burst into a 16 KiB ring buffer: most
-// events are lost, and every one is counted (received + lost = sent).
+// BenchmarkOverload sends the same burst into a 16 KiB ring buffer: many
+// events are lost or shed, and every one is counted (received + lost + shed
+// = sent).
 func BenchmarkOverload(b *testing.B) {
 	n := max(b.N, 100_000)
-	spans, lost, _ := burst(b, 1<<14, n)
+	spans, lost, shed, _ := burst(b, 1<<14, n)
 	b.ReportMetric(float64(n), "events-sent")
 	b.ReportMetric(float64(spans), "spans")
 	b.ReportMetric(float64(lost), "lost-events")
-	b.ReportMetric(float64(n+1-spans-lost), "unaccounted")
+	b.ReportMetric(float64(shed), "shed-spans")
+	b.ReportMetric(float64(n+1-spans-lost-shed), "unaccounted")
 }
 
 // BenchmarkSpanBuild measures the user-space side alone: turning decoded
@@ -158,4 +202,76 @@ func BenchmarkStitchAccuracy(b *testing.B) {
 	b.ReportMetric(float64(correct)/float64(n), "stitched-ratio")
 	b.ReportMetric(float64(traces), "traces")
 	b.ReportMetric(float64(3*n-len(spans)), "missing-spans")
+}
+
+// BenchmarkAttachChurn sends 40,000 requests, 4 at a time, to a traced
+// program while 4 more processes (testdata/rpc, a 17 MB gRPC program whose
+// DWARF takes a while to read, started through nohup) start, are attached,
+// and exit, one after the other. It reports the events lost
+// (every cause), the requests that produced no span, and how many of the
+// attaches and exits happened while the load ran.
+func BenchmarkAttachChurn(b *testing.B) {
+	targettest.RequireBPF(b)
+	const requests, parallel, churn = 40_000, 4, 4
+	front := targettest.Start(b, targettest.Build(b, "frontend", false))
+	churnBin := targettest.BuildProgram(b, "rpc", "churn", false)
+	nohup, err := exec.LookPath("nohup")
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := startReceiver(b, testConfig(Config{Names: []string{"frontend", "churn"}, FlushInterval: 200 * time.Millisecond}))
+	attached := func() int64 { return h.metric(b, "otelcol_receiver_ebpf_attached_processes") }
+	b.ResetTimer()
+	st := time.Now()
+	loadDone := make(chan struct{})
+	var during atomic.Int64
+	churned := make(chan struct{})
+	go func() {
+		defer close(churned)
+		for range churn {
+			tg := targettest.Start(b, nohup, churnBin)
+			for attached() < 2 {
+				time.Sleep(time.Millisecond)
+			}
+			get(b, http.DefaultClient, tg.URL+"/hello")
+			tg.Stop()
+			for attached() > 1 {
+				time.Sleep(time.Millisecond)
+			}
+			select {
+			case <-loadDone:
+			default:
+				during.Add(1)
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	next := atomic.Int64{}
+	for range parallel {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
+			for next.Add(1) <= requests {
+				get(b, c, front.URL+"/hello")
+			}
+		}()
+	}
+	wg.Wait()
+	close(loadDone)
+	took := time.Since(st)
+	<-churned
+	want := requests + churn
+	deadline := time.Now().Add(30 * time.Second)
+	for h.sink.SpanCount() < want && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(500 * time.Millisecond)
+	b.StopTimer()
+	h.rcv.Shutdown(context.Background())
+	b.ReportMetric(float64(requests)/took.Seconds(), "requests/s")
+	b.ReportMetric(float64(during.Load()), "attach+exit-during-load")
+	b.ReportMetric(float64(h.metric(b, "otelcol_receiver_ebpf_lost_events")), "lost-events")
+	b.ReportMetric(float64(want-h.sink.SpanCount()), "missing-spans")
+	b.ReportMetric(float64(h.metric(b, "otelcol_receiver_ebpf_attach_errors")), "attach-errors")
 }

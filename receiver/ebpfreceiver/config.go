@@ -26,6 +26,10 @@ type Config struct {
 	// of that request. It probes runtime.newproc1, one uprobe hit per
 	// goroutine started in a traced process.
 	Goroutines bool `mapstructure:"goroutines"`
+	// Channels makes work handed over a channel to a goroutine started
+	// earlier (a worker pool) a child of the sender's span. It probes every
+	// channel send and receive of a traced program, one uprobe hit each.
+	Channels bool `mapstructure:"channels"`
 	// RingBufferSize is the size in bytes of the kernel ring buffer that
 	// carries events: a power of two and a multiple of the page size.
 	RingBufferSize int `mapstructure:"ring_buffer_size"`
@@ -35,6 +39,9 @@ type Config struct {
 	MaxBatch int `mapstructure:"max_batch"`
 	// ClockRefresh is how often the boot-clock to wall-clock offset is re-measured.
 	ClockRefresh time.Duration `mapstructure:"clock_refresh"`
+	// Shedding lets the kernel side drop spans on purpose, by a documented
+	// rule, when the ring buffer fills up, instead of losing them at random.
+	Shedding bool `mapstructure:"shedding"`
 }
 
 func createDefaultConfig() *Config {
@@ -44,6 +51,7 @@ func createDefaultConfig() *Config {
 		FlushInterval:  200 * time.Millisecond,
 		MaxBatch:       1024,
 		ClockRefresh:   time.Minute,
+		Shedding:       true,
 	}
 }
 
@@ -75,7 +83,7 @@ func (c *Config) Validate() error {
 	}
 	for exe, svc := range c.ServiceNames {
 		if svc == "" {
-			errs = append(errs, fmt.Errorf("service_names: empty service name for %q", exe))
+			errs = append(errs, fmt.Errorf("service_names::%s: must not be empty", exe))
 		}
 	}
 	if n := c.RingBufferSize; n < 4096 || n > 1<<30 || n&(n-1) != 0 {

@@ -33,6 +33,9 @@ func TestLoadConfig(t *testing.T) {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
+	if !cfg.Shedding || cfg.Channels || !cfg.Goroutines {
+		t.Errorf("defaults: shedding %v channels %v goroutines %v, want true false true", cfg.Shedding, cfg.Channels, cfg.Goroutines)
+	}
 	if cfg.RingBufferSize != want.RingBufferSize || cfg.FlushInterval != want.FlushInterval || cfg.MaxBatch != want.MaxBatch || cfg.ClockRefresh != want.ClockRefresh || len(cfg.Names) != 1 {
 		t.Errorf("defaults: got %+v, want %+v", cfg, want)
 	}
@@ -43,7 +46,8 @@ func TestLoadConfig(t *testing.T) {
 	}
 	if full.RingBufferSize != 1<<20 || full.FlushInterval != 500*time.Millisecond || full.MaxBatch != 256 ||
 		full.ClockRefresh != 30*time.Second || full.ServiceNames["payment"] != "payment-service" ||
-		full.Functions[0] != "main.chargeCard" || full.PIDs[0] != 4242 || full.Executables[0] != "/usr/local/bin/checkout" || len(full.Names) != 2 {
+		full.Functions[0] != "main.chargeCard" || full.PIDs[0] != 4242 || full.Executables[0] != "/usr/local/bin/checkout" || len(full.Names) != 2 ||
+		full.Shedding || !full.Channels {
 		t.Errorf("full config: %+v", full)
 	}
 }

@@ -40,7 +40,7 @@ func TestE2EDistroTracesUninstrumentedPrograms(t *testing.T) {
 	front := targettest.Start(t, targettest.Build(t, "frontend", false), "-backend", back.URL)
 	c := collectortest.Start(t, e2eConfig)
 	collectortest.Eventually(t, 10*time.Second, func() bool {
-		return c.Metric(t, "tracemap_ebpf_attached_processes") == 2
+		return c.Metric(t, "otelcol_receiver_ebpf_attached_processes") == 2
 	})
 
 	resp, err := http.Get(front.URL + "/call?to=/users/9")
@@ -52,10 +52,10 @@ func TestE2EDistroTracesUninstrumentedPrograms(t *testing.T) {
 	// The metrics are recorded once the exporter has taken the batch.
 	collectortest.Eventually(t, 10*time.Second, func() bool {
 		return collectortest.ReadTraces(t, path).SpanCount() >= 3 &&
-			c.Metric(t, "otelcol_receiver_accepted_spans") >= 3 && c.Metric(t, "tracemap_ebpf_spans") >= 3
+			c.Metric(t, "otelcol_receiver_accepted_spans") >= 3 && c.Metric(t, "otelcol_receiver_ebpf_spans") >= 3
 	})
 	time.Sleep(300 * time.Millisecond) // anything extra would show up by now
-	for _, name := range []string{"otelcol_receiver_accepted_spans", "tracemap_ebpf_spans"} {
+	for _, name := range []string{"otelcol_receiver_accepted_spans", "otelcol_receiver_ebpf_spans"} {
 		if got := c.Metric(t, name); got != 3 {
 			t.Errorf("%s = %v, want 3", name, got)
 		}

@@ -37,10 +37,10 @@ func TestStrippedTargetRestart(t *testing.T) {
 	}
 
 	first.Stop()
-	waitFor(t, "detach after exit", func() bool { return h.metric(t, "tracemap_ebpf_attached_processes") == 0 })
+	waitFor(t, "detach after exit", func() bool { return h.metric(t, "otelcol_receiver_ebpf_attached_processes") == 0 })
 
 	second := targettest.Start(t, bin)
-	waitFor(t, "attach after restart", func() bool { return h.metric(t, "tracemap_ebpf_attached_processes") == 1 })
+	waitFor(t, "attach after restart", func() bool { return h.metric(t, "otelcol_receiver_ebpf_attached_processes") == 1 })
 	code, before, after := timed(t, "GET", second.URL+"/users/2", nil)
 	if code != 200 {
 		t.Fatalf("status %d", code)
@@ -96,6 +96,11 @@ func TestStartErrors(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("none of the pids [%d] is running", 1<<22)) {
 		t.Errorf("missing pid: %v", err)
 	}
+	// A running match by name that cannot be traced: start and wait for
+	// a traceable one, as when nothing matches yet.
+	if err := startErr(t, testConfig(Config{Names: []string{"sleep"}})); err != nil {
+		t.Errorf("untraceable match by name: %v", err)
+	}
 	// Nothing running yet under a configured name: start and wait for it.
 	if err := startErr(t, testConfig(Config{Names: []string{"not-started-yet"}})); err != nil {
 		t.Errorf("waiting for a name: %v", err)
@@ -128,7 +133,7 @@ func TestStartNotPermitted(t *testing.T) {
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin)
+	cmd := exec.Command(bin, "-test.run=^TestUnprivilegedChild$")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), childEnv+"=1")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
@@ -144,9 +149,12 @@ func TestStartNotPermitted(t *testing.T) {
 
 const childEnv = "TRACEMAP_EBPF_UNPRIVILEGED_CHILD"
 
-// unprivilegedStart is the child side of TestStartNotPermitted: it prints
-// the Start error.
-func unprivilegedStart() {
+// TestUnprivilegedChild is the child side of TestStartNotPermitted: it
+// prints the Start error (and does nothing in a normal run).
+func TestUnprivilegedChild(t *testing.T) {
+	if os.Getenv(childEnv) == "" {
+		return
+	}
 	cfg := createDefaultConfig()
 	cfg.Names = []string{"frontend"}
 	rcv, _ := NewFactory().CreateTraces(context.Background(), receivertest.NewNopSettings(metadata.Type), cfg, new(consumertest.TracesSink))

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -15,6 +16,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receiverhelper"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
 	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/clock"
@@ -24,11 +27,20 @@ import (
 	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/probes"
 )
 
+// Causes of lost events, the cause attribute of
+// otelcol_receiver_ebpf_lost_events (metadata.yaml lists them).
+const (
+	causeRingBufferFull = "ring_buffer_full"
+	causeProcessEvent   = "process_event_lost"
+	causeMalformed      = "malformed"
+	causeProcessUnknown = "process_unknown"
+)
+
 type ebpfReceiver struct {
 	cfg     *Config
 	set     receiver.Settings
 	next    consumer.Traces
-	tel     *metadata.Telemetry
+	tel     *metadata.TelemetryBuilder
 	obsrep  *receiverhelper.ObsReport
 	matcher *discover.Matcher
 	host    string
@@ -37,6 +49,16 @@ type ebpfReceiver struct {
 	clock  *clock.Clock
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+	// prepared caches what probing an executable file needs, so that a
+	// restarted program (or a second process of it) attaches fast.
+	prepared map[fileID]*probes.Prepared
+
+	// lifecycle receives exec and exit events from the reader, which
+	// never waits for attaching or detaching.
+	lifeMu   sync.Mutex
+	lifeQ    []probes.Event
+	lifeWake chan struct{}
+	rescan   chan struct{} // process events were lost: look at /proc
 
 	mu      sync.Mutex
 	procs   map[int]*tracedProcess
@@ -44,18 +66,34 @@ type ebpfReceiver struct {
 	byPID   map[int]ptrace.SpanSlice // spans of pending, per process
 	count   int
 	full    chan struct{}
-	lost    uint64
+	lost    probes.Lost
+	keep    uint32     // spans in 1000 the kernel keeps of those it may shed
 	closed  bool       // Shutdown began: attach no more, wait no more
 	drained *sync.Cond // signalled when the pending batch is taken
 }
 
+// fileID identifies an executable file's contents.
+type fileID struct {
+	dev, ino, size uint64
+	mtime          int64
+}
+
+func fileIDOf(path string) (fileID, error) {
+	var st syscall.Stat_t
+	if err := syscall.Stat(path, &st); err != nil {
+		return fileID{}, err
+	}
+	return fileID{dev: st.Dev, ino: st.Ino, size: uint64(st.Size), mtime: st.Mtim.Nano()}, nil
+}
+
 type tracedProcess struct {
 	info  processInfo
-	probe *probes.Process
+	file  fileID
+	probe *probes.Process // nil while attaching
 }
 
 func newReceiver(cfg *Config, set receiver.Settings, next consumer.Traces) (receiver.Traces, error) {
-	tel, err := metadata.NewTelemetry(set.TelemetrySettings)
+	tel, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
 	if err != nil {
 		return nil, err
 	}
@@ -67,19 +105,24 @@ func newReceiver(cfg *Config, set receiver.Settings, next consumer.Traces) (rece
 	}
 	r := &ebpfReceiver{
 		cfg: cfg, set: set, next: next, tel: tel, obsrep: obsrep,
-		matcher: discover.NewMatcher(cfg.PIDs, cfg.Executables, cfg.Names),
-		host:    hostname(),
-		procs:   map[int]*tracedProcess{},
-		full:    make(chan struct{}, 1),
+		matcher:  discover.NewMatcher(cfg.PIDs, cfg.Executables, cfg.Names),
+		host:     hostname(),
+		procs:    map[int]*tracedProcess{},
+		prepared: map[fileID]*probes.Prepared{},
+		full:     make(chan struct{}, 1),
+		lifeWake: make(chan struct{}, 1),
+		rescan:   make(chan struct{}, 1),
+		keep:     1000,
 	}
 	r.drained = sync.NewCond(&r.mu)
 	return r, nil
 }
 
 // Start loads the probes and attaches them to every matching process. It
-// fails when the kernel cannot run the probes, or when processes matched
-// and none could be probed; otherwise it warns per process.
-func (r *ebpfReceiver) Start(ctx context.Context, _ component.Host) error {
+// fails when the kernel cannot run the probes, or when only pids are
+// configured and none could be probed; otherwise it warns per process and
+// waits for matching programs to start.
+func (r *ebpfReceiver) Start(_ context.Context, _ component.Host) error {
 	p, err := probes.Load(r.cfg.RingBufferSize)
 	if err != nil {
 		return fmt.Errorf("ebpf receiver: %w", err)
@@ -87,6 +130,10 @@ func (r *ebpfReceiver) Start(ctx context.Context, _ component.Host) error {
 	r.probes = p
 	r.clock = clock.New()
 	r.resetPending()
+	if err := p.SetHoldNames(r.matcher.Names()); err != nil {
+		r.closeProbes()
+		return fmt.Errorf("ebpf receiver: %w", err)
+	}
 
 	found, err := r.matcher.Scan()
 	if err != nil {
@@ -99,7 +146,8 @@ func (r *ebpfReceiver) Start(ctx context.Context, _ component.Host) error {
 			errs = append(errs, err)
 		}
 	}
-	if len(r.procs) == 0 && (len(errs) > 0 || (len(r.cfg.Names) == 0 && len(r.cfg.Executables) == 0)) {
+	byName := len(r.cfg.Names)+len(r.cfg.Executables) > 0
+	if len(r.procs) == 0 && !byName {
 		r.closeProbes()
 		if len(errs) == 0 {
 			errs = append(errs, fmt.Errorf("none of the pids %v is running", r.cfg.PIDs))
@@ -107,14 +155,15 @@ func (r *ebpfReceiver) Start(ctx context.Context, _ component.Host) error {
 		return fmt.Errorf("ebpf receiver: nothing could be attached: %w", errors.Join(errs...))
 	}
 	if len(r.procs) == 0 {
-		r.set.Logger.Info("No matching process is running yet; waiting for one to start")
+		r.set.Logger.Info("No matching process can be traced yet; waiting for one to start")
 	}
 
 	r.clock.Start(r.cfg.ClockRefresh)
 	runCtx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
-	r.wg.Add(2)
+	r.wg.Add(3)
 	go r.readLoop()
+	go r.lifecycleLoop(runCtx)
 	go r.flushLoop(runCtx)
 	return nil
 }
@@ -125,46 +174,82 @@ func (r *ebpfReceiver) closeProbes() {
 	r.probes = nil
 }
 
-// attach probes one matched process; errors are logged and counted.
+// attach probes one matched process; errors are logged and counted,
+// except for a process that exited meanwhile (a short-lived match).
 func (r *ebpfReceiver) attach(proc discover.Process) error {
 	err := r.attachProcess(proc)
 	if err != nil {
-		r.tel.AttachErrors.Add(context.Background(), 1)
+		if !r.matcher.Alive(proc.PID) {
+			r.set.Logger.Debug("Matching process exited before it could be traced", zap.Int("pid", proc.PID), zap.Error(err))
+			return nil
+		}
+		r.tel.ReceiverEbpfAttachErrors.Add(context.Background(), 1)
 		r.set.Logger.Warn("Cannot trace process", zap.Int("pid", proc.PID), zap.String("executable", proc.Exe), zap.Error(err))
 	}
 	return err
 }
 
 func (r *ebpfReceiver) attachProcess(proc discover.Process) error {
-	bin, err := gobin.Open(fmt.Sprintf("/proc/%d/exe", proc.PID))
+	exe := fmt.Sprintf("/proc/%d/exe", proc.PID)
+	id, err := fileIDOf(exe)
+	if err != nil {
+		return err
+	}
+	bin, err := gobin.Open(exe)
 	if err != nil {
 		return err
 	}
 	defer bin.Close()
-	handle, warns, err := r.probes.Attach(proc.PID, bin, probes.Options{Functions: r.cfg.Functions, Goroutines: r.cfg.Goroutines})
+	prep, err := r.prepare(id, bin)
 	if err != nil {
 		return err
 	}
-	for _, w := range warns {
-		r.set.Logger.Warn("Probe not attached", zap.Int("pid", proc.PID), zap.Error(w))
+	for _, fn := range prep.Missing {
+		r.set.Logger.Debug("Function not in this program", zap.Int("pid", proc.PID), zap.String("function", fn))
 	}
 	name := filepath.Base(proc.Exe)
 	svc := r.cfg.ServiceNames[name]
 	if svc == "" {
 		svc = name
 	}
+	// Known before its probes fire, so that no span of it is unattributed.
+	tp := &tracedProcess{info: processInfo{pid: proc.PID, exe: proc.Exe, service: svc, goVersion: bin.GoVersion}, file: id}
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return nil
+	}
+	r.procs[proc.PID] = tp
+	r.mu.Unlock()
+	handle, err := r.probes.Attach(proc.PID, prep)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.closed {
-		return handle.Close()
+	if err != nil {
+		delete(r.procs, proc.PID)
+		return err
 	}
-	r.procs[proc.PID] = &tracedProcess{
-		info:  processInfo{pid: proc.PID, exe: proc.Exe, service: svc, goVersion: bin.GoVersion},
-		probe: handle,
-	}
-	r.tel.AttachedProcesses.Add(context.Background(), 1)
+	tp.probe = handle
+	r.tel.ReceiverEbpfAttachedProcesses.Add(context.Background(), 1)
 	r.set.Logger.Info("Tracing process", zap.Int("pid", proc.PID), zap.String("executable", proc.Exe), zap.String("service.name", svc))
 	return nil
+}
+
+// maxPrepared bounds the cache of prepared executables.
+const maxPrepared = 64
+
+func (r *ebpfReceiver) prepare(id fileID, bin *gobin.Binary) (*probes.Prepared, error) {
+	if p, ok := r.prepared[id]; ok {
+		return p, nil
+	}
+	p, err := probes.Prepare(bin, probes.Options{Functions: r.cfg.Functions, Goroutines: r.cfg.Goroutines, Channels: r.cfg.Channels})
+	if err != nil {
+		return nil, err
+	}
+	if len(r.prepared) >= maxPrepared {
+		clear(r.prepared)
+	}
+	r.prepared[id] = p
+	return p, nil
 }
 
 // detach removes the probes of a process; why goes into the log.
@@ -173,18 +258,18 @@ func (r *ebpfReceiver) detach(pid int, why string) {
 	tp, ok := r.procs[pid]
 	delete(r.procs, pid)
 	r.mu.Unlock()
-	if !ok {
+	if !ok || tp.probe == nil {
 		return
 	}
 	if err := tp.probe.Close(); err != nil {
 		r.set.Logger.Debug("Detach", zap.Int("pid", pid), zap.Error(err))
 	}
-	r.tel.AttachedProcesses.Add(context.Background(), -1)
+	r.tel.ReceiverEbpfAttachedProcesses.Add(context.Background(), -1)
 	r.set.Logger.Info("Probes detached", zap.Int("pid", pid), zap.String("reason", why))
 }
 
-// readLoop turns ring-buffer events into pending spans and follows
-// processes starting and exiting, until the probes are closed.
+// readLoop turns ring-buffer events into pending spans and hands process
+// starts and exits to the lifecycle loop, until the probes are closed.
 func (r *ebpfReceiver) readLoop() {
 	defer r.wg.Done()
 	for {
@@ -193,20 +278,99 @@ func (r *ebpfReceiver) readLoop() {
 			if errors.Is(err, probes.ErrClosed) {
 				return
 			}
+			r.lose(causeMalformed, 1)
 			r.set.Logger.Debug("Bad event", zap.Error(err))
 			continue
 		}
-		switch {
-		case ev.Span != nil:
+		if ev.Span != nil {
 			r.add(ev.Span)
-		case ev.Exec != 0:
-			pid := int(ev.Exec)
-			r.detach(pid, "exec") // a traced process replaced its program
-			if proc, ok := r.matcher.Match(pid); ok {
-				_ = r.attach(proc) // attach counts and logs its own failure
+			continue
+		}
+		r.lifeMu.Lock()
+		r.lifeQ = append(r.lifeQ, ev)
+		r.lifeMu.Unlock()
+		select {
+		case r.lifeWake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// lifecycleLoop attaches to processes that start, detaches from those that
+// exit, and checks now and then that no exit went unreported.
+func (r *ebpfReceiver) lifecycleLoop(ctx context.Context) {
+	defer r.wg.Done()
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			r.continueHeld() // nothing stays stopped because of us
+			return
+		case <-t.C:
+			r.checkAlive()
+		case <-r.rescan:
+			r.scan()
+		case <-r.lifeWake:
+			r.lifeMu.Lock()
+			q := r.lifeQ
+			r.lifeQ = nil
+			r.lifeMu.Unlock()
+			for _, ev := range q {
+				r.handle(ev)
 			}
-		case ev.Exit != 0:
-			r.detach(int(ev.Exit), "exit")
+		}
+	}
+}
+
+func (r *ebpfReceiver) handle(ev probes.Event) {
+	switch {
+	case ev.Exec != 0:
+		pid := int(ev.Exec)
+		r.exec(pid)
+		if ev.Held {
+			if err := probes.Continue(pid); err != nil {
+				r.set.Logger.Debug("Continue", zap.Int("pid", pid), zap.Error(err))
+			}
+		}
+	case ev.Exit != 0:
+		r.detach(int(ev.Exit), "exit")
+	}
+}
+
+// exec follows a process that executed a program. Launchers such as env
+// and nohup exec the target in the same process, so one process reports
+// several execs, and by the time an event is handled /proc may already
+// show the final program: a process already probed for the file it runs
+// keeps its probes (they are placed on the file) and only its load bias is
+// updated.
+func (r *ebpfReceiver) exec(pid int) {
+	r.mu.Lock()
+	tp := r.procs[pid]
+	r.mu.Unlock()
+	if tp != nil && tp.probe != nil {
+		if id, err := fileIDOf(fmt.Sprintf("/proc/%d/exe", pid)); err == nil && id == tp.file {
+			if err := tp.probe.Reexec(); err != nil {
+				r.set.Logger.Debug("Update after exec", zap.Int("pid", pid), zap.Error(err))
+			}
+			return
+		}
+		r.detach(pid, "exec") // it replaced its program
+	}
+	if proc, ok := r.matcher.Match(pid); ok {
+		r.attach(proc)
+	}
+}
+
+// continueHeld resumes processes whose exec events were not handled.
+func (r *ebpfReceiver) continueHeld() {
+	r.lifeMu.Lock()
+	q := r.lifeQ
+	r.lifeQ = nil
+	r.lifeMu.Unlock()
+	for _, ev := range q {
+		if ev.Held {
+			probes.Continue(int(ev.Exec))
 		}
 	}
 }
@@ -217,10 +381,15 @@ func (r *ebpfReceiver) resetPending() {
 	r.count = 0
 }
 
+// lose counts events that did not become spans.
+func (r *ebpfReceiver) lose(cause string, n int64) {
+	r.tel.ReceiverEbpfLostEvents.Add(context.Background(), n, metric.WithAttributes(attribute.String("cause", cause)))
+}
+
 // add appends a span to the pending batch. When two batches are pending
 // (the pipeline is slower than the kernel) it waits: the ring buffer then
 // fills and the BPF program counts what it drops, so memory stays bounded
-// and every loss shows in tracemap_ebpf_lost_events.
+// and every loss shows in otelcol_receiver_ebpf_lost_events.
 func (r *ebpfReceiver) add(ev *probes.Span) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -233,7 +402,7 @@ func (r *ebpfReceiver) add(ev *probes.Span) {
 		tp, known := r.procs[pid]
 		if !known {
 			// Detached after its exit went unreported; its maps are gone too.
-			r.tel.DroppedSpans.Add(context.Background(), 1)
+			r.lose(causeProcessUnknown, 1)
 			return
 		}
 		rs := r.pending.ResourceSpans().AppendEmpty()
@@ -243,7 +412,13 @@ func (r *ebpfReceiver) add(ev *probes.Span) {
 		spans = ss.Spans()
 		r.byPID[pid] = spans
 	}
-	fillSpan(spans.AppendEmpty(), ev, r.clock, r.cfg.Functions)
+	var driver string
+	if ev.Kind == probes.KindDB {
+		if tp := r.procs[pid]; tp != nil && tp.probe != nil {
+			driver = tp.probe.DriverMethod(ev.DriverFn)
+		}
+	}
+	fillSpan(spans.AppendEmpty(), ev, r.clock, r.cfg.Functions, driver)
 	r.count++
 	if r.count >= r.cfg.MaxBatch {
 		select {
@@ -253,6 +428,9 @@ func (r *ebpfReceiver) add(ev *probes.Span) {
 	}
 }
 
+// flushLoop passes batches on until ctx (Shutdown) ends it. The batch in
+// flight when Shutdown comes is passed on with a context of its own:
+// Shutdown stopping the loop must not make the pipeline refuse it.
 func (r *ebpfReceiver) flushLoop(ctx context.Context) {
 	defer r.wg.Done()
 	t := time.NewTicker(r.cfg.FlushInterval)
@@ -263,10 +441,10 @@ func (r *ebpfReceiver) flushLoop(ctx context.Context) {
 			return
 		case <-t.C:
 			r.pollLost()
-			r.checkAlive()
+			r.adjustShedding()
 		case <-r.full:
 		}
-		r.flush(ctx)
+		r.flush(context.WithoutCancel(ctx))
 	}
 }
 
@@ -282,22 +460,91 @@ func (r *ebpfReceiver) flush(ctx context.Context) {
 	opCtx := r.obsrep.StartTracesOp(ctx)
 	err := r.next.ConsumeTraces(opCtx, td)
 	r.obsrep.EndTracesOp(opCtx, "ebpf", n, err)
-	r.tel.Spans.Add(ctx, int64(n))
+	r.tel.ReceiverEbpfSpans.Add(ctx, int64(n))
 	if err != nil {
-		r.tel.DroppedSpans.Add(ctx, int64(n))
+		r.tel.ReceiverEbpfDroppedSpans.Add(ctx, int64(n))
 		r.set.Logger.Warn("Next consumer refused spans", zap.Int("spans", n), zap.Error(err))
 	}
 }
 
-// pollLost reports events the kernel dropped since the last poll.
+// pollLost reports events the kernel dropped since the last poll. A lost
+// process start may be a program to trace: the lifecycle loop then scans
+// /proc again.
 func (r *ebpfReceiver) pollLost() {
 	n, err := r.probes.Lost()
-	if err != nil || n <= r.lost {
+	if err != nil {
 		return
 	}
-	r.tel.LostEvents.Add(context.Background(), int64(n-r.lost))
-	r.set.Logger.Warn("Ring buffer full: events lost; raise ring_buffer_size", zap.Uint64("lost", n-r.lost), zap.Uint64("total", n))
+	if d := n.Spans - r.lost.Spans; d > 0 {
+		r.lose(causeRingBufferFull, int64(d))
+		r.set.Logger.Warn("Ring buffer full: events lost; raise ring_buffer_size", zap.Uint64("lost", d), zap.Uint64("total", n.Spans))
+	}
+	if d := n.Shed - r.lost.Shed; d > 0 {
+		r.tel.ReceiverEbpfShedSpans.Add(context.Background(), int64(d))
+	}
+	if d := n.Processes - r.lost.Processes; d > 0 {
+		r.lose(causeProcessEvent, int64(d))
+		select {
+		case r.rescan <- struct{}{}:
+		default:
+		}
+	}
 	r.lost = n
+}
+
+// Shedding thresholds: the ring buffer's fill at a flush tick above which
+// the kernel keeps half as many sheddable spans, and below which twice as
+// many, back to all; never fewer than minKeep in 1000.
+const (
+	shedAbove = 0.5
+	shedBelow = 0.125
+	minKeep   = 10
+)
+
+// nextKeep is the keep rate (per 1000) after a tick that saw the ring
+// buffer this full.
+func nextKeep(keep uint32, fill float64) uint32 {
+	switch {
+	case fill > shedAbove:
+		return max(keep/2, minKeep)
+	case fill < shedBelow:
+		return min(keep*2, 1000)
+	}
+	return keep
+}
+
+// adjustShedding sets the kernel's keep rate from the ring buffer's fill.
+func (r *ebpfReceiver) adjustShedding() {
+	if !r.cfg.Shedding {
+		return
+	}
+	keep := nextKeep(r.keep, r.probes.Fill())
+	if keep == r.keep {
+		return
+	}
+	if err := r.probes.SetKeep(keep); err != nil {
+		r.set.Logger.Debug("Set shedding rate", zap.Error(err))
+		return
+	}
+	r.set.Logger.Info("Ring buffer filling: shedding spans in the kernel (roots, errors and stitching spans are kept)", zap.Float64("keep_ratio", float64(keep)/1000))
+	r.keep = keep
+}
+
+// scan attaches to matching processes not traced yet.
+func (r *ebpfReceiver) scan() {
+	found, err := r.matcher.Scan()
+	if err != nil {
+		r.set.Logger.Debug("Scan /proc", zap.Error(err))
+		return
+	}
+	for _, proc := range found {
+		r.mu.Lock()
+		_, known := r.procs[proc.PID]
+		r.mu.Unlock()
+		if !known {
+			r.attach(proc)
+		}
+	}
 }
 
 // checkAlive detaches processes whose exit event was lost.
@@ -325,12 +572,13 @@ func (r *ebpfReceiver) Shutdown(ctx context.Context) error {
 	r.closed = true
 	r.drained.Broadcast()
 	r.mu.Unlock()
-	// Stop both loops first: the reader attaches and detaches processes.
+	// Stop the loops first: the lifecycle loop attaches and detaches.
 	errs := []error{r.probes.StopReading()}
 	if r.cancel != nil {
 		r.cancel()
 	}
 	r.wg.Wait()
+	r.continueHeld()
 	r.mu.Lock()
 	pids := make([]int, 0, len(r.procs))
 	for pid := range r.procs {
@@ -340,9 +588,11 @@ func (r *ebpfReceiver) Shutdown(ctx context.Context) error {
 	for _, pid := range pids {
 		r.detach(pid, "shutdown")
 	}
+	r.pollLost()
 	errs = append(errs, r.probes.Close())
 	r.clock.Stop()
 	r.flush(ctx)
 	r.probes = nil
+	r.tel.Shutdown()
 	return errors.Join(errs...)
 }

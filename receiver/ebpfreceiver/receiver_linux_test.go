@@ -19,19 +19,14 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receivertest"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest"
 
 	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/metadata"
 	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/targettest"
 )
-
-func TestMain(m *testing.M) {
-	if os.Getenv(childEnv) != "" {
-		unprivilegedStart()
-		return
-	}
-	os.Exit(targettest.Main(m))
-}
 
 // rec is one received span with its resource.
 type rec struct {
@@ -53,10 +48,19 @@ type harness struct {
 	rcv  receiver.Traces
 }
 
-// testConfig is the default configuration with the fields set in c.
+// testConfig is the default configuration with the fields set in c. A name
+// of a program this test binary built becomes the paths of its builds (see
+// targettest.Paths).
 func testConfig(c Config) *Config {
 	d := createDefaultConfig()
-	d.Names, d.PIDs, d.Executables, d.Functions, d.ServiceNames = c.Names, c.PIDs, c.Executables, c.Functions, c.ServiceNames
+	d.PIDs, d.Executables, d.Functions, d.ServiceNames = c.PIDs, c.Executables, c.Functions, c.ServiceNames
+	for _, n := range c.Names {
+		if paths := targettest.Paths(n); len(paths) > 0 {
+			d.Executables = append(d.Executables, paths...)
+		} else {
+			d.Names = append(d.Names, n)
+		}
+	}
 	if c.RingBufferSize != 0 {
 		d.RingBufferSize = c.RingBufferSize
 	}
@@ -72,6 +76,7 @@ func startReceiver(t testing.TB, cfg *Config) *harness {
 	h := &harness{sink: new(consumertest.TracesSink), tel: componenttest.NewTelemetry()}
 	set := receivertest.NewNopSettings(metadata.Type)
 	set.TelemetrySettings = h.tel.NewTelemetrySettings()
+	set.Logger = zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
 	if cfg.FlushInterval == 0 {
 		cfg.FlushInterval = 20 * time.Millisecond
 	}
@@ -261,16 +266,23 @@ func TestServerSpans(t *testing.T) {
 		t.Errorf("traceparent among 21 headers: trace id %s", got)
 	}
 
-	if got := h.metric(t, "tracemap_ebpf_spans"); got != 6 {
-		t.Errorf("tracemap_ebpf_spans = %d, want 6", got)
+	if got := h.metric(t, "otelcol_receiver_ebpf_spans"); got != 6 {
+		t.Errorf("otelcol_receiver_ebpf_spans = %d, want 6", got)
 	}
-	if got := h.metric(t, "tracemap_ebpf_attached_processes"); got != 1 {
-		t.Errorf("tracemap_ebpf_attached_processes = %d, want 1", got)
+	if got := h.metric(t, "otelcol_receiver_ebpf_attached_processes"); got != 1 {
+		t.Errorf("otelcol_receiver_ebpf_attached_processes = %d, want 1", got)
 	}
 }
 
 // metric sums an int64 counter of the receiver's own telemetry.
 func (h *harness) metric(t testing.TB, name string) int64 {
+	t.Helper()
+	return h.metricWhere(t, name, "", "")
+}
+
+// metricWhere sums the data points of a counter whose attribute key has
+// value (all of them when key is "").
+func (h *harness) metricWhere(t testing.TB, name, key, value string) int64 {
 	t.Helper()
 	m, err := h.tel.GetMetric(name)
 	if err != nil {
@@ -282,7 +294,9 @@ func (h *harness) metric(t testing.TB, name string) int64 {
 	}
 	var n int64
 	for _, dp := range sum.DataPoints {
-		n += dp.Value
+		if v, ok := dp.Attributes.Value(attribute.Key(key)); key == "" || (ok && v.AsString() == value) {
+			n += dp.Value
+		}
 	}
 	return n
 }
@@ -320,7 +334,7 @@ func TestServerSpansHTTP2AndPIE(t *testing.T) {
 		if r.span.Name() != tc.name || r.span.Status().Code() != tc.status {
 			t.Errorf("span %q status %v, want %q %v", r.span.Name(), r.span.Status().Code(), tc.name, tc.status)
 		}
-		wantAttrs(t, r, map[string]any{"http.response.status_code": tc.code, "network.protocol.version": "2", "url.path": tc.path})
+		wantAttrs(t, r, map[string]any{"http.response.status_code": tc.code, "network.protocol.version": "2", "url.path": tc.path, "url.scheme": "https"})
 	}
 
 	// HTTP/1.1 over TLS: the connection is a *tls.Conn, not a *net.TCPConn,
@@ -338,5 +352,5 @@ func TestServerSpansHTTP2AndPIE(t *testing.T) {
 		t.Fatalf("served over %s, want HTTP/1.1", resp.Proto)
 	}
 	r := h.wait(t, 1)[0]
-	wantAttrs(t, r, map[string]any{"http.response.status_code": int64(200), "client.address": nil, "network.protocol.version": nil})
+	wantAttrs(t, r, map[string]any{"http.response.status_code": int64(200), "client.address": nil, "network.protocol.version": nil, "url.scheme": "https"})
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/clock"
 	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/probes"
+	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/sqltext"
 )
 
 // Attribute names written by this receiver besides the OpenTelemetry
@@ -55,8 +56,9 @@ func hostname() string {
 }
 
 // fillSpan turns one kernel event into a span. funcs names the configured
-// functions by their id.
-func fillSpan(dst ptrace.Span, ev *probes.Span, clk *clock.Clock, funcs []string) {
+// functions by their id; driver is, for a database/sql span, the driver
+// conn's Begin method (see dbSystem).
+func fillSpan(dst ptrace.Span, ev *probes.Span, clk *clock.Clock, funcs []string, driver string) {
 	dst.SetTraceID(ev.TraceID)
 	dst.SetSpanID(ev.SpanID)
 	if ev.ParentID != [8]byte{} {
@@ -71,6 +73,10 @@ func fillSpan(dst ptrace.Span, ev *probes.Span, clk *clock.Clock, funcs []string
 		fillServer(dst, ev)
 	case probes.KindClient:
 		fillClient(dst, ev)
+	case probes.KindDB:
+		fillDB(dst, ev, driver)
+	case probes.KindGRPCServer, probes.KindGRPCClient:
+		fillGRPC(dst, ev)
 	default:
 		dst.SetKind(ptrace.SpanKindInternal)
 		name := "unknown"
@@ -87,28 +93,54 @@ func fillServer(dst ptrace.Span, ev *probes.Span) {
 	a := dst.Attributes()
 	a.PutStr("http.request.method", ev.Method)
 	a.PutStr("url.path", ev.Path)
-	a.PutStr("url.scheme", "http")
-	route := routeOf(ev.Route)
+	scheme := "http"
+	if ev.Flags&probes.FlagTLS != 0 {
+		scheme = "https"
+	}
+	a.PutStr("url.scheme", scheme)
+	route := joinRoutes(routeOf(ev.Route), routeOf(ev.InnerRoute), ev.Path)
 	if route != "" {
 		a.PutStr("http.route", route)
 		dst.SetName(ev.Method + " " + route)
 	} else {
 		dst.SetName(ev.Method)
 	}
-	if host, _, err := net.SplitHostPort(ev.Host); err == nil {
+	// server.address and server.port name what the client asked for (the
+	// Host header); without a port there, the socket's.
+	hostPort := int64(-1)
+	if host, port, err := net.SplitHostPort(ev.Host); err == nil {
 		a.PutStr("server.address", host)
+		if n, err := strconv.ParseUint(port, 10, 16); err == nil {
+			hostPort = int64(n)
+		}
 	} else if ev.Host != "" {
 		a.PutStr("server.address", ev.Host)
 	}
+	if hostPort >= 0 {
+		a.PutInt("server.port", hostPort)
+	}
 	if ev.Flags&probes.FlagHasTuple != 0 {
-		a.PutInt("server.port", int64(ev.Local.Port()))
+		if hostPort < 0 {
+			a.PutInt("server.port", int64(ev.Local.Port()))
+		}
 		a.PutStr("client.address", ev.Remote.Addr().String())
 		a.PutInt("client.port", int64(ev.Remote.Port()))
 	}
 	if ev.Flags&probes.FlagHTTP2 != 0 {
 		a.PutStr("network.protocol.version", "2")
 	}
-	if ev.Flags&probes.FlagNoStatus == 0 {
+	// A handler that took the connection over (a WebSocket upgrade) wrote
+	// whatever status it wrote itself: unknown unless it used WriteHeader.
+	hijackedUnknown := ev.Flags&probes.FlagHijacked != 0 && ev.Status == 0
+	if ev.Flags&probes.FlagPanic != 0 {
+		// net/http answers a panicking (or aborting) handler by closing the
+		// connection or resetting the stream: no status unless one was sent.
+		dst.Status().SetCode(ptrace.StatusCodeError)
+		a.PutStr("error.type", "panic")
+		if ev.Status != 0 {
+			a.PutInt("http.response.status_code", int64(ev.Status))
+		}
+	} else if ev.Flags&probes.FlagNoStatus == 0 && !hijackedUnknown {
 		// A handler that writes nothing gets 200 from net/http after it returns.
 		status := int64(ev.Status)
 		if status == 0 {
@@ -138,6 +170,131 @@ func routeOf(pattern string) string {
 		pattern = pattern[i:]
 	}
 	return pattern
+}
+
+// joinRoutes makes one route of the patterns of nested ServeMuxes: an
+// outer subtree pattern ("/api/") in front of the inner one when the inner
+// mux saw the path with that prefix stripped (http.StripPrefix), else the
+// inner pattern alone.
+func joinRoutes(outer, inner, path string) string {
+	if inner == "" {
+		return outer
+	}
+	if len(outer) > 1 && strings.HasSuffix(outer, "/") {
+		if joined := strings.TrimSuffix(outer, "/") + inner; patternMatches(joined, path) {
+			return joined
+		}
+	}
+	return inner
+}
+
+// patternMatches reports whether a ServeMux path pattern matches path:
+// "{name}" matches one segment, "{name...}" the rest, "{$}" the end, and a
+// pattern ending in "/" every path below it.
+func patternMatches(pattern, path string) bool {
+	ps, xs := strings.Split(pattern, "/"), strings.Split(path, "/")
+	for i, p := range ps {
+		switch {
+		case p == "{$}":
+			return i == len(xs)-1 && xs[i] == ""
+		case strings.HasPrefix(p, "{") && strings.HasSuffix(p, "...}"):
+			return i < len(xs)
+		case i == len(ps)-1 && p == "":
+			return i < len(xs) // subtree
+		case i >= len(xs):
+			return false
+		case strings.HasPrefix(p, "{") && strings.HasSuffix(p, "}"):
+			if xs[i] == "" {
+				return false
+			}
+		case p != xs[i]:
+			return false
+		}
+	}
+	return len(ps) == len(xs)
+}
+
+// dbSystems maps a database/sql driver's package to its db.system.
+var dbSystems = []struct{ pkg, system string }{
+	{"github.com/lib/pq", "postgresql"},
+	{"github.com/jackc/pgx", "postgresql"},
+	{"github.com/go-sql-driver/mysql", "mysql"},
+	{"github.com/mattn/go-sqlite3", "sqlite"},
+	{"modernc.org/sqlite", "sqlite"},
+	{"github.com/glebarez/go-sqlite", "sqlite"},
+	{"github.com/microsoft/go-mssqldb", "mssql"},
+	{"github.com/denisenkom/go-mssqldb", "mssql"},
+	{"github.com/sijms/go-ora", "oracle"},
+	{"github.com/godror/godror", "oracle"},
+	{"github.com/ClickHouse/clickhouse-go", "clickhouse"},
+	{"github.com/snowflakedb/gosnowflake", "snowflake"},
+	{"github.com/trinodb/trino-go-client", "trino"},
+	{"github.com/duckdb/duckdb-go", "duckdb"},
+	{"github.com/marcboeker/go-duckdb", "duckdb"},
+}
+
+// dbSystem names the database of a driver from its conn type's Begin
+// method ("github.com/lib/pq.(*conn).Begin"): "other_sql" when unknown.
+func dbSystem(driverMethod string) string {
+	for _, d := range dbSystems {
+		if strings.HasPrefix(driverMethod, d.pkg+".") || strings.HasPrefix(driverMethod, d.pkg+"/") {
+			return d.system
+		}
+	}
+	return "other_sql"
+}
+
+// fillDB makes a database/sql call a CLIENT span named after its
+// operation, with the statement's literals replaced.
+func fillDB(dst ptrace.Span, ev *probes.Span, driver string) {
+	dst.SetKind(ptrace.SpanKindClient)
+	a := dst.Attributes()
+	system := dbSystem(driver)
+	a.PutStr("db.system", system)
+	name := system
+	if ev.Path != "" {
+		a.PutStr("db.query.text", sqltext.Sanitize(ev.Path))
+		if op := sqltext.Operation(ev.Path); op != "" {
+			a.PutStr("db.operation.name", op)
+			name = op
+		}
+	}
+	dst.SetName(name)
+	if ev.Flags&probes.FlagTransportErr != 0 {
+		dst.Status().SetCode(ptrace.StatusCodeError)
+		a.PutStr("error.type", "_OTHER")
+	}
+}
+
+// grpcServerErrors are the status codes that make a gRPC server span ERROR
+// (UNKNOWN, DEADLINE_EXCEEDED, UNIMPLEMENTED, INTERNAL, UNAVAILABLE,
+// DATA_LOSS); on the client every code but OK does.
+var grpcServerErrors = map[uint32]bool{2: true, 4: true, 12: true, 13: true, 14: true, 15: true}
+
+// fillGRPC makes a gRPC call ("/pkg.Service/Method") a SERVER or CLIENT span.
+func fillGRPC(dst ptrace.Span, ev *probes.Span) {
+	a := dst.Attributes()
+	full := strings.TrimPrefix(ev.Path, "/")
+	dst.SetName(full)
+	a.PutStr("rpc.system", "grpc")
+	if svc, method, ok := strings.Cut(full, "/"); ok {
+		a.PutStr("rpc.service", svc)
+		a.PutStr("rpc.method", method)
+	}
+	server := ev.Kind == probes.KindGRPCServer
+	if server {
+		dst.SetKind(ptrace.SpanKindServer)
+	} else {
+		dst.SetKind(ptrace.SpanKindClient)
+	}
+	if ev.Flags&probes.FlagHasStatus == 0 {
+		return // the stream ended without a status written (the client went away)
+	}
+	a.PutInt("rpc.grpc.status_code", int64(ev.Status))
+	if (server && grpcServerErrors[ev.Status]) || (!server && ev.Status != 0) {
+		dst.Status().SetCode(ptrace.StatusCodeError)
+		a.PutStr("error.type", strconv.Itoa(int(ev.Status)))
+	}
 }
 
 func fillClient(dst ptrace.Span, ev *probes.Span) {

@@ -17,3 +17,18 @@ func TestRouteOf(t *testing.T) {
 		}
 	}
 }
+
+func TestJoinRoutes(t *testing.T) {
+	for _, tc := range []struct{ outer, inner, path, want string }{
+		{"/", "/users/{id}", "/users/3", "/users/{id}"},                 // middleware copying the request
+		{"/mw/", "/items/{id}", "/mw/items/7", "/mw/items/{id}"},        // http.StripPrefix("/mw", inner)
+		{"/api/", "/api/users/{id}", "/api/users/7", "/api/users/{id}"}, // inner mux with full paths
+		{"/users/{id}", "", "/users/3", "/users/{id}"},
+		{"/files/", "/{path...}", "/files/a/b", "/files/{path...}"},
+		{"/x/", "/{$}", "/x/", "/x/{$}"},
+	} {
+		if got := joinRoutes(tc.outer, tc.inner, tc.path); got != tc.want {
+			t.Errorf("joinRoutes(%q, %q, %q) = %q, want %q", tc.outer, tc.inner, tc.path, got, tc.want)
+		}
+	}
+}

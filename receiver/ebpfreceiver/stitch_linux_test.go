@@ -3,6 +3,7 @@
 package ebpfreceiver
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -183,7 +184,7 @@ func TestConcurrentRequestsStitched(t *testing.T) {
 	if traces, ok := stitched(spans); traces != n || ok != n {
 		t.Errorf("%d traces, %d stitched right; want %d and %d", traces, ok, n, n)
 	}
-	if lost := h.metric(t, "tracemap_ebpf_lost_events"); lost != 0 {
+	if lost := h.metric(t, "otelcol_receiver_ebpf_lost_events"); lost != 0 {
 		t.Errorf("lost %d events", lost)
 	}
 }
@@ -251,4 +252,33 @@ func stitched(spans []rec) (traces, correct int) {
 		}
 	}
 	return len(byTrace), correct
+}
+
+// Work handed over a channel to a goroutine started before the request (a
+// worker pool) is not the request's child by default: it starts a trace of
+// its own. With channels: true the handover is followed (the sender's span
+// is read at the send, nothing is written into the program).
+func TestWorkerPoolLineage(t *testing.T) {
+	targettest.RequireBPF(t)
+	front := targettest.Start(t, targettest.Build(t, "frontend", false))
+	for _, channels := range []bool{false, true} {
+		cfg := testConfig(Config{Names: []string{"frontend"}, Functions: []string{"main.work"}, RingBufferSize: 1 << 16})
+		cfg.Channels = channels
+		h := startReceiver(t, cfg)
+		for range 2 { // twice: the pool's goroutines are already waiting the second time
+			timed(t, "GET", front.URL+"/pool", nil)
+			spans := h.wait(t, 2)
+			srv := pick(t, spans, "frontend", ptrace.SpanKindServer)
+			job := pick(t, spans, "frontend", ptrace.SpanKindInternal)
+			if srv.span.Name() != "GET /pool" || job.span.Name() != "main.work" {
+				t.Fatalf("spans %q, %q", srv.span.Name(), job.span.Name())
+			}
+			if channels {
+				childOf(t, job, srv)
+			} else if !job.span.ParentSpanID().IsEmpty() || job.span.TraceID() == srv.span.TraceID() {
+				t.Errorf("pool work: parent %v trace %v, want a root of its own trace (request trace %v)", job.span.ParentSpanID(), job.span.TraceID(), srv.span.TraceID())
+			}
+		}
+		h.rcv.Shutdown(context.Background())
+	}
 }

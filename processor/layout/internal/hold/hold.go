@@ -196,16 +196,17 @@ type anchor struct {
 
 // Anchor returns the start of a released trace's time axis so that its late
 // spans can share it: the start recorded when the trace was laid out, else
-// start, which it then records. A trace not (or no longer) remembered as
-// released gets start back.
-func (s *Store) Anchor(id pcommon.TraceID, start int64) int64 {
+// start, which it then records. late reports the former: these spans came
+// after their trace was laid out. A trace not (or no longer) remembered as
+// released gets start back, not late.
+func (s *Store) Anchor(id pcommon.TraceID, start int64) (axis int64, late bool) {
 	a, ok := s.released[id]
 	switch {
 	case !ok:
-		return start
+		return start, false
 	case a.set:
-		return a.start
+		return a.start, true
 	}
 	s.released[id] = anchor{start: start, set: true}
-	return start
+	return start, false
 }

@@ -62,8 +62,11 @@ func TestHoldAndExpire(t *testing.T) {
 		t.Fatalf("drain: %+v", got)
 	}
 	// Released traces keep the first start they are anchored at.
-	if a, b, c := s.Anchor(tracetest.TraceID(1), 50), s.Anchor(tracetest.TraceID(1), 10), s.Anchor(tracetest.TraceID(9), 7); a != 50 || b != 50 || c != 7 {
-		t.Errorf("anchors %d %d %d, want 50 50 7", a, b, c)
+	a, aLate := s.Anchor(tracetest.TraceID(1), 50)
+	b, bLate := s.Anchor(tracetest.TraceID(1), 10)
+	c, cLate := s.Anchor(tracetest.TraceID(9), 7)
+	if a != 50 || b != 50 || c != 7 || aLate || !bLate || cLate {
+		t.Errorf("anchors %d %v, %d %v, %d %v, want 50 false, 50 true, 7 false", a, aLate, b, bLate, c, cLate)
 	}
 	if tr, sp := s.Len(); tr != 0 || sp != 0 {
 		t.Fatalf("after drain: %d %d", tr, sp)

@@ -84,3 +84,16 @@ func (m *Matcher) Alive(pid int) bool {
 	_, err := os.Stat(fmt.Sprintf("%s/%d", m.proc, pid))
 	return err == nil
 }
+
+// Names are the executable file names a newly started process can match
+// by: the configured names and the file names of the configured paths.
+func (m *Matcher) Names() []string {
+	var out []string
+	for n := range m.names {
+		out = append(out, n)
+	}
+	for p := range m.paths {
+		out = append(out, filepath.Base(p))
+	}
+	return out
+}

@@ -95,6 +95,9 @@ func (b *Binary) loadSymbols() error {
 // table's header, so the start is taken from the .text section instead.
 func (b *Binary) loadPclntab() error {
 	pcln := b.f.Section(".gopclntab")
+	if pcln == nil { // position-independent builds before Go 1.26
+		pcln = b.f.Section(".data.rel.ro.gopclntab")
+	}
 	text := b.f.Section(".text")
 	if pcln == nil || text == nil {
 		return errors.New("no .symtab and no .gopclntab")
@@ -143,6 +146,17 @@ func (b *Binary) BaseAddr() uint64 {
 		}
 	}
 	return 0
+}
+
+// Funcs returns the functions whose names end with suffix.
+func (b *Binary) Funcs(suffix string) []Func {
+	var out []Func
+	for name, fn := range b.funcs {
+		if strings.HasSuffix(name, suffix) {
+			out = append(out, fn)
+		}
+	}
+	return out
 }
 
 // Func returns the function with the given full name, such as

@@ -65,15 +65,68 @@ func TestOffsetsDWARFAndTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// shop does not use database/sql: its DWARF lacks driverConn.
+	if fromDWARF.DriverConnCI != 0 || fromTable.DriverConnCI == 0 {
+		t.Errorf("driverConn.ci at %#x in DWARF, %#x in the table", fromDWARF.DriverConnCI, fromTable.DriverConnCI)
+	}
+	fromTable.DriverConnCI = 0
 	if fromDWARF != fromTable {
 		t.Fatalf("DWARF %+v != table %+v", fromDWARF, fromTable)
 	}
 	if !fromDWARF.HasPattern || fromDWARF.URLPath == 0 || fromDWARF.GStackHi != 8 {
 		t.Fatalf("implausible offsets %+v", fromDWARF)
 	}
-	stripped.GoVersion = "go1.17.3"
-	if _, err := stripped.Offsets(); err == nil || !strings.HasPrefix(err.Error(), "Go version go1.17.3: no offsets") {
-		t.Fatalf("unsupported version error = %v", err)
+	for _, b := range []*Binary{full, stripped} {
+		b.GoVersion = "go1.22.5"
+		_, err := b.Offsets()
+		want := "Go version go1.22.5 is not supported: " + b.Path + " was built with it; supported releases are go1.23, go1.24, go1.25, go1.26"
+		if err == nil || err.Error() != want {
+			t.Errorf("unsupported version error = %v, want %q", err, want)
+		}
+	}
+}
+
+// Toolchains are the releases the tests build targets with besides the
+// installed one (go1.26): the patch releases the table was generated from.
+var toolchains = []string{"go1.23.12", "go1.24.13", "go1.25.5"}
+
+// A server-only program of every supported release, with DWARF and
+// stripped: the offsets from DWARF (which lacks the client's types) agree
+// with the generated table on every field the program has, and the
+// client's persistConn is 0 in DWARF, as the linker dropped its type.
+func TestOffsetsEveryRelease(t *testing.T) {
+	for _, tc := range append(toolchains, "") {
+		full, err := Open(targettest.BuildToolchain(t, tc, "whoami", "whoami"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer full.Close()
+		stripped, err := Open(targettest.BuildToolchain(t, tc, "whoami", "whoami", "-ldflags=-s -w"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer stripped.Close()
+		if tc != "" && full.GoVersion != tc {
+			t.Fatalf("built with %s, want %s", full.GoVersion, tc)
+		}
+		fromDWARF, err := full.Offsets()
+		if err != nil {
+			t.Fatalf("%s: %v", full.GoVersion, err)
+		}
+		fromTable, err := stripped.Offsets()
+		if err != nil {
+			t.Fatalf("%s stripped: %v", full.GoVersion, err)
+		}
+		if fromDWARF.PersistConnConn != 0 || fromTable.PersistConnConn == 0 {
+			t.Errorf("%s: persistConn.conn at %#x in DWARF of a server-only program, %#x in the table", full.GoVersion, fromDWARF.PersistConnConn, fromTable.PersistConnConn)
+		}
+		fromTable.PersistConnConn, fromTable.DriverConnCI = 0, 0 // no database/sql either
+		if fromDWARF != fromTable {
+			t.Errorf("%s: DWARF %+v != table %+v", full.GoVersion, fromDWARF, fromTable)
+		}
+		if fromDWARF.SwissMaps != (MinorVersion(full.GoVersion) != "go1.23") {
+			t.Errorf("%s: SwissMaps = %v", full.GoVersion, fromDWARF.SwissMaps)
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package gobin
 
 import (
 	"debug/dwarf"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -36,7 +37,27 @@ type Offsets struct {
 	GM              uint64
 	MCurg           uint64
 	H2Status        uint64
-	HasPattern      bool
+	ConnHijacked    uint64
+	H2RWSStream     uint64
+	H2StreamSC      uint64
+	H2SCConn        uint64
+	// golang.org/x/net/http2's server, when linked in (DWARF only).
+	XH2Status       uint64
+	XH2RWSStream    uint64
+	XH2StreamSC     uint64
+	XH2SCConn       uint64
+	DriverConnCI    uint64 // database/sql.driverConn.ci
+	HchanRecvqFirst uint64 // runtime.hchan.recvq + runtime.waitq.first
+	SudogG          uint64
+	// google.golang.org/grpc, when linked in (DWARF only).
+	GRPCStreamMethod uint64 // transport.ServerStream.Stream + Stream.method
+	GRPCStatusS      uint64
+	GRPCErrorS       uint64
+	GRPCSPBCode      uint64
+	HasPattern       bool
+	// SwissMaps: maps have the Swiss-table layout (Go >= 1.24), else the
+	// bucket layout of Go <= 1.23.
+	SwissMaps bool
 }
 
 // field names one struct field in DWARF terms.
@@ -70,20 +91,69 @@ var fields = []field{
 	{"runtime.g", "m", func(o *Offsets) *uint64 { return &o.GM }},
 	{"runtime.m", "curg", func(o *Offsets) *uint64 { return &o.MCurg }},
 	{"net/http.http2responseWriterState", "status", func(o *Offsets) *uint64 { return &o.H2Status }},
+	{"net/http.conn", "hijackedv", func(o *Offsets) *uint64 { return &o.ConnHijacked }},
+	{"net/http.http2responseWriterState", "stream", func(o *Offsets) *uint64 { return &o.H2RWSStream }},
+	{"net/http.http2stream", "sc", func(o *Offsets) *uint64 { return &o.H2StreamSC }},
+	{"net/http.http2serverConn", "conn", func(o *Offsets) *uint64 { return &o.H2SCConn }},
+	{xnetHTTP2 + ".responseWriterState", "status", func(o *Offsets) *uint64 { return &o.XH2Status }},
+	{xnetHTTP2 + ".responseWriterState", "stream", func(o *Offsets) *uint64 { return &o.XH2RWSStream }},
+	{xnetHTTP2 + ".stream", "sc", func(o *Offsets) *uint64 { return &o.XH2StreamSC }},
+	{xnetHTTP2 + ".serverConn", "conn", func(o *Offsets) *uint64 { return &o.XH2SCConn }},
+	{"database/sql.driverConn", "ci", func(o *Offsets) *uint64 { return &o.DriverConnCI }},
+	{"runtime.hchan", "recvq", func(o *Offsets) *uint64 { return &o.HchanRecvqFirst }},
+	{"runtime.waitq", "first", nil}, // added to hchan.recvq below
+	{"runtime.sudog", "g", func(o *Offsets) *uint64 { return &o.SudogG }},
+	{grpcPkg + "/internal/transport.ServerStream", "Stream", func(o *Offsets) *uint64 { return &o.GRPCStreamMethod }},
+	{grpcPkg + "/internal/transport.Stream", "method", nil}, // added to ServerStream.Stream below
+	{grpcPkg + "/internal/status.Status", "s", func(o *Offsets) *uint64 { return &o.GRPCStatusS }},
+	{grpcPkg + "/internal/status.Error", "s", func(o *Offsets) *uint64 { return &o.GRPCErrorS }},
+	{"google.golang.org/genproto/googleapis/rpc/status.Status", "Code", func(o *Offsets) *uint64 { return &o.GRPCSPBCode }},
 }
+
+// grpcPkg is google.golang.org/grpc's module.
+const grpcPkg = "google.golang.org/grpc"
+
+// optional tells the fields of modules outside the standard library, whose
+// layouts change with their own releases: one of them missing leaves what
+// needs it out instead of refusing the program.
+func (f field) optional() bool {
+	return strings.HasPrefix(f.typ, xnetHTTP2) || strings.HasPrefix(f.typ, "google.golang.org/")
+}
+
+// xnetHTTP2 is the package of the HTTP/2 server that programs set up with
+// http2.ConfigureServer or h2c.NewHandler (Caddy, for one).
+const xnetHTTP2 = "golang.org/x/net/http2"
+
+// Supported are the Go releases whose layouts the probes know: the struct
+// fields above (from DWARF, or the generated table) and the map layout of
+// the request headers.
+var Supported = []string{"go1.23", "go1.24", "go1.25", "go1.26"}
 
 // Offsets returns the field offsets for this binary: from its DWARF when it
 // has some, else from the table generated for its Go version.
 func (b *Binary) Offsets() (Offsets, error) {
+	minor := MinorVersion(b.GoVersion)
+	if !slices.Contains(Supported, minor) {
+		//lint:ignore ST1005 the message starts with the product name "Go", as users search for it
+		return Offsets{}, fmt.Errorf("Go version %s is not supported: %s was built with it; supported releases are %s", b.GoVersion, b.Path, strings.Join(Supported, ", "))
+	}
+	var dwarfErr error
 	if d, err := b.f.DWARF(); err == nil {
-		if o, err := offsetsFromDWARF(d); err == nil {
+		o, err := offsetsFromDWARF(d)
+		if err == nil {
+			o.SwissMaps = minor != "go1.23"
 			return o, nil
 		}
+		dwarfErr = err
 	}
-	o, ok := offsetTable[MinorVersion(b.GoVersion)]
+	o, ok := offsetTable[minor]
 	if !ok {
+		why := "has no DWARF"
+		if dwarfErr != nil {
+			why = "has unusable DWARF (" + dwarfErr.Error() + ")"
+		}
 		//lint:ignore ST1005 the message starts with the product name "Go", as users search for it
-		return Offsets{}, fmt.Errorf("Go version %s: no offsets (%s has no usable DWARF and the table covers %s)", b.GoVersion, b.Path, tableVersions())
+		return Offsets{}, fmt.Errorf("Go version %s: no offsets (%s %s and the table covers %s)", b.GoVersion, b.Path, why, tableVersions())
 	}
 	return o, nil
 }
@@ -97,6 +167,7 @@ func offsetsFromDWARF(d *dwarf.Data) (Offsets, error) {
 		want[f.typ][f.name] = true
 	}
 	found := make(map[string]uint64) // "type.field" -> offset
+	types := make(map[string]bool)   // struct types present
 	r := d.Reader()
 	for {
 		e, err := r.Next()
@@ -106,6 +177,10 @@ func offsetsFromDWARF(d *dwarf.Data) (Offsets, error) {
 		if e == nil {
 			break
 		}
+		if e.Tag == dwarf.TagSubprogram && e.Children {
+			r.SkipChildren() // parameters and variables: most of the entries
+			continue
+		}
 		if e.Tag != dwarf.TagStructType {
 			continue
 		}
@@ -114,6 +189,7 @@ func offsetsFromDWARF(d *dwarf.Data) (Offsets, error) {
 		if !ok || !e.Children {
 			continue
 		}
+		types[name] = true
 		for {
 			m, err := r.Next()
 			if err != nil {
@@ -133,21 +209,34 @@ func offsetsFromDWARF(d *dwarf.Data) (Offsets, error) {
 			}
 		}
 	}
+	// A type the linker left out is one the program never uses (a server
+	// without an HTTP client has no persistConn): its probes are not
+	// placed, its offsets stay 0. A type without one of its fields is a
+	// layout the probes do not know.
 	var o Offsets
 	for _, f := range fields {
 		off, ok := found[f.typ+"."+f.name]
 		if !ok {
-			if (f.typ == "net/http.Request" && f.name == "Pattern") || f.typ == "net/http.http2responseWriterState" {
-				continue // before Go 1.22; a program that never serves HTTP/2
+			if !types[f.typ] || f.optional() {
+				continue
 			}
-			return Offsets{}, fmt.Errorf("DWARF has no %s.%s", f.typ, f.name)
+			return Offsets{}, fmt.Errorf("DWARF has %s without its field %s", f.typ, f.name)
 		}
 		if f.dst != nil {
 			*f.dst(&o) = off
 		}
 	}
 	_, o.HasPattern = found["net/http.Request.Pattern"]
+	if !types["runtime.g"] {
+		return Offsets{}, errors.New("DWARF has no runtime.g")
+	}
 	o.GStackHi += found["runtime.stack.hi"]
+	o.HchanRecvqFirst += found["runtime.waitq.first"]
+	if m, ok := found[grpcPkg+"/internal/transport.Stream.method"]; ok && o.GRPCStreamMethod+m != 0 {
+		o.GRPCStreamMethod += m
+	} else {
+		o.GRPCStreamMethod = 0
+	}
 	return o, nil
 }
 

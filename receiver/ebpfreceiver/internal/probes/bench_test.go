@@ -11,16 +11,20 @@ import (
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/link"
+	"golang.org/x/sys/unix"
 
 	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/gobin"
 	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/targettest"
 )
 
-// BenchmarkProbeCost splits the latency a request gains from the server
-// probes (entry and returns of ServeHTTP) into the uprobe trap itself (an
-// empty program at the same points), the trap when the entry probe sits on
-// the first instruction (single-stepped), and the real program, in
-// alternating rounds of one run.
+// BenchmarkProbeCost splits the latency a request gains from the probes
+// into the uprobe traps themselves (an empty program at the same points:
+// every point the receiver plans for the program, goroutine tracking
+// included, of which a GET /hello hits ServeHTTP's entry and one RET,
+// findHandler's RET and newproc1's RET), the traps when the entry probe
+// sits on the first instruction (single-stepped), and the real program, in
+// alternating rounds of one run. full/empty is the receiver's added cost
+// relative to the kernel's own.
 func BenchmarkProbeCost(b *testing.B) {
 	targettest.RequireBPF(b)
 	bin := targettest.Build(b, "shop", false)
@@ -42,15 +46,12 @@ func BenchmarkProbeCost(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer gb.Close()
-	var pl plan
-	if err := pl.add(gb, ServerFunc, pServerEntry, pServerReturn, 0); err != nil {
-		b.Fatal(err)
-	}
-	off, err := gb.Offsets()
+	prep, err := Prepare(gb, Options{Goroutines: true})
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := p.objs.Offsets.Put(uint32(tg.PID), toBPF(off)); err != nil {
+	pl := prep.pl
+	if err := p.objs.Offsets.Put(uint32(tg.PID), prep.offsets); err != nil {
 		b.Fatal(err)
 	}
 	ex, err := link.OpenExecutable(bin)
@@ -85,6 +86,22 @@ func BenchmarkProbeCost(b *testing.B) {
 	for range 200 {
 		get()
 	}
+	// BPF run statistics: how many probe hits a request makes, and what
+	// the real program's work costs per hit.
+	stats, err := ebpf.EnableStats(uint32(unix.BPF_STATS_RUN_TIME))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer stats.Close()
+	runs := func(prog *ebpf.Program) (uint64, time.Duration) {
+		st, err := prog.Stats()
+		if err != nil {
+			b.Fatal(err)
+		}
+		return st.RunCount, st.Runtime
+	}
+	noopRuns0, _ := runs(p.objs.Noop)
+	fullRuns0, fullTime0 := runs(p.objs.OnUprobe)
 	perRound := max(b.N/5, 200)
 	var none, empty, stepped, full []float64
 	b.ResetTimer()
@@ -109,6 +126,11 @@ func BenchmarkProbeCost(b *testing.B) {
 		l.Close()
 	}
 	b.StopTimer()
+	noopRuns, _ := runs(p.objs.Noop)
+	fullRuns, fullTime := runs(p.objs.OnUprobe)
+	// The empty program ran at both the emulated and the stepped points.
+	b.ReportMetric(float64(noopRuns-noopRuns0)/float64(len(empty)+len(stepped)), "hits/request")
+	b.ReportMetric(float64((fullTime-fullTime0).Nanoseconds())/float64(fullRuns-fullRuns0), "bpf-ns/hit")
 	med := func(v []float64) float64 { slices.Sort(v); return v[len(v)/2] }
 	n := med(none)
 	b.ReportMetric(float64(len(pl.addrs)), "probe-points")
@@ -116,4 +138,5 @@ func BenchmarkProbeCost(b *testing.B) {
 	b.ReportMetric(med(empty)-n, "added-p50-empty-ns")
 	b.ReportMetric(med(stepped)-n, "added-p50-empty-entry-stepped-ns")
 	b.ReportMetric(med(full)-n, "added-p50-full-ns")
+	b.ReportMetric((med(full)-n)/(med(empty)-n), "full/empty")
 }

@@ -38,35 +38,54 @@ type bpfG_key struct {
 }
 
 type bpfGoOffsets struct {
-	_               structs.HostLayout
-	RequestMethod   uint64
-	RequestUrl      uint64
-	RequestHeader   uint64
-	RequestHost     uint64
-	RequestPattern  uint64
-	UrlScheme       uint64
-	UrlHost         uint64
-	UrlPath         uint64
-	UrlRawquery     uint64
-	ResponseConn    uint64
-	ResponseStatus  uint64
-	ConnRwc         uint64
-	NetconnFd       uint64
-	NetfdLaddr      uint64
-	NetfdRaddr      uint64
-	TcpaddrIp       uint64
-	TcpaddrPort     uint64
-	RespStatuscode  uint64
-	PersistconnConn uint64
-	G_stackHi       uint64
-	HasPattern      uint64
-	G_m             uint64
-	M_curg          uint64
-	H2Status        uint64
-	LoadBias        uint64
-	H1HeaderFn      uint64
-	H2HeaderFn      uint64
-	TcpconnCloseFn  uint64
+	_                structs.HostLayout
+	RequestMethod    uint64
+	RequestUrl       uint64
+	RequestHeader    uint64
+	RequestHost      uint64
+	RequestPattern   uint64
+	UrlScheme        uint64
+	UrlHost          uint64
+	UrlPath          uint64
+	UrlRawquery      uint64
+	ResponseConn     uint64
+	ResponseStatus   uint64
+	ConnRwc          uint64
+	NetconnFd        uint64
+	NetfdLaddr       uint64
+	NetfdRaddr       uint64
+	TcpaddrIp        uint64
+	TcpaddrPort      uint64
+	RespStatuscode   uint64
+	PersistconnConn  uint64
+	G_stackHi        uint64
+	HasPattern       uint64
+	G_m              uint64
+	M_curg           uint64
+	H2Status         uint64
+	LoadBias         uint64
+	H1HeaderFn       uint64
+	H2HeaderFn       uint64
+	TcpconnCloseFn   uint64
+	TlsconnCloseFn   uint64
+	ConnHijacked     uint64
+	H2rwsStream      uint64
+	H2streamSc       uint64
+	H2scConn         uint64
+	SwissMaps        uint64
+	Xh2HeaderFn      uint64
+	Xh2Status        uint64
+	Xh2rwsStream     uint64
+	Xh2streamSc      uint64
+	Xh2scConn        uint64
+	DriverconnCi     uint64
+	GrpcStreamMethod uint64
+	GrpcStatusS      uint64
+	GrpcErrorS       uint64
+	GrpcSpbCode      uint64
+	GrpcErrorFn      uint64
+	HchanRecvqFirst  uint64
+	SudogG           uint64
 }
 
 type bpfInflight struct {
@@ -80,9 +99,23 @@ type bpfInflight struct {
 }
 
 type bpfProcEvent struct {
-	_    structs.HostLayout
-	Type uint32
-	Pid  uint32
+	_     structs.HostLayout
+	Type  uint32
+	Pid   uint32
+	Flags uint32
+	Pad   uint32
+}
+
+type bpfServerFrame struct {
+	_     structs.HostLayout
+	Depth uint64
+	Req   uint64
+}
+
+type bpfShedCfg struct {
+	_            structs.HostLayout
+	DropPermille uint32
+	Pad          uint32
 }
 
 type bpfSpanCtx struct {
@@ -92,32 +125,35 @@ type bpfSpanCtx struct {
 }
 
 type bpfSpanEvent struct {
-	_         structs.HostLayout
-	Type      uint32
-	Pid       uint32
-	StartNs   uint64
-	EndNs     uint64
-	Goroutine uint64
-	TraceId   [16]uint8
-	SpanId    [8]uint8
-	ParentId  [8]uint8
-	Kind      uint32
-	FnId      uint32
-	Status    uint32
-	Flags     uint32
-	Addr      bpfAddrPair
-	Method    [16]int8
-	Path      [128]int8
-	Route     [64]int8
-	Host      [64]int8
-	Scheme    [8]int8
-	Query     [64]int8
+	_          structs.HostLayout
+	Type       uint32
+	Pid        uint32
+	StartNs    uint64
+	EndNs      uint64
+	Goroutine  uint64
+	TraceId    [16]uint8
+	SpanId     [8]uint8
+	ParentId   [8]uint8
+	Kind       uint32
+	FnId       uint32
+	Status     uint32
+	Flags      uint32
+	DriverFn   uint64
+	Addr       bpfAddrPair
+	Method     [16]int8
+	Path       [128]int8
+	Route      [64]int8
+	RouteInner [64]int8
+	Host       [64]int8
+	Scheme     [8]int8
+	Query      [64]int8
 }
 
 type bpfTpScratch struct {
-	_   structs.HostLayout
-	Key [16]uint8
-	Val [64]uint8
+	_     structs.HostLayout
+	Block [336]uint8
+	Key   [16]uint8
+	Val   [64]uint8
 }
 
 // loadBpf returns the embedded CollectionSpec for bpf.
@@ -172,13 +208,18 @@ type bpfProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type bpfMapSpecs struct {
+	ChanCtx      *ebpf.MapSpec `ebpf:"chan_ctx"`
 	ClientConnOf *ebpf.MapSpec `ebpf:"client_conn_of"`
 	Events       *ebpf.MapSpec `ebpf:"events"`
 	G_parent     *ebpf.MapSpec `ebpf:"g_parent"`
 	GoCtx        *ebpf.MapSpec `ebpf:"go_ctx"`
+	Handoff      *ebpf.MapSpec `ebpf:"handoff"`
+	HoldNames    *ebpf.MapSpec `ebpf:"hold_names"`
 	Inflights    *ebpf.MapSpec `ebpf:"inflights"`
 	Lost         *ebpf.MapSpec `ebpf:"lost"`
 	Offsets      *ebpf.MapSpec `ebpf:"offsets"`
+	ServerFrames *ebpf.MapSpec `ebpf:"server_frames"`
+	Shed         *ebpf.MapSpec `ebpf:"shed"`
 	TpBuf        *ebpf.MapSpec `ebpf:"tp_buf"`
 	Tuples       *ebpf.MapSpec `ebpf:"tuples"`
 	Watched      *ebpf.MapSpec `ebpf:"watched"`
@@ -212,13 +253,18 @@ func (o *bpfObjects) Close() error {
 //
 // It can be passed to loadBpfObjects or ebpf.CollectionSpec.LoadAndAssign.
 type bpfMaps struct {
+	ChanCtx      *ebpf.Map `ebpf:"chan_ctx"`
 	ClientConnOf *ebpf.Map `ebpf:"client_conn_of"`
 	Events       *ebpf.Map `ebpf:"events"`
 	G_parent     *ebpf.Map `ebpf:"g_parent"`
 	GoCtx        *ebpf.Map `ebpf:"go_ctx"`
+	Handoff      *ebpf.Map `ebpf:"handoff"`
+	HoldNames    *ebpf.Map `ebpf:"hold_names"`
 	Inflights    *ebpf.Map `ebpf:"inflights"`
 	Lost         *ebpf.Map `ebpf:"lost"`
 	Offsets      *ebpf.Map `ebpf:"offsets"`
+	ServerFrames *ebpf.Map `ebpf:"server_frames"`
+	Shed         *ebpf.Map `ebpf:"shed"`
 	TpBuf        *ebpf.Map `ebpf:"tp_buf"`
 	Tuples       *ebpf.Map `ebpf:"tuples"`
 	Watched      *ebpf.Map `ebpf:"watched"`
@@ -227,13 +273,18 @@ type bpfMaps struct {
 
 func (m *bpfMaps) Close() error {
 	return _BpfClose(
+		m.ChanCtx,
 		m.ClientConnOf,
 		m.Events,
 		m.G_parent,
 		m.GoCtx,
+		m.Handoff,
+		m.HoldNames,
 		m.Inflights,
 		m.Lost,
 		m.Offsets,
+		m.ServerFrames,
+		m.Shed,
 		m.TpBuf,
 		m.Tuples,
 		m.Watched,

@@ -17,7 +17,7 @@ import (
 // produce: rerun this file's go:generate line into a temporary directory
 // and compare byte for byte (clang output is deterministic here).
 func TestGeneratedObjectsMatchSources(t *testing.T) {
-	need.Tool(t, "apt-get install clang llvm libbpf-dev; without it the committed objects cannot be rebuilt here", "clang")
+	need.Tool(t, "Debian packages clang llvm libbpf-dev", "clang")
 	src, err := os.ReadFile("probes.go")
 	if err != nil {
 		t.Fatal(err)

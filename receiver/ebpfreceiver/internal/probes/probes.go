@@ -13,6 +13,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -25,7 +27,7 @@ import (
 	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/gobin"
 )
 
-//go:generate go run github.com/cilium/ebpf/cmd/bpf2go@v0.20.0 -target amd64 -type span_event -type go_offsets -type proc_event bpf bpf/probes.c -- -I/usr/include/x86_64-linux-gnu -D__TARGET_ARCH_x86 -O2 -g -Wall
+//go:generate go run github.com/cilium/ebpf/cmd/bpf2go@v0.20.0 -target amd64 -type span_event -type go_offsets -type proc_event -type shed_cfg bpf bpf/probes.c -- -I/usr/include/x86_64-linux-gnu -D__TARGET_ARCH_x86 -O2 -g -Wall
 
 // Function names of the probe points.
 const (
@@ -33,18 +35,44 @@ const (
 	h1HeaderFunc     = "net/http.(*response).Header"
 	h2HeaderFunc     = "net/http.(*http2responseWriter).Header"
 	tcpConnCloseFunc = "net.(*TCPConn).Close"
+	tlsConnCloseFunc = "crypto/tls.(*Conn).Close"
 	ClientFunc       = "net/http.(*Transport).roundTrip"
 	ClientConnFunc   = "net/http.(*persistConn).roundTrip"
 	NewprocFunc      = "runtime.newproc1"
+	xh2HeaderFunc    = "golang.org/x/net/http2.(*responseWriter).Header"
+	// XServerFunc is x/net's HTTP/2 server calling a handler.
+	XServerFunc = "golang.org/x/net/http2.(*serverConn).runHandler"
+	// RouteFunc is where a ServeMux finds the pattern of a request (Go >= 1.22).
+	RouteFunc = "net/http.(*ServeMux).findHandler"
+	// SQLQueryFunc and SQLExecFunc are what every query and exec of a
+	// database/sql DB, Tx or Conn passes (prepared Stmts do not).
+	SQLQueryFunc = "database/sql.(*DB).queryDC"
+	SQLExecFunc  = "database/sql.(*DB).execDC"
+	// gRPC: one RPC on the server, the status it writes, a unary call.
+	GRPCServerFunc = "google.golang.org/grpc.(*Server).handleStream"
+	grpcStatusFunc = "google.golang.org/grpc/internal/transport.(*http2Server).writeStatus"
+	GRPCClientFunc = "google.golang.org/grpc.(*ClientConn).Invoke"
+	grpcErrorFunc  = "google.golang.org/grpc/internal/status.(*Error).Error"
 )
+
+// recoverFuncs are the deferred functions that recover a panicking handler:
+// HTTP/1's connection, the bundled and x/net's HTTP/2 handler goroutines.
+var recoverFuncs = []string{
+	"net/http.(*conn).serve.func1",
+	"net/http.(*http2serverConn).runHandler.func1",
+	"golang.org/x/net/http2.(*serverConn).runHandler.func1",
+}
 
 // Kind is the kind of span an event describes.
 type Kind uint32
 
 const (
-	KindInternal Kind = 1
-	KindServer   Kind = 2
-	KindClient   Kind = 3
+	KindInternal   Kind = 1
+	KindServer     Kind = 2
+	KindClient     Kind = 3
+	KindDB         Kind = 4 // a database/sql query or exec
+	KindGRPCServer Kind = 5
+	KindGRPCClient Kind = 6
 )
 
 // Span flags set by the BPF programs.
@@ -56,7 +84,14 @@ const (
 	FlagSampled                  // the traceparent had the sampled flag
 	FlagHTTP2                    // served over HTTP/2
 	FlagNoStatus                 // the response writer's type is unknown: no status
+	FlagTLS                      // the connection is a *tls.Conn
+	FlagHijacked                 // the handler took the connection over
+	FlagPanic                    // the handler panicked or aborted
+	_                            // FLAG_XNET: served by x/net/http2 (the BPF side's own)
+	FlagHasStatus                // gRPC: Status holds the RPC's status code
 )
+
+const procHeld = 1
 
 const (
 	eventSpan = 1
@@ -79,6 +114,12 @@ type Span struct {
 	Local, Remote          netip.AddrPort
 	Method, Path, Route    string
 	Host, Scheme, RawQuery string
+	// DriverFn is, for KindDB, the run-time address of the driver conn
+	// type's Begin method (see Process.DriverMethod).
+	DriverFn uint64
+	// InnerRoute is the pattern of the innermost ServeMux when the request
+	// went through more than one (Route is then the one around it).
+	InnerRoute string
 }
 
 // Event is what the kernel reports: a span, or a process that started
@@ -86,6 +127,8 @@ type Span struct {
 type Event struct {
 	Span       *Span
 	Exec, Exit uint32
+	// Held: the exec'ed process is stopped until Continue.
+	Held bool
 }
 
 // ErrNotPermitted means the caller lacks the privileges to load BPF.
@@ -103,6 +146,9 @@ type Probes struct {
 	tps    []link.Link
 	reader *ringbuf.Reader
 	rec    ringbuf.Record
+
+	mu      sync.Mutex // Fill against StopReading
+	stopped bool
 }
 
 // Load checks kernel support, loads the programs with a ring buffer of
@@ -148,14 +194,22 @@ func classify(err error) error {
 
 // StopReading makes a pending and every later Read return ErrClosed; the
 // programs stay loaded until Close.
-func (p *Probes) StopReading() error { return p.reader.Close() }
+func (p *Probes) StopReading() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.stopped = true
+	return p.reader.Close()
+}
 
 // Close detaches everything and releases the maps. Read returns
 // ErrClosed afterwards.
 func (p *Probes) Close() error {
 	var errs []error
 	if p.reader != nil {
+		p.mu.Lock()
+		p.stopped = true
 		errs = append(errs, p.reader.Close())
+		p.mu.Unlock()
 	}
 	for _, l := range p.tps {
 		errs = append(errs, l.Close())
@@ -164,17 +218,42 @@ func (p *Probes) Close() error {
 	return errors.Join(errs...)
 }
 
-// Lost is the number of events dropped so far because the ring buffer was full.
-func (p *Probes) Lost() (uint64, error) {
-	var perCPU []uint64
-	if err := p.objs.Lost.Lookup(uint32(0), &perCPU); err != nil {
-		return 0, err
+// Lost counts the events dropped so far because the ring buffer was full
+// (spans, and process starts and exits) and the spans shed on purpose.
+type Lost struct{ Spans, Processes, Shed uint64 }
+
+// Lost returns the counts of dropped events.
+func (p *Probes) Lost() (Lost, error) {
+	var l Lost
+	for key, dst := range map[uint32]*uint64{0: &l.Spans, 1: &l.Processes, 2: &l.Shed} {
+		var perCPU []uint64
+		if err := p.objs.Lost.Lookup(key, &perCPU); err != nil {
+			return Lost{}, err
+		}
+		for _, v := range perCPU {
+			*dst += v
+		}
 	}
-	var n uint64
-	for _, v := range perCPU {
-		n += v
+	return l, nil
+}
+
+// SetKeep makes the BPF programs keep permille spans in 1000 of those that
+// may go (not roots, errors or the spans that stitch processes together),
+// chosen by trace ID so that a trace's spans stay or go together; 1000
+// keeps all.
+func (p *Probes) SetKeep(permille uint32) error {
+	return p.objs.Shed.Put(uint32(0), bpfShedCfg{DropPermille: 1000 - min(permille, 1000)})
+}
+
+// Fill is the share of the ring buffer that holds unread events; 0 once
+// reading stopped.
+func (p *Probes) Fill() float64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stopped {
+		return 0
 	}
-	return n, nil
+	return float64(p.reader.AvailableBytes()) / float64(p.reader.BufferSize())
 }
 
 // pollInterval bounds how long a span waits in the ring buffer: the BPF
@@ -203,7 +282,7 @@ func decode(raw []byte) (Event, error) {
 	pe := (*bpfProcEvent)(unsafe.Pointer(&raw[0]))
 	switch pe.Type {
 	case eventExec:
-		return Event{Exec: pe.Pid}, nil
+		return Event{Exec: pe.Pid, Held: pe.Flags&procHeld != 0}, nil
 	case eventExit:
 		return Event{Exit: pe.Pid}, nil
 	case eventSpan:
@@ -219,8 +298,8 @@ func spanOf(e *bpfSpanEvent) *Span {
 	s := &Span{
 		PID: e.Pid, Start: e.StartNs, End: e.EndNs, Goroutine: e.Goroutine,
 		TraceID: e.TraceId, SpanID: e.SpanId, ParentID: e.ParentId,
-		Kind: Kind(e.Kind), FuncID: e.FnId, Status: e.Status, Flags: e.Flags,
-		Method: cstr(e.Method[:]), Path: cstr(e.Path[:]), Route: cstr(e.Route[:]),
+		Kind: Kind(e.Kind), FuncID: e.FnId, Status: e.Status, Flags: e.Flags, DriverFn: e.DriverFn,
+		Method: cstr(e.Method[:]), Path: cstr(e.Path[:]), Route: cstr(e.Route[:]), InnerRoute: cstr(e.RouteInner[:]),
 		Host: cstr(e.Host[:]), Scheme: cstr(e.Scheme[:]), RawQuery: cstr(e.Query[:]),
 	}
 	if e.Flags&FlagHasTuple != 0 {
@@ -248,6 +327,19 @@ const (
 	pNewprocReturn
 	pFuncEntry
 	pFuncReturn
+	pXServerEntry
+	pRouteReturn
+	pPanicRecover
+	pSQLQueryEntry
+	pSQLExecEntry
+	pSQLReturn
+	pGRPCServerEntry
+	pGRPCServerReturn
+	pGRPCStatus
+	pGRPCClientEntry
+	pGRPCClientReturn
+	pChanSend
+	pChanRecv
 )
 
 // Options say what to probe besides net/http.
@@ -257,15 +349,32 @@ type Options struct {
 	// Goroutines probes runtime.newproc1 so that goroutines started within a
 	// span have it as parent.
 	Goroutines bool
+	// Channels probes channel sends and receives so that work handed over a
+	// channel to a goroutine started earlier has the sender's span as
+	// parent.
+	Channels bool
 }
 
-// Attach sets the process's field offsets and attaches the probes with a PID
-// filter. Probe points missing from the binary are returned as warnings; it
-// fails when none of the server, client and listed functions is there.
-func (p *Probes) Attach(pid int, bin *gobin.Binary, opts Options) (proc *Process, warnings []error, err error) {
+// Prepared is what probing one executable file needs: its field offsets and
+// the file offsets of every probe point. It depends on the file only, so a
+// program started again (or many processes of one program) reuse it.
+type Prepared struct {
+	offsets bpfGoOffsets // without the load bias, which is per process
+	pie     bool
+	base    uint64
+	pl      plan
+	// Missing are the listed functions this binary does not have.
+	Missing []string
+	begins  map[uint64]string // link-time address -> name of Begin methods
+}
+
+// Prepare reads the binary's offsets and plans the probes. Probe points
+// missing from the binary are warnings; it fails when none of the server,
+// client and listed functions is there.
+func Prepare(bin *gobin.Binary, opts Options) (*Prepared, error) {
 	off, err := bin.Offsets()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	// Every probe point is optional, but at least one that makes spans
 	// (server, client or a listed function) must exist.
@@ -274,61 +383,149 @@ func (p *Probes) Attach(pid int, bin *gobin.Binary, opts Options) (proc *Process
 		entry, exit uint64
 		fnID        uint32
 	}
-	points := []point{{ServerFunc, pServerEntry, pServerReturn, 0}, {ClientFunc, pClientEntry, pClientReturn, 0}}
+	points := []point{
+		{ServerFunc, pServerEntry, pServerReturn, 0}, {ClientFunc, pClientEntry, pClientReturn, 0},
+		{SQLQueryFunc, pSQLQueryEntry, pSQLReturn, 0}, {SQLExecFunc, pSQLExecEntry, pSQLReturn, 0},
+	}
+	if off.GRPCStreamMethod != 0 && off.GRPCSPBCode != 0 {
+		points = append(points, point{GRPCServerFunc, pGRPCServerEntry, pGRPCServerReturn, 0}, point{GRPCClientFunc, pGRPCClientEntry, pGRPCClientReturn, 0})
+	}
 	for i, fn := range opts.Functions {
 		points = append(points, point{fn, pFuncEntry, pFuncReturn, uint32(i)})
 	}
-	var pl plan
+	prep := &Prepared{offsets: toBPF(off), pie: bin.PIE(), base: bin.BaseAddr(), begins: map[uint64]string{}}
+	// A database/sql driver's conn type is told by the first method of its
+	// driver.Conn itab, Begin (methods sort by name).
+	for _, fn := range bin.Funcs(").Begin") {
+		prep.begins[fn.Addr] = fn.Name
+	}
+	var missing []error
 	for _, pt := range points {
-		if err := pl.add(bin, pt.fn, pt.entry, pt.exit, pt.fnID); err != nil {
-			warnings = append(warnings, err)
+		if err := prep.pl.add(bin, pt.fn, pt.entry, pt.exit, pt.fnID); err != nil {
+			missing = append(missing, err)
+			if pt.entry == pFuncEntry {
+				prep.Missing = append(prep.Missing, pt.fn)
+			}
 		}
 	}
-	if len(pl.addrs) == 0 {
-		return nil, nil, fmt.Errorf("nothing to probe: %w", errors.Join(warnings...))
-	}
-	bo := toBPF(off)
-	if bo.LoadBias, err = loadBias(pid, bin); err != nil {
-		return nil, nil, err
+	if len(prep.pl.addrs) == 0 {
+		return nil, fmt.Errorf("nothing to probe: %w", errors.Join(missing...))
 	}
 	// Without these the probes leave out what they cannot tell apart.
-	for name, dst := range map[string]*uint64{h1HeaderFunc: &bo.H1HeaderFn, h2HeaderFunc: &bo.H2HeaderFn, tcpConnCloseFunc: &bo.TcpconnCloseFn} {
+	bo := &prep.offsets
+	for name, dst := range map[string]*uint64{
+		h1HeaderFunc: &bo.H1HeaderFn, h2HeaderFunc: &bo.H2HeaderFn,
+		tcpConnCloseFunc: &bo.TcpconnCloseFn, tlsConnCloseFunc: &bo.TlsconnCloseFn, xh2HeaderFunc: &bo.Xh2HeaderFn,
+		grpcErrorFunc: &bo.GrpcErrorFn,
+	} {
 		if fn, err := bin.Func(name); err == nil {
 			*dst = fn.Addr
 		}
 	}
-	// Helpers of the points above.
-	helpers := []point{{ClientConnFunc, pClientConn, 0, 0}}
+	// Helpers of the points above; a program without an HTTP client has
+	// no persistConn, one that never starts goroutines no newproc1.
+	helpers := []point{{ClientConnFunc, pClientConn, 0, 0}, {RouteFunc, 0, pRouteReturn, 0}, {grpcStatusFunc, pGRPCStatus, 0, 0}}
+	if _, err := bin.Func(ServerFunc); err == nil {
+		if off.XH2Status != 0 {
+			helpers = append(helpers, point{XServerFunc, pXServerEntry, pServerReturn, 0})
+		}
+		for _, fn := range recoverFuncs {
+			helpers = append(helpers, point{fn, pPanicRecover, 0, 0})
+		}
+	}
 	if opts.Goroutines {
 		helpers = append(helpers, point{NewprocFunc, 0, pNewprocReturn, 0})
 	}
+	if opts.Channels {
+		helpers = append(helpers, point{"runtime.chansend1", pChanSend, 0, 0},
+			point{"runtime.chanrecv1", pChanRecv, 0, 0}, point{"runtime.chanrecv2", pChanRecv, 0, 0})
+	}
 	for _, pt := range helpers {
-		if err := pl.add(bin, pt.fn, pt.entry, pt.exit, pt.fnID); err != nil {
-			warnings = append(warnings, err)
+		if _, err := bin.Func(pt.fn); err != nil {
+			continue
+		}
+		if err := prep.pl.add(bin, pt.fn, pt.entry, pt.exit, pt.fnID); err != nil {
+			return nil, err
 		}
 	}
+	return prep, nil
+}
 
-	key := uint32(pid)
-	proc = &Process{PID: pid, p: p}
-	if err := p.objs.Offsets.Put(key, bo); err != nil {
-		return nil, nil, fmt.Errorf("set offsets for pid %d: %w", pid, err)
+// Attach sets the process's field offsets and attaches the prepared probes
+// with a PID filter, as one uprobe_multi link.
+func (p *Probes) Attach(pid int, prep *Prepared) (*Process, error) {
+	return p.attach(pid, prep, p.objs.OnUprobe)
+}
+
+// AttachTrapsOnly attaches an empty program at the same probe points as
+// Attach: what the kernel's uprobe traps cost without the probes' work,
+// for benchmarks to compare against.
+func (p *Probes) AttachTrapsOnly(pid int, prep *Prepared) (*Process, error) {
+	return p.attach(pid, prep, p.objs.Noop)
+}
+
+func (p *Probes) attach(pid int, prep *Prepared, prog *ebpf.Program) (*Process, error) {
+	proc := &Process{PID: pid, p: p, prep: prep}
+	if err := proc.setOffsets(); err != nil {
+		return nil, err
 	}
+	key := uint32(pid)
 	ex, err := link.OpenExecutable(fmt.Sprintf("/proc/%d/exe", pid))
 	if err != nil {
 		proc.Close()
-		return nil, nil, err
+		return nil, err
 	}
-	proc.link, err = ex.UprobeMulti(nil, p.objs.OnUprobe, &link.UprobeMultiOptions{Addresses: pl.addrs, Cookies: pl.cookies, PID: key})
+	proc.link, err = ex.UprobeMulti(nil, prog, &link.UprobeMultiOptions{Addresses: prep.pl.addrs, Cookies: prep.pl.cookies, PID: key})
 	if err != nil {
 		proc.Close()
-		return nil, nil, classify(fmt.Errorf("attach uprobes to pid %d: %w", pid, err))
+		return nil, classify(fmt.Errorf("attach uprobes to pid %d: %w", pid, err))
 	}
 	if err := p.objs.Watched.Put(key, uint8(1)); err != nil {
 		proc.Close()
-		return nil, nil, fmt.Errorf("watch pid %d: %w", pid, err)
+		return nil, fmt.Errorf("watch pid %d: %w", pid, err)
 	}
-	return proc, warnings, nil
+	return proc, nil
 }
+
+// setOffsets writes the offsets with this process's load bias.
+func (proc *Process) setOffsets() error {
+	bo := proc.prep.offsets
+	var err error
+	if proc.prep.pie {
+		if bo.LoadBias, err = loadBias(proc.PID, proc.prep.base); err != nil {
+			return err
+		}
+	}
+	proc.bias.Store(bo.LoadBias)
+	if err := proc.p.objs.Offsets.Put(uint32(proc.PID), bo); err != nil {
+		return fmt.Errorf("set offsets for pid %d: %w", proc.PID, err)
+	}
+	return nil
+}
+
+// Reexec updates the process after it executed the same file again: the
+// probes stay (they are placed on the file), a PIE's load bias changes.
+func (proc *Process) Reexec() error { return proc.setOffsets() }
+
+// SetHoldNames makes every process that executes a program of one of these
+// file names stop at its exec until Continue: user space attaches first, so
+// not even its first request goes untraced. The kernel compares the task's
+// command name, the file name cut to 15 bytes.
+func (p *Probes) SetHoldNames(names []string) error {
+	for _, n := range names {
+		var key [16]int8
+		for i := 0; i < len(n) && i < len(key)-1; i++ {
+			key[i] = int8(n[i])
+		}
+		if err := p.objs.HoldNames.Put(key, uint8(1)); err != nil {
+			return fmt.Errorf("hold name %q: %w", n, err)
+		}
+	}
+	return nil
+}
+
+// Continue resumes a process the exec tracepoint stopped.
+func Continue(pid int) error { return unix.Kill(pid, unix.SIGCONT) }
 
 // plan collects the file offsets to probe and the cookie of each.
 type plan struct {
@@ -368,6 +565,15 @@ type Process struct {
 	PID  int
 	link link.Link
 	p    *Probes
+	prep *Prepared
+	bias atomic.Uint64
+}
+
+// DriverMethod names the method at a run-time address a database/sql
+// span reports (Span.DriverFn), such as "github.com/lib/pq.(*conn).Begin";
+// "" when unknown.
+func (proc *Process) DriverMethod(addr uint64) string {
+	return proc.prep.begins[addr-proc.bias.Load()]
 }
 
 // Close detaches the process's probes and forgets its offsets.
@@ -389,10 +595,7 @@ func (proc *Process) Close() error {
 // loadBias is where a position-independent executable was loaded relative
 // to its link-time addresses: the start of the process's first mapping of
 // the executable's file (found by inode) minus the file's base address.
-func loadBias(pid int, bin *gobin.Binary) (uint64, error) {
-	if !bin.PIE() {
-		return 0, nil
-	}
+func loadBias(pid int, base uint64) (uint64, error) {
 	var st unix.Stat_t
 	if err := unix.Stat(fmt.Sprintf("/proc/%d/exe", pid), &st); err != nil {
 		return 0, err
@@ -411,7 +614,7 @@ func loadBias(pid int, bin *gobin.Binary) (uint64, error) {
 		if err != nil {
 			return 0, fmt.Errorf("/proc/%d/maps: %w", pid, err)
 		}
-		return start - bin.BaseAddr(), nil
+		return start - base, nil
 	}
 	return 0, fmt.Errorf("pid %d: executable not mapped yet", pid)
 }
@@ -425,9 +628,15 @@ func toBPF(o gobin.Offsets) bpfGoOffsets {
 		NetconnFd: o.NetConnFD, NetfdLaddr: o.NetFDLaddr, NetfdRaddr: o.NetFDRaddr,
 		TcpaddrIp: o.TCPAddrIP, TcpaddrPort: o.TCPAddrPort, RespStatuscode: o.RespStatusCode,
 		PersistconnConn: o.PersistConnConn, G_stackHi: o.GStackHi, G_m: o.GM, M_curg: o.MCurg, H2Status: o.H2Status,
+		ConnHijacked: o.ConnHijacked, H2rwsStream: o.H2RWSStream, H2streamSc: o.H2StreamSC, H2scConn: o.H2SCConn,
+		DriverconnCi: o.DriverConnCI, GrpcStreamMethod: o.GRPCStreamMethod, GrpcStatusS: o.GRPCStatusS,
+		GrpcErrorS: o.GRPCErrorS, GrpcSpbCode: o.GRPCSPBCode, HchanRecvqFirst: o.HchanRecvqFirst, SudogG: o.SudogG, Xh2Status: o.XH2Status, Xh2rwsStream: o.XH2RWSStream, Xh2streamSc: o.XH2StreamSC, Xh2scConn: o.XH2SCConn,
 	}
 	if o.HasPattern {
 		b.HasPattern = 1
+	}
+	if o.SwissMaps {
+		b.SwissMaps = 1
 	}
 	return b
 }

@@ -30,14 +30,18 @@ func TestServerSpanEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	proc, warns, err := p.Attach(tg.PID, b, Options{Functions: []string{"main.chargeCard"}, Goroutines: true})
+	prep, err := Prepare(b, Options{Functions: []string{"main.chargeCard", "main.absent"}, Goroutines: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(prep.Missing) != 1 || prep.Missing[0] != "main.absent" {
+		t.Errorf("Missing = %v, want [main.absent]", prep.Missing)
+	}
+	proc, err := p.Attach(tg.PID, prep)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer proc.Close()
-	for _, w := range warns {
-		t.Log(w)
-	}
 	resp, err := http.Get(tg.URL + "/users/42")
 	if err != nil {
 		t.Fatal(err)

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -19,35 +18,17 @@ import (
 	"github.com/tracemap/tracemap/internal/testutil/need"
 )
 
-// RequireBPF skips the test unless it runs as root on a kernel with BTF,
-// the two things loading the receiver's programs needs.
+// RequireBPF needs root on a kernel with BTF, the two things loading the
+// receiver's programs needs (skipped without, failed under CI=true).
 func RequireBPF(t testing.TB) {
 	t.Helper()
-	need.Root(t, "eBPF tests load uprobes and BPF maps; run `sudo go test`")
+	need.Root(t, "uprobes and BPF maps; run `sudo go test`")
 	need.BTF(t)
 }
 
 func programDir(program string) string {
 	_, file, _, _ := runtime.Caller(0)
 	return filepath.Join(filepath.Dir(file), "..", "..", "testdata", program)
-}
-
-var (
-	mu     sync.Mutex
-	dir    string
-	builds = map[string]string{}
-)
-
-// Main runs the tests and removes the binaries Build made. Use it from
-// TestMain: os.Exit(targettest.Main(m)).
-func Main(m *testing.M) int {
-	code := m.Run()
-	mu.Lock()
-	defer mu.Unlock()
-	if dir != "" {
-		os.RemoveAll(dir)
-	}
-	return code
 }
 
 // Build compiles testdata/shop, an HTTP server, into a binary called name,
@@ -72,9 +53,19 @@ func BuildProgram(t testing.TB, program, name string, stripped bool) string {
 // -buildmode=pie.
 func BuildWith(t testing.TB, program, name string, flags ...string) string {
 	t.Helper()
+	return BuildToolchain(t, "", program, name, flags...)
+}
+
+// BuildToolchain compiles testdata/<program> like BuildWith with another Go
+// release (a GOTOOLCHAIN value such as go1.23.12, fetched through the module
+// proxy the first time). The program is copied into a module of its own
+// that asks for Go 1.23, so it must use the standard library only. An
+// empty toolchain builds in this module with the installed Go.
+func BuildToolchain(t testing.TB, toolchain, program, name string, flags ...string) string {
+	t.Helper()
 	mu.Lock()
 	defer mu.Unlock()
-	key := strings.NewReplacer("/", "_", " ", "_", "=", "_").Replace(strings.Join(append([]string{program, name}, flags...), "-"))
+	key := strings.NewReplacer("/", "_", " ", "_", "=", "_").Replace(strings.Join(append([]string{toolchain, program, name}, flags...), "-"))
 	if out, ok := builds[key]; ok {
 		return out
 	}
@@ -94,11 +85,43 @@ func BuildWith(t testing.TB, program, name string, flags ...string) string {
 	cmd := exec.Command("go", append(args, ".")...)
 	cmd.Dir = programDir(program)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if toolchain != "" {
+		src := filepath.Join(sub, "src")
+		if err := os.MkdirAll(src, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		files, _ := filepath.Glob(filepath.Join(cmd.Dir, "*.go"))
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(src, filepath.Base(f)), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := os.WriteFile(filepath.Join(src, "go.mod"), []byte("module "+program+"\n\ngo 1.23\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cmd.Dir = src
+		cmd.Env = append(cmd.Env, "GOTOOLCHAIN="+toolchain, "GOFLAGS=-mod=mod")
+	}
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build %s: %v\n%s", name, err, b)
 	}
 	builds[key] = out
+	byName[name] = append(byName[name], out)
 	return out
+}
+
+// Paths are the binaries called name that this test binary built. Tests
+// configure the receiver with them rather than with the name, so that a
+// concurrent run of the same tests elsewhere on the machine (whose
+// programs have the same names) does not mix in.
+func Paths(name string) []string {
+	mu.Lock()
+	defer mu.Unlock()
+	return append([]string(nil), byName[name]...)
 }
 
 // Target is a running target program.

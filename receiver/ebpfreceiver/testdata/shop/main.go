@@ -15,6 +15,8 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"strconv"
 	"sync"
@@ -70,6 +72,21 @@ func main() {
 		wg.Wait()
 		io.WriteString(w, "spawned")
 	})
+	// A worker pool started before any request: handlers hand it work
+	// over a channel.
+	jobs := make(chan func())
+	for range 2 {
+		go func() {
+			for job := range jobs {
+				job()
+			}
+		}()
+	}
+	mux.HandleFunc("GET /pool", func(w http.ResponseWriter, r *http.Request) {
+		done := make(chan int)
+		jobs <- func() { done <- work(7) }
+		fmt.Fprintf(w, "%d", <-done)
+	})
 	mux.HandleFunc("GET /burst", func(w http.ResponseWriter, r *http.Request) {
 		n, _ := strconv.Atoi(r.URL.Query().Get("n"))
 		sum := 0
@@ -89,6 +106,16 @@ func main() {
 		io.Copy(io.Discard, resp.Body)
 		w.WriteHeader(resp.StatusCode)
 	})
+
+	if *backend != "" {
+		// A reverse proxy forwards the request's headers, traceparent too.
+		to, err := url.Parse(*backend)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		mux.Handle("/proxy/", http.StripPrefix("/proxy", httputil.NewSingleHostReverseProxy(to)))
+	}
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -27,6 +27,9 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 #define KIND_INTERNAL 1
 #define KIND_SERVER 2
 #define KIND_CLIENT 3
+#define KIND_DB 4 // a database/sql call (a CLIENT span)
+#define KIND_GRPC_SERVER 5
+#define KIND_GRPC_CLIENT 6
 
 #define FLAG_REMOTE_PARENT 1 // parent came from a traceparent header
 #define FLAG_TUPLE_PARENT 2  // parent found through the connection 4-tuple
@@ -35,6 +38,16 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 #define FLAG_SAMPLED 16      // traceparent flags had the sampled bit
 #define FLAG_HTTP2 32        // served over HTTP/2
 #define FLAG_NO_STATUS 64    // the response writer is of an unknown type
+#define FLAG_TLS 128         // the connection is a *tls.Conn
+#define FLAG_HIJACKED 256    // the handler took the connection over (Hijack)
+#define FLAG_PANIC 512       // the handler panicked (or aborted with http.ErrAbortHandler)
+#define FLAG_XNET 1024       // served by golang.org/x/net/http2
+#define FLAG_HAS_STATUS 2048 // gRPC: status holds the RPC's code
+
+#define PROC_HELD 1 // the exec'ing process was stopped until user space attaches
+
+#define SIGSTOP 19
+#define COMM_LEN 16
 
 #define METHOD_LEN 16
 #define PATH_LEN 128
@@ -80,6 +93,28 @@ struct go_offsets {
 	u64 h1_header_fn;     // net/http.(*response).Header
 	u64 h2_header_fn;     // net/http.(*http2responseWriter).Header
 	u64 tcpconn_close_fn; // net.(*TCPConn).Close
+	u64 tlsconn_close_fn; // crypto/tls.(*Conn).Close
+	u64 conn_hijacked;    // net/http.conn.hijackedv
+	u64 h2rws_stream;     // net/http.http2responseWriterState.stream
+	u64 h2stream_sc;      // net/http.http2stream.sc
+	u64 h2sc_conn;        // net/http.http2serverConn.conn
+	u64 swiss_maps;       // maps are Swiss tables (Go >= 1.24)
+	// golang.org/x/net/http2's server (from DWARF only): its response
+	// writer's Header method and the fields of its state, as above.
+	u64 xh2_header_fn;
+	u64 xh2_status;
+	u64 xh2rws_stream;
+	u64 xh2stream_sc;
+	u64 xh2sc_conn;
+	u64 driverconn_ci; // database/sql.driverConn.ci
+	// google.golang.org/grpc (from DWARF only)
+	u64 grpc_stream_method; // transport.ServerStream.Stream + transport.Stream.method
+	u64 grpc_status_s;      // internal/status.Status.s
+	u64 grpc_error_s;       // internal/status.Error.s
+	u64 grpc_spb_code;      // genproto rpc/status.Status.Code
+	u64 grpc_error_fn;      // internal/status.(*Error).Error: the first method of its error itab
+	u64 hchan_recvq_first;  // runtime.hchan.recvq + runtime.waitq.first
+	u64 sudog_g;            // runtime.sudog.g
 };
 
 
@@ -111,10 +146,12 @@ struct span_event {
 	u32 fn_id;
 	u32 status;
 	u32 flags;
+	u64 driver_fn; // database/sql: the first method of the driver's conn type (a run-time address)
 	struct addr_pair addr;
 	char method[METHOD_LEN];
 	char path[PATH_LEN];
 	char route[ROUTE_LEN];
+	char route_inner[ROUTE_LEN];
 	char host[HOST_LEN];
 	char scheme[SCHEME_LEN];
 	char query[QUERY_LEN];
@@ -123,6 +160,8 @@ struct span_event {
 struct proc_event {
 	u32 type;
 	u32 pid;
+	u32 flags; // PROC_HELD
+	u32 pad;
 };
 
 // Keeps struct proc_event in the BTF so that bpf2go generates its Go type.
@@ -156,9 +195,13 @@ struct {
 	__uint(max_entries, 1 << 22); // replaced at load time from the config
 } events SEC(".maps");
 
+// Events the ring buffer had no room for: LOST_SPAN, LOST_PROC; and spans
+// shed on purpose, LOST_SHED.
+#define LOST_SPAN 0
+#define LOST_PROC 1
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, 3);
 	__type(key, u32);
 	__type(value, u64);
 } lost SEC(".maps");
@@ -187,6 +230,19 @@ struct {
 	__type(value, struct inflight);
 } zero_inflight SEC(".maps");
 
+// The server span open on a goroutine: its frame and request.
+struct server_frame {
+	u64 depth;
+	u64 req;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct g_key);
+	__type(value, struct server_frame);
+} server_frames SEC(".maps");
+
 // The span currently open on a goroutine.
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -202,6 +258,25 @@ struct {
 	__type(key, struct g_key);
 	__type(value, struct span_ctx);
 } g_parent SEC(".maps");
+
+// The span that last handed work to a goroutine over a channel (channel
+// lineage, opt-in): a worker started before the request then becomes its
+// child.
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct g_key);
+	__type(value, struct span_ctx);
+} handoff SEC(".maps");
+
+// A span's context sent into a channel no receiver waited on, until a
+// receiver comes: keyed by the channel.
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct g_key);
+	__type(value, struct span_ctx);
+} chan_ctx SEC(".maps");
 
 // Client connections with a request in flight, keyed by the client's view of
 // the 4-tuple, so that a traced server on the same host finds its parent.
@@ -220,6 +295,15 @@ struct {
 	__type(value, struct addr_pair);
 } client_conn_of SEC(".maps");
 
+// Executable names (the task's comm after exec: the file name, cut to 15
+// bytes) of programs user space wants to probe from their first instruction.
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, char[COMM_LEN]);
+	__type(value, u8);
+} hold_names SEC(".maps");
+
 // Processes whose exit user space wants to hear about.
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -228,10 +312,9 @@ struct {
 	__type(value, u8);
 } watched SEC(".maps");
 
-static __always_inline void count_lost(void)
+static __always_inline void count_lost(u32 what)
 {
-	u32 zero = 0;
-	u64 *n = bpf_map_lookup_elem(&lost, &zero);
+	u64 *n = bpf_map_lookup_elem(&lost, &what);
 	if (n)
 		__sync_fetch_and_add(n, 1);
 }
@@ -252,11 +335,10 @@ static __always_inline u64 read_u64(u64 addr)
 	return v;
 }
 
-// read_gostring copies a Go string (ptr, len) at addr into buf, NUL-terminated.
-#define read_gostring(addr, buf, size)                                           \
+// read_str copies n bytes at p into buf (cut to fit), NUL-terminated.
+#define read_str(p, n, buf, size)                                                \
 	do {                                                                     \
-		u64 __p = read_u64(addr);                                        \
-		u64 __n = read_u64((addr) + 8);                                  \
+		u64 __p = (p), __n = (n);                                        \
 		if (__n > (size) - 1)                                            \
 			__n = (size) - 1;                                        \
 		__n &= (size) - 1;                                               \
@@ -266,6 +348,9 @@ static __always_inline u64 read_u64(u64 addr)
 		}                                                                \
 	} while (0)
 
+// read_gostring copies a Go string (ptr, len) at addr into buf, NUL-terminated.
+#define read_gostring(addr, buf, size) read_str(read_u64(addr), read_u64((addr) + 8), buf, size)
+
 static __always_inline void new_ids(u8 *out, int words)
 {
 	for (int i = 0; i < words; i++) {
@@ -274,13 +359,29 @@ static __always_inline void new_ids(u8 *out, int words)
 	}
 }
 
-static __always_inline int hexval(u8 c)
+// hexv maps a character to its value as a lowercase hex digit, or 0xff.
+// A table keeps parsing free of branches, which the verifier would
+// otherwise follow per digit.
+#define HEX_ROW_DIGITS 0, 1, 2, 3, 4, 5, 6, 7, 8, 9
+#define X16 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff
+static const u8 hexv[256] = {
+	X16, X16, X16,
+	HEX_ROW_DIGITS, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	X16, X16,
+	0xff, 10, 11, 12, 13, 14, 15, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	X16, X16, X16, X16, X16, X16, X16, X16, X16,
+};
+
+// hex_bytes decodes n bytes of hex at s into out; bad collects 0xf0 bits
+// for invalid digits, nonzero the OR of the bytes.
+static __always_inline void hex_bytes(const u8 *s, u8 *out, int n, u8 *bad, u8 *nonzero)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
+	for (int i = 0; i < n; i++) {
+		u8 hi = hexv[s[2 * i]], lo = hexv[s[2 * i + 1]];
+		*bad |= (hi | lo) & 0xf0;
+		out[i] = (hi << 4) | (lo & 0x0f);
+		*nonzero |= out[i];
+	}
 }
 
 // parse_traceparent parses "00-<32 hex trace>-<16 hex span>-<2 hex flags>".
@@ -288,41 +389,39 @@ static __always_inline int parse_traceparent(const u8 *s, struct span_ctx *out, 
 {
 	if (s[0] != '0' || s[1] != '0' || s[2] != '-' || s[35] != '-' || s[52] != '-')
 		return 0;
-	u8 nonzero = 0;
-	for (int i = 0; i < 16; i++) {
-		int hi = hexval(s[3 + 2 * i]), lo = hexval(s[4 + 2 * i]);
-		if (hi < 0 || lo < 0)
-			return 0;
-		out->trace_id[i] = (hi << 4) | lo;
-		nonzero |= out->trace_id[i];
-	}
-	if (!nonzero)
+	u8 bad = 0, nz_trace = 0, nz_span = 0;
+	hex_bytes(s + 3, out->trace_id, 16, &bad, &nz_trace);
+	hex_bytes(s + 36, out->span_id, 8, &bad, &nz_span);
+	u8 f = hexv[s[54]];
+	bad |= f & 0xf0;
+	if (bad || !nz_trace || !nz_span)
 		return 0;
-	nonzero = 0;
-	for (int i = 0; i < 8; i++) {
-		int hi = hexval(s[36 + 2 * i]), lo = hexval(s[37 + 2 * i]);
-		if (hi < 0 || lo < 0)
-			return 0;
-		out->span_id[i] = (hi << 4) | lo;
-		nonzero |= out->span_id[i];
-	}
-	if (!nonzero)
-		return 0;
-	int f = hexval(s[54]);
-	if (f > 0 && (f & 1))
+	if (f & 1)
 		*flags |= FLAG_SAMPLED;
 	return 1;
 }
 
-// Swiss-table layout of map[string][]string (Go >= 1.24): a group is an
-// 8-byte control word followed by 8 slots of key (16 bytes) + value (24).
+// The request headers are a map[string][]string. Two layouts:
+// Swiss tables (Go >= 1.24): a group is an 8-byte control word followed by 8
+// slots of key (16 bytes) + value (24); a small map is one group, a larger
+// one a directory of tables of up to 128 groups.
 #define GROUP_SLOTS 8
 #define SLOT_SIZE 40
 #define GROUP_SIZE (8 + GROUP_SLOTS * SLOT_SIZE)
-#define MAX_DIR 4
-#define MAX_GROUPS 8
+#define MAX_GROUPS 128
+// Buckets (Go <= 1.23): 8 top hashes, 8 keys, 8 values, an overflow pointer.
+#define BUCKET_KEYS 8
+#define BUCKET_VALS (8 + 8 * 16)
+#define BUCKET_OVERFLOW (BUCKET_VALS + 8 * 24)
+#define BUCKET_SIZE (BUCKET_OVERFLOW + 8)
+#define MAX_BUCKETS 128
+// Slots visited at most: a full Swiss table, or 2^7 buckets plus the old
+// 2^6 with their overflow buckets.
+#define MAX_WALK_SLOTS (MAX_GROUPS * GROUP_SLOTS * 2)
+#define MIN_TOP_HASH 5 // smaller top hashes mark empty or evacuated slots
 
 struct tp_scratch {
+	u8 block[BUCKET_SIZE]; // one group or bucket, read at once
 	u8 key[16];
 	u8 val[64];
 };
@@ -343,33 +442,90 @@ static __always_inline int is_traceparent_key(const u8 *k)
 	return 1;
 }
 
-// group_traceparent looks for the "Traceparent" key in one group:
-// 1 found and parsed, 0 not in this group, -1 present but invalid.
-static __always_inline int group_traceparent(u64 group, struct tp_scratch *sc, struct span_ctx *out, u32 *flags)
+// slot_traceparent checks one map slot: 1 found and parsed, 0 another
+// key, -1 the key with an invalid value.
+static __noinline int slot_traceparent(struct tp_scratch *sc, u32 at, u32 vat, struct span_ctx *out, u32 *flags)
 {
-	u64 ctrl = read_u64(group);
-	for (int i = 0; i < GROUP_SLOTS; i++) {
-		u8 c = (ctrl >> (8 * i)) & 0xff;
-		if (c & 0x80) // empty or deleted
-			continue;
-		u64 slot = group + 8 + i * SLOT_SIZE;
-		if (read_u64(slot + 8) != 11)
-			continue;
-		if (bpf_probe_read_user(sc->key, 11, (void *)read_u64(slot)))
-			continue;
-		if (!is_traceparent_key(sc->key))
-			continue;
-		u64 vals = read_u64(slot + 16);
-		if (!vals || read_u64(slot + 24) < 1 || read_u64(vals + 8) != TRACEPARENT_LEN)
-			return -1;
-		if (bpf_probe_read_user(sc->val, TRACEPARENT_LEN, (void *)read_u64(vals)))
-			return -1;
-		return parse_traceparent(sc->val, out, flags) ? 1 : -1;
+	if (at > BUCKET_SIZE - 16 || vat > BUCKET_SIZE - 16)
+		return 0;
+	u64 kp = *(u64 *)&sc->block[at];
+	u64 kl = *(u64 *)&sc->block[at + 8];
+	if (kl != 11 || bpf_probe_read_user(sc->key, 11, (void *)kp) || !is_traceparent_key(sc->key))
+		return 0;
+	u64 vals = *(u64 *)&sc->block[vat];
+	u64 n = *(u64 *)&sc->block[vat + 8];
+	if (!vals || n < 1 || read_u64(vals + 8) != TRACEPARENT_LEN)
+		return -1;
+	if (bpf_probe_read_user(sc->val, TRACEPARENT_LEN, (void *)read_u64(vals)))
+		return -1;
+	return parse_traceparent(sc->val, out, flags) ? 1 : -1;
+}
+
+// The walk visits one slot per bpf_loop step, so that the verifier checks
+// the slot once rather than once per unrolled position.
+struct tp_walk {
+	struct tp_scratch *sc;
+	struct span_ctx *out;
+	u32 *flags;
+	u64 base; // groups, or buckets
+	u64 n;    // how many
+	u64 old;  // Go <= 1.23: the old buckets of a map that is growing
+	u64 nold;
+	u64 cur;  // the group or bucket being read, 0 between them
+	u64 idx;  // blocks started
+	u32 slot;
+	u32 swiss;
+	int result;
+};
+
+static long walk_step(u32 i, void *ctx)
+{
+	struct tp_walk *w = ctx;
+	struct tp_scratch *sc = w->sc;
+	u32 slot = w->slot & 7;
+	if (slot == 0) {
+		if (!w->cur) {
+			u64 idx = w->idx++;
+			if (idx < w->n)
+				w->cur = w->base + idx * (w->swiss ? GROUP_SIZE : BUCKET_SIZE);
+			else if (!w->swiss && idx - w->n < w->nold)
+				w->cur = w->old + (idx - w->n) * BUCKET_SIZE;
+			else
+				return 1;
+		}
+		if (bpf_probe_read_user(sc->block, w->swiss ? GROUP_SIZE : BUCKET_SIZE, (void *)w->cur)) {
+			w->cur = 0;
+			return 0;
+		}
 	}
+	int filled;
+	u32 at, vat;
+	if (w->swiss) {
+		filled = !((*(u64 *)sc->block >> (8 * slot)) & 0x80); // else empty or deleted
+		at = 8 + slot * SLOT_SIZE;
+		vat = at + 16;
+	} else {
+		filled = sc->block[slot] >= MIN_TOP_HASH;
+		at = 8 + slot * 16;
+		vat = BUCKET_VALS + slot * 24;
+	}
+	if (filled) {
+		int r = slot_traceparent(sc, at, vat, w->out, w->flags);
+		if (r) {
+			w->result = r;
+			return 1;
+		}
+	}
+	w->slot = (slot + 1) & 7;
+	if (w->slot == 0) // next block: a bucket's overflow, or the next one
+		w->cur = w->swiss ? 0 : *(u64 *)&sc->block[BUCKET_OVERFLOW];
 	return 0;
 }
 
-static __always_inline int find_traceparent(u64 header, struct span_ctx *out, u32 *flags)
+// find_traceparent looks for the "Traceparent" key in the request's
+// header map; only the first table of a Swiss map's directory is read (a
+// table holds 1024 entries).
+static __always_inline int find_traceparent(struct go_offsets *o, u64 header, struct span_ctx *out, u32 *flags)
 {
 	if (!header)
 		return 0;
@@ -377,29 +533,31 @@ static __always_inline int find_traceparent(u64 header, struct span_ctx *out, u3
 	struct tp_scratch *sc = bpf_map_lookup_elem(&tp_buf, &zero);
 	if (!sc)
 		return 0;
-	u64 dir = read_u64(header + 16);
-	u64 dirlen = read_u64(header + 24);
-	if (!dir)
-		return 0;
-	if (dirlen == 0) // small map: dirPtr points at a single group
-		return group_traceparent(dir, sc, out, flags) > 0;
-	for (int d = 0; d < MAX_DIR; d++) {
-		if (d >= dirlen)
-			break;
-		u64 table = read_u64(dir + 8 * d);
-		if (!table)
-			continue;
-		u64 groups = read_u64(table + 16);
-		u64 mask = read_u64(table + 24);
-		for (int g = 0; g < MAX_GROUPS; g++) {
-			if (g > mask)
-				break;
-			int r = group_traceparent(groups + g * GROUP_SIZE, sc, out, flags);
-			if (r != 0)
-				return r > 0;
+	struct tp_walk w = {.sc = sc, .out = out, .flags = flags, .swiss = o->swiss_maps};
+	if (!o->swiss_maps) {
+		u8 bshift = 0;
+		bpf_probe_read_user(&bshift, 1, (void *)(header + 9));
+		if (bshift > 7)
+			return 0;
+		w.base = read_u64(header + 16);
+		w.n = 1ULL << bshift;
+		w.old = read_u64(header + 24);
+		w.nold = w.old && bshift ? 1ULL << (bshift - 1) : 0;
+	} else {
+		u64 dir = read_u64(header + 16);
+		if (read_u64(header + 24) == 0) { // small map: dirPtr points at a single group
+			w.base = dir;
+			w.n = 1;
+		} else {
+			u64 table = dir ? read_u64(dir) : 0;
+			w.base = table ? read_u64(table + 16) : 0;
+			w.n = table ? read_u64(table + 24) + 1 : 0;
 		}
 	}
-	return 0;
+	if (!w.base)
+		return 0;
+	bpf_loop(MAX_WALK_SLOTS, walk_step, &w, 0);
+	return w.result > 0;
 }
 
 // read_tcp_addr reads a net.Addr interface holding a *net.TCPAddr into an
@@ -497,7 +655,12 @@ static __always_inline struct inflight *begin(struct pt_regs *ctx, struct go_off
 		in->prev_valid = 1;
 		in->prev = *prev;
 	} else {
-		prev = bpf_map_lookup_elem(&g_parent, &gk);
+		// A request served on a goroutine that once received work is no
+		// child of that work's sender.
+		if (kind != KIND_SERVER && kind != KIND_GRPC_SERVER)
+			prev = bpf_map_lookup_elem(&handoff, &gk);
+		if (!prev)
+			prev = bpf_map_lookup_elem(&g_parent, &gk);
 	}
 	if (prev) {
 		__builtin_memcpy(in->ev.trace_id, prev->trace_id, 16);
@@ -530,6 +693,58 @@ static __always_inline struct inflight *finish(struct pt_regs *ctx, struct go_of
 
 // emit sends the span, restores the goroutine's previous span and forgets
 // the frame.
+// Load shedding: user space sets how many spans in 1000 to drop when the
+// ring buffer fills up; spans that must stay are kept whatever the rate.
+struct shed_cfg {
+	u32 drop_permille; // 0 (the map's initial value) keeps everything
+	u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct shed_cfg);
+} shed SEC(".maps");
+
+// LOST_SHED counts the spans shed on purpose (see lost).
+#define LOST_SHED 2
+
+// must_keep: roots, errors, and the spans that stitch processes together
+// (client spans, and server spans whose parent is in another process).
+static __always_inline int must_keep(struct span_event *ev)
+{
+	u64 parent = 0;
+	__builtin_memcpy(&parent, ev->parent_id, 8);
+	if (!parent)
+		return 1;
+	if (ev->flags & (FLAG_TRANSPORT_ERR | FLAG_PANIC | FLAG_REMOTE_PARENT | FLAG_TUPLE_PARENT))
+		return 1;
+	switch (ev->kind) {
+	case KIND_SERVER:
+		return ev->status >= 500;
+	case KIND_CLIENT:
+		return 1;
+	case KIND_GRPC_SERVER:
+	case KIND_GRPC_CLIENT:
+		return (ev->flags & FLAG_HAS_STATUS) && ev->status != 0;
+	}
+	return 0;
+}
+
+// shed_span decides whether a span goes: by its trace ID, so that the
+// sampled spans of one trace stay or go together.
+static __noinline int shed_span(struct span_event *ev)
+{
+	u32 zero = 0;
+	struct shed_cfg *c = bpf_map_lookup_elem(&shed, &zero);
+	if (!c || !c->drop_permille || must_keep(ev))
+		return 0;
+	u32 h = 0;
+	__builtin_memcpy(&h, ev->trace_id + 12, 4); // random bits (W3C: the right-most are)
+	return h % 1000 < c->drop_permille;
+}
+
 static __always_inline void emit(struct inflight *in, struct frame_key *fk)
 {
 	struct g_key gk = {.pid = fk->pid, .g = fk->g};
@@ -539,10 +754,12 @@ static __always_inline void emit(struct inflight *in, struct frame_key *fk)
 		bpf_map_delete_elem(&go_ctx, &gk);
 
 	in->ev.end_ns = bpf_ktime_get_boot_ns();
-	struct span_event *out = bpf_ringbuf_reserve(&events, sizeof(*out), 0);
-	if (!out) {
-		count_lost();
-	} else {
+	struct span_event *out = NULL;
+	if (shed_span(&in->ev))
+		count_lost(LOST_SHED);
+	else if (!(out = bpf_ringbuf_reserve(&events, sizeof(*out), 0)))
+		count_lost(LOST_SPAN);
+	else {
 		__builtin_memcpy(out, &in->ev, sizeof(*out));
 		bpf_ringbuf_submit(out, wakeup_flags());
 	}
@@ -555,12 +772,50 @@ static __always_inline void emit(struct inflight *in, struct frame_key *fk)
 	if (!o)                                                     \
 		return 0;
 
-// net/http.serverHandler.ServeHTTP(sh serverHandler, rw ResponseWriter, req *Request)
-// rax = sh.srv, rbx/rcx = rw (itab, *response), rdi = req.
-static __noinline int server_entry(struct pt_regs *ctx)
+// h2_conn reads the connection of an HTTP/2 response writer's state (rws ->
+// stream -> serverConn -> conn): its addresses, or that it is TLS.
+static __always_inline void h2_conn(struct go_offsets *o, u64 rws, u32 xnet, struct span_event *ev)
+{
+	u64 st = rws ? read_u64(rws + (xnet ? o->xh2rws_stream : o->h2rws_stream)) : 0;
+	u64 sc = st ? read_u64(st + (xnet ? o->xh2stream_sc : o->h2stream_sc)) : 0;
+	if (!sc)
+		return;
+	u64 conn = sc + (xnet ? o->xh2sc_conn : o->h2sc_conn);
+	if (read_conn_tuple(o, conn, &ev->addr))
+		ev->flags |= FLAG_HAS_TUPLE;
+	else if (iface_is(o, conn, o->tlsconn_close_fn))
+		ev->flags |= FLAG_TLS;
+}
+
+static __always_inline int same_trace(const u8 *a, const u8 *b)
+{
+	for (int i = 0; i < 16; i++)
+		if (a[i] != b[i])
+			return 0;
+	return 1;
+}
+
+// server_begin opens a server span for req. rw_itab/rw_data is the
+// ResponseWriter interface (serverHandler.ServeHTTP), or rw_itab is 0 and
+// rw_data golang.org/x/net/http2's *responseWriter (its runHandler).
+static __noinline int server_begin(struct pt_regs *ctx, u64 req, u64 rw_itab, u64 rw_data)
 {
 	OFFSETS_OR_RETURN(pid, o);
-	u64 req = ctx->rdi;
+	// "PRI *" is the HTTP/2 connection preface read as an HTTP/1 request:
+	// an h2c handler serves the whole connection inside it. Not a request.
+	char m[4] = {};
+	if (read_u64(req + o->request_method + 8) == 3) {
+		bpf_probe_read_user(m, 3, (void *)read_u64(req + o->request_method));
+		if (m[0] == 'P' && m[1] == 'R' && m[2] == 'I')
+			return 0;
+	}
+	// The same request seen again on its goroutine (x/net's HTTP/2 server
+	// calling net/http's serverHandler): one span.
+	struct g_key gk = {.pid = pid, .g = ctx->r14};
+	struct server_frame *sf = bpf_map_lookup_elem(&server_frames, &gk);
+	if (sf && sf->req == req)
+		return 0;
+
 	struct frame_key fk;
 	struct inflight *in = begin(ctx, o, KIND_SERVER, 0, req, &fk);
 	if (!in)
@@ -573,44 +828,118 @@ static __noinline int server_entry(struct pt_regs *ctx)
 		read_gostring(url + o->url_path, ev->path, PATH_LEN);
 	read_gostring(req + o->request_host, ev->host, HOST_LEN);
 
-	// rw is (itab in rbx, data in rcx): HTTP/1 *response, HTTP/2
-	// *http2responseWriter (whose first field is its state), or unknown.
-	u64 rw_itab = ctx->rbx;
-	u64 header_fn = read_u64(rw_itab + 24);
-	if (o->h1_header_fn && header_fn == o->h1_header_fn + o->load_bias) {
-		in->arg1 = ctx->rcx;
-		u64 c = read_u64(ctx->rcx + o->response_conn);
-		if (c && read_conn_tuple(o, c + o->conn_rwc, &ev->addr))
-			ev->flags |= FLAG_HAS_TUPLE;
+	// HTTP/1 *response, HTTP/2 *http2responseWriter or x/net's
+	// *responseWriter (whose first field is its state), or unknown.
+	u64 header_fn = rw_itab ? read_u64(rw_itab + 24) : 0;
+	if (!rw_itab) {
+		in->arg1 = read_u64(rw_data);
+		ev->flags |= FLAG_HTTP2 | FLAG_XNET;
+	} else if (o->h1_header_fn && header_fn == o->h1_header_fn + o->load_bias) {
+		in->arg1 = rw_data;
+		u64 c = read_u64(rw_data + o->response_conn);
+		if (c) {
+			if (read_conn_tuple(o, c + o->conn_rwc, &ev->addr))
+				ev->flags |= FLAG_HAS_TUPLE;
+			else if (iface_is(o, c + o->conn_rwc, o->tlsconn_close_fn))
+				ev->flags |= FLAG_TLS;
+		}
 	} else if (o->h2_header_fn && header_fn == o->h2_header_fn + o->load_bias) {
-		in->arg1 = read_u64(ctx->rcx);
+		in->arg1 = read_u64(rw_data);
 		ev->flags |= FLAG_HTTP2;
+	} else if (o->xh2_header_fn && header_fn == o->xh2_header_fn + o->load_bias) {
+		in->arg1 = read_u64(rw_data);
+		ev->flags |= FLAG_HTTP2 | FLAG_XNET;
 	} else {
 		ev->flags |= FLAG_NO_STATUS;
 	}
+	if (ev->flags & FLAG_HTTP2)
+		h2_conn(o, in->arg1, ev->flags & FLAG_XNET, ev);
 
-	struct span_ctx remote;
-	u32 flags = 0;
-	if (find_traceparent(read_u64(req + o->request_header), &remote, &flags)) {
-		__builtin_memcpy(ev->trace_id, remote.trace_id, 16);
-		__builtin_memcpy(ev->parent_id, remote.span_id, 8);
-		ev->flags |= FLAG_REMOTE_PARENT | flags;
-	} else if (ev->flags & FLAG_HAS_TUPLE) {
+	// The parent: the client span of this very connection when a traced
+	// process on this host sent the request (exact), unless a traceparent
+	// names another trace (an SDK's own client span, say); a proxy that
+	// forwards the header it received keeps the trace, and its client
+	// span is the closer parent.
+	struct span_ctx *tuple = NULL;
+	if (ev->flags & FLAG_HAS_TUPLE) {
 		// The client's view of this connection: its local end is our remote.
 		struct addr_pair tk = {};
 		__builtin_memcpy(tk.local_ip, ev->addr.remote_ip, 16);
 		__builtin_memcpy(tk.remote_ip, ev->addr.local_ip, 16);
 		tk.local_port = ev->addr.remote_port;
 		tk.remote_port = ev->addr.local_port;
-		struct span_ctx *p = bpf_map_lookup_elem(&tuples, &tk);
-		if (p) {
-			__builtin_memcpy(ev->trace_id, p->trace_id, 16);
-			__builtin_memcpy(ev->parent_id, p->span_id, 8);
-			ev->flags |= FLAG_TUPLE_PARENT;
-		}
+		tuple = bpf_map_lookup_elem(&tuples, &tk);
+	}
+	struct span_ctx remote;
+	u32 flags = 0;
+	if (find_traceparent(o, read_u64(req + o->request_header), &remote, &flags) &&
+	    !(tuple && same_trace(tuple->trace_id, remote.trace_id))) {
+		__builtin_memcpy(ev->trace_id, remote.trace_id, 16);
+		__builtin_memcpy(ev->parent_id, remote.span_id, 8);
+		ev->flags |= FLAG_REMOTE_PARENT | flags;
+	} else if (tuple) {
+		__builtin_memcpy(ev->trace_id, tuple->trace_id, 16);
+		__builtin_memcpy(ev->parent_id, tuple->span_id, 8);
+		ev->flags |= FLAG_TUPLE_PARENT;
 	}
 	publish(in, &fk);
+	struct server_frame nsf = {.depth = fk.depth, .req = req};
+	bpf_map_update_elem(&server_frames, &gk, &nsf, BPF_ANY);
 	return 0;
+}
+
+// Server entries:
+// net/http.serverHandler.ServeHTTP(sh serverHandler, rw ResponseWriter, req *Request):
+// rax = sh.srv, rbx/rcx = rw (itab, *response), rdi = req;
+// golang.org/x/net/http2.(*serverConn).runHandler(rw *responseWriter, req *http.Request, handler func(...)):
+// rax = sc, rbx = rw, rcx = req. x/net's HTTP/2 server calls the handler
+// directly (h2c.NewHandler), not through net/http's serverHandler.
+static __always_inline int server_entry(struct pt_regs *ctx, int xnet)
+{
+	if (xnet)
+		return server_begin(ctx, ctx->rcx, 0, ctx->rbx);
+	return server_begin(ctx, ctx->rdi, ctx->rbx, ctx->rcx);
+}
+
+// open_server finds the server span (HTTP or gRPC) open on the current
+// goroutine.
+static __always_inline struct inflight *open_server(struct pt_regs *ctx, u32 pid, struct frame_key *fk)
+{
+	struct g_key gk = {.pid = pid, .g = ctx->r14};
+	struct server_frame *sf = bpf_map_lookup_elem(&server_frames, &gk);
+	if (!sf)
+		return NULL;
+	fk->pid = pid;
+	fk->pad = 0;
+	fk->g = ctx->r14;
+	fk->depth = sf->depth;
+	struct inflight *in = bpf_map_lookup_elem(&inflights, fk);
+	if (!in || (in->ev.kind != KIND_SERVER && in->ev.kind != KIND_GRPC_SERVER))
+		return NULL;
+	return in;
+}
+
+static __noinline void end_server(struct go_offsets *o, struct inflight *in, struct frame_key *fk)
+{
+	if (in->arg1) {
+		u32 xnet = in->ev.flags & FLAG_XNET;
+		u64 at = in->ev.flags & FLAG_HTTP2 ? (xnet ? o->xh2_status : o->h2_status) : o->response_status;
+		u64 status = read_u64(in->arg1 + at);
+		in->ev.status = status >= 100 && status <= 999 ? status : 0; // 0: net/http writes 200
+		if (!(in->ev.flags & FLAG_HTTP2) && o->conn_hijacked) {
+			u64 c = read_u64(in->arg1 + o->response_conn);
+			u8 hj = 0;
+			if (c)
+				bpf_probe_read_user(&hj, 1, (void *)(c + o->conn_hijacked));
+			if (hj)
+				in->ev.flags |= FLAG_HIJACKED;
+		}
+	}
+	if (o->has_pattern && !in->ev.route[0])
+		read_gostring(in->arg0 + o->request_pattern, in->ev.route, ROUTE_LEN);
+	struct g_key gk = {.pid = fk->pid, .g = fk->g};
+	bpf_map_delete_elem(&server_frames, &gk);
+	emit(in, fk);
 }
 
 static __noinline int server_return(struct pt_regs *ctx)
@@ -620,14 +949,49 @@ static __noinline int server_return(struct pt_regs *ctx)
 	struct inflight *in = finish(ctx, o, pid, &fk);
 	if (!in || in->ev.kind != KIND_SERVER)
 		return 0;
-	if (in->arg1) {
-		u64 at = in->ev.flags & FLAG_HTTP2 ? o->h2_status : o->response_status;
-		u64 status = read_u64(in->arg1 + at);
-		in->ev.status = status >= 100 && status <= 999 ? status : 0; // 0: net/http writes 200
+	end_server(o, in, &fk);
+	return 0;
+}
+
+// net/http.(*ServeMux).findHandler(r *Request) (h Handler, patStr string, ...)
+// returns the pattern in rcx (pointer) and rdi (length). Middleware may
+// have handed the mux a copy of the request (r.WithContext,
+// http.StripPrefix), so the pattern is taken here rather than from the
+// request the server span began with: the innermost mux's in route_inner,
+// the one around it in route.
+static __noinline int route_return(struct pt_regs *ctx)
+{
+	OFFSETS_OR_RETURN(pid, o);
+	struct frame_key fk;
+	struct inflight *in = open_server(ctx, pid, &fk);
+	if (!in || in->ev.kind != KIND_SERVER)
+		return 0;
+	if (!ctx->rcx || !ctx->rdi)
+		return 0;
+	char *dst = in->ev.route;
+	if (in->ev.route[0]) {
+		// Keep the two innermost: an outer subtree pattern and the one
+		// below it make the route together (see the receiver).
+		if (in->ev.route_inner[0])
+			__builtin_memcpy(in->ev.route, in->ev.route_inner, ROUTE_LEN);
+		dst = in->ev.route_inner;
 	}
-	if (o->has_pattern)
-		read_gostring(in->arg0 + o->request_pattern, in->ev.route, ROUTE_LEN);
-	emit(in, &fk);
+	read_str(ctx->rcx, ctx->rdi, dst, ROUTE_LEN);
+	return 0;
+}
+
+// The deferred function of the server's connection (HTTP/1) or handler
+// goroutine (HTTP/2) that recovers a panicking handler: the server span
+// still open there ends with the panic.
+static __noinline int panic_recover(struct pt_regs *ctx)
+{
+	OFFSETS_OR_RETURN(pid, o);
+	struct frame_key fk;
+	struct inflight *in = open_server(ctx, pid, &fk);
+	if (!in || in->ev.kind != KIND_SERVER)
+		return 0;
+	in->ev.flags |= FLAG_PANIC;
+	end_server(o, in, &fk);
 	return 0;
 }
 
@@ -695,6 +1059,173 @@ static __noinline int client_conn(struct pt_regs *ctx)
 	return 0;
 }
 
+// database/sql.(*DB).queryDC(ctx, txctx context.Context, dc *driverConn, releaseConn func(error), query string, args []any)
+// rax = db, rbx/rcx = ctx, rdi/rsi = txctx, r8 = dc, r10/r11 = query;
+// database/sql.(*DB).execDC(ctx context.Context, dc *driverConn, release func(error), query string, args []any)
+// rax = db, rbx/rcx = ctx, rdi = dc, r8/r9 = query.
+// Every query and exec of a DB, Tx or Conn passes one of them. fn_id is
+// 0 for a query, 1 for an exec.
+static __noinline int sql_entry(struct pt_regs *ctx, u64 dc, u64 q, u64 n, u32 exec)
+{
+	OFFSETS_OR_RETURN(pid, o);
+	struct frame_key fk;
+	struct inflight *in = begin(ctx, o, KIND_DB, exec, dc, &fk);
+	if (!in)
+		return 0;
+	read_str(q, n, in->ev.path, PATH_LEN);
+	u64 itab = dc ? read_u64(dc + o->driverconn_ci) : 0;
+	if (itab)
+		in->ev.driver_fn = read_u64(itab + 24);
+	publish(in, &fk);
+	return 0;
+}
+
+// Returns: queryDC gives (*Rows, error) in rax, rbx/rcx; execDC
+// (Result, error) in rax/rbx, rcx/rdi.
+static __noinline int sql_return(struct pt_regs *ctx)
+{
+	OFFSETS_OR_RETURN(pid, o);
+	struct frame_key fk;
+	struct inflight *in = finish(ctx, o, pid, &fk);
+	if (!in || in->ev.kind != KIND_DB)
+		return 0;
+	if (in->ev.fn_id ? ctx->rcx : ctx->rbx)
+		in->ev.flags |= FLAG_TRANSPORT_ERR;
+	emit(in, &fk);
+	return 0;
+}
+
+// grpc_code reads the code of a *internal/status.Status.
+static __always_inline u32 grpc_code(struct go_offsets *o, u64 st)
+{
+	u64 spb = st ? read_u64(st + o->grpc_status_s) : 0;
+	u32 code = 0;
+	if (spb)
+		bpf_probe_read_user(&code, 4, (void *)(spb + o->grpc_spb_code));
+	return code;
+}
+
+// google.golang.org/grpc.(*Server).handleStream(t transport.ServerTransport, stream *transport.ServerStream)
+// rax = s, rbx/rcx = t, rdi = stream: one RPC, unary or streaming.
+static __noinline int grpc_server_entry(struct pt_regs *ctx)
+{
+	OFFSETS_OR_RETURN(pid, o);
+	u64 stream = ctx->rdi;
+	struct frame_key fk;
+	struct inflight *in = begin(ctx, o, KIND_GRPC_SERVER, 0, stream, &fk);
+	if (!in)
+		return 0;
+	read_gostring(stream + o->grpc_stream_method, in->ev.path, PATH_LEN);
+	publish(in, &fk);
+	struct g_key gk = {.pid = pid, .g = ctx->r14};
+	struct server_frame sf = {.depth = fk.depth, .req = stream};
+	bpf_map_update_elem(&server_frames, &gk, &sf, BPF_ANY);
+	return 0;
+}
+
+// google.golang.org/grpc/internal/transport.(*http2Server).writeStatus(s *ServerStream, st *status.Status)
+// rax = t, rbx = s, rcx = st: the RPC's status, on the RPC's goroutine.
+static __noinline int grpc_status(struct pt_regs *ctx)
+{
+	OFFSETS_OR_RETURN(pid, o);
+	struct frame_key fk;
+	struct inflight *in = open_server(ctx, pid, &fk);
+	if (!in || in->ev.kind != KIND_GRPC_SERVER)
+		return 0;
+	in->ev.status = grpc_code(o, ctx->rcx);
+	in->ev.flags |= FLAG_HAS_STATUS;
+	return 0;
+}
+
+static __noinline int grpc_server_return(struct pt_regs *ctx)
+{
+	OFFSETS_OR_RETURN(pid, o);
+	struct frame_key fk;
+	struct inflight *in = finish(ctx, o, pid, &fk);
+	if (!in || in->ev.kind != KIND_GRPC_SERVER)
+		return 0;
+	struct g_key gk = {.pid = pid, .g = ctx->r14};
+	bpf_map_delete_elem(&server_frames, &gk);
+	emit(in, &fk);
+	return 0;
+}
+
+// google.golang.org/grpc.(*ClientConn).Invoke(ctx context.Context, method string, args, reply any, opts ...CallOption) error
+// rax = cc, rbx/rcx = ctx, rdi/rsi = method; returns the error in rax/rbx.
+static __noinline int grpc_client_entry(struct pt_regs *ctx)
+{
+	OFFSETS_OR_RETURN(pid, o);
+	struct frame_key fk;
+	struct inflight *in = begin(ctx, o, KIND_GRPC_CLIENT, 0, ctx->rax, &fk);
+	if (!in)
+		return 0;
+	read_str(ctx->rdi, ctx->rsi, in->ev.path, PATH_LEN);
+	publish(in, &fk);
+	return 0;
+}
+
+static __noinline int grpc_client_return(struct pt_regs *ctx)
+{
+	OFFSETS_OR_RETURN(pid, o);
+	struct frame_key fk;
+	struct inflight *in = finish(ctx, o, pid, &fk);
+	if (!in || in->ev.kind != KIND_GRPC_CLIENT)
+		return 0;
+	in->ev.flags |= FLAG_HAS_STATUS;
+	if (ctx->rax) { // an error: a status, or something else (UNKNOWN)
+		if (o->grpc_error_fn && read_u64(ctx->rax + 24) == o->grpc_error_fn + o->load_bias)
+			in->ev.status = grpc_code(o, read_u64(ctx->rbx + o->grpc_error_s));
+		else
+			in->ev.status = 2;
+	}
+	emit(in, &fk);
+	return 0;
+}
+
+// runtime.chansend1(c *hchan, elem unsafe.Pointer): rax = c. The sender's
+// span goes to the receiver waiting on c, or waits in chan_ctx for the next
+// receive; a send without a span clears what a receiver would inherit.
+static __noinline int chan_send(struct pt_regs *ctx)
+{
+	OFFSETS_OR_RETURN(pid, o);
+	struct g_key gk = {.pid = pid, .g = ctx->r14};
+	struct span_ctx *cur = bpf_map_lookup_elem(&go_ctx, &gk);
+	if (!cur)
+		cur = bpf_map_lookup_elem(&handoff, &gk);
+	if (!cur)
+		cur = bpf_map_lookup_elem(&g_parent, &gk);
+	u64 c = ctx->rax;
+	u64 sg = c ? read_u64(c + o->hchan_recvq_first) : 0;
+	struct g_key rk = {.pid = pid, .g = sg ? read_u64(sg + o->sudog_g) : 0};
+	struct g_key ck = {.pid = pid, .g = c};
+	if (rk.g) {
+		if (cur)
+			bpf_map_update_elem(&handoff, &rk, cur, BPF_ANY);
+		else
+			bpf_map_delete_elem(&handoff, &rk);
+	} else if (cur) {
+		bpf_map_update_elem(&chan_ctx, &ck, cur, BPF_ANY);
+	} else {
+		bpf_map_delete_elem(&chan_ctx, &ck);
+	}
+	return 0;
+}
+
+// runtime.chanrecv1 / chanrecv2(c *hchan, elem unsafe.Pointer): rax = c.
+// A receive that finds a sent span takes it over.
+static __noinline int chan_recv(struct pt_regs *ctx)
+{
+	OFFSETS_OR_RETURN(pid, o);
+	struct g_key ck = {.pid = pid, .g = ctx->rax};
+	struct span_ctx *sent = bpf_map_lookup_elem(&chan_ctx, &ck);
+	if (!sent)
+		return 0; // a receiver that waits gets it from the sender
+	struct g_key gk = {.pid = pid, .g = ctx->r14};
+	bpf_map_update_elem(&handoff, &gk, sent, BPF_ANY);
+	bpf_map_delete_elem(&chan_ctx, &ck);
+	return 0;
+}
+
 // Functions listed in the configuration; fn_id is their index there.
 static __noinline int func_entry(struct pt_regs *ctx, u32 fn_id)
 {
@@ -753,6 +1284,19 @@ static __noinline int newproc_return(struct pt_regs *ctx)
 #define P_NEWPROC_RETURN 6
 #define P_FUNC_ENTRY 7
 #define P_FUNC_RETURN 8
+#define P_XSERVER_ENTRY 9
+#define P_ROUTE_RETURN 10
+#define P_PANIC_RECOVER 11
+#define P_SQL_QUERY_ENTRY 12
+#define P_SQL_EXEC_ENTRY 13
+#define P_SQL_RETURN 14
+#define P_GRPC_SERVER_ENTRY 15
+#define P_GRPC_SERVER_RETURN 16
+#define P_GRPC_STATUS 17
+#define P_GRPC_CLIENT_ENTRY 18
+#define P_GRPC_CLIENT_RETURN 19
+#define P_CHAN_SEND 20
+#define P_CHAN_RECV 21
 
 SEC("uprobe.multi")
 int on_uprobe(struct pt_regs *ctx)
@@ -760,7 +1304,8 @@ int on_uprobe(struct pt_regs *ctx)
 	u64 cookie = bpf_get_attach_cookie(ctx);
 	switch (cookie >> 32) {
 	case P_SERVER_ENTRY:
-		return server_entry(ctx);
+	case P_XSERVER_ENTRY:
+		return server_entry(ctx, cookie >> 32 == P_XSERVER_ENTRY);
 	case P_SERVER_RETURN:
 		return server_return(ctx);
 	case P_CLIENT_ENTRY:
@@ -775,6 +1320,30 @@ int on_uprobe(struct pt_regs *ctx)
 		return func_entry(ctx, (u32)cookie);
 	case P_FUNC_RETURN:
 		return func_return(ctx);
+	case P_ROUTE_RETURN:
+		return route_return(ctx);
+	case P_PANIC_RECOVER:
+		return panic_recover(ctx);
+	case P_SQL_QUERY_ENTRY:
+		return sql_entry(ctx, ctx->r8, ctx->r10, ctx->r11, 0);
+	case P_SQL_EXEC_ENTRY:
+		return sql_entry(ctx, ctx->rdi, ctx->r8, ctx->r9, 1);
+	case P_SQL_RETURN:
+		return sql_return(ctx);
+	case P_GRPC_SERVER_ENTRY:
+		return grpc_server_entry(ctx);
+	case P_GRPC_SERVER_RETURN:
+		return grpc_server_return(ctx);
+	case P_GRPC_STATUS:
+		return grpc_status(ctx);
+	case P_GRPC_CLIENT_ENTRY:
+		return grpc_client_entry(ctx);
+	case P_GRPC_CLIENT_RETURN:
+		return grpc_client_return(ctx);
+	case P_CHAN_SEND:
+		return chan_send(ctx);
+	case P_CHAN_RECV:
+		return chan_recv(ctx);
 	}
 	return 0;
 }
@@ -787,22 +1356,36 @@ int noop(struct pt_regs *ctx)
 	return 0;
 }
 
-static __always_inline void proc_event(u32 type, u32 pid)
+static __always_inline int proc_event(u32 type, u32 pid, u32 flags)
 {
 	struct proc_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
-		count_lost();
-		return;
+		count_lost(LOST_PROC);
+		return 0;
 	}
 	e->type = type;
 	e->pid = pid;
-	bpf_ringbuf_submit(e, 0);
+	e->flags = flags;
+	e->pad = 0;
+	bpf_ringbuf_submit(e, flags & PROC_HELD ? BPF_RB_FORCE_WAKEUP : 0);
+	return 1;
 }
 
+// A program user space waits for is stopped (SIGSTOP, delivered before its
+// first user instruction) once the event that asks user space to attach and
+// then continue it is in the ring buffer; without the event it runs on.
 SEC("raw_tracepoint/sched_process_exec")
 int on_exec(void *ctx)
 {
-	proc_event(EVENT_EXEC, bpf_get_current_pid_tgid() >> 32);
+	u32 pid = bpf_get_current_pid_tgid() >> 32;
+	char comm[COMM_LEN] = {};
+	bpf_get_current_comm(comm, sizeof(comm));
+	if (!bpf_map_lookup_elem(&hold_names, comm)) {
+		proc_event(EVENT_EXEC, pid, 0);
+		return 0;
+	}
+	if (proc_event(EVENT_EXEC, pid, PROC_HELD))
+		bpf_send_signal(SIGSTOP);
 	return 0;
 }
 
@@ -813,6 +1396,6 @@ int on_exit(void *ctx)
 	u32 tgid = id >> 32;
 	if ((u32)id != tgid || !bpf_map_lookup_elem(&watched, &tgid))
 		return 0;
-	proc_event(EVENT_EXIT, tgid);
+	proc_event(EVENT_EXIT, tgid, 0);
 	return 0;
 }
