@@ -6,12 +6,12 @@ GO ?= go
 BIN := $(CURDIR)/bin
 DISTRO := distro/otelcol-tracemap
 
-OCB_VERSION := v0.161.0
-STATICCHECK_VERSION := v0.8.2
-VERSITYGW_VERSION := v1.8.0
+# Every release version (core, contrib, ocb, tools) lives in versions.mk;
+# test/drift checks the manifests, go.mod and the built distro against it.
+include versions.mk
 
 OCB := $(BIN)/builder
-STATICCHECK := $(BIN)/staticcheck
+GOLANGCI_LINT := $(BIN)/golangci-lint
 VERSITYGW := $(BIN)/versitygw
 
 # The distro depends on every non-test Go file of the module: a component
@@ -19,7 +19,7 @@ VERSITYGW := $(BIN)/versitygw
 SOURCES := $(shell find . -name '*.go' -not -name '*_test.go' -not -path './distro/*' -not -path './bin/*' -not -path '*/testdata/*') \
 	builder-config.yaml go.mod go.sum
 
-.PHONY: all build run demo test bench soak loadtest-gateway lint generate loadtest tools clean
+.PHONY: all build ocb run demo test test-unit bench soak loadtest-gateway lint generate loadtest upgrade-check tools clean
 
 all: build
 
@@ -29,30 +29,41 @@ $(DISTRO): $(SOURCES) | $(OCB)
 	$(OCB) --config builder-config.yaml
 	@touch $@
 
+ocb: $(OCB)
+
 $(OCB):
 	GOBIN=$(BIN) $(GO) install go.opentelemetry.io/collector/cmd/builder@$(OCB_VERSION)
 
-$(STATICCHECK):
-	GOBIN=$(BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+$(GOLANGCI_LINT):
+	GOBIN=$(BIN) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
 
 $(VERSITYGW):
 	GOBIN=$(BIN) $(GO) install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION)
 
-tools: $(OCB) $(STATICCHECK) $(VERSITYGW)
+tools: $(OCB) $(GOLANGCI_LINT) $(VERSITYGW)
 
 ## run: build the distro and run it on the default config; output lands in ./out/
+## (RUN_CONFIG=my.yaml runs another config, e.g. one with other ports)
+RUN_CONFIG ?= distro/config.yaml
 run: build
 	@mkdir -p out
-	@echo "tracemap: OTLP gRPC on 127.0.0.1:4317, OTLP/HTTP on 127.0.0.1:4318; output under ./out/"
-	./$(DISTRO) --config distro/config.yaml
+	@echo "tracemap: OTLP gRPC on 127.0.0.1:4317, OTLP/HTTP on 127.0.0.1:4318 (as $(RUN_CONFIG) says); output under ./out/"
+	./$(DISTRO) --config $(RUN_CONFIG)
 
 ## demo: the demo shop sending traces to the full pipeline; pictures under ./out/
 demo: build
 	scripts/demo.sh
 
-## test: unit, integration and end-to-end tests against the built distro
+## test: every test: the unit tier, then the e2e tier (files tagged e2e:
+## they run the built distro), and the operator resources in their own module
 test: build $(VERSITYGW)
-	PATH="$(BIN):$$PATH" TRACEMAP_DISTRO=$(CURDIR)/$(DISTRO) $(GO) test -race -count=1 -timeout 25m ./...
+	PATH="$(BIN):$$PATH" TRACEMAP_DISTRO=$(CURDIR)/$(DISTRO) $(GO) test -race -count=1 -tags e2e -timeout 25m ./...
+	cd test/operator && $(GO) test -count=1 ./...
+
+## test-unit: the unit tests only; builds no distro (no e2e tag), and
+## -short leaves out the long ones (a million-span picture); make test runs them
+test-unit:
+	$(GO) test -race -count=1 -short ./...
 
 ## gallery: render the picture corpus and the demo into docs/gallery/ (SVG + Chromium PNG), checking their geometry
 .PHONY: gallery
@@ -79,11 +90,20 @@ soak: build
 	$(GO) run ./cmd/loadtest -distro $(DISTRO) -a test/load/gateway-full.yaml -duration 10m -drain 15s \
 		-rate 60000 -rss-every 30s
 
-lint: $(STATICCHECK)
+## lint: gofmt, then golangci-lint (.golangci.yml: govet, staticcheck,
+## errcheck, gosec, revive) on both tiers; go vet on test/operator (its own
+## module: one test file over the operator's Kubernetes types)
+lint: $(GOLANGCI_LINT)
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v /testdata/)); \
 		if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
-	$(GO) vet ./...
-	$(STATICCHECK) ./...
+	$(GOLANGCI_LINT) run ./...
+	cd test/operator && $(GO) vet ./...
+
+## upgrade-check VERSION=v0.x.y: does the module proxy serve every component
+## of the manifests, and what they require, at that release?
+upgrade-check:
+	@test -n "$(VERSION)" || { echo "usage: make upgrade-check VERSION=v0.x.y"; exit 2; }
+	$(GO) run ./cmd/upgradecheck -version $(VERSION)
 
 generate:
 	$(GO) generate ./...

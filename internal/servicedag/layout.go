@@ -46,7 +46,7 @@ func TextWidth(s string, px float64, bold bool, maxRunes int) float64 {
 	em, n := 0.0, 0
 	for _, r := range s {
 		if n == maxRunes {
-			em += 1
+			em++
 			break
 		}
 		n++

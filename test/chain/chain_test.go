@@ -1,3 +1,5 @@
+//go:build e2e
+
 // Package chain checks that tracemap chains with collectors that know
 // nothing about it: its output leaves through the otlp exporter into a plain
 // collector (built by ocb from builder-config.yaml here: the same core and

@@ -1,3 +1,5 @@
+//go:build e2e
+
 // Package deploy checks the shipped collector configs and Kubernetes
 // manifests: every config in examples/ and in the ConfigMaps under
 // deploy/kubernetes passes the distribution's own `validate`, the ConfigMaps

@@ -1,3 +1,5 @@
+//go:build e2e
+
 // Package e2e tests the built distribution as a whole process.
 package e2e
 

@@ -1,3 +1,5 @@
+//go:build e2e
+
 // Package faults runs the tracemap gateway pipeline as a real process and
 // injects faults: object storage that goes away and comes back, a full disk
 // under a file:// bucket, malformed OTLP and a trace of a million spans

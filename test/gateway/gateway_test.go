@@ -1,3 +1,5 @@
+//go:build e2e
+
 // Package gateway runs the two-tier deployment of examples/gateway on
 // loopback: one tier-1 collector routing by trace ID to two tracemap
 // gateways, which sample, lay out and draw traces and forward the kept ones

@@ -17,11 +17,21 @@ import (
 // Binary returns the distribution binary, built once per test process.
 func Binary(t testing.TB) string {
 	t.Helper()
+	requireE2E(t)
 	p, err := DistroPath()
 	if err != nil {
 		t.Fatalf("distro binary: %v", err)
 	}
 	return p
+}
+
+// requireE2E fails a test that runs a collector process without being in
+// the e2e tier, so `go test ./processor/heatmap` never starts an ocb build.
+func requireE2E(t testing.TB) {
+	t.Helper()
+	if !e2eTier {
+		t.Fatal("this test runs a collector: its file must start with `//go:build e2e` (make test passes -tags e2e; make test-unit and plain go test do not build the distro)")
+	}
 }
 
 // Start launches the distribution with cfgTemplate (see Launch for the
@@ -35,6 +45,7 @@ func Start(t testing.TB, cfgTemplate string) *Collector {
 // collector built without tracemap's components.
 func StartBinary(t testing.TB, bin, cfgTemplate string) *Collector {
 	t.Helper()
+	requireE2E(t)
 	c, err := Launch(bin, cfgTemplate, t.TempDir())
 	if err != nil {
 		t.Fatalf("launch collector: %v", err)

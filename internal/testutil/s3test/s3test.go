@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/tracemap/tracemap/internal/testutil/collectortest"
+	"github.com/tracemap/tracemap/internal/testutil/need"
 )
 
 // The server's only bucket and its root credentials.
@@ -78,8 +79,7 @@ func binary(t testing.TB) string {
 			return p
 		}
 	}
-	t.Skip("versitygw not found on PATH, in $GOPATH/bin or bin/: `make test` installs it, or `go install github.com/versity/versitygw/cmd/versitygw@v1.8.0`")
-	return ""
+	return need.Tool(t, "not on PATH, in $GOPATH/bin or bin/ either: `make test` installs it, or `go install github.com/versity/versitygw/cmd/versitygw@v1.8.0`", "versitygw")
 }
 
 // Start (re)starts the server on its address and directory, as storage

@@ -3,12 +3,12 @@ package sugiyamatest_test
 import (
 	"context"
 	"math"
-	"os/exec"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/tracemap/tracemap/internal/sugiyama"
+	"github.com/tracemap/tracemap/internal/testutil/need"
 	"github.com/tracemap/tracemap/internal/testutil/sugiyamatest"
 )
 
@@ -75,9 +75,7 @@ func TestDOT(t *testing.T) {
 // TestDotDrawingsAreMeasured runs the real dot: the drawing it returns is
 // read back with ranks and measured by the same functions as ours.
 func TestDotDrawingsAreMeasured(t *testing.T) {
-	if _, err := exec.LookPath("dot"); err != nil {
-		t.Skip("Graphviz dot not installed (Debian package graphviz)")
-	}
+	need.Dot(t)
 	// K2,2 plus a long edge: dot, like us, cannot avoid one crossing.
 	g := sugiyama.Graph{Nodes: make([]sugiyama.Node, 5), Edges: []sugiyama.Edge{
 		{From: 0, To: 2}, {From: 0, To: 3}, {From: 1, To: 2}, {From: 1, To: 3}, {From: 2, To: 4}, {From: 0, To: 4}}}
