@@ -141,7 +141,7 @@ func profile(c *collectortest.Collector, cfgPath string) <-chan error {
 		}
 		if err == nil {
 			name := strings.TrimSuffix(filepath.Base(cfgPath), filepath.Ext(cfgPath)) + ".pprof"
-			err = os.WriteFile(filepath.Join(profileDir, name), data, 0o644)
+			err = os.WriteFile(filepath.Join(profileDir, name), data, 0o600)
 		}
 		done <- err
 	}()

@@ -247,7 +247,7 @@ func (e *svgExporter) settle(ctx context.Context, w *window.Window, wh map[strin
 	if err != nil {
 		return err
 	}
-	group = append(group, pendingWrite{obj: bucket.Object{Key: summary.SummaryKey(w.Start, e.gateway.ID), ContentType: contentTypeJSON, Data: data}, kind: "summary", last: true})
+	group = append(group, pendingWrite{obj: bucket.Object{Key: summary.Key(w.Start, e.gateway.ID), ContentType: contentTypeJSON, Data: data}, kind: "summary", last: true})
 	html, err := page.render()
 	if err != nil {
 		return err

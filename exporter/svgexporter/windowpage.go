@@ -120,7 +120,7 @@ func (p *windowPage) render() ([]byte, error) {
 	err := pageTemplate.Execute(&b, map[string]any{
 		"Start": p.sum.Start.UTC().Format("2006-01-02 15:04:05"), "End": p.sum.End.UTC().Format("15:04:05"),
 		"Gateway": p.gateway, "Traces": p.sum.Traces, "Exemplars": len(p.sum.Exemplars),
-		"Map": rel(p.sum.ServiceMap), "Summary": rel(summary.SummaryKey(p.sum.Start, p.gateway)),
+		"Map": rel(p.sum.ServiceMap), "Summary": rel(summary.Key(p.sum.Start, p.gateway)),
 		"Services": services, "Edges": edges,
 	})
 	return b.Bytes(), err

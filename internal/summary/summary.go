@@ -38,7 +38,7 @@
 // "windows/YYYY-MM-DD/HHMMSS" (UTC window start), so listing one prefix
 // finds a window and listing "windows/YYYY-MM-DD/" finds a day:
 //
-//	windows/2026-12-01/203100/summary-<gateway>.json   one per writing gateway (SummaryKey)
+//	windows/2026-12-01/203100/summary-<gateway>.json   one per writing gateway (Key)
 //	windows/2026-12-01/203100/servicemap-<gateway>.svg the window's service map (ServiceMapKey)
 //	windows/2026-12-01/203100/index-<gateway>.html     the page a person reads (IndexKey)
 //	windows/2026-12-01/203100/exemplars/<trace id>.svg            (ExemplarSVGKey)
@@ -120,7 +120,7 @@ type Summary struct {
 
 // Gateway names the collector that wrote a summary.
 type Gateway struct {
-	// ID is the gateway's identity as it appears in SummaryKey: the
+	// ID is the gateway's identity as it appears in Key: the
 	// exporter's configured gateway_id, else service.instance.id, else the
 	// host name (sanitised to a key segment).
 	ID string `json:"id"`
@@ -400,10 +400,10 @@ func WindowPrefix(start time.Time) string {
 	return "windows/" + t.Format("2006-01-02") + "/" + t.Format("150405")
 }
 
-// SummaryKey is the key of gateway's summary of the window starting at
+// Key is the key of gateway's summary of the window starting at
 // start. gateway must already be a safe key segment (the exporter passes
 // it through its key sanitiser).
-func SummaryKey(start time.Time, gateway string) string {
+func Key(start time.Time, gateway string) string {
 	return path.Join(WindowPrefix(start), SummaryPrefix+gateway+".json")
 }
 

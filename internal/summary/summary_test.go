@@ -36,7 +36,7 @@ func TestKeys(t *testing.T) {
 	local := time.Date(2026, 12, 1, 21, 31, 0, 0, time.FixedZone("CET", 3600))
 	for got, want := range map[string]string{
 		WindowPrefix(local):        "windows/2026-12-01/203100",
-		SummaryKey(start, "gw-1"):  "windows/2026-12-01/203100/summary-gw-1.json",
+		Key(start, "gw-1"):         "windows/2026-12-01/203100/summary-gw-1.json",
 		IndexKey(start, "gw-1"):    "windows/2026-12-01/203100/index-gw-1.html",
 		ExemplarSVGKey(start, id):  "windows/2026-12-01/203100/exemplars/4bf92f3577b34da6a3ce929d0e0e4736.svg",
 		ExemplarDataKey(start, id): "windows/2026-12-01/203100/exemplars/4bf92f3577b34da6a3ce929d0e0e4736.otlp.pb.gz",

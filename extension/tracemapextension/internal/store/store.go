@@ -79,12 +79,11 @@ type Store struct {
 	opt   Options
 	board *live.Board
 
-	mu       sync.Mutex
-	windows  []*window // by start, oldest first, at most opt.Windows
-	byTrace  map[string]Exemplar
-	liveWins []*summary.Summary // this process's windows newer than the bucket's
-	view     []Window
-	updated  chan struct{}
+	mu      sync.Mutex
+	windows []*window // by start, oldest first, at most opt.Windows
+	byTrace map[string]Exemplar
+	view    []Window
+	updated chan struct{}
 
 	cache traceCache
 }

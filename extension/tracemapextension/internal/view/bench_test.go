@@ -107,7 +107,7 @@ func BenchmarkZoom1MSpans(b *testing.B) {
 	x.For = []summary.Role{{Reason: summary.ReasonSlow, Service: "service-00"}}
 	data, _ := summary.Encode(&summary.Summary{Gateways: []summary.Gateway{{ID: "gw"}}, Start: win1, End: win1.Add(time.Minute),
 		Exemplars: []summary.Exemplar{x}})
-	if err := bk.WriteAll(context.Background(), summary.SummaryKey(win1, "gw"), data, nil); err != nil {
+	if err := bk.WriteAll(context.Background(), summary.Key(win1, "gw"), data, nil); err != nil {
 		b.Fatal(err)
 	}
 	_ = bk.Close()

@@ -110,7 +110,7 @@ func putSummary(t *testing.T, b *blob.Bucket, s *summary.Summary) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	put(t, b, summary.SummaryKey(s.Start, s.Gateways[0].ID), data)
+	put(t, b, summary.Key(s.Start, s.Gateways[0].ID), data)
 }
 
 // fixtureBucket writes the fixture into a fresh file:// bucket.

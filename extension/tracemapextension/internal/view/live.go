@@ -60,7 +60,7 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
-	defer c.CloseNow()
+	defer func() { _ = c.CloseNow() }()
 	defer h.st.Watch()()
 	ctx, cancel := context.WithCancel(h.ctx)
 	defer cancel()

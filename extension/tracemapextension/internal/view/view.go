@@ -10,7 +10,6 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -190,8 +189,6 @@ func inline(svg []byte) []byte {
 	}
 	return svg
 }
-
-var errNotFound = errors.New("not found")
 
 // problem answers a request the view cannot serve, in plain text (never
 // echoing the request's own text back as markup).
