@@ -29,7 +29,7 @@ func TestComponentsListed(t *testing.T) {
 	for _, name := range []string{
 		"otlp", "batch", "memory_limiter", "tail_sampling",
 		"otlp_grpc", "otlp_http", "debug", "file", "load_balancing",
-		"health_check", "zpages", "pprof", "file_storage",
+		"health_check", "zpages", "pprof", "file_storage", "tracemap", "bearertokenauth",
 	} {
 		if !bytes.Contains(out, []byte("- name: "+name+"\n")) {
 			t.Errorf("component %q missing from `components`", name)
