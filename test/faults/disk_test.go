@@ -58,9 +58,9 @@ func fill(t *testing.T, path string) {
 func TestDiskFullOnFileBucket(t *testing.T) {
 	disk := smallDisk(t, "8m")
 	out := filepath.Join(disk, "out")
-	// no_tmp_dir: see examples/gateway/tier2.yaml; without it every write
-	// to a bucket on another mount than /tmp fails.
-	c := startGateway(t, "file://"+out+"?no_tmp_dir=true")
+	// The default URL: internal/bucket.Resolve makes temporary files next
+	// to their target, so a bucket on another mount than /tmp works as is.
+	c := startGateway(t, "file://"+out)
 
 	var next atomic.Uint64
 	sendNormal(t, c, &next, 10)
@@ -73,7 +73,7 @@ func TestDiskFullOnFileBucket(t *testing.T) {
 		time.Sleep(500 * time.Millisecond)
 	}
 	collectortest.Eventually(t, 30*time.Second, func() bool {
-		return c.MetricWith(t, "tracemap_svg_write_errors", `kind="trace"`) > 0
+		return c.MetricWith(t, "otelcol_exporter_svg_write_errors", `kind="trace"`) > 0
 	})
 	if !healthy(t, c) {
 		t.Fatal("collector died on a full disk")
