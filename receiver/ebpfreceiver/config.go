@@ -59,7 +59,7 @@ func createDefaultConfig() *Config {
 func (c *Config) Validate() error {
 	var errs []error
 	if len(c.Executables)+len(c.PIDs)+len(c.Names) == 0 {
-		errs = append(errs, errors.New("no targets: set at least one of executables, pids, names"))
+		errs = append(errs, errors.New("executables, pids, names: no targets: set at least one of them"))
 	}
 	for _, p := range c.PIDs {
 		if p <= 0 {
