@@ -38,37 +38,42 @@ const ApproximateAttribute = "tracemap.approximate"
 // ZipkinDebugAttribute keeps Zipkin's debug flag (bool, only when true).
 const ZipkinDebugAttribute = "zipkin.debug"
 
-type zipkinSpan struct {
+// ZipkinSpan is one span of Zipkin's v2 JSON, as read here and written by
+// internal/tracewrite (one definition of the wire shape; omitempty only
+// shapes what is written, the reader takes every field).
+type ZipkinSpan struct {
 	TraceID        string             `json:"traceId"`
+	ParentID       string             `json:"parentId,omitempty"`
 	ID             string             `json:"id"`
-	ParentID       string             `json:"parentId"`
-	Name           string             `json:"name"`
-	Kind           string             `json:"kind"`
-	Timestamp      int64              `json:"timestamp"`
-	Duration       int64              `json:"duration"`
-	Debug          bool               `json:"debug"`
-	Shared         bool               `json:"shared"`
-	LocalEndpoint  *zipkinEndpoint    `json:"localEndpoint"`
-	RemoteEndpoint *zipkinEndpoint    `json:"remoteEndpoint"`
-	Annotations    []zipkinAnnotation `json:"annotations"`
-	Tags           map[string]string  `json:"tags"`
+	Kind           string             `json:"kind,omitempty"`
+	Name           string             `json:"name,omitempty"`
+	Timestamp      int64              `json:"timestamp,omitempty"`
+	Duration       int64              `json:"duration,omitempty"`
+	Debug          bool               `json:"debug,omitempty"`
+	Shared         bool               `json:"shared,omitempty"`
+	LocalEndpoint  *ZipkinEndpoint    `json:"localEndpoint,omitempty"`
+	RemoteEndpoint *ZipkinEndpoint    `json:"remoteEndpoint,omitempty"`
+	Annotations    []ZipkinAnnotation `json:"annotations,omitempty"`
+	Tags           map[string]string  `json:"tags,omitempty"`
 }
 
-type zipkinAnnotation struct {
+// ZipkinAnnotation is a timestamped event of a ZipkinSpan.
+type ZipkinAnnotation struct {
 	Timestamp int64  `json:"timestamp"`
 	Value     string `json:"value"`
 }
 
-type zipkinEndpoint struct {
-	ServiceName string `json:"serviceName"`
-	IPv4        string `json:"ipv4"`
-	IPv6        string `json:"ipv6"`
-	Port        int64  `json:"port"`
+// ZipkinEndpoint is a span's local or remote endpoint.
+type ZipkinEndpoint struct {
+	ServiceName string `json:"serviceName,omitempty"`
+	IPv4        string `json:"ipv4,omitempty"`
+	IPv6        string `json:"ipv6,omitempty"`
+	Port        int64  `json:"port,omitempty"`
 }
 
 // zspan is a parsed span with its IDs and what the tree needs.
 type zspan struct {
-	z       zipkinSpan
+	z       ZipkinSpan
 	tid     pcommon.TraceID
 	id      pcommon.SpanID // after the split of shared spans
 	parent  pcommon.SpanID
@@ -99,7 +104,7 @@ func (s *jsonStream) zipkinSpans(units []unit) ([]ptrace.Traces, error) {
 // Zipkin's list of traces) in one pass; positions are looked for only when
 // something is wrong.
 func (s *jsonStream) zipkinList(u unit) (ptrace.Traces, error) {
-	var list []zipkinSpan
+	var list []ZipkinSpan
 	if err := decodeRaw(u.raw, &list); err != nil {
 		return ptrace.Traces{}, s.decodeErr(u, err)
 	}

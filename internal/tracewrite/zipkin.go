@@ -10,6 +10,8 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/tracemap/tracemap/internal/traceio"
 )
 
 // Attributes that Zipkin keeps in its endpoints, by the names the
@@ -25,32 +27,6 @@ const (
 // zipkinJSON writes one JSON array of Zipkin v2 spans.
 type zipkinJSON struct{ jsonArray }
 
-type zSpan struct {
-	TraceID        string            `json:"traceId"`
-	ParentID       string            `json:"parentId,omitempty"`
-	ID             string            `json:"id"`
-	Kind           string            `json:"kind,omitempty"`
-	Name           string            `json:"name,omitempty"`
-	Timestamp      int64             `json:"timestamp,omitempty"`
-	Duration       int64             `json:"duration,omitempty"`
-	LocalEndpoint  *zEndpoint        `json:"localEndpoint,omitempty"`
-	RemoteEndpoint *zEndpoint        `json:"remoteEndpoint,omitempty"`
-	Annotations    []zAnnotation     `json:"annotations,omitempty"`
-	Tags           map[string]string `json:"tags,omitempty"`
-}
-
-type zEndpoint struct {
-	ServiceName string `json:"serviceName,omitempty"`
-	IPv4        string `json:"ipv4,omitempty"`
-	IPv6        string `json:"ipv6,omitempty"`
-	Port        int64  `json:"port,omitempty"`
-}
-
-type zAnnotation struct {
-	Timestamp int64  `json:"timestamp"`
-	Value     string `json:"value"`
-}
-
 func (*zipkinJSON) begin(w *bufio.Writer) { w.WriteByte('[') }
 func (*zipkinJSON) end(w *bufio.Writer)   { w.WriteString("\n]\n") }
 
@@ -64,11 +40,11 @@ func (e *zipkinJSON) batch(w *bufio.Writer, td ptrace.Traces) error {
 	})
 }
 
-func zipkinSpan(sp ptrace.Span, res pcommon.Resource, scope pcommon.InstrumentationScope) (*zSpan, error) {
+func zipkinSpan(sp ptrace.Span, res pcommon.Resource, scope pcommon.InstrumentationScope) (*traceio.ZipkinSpan, error) {
 	if err := checkSpan(sp); err != nil {
 		return nil, err
 	}
-	zs := &zSpan{
+	zs := &traceio.ZipkinSpan{
 		TraceID:   traceIDHex(sp.TraceID()),
 		ID:        sp.SpanID().String(),
 		Name:      sp.Name(),
@@ -122,7 +98,7 @@ func zipkinSpan(sp ptrace.Span, res pcommon.Resource, scope pcommon.Instrumentat
 	}
 	for i := range sp.Events().Len() {
 		ev := sp.Events().At(i)
-		a := zAnnotation{Timestamp: micros(ev.Timestamp()), Value: ev.Name()}
+		a := traceio.ZipkinAnnotation{Timestamp: micros(ev.Timestamp()), Value: ev.Name()}
 		if a.Timestamp == 0 {
 			return nil, fmt.Errorf("event %q of span %s %q has no time", ev.Name(), sp.SpanID(), sp.Name())
 		}
@@ -157,8 +133,8 @@ func linkTag(l ptrace.SpanLink) (string, error) {
 // endpoint is a Zipkin endpoint of service and the address and port tags
 // under ipKey and portKey, which it takes out of the tags when they are a
 // valid IP and port written the way they read back; nil when empty.
-func endpoint(tags map[string]string, service, ipKey, portKey string) *zEndpoint {
-	ep := zEndpoint{ServiceName: service}
+func endpoint(tags map[string]string, service, ipKey, portKey string) *traceio.ZipkinEndpoint {
+	ep := traceio.ZipkinEndpoint{ServiceName: service}
 	if a, err := netip.ParseAddr(tags[ipKey]); err == nil && a.Zone() == "" && a.String() == tags[ipKey] {
 		if a.Is4() {
 			ep.IPv4 = a.String()
@@ -172,7 +148,7 @@ func endpoint(tags map[string]string, service, ipKey, portKey string) *zEndpoint
 		ep.Port = p
 		delete(tags, portKey)
 	}
-	if ep == (zEndpoint{}) {
+	if ep == (traceio.ZipkinEndpoint{}) {
 		return nil
 	}
 	return &ep
