@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -480,16 +481,11 @@ func checkKey(key string, start time.Time) error {
 
 func parseID(s string) (pcommon.TraceID, error) {
 	var id pcommon.TraceID
-	if len(s) != 32 {
+	if len(s) != 2*len(id) {
 		return id, fmt.Errorf("trace ID %q: want 32 hex digits", s)
 	}
-	for i := 0; i < 16; i++ {
-		hi, ok1 := unhex(s[2*i])
-		lo, ok2 := unhex(s[2*i+1])
-		if !ok1 || !ok2 {
-			return id, fmt.Errorf("trace ID %q: want 32 hex digits", s)
-		}
-		id[i] = hi<<4 | lo
+	if _, err := hex.Decode(id[:], []byte(s)); err != nil {
+		return id, fmt.Errorf("trace ID %q: want 32 hex digits", s)
 	}
 	return id, nil
 }
@@ -502,16 +498,6 @@ func ParseTraceID(s string) (pcommon.TraceID, error) {
 		err = errors.New("trace ID is all zeros")
 	}
 	return id, err
-}
-
-func unhex(c byte) (byte, bool) {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0', true
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10, true
-	}
-	return 0, false
 }
 
 // ErrNotFound is returned by Find for a trace the bucket holds no picture of.
