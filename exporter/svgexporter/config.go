@@ -242,7 +242,7 @@ func (c *Config) Validate() error {
 			add("index::interval", errors.New("must be positive"))
 		}
 	}
-	nested("heat", c.Heat.Validate())
+	nested("heat", c.Heat.Check())
 	return errors.Join(errs...)
 }
 

@@ -147,11 +147,13 @@ func (c *Config) HotRule() HotRule {
 	return HotRule{Threshold: c.Threshold, MinSpans: c.MinSpans, By: c.HotBy}
 }
 
-// Validate reports every invalid setting, joined; each message starts with
+// Check reports every invalid setting, joined; each message starts with
 // the setting's key path from the root of this configuration, `::`-separated
 // (e.g. `edge_store::ttl: must be positive, got 0s`), so a component that
-// nests it under a key only prefixes each one.
-func (c *Config) Validate() error {
+// nests it under a key only prefixes each one. It is not named Validate so
+// that the collector's config walk does not report each problem a second
+// time, under its own key format: the component's Validate calls it.
+func (c *Config) Check() error {
 	var errs []error
 	add := func(key, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{key}, args...)...))

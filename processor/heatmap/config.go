@@ -26,10 +26,7 @@ const (
 // settings, at the top level of the processor's block, and the stage's
 // mode. See README.md.
 type Config struct {
-	// Settings is heat.Config as a type without methods, so the collector's
-	// config validation does not validate it a second time, under a wrong
-	// key: Validate below does, with every key path right.
-	Settings `mapstructure:",squash"`
+	heat.Config `mapstructure:",squash"`
 
 	// Mode is count (default) or annotate.
 	Mode Mode `mapstructure:"mode"`
@@ -41,22 +38,15 @@ type Config struct {
 	SpanAttributes bool `mapstructure:"span_attributes"`
 }
 
-// Settings are the heat tracker's settings (heat.Config).
-type Settings heat.Config
-
-// heat returns the tracker's configuration.
-func (c *Config) heat() heat.Config { return heat.Config(c.Settings) }
-
 var _ component.Config = (*Config)(nil)
 
 func createDefaultConfig() component.Config {
-	return &Config{Settings: Settings(heat.DefaultConfig()), Mode: ModeCount}
+	return &Config{Config: heat.DefaultConfig(), Mode: ModeCount}
 }
 
 // Validate checks every setting; each message starts with its key.
 func (c *Config) Validate() error {
-	hc := c.heat()
-	errs := []error{hc.Validate()}
+	errs := []error{c.Config.Check()}
 	switch c.Mode {
 	case ModeCount:
 		if c.Source != "" {
