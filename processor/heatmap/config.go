@@ -1,11 +1,9 @@
 package heatmap
 
 import (
-	"errors"
-	"fmt"
-
 	"go.opentelemetry.io/collector/component"
 
+	"github.com/tracemap/tracemap/internal/confcheck"
 	"github.com/tracemap/tracemap/internal/heat"
 )
 
@@ -46,28 +44,29 @@ func createDefaultConfig() component.Config {
 
 // Validate checks every setting; each message starts with its key.
 func (c *Config) Validate() error {
-	errs := []error{c.Config.Check()}
+	var p confcheck.Problems
+	p.Squashed(c.Config.Check())
 	switch c.Mode {
 	case ModeCount:
 		if c.Source != "" {
-			errs = append(errs, fmt.Errorf("source: only for mode %s, got %q with mode %s", ModeAnnotate, c.Source, c.Mode))
+			p.Addf("source", "only for mode %s, got %q with mode %s", ModeAnnotate, c.Source, c.Mode)
 		}
 	case ModeAnnotate:
 		var id component.ID
 		if c.Source == "" {
-			errs = append(errs, fmt.Errorf("source: required with mode %s: the component ID of the counting heatmap stage, e.g. heatmap", ModeAnnotate))
+			p.Addf("source", "required with mode %s: the component ID of the counting heatmap stage, e.g. heatmap", ModeAnnotate)
 		} else if err := id.UnmarshalText([]byte(c.Source)); err != nil {
-			errs = append(errs, fmt.Errorf("source: %w", err))
+			p.Add("source", err)
 		} else if id.Type() != NewFactory().Type() {
-			errs = append(errs, fmt.Errorf("source: %q is not a heatmap stage", c.Source))
+			p.Addf("source", "%q is not a heatmap stage", c.Source)
 		}
 		if c.SpanAttributes {
-			errs = append(errs, fmt.Errorf("span_attributes: only for mode %s: an annotate stage always writes the span values", ModeCount))
+			p.Addf("span_attributes", "only for mode %s: an annotate stage always writes the span values", ModeCount)
 		}
 	default:
-		errs = append(errs, fmt.Errorf("mode: must be %s or %s, got %q", ModeCount, ModeAnnotate, string(c.Mode)))
+		p.Addf("mode", "must be %s or %s, got %q", ModeCount, ModeAnnotate, string(c.Mode))
 	}
-	return errors.Join(errs...)
+	return p.Err()
 }
 
 // sourceID is the parsed Source of a validated annotate config.

@@ -77,7 +77,7 @@ func TestConfigValidationNamesEveryKey(t *testing.T) {
 		"window: must be positive, got 0s",
 		"buckets: must be at least 1, got 0",
 		"threshold: must be within 0..1, got 1.5",
-		`hot_by: must be own_errors or errors, got "victims"`,
+		`hot_by: must be "own_errors" or "errors", got "victims"`,
 		"min_spans: must not be negative, got -1",
 		"histogram::highest: must be at least twice histogram::lowest (1s), got 1ms",
 		"histogram::significant_figures: must be within 1..5, got 7",
