@@ -152,6 +152,11 @@ func fillServer(dst ptrace.Span, ev *probes.Span) {
 			a.PutStr("error.type", strconv.FormatInt(status, 10))
 		}
 	}
+	putParentVia(a, ev)
+}
+
+// putParentVia says how a server span found its parent in another process.
+func putParentVia(a pcommon.Map, ev *probes.Span) {
 	switch {
 	case ev.Flags&probes.FlagRemoteParent != 0:
 		a.PutStr(AttrParentVia, "traceparent")
@@ -284,6 +289,7 @@ func fillGRPC(dst ptrace.Span, ev *probes.Span) {
 	server := ev.Kind == probes.KindGRPCServer
 	if server {
 		dst.SetKind(ptrace.SpanKindServer)
+		putParentVia(a, ev)
 	} else {
 		dst.SetKind(ptrace.SpanKindClient)
 	}
