@@ -61,10 +61,10 @@ type Offsets struct {
 	GRPCHeadersWQ    uint64 // transport.clientHeaders.wq
 	GRPCLoopyConn    uint64 // transport.loopyWriter.conn
 	// golang.org/x/net/http2's frames, which gRPC's transport reads.
-	XH2MetaHeaders  uint64 // MetaHeadersFrame.HeadersFrame (a pointer)
-	XH2MetaFields   uint64 // MetaHeadersFrame.Fields
-	XH2HeadersSID   uint64 // HeadersFrame.FrameHeader + FrameHeader.StreamID
-	HasPattern       bool
+	XH2MetaHeaders uint64 // MetaHeadersFrame.HeadersFrame (a pointer)
+	XH2MetaFields  uint64 // MetaHeadersFrame.Fields
+	XH2HeadersSID  uint64 // HeadersFrame.FrameHeader + FrameHeader.StreamID
+	HasPattern     bool
 	// SwissMaps: maps have the Swiss-table layout (Go >= 1.24), else the
 	// bucket layout of Go <= 1.23.
 	SwissMaps bool
