@@ -3,6 +3,7 @@
 package ebpfreceiver
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"testing"
@@ -122,27 +123,36 @@ func TestGRPCSpans(t *testing.T) {
 }
 
 // Two processes on one host: the gRPC server span in one is the child of
-// the client span in the other, for unary and streaming calls.
+// the client span in the other, for unary and streaming calls, also when
+// both programs are stripped (gRPC's offsets then come from the table of
+// its version).
 func TestGRPCStitchingAcrossProcesses(t *testing.T) {
 	targettest.RequireBPF(t)
-	bin := targettest.BuildProgram(t, "rpc", "rpc", false)
-	back := targettest.Start(t, bin)
-	front := targettest.Start(t, bin, "-upstream", back.URL)
-	h := startReceiver(t, testConfig(Config{Names: []string{"rpc"}, RingBufferSize: 1 << 16}))
-	for _, tc := range []struct{ path, method string }{
-		{"/check/shop", "grpc.health.v1.Health/Check"},
-		{"/chat?say=a,b,c", "shop.Stream/Chat"},
-	} {
-		timed(t, "GET", front.URL+tc.path, nil)
-		c := grpcSpans(t, h.wait(t, 3))
-		c.check(t, tc.method, 0, ptrace.StatusCodeUnset, ptrace.StatusCodeUnset)
-		for _, s := range []struct {
-			r   rec
-			pid int
-		}{{c.http, front.PID}, {c.client, front.PID}, {c.server, back.PID}} {
-			if pid, _ := s.r.res.Get("process.pid"); pid.Int() != int64(s.pid) {
-				t.Errorf("%s: %v span of pid %d, want %d", tc.path, s.r.span.Kind(), pid.Int(), s.pid)
+	for _, stripped := range []bool{false, true} {
+		bin := targettest.BuildProgram(t, "rpc", "rpc", stripped)
+		back := targettest.Start(t, bin)
+		front := targettest.Start(t, bin, "-upstream", back.URL)
+		h := startReceiver(t, testConfig(Config{Names: []string{"rpc"}, RingBufferSize: 1 << 16}))
+		for _, tc := range []struct{ path, method string }{
+			{"/check/shop", "grpc.health.v1.Health/Check"},
+			{"/chat?say=a,b,c", "shop.Stream/Chat"},
+		} {
+			timed(t, "GET", front.URL+tc.path, nil)
+			c := grpcSpans(t, h.wait(t, 3))
+			c.check(t, tc.method, 0, ptrace.StatusCodeUnset, ptrace.StatusCodeUnset)
+			for _, s := range []struct {
+				r   rec
+				pid int
+			}{{c.http, front.PID}, {c.client, front.PID}, {c.server, back.PID}} {
+				if pid, _ := s.r.res.Get("process.pid"); pid.Int() != int64(s.pid) {
+					t.Errorf("stripped %v, %s: %v span of pid %d, want %d", stripped, tc.path, s.r.span.Kind(), pid.Int(), s.pid)
+				}
 			}
 		}
+		if err := h.rcv.Shutdown(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		back.Stop()
+		front.Stop()
 	}
 }

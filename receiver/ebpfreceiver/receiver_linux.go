@@ -207,6 +207,9 @@ func (r *ebpfReceiver) attachProcess(proc discover.Process) error {
 	for _, fn := range prep.Missing {
 		r.set.Logger.Debug("Function not in this program", zap.Int("pid", proc.PID), zap.String("function", fn))
 	}
+	for _, err := range prep.Untraced {
+		r.set.Logger.Warn("Part of the program cannot be traced", zap.Int("pid", proc.PID), zap.Error(err))
+	}
 	name := filepath.Base(proc.Exe)
 	svc := r.cfg.ServiceNames[name]
 	if svc == "" {

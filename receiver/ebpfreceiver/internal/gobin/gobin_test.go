@@ -86,6 +86,56 @@ func TestOffsetsDWARFAndTable(t *testing.T) {
 	}
 }
 
+// A gRPC program stripped of DWARF gets gRPC's offsets from the table of
+// its google.golang.org/grpc version, the same as its DWARF says; with a
+// version the table lacks it is told which.
+func TestGRPCOffsetsStripped(t *testing.T) {
+	var bins [2]*Binary
+	for i, stripped := range []bool{false, true} {
+		b, err := Open(targettest.BuildProgram(t, "rpc", "rpc", stripped))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close()
+		bins[i] = b
+	}
+	full, stripped := bins[0], bins[1]
+	if full.GRPCVersion == "" || full.GRPCVersion != stripped.GRPCVersion {
+		t.Fatalf("gRPC versions %q and %q", full.GRPCVersion, stripped.GRPCVersion)
+	}
+	fromDWARF, err := full.Offsets()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromTable, err := stripped.Offsets()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fromDWARF.GRPCLoopyConn == 0 || fromDWARF.XH2MetaFields == 0 || ModuleOffsets(fromDWARF) != ModuleOffsets(fromTable) {
+		t.Errorf("gRPC offsets: DWARF %+v, table %+v", ModuleOffsets(fromDWARF), ModuleOffsets(fromTable))
+	}
+	for _, b := range bins {
+		o, _ := b.Offsets()
+		if ok, err := b.GRPC(o); !ok || err != nil {
+			t.Errorf("%s: GRPC() = %v, %v", b.Path, ok, err)
+		}
+	}
+
+	stripped.GRPCVersion = "v1.60.0"
+	o, err := stripped.Offsets()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.GRPCStreamMethod != 0 {
+		t.Errorf("gRPC offsets for an unknown version: %+v", ModuleOffsets(o))
+	}
+	ok, err := stripped.GRPC(o)
+	want := "gRPC calls not traced: " + stripped.Path + " uses google.golang.org/grpc v1.60.0; it has no DWARF, and the offset table covers google.golang.org/grpc " + full.GRPCVersion + " only"
+	if ok || err == nil || err.Error() != want {
+		t.Errorf("GRPC() = %v, %v, want false, %q", ok, err, want)
+	}
+}
+
 // Toolchains are the releases the tests build targets with besides the
 // installed one (go1.26): the patch releases the table was generated from.
 var toolchains = []string{"go1.23.12", "go1.24.13", "go1.25.5"}

@@ -183,7 +183,48 @@ func (b *Binary) Offsets() (Offsets, error) {
 		//lint:ignore ST1005 the message starts with the product name "Go", as users search for it
 		return Offsets{}, fmt.Errorf("Go version %s: no offsets (%s %s and the table covers %s)", b.GoVersion, b.Path, why, tableVersions())
 	}
+	// The layouts of modules outside the standard library come with the
+	// module's release: gRPC's (and the x/net/http2 frames it reads) from
+	// the table of its version.
+	if g, ok := grpcOffsetTable[b.GRPCVersion]; ok {
+		copyModuleFields(&o, g)
+	}
 	return o, nil
+}
+
+// copyModuleFields copies the offsets of the fields outside the standard
+// library (see field.optional).
+func copyModuleFields(dst *Offsets, src Offsets) {
+	for _, f := range fields {
+		if f.optional() && f.dst != nil {
+			*f.dst(dst) = *f.dst(&src)
+		}
+	}
+}
+
+// ModuleOffsets is o without the standard library's fields: what the
+// table of a module's release holds.
+func ModuleOffsets(o Offsets) Offsets {
+	var m Offsets
+	copyModuleFields(&m, o)
+	return m
+}
+
+// GRPC reports whether the probes can trace the program's gRPC calls with
+// these offsets (from Offsets): false without gRPC, and an error that
+// names what is missing when it has gRPC but its layout is unknown.
+func (b *Binary) GRPC(o Offsets) (bool, error) {
+	switch {
+	case b.GRPCVersion == "":
+		return false, nil
+	case o.GRPCStreamMethod != 0 && o.GRPCSPBCode != 0:
+		return true, nil
+	}
+	why := "its DWARF lacks the gRPC types the probes read"
+	if _, err := b.f.DWARF(); err != nil {
+		why = "it has no DWARF, and the offset table covers google.golang.org/grpc " + strings.Join(slices.Sorted(maps.Keys(grpcOffsetTable)), ", ") + " only"
+	}
+	return false, fmt.Errorf("gRPC calls not traced: %s uses google.golang.org/grpc %s; %s", b.Path, b.GRPCVersion, why)
 }
 
 func offsetsFromDWARF(d *dwarf.Data) (Offsets, error) {
@@ -273,6 +314,9 @@ func tableVersions() string {
 	return strings.Join(slices.Sorted(maps.Keys(offsetTable)), ", ")
 }
 
-// Table returns the generated offsets per Go minor version ("go1.26"), for
-// the generator that extends it.
-func Table() map[string]Offsets { return maps.Clone(offsetTable) }
+// Table returns the generated offsets per Go minor version ("go1.26"), and
+// those of gRPC per google.golang.org/grpc version, for the generator that
+// extends them.
+func Table() (goReleases, grpc map[string]Offsets) {
+	return maps.Clone(offsetTable), maps.Clone(grpcOffsetTable)
+}

@@ -381,6 +381,8 @@ type Prepared struct {
 	pl      plan
 	// Missing are the listed functions this binary does not have.
 	Missing []string
+	// Untraced say what of the program cannot be traced, and why.
+	Untraced []error
 	begins  map[uint64]string // link-time address -> name of Begin methods
 }
 
@@ -403,14 +405,18 @@ func Prepare(bin *gobin.Binary, opts Options) (*Prepared, error) {
 		{ServerFunc, pServerEntry, pServerReturn, 0}, {ClientFunc, pClientEntry, pClientReturn, 0},
 		{SQLQueryFunc, pSQLQueryEntry, pSQLReturn, 0}, {SQLExecFunc, pSQLExecEntry, pSQLReturn, 0},
 	}
-	if off.GRPCStreamMethod != 0 && off.GRPCSPBCode != 0 {
+	prep := &Prepared{offsets: toBPF(off), pie: bin.PIE(), base: bin.BaseAddr(), begins: map[uint64]string{}}
+	grpc, err := bin.GRPC(off)
+	if err != nil {
+		prep.Untraced = append(prep.Untraced, err)
+	}
+	if grpc {
 		points = append(points, point{GRPCServerFunc, pGRPCServerEntry, pGRPCServerReturn, 0}, point{GRPCClientFunc, pGRPCClientEntry, pGRPCClientReturn, 0},
 			point{GRPCStreamFunc, pGRPCStreamEntry, pGRPCClientReturn, 0})
 	}
 	for i, fn := range opts.Functions {
 		points = append(points, point{fn, pFuncEntry, pFuncReturn, uint32(i)})
 	}
-	prep := &Prepared{offsets: toBPF(off), pie: bin.PIE(), base: bin.BaseAddr(), begins: map[uint64]string{}}
 	// A database/sql driver's conn type is told by the first method of its
 	// driver.Conn itab, Begin (methods sort by name).
 	for _, fn := range bin.Funcs(").Begin") {
