@@ -383,7 +383,7 @@ type Prepared struct {
 	Missing []string
 	// Untraced say what of the program cannot be traced, and why.
 	Untraced []error
-	begins  map[uint64]string // link-time address -> name of Begin methods
+	begins   map[uint64]string // link-time address -> name of Begin methods
 }
 
 // Prepare reads the binary's offsets and plans the probes. Probe points
