@@ -57,7 +57,7 @@ func hostname() string {
 
 // fillSpan turns one kernel event into a span. funcs names the configured
 // functions by their id; driver is, for a database/sql span, the driver
-// conn's Begin method (see dbSystem).
+// conn's Prepare method (see dbSystem).
 func fillSpan(dst ptrace.Span, ev *probes.Span, clk *clock.Clock, funcs []string, driver string) {
 	dst.SetTraceID(ev.TraceID)
 	dst.SetSpanID(ev.SpanID)
@@ -238,8 +238,8 @@ var dbSystems = []struct{ pkg, system string }{
 	{"github.com/marcboeker/go-duckdb", "duckdb"},
 }
 
-// dbSystem names the database of a driver from its conn type's Begin
-// method ("github.com/lib/pq.(*conn).Begin"): "other_sql" when unknown.
+// dbSystem names the database of a driver from its conn type's Prepare
+// method ("github.com/lib/pq.(*conn).Prepare"): "other_sql" when unknown.
 func dbSystem(driverMethod string) string {
 	for _, d := range dbSystems {
 		if strings.HasPrefix(driverMethod, d.pkg+".") || strings.HasPrefix(driverMethod, d.pkg+"/") {

@@ -47,6 +47,7 @@ type Offsets struct {
 	XH2StreamSC     uint64
 	XH2SCConn       uint64
 	DriverConnCI    uint64 // database/sql.driverConn.ci
+	SQLStmtQuery    uint64 // database/sql.Stmt.query
 	HchanRecvqFirst uint64 // runtime.hchan.recvq + runtime.waitq.first
 	SudogG          uint64
 	// google.golang.org/grpc, when linked in.
@@ -113,6 +114,7 @@ var fields = []field{
 	{xnetHTTP2 + ".stream", "sc", func(o *Offsets) *uint64 { return &o.XH2StreamSC }, ""},
 	{xnetHTTP2 + ".serverConn", "conn", func(o *Offsets) *uint64 { return &o.XH2SCConn }, ""},
 	{"database/sql.driverConn", "ci", func(o *Offsets) *uint64 { return &o.DriverConnCI }, ""},
+	{"database/sql.Stmt", "query", func(o *Offsets) *uint64 { return &o.SQLStmtQuery }, ""},
 	{"runtime.hchan", "recvq", func(o *Offsets) *uint64 { return &o.HchanRecvqFirst }, "runtime.waitq.first"},
 	{"runtime.waitq", "first", nil, ""},
 	{"runtime.sudog", "g", func(o *Offsets) *uint64 { return &o.SudogG }, ""},

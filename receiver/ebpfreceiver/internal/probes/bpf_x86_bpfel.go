@@ -97,6 +97,7 @@ type bpfGoOffsets struct {
 	Xh2HeadersSid    uint64
 	GrpcCsFn         uint64
 	ErrorstringFn    uint64
+	StmtQuery        uint64
 }
 
 type bpfH2Key struct {
@@ -264,6 +265,7 @@ type bpfMapSpecs struct {
 	Offsets      *ebpf.MapSpec `ebpf:"offsets"`
 	ServerFrames *ebpf.MapSpec `ebpf:"server_frames"`
 	Shed         *ebpf.MapSpec `ebpf:"shed"`
+	StmtFrames   *ebpf.MapSpec `ebpf:"stmt_frames"`
 	TpBuf        *ebpf.MapSpec `ebpf:"tp_buf"`
 	Tuples       *ebpf.MapSpec `ebpf:"tuples"`
 	Watched      *ebpf.MapSpec `ebpf:"watched"`
@@ -314,6 +316,7 @@ type bpfMaps struct {
 	Offsets      *ebpf.Map `ebpf:"offsets"`
 	ServerFrames *ebpf.Map `ebpf:"server_frames"`
 	Shed         *ebpf.Map `ebpf:"shed"`
+	StmtFrames   *ebpf.Map `ebpf:"stmt_frames"`
 	TpBuf        *ebpf.Map `ebpf:"tp_buf"`
 	Tuples       *ebpf.Map `ebpf:"tuples"`
 	Watched      *ebpf.Map `ebpf:"watched"`
@@ -339,6 +342,7 @@ func (m *bpfMaps) Close() error {
 		m.Offsets,
 		m.ServerFrames,
 		m.Shed,
+		m.StmtFrames,
 		m.TpBuf,
 		m.Tuples,
 		m.Watched,

@@ -48,6 +48,12 @@ const (
 	// database/sql DB, Tx or Conn passes (prepared Stmts do not).
 	SQLQueryFunc = "database/sql.(*DB).queryDC"
 	SQLExecFunc  = "database/sql.(*DB).execDC"
+	// Prepared statements: a Stmt's query and exec, and where each gets
+	// its connection (which names the driver).
+	SQLStmtQueryFunc = "database/sql.(*Stmt).QueryContext"
+	SQLStmtExecFunc  = "database/sql.(*Stmt).ExecContext"
+	sqlStmtQueryConn = "database/sql.rowsiFromStatement"
+	sqlStmtExecConn  = "database/sql.resultFromStatement"
 	// gRPC: one RPC on the server, the status it writes, a unary call, a
 	// streaming call and its end.
 	GRPCServerFunc       = "google.golang.org/grpc.(*Server).handleStream"
@@ -126,7 +132,7 @@ type Span struct {
 	Method, Path, Route    string
 	Host, Scheme, RawQuery string
 	// DriverFn is, for KindDB, the run-time address of the driver conn
-	// type's Begin method (see Process.DriverMethod).
+	// type's Prepare method (see Process.DriverMethod).
 	DriverFn uint64
 	// InnerRoute is the pattern of the innermost ServeMux when the request
 	// went through more than one (Route is then the one around it).
@@ -356,6 +362,9 @@ const (
 	pGRPCTransportStream
 	pGRPCHeaders
 	pGRPCMetadata
+	pSQLStmtQueryEntry
+	pSQLStmtExecEntry
+	pSQLStmtConn
 )
 
 // Options say what to probe besides net/http.
@@ -383,7 +392,7 @@ type Prepared struct {
 	Missing []string
 	// Untraced say what of the program cannot be traced, and why.
 	Untraced []error
-	begins   map[uint64]string // link-time address -> name of Begin methods
+	prepares map[uint64]string // link-time address -> name of Prepare methods
 }
 
 // Prepare reads the binary's offsets and plans the probes. Probe points
@@ -405,7 +414,10 @@ func Prepare(bin *gobin.Binary, opts Options) (*Prepared, error) {
 		{ServerFunc, pServerEntry, pServerReturn, 0}, {ClientFunc, pClientEntry, pClientReturn, 0},
 		{SQLQueryFunc, pSQLQueryEntry, pSQLReturn, 0}, {SQLExecFunc, pSQLExecEntry, pSQLReturn, 0},
 	}
-	prep := &Prepared{offsets: toBPF(off), pie: bin.PIE(), base: bin.BaseAddr(), begins: map[uint64]string{}}
+	if off.SQLStmtQuery != 0 {
+		points = append(points, point{SQLStmtQueryFunc, pSQLStmtQueryEntry, pSQLReturn, 0}, point{SQLStmtExecFunc, pSQLStmtExecEntry, pSQLReturn, 0})
+	}
+	prep := &Prepared{offsets: toBPF(off), pie: bin.PIE(), base: bin.BaseAddr(), prepares: map[uint64]string{}}
 	grpc, err := bin.GRPC(off)
 	if err != nil {
 		prep.Untraced = append(prep.Untraced, err)
@@ -418,9 +430,9 @@ func Prepare(bin *gobin.Binary, opts Options) (*Prepared, error) {
 		points = append(points, point{fn, pFuncEntry, pFuncReturn, uint32(i)})
 	}
 	// A database/sql driver's conn type is told by the first method of its
-	// driver.Conn itab, Begin (methods sort by name).
-	for _, fn := range bin.Funcs(").Begin") {
-		prep.begins[fn.Addr] = fn.Name
+	// driver.Conn itab's Prepare (see CONN_PREPARE_FN).
+	for _, fn := range bin.Funcs(").Prepare") {
+		prep.prepares[fn.Addr] = fn.Name
 	}
 	var missing []error
 	for _, pt := range points {
@@ -447,7 +459,8 @@ func Prepare(bin *gobin.Binary, opts Options) (*Prepared, error) {
 	}
 	// Helpers of the points above; a program without an HTTP client has
 	// no persistConn, one that never starts goroutines no newproc1.
-	helpers := []point{{ClientConnFunc, pClientConn, 0, 0}, {RouteFunc, 0, pRouteReturn, 0}, {grpcStatusFunc, pGRPCStatus, 0, 0}, {grpcStreamFinishFunc, pGRPCStreamFinish, 0, 0}}
+	helpers := []point{{ClientConnFunc, pClientConn, 0, 0}, {RouteFunc, 0, pRouteReturn, 0}, {grpcStatusFunc, pGRPCStatus, 0, 0}, {grpcStreamFinishFunc, pGRPCStreamFinish, 0, 0},
+		{sqlStmtQueryConn, pSQLStmtConn, 0, 0}, {sqlStmtExecConn, pSQLStmtConn, 0, 0}}
 	// Same-host stitching of gRPC calls and their traceparent metadata.
 	if off.GRPCClientWQ != 0 && off.GRPCHeadersWQ != 0 && off.GRPCLoopyConn != 0 {
 		helpers = append(helpers, point{grpcTransportStreamFunc, 0, pGRPCTransportStream, 0}, point{grpcHeadersFunc, pGRPCHeaders, 0, 0})
@@ -600,10 +613,10 @@ type Process struct {
 }
 
 // DriverMethod names the method at a run-time address a database/sql
-// span reports (Span.DriverFn), such as "github.com/lib/pq.(*conn).Begin";
+// span reports (Span.DriverFn), such as "github.com/lib/pq.(*conn).Prepare";
 // "" when unknown.
 func (proc *Process) DriverMethod(addr uint64) string {
-	return proc.prep.begins[addr-proc.bias.Load()]
+	return proc.prep.prepares[addr-proc.bias.Load()]
 }
 
 // Close detaches the process's probes and forgets its offsets.
@@ -662,7 +675,7 @@ func toBPF(o gobin.Offsets) bpfGoOffsets {
 		DriverconnCi: o.DriverConnCI, GrpcStreamMethod: o.GRPCStreamMethod, GrpcStatusS: o.GRPCStatusS,
 		GrpcErrorS: o.GRPCErrorS, GrpcSpbCode: o.GRPCSPBCode, GrpcStreamId: o.GRPCStreamID, GrpcServerConn: o.GRPCServerConn,
 		GrpcClientWq: o.GRPCClientWQ, GrpcHeadersId: o.GRPCHeadersID, GrpcHeadersWq: o.GRPCHeadersWQ, GrpcLoopyConn: o.GRPCLoopyConn,
-		Xh2MetaHeaders: o.XH2MetaHeaders, Xh2MetaFields: o.XH2MetaFields, Xh2HeadersSid: o.XH2HeadersSID, HchanRecvqFirst: o.HchanRecvqFirst, SudogG: o.SudogG, Xh2Status: o.XH2Status, Xh2rwsStream: o.XH2RWSStream, Xh2streamSc: o.XH2StreamSC, Xh2scConn: o.XH2SCConn,
+		StmtQuery: o.SQLStmtQuery, Xh2MetaHeaders: o.XH2MetaHeaders, Xh2MetaFields: o.XH2MetaFields, Xh2HeadersSid: o.XH2HeadersSID, HchanRecvqFirst: o.HchanRecvqFirst, SudogG: o.SudogG, Xh2Status: o.XH2Status, Xh2rwsStream: o.XH2RWSStream, Xh2streamSc: o.XH2StreamSC, Xh2scConn: o.XH2SCConn,
 	}
 	if o.HasPattern {
 		b.HasPattern = 1

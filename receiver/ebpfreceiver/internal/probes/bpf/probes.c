@@ -126,6 +126,7 @@ struct go_offsets {
 	u64 xh2_headers_sid;    // x/net/http2.HeadersFrame.FrameHeader + FrameHeader.StreamID
 	u64 grpc_cs_fn;         // grpc.(*clientStream).CloseSend: the first method of its ClientStream itab
 	u64 errorstring_fn;     // errors.(*errorString).Error: the first method of its error itab
+	u64 stmt_query;         // database/sql.Stmt.query
 };
 
 
@@ -157,7 +158,7 @@ struct span_event {
 	u32 fn_id;
 	u32 status;
 	u32 flags;
-	u64 driver_fn; // database/sql: the first method of the driver's conn type (a run-time address)
+	u64 driver_fn; // database/sql: the driver conn type's Prepare method (a run-time address)
 	struct addr_pair addr;
 	char method[METHOD_LEN];
 	char path[PATH_LEN];
@@ -1097,12 +1098,22 @@ static __noinline int client_conn(struct pt_regs *ctx)
 	return 0;
 }
 
+// A driver.Conn itab's Prepare method, fun[2] (methods sort by name:
+// Begin, Close, Prepare). database/sql calls Prepare from every query
+// path, so the linker keeps it; Begin it drops from programs that never
+// start a transaction.
+#define CONN_PREPARE_FN 40
+
+// fn_id of database/sql spans: a query or DB_EXEC, of a DB, Tx or Conn or
+// DB_PREPARED (a Stmt's).
+#define DB_EXEC 1
+#define DB_PREPARED 2
+
 // database/sql.(*DB).queryDC(ctx, txctx context.Context, dc *driverConn, releaseConn func(error), query string, args []any)
 // rax = db, rbx/rcx = ctx, rdi/rsi = txctx, r8 = dc, r10/r11 = query;
 // database/sql.(*DB).execDC(ctx context.Context, dc *driverConn, release func(error), query string, args []any)
 // rax = db, rbx/rcx = ctx, rdi = dc, r8/r9 = query.
-// Every query and exec of a DB, Tx or Conn passes one of them. fn_id is
-// 0 for a query, 1 for an exec.
+// Every query and exec of a DB, Tx or Conn passes one of them.
 static __noinline int sql_entry(struct pt_regs *ctx, u64 dc, u64 q, u64 n, u32 exec)
 {
 	OFFSETS_OR_RETURN(pid, o);
@@ -1113,13 +1124,55 @@ static __noinline int sql_entry(struct pt_regs *ctx, u64 dc, u64 q, u64 n, u32 e
 	read_str(q, n, in->ev.path, PATH_LEN);
 	u64 itab = dc ? read_u64(dc + o->driverconn_ci) : 0;
 	if (itab)
-		in->ev.driver_fn = read_u64(itab + 24);
+		in->ev.driver_fn = read_u64(itab + CONN_PREPARE_FN);
 	publish(in, &fk);
 	return 0;
 }
 
-// Returns: queryDC gives (*Rows, error) in rax, rbx/rcx; execDC
-// (Result, error) in rax/rbx, rcx/rdi.
+// The prepared statement call open on a goroutine: its frame's depth.
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct g_key);
+	__type(value, u64);
+} stmt_frames SEC(".maps");
+
+// database/sql.(*Stmt).QueryContext / ExecContext(ctx context.Context, args ...any)
+// rax = s: a prepared statement's query or exec, s.query the statement.
+// The driver is known once a connection is chosen (stmt_conn).
+static __noinline int stmt_entry(struct pt_regs *ctx, u32 exec)
+{
+	OFFSETS_OR_RETURN(pid, o);
+	struct frame_key fk;
+	struct inflight *in = begin(ctx, o, KIND_DB, exec | DB_PREPARED, ctx->rax, &fk);
+	if (!in)
+		return 0;
+	read_gostring(ctx->rax + o->stmt_query, in->ev.path, PATH_LEN);
+	publish(in, &fk);
+	struct g_key gk = {.pid = pid, .g = ctx->r14};
+	bpf_map_update_elem(&stmt_frames, &gk, &fk.depth, BPF_ANY);
+	return 0;
+}
+
+// database/sql.rowsiFromStatement / resultFromStatement(ctx context.Context, ci driver.Conn, ds *driverStmt, args ...any)
+// rax/rbx = ctx, rcx/rdi = ci: the connection the open prepared statement
+// call runs on, whose itab names the driver.
+static __noinline int stmt_conn(struct pt_regs *ctx)
+{
+	OFFSETS_OR_RETURN(pid, o);
+	struct g_key gk = {.pid = pid, .g = ctx->r14};
+	u64 *depth = bpf_map_lookup_elem(&stmt_frames, &gk);
+	if (!depth)
+		return 0; // DB.queryDC's fallback for drivers that only prepare
+	struct frame_key fk = {.pid = pid, .g = ctx->r14, .depth = *depth};
+	struct inflight *in = bpf_map_lookup_elem(&inflights, &fk);
+	if (in && in->ev.kind == KIND_DB && ctx->rcx)
+		in->ev.driver_fn = read_u64(ctx->rcx + CONN_PREPARE_FN);
+	return 0;
+}
+
+// Returns: queryDC and Stmt.QueryContext give (*Rows, error) in rax,
+// rbx/rcx; execDC and Stmt.ExecContext (Result, error) in rax/rbx, rcx/rdi.
 static __noinline int sql_return(struct pt_regs *ctx)
 {
 	OFFSETS_OR_RETURN(pid, o);
@@ -1127,8 +1180,12 @@ static __noinline int sql_return(struct pt_regs *ctx)
 	struct inflight *in = finish(ctx, o, pid, &fk);
 	if (!in || in->ev.kind != KIND_DB)
 		return 0;
-	if (in->ev.fn_id ? ctx->rcx : ctx->rbx)
+	if (in->ev.fn_id & DB_EXEC ? ctx->rcx : ctx->rbx)
 		in->ev.flags |= FLAG_TRANSPORT_ERR;
+	if (in->ev.fn_id & DB_PREPARED) {
+		struct g_key gk = {.pid = pid, .g = ctx->r14};
+		bpf_map_delete_elem(&stmt_frames, &gk);
+	}
 	emit(in, &fk);
 	return 0;
 }
@@ -1578,6 +1635,9 @@ static __noinline int newproc_return(struct pt_regs *ctx)
 #define P_GRPC_TRANSPORT_STREAM 24
 #define P_GRPC_HEADERS 25
 #define P_GRPC_METADATA 26
+#define P_SQL_STMT_QUERY_ENTRY 27
+#define P_SQL_STMT_EXEC_ENTRY 28
+#define P_SQL_STMT_CONN 29
 
 SEC("uprobe.multi")
 int on_uprobe(struct pt_regs *ctx)
@@ -1608,7 +1668,13 @@ int on_uprobe(struct pt_regs *ctx)
 	case P_SQL_QUERY_ENTRY:
 		return sql_entry(ctx, ctx->r8, ctx->r10, ctx->r11, 0);
 	case P_SQL_EXEC_ENTRY:
-		return sql_entry(ctx, ctx->rdi, ctx->r8, ctx->r9, 1);
+		return sql_entry(ctx, ctx->rdi, ctx->r8, ctx->r9, DB_EXEC);
+	case P_SQL_STMT_QUERY_ENTRY:
+		return stmt_entry(ctx, 0);
+	case P_SQL_STMT_EXEC_ENTRY:
+		return stmt_entry(ctx, DB_EXEC);
+	case P_SQL_STMT_CONN:
+		return stmt_conn(ctx);
 	case P_SQL_RETURN:
 		return sql_return(ctx);
 	case P_GRPC_SERVER_ENTRY:
