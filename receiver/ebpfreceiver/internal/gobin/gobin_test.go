@@ -65,11 +65,11 @@ func TestOffsetsDWARFAndTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// shop does not use database/sql: its DWARF lacks driverConn.
+	// shop does not use database/sql: its DWARF lacks driverConn and Stmt.
 	if fromDWARF.DriverConnCI != 0 || fromTable.DriverConnCI == 0 {
 		t.Errorf("driverConn.ci at %#x in DWARF, %#x in the table", fromDWARF.DriverConnCI, fromTable.DriverConnCI)
 	}
-	fromTable.DriverConnCI = 0
+	fromTable.DriverConnCI, fromTable.SQLStmtQuery = 0, 0
 	if fromDWARF != fromTable {
 		t.Fatalf("DWARF %+v != table %+v", fromDWARF, fromTable)
 	}
@@ -170,7 +170,7 @@ func TestOffsetsEveryRelease(t *testing.T) {
 		if fromDWARF.PersistConnConn != 0 || fromTable.PersistConnConn == 0 {
 			t.Errorf("%s: persistConn.conn at %#x in DWARF of a server-only program, %#x in the table", full.GoVersion, fromDWARF.PersistConnConn, fromTable.PersistConnConn)
 		}
-		fromTable.PersistConnConn, fromTable.DriverConnCI = 0, 0 // no database/sql either
+		fromTable.PersistConnConn, fromTable.DriverConnCI, fromTable.SQLStmtQuery = 0, 0, 0 // no database/sql either
 		if fromDWARF != fromTable {
 			t.Errorf("%s: DWARF %+v != table %+v", full.GoVersion, fromDWARF, fromTable)
 		}
