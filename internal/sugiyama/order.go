@@ -222,8 +222,20 @@ func (o *orderer) sortLayer(l int, nbrs [][]int, reverse bool) {
 // of its neighbours; they stay valid while only layer l changes.
 func (g *layered) sortNeighbours(l int) {
 	if g.upPos == nil {
-		g.upPos = make([][]int, g.size())
-		g.downPos = make([][]int, g.size())
+		// Every list gets its exact capacity in one shared array.
+		n := g.size()
+		g.upPos, g.downPos = make([][]int, n), make([][]int, n)
+		deg := 0
+		for v := range n {
+			deg += len(g.up[v]) + len(g.down[v])
+		}
+		buf := make([]int, deg)
+		for v := range n {
+			k := len(g.up[v])
+			g.upPos[v], buf = buf[:0:k], buf[k:]
+			k = len(g.down[v])
+			g.downPos[v], buf = buf[:0:k], buf[k:]
+		}
 	}
 	for _, v := range g.layers[l] {
 		g.upPos[v] = positions(g.upPos[v][:0], g.up[v], g.pos)
