@@ -131,7 +131,7 @@ func (e *svgExporter) pushExemplars(_ context.Context, td ptrace.Traces) error {
 	e.account(td, trees, attrs, func(i int, d *servicedag.DAG) {
 		t := trees[i]
 		e.win.Observe(t, verdicts[i].Own, d, verdicts[i].Error)
-		if !e.selected(t, treeHeat(t)) {
+		if !e.selected(t) {
 			e.tel.ExporterSvgTracesSkipped.Add(context.Background(), 1, reasonFilter)
 			return
 		}
