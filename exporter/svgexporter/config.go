@@ -1,7 +1,6 @@
 package svgexporter
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/tracemap/tracemap/exporter/svgexporter/internal/objkey"
 	"github.com/tracemap/tracemap/internal/bucket"
 	"github.com/tracemap/tracemap/internal/colorscale"
+	"github.com/tracemap/tracemap/internal/confcheck"
 	"github.com/tracemap/tracemap/internal/heat"
 )
 
@@ -157,93 +157,57 @@ func createDefaultConfig() *Config {
 
 // Validate checks the configuration; every error names its key.
 func (c *Config) Validate() error {
-	var errs []error
-	add := func(key string, err error) {
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", key, err))
-		}
-	}
-	// nested prefixes every problem a sub-config reports with its key, so
-	// each line of a joined error names its full path (heat::max_edges).
-	nested := func(key string, err error) {
-		if j, ok := err.(interface{ Unwrap() []error }); ok {
-			for _, e := range j.Unwrap() {
-				errs = append(errs, fmt.Errorf("%s::%w", key, e))
-			}
-		} else if err != nil {
-			errs = append(errs, fmt.Errorf("%s::%w", key, err))
-		}
-	}
+	var p confcheck.Problems
 	if c.Bucket == "" {
-		add("bucket", errors.New("required"))
+		p.Addf("bucket", "required")
 	} else {
 		_, err := bucket.Resolve(c.Bucket)
-		add("bucket", err)
+		p.Add("bucket", err)
 	}
-	add("key", checkTemplate(c.Key, "{{.TraceID}}", func(t *objkey.Template) bool {
+	p.Add("key", checkTemplate(c.Key, "{{.TraceID}}", func(t *objkey.Template) bool {
 		a, _ := t.Key(objkey.Values{TraceID: "0af7651916cd43dd8448eb211c80319c"})
 		b, _ := t.Key(objkey.Values{TraceID: "4bf92f3577b34da6a3ce929d0e0e4736"})
 		return a != b
 	}))
 	_, err := colorscale.Lookup(c.ColorScale)
-	add("color_scale", err)
-	if c.Render.SlowerThan < 0 {
-		add("render::slower_than", errors.New("must not be negative"))
-	}
+	p.Add("color_scale", err)
+	confcheck.NotNegative(&p, "render::slower_than", c.Render.SlowerThan)
 	switch c.Mode {
 	case ModeExemplars:
 		x := c.Exemplars
-		if x.PerKey < 1 {
-			add("exemplars::per_key", fmt.Errorf("must be at least 1, got %d", x.PerKey))
-		}
-		if x.MaxPicturesPerWindow < 1 {
-			add("exemplars::max_pictures_per_window", fmt.Errorf("must be at least 1, got %d", x.MaxPicturesPerWindow))
-		}
-		if x.MaxKeys < 1 {
-			add("exemplars::max_keys", fmt.Errorf("must be at least 1, got %d", x.MaxKeys))
-		}
-		if x.Writers < 1 {
-			add("exemplars::writers", fmt.Errorf("must be at least 1, got %d", x.Writers))
-		}
+		confcheck.AtLeast(&p, "exemplars::per_key", x.PerKey, 1)
+		confcheck.AtLeast(&p, "exemplars::max_pictures_per_window", x.MaxPicturesPerWindow, 1)
+		confcheck.AtLeast(&p, "exemplars::max_keys", x.MaxKeys, 1)
+		confcheck.AtLeast(&p, "exemplars::writers", x.Writers, 1)
 	case ModeAll:
 	default:
-		add("mode", fmt.Errorf("must be %q or %q, got %q", ModeExemplars, ModeAll, c.Mode))
+		p.Addf("mode", "must be %q or %q, got %q", ModeExemplars, ModeAll, c.Mode)
 	}
 	if c.GatewayID != "" && objkey.Sanitize(c.GatewayID) != c.GatewayID {
-		add("gateway_id", fmt.Errorf("%q: use only [A-Za-z0-9._-], at most %d bytes, not starting with a dot", c.GatewayID, objkey.MaxSegment))
+		p.Addf("gateway_id", "%q: use only [A-Za-z0-9._-], at most %d bytes, not starting with a dot", c.GatewayID, objkey.MaxSegment)
 	}
 	if c.ServiceMap.Enabled || c.Mode == ModeExemplars {
 		// The windows of exemplars and summaries are the service map's.
 		if c.ServiceMap.Interval < time.Second {
-			add("service_map::interval", fmt.Errorf("must be at least 1s, got %s", c.ServiceMap.Interval))
+			confcheck.AtLeast(&p, "service_map::interval", c.ServiceMap.Interval, time.Second)
 		} else if c.Mode == ModeAll {
-			add("service_map::key", checkTemplate(c.ServiceMap.Key, "date parts down to the window length", func(t *objkey.Template) bool {
+			p.Add("service_map::key", checkTemplate(c.ServiceMap.Key, "date parts down to the window length", func(t *objkey.Template) bool {
 				start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 				a, _ := t.Key(objkey.Values{Time: start})
 				b, _ := t.Key(objkey.Values{Time: start.Add(c.ServiceMap.Interval)})
 				return a != b
 			}))
 		}
-		if c.ServiceMap.MaxServices < 1 {
-			add("service_map::max_services", errors.New("must be at least 1"))
-		}
-		if c.ServiceMap.MaxEdges < 0 {
-			add("service_map::max_edges", errors.New("must not be negative"))
-		}
+		confcheck.AtLeast(&p, "service_map::max_services", c.ServiceMap.MaxServices, 1)
+		confcheck.NotNegative(&p, "service_map::max_edges", c.ServiceMap.MaxEdges)
 	}
 	if c.Index.HTML || c.Index.JSON {
-		if c.Index.MaxEntries < 1 {
-			add("index::max_entries", errors.New("must be at least 1"))
-		}
-		if c.Index.MaxPrefixes < 1 {
-			add("index::max_prefixes", errors.New("must be at least 1"))
-		}
-		if c.Index.Interval <= 0 {
-			add("index::interval", errors.New("must be positive"))
-		}
+		confcheck.AtLeast(&p, "index::max_entries", c.Index.MaxEntries, 1)
+		confcheck.AtLeast(&p, "index::max_prefixes", c.Index.MaxPrefixes, 1)
+		confcheck.Positive(&p, "index::interval", c.Index.Interval)
 	}
-	nested("heat", c.Heat.Validate())
-	return errors.Join(errs...)
+	p.Nested("heat", c.Heat.Check())
+	return p.Err()
 }
 
 // checkTemplate parses a key template and checks that it tells objects

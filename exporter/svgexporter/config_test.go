@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/confmap/confmaptest"
 
 	"github.com/tracemap/tracemap/exporter/svgexporter/internal/metadata"
@@ -124,17 +125,22 @@ func TestValidateNamesTheKey(t *testing.T) {
 }
 
 // TestEveryLineNamesItsKey: a sub-config that reports several problems
-// gets its key on every line, not only the first.
+// gets its key on every line, not only the first, and each problem is
+// reported once through the collector's own config walk (confmap.Validate
+// calls every nested Validate it finds).
 func TestEveryLineNamesItsKey(t *testing.T) {
 	c := createDefaultConfig()
 	c.Heat.MaxEdges = 0
 	c.Heat.Window = 0
 	c.ServiceMap.MaxEdges = -1
-	err := c.Validate()
+	err := confmap.Validate(c)
 	if err == nil {
 		t.Fatal("no error")
 	}
 	lines := strings.Split(err.Error(), "\n")
+	if len(lines) != 3 {
+		t.Errorf("want 3 problems, each once, got %d: %q", len(lines), lines)
+	}
 	want := []string{"service_map::max_edges: ", "heat::window", "heat::max_edges"}
 	for _, w := range want {
 		found := false

@@ -1,13 +1,12 @@
 package tracemapextension
 
 import (
-	"errors"
-	"fmt"
 	"time"
 
 	"go.opentelemetry.io/collector/config/confighttp"
 
 	"github.com/tracemap/tracemap/internal/bucket"
+	"github.com/tracemap/tracemap/internal/confcheck"
 	"github.com/tracemap/tracemap/internal/heat"
 )
 
@@ -76,44 +75,25 @@ func createDefaultConfig() *Config {
 
 // Validate checks the configuration; every message starts with its key.
 func (c *Config) Validate() error {
-	var errs []error
+	var p confcheck.Problems
 	if c.ServerConfig.NetAddr.Endpoint == "" {
-		errs = append(errs, errors.New("endpoint: must be set, e.g. "+DefaultEndpoint))
+		p.Addf("endpoint", "must be set, e.g. %s", DefaultEndpoint)
 	}
 	if c.Bucket == "" {
-		errs = append(errs, errors.New("bucket: must be set to the svg exporter's bucket URL"))
-	} else if _, err := bucket.Resolve(c.Bucket); err != nil {
-		errs = append(errs, fmt.Errorf("bucket: %w", err))
+		p.Addf("bucket", "must be set to the svg exporter's bucket URL")
+	} else {
+		_, err := bucket.Resolve(c.Bucket)
+		p.Add("bucket", err)
 	}
-	if c.PollInterval < 100*time.Millisecond {
-		errs = append(errs, fmt.Errorf("poll_interval: must be at least 100ms, got %v", c.PollInterval))
-	}
-	if c.Windows < 1 {
-		errs = append(errs, fmt.Errorf("windows: must be at least 1, got %d", c.Windows))
-	}
-	if c.MaxTraceSpans < 1 {
-		errs = append(errs, fmt.Errorf("max_trace_spans: must be at least 1, got %d", c.MaxTraceSpans))
-	}
-	if c.MaxTraceBytes < 1 {
-		errs = append(errs, fmt.Errorf("max_trace_bytes: must be at least 1, got %d", c.MaxTraceBytes))
-	}
-	if c.RenderTimeout <= 0 {
-		errs = append(errs, fmt.Errorf("render_timeout: must be positive, got %v", c.RenderTimeout))
-	}
-	if c.MaxConcurrentRenders < 1 {
-		errs = append(errs, fmt.Errorf("max_concurrent_renders: must be at least 1, got %d", c.MaxConcurrentRenders))
-	}
-	if c.MaxLiveClients < 1 {
-		errs = append(errs, fmt.Errorf("max_live_clients: must be at least 1, got %d", c.MaxLiveClients))
-	}
-	if !(c.Hot.Threshold >= 0 && c.Hot.Threshold <= 1) {
-		errs = append(errs, fmt.Errorf("hot::threshold: must be within 0..1, got %v", c.Hot.Threshold))
-	}
-	if c.Hot.MinSpans < 0 {
-		errs = append(errs, fmt.Errorf("hot::min_spans: must not be negative, got %d", c.Hot.MinSpans))
-	}
-	if c.Hot.By != heat.HotByOwnErrors && c.Hot.By != heat.HotByErrors {
-		errs = append(errs, fmt.Errorf("hot::by: must be %q or %q, got %q", heat.HotByOwnErrors, heat.HotByErrors, string(c.Hot.By)))
-	}
-	return errors.Join(errs...)
+	confcheck.AtLeast(&p, "poll_interval", c.PollInterval, 100*time.Millisecond)
+	confcheck.AtLeast(&p, "windows", c.Windows, 1)
+	confcheck.AtLeast(&p, "max_trace_spans", c.MaxTraceSpans, 1)
+	confcheck.AtLeast(&p, "max_trace_bytes", c.MaxTraceBytes, 1)
+	confcheck.Positive(&p, "render_timeout", c.RenderTimeout)
+	confcheck.AtLeast(&p, "max_concurrent_renders", c.MaxConcurrentRenders, 1)
+	confcheck.AtLeast(&p, "max_live_clients", c.MaxLiveClients, 1)
+	p.Add("hot::threshold", heat.CheckThreshold(c.Hot.Threshold))
+	confcheck.NotNegative(&p, "hot::min_spans", c.Hot.MinSpans)
+	p.Add("hot::by", c.Hot.By.Check())
+	return p.Err()
 }

@@ -7,8 +7,8 @@ import (
 	"github.com/tracemap/tracemap/internal/spantree"
 )
 
-// Attributes written by Annotate (the contract in DESIGN.md and
-// docs/attributes.md; readers such as the svg exporter use these constants).
+// Attributes written by Annotate (the contract in docs/attributes.md;
+// readers such as the svg exporter use these constants).
 const (
 	AttrServiceSpanCount  = "tracemap.service.span_count"
 	AttrServiceErrorCount = "tracemap.service.error_count"

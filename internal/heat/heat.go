@@ -18,13 +18,12 @@
 package heat
 
 import (
-	"errors"
-	"fmt"
 	"strings"
 	"time"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
+	"github.com/tracemap/tracemap/internal/confcheck"
 	"github.com/tracemap/tracemap/internal/spantree"
 )
 
@@ -147,66 +146,46 @@ func (c *Config) HotRule() HotRule {
 	return HotRule{Threshold: c.Threshold, MinSpans: c.MinSpans, By: c.HotBy}
 }
 
-// Validate reports every invalid setting, joined; each message starts with
+// Check reports every invalid setting, joined; each message starts with
 // the setting's key path from the root of this configuration, `::`-separated
 // (e.g. `edge_store::ttl: must be positive, got 0s`), so a component that
-// nests it under a key only prefixes each one.
-func (c *Config) Validate() error {
-	var errs []error
-	add := func(key, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{key}, args...)...))
-	}
-	if c.Window <= 0 {
-		add("window", "must be positive, got %s", c.Window)
-	}
+// nests it under a key only prefixes each one. It is not named Validate so
+// that the collector's config walk does not report each problem a second
+// time, under its own key format: the component's Validate calls it.
+func (c *Config) Check() error {
+	var p confcheck.Problems
+	confcheck.Positive(&p, "window", c.Window)
 	if c.Buckets < 1 {
-		add("buckets", "must be at least 1, got %d", c.Buckets)
+		confcheck.AtLeast(&p, "buckets", c.Buckets, 1)
 	} else if c.Window > 0 && c.Window/time.Duration(c.Buckets) <= 0 {
-		add("buckets", "%d sub-buckets do not fit in a window of %s", c.Buckets, c.Window)
+		p.Addf("buckets", "%d sub-buckets do not fit in a window of %s", c.Buckets, c.Window)
 	}
-	if c.Threshold < 0 || c.Threshold > 1 || c.Threshold != c.Threshold {
-		add("threshold", "must be within 0..1, got %v", c.Threshold)
-	}
-	if err := c.HotBy.validate("hot_by"); err != nil {
-		errs = append(errs, err)
-	}
-	if c.MinSpans < 0 {
-		add("min_spans", "must not be negative, got %d", c.MinSpans)
-	}
+	p.Add("threshold", CheckThreshold(c.Threshold))
+	p.Add("hot_by", c.HotBy.Check())
+	confcheck.NotNegative(&p, "min_spans", c.MinSpans)
 	h := c.Histogram
-	if h.Lowest < 1 {
-		add("histogram::lowest", "must be at least 1ns, got %s", h.Lowest)
-	}
+	confcheck.AtLeast(&p, "histogram::lowest", h.Lowest, 1)
 	if h.Highest < 2*h.Lowest {
-		add("histogram::highest", "must be at least twice histogram::lowest (%s), got %s", h.Lowest, h.Highest)
+		p.Addf("histogram::highest", "must be at least twice histogram::lowest (%s), got %s", h.Lowest, h.Highest)
 	}
 	if h.SignificantFigures < 1 || h.SignificantFigures > 5 {
-		add("histogram::significant_figures", "must be within 1..5, got %d", h.SignificantFigures)
+		p.Addf("histogram::significant_figures", "must be within 1..5, got %d", h.SignificantFigures)
 	} else if h.Lowest >= 1 && h.Highest >= 2*h.Lowest {
 		// Every key holds up to buckets+1 histograms: keep each one small.
 		if size := hdr.New(int64(h.Lowest), int64(h.Highest), h.SignificantFigures).ByteSize(); size > maxHistogramBytes {
-			add("histogram::significant_figures", "%d significant figures over %s..%s take %d KiB per histogram, more than %d KiB: lower it or narrow the range",
+			p.Addf("histogram::significant_figures", "%d significant figures over %s..%s take %d KiB per histogram, more than %d KiB: lower it or narrow the range",
 				h.SignificantFigures, h.Lowest, h.Highest, size>>10, maxHistogramBytes>>10)
 		}
 	}
 	for _, name := range c.Errors.GRPCCodes {
 		if _, ok := grpcCode(name); !ok {
-			add("errors::grpc_codes", "unknown gRPC status %q (want one of %s)", name, strings.Join(grpcCodeNames[:], ", "))
+			p.Addf("errors::grpc_codes", "unknown gRPC status %q (want one of %s)", name, strings.Join(grpcCodeNames[:], ", "))
 		}
 	}
-	if c.EdgeStore.TTL <= 0 {
-		add("edge_store::ttl", "must be positive, got %s", c.EdgeStore.TTL)
-	}
-	if c.EdgeStore.MaxItems < 1 {
-		add("edge_store::max_items", "must be at least 1, got %d", c.EdgeStore.MaxItems)
-	}
-	for _, m := range []struct {
-		key string
-		v   int
-	}{{"max_services", c.MaxServices}, {"max_operations", c.MaxOperations}, {"max_edges", c.MaxEdges}} {
-		if m.v < 1 {
-			add(m.key, "must be at least 1, got %d", m.v)
-		}
-	}
-	return errors.Join(errs...)
+	confcheck.Positive(&p, "edge_store::ttl", c.EdgeStore.TTL)
+	confcheck.AtLeast(&p, "edge_store::max_items", c.EdgeStore.MaxItems, 1)
+	confcheck.AtLeast(&p, "max_services", c.MaxServices, 1)
+	confcheck.AtLeast(&p, "max_operations", c.MaxOperations, 1)
+	confcheck.AtLeast(&p, "max_edges", c.MaxEdges, 1)
+	return p.Err()
 }

@@ -43,11 +43,19 @@ func (r HotRule) Hot(s Stats) bool {
 	return errs > 0 && rate >= r.Threshold
 }
 
-// validate reports an unknown By, under the config key prefix.
-func (b HotBy) validate(key string) error {
+// Check reports an unknown By ("" is the default, own_errors).
+func (b HotBy) Check() error {
 	switch b {
 	case "", HotByOwnErrors, HotByErrors:
 		return nil
 	}
-	return fmt.Errorf("%s: must be %s or %s, got %q", key, HotByOwnErrors, HotByErrors, string(b))
+	return fmt.Errorf("must be %q or %q, got %q", HotByOwnErrors, HotByErrors, string(b))
+}
+
+// CheckThreshold reports a Threshold outside 0..1 (NaN included).
+func CheckThreshold(t float64) error {
+	if t >= 0 && t <= 1 {
+		return nil
+	}
+	return fmt.Errorf("must be within 0..1, got %v", t)
 }

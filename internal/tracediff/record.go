@@ -10,7 +10,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
-	"github.com/tracemap/tracemap/internal/tracewrite"
+	"github.com/tracemap/tracemap/internal/traceio"
 )
 
 // key is a span's identity: trace ID then span ID.
@@ -75,7 +75,7 @@ func (e *encoder) span(sp ptrace.Span, res pcommon.Resource, sc pcommon.Instrume
 	clear(e.attrs)
 	put := func(k, v string) {
 		// Links are not compared, nor the tags Jaeger and Zipkin keep them in.
-		if !e.skip(k) && !strings.HasPrefix(k, tracewrite.TagLinkPrefix) {
+		if !e.skip(k) && !strings.HasPrefix(k, traceio.TagLinkPrefix) {
 			e.attrs[k] = v
 		}
 	}
@@ -88,13 +88,13 @@ func (e *encoder) span(sp ptrace.Span, res pcommon.Resource, sc pcommon.Instrume
 		put(k, v.AsString())
 	}
 	if sc.Name() != "" {
-		put(tracewrite.TagScopeName, sc.Name())
+		put(traceio.TagScopeName, sc.Name())
 	}
 	if sc.Version() != "" {
-		put(tracewrite.TagScopeVersion, sc.Version())
+		put(traceio.TagScopeVersion, sc.Version())
 	}
 	if ts := sp.TraceState().AsRaw(); ts != "" {
-		put(tracewrite.TagTraceState, ts)
+		put(traceio.TagTraceState, ts)
 	}
 	for k, v := range sp.Attributes().All() {
 		put(k, v.AsString())

@@ -47,9 +47,9 @@ type scope struct{ name, version string }
 // Zipkin translators do.
 func (sc *scope) scopeTag(key, value string) bool {
 	switch key {
-	case "otel.scope.name", "otel.library.name":
+	case TagScopeName, TagLibraryName:
 		sc.name = value
-	case "otel.scope.version", "otel.library.version":
+	case TagScopeVersion, TagLibraryVersion:
 		sc.version = value
 	default:
 		return false
@@ -78,14 +78,14 @@ func spanKind(s string) ptrace.SpanKind {
 // OK/ERROR, or as the proto names the collector's exporters once wrote).
 func statusTag(st ptrace.Status, key, value string) bool {
 	switch key {
-	case "otel.status_code":
+	case TagStatusCode:
 		switch strings.ToUpper(value) {
 		case "ERROR", "STATUS_CODE_ERROR":
 			st.SetCode(ptrace.StatusCodeError)
 		case "OK", "STATUS_CODE_OK":
 			st.SetCode(ptrace.StatusCodeOk)
 		}
-	case "otel.status_description":
+	case TagStatusDescription:
 		st.SetMessage(value)
 	default:
 		return false

@@ -2,8 +2,8 @@ package traceio
 
 import (
 	"encoding/hex"
-	"errors"
 	"fmt"
+	"slices"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
@@ -12,25 +12,27 @@ import (
 // IDs, or leading zeros dropped) are left-padded as Jaeger and Zipkin do.
 func traceID(s string) (pcommon.TraceID, error) {
 	var id pcommon.TraceID
-	if err := decodeHexRight(id[:], s, "trace"); err != nil {
-		return id, err
-	}
-	if id.IsEmpty() {
-		return id, errors.New("all zeros: not a valid trace ID")
-	}
-	return id, nil
+	err := decodeID(id[:], s, "trace")
+	return id, err
 }
 
 // spanID parses a hex span ID of up to 16 digits.
 func spanID(s string) (pcommon.SpanID, error) {
 	var id pcommon.SpanID
-	if err := decodeHexRight(id[:], s, "span"); err != nil {
-		return id, err
+	err := decodeID(id[:], s, "span")
+	return id, err
+}
+
+// decodeID fills dst from hex digits, right-aligned, refusing all zeros
+// (OTLP's "no ID").
+func decodeID(dst []byte, s, what string) error {
+	if err := decodeHexRight(dst, s, what); err != nil {
+		return err
 	}
-	if id.IsEmpty() {
-		return id, errors.New("all zeros: not a valid span ID")
+	if !slices.ContainsFunc(dst, func(b byte) bool { return b != 0 }) {
+		return fmt.Errorf("all zeros: not a valid %s ID", what)
 	}
-	return id, nil
+	return nil
 }
 
 func decodeHexRight(dst []byte, s, what string) error {

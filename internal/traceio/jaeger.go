@@ -15,51 +15,59 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
 
-// Jaeger JSON, as its query service (model/json) writes it.
-
-type jaegerTraceDoc struct {
+// JaegerTrace is one trace of Jaeger's JSON, as its query service
+// (model/json) writes it, read here and written by internal/tracewrite (one
+// definition of the wire shape; omitempty only shapes what is written, the
+// reader takes every field).
+type JaegerTrace struct {
 	TraceID   string                   `json:"traceID"`
-	Spans     []jaegerSpan             `json:"spans"`
-	Processes map[string]jaegerProcess `json:"processes"`
+	Spans     []JaegerSpan             `json:"spans"`
+	Processes map[string]JaegerProcess `json:"processes"`
 	Warnings  []string                 `json:"warnings"`
 }
 
-type jaegerSpan struct {
+// JaegerSpan is one span of a JaegerTrace.
+type JaegerSpan struct {
 	TraceID       string         `json:"traceID"`
 	SpanID        string         `json:"spanID"`
-	ParentSpanID  string         `json:"parentSpanID"` // the embedded-process form
+	ParentSpanID  string         `json:"parentSpanID,omitempty"` // the embedded-process form
 	OperationName string         `json:"operationName"`
-	References    []jaegerRef    `json:"references"`
-	Flags         uint32         `json:"flags"`
+	References    []JaegerRef    `json:"references"`
+	Flags         uint32         `json:"flags,omitempty"`
 	StartTime     int64          `json:"startTime"`
 	Duration      int64          `json:"duration"`
-	Tags          []jaegerKV     `json:"tags"`
-	Logs          []jaegerLog    `json:"logs"`
+	Tags          []JaegerKV     `json:"tags"`
+	Logs          []JaegerLog    `json:"logs"`
 	ProcessID     string         `json:"processID"`
-	Process       *jaegerProcess `json:"process"`
+	Process       *JaegerProcess `json:"process,omitempty"`
 	Warnings      []string       `json:"warnings"`
 }
 
-type jaegerRef struct {
+// JaegerRef is a span reference: CHILD_OF or FOLLOWS_FROM.
+type JaegerRef struct {
 	RefType string `json:"refType"`
 	TraceID string `json:"traceID"`
 	SpanID  string `json:"spanID"`
 }
 
-type jaegerKV struct {
+// JaegerKV is a typed tag or log field; Value is kept as JSON text so that
+// a value that does not match its type is read rather than refused.
+type JaegerKV struct {
 	Key   string          `json:"key"`
 	Type  string          `json:"type"`
 	Value json.RawMessage `json:"value"`
 }
 
-type jaegerLog struct {
+// JaegerLog is a timestamped event of a JaegerSpan.
+type JaegerLog struct {
 	Timestamp int64      `json:"timestamp"`
-	Fields    []jaegerKV `json:"fields"`
+	Fields    []JaegerKV `json:"fields"`
 }
 
-type jaegerProcess struct {
+// JaegerProcess is the service and resource tags spans point at.
+type JaegerProcess struct {
 	ServiceName string     `json:"serviceName"`
-	Tags        []jaegerKV `json:"tags"`
+	Tags        []JaegerKV `json:"tags"`
 }
 
 // JaegerWarningsAttribute holds a Jaeger span's warnings, a string slice:
@@ -77,12 +85,12 @@ type spanErr func(i int, field string, err error) error
 // jaegerTrace reads one trace object (an element of "data" or of a trace
 // array).
 func (s *jsonStream) jaegerTrace(u unit) (ptrace.Traces, error) {
-	var doc jaegerTraceDoc
+	var doc JaegerTrace
 	if err := decodeRaw(u.raw, &doc); err != nil {
 		return ptrace.Traces{}, s.decodeErr(u, err)
 	}
 	if doc.Processes == nil {
-		doc.Processes = map[string]jaegerProcess{} // a trace object: IDs are looked up in it
+		doc.Processes = map[string]JaegerProcess{} // a trace object: IDs are looked up in it
 	}
 	return jaegerSpansToTraces(doc.Spans, doc.Processes, func(i int, field string, err error) error {
 		return s.atPath(u, joinPath(fmt.Sprintf("spans[%d]", i), field), err)
@@ -105,11 +113,11 @@ func (s *jsonStream) bareJaegerTrace(b *bareJaeger) (ptrace.Traces, error) {
 	if b.spans == nil {
 		return ptrace.Traces{}, s.here(errors.New("a Jaeger trace without spans"))
 	}
-	var spans []jaegerSpan
+	var spans []JaegerSpan
 	if err := decodeRaw(b.spans.raw, &spans); err != nil {
 		return ptrace.Traces{}, s.decodeErr(*b.spans, err)
 	}
-	procs := map[string]jaegerProcess{}
+	procs := map[string]JaegerProcess{}
 	if b.processes != nil {
 		if err := decodeRaw(b.processes.raw, &procs); err != nil {
 			return ptrace.Traces{}, s.decodeErr(*b.processes, err)
@@ -123,7 +131,7 @@ func (s *jsonStream) bareJaegerTrace(b *bareJaeger) (ptrace.Traces, error) {
 // jaegerSpans reads an array of spans (each with its process embedded, or
 // none), handing out one trace each.
 func (s *jsonStream) jaegerSpans(units []unit) ([]ptrace.Traces, error) {
-	spans := make([]jaegerSpan, len(units))
+	spans := make([]JaegerSpan, len(units))
 	for i, u := range units {
 		if err := decodeRaw(u.raw, &spans[i]); err != nil {
 			return nil, s.decodeErr(u, err)
@@ -141,7 +149,7 @@ func (s *jsonStream) jaegerSpans(units []unit) ([]ptrace.Traces, error) {
 	out := make([]ptrace.Traces, 0, len(order))
 	for _, key := range order {
 		idx := byTrace[key]
-		group := make([]jaegerSpan, len(idx))
+		group := make([]JaegerSpan, len(idx))
 		for j, i := range idx {
 			group[j] = spans[i]
 		}
@@ -156,7 +164,7 @@ func (s *jsonStream) jaegerSpans(units []unit) ([]ptrace.Traces, error) {
 	return out, nil
 }
 
-func jaegerSpansToTraces(spans []jaegerSpan, procs map[string]jaegerProcess, errAt spanErr) (ptrace.Traces, error) {
+func jaegerSpansToTraces(spans []JaegerSpan, procs map[string]JaegerProcess, errAt spanErr) (ptrace.Traces, error) {
 	out := newResources()
 	for i := range spans {
 		if err := jaegerSpanTo(out, &spans[i], procs); err != nil {
@@ -178,7 +186,7 @@ type fieldError struct {
 
 func (e *fieldError) Error() string { return e.field + ": " + e.err.Error() }
 
-func jaegerSpanTo(out *resources, js *jaegerSpan, procs map[string]jaegerProcess) error {
+func jaegerSpanTo(out *resources, js *JaegerSpan, procs map[string]JaegerProcess) error {
 	tid, err := traceID(js.TraceID)
 	if err != nil {
 		return &fieldError{"traceID", err}
@@ -238,7 +246,7 @@ func jaegerSpanTo(out *resources, js *jaegerSpan, procs map[string]jaegerProcess
 		ev.SetTimestamp(microsToTimestamp(lg.Timestamp))
 		ev.SetName("log")
 		for _, f := range lg.Fields {
-			if f.Key == "event" {
+			if f.Key == TagEvent {
 				ev.SetName(tagString(f.Value))
 				continue
 			}
@@ -255,7 +263,7 @@ func jaegerSpanTo(out *resources, js *jaegerSpan, procs map[string]jaegerProcess
 }
 
 // processKey tells processes apart when spans embed their own.
-func processKey(p *jaegerProcess) string {
+func processKey(p *JaegerProcess) string {
 	parts := make([]string, 0, len(p.Tags)+1)
 	for _, kv := range p.Tags {
 		parts = append(parts, kv.Key+"="+string(kv.Value))
@@ -267,7 +275,7 @@ func processKey(p *jaegerProcess) string {
 // jaegerRefs makes the parent the first CHILD_OF reference into the same
 // trace, else the first FOLLOWS_FROM one (as Jaeger's model does); every
 // other reference becomes a link.
-func jaegerRefs(sp ptrace.Span, js *jaegerSpan) error {
+func jaegerRefs(sp ptrace.Span, js *JaegerSpan) error {
 	parent := -1
 	type ref struct {
 		tid   pcommon.TraceID
@@ -325,13 +333,13 @@ func jaegerRefs(sp ptrace.Span, js *jaegerSpan) error {
 }
 
 // jaegerTag maps the tags Jaeger uses for what OTLP has fields for.
-func jaegerTag(sp ptrace.Span, kv jaegerKV) {
+func jaegerTag(sp ptrace.Span, kv JaegerKV) {
 	v := tagString(kv.Value)
 	var sc scope
 	switch {
-	case kv.Key == "span.kind":
+	case kv.Key == TagSpanKind:
 		sp.SetKind(spanKind(v))
-	case kv.Key == "error":
+	case kv.Key == TagError:
 		if v == "true" {
 			sp.Status().SetCode(ptrace.StatusCodeError)
 		}
@@ -343,7 +351,7 @@ func jaegerTag(sp ptrace.Span, kv jaegerKV) {
 
 // putTag stores a typed Jaeger tag; a value that does not match its type is
 // kept as a string rather than lost.
-func putTag(m pcommon.Map, kv jaegerKV) {
+func putTag(m pcommon.Map, kv JaegerKV) {
 	s := tagString(kv.Value)
 	switch strings.ToLower(kv.Type) {
 	case "bool":

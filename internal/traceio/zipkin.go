@@ -445,13 +445,13 @@ func zipkinSpanTo(out *resources, zs *zspan) {
 	for _, k := range keys {
 		v := zs.z.Tags[k]
 		switch {
-		case k == "error":
+		case k == TagError:
 			// Zipkin: an error tag marks a failed span; its value is the message.
 			sp.Status().SetCode(ptrace.StatusCodeError)
 			if v != "" && v != "true" {
 				sp.Status().SetMessage(v)
 			}
-		case k == "span.kind":
+		case k == TagSpanKind:
 			if sp.Kind() == ptrace.SpanKindUnspecified {
 				sp.SetKind(spanKind(v))
 			}

@@ -3,6 +3,7 @@ package tracewrite
 import (
 	"bufio"
 	"encoding/base64"
+	"encoding/json"
 	"math"
 	"strconv"
 
@@ -10,6 +11,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/tracemap/tracemap/internal/spantree"
+	"github.com/tracemap/tracemap/internal/traceio"
 )
 
 // jaegerJSON writes the document Jaeger UI downloads ({"data":[trace...]}):
@@ -18,57 +20,15 @@ import (
 // entries with the same traceID; readers join them by ID.
 type jaegerJSON struct{ jsonArray }
 
-type jTrace struct {
-	TraceID   string              `json:"traceID"`
-	Spans     []jSpan             `json:"spans"`
-	Processes map[string]jProcess `json:"processes"`
-	Warnings  []string            `json:"warnings"`
-}
-
-type jSpan struct {
-	TraceID       string   `json:"traceID"`
-	SpanID        string   `json:"spanID"`
-	OperationName string   `json:"operationName"`
-	References    []jRef   `json:"references"`
-	StartTime     int64    `json:"startTime"`
-	Duration      int64    `json:"duration"`
-	Tags          []jTag   `json:"tags"`
-	Logs          []jLog   `json:"logs"`
-	ProcessID     string   `json:"processID"`
-	Warnings      []string `json:"warnings"`
-}
-
-type jRef struct {
-	RefType string `json:"refType"`
-	TraceID string `json:"traceID"`
-	SpanID  string `json:"spanID"`
-}
-
-type jTag struct {
-	Key   string `json:"key"`
-	Type  string `json:"type"`
-	Value any    `json:"value"`
-}
-
-type jLog struct {
-	Timestamp int64  `json:"timestamp"`
-	Fields    []jTag `json:"fields"`
-}
-
-type jProcess struct {
-	ServiceName string `json:"serviceName"`
-	Tags        []jTag `json:"tags"`
-}
-
 func (*jaegerJSON) begin(w *bufio.Writer) { w.WriteString(`{"data":[`) }
 func (*jaegerJSON) end(w *bufio.Writer)   { w.WriteString("\n]}\n") }
 
 func (e *jaegerJSON) batch(w *bufio.Writer, td ptrace.Traces) error {
-	traces := map[pcommon.TraceID]*jTrace{}
-	var order []*jTrace
+	traces := map[pcommon.TraceID]*traceio.JaegerTrace{}
+	var order []*traceio.JaegerTrace
 	// A resource is identified by its attributes' map, shared by its spans.
 	type procKey struct {
-		tr  *jTrace
+		tr  *traceio.JaegerTrace
 		res pcommon.Map
 	}
 	procs := map[procKey]string{}
@@ -78,7 +38,7 @@ func (e *jaegerJSON) batch(w *bufio.Writer, td ptrace.Traces) error {
 		}
 		tr := traces[sp.TraceID()]
 		if tr == nil {
-			tr = &jTrace{TraceID: traceIDHex(sp.TraceID()), Processes: map[string]jProcess{}}
+			tr = &traceio.JaegerTrace{TraceID: traceIDHex(sp.TraceID()), Processes: map[string]traceio.JaegerProcess{}}
 			traces[sp.TraceID()] = tr
 			order = append(order, tr)
 		}
@@ -103,8 +63,8 @@ func (e *jaegerJSON) batch(w *bufio.Writer, td ptrace.Traces) error {
 	return nil
 }
 
-func jaegerProcess(r pcommon.Resource) jProcess {
-	p := jProcess{ServiceName: serviceName(r), Tags: []jTag{}}
+func jaegerProcess(r pcommon.Resource) traceio.JaegerProcess {
+	p := traceio.JaegerProcess{ServiceName: serviceName(r), Tags: []traceio.JaegerKV{}}
 	if p.ServiceName == "" {
 		p.ServiceName = spantree.UnknownService
 	}
@@ -116,68 +76,68 @@ func jaegerProcess(r pcommon.Resource) jProcess {
 	return p
 }
 
-func jaegerSpan(sp ptrace.Span, scope pcommon.InstrumentationScope, pid string) (jSpan, error) {
+func jaegerSpan(sp ptrace.Span, scope pcommon.InstrumentationScope, pid string) (traceio.JaegerSpan, error) {
 	tid := traceIDHex(sp.TraceID())
-	js := jSpan{
+	js := traceio.JaegerSpan{
 		TraceID:       tid,
 		SpanID:        sp.SpanID().String(),
 		OperationName: sp.Name(),
-		References:    []jRef{},
+		References:    []traceio.JaegerRef{},
 		StartTime:     micros(sp.StartTimestamp()),
 		Duration:      durationMicros(sp),
-		Tags:          []jTag{},
-		Logs:          []jLog{},
+		Tags:          []traceio.JaegerKV{},
+		Logs:          []traceio.JaegerLog{},
 		ProcessID:     pid,
 	}
 	if !sp.ParentSpanID().IsEmpty() {
-		js.References = append(js.References, jRef{"CHILD_OF", tid, sp.ParentSpanID().String()})
+		js.References = append(js.References, traceio.JaegerRef{RefType: "CHILD_OF", TraceID: tid, SpanID: sp.ParentSpanID().String()})
 	}
 	// Jaeger takes the first FOLLOWS_FROM reference into the span's own
 	// trace for its parent when it has no CHILD_OF, so a root's links into
 	// its own trace are written as otlp.link.N tags instead (as for Zipkin).
-	var linkTags []jTag
+	var linkTags []traceio.JaegerKV
 	for i, l := range sp.Links().All() {
 		if sp.ParentSpanID().IsEmpty() && l.TraceID() == sp.TraceID() {
 			v, err := linkTag(l)
 			if err != nil {
 				return js, err
 			}
-			linkTags = append(linkTags, jTag{TagLinkPrefix + strconv.Itoa(i), "string", v})
+			linkTags = append(linkTags, kv(traceio.TagLinkPrefix+strconv.Itoa(i), "string", v))
 			continue
 		}
-		js.References = append(js.References, jRef{"FOLLOWS_FROM", traceIDHex(l.TraceID()), l.SpanID().String()})
+		js.References = append(js.References, traceio.JaegerRef{RefType: "FOLLOWS_FROM", TraceID: traceIDHex(l.TraceID()), SpanID: l.SpanID().String()})
 	}
-	str := func(k, v string) jTag { return jTag{k, "string", v} }
+	str := func(k, v string) traceio.JaegerKV { return kv(k, "string", v) }
 	if scope.Name() != "" {
-		js.Tags = append(js.Tags, str(TagScopeName, scope.Name()))
+		js.Tags = append(js.Tags, str(traceio.TagScopeName, scope.Name()))
 	}
 	if scope.Version() != "" {
-		js.Tags = append(js.Tags, str(TagScopeVersion, scope.Version()))
+		js.Tags = append(js.Tags, str(traceio.TagScopeVersion, scope.Version()))
 	}
 	for k, v := range sp.Attributes().All() {
 		js.Tags = append(js.Tags, jaegerTag(k, v))
 	}
 	if k := kindName(sp.Kind()); k != "" {
-		js.Tags = append(js.Tags, str(TagSpanKind, k))
+		js.Tags = append(js.Tags, str(traceio.TagSpanKind, k))
 	}
 	if c := statusName(sp.Status().Code()); c != "" {
-		js.Tags = append(js.Tags, str(TagStatusCode, c))
+		js.Tags = append(js.Tags, str(traceio.TagStatusCode, c))
 	}
 	if sp.Status().Code() == ptrace.StatusCodeError {
-		js.Tags = append(js.Tags, jTag{TagError, "bool", true})
+		js.Tags = append(js.Tags, kv(traceio.TagError, "bool", true))
 	}
 	if m := sp.Status().Message(); m != "" {
-		js.Tags = append(js.Tags, str(TagStatusDescription, m))
+		js.Tags = append(js.Tags, str(traceio.TagStatusDescription, m))
 	}
 	if ts := sp.TraceState().AsRaw(); ts != "" {
-		js.Tags = append(js.Tags, str(TagTraceState, ts))
+		js.Tags = append(js.Tags, str(traceio.TagTraceState, ts))
 	}
 	js.Tags = append(js.Tags, linkTags...)
 	for i := range sp.Events().Len() {
 		ev := sp.Events().At(i)
-		lg := jLog{Timestamp: micros(ev.Timestamp()), Fields: []jTag{}}
+		lg := traceio.JaegerLog{Timestamp: micros(ev.Timestamp()), Fields: []traceio.JaegerKV{}}
 		if ev.Name() != "" {
-			lg.Fields = append(lg.Fields, str(TagEvent, ev.Name()))
+			lg.Fields = append(lg.Fields, str(traceio.TagEvent, ev.Name()))
 		}
 		for k, v := range ev.Attributes().All() {
 			lg.Fields = append(lg.Fields, jaegerTag(k, v))
@@ -189,20 +149,27 @@ func jaegerSpan(sp ptrace.Span, scope pcommon.InstrumentationScope, pid string) 
 
 // jaegerTag is a typed tag; maps and lists become their JSON text, as the
 // collector's translator writes them.
-func jaegerTag(k string, v pcommon.Value) jTag {
+func jaegerTag(k string, v pcommon.Value) traceio.JaegerKV {
 	switch v.Type() {
 	case pcommon.ValueTypeBool:
-		return jTag{k, "bool", v.Bool()}
+		return kv(k, "bool", v.Bool())
 	case pcommon.ValueTypeInt:
-		return jTag{k, "int64", v.Int()}
+		return kv(k, "int64", v.Int())
 	case pcommon.ValueTypeDouble:
 		f := v.Double()
 		if math.IsNaN(f) || math.IsInf(f, 0) { // JSON has no number for these
-			return jTag{k, "float64", strconv.FormatFloat(f, 'g', -1, 64)}
+			return kv(k, "float64", strconv.FormatFloat(f, 'g', -1, 64))
 		}
-		return jTag{k, "float64", f}
+		return kv(k, "float64", f)
 	case pcommon.ValueTypeBytes:
-		return jTag{k, "binary", base64.StdEncoding.EncodeToString(v.Bytes().AsRaw())}
+		return kv(k, "binary", base64.StdEncoding.EncodeToString(v.Bytes().AsRaw()))
 	}
-	return jTag{k, "string", v.AsString()}
+	return kv(k, "string", v.AsString())
+}
+
+// kv is a typed tag with its value as JSON text; the values given here
+// (strings, booleans, integers and finite floats) always encode.
+func kv(key, typ string, v any) traceio.JaegerKV {
+	b, _ := json.Marshal(v)
+	return traceio.JaegerKV{Key: key, Type: typ, Value: b}
 }

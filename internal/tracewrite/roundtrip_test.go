@@ -182,19 +182,19 @@ func fold(td ptrace.Traces, f traceio.Format) ptrace.Traces {
 			for _, sp := range ss.Spans().All() {
 				a := sp.Attributes()
 				if ss.Scope().Name() != "" {
-					a.PutStr(TagScopeName, ss.Scope().Name())
+					a.PutStr(traceio.TagScopeName, ss.Scope().Name())
 				}
 				if ss.Scope().Version() != "" {
-					a.PutStr(TagScopeVersion, ss.Scope().Version())
+					a.PutStr(traceio.TagScopeVersion, ss.Scope().Version())
 				}
 				if ts := sp.TraceState().AsRaw(); ts != "" {
-					a.PutStr(TagTraceState, ts)
+					a.PutStr(traceio.TagTraceState, ts)
 					sp.TraceState().FromRaw("")
 				}
 				if f == traceio.Jaeger {
 					for i, l := range sp.Links().All() {
 						if sp.ParentSpanID().IsEmpty() && l.TraceID() == sp.TraceID() {
-							a.PutStr(fmt.Sprintf("%s%d", TagLinkPrefix, i), fmt.Sprintf("%s|%s|%s|%s|%d",
+							a.PutStr(fmt.Sprintf("%s%d", traceio.TagLinkPrefix, i), fmt.Sprintf("%s|%s|%s|%s|%d",
 								l.TraceID(), l.SpanID(), l.TraceState().AsRaw(), attrJSON(l.Attributes()), l.DroppedAttributesCount()))
 						}
 					}
@@ -215,11 +215,11 @@ func fold(td ptrace.Traces, f traceio.Format) ptrace.Traces {
 					}
 				}
 				if sp.Kind() == ptrace.SpanKindInternal {
-					a.PutStr(TagSpanKind, "internal")
+					a.PutStr(traceio.TagSpanKind, "internal")
 					sp.SetKind(ptrace.SpanKindUnspecified)
 				}
 				for i, l := range sp.Links().All() {
-					a.PutStr(fmt.Sprintf("%s%d", TagLinkPrefix, i), fmt.Sprintf("%s|%s|%s|%s|%d",
+					a.PutStr(fmt.Sprintf("%s%d", traceio.TagLinkPrefix, i), fmt.Sprintf("%s|%s|%s|%s|%d",
 						l.TraceID(), l.SpanID(), l.TraceState().AsRaw(), attrJSON(l.Attributes()), l.DroppedAttributesCount()))
 				}
 				sp.Links().RemoveIf(func(ptrace.SpanLink) bool { return true })

@@ -33,23 +33,6 @@ func Formats() []traceio.Format {
 	return []traceio.Format{traceio.OTLP, traceio.OTLPProto, traceio.Jaeger, traceio.Zipkin}
 }
 
-// Tag names for what Jaeger and Zipkin carry as tags, as the collector's
-// translators name them.
-const (
-	TagSpanKind          = "span.kind"
-	TagStatusCode        = "otel.status_code"
-	TagStatusDescription = "otel.status_description"
-	TagError             = "error"
-	TagScopeName         = "otel.scope.name"
-	TagScopeVersion      = "otel.scope.version"
-	TagTraceState        = "w3c.tracestate"
-	// TagLinkPrefix + index holds a link in Zipkin:
-	// "traceid|spanid|tracestate|{attributes as JSON}|dropped attributes".
-	TagLinkPrefix = "otlp.link."
-	// TagEvent is the Jaeger log field holding the event name.
-	TagEvent = "event"
-)
-
 // Writer writes batches of traces to an io.Writer in one format.
 type Writer struct {
 	w       *bufio.Writer

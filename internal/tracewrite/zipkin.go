@@ -63,10 +63,10 @@ func zipkinSpan(sp ptrace.Span, res pcommon.Resource, scope pcommon.Instrumentat
 		}
 	}
 	if scope.Name() != "" {
-		zs.Tags[TagScopeName] = scope.Name()
+		zs.Tags[traceio.TagScopeName] = scope.Name()
 	}
 	if scope.Version() != "" {
-		zs.Tags[TagScopeVersion] = scope.Version()
+		zs.Tags[traceio.TagScopeVersion] = scope.Version()
 	}
 	for k, v := range sp.Attributes().All() {
 		zs.Tags[k] = v.AsString()
@@ -79,22 +79,22 @@ func zipkinSpan(sp ptrace.Span, res pcommon.Resource, scope pcommon.Instrumentat
 	case ptrace.SpanKindClient, ptrace.SpanKindServer, ptrace.SpanKindProducer, ptrace.SpanKindConsumer:
 		zs.Kind = strings.ToUpper(kindName(sp.Kind()))
 	case ptrace.SpanKindInternal:
-		zs.Tags[TagSpanKind] = kindName(sp.Kind())
+		zs.Tags[traceio.TagSpanKind] = kindName(sp.Kind())
 	}
 	st := sp.Status()
 	if c := statusName(st.Code()); c != "" {
-		zs.Tags[TagStatusCode] = c
+		zs.Tags[traceio.TagStatusCode] = c
 	}
 	if st.Code() == ptrace.StatusCodeError {
-		zs.Tags[TagError] = "true"
+		zs.Tags[traceio.TagError] = "true"
 	} else {
-		delete(zs.Tags, TagError) // Zipkin marks any span with an error tag failed
+		delete(zs.Tags, traceio.TagError) // Zipkin marks any span with an error tag failed
 	}
 	if st.Message() != "" {
-		zs.Tags[TagStatusDescription] = st.Message()
+		zs.Tags[traceio.TagStatusDescription] = st.Message()
 	}
 	if ts := sp.TraceState().AsRaw(); ts != "" {
-		zs.Tags[TagTraceState] = ts
+		zs.Tags[traceio.TagTraceState] = ts
 	}
 	for i := range sp.Events().Len() {
 		ev := sp.Events().At(i)
@@ -116,7 +116,7 @@ func zipkinSpan(sp ptrace.Span, res pcommon.Resource, scope pcommon.Instrumentat
 		if err != nil {
 			return nil, err
 		}
-		zs.Tags[TagLinkPrefix+strconv.Itoa(i)] = v
+		zs.Tags[traceio.TagLinkPrefix+strconv.Itoa(i)] = v
 	}
 	return zs, nil
 }

@@ -1,11 +1,9 @@
 package heatmap
 
 import (
-	"errors"
-	"fmt"
-
 	"go.opentelemetry.io/collector/component"
 
+	"github.com/tracemap/tracemap/internal/confcheck"
 	"github.com/tracemap/tracemap/internal/heat"
 )
 
@@ -39,10 +37,7 @@ const (
 // settings, at the top level of the processor's block, and the stage's
 // mode. See README.md.
 type Config struct {
-	// Settings is heat.Config as a type without methods, so the collector's
-	// config validation does not validate it a second time, under a wrong
-	// key: Validate below does, with every key path right.
-	Settings `mapstructure:",squash"`
+	heat.Config `mapstructure:",squash"`
 
 	// Mode is count (default) or annotate.
 	Mode Mode `mapstructure:"mode"`
@@ -56,55 +51,49 @@ type Config struct {
 	ServiceAttributes ServiceAttributes `mapstructure:"service_attributes"`
 }
 
-// Settings are the heat tracker's settings (heat.Config).
-type Settings heat.Config
-
-// heat returns the tracker's configuration.
-func (c *Config) heat() heat.Config { return heat.Config(c.Settings) }
-
 var _ component.Config = (*Config)(nil)
 
 func createDefaultConfig() component.Config {
-	return &Config{Settings: Settings(heat.DefaultConfig()), Mode: ModeCount, ServiceAttributes: ServiceAttributesAll}
+	return &Config{Config: heat.DefaultConfig(), Mode: ModeCount, ServiceAttributes: ServiceAttributesAll}
 }
 
 // Validate checks every setting; each message starts with its key.
 func (c *Config) Validate() error {
-	hc := c.heat()
-	errs := []error{hc.Validate()}
+	var p confcheck.Problems
+	p.Squashed(c.Config.Check())
 	switch c.Mode {
 	case ModeCount:
 		if c.Source != "" {
-			errs = append(errs, fmt.Errorf("source: only for mode %s, got %q with mode %s", ModeAnnotate, c.Source, c.Mode))
+			p.Addf("source", "only for mode %s, got %q with mode %s", ModeAnnotate, c.Source, c.Mode)
 		}
 		switch c.ServiceAttributes {
 		case ServiceAttributesAll:
 		case ServiceAttributesHot:
 			if c.SpanAttributes {
-				errs = append(errs, fmt.Errorf("service_attributes: %s leaves values out for an annotate stage to write, span_attributes: true writes every value", ServiceAttributesHot))
+				p.Addf("service_attributes", "%s leaves values out for an annotate stage to write, span_attributes: true writes every value", ServiceAttributesHot)
 			}
 		default:
-			errs = append(errs, fmt.Errorf("service_attributes: must be %s or %s, got %q", ServiceAttributesAll, ServiceAttributesHot, string(c.ServiceAttributes)))
+			p.Addf("service_attributes", "must be %s or %s, got %q", ServiceAttributesAll, ServiceAttributesHot, string(c.ServiceAttributes))
 		}
 	case ModeAnnotate:
 		var id component.ID
 		if c.Source == "" {
-			errs = append(errs, fmt.Errorf("source: required with mode %s: the component ID of the counting heatmap stage, e.g. heatmap", ModeAnnotate))
+			p.Addf("source", "required with mode %s: the component ID of the counting heatmap stage, e.g. heatmap", ModeAnnotate)
 		} else if err := id.UnmarshalText([]byte(c.Source)); err != nil {
-			errs = append(errs, fmt.Errorf("source: %w", err))
+			p.Add("source", err)
 		} else if id.Type() != NewFactory().Type() {
-			errs = append(errs, fmt.Errorf("source: %q is not a heatmap stage", c.Source))
+			p.Addf("source", "%q is not a heatmap stage", c.Source)
 		}
 		if c.SpanAttributes {
-			errs = append(errs, fmt.Errorf("span_attributes: only for mode %s: an annotate stage always writes the span values", ModeCount))
+			p.Addf("span_attributes", "only for mode %s: an annotate stage always writes the span values", ModeCount)
 		}
 		if c.ServiceAttributes != ServiceAttributesAll {
-			errs = append(errs, fmt.Errorf("service_attributes: only for mode %s: an annotate stage writes the service values a resource lacks", ModeCount))
+			p.Addf("service_attributes", "only for mode %s: an annotate stage writes the service values a resource lacks", ModeCount)
 		}
 	default:
-		errs = append(errs, fmt.Errorf("mode: must be %s or %s, got %q", ModeCount, ModeAnnotate, string(c.Mode)))
+		p.Addf("mode", "must be %s or %s, got %q", ModeCount, ModeAnnotate, string(c.Mode))
 	}
-	return errors.Join(errs...)
+	return p.Err()
 }
 
 // sourceID is the parsed Source of a validated annotate config.

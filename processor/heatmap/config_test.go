@@ -39,7 +39,7 @@ func TestLoadConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (&Config{Settings: Settings(heat.DefaultConfig()), Mode: ModeCount, ServiceAttributes: ServiceAttributesAll}); !reflect.DeepEqual(cfg, want) {
+	if want := (&Config{Config: heat.DefaultConfig(), Mode: ModeCount, ServiceAttributes: ServiceAttributesAll}); !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("default = %+v", cfg)
 	}
 
@@ -47,7 +47,7 @@ func TestLoadConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &Config{Settings: Settings{
+	want := &Config{Config: heat.Config{
 		Window: 30 * time.Second, Buckets: 3, Threshold: 0.1, MinSpans: 20, HotBy: heat.HotByErrors,
 		Histogram:   heat.HistogramConfig{Lowest: 10 * time.Microsecond, Highest: 10 * time.Minute, SignificantFigures: 3},
 		Errors:      heat.ErrorConfig{HTTPServer5xx: true, HTTPClient4xx: true, GRPCCodes: []string{"UNAVAILABLE", "deadline_exceeded"}},
@@ -85,7 +85,7 @@ func TestConfigValidationNamesEveryKey(t *testing.T) {
 		"window: must be positive, got 0s",
 		"buckets: must be at least 1, got 0",
 		"threshold: must be within 0..1, got 1.5",
-		`hot_by: must be own_errors or errors, got "victims"`,
+		`hot_by: must be "own_errors" or "errors", got "victims"`,
 		"min_spans: must not be negative, got -1",
 		"histogram::highest: must be at least twice histogram::lowest (1s), got 1ms",
 		"histogram::significant_figures: must be within 1..5, got 7",
@@ -140,12 +140,12 @@ func TestValidationSmallCases(t *testing.T) {
 	} {
 		c := heat.DefaultConfig()
 		tc.mutate(&c)
-		if err := c.Validate(); err == nil || err.Error() != tc.want {
+		if err := c.Check(); err == nil || err.Error() != tc.want {
 			t.Errorf("want %q, got %v", tc.want, err)
 		}
 	}
 	c := heat.DefaultConfig()
-	if err := c.Validate(); err != nil {
+	if err := c.Check(); err != nil {
 		t.Fatalf("defaults invalid: %v", err)
 	}
 }

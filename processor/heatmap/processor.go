@@ -38,7 +38,7 @@ func newProcessor(set processor.Settings, cfg *Config) (*heatmapProcessor, error
 		id:        set.ID,
 		cfg:       cfg,
 		logger:    set.Logger,
-		tracker:   heat.NewTracker(cfg.heat(), nil),
+		tracker:   heat.NewTracker(cfg.Config, nil),
 		telemetry: tel,
 		attrs:     newAttrs(set.ID),
 	}

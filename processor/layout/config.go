@@ -1,10 +1,9 @@
 package layout
 
 import (
-	"errors"
-	"fmt"
 	"time"
 
+	"github.com/tracemap/tracemap/internal/confcheck"
 	"github.com/tracemap/tracemap/internal/servicedag"
 )
 
@@ -51,26 +50,18 @@ func createDefaultConfig() *Config {
 
 // Validate checks the configuration; every error names its key.
 func (c *Config) Validate() error {
-	var errs []error
-	if c.Wait < 0 {
-		errs = append(errs, fmt.Errorf("wait: must not be negative, got %v", c.Wait))
-	}
-	if c.MaxTraces < 1 {
-		errs = append(errs, fmt.Errorf("max_traces: must be at least 1, got %d", c.MaxTraces))
-	}
-	if c.MaxSpansPerTrace < 1 {
-		errs = append(errs, fmt.Errorf("max_spans_per_trace: must be at least 1, got %d", c.MaxSpansPerTrace))
-	}
+	var p confcheck.Problems
+	confcheck.NotNegative(&p, "wait", c.Wait)
+	confcheck.AtLeast(&p, "max_traces", c.MaxTraces, 1)
+	confcheck.AtLeast(&p, "max_spans_per_trace", c.MaxSpansPerTrace, 1)
 	if c.MaxSpans < c.MaxSpansPerTrace {
-		errs = append(errs, fmt.Errorf("max_spans: must be at least max_spans_per_trace (%d), got %d", c.MaxSpansPerTrace, c.MaxSpans))
+		p.Addf("max_spans", "must be at least max_spans_per_trace (%d), got %d", c.MaxSpansPerTrace, c.MaxSpans)
 	}
-	if c.MaxDAGNodes < 1 {
-		errs = append(errs, fmt.Errorf("max_dag_nodes: must be at least 1, got %d", c.MaxDAGNodes))
-	}
+	confcheck.AtLeast(&p, "max_dag_nodes", c.MaxDAGNodes, 1)
 	if c.Nodes != NodesService && c.Nodes != NodesOperation {
-		errs = append(errs, fmt.Errorf("nodes: must be %q or %q, got %q", NodesService, NodesOperation, c.Nodes))
+		p.Addf("nodes", "must be %q or %q, got %q", NodesService, NodesOperation, c.Nodes)
 	}
-	return errors.Join(errs...)
+	return p.Err()
 }
 
 func (c *Config) dagOptions() servicedag.Options {

@@ -582,7 +582,7 @@ func TestExampleGatewayConfigRuns(t *testing.T) {
 	sink := collectortest.Start(t, sinkConfig)
 	dir := t.TempDir()
 	t.Setenv("TRACEMAP_QUEUE_DIR", filepath.Join(dir, "queue"))
-	t.Setenv("TRACEMAP_BUCKET", "file://"+filepath.Join(dir, "out")+"?no_tmp_dir=true")
+	t.Setenv("TRACEMAP_BUCKET", "file://"+filepath.Join(dir, "out"))
 	t.Setenv("TRACEMAP_DOWNSTREAM", sink.GRPC)
 	t.Setenv("TRACEMAP_GATEWAY_NAME", "gateway-7")
 	gw := collectortest.Start(t, collectortest.Literal(string(cfg)))
