@@ -4,7 +4,7 @@
 // the collector's own otelcol_process_cpu_seconds), spans per CPU-second,
 // peak RSS and refused or failed spans. Comparing within one run is what
 // makes the figures meaningful on a noisy machine. With -rss-every it also
-// records the collector's RSS and its accepted and refused spans over time
+// records the collector's RSS, its accepted and refused spans and its CPU seconds over time
 // (for soaks: -a alone, a long -duration and a -rate).
 package main
 
@@ -42,6 +42,7 @@ type sample struct {
 	at                time.Duration // since the load started
 	rss               int64         // bytes
 	accepted, refused float64
+	cpu               float64 // the collector's CPU seconds since it started
 }
 
 func (r run) spansPerCPU() float64 {
@@ -61,7 +62,7 @@ func main() {
 	duration := flag.Duration("duration", 30*time.Second, "load time per config and round")
 	drain := flag.Duration("drain", 6*time.Second, "wait after the load before reading the collector's figures")
 	rounds := flag.Int("rounds", 1, "rounds of A then B (then C)")
-	rssEvery := flag.Duration("rss-every", 0, "also sample RSS and accepted/refused spans this often (0: off)")
+	rssEvery := flag.Duration("rss-every", 0, "also sample RSS, accepted/refused spans and CPU seconds this often (0: off)")
 	flag.StringVar(&profileDir, "pprof", "", "directory: add the pprof extension to each config and save a CPU profile of each run there")
 	flag.DurationVar(&profileFor, "pprof-seconds", 30*time.Second, "length of the CPU profile; it starts 5s into the load (-duration must exceed both)")
 	flag.Parse()
@@ -241,7 +242,8 @@ func sampleOverTime(c *collectortest.Collector, every time.Duration) func() []sa
 				continue
 			}
 			series = append(series, sample{at: time.Since(start), rss: rss,
-				accepted: m["otelcol_receiver_accepted_spans"], refused: m["otelcol_receiver_refused_spans"]})
+				accepted: m["otelcol_receiver_accepted_spans"], refused: m["otelcol_receiver_refused_spans"],
+				cpu: m["otelcol_process_cpu_seconds"]})
 		}
 	}()
 	return func() []sample {
@@ -274,11 +276,11 @@ func report(runs []run, configs []string, s loadgen.Sender, duration time.Durati
 		if len(r.series) == 0 {
 			continue
 		}
-		fmt.Printf("\nOver time: %s, round %d\n\n| t (s) | RSS MiB | accepted spans | spans/s since last | refused |\n|---|---|---|---|---|\n", r.config, i/len(configs)+1)
+		fmt.Printf("\nOver time: %s, round %d\n\n| t (s) | RSS MiB | accepted spans | spans/s since last | refused | CPU s | CPU s since last |\n|---|---|---|---|---|---|---|\n", r.config, i/len(configs)+1)
 		var prev sample
 		for _, p := range r.series {
 			dt := (p.at - prev.at).Seconds()
-			fmt.Printf("| %.0f | %.0f | %.0f | %.0f | %.0f |\n", p.at.Seconds(), float64(p.rss)/(1<<20), p.accepted, (p.accepted-prev.accepted)/dt, p.refused)
+			fmt.Printf("| %.0f | %.0f | %.0f | %.0f | %.0f | %.2f | %.2f |\n", p.at.Seconds(), float64(p.rss)/(1<<20), p.accepted, (p.accepted-prev.accepted)/dt, p.refused, p.cpu, p.cpu-prev.cpu)
 			prev = p
 		}
 	}

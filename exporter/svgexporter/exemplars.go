@@ -88,7 +88,7 @@ func verdictOf(t *spantree.Tree) culprit.Verdict {
 // offerOf describes a trace to the chooser: its services and edges, and
 // those where its failure started and that held its latency share.
 func offerOf(t *spantree.Tree, d *servicedag.DAG, v culprit.Verdict) exemplar.Offer {
-	o := exemplar.Offer{ID: t.TraceID, DurationNs: t.Duration}
+	o := exemplar.Offer{ID: t.TraceID, DurationNs: t.Duration, Keys: make([]exemplar.Key, 0, len(d.Nodes)+len(d.Edges))}
 	for _, n := range d.Nodes {
 		k := exemplar.Key{Service: n.Name}
 		o.Keys = append(o.Keys, k)
@@ -131,7 +131,7 @@ func (e *svgExporter) pushExemplars(_ context.Context, td ptrace.Traces) error {
 	e.account(td, trees, attrs, func(i int, d *servicedag.DAG) {
 		t := trees[i]
 		e.win.Observe(t, verdicts[i].Own, d, verdicts[i].Error)
-		if !e.selected(t, treeHeat(t)) {
+		if !e.selected(t) {
 			e.tel.ExporterSvgTracesSkipped.Add(context.Background(), 1, reasonFilter)
 			return
 		}

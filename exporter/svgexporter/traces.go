@@ -48,12 +48,11 @@ func (e *svgExporter) pushTraces(ctx context.Context, td ptrace.Traces) error {
 			first = cmp.Or(first, err)
 			continue
 		}
-		th := treeHeat(t)
-		if !e.selected(t, th) {
+		if !e.selected(t) {
 			e.tel.ExporterSvgTracesSkipped.Add(ctx, 1, reasonFilter)
 			continue
 		}
-		if err := e.drawTrace(ctx, t, dags[i], e.heatFunc(th)); err != nil {
+		if err := e.drawTrace(ctx, t, dags[i], e.heatFunc(treeHeat(t))); err != nil {
 			if errors.Is(err, errRender) {
 				e.tel.ExporterSvgTracesSkipped.Add(ctx, 1, reasonRender)
 				e.logger.Error("svg exporter: trace not drawn", zap.Stringer("trace_id", t.TraceID), zap.Error(err))
@@ -157,14 +156,19 @@ func unreserved(key string) string {
 }
 
 // selected applies the render filter: with no condition set every trace is
-// drawn, else those matching any condition.
-func (e *svgExporter) selected(t *spantree.Tree, attrs map[string]serviceHeat) bool {
+// drawn, else those matching any condition. The trace's heat is read only
+// for the hot condition: every kept trace passes here.
+func (e *svgExporter) selected(t *spantree.Tree) bool {
 	r := e.cfg.Render
 	if !r.Errors && r.SlowerThan == 0 && !r.Hot {
 		return true
 	}
 	if r.SlowerThan > 0 && t.Duration >= int64(r.SlowerThan) {
 		return true
+	}
+	var attrs map[string]serviceHeat
+	if r.Hot {
+		attrs = treeHeat(t)
 	}
 	for i := range t.Spans {
 		s := &t.Spans[i]

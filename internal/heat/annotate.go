@@ -39,20 +39,37 @@ type Result struct {
 	Spans, Errors int
 }
 
+// written selects what a counting call writes on the batch it counted.
+type written int
+
+const (
+	writtenHot     written = iota // tracemap.service.hot (or the overflow marker) on each resource
+	writtenService                // every service value on each resource
+	writtenSpans                  // the service values and the per-span values
+)
+
 // Annotate counts every span of td (as Observe does) and then writes the
 // window's values onto td: service values on each resource, operation
 // values on each span, edge values on each span an edge ends at. The values
 // include this batch, so a batch that holds the whole window carries exactly
 // its own error rates.
-func (t *Tracker) Annotate(td ptrace.Traces) Result { return t.count(td, true) }
+func (t *Tracker) Annotate(td ptrace.Traces) Result { return t.count(td, writtenSpans) }
 
 // AnnotateResources is Annotate without the span values: what sampling
 // policies need, written once per resource. Every span is still counted and
 // every edge and own error resolved; the span values can be written later,
 // on the traces sampling keeps, with AnnotateSpans.
-func (t *Tracker) AnnotateResources(td ptrace.Traces) Result { return t.count(td, false) }
+func (t *Tracker) AnnotateResources(td ptrace.Traces) Result { return t.count(td, writtenService) }
 
-func (t *Tracker) count(td ptrace.Traces, spans bool) Result {
+// AnnotateHot is AnnotateResources writing only AttrServiceHot (or
+// AttrServiceOverflow) on each resource: the one value the shipped sampling
+// policies read. Sampling holds every resource it groups a trace under for
+// its decision wait, so each value written here is copied and held per
+// service and trace; AnnotateSpans writes the other service values on the
+// traces sampling keeps.
+func (t *Tracker) AnnotateHot(td ptrace.Traces) Result { return t.count(td, writtenHot) }
+
+func (t *Tracker) count(td ptrace.Traces, w written) Result {
 	b := t.collect(td, true)
 	t.mu.Lock()
 	t.countLocked(b)
@@ -64,7 +81,7 @@ func (t *Tracker) count(td ptrace.Traces, spans bool) Result {
 	var res Result
 	for i := range b.spans {
 		r := &b.spans[i]
-		if spans && !b.rss[r.rs].overflow {
+		if w == writtenSpans && !b.rss[r.rs].overflow {
 			r.opStat = b.statOf(r.op, seq)
 			if r.edge != nil {
 				r.edgeStat = b.statOf(r.edge, seq)
@@ -83,9 +100,9 @@ func (t *Tracker) count(td ptrace.Traces, spans bool) Result {
 		rs := &b.rss[i]
 		st := b.stats[rs.stat]
 		st.Overflow = st.Overflow || rs.overflow
-		writeService(rss.At(i).Resource().Attributes(), st, t.hot(st))
+		writeService(rss.At(i).Resource().Attributes(), st, t.hot(st), w == writtenHot)
 	}
-	if spans {
+	if w == writtenSpans {
 		b.writeSpans()
 	}
 	t.release(b)
@@ -94,8 +111,10 @@ func (t *Tracker) count(td ptrace.Traces, spans bool) Result {
 
 // AnnotateSpans writes the operation and edge values of the current window
 // on every span of td, counting nothing: it is the second stage, after
-// sampling, over spans a counting stage (Annotate or AnnotateResources) has
-// already counted. A span gets edge values when its parent is in td in
+// sampling, over spans a counting stage (Annotate, AnnotateResources or
+// AnnotateHot) has already counted. A resource that carries no service
+// values yet (after AnnotateHot) gets them too, all from the current window
+// (AttrServiceHot included, so the set is from one moment). A span gets edge values when its parent is in td in
 // another service (sampling keeps whole traces), or, for a CLIENT span
 // without child naming its peer, the values of the call to that peer. Spans
 // of services the window does not track (unknown or over the cap) get none.
@@ -106,8 +125,10 @@ func (t *Tracker) AnnotateSpans(td ptrace.Traces) {
 	t.seq++
 	seq := t.seq
 	for i := range b.rss {
-		if s, ok := t.services[b.rss[i].name]; ok {
-			b.rss[i].svc = s
+		rs := &b.rss[i]
+		if s, ok := t.services[rs.name]; ok {
+			rs.svc = s
+			rs.stat = b.statOf(&s.series, seq)
 		}
 	}
 	for i := range b.spans {
@@ -137,6 +158,22 @@ func (t *Tracker) AnnotateSpans(td ptrace.Traces) {
 		}
 	}
 	t.mu.Unlock()
+	rss := td.ResourceSpans()
+	for i := range b.rss {
+		rs := &b.rss[i]
+		if rs.svc == nil {
+			continue
+		}
+		m := rss.At(i).Resource().Attributes()
+		if _, ok := m.Get(AttrServiceSpanCount); ok {
+			continue
+		}
+		if _, ok := m.Get(AttrServiceOverflow); ok {
+			continue
+		}
+		st := b.stats[rs.stat]
+		writeService(m, st, t.hot(st), false)
+	}
 	b.writeSpans()
 	t.release(b)
 }
@@ -172,11 +209,16 @@ func (b *batch) statOf(s *series, seq uint64) int32 {
 	return s.statIdx
 }
 
-// writeService writes a service's values on its resource; a service counted
-// in the overflow bucket gets only AttrServiceOverflow.
-func writeService(m pcommon.Map, st Stats, hot bool) {
+// writeService writes a service's values on its resource, or only its hot
+// verdict (hotOnly); a service counted in the overflow bucket gets only
+// AttrServiceOverflow.
+func writeService(m pcommon.Map, st Stats, hot, hotOnly bool) {
 	if st.Overflow {
 		m.PutBool(AttrServiceOverflow, true)
+		return
+	}
+	if hotOnly {
+		m.PutBool(AttrServiceHot, hot)
 		return
 	}
 	m.EnsureCapacity(m.Len() + 9)

@@ -46,7 +46,7 @@ func BenchmarkAttributeFloor(b *testing.B) {
 	heattest.RunBatches(b, func(td ptrace.Traces) {
 		rss := td.ResourceSpans()
 		for r := 0; r < rss.Len(); r++ {
-			writeService(rss.At(r).Resource().Attributes(), Stats{}, false)
+			writeService(rss.At(r).Resource().Attributes(), Stats{}, false, false)
 			spans := rss.At(r).ScopeSpans().At(0).Spans()
 			for s := 0; s < spans.Len(); s++ {
 				writeSpan(spans.At(s).Attributes(), &Stats{}, nil)

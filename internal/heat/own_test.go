@@ -262,24 +262,44 @@ func TestClientCalleeInItsOwnServiceAcrossBatches(t *testing.T) {
 	}
 }
 
-// Counting before sampling with resource values only, then writing the span
-// values on the same data (as after sampling), gives every attribute Annotate
-// writes in one go.
+// Counting before sampling with resource values only (or only the hot
+// verdict), then writing the span values on the same data (as after
+// sampling), gives every attribute Annotate writes in one go.
 func TestTwoStagesWriteTheWholeContract(t *testing.T) {
 	spans := append(chain(4, 0),
 		sp{Service: "checkout", Name: "POST stripe", Trace: 9, ID: 1, Kind: cli, Dur: 8 * time.Millisecond, Attrs: map[string]any{"peer.service": "stripe"}})
-	c1, c2 := newClock(), newClock()
-	one, two := NewTracker(DefaultConfig(), c1.now), NewTracker(DefaultConfig(), c2.now)
-	a, b := build(spans...), build(spans...)
+	c1 := newClock()
+	one := NewTracker(DefaultConfig(), c1.now)
+	a := build(spans...)
 	one.Annotate(a)
-	two.AnnotateResources(b)
-	two.AnnotateSpans(b)
-	ra, rb := a.ResourceSpans(), b.ResourceSpans()
-	for i := 0; i < ra.Len(); i++ {
-		assertMap(t, "resource", rb.At(i).Resource().Attributes().AsRaw(), ra.At(i).Resource().Attributes().AsRaw())
-		sa, sb := ra.At(i).ScopeSpans().At(0).Spans(), rb.At(i).ScopeSpans().At(0).Spans()
-		for j := 0; j < sa.Len(); j++ {
-			assertMap(t, "span "+sa.At(j).Name(), sb.At(j).Attributes().AsRaw(), sa.At(j).Attributes().AsRaw())
+	ra := a.ResourceSpans()
+	var two *Tracker
+	var c2 *clock
+	for _, first := range []struct {
+		name  string
+		count func(*Tracker, ptrace.Traces) Result
+		attrs int // resource attributes before sampling: service.name and the values written
+	}{{"AnnotateResources", (*Tracker).AnnotateResources, 10}, {"AnnotateHot", (*Tracker).AnnotateHot, 2}} {
+		c2 = newClock()
+		two = NewTracker(DefaultConfig(), c2.now)
+		b := build(spans...)
+		first.count(two, b)
+		for _, rs := range b.ResourceSpans().All() {
+			if got := rs.Resource().Attributes(); got.Len() != first.attrs {
+				t.Errorf("%s before sampling: %v, want %d attributes", first.name, got.AsRaw(), first.attrs)
+			}
+			if _, ok := rs.Resource().Attributes().Get(AttrServiceHot); !ok {
+				t.Errorf("%s before sampling: no %s", first.name, AttrServiceHot)
+			}
+		}
+		two.AnnotateSpans(b)
+		rb := b.ResourceSpans()
+		for i := 0; i < ra.Len(); i++ {
+			assertMap(t, "resource", rb.At(i).Resource().Attributes().AsRaw(), ra.At(i).Resource().Attributes().AsRaw())
+			sa, sb := ra.At(i).ScopeSpans().At(0).Spans(), rb.At(i).ScopeSpans().At(0).Spans()
+			for j := 0; j < sa.Len(); j++ {
+				assertMap(t, "span "+sa.At(j).Name(), sb.At(j).Attributes().AsRaw(), sa.At(j).Attributes().AsRaw())
+			}
 		}
 	}
 	// The peer call becomes an edge once the client span expires; the next

@@ -1,6 +1,8 @@
 package heat
 
 import (
+	"cmp"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -201,12 +203,7 @@ func (t *Tracker) Services() []string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.advance(t.now().UnixNano())
-	names := make([]string, 0, len(t.services))
-	for name := range t.services {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	return names
+	return slices.Sorted(maps.Keys(t.services))
 }
 
 // Edges lists the edges with calls in the window, sorted by caller, callee.
@@ -214,17 +211,9 @@ func (t *Tracker) Edges() []EdgeKey {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.advance(t.now().UnixNano())
-	keys := make([]EdgeKey, 0, len(t.edges))
-	for k := range t.edges {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b EdgeKey) int {
-		if c := strings.Compare(a.Caller, b.Caller); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Callee, b.Callee)
+	return slices.SortedFunc(maps.Keys(t.edges), func(a, b EdgeKey) int {
+		return cmp.Or(strings.Compare(a.Caller, b.Caller), strings.Compare(a.Callee, b.Callee))
 	})
-	return keys
 }
 
 // Counters returns the cumulative counters.
@@ -310,10 +299,7 @@ func (t *Tracker) expireSlot(slot int) {
 		}
 		s.expire(&t.pool, slot, parts...)
 		for opName, op := range s.ops {
-			op.expire(&t.pool, slot)
-			if op.totalSpans == 0 {
-				t.refs.drop(op)
-				op.release(&t.pool)
+			if t.expireKey(op, slot) {
 				delete(s.ops, opName)
 				if opName != OverflowKey {
 					t.operations--
@@ -327,13 +313,23 @@ func (t *Tracker) expireSlot(slot int) {
 		}
 	}
 	for k, e := range t.edges {
-		e.expire(&t.pool, slot)
-		if e.totalSpans == 0 {
-			t.refs.drop(e)
-			e.release(&t.pool)
+		if t.expireKey(e, slot) {
 			delete(t.edges, k)
 		}
 	}
+}
+
+// expireKey drops sub-bucket slot from an operation or edge and reports
+// whether the key is left empty; an empty key's histograms and ref are
+// released, and the caller forgets it.
+func (t *Tracker) expireKey(s *series, slot int) bool {
+	s.expire(&t.pool, slot)
+	if s.totalSpans != 0 {
+		return false
+	}
+	t.refs.drop(s)
+	s.release(&t.pool)
+	return true
 }
 
 // dropAll forgets every key: the whole window has passed.

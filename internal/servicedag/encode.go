@@ -204,16 +204,17 @@ func unescape(s string) (string, error) {
 // version, wrong field counts, bad numbers, negative counts, edges naming
 // missing nodes, non-finite coordinates — is an error.
 func Decode(s string) (*DAG, error) {
-	parts := strings.Split(s, "|")
-	if len(parts) == 0 || parts[0] != Version {
+	var parts [4]string
+	n := fieldsOf(parts[:], s, '|')
+	if parts[0] != Version {
 		return nil, fmt.Errorf("tracemap.dag: unsupported version (want %q prefix)", Version+"|")
 	}
-	if len(parts) != 4 {
-		return nil, fmt.Errorf("tracemap.dag: %d sections, want 4", len(parts))
+	if n != len(parts) {
+		return nil, fmt.Errorf("tracemap.dag: %d sections, want 4", n)
 	}
 	d := &DAG{}
-	size := strings.Split(parts[1], " ")
-	if len(size) != 2 {
+	var size [2]string
+	if fieldsOf(size[:], parts[1], ' ') != len(size) {
 		return nil, errors.New("tracemap.dag: size: want \"<width> <height>\"")
 	}
 	var err error
@@ -224,19 +225,21 @@ func Decode(s string) (*DAG, error) {
 		return nil, fmt.Errorf("tracemap.dag: height: %w", err)
 	}
 	if parts[2] != "" {
-		for i, f := range strings.Split(parts[2], ";") {
+		d.Nodes = make([]Node, 0, strings.Count(parts[2], ";")+1)
+		for f := range strings.SplitSeq(parts[2], ";") {
 			n, err := decodeNode(f)
 			if err != nil {
-				return nil, fmt.Errorf("tracemap.dag: node %d: %w", i, err)
+				return nil, fmt.Errorf("tracemap.dag: node %d: %w", len(d.Nodes), err)
 			}
 			d.Nodes = append(d.Nodes, n)
 		}
 	}
 	if parts[3] != "" {
-		for i, f := range strings.Split(parts[3], ";") {
+		d.Edges = make([]Edge, 0, strings.Count(parts[3], ";")+1)
+		for f := range strings.SplitSeq(parts[3], ";") {
 			e, err := decodeEdge(f, len(d.Nodes))
 			if err != nil {
-				return nil, fmt.Errorf("tracemap.dag: edge %d: %w", i, err)
+				return nil, fmt.Errorf("tracemap.dag: edge %d: %w", len(d.Edges), err)
 			}
 			d.Edges = append(d.Edges, e)
 		}
@@ -244,11 +247,32 @@ func Decode(s string) (*DAG, error) {
 	return d, nil
 }
 
+// fieldsOf splits s at every sep into dst, as strings.Split would without
+// allocating, and returns the number of fields s has; when that exceeds
+// len(dst), dst holds the first ones.
+func fieldsOf(dst []string, s string, sep byte) int {
+	n := 0
+	for {
+		i := strings.IndexByte(s, sep)
+		if n < len(dst) {
+			dst[n] = s
+			if i >= 0 {
+				dst[n] = s[:i]
+			}
+		}
+		n++
+		if i < 0 {
+			return n
+		}
+		s = s[i+1:]
+	}
+}
+
 func decodeNode(f string) (Node, error) {
 	var n Node
-	fs := strings.Split(f, ",")
-	if len(fs) != 11 {
-		return n, fmt.Errorf("%d fields, want 11", len(fs))
+	var fs [11]string
+	if got := fieldsOf(fs[:], f, ','); got != len(fs) {
+		return n, fmt.Errorf("%d fields, want 11", got)
 	}
 	var err error
 	if n.Name, err = unescape(fs[0]); err != nil {
@@ -284,9 +308,9 @@ func decodeNode(f string) (Node, error) {
 
 func decodeEdge(f string, nodes int) (Edge, error) {
 	var e Edge
-	fs := strings.Split(f, ",")
-	if len(fs) != 7 {
-		return e, fmt.Errorf("%d fields, want 7", len(fs))
+	var fs [7]string
+	if got := fieldsOf(fs[:], f, ','); got != len(fs) {
+		return e, fmt.Errorf("%d fields, want 7", got)
 	}
 	for i, dst := range []*int{&e.From, &e.To} {
 		v, err := parseCount(fs[i])
@@ -305,18 +329,25 @@ func decodeEdge(f string, nodes int) (Edge, error) {
 	if fs[6] == "" {
 		return e, nil
 	}
-	coords := strings.Split(fs[6], " ")
-	if len(coords)%2 != 0 {
+	coords := strings.Count(fs[6], " ") + 1
+	if coords%2 != 0 {
 		return e, errors.New("points: odd number of coordinates")
 	}
-	e.Points = make([]sugiyama.Point, len(coords)/2)
-	for i := range e.Points {
-		if e.Points[i].X, err = parseFloat(coords[2*i]); err != nil {
+	e.Points = make([]sugiyama.Point, 0, coords/2)
+	var p sugiyama.Point
+	x := true
+	for c := range strings.SplitSeq(fs[6], " ") {
+		v, err := parseFloat(c)
+		if err != nil {
 			return e, fmt.Errorf("points: %w", err)
 		}
-		if e.Points[i].Y, err = parseFloat(coords[2*i+1]); err != nil {
-			return e, fmt.Errorf("points: %w", err)
+		if x {
+			p.X = v
+		} else {
+			p.Y = v
+			e.Points = append(e.Points, p)
 		}
+		x = !x
 	}
 	return e, nil
 }

@@ -20,6 +20,19 @@ const (
 	ModeAnnotate Mode = "annotate"
 )
 
+// ServiceAttributes is which service values a counting stage writes on
+// each resource.
+type ServiceAttributes string
+
+const (
+	// ServiceAttributesAll writes every tracemap.service.* value.
+	ServiceAttributesAll ServiceAttributes = "all"
+	// ServiceAttributesHot writes only tracemap.service.hot, what the
+	// shipped sampling policies read; the annotate stage after sampling
+	// writes the other values on the traces sampling keeps.
+	ServiceAttributesHot ServiceAttributes = "hot"
+)
+
 // Config is the heatmap processor's configuration: the heat tracker's
 // settings, at the top level of the processor's block, and the stage's
 // mode. See README.md.
@@ -34,12 +47,14 @@ type Config struct {
 	// SpanAttributes makes a counting stage also write the per-span values,
 	// for pipelines without sampling (they cost a write on every span).
 	SpanAttributes bool `mapstructure:"span_attributes"`
+	// ServiceAttributes is all (default) or hot; only for mode count.
+	ServiceAttributes ServiceAttributes `mapstructure:"service_attributes"`
 }
 
 var _ component.Config = (*Config)(nil)
 
 func createDefaultConfig() component.Config {
-	return &Config{Config: heat.DefaultConfig(), Mode: ModeCount}
+	return &Config{Config: heat.DefaultConfig(), Mode: ModeCount, ServiceAttributes: ServiceAttributesAll}
 }
 
 // Validate checks every setting; each message starts with its key.
@@ -50,6 +65,15 @@ func (c *Config) Validate() error {
 	case ModeCount:
 		if c.Source != "" {
 			p.Addf("source", "only for mode %s, got %q with mode %s", ModeAnnotate, c.Source, c.Mode)
+		}
+		switch c.ServiceAttributes {
+		case ServiceAttributesAll:
+		case ServiceAttributesHot:
+			if c.SpanAttributes {
+				p.Addf("service_attributes", "%s leaves values out for an annotate stage to write, span_attributes: true writes every value", ServiceAttributesHot)
+			}
+		default:
+			p.Addf("service_attributes", "must be %s or %s, got %q", ServiceAttributesAll, ServiceAttributesHot, string(c.ServiceAttributes))
 		}
 	case ModeAnnotate:
 		var id component.ID
@@ -62,6 +86,9 @@ func (c *Config) Validate() error {
 		}
 		if c.SpanAttributes {
 			p.Addf("span_attributes", "only for mode %s: an annotate stage always writes the span values", ModeCount)
+		}
+		if c.ServiceAttributes != ServiceAttributesAll {
+			p.Addf("service_attributes", "only for mode %s: an annotate stage writes the service values a resource lacks", ModeCount)
 		}
 	default:
 		p.Addf("mode", "must be %s or %s, got %q", ModeCount, ModeAnnotate, string(c.Mode))

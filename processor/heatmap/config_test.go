@@ -39,7 +39,7 @@ func TestLoadConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (&Config{Config: heat.DefaultConfig(), Mode: ModeCount}); !reflect.DeepEqual(cfg, want) {
+	if want := (&Config{Config: heat.DefaultConfig(), Mode: ModeCount, ServiceAttributes: ServiceAttributesAll}); !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("default = %+v", cfg)
 	}
 
@@ -53,7 +53,7 @@ func TestLoadConfig(t *testing.T) {
 		Errors:      heat.ErrorConfig{HTTPServer5xx: true, HTTPClient4xx: true, GRPCCodes: []string{"UNAVAILABLE", "deadline_exceeded"}},
 		EdgeStore:   heat.EdgeStoreConfig{TTL: 5 * time.Second, MaxItems: 2000},
 		MaxServices: 50, MaxOperations: 400, MaxEdges: 300,
-	}, Mode: ModeCount, SpanAttributes: true}
+	}, Mode: ModeCount, SpanAttributes: true, ServiceAttributes: ServiceAttributesAll}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("custom = %+v\nwant     %+v", cfg, want)
 	}
@@ -64,6 +64,14 @@ func TestLoadConfig(t *testing.T) {
 	}
 	if cfg.Mode != ModeAnnotate || cfg.sourceID() != component.MustNewIDWithName("heatmap", "custom") {
 		t.Fatalf("annotate = %+v", cfg)
+	}
+
+	cfg, err = loadConfig(t, "hot")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Mode != ModeCount || cfg.ServiceAttributes != ServiceAttributesHot {
+		t.Fatalf("hot = %+v", cfg)
 	}
 }
 
@@ -89,13 +97,16 @@ func TestConfigValidationNamesEveryKey(t *testing.T) {
 		"max_edges: must be at least 1, got 0",
 		"source: required with mode annotate: the component ID of the counting heatmap stage, e.g. heatmap",
 		"span_attributes: only for mode count: an annotate stage always writes the span values",
+		"service_attributes: only for mode count: an annotate stage writes the service values a resource lacks",
 	}
 	if got := strings.Split(err.Error(), "\n"); !slices.Equal(got, want) {
 		t.Fatalf("errors:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	for name, msg := range map[string]string{
-		"badmode":   `mode: must be count or annotate, got "sample"`,
-		"badsource": `source: "layout" is not a heatmap stage`,
+		"badmode":       `mode: must be count or annotate, got "sample"`,
+		"badsource":     `source: "layout" is not a heatmap stage`,
+		"badattributes": `service_attributes: must be all or hot, got "every"`,
+		"hotspans":      "service_attributes: hot leaves values out for an annotate stage to write, span_attributes: true writes every value",
 	} {
 		if _, err := loadConfig(t, name); err == nil || err.Error() != msg {
 			t.Errorf("%s: got %v, want %q", name, err, msg)

@@ -18,7 +18,8 @@ import (
 
 // Two pipelines on the same OTLP input: one counts and writes every value
 // (no sampling), the other counts before tail_sampling, which keeps only the
-// traces that pass through a hot service, and writes the per-span values on
+// traces that pass through a hot service (heatmap writes only the hot
+// verdict), and writes the other service values and the per-span values on
 // the kept traces after sampling (heatmap/annotate reads heatmap's window).
 const e2eConfig = `
 receivers:
@@ -34,6 +35,7 @@ processors:
   heatmap:
     threshold: 0.1
     min_spans: 8
+    service_attributes: hot
   heatmap/annotate:
     mode: annotate
     source: heatmap
@@ -186,9 +188,9 @@ func TestE2EAttributesAndHotSampling(t *testing.T) {
 	if !slices.Equal(ids, []int{0, 1, 2, 3}) || kept.SpanCount() != 16 {
 		t.Fatalf("kept traces %v (%d spans), want [0 1 2 3] (16 spans)", ids, kept.SpanCount())
 	}
-	// Every kept span carries the whole contract: the service values written
-	// before sampling and the span values written after it, the same as the
-	// pipeline that wrote everything in one stage.
+	// Every kept span carries the whole contract: the hot verdict written
+	// before sampling, the other service values and the span values written
+	// after it, the same as the pipeline that wrote everything in one stage.
 	keptRes, keptSpans := attributesOf(kept)
 	for svc, attrs := range keptRes {
 		assertExact(t, "kept resource "+svc, attrs, resources[svc])

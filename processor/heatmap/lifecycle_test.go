@@ -77,11 +77,15 @@ func TestAnnotateStageNeedsItsSource(t *testing.T) {
 	}
 }
 
-// The annotate stage writes the span values from its source's window and
-// counts nothing itself.
+// The annotate stage writes the span values from its source's window, and
+// the service values on a resource that carries none (its source wrote only
+// the hot verdict, or nothing), and counts nothing itself.
 func TestAnnotateStageUsesTheSourceWindow(t *testing.T) {
 	ctx, host := context.Background(), componenttest.NewNopHost()
-	count := create(t, component.MustNewIDWithName("heatmap", "src"), defaultConfig(), new(consumertest.TracesSink))
+	src := defaultConfig()
+	src.ServiceAttributes = ServiceAttributesHot
+	counted := new(consumertest.TracesSink)
+	count := create(t, component.MustNewIDWithName("heatmap", "src"), src, counted)
 	cfg := defaultConfig()
 	cfg.Mode, cfg.Source = ModeAnnotate, "heatmap/src"
 	sink := new(consumertest.TracesSink)
@@ -99,7 +103,13 @@ func TestAnnotateStageUsesTheSourceWindow(t *testing.T) {
 	if err := count.ConsumeTraces(ctx, heattest.Build(spans...)); err != nil {
 		t.Fatal(err)
 	}
-	kept := heattest.Build(spans[0]) // one span the sampler kept
+	before := counted.AllTraces()[0].ResourceSpans().At(0).Resource().Attributes().AsRaw()
+	if want := map[string]any{"service.name": "checkout", heat.AttrServiceHot: false}; !maps.Equal(before, want) {
+		t.Fatalf("resource before sampling = %v, want %v", before, want)
+	}
+	// One span the sampler kept, with the resource as the counting stage left it.
+	kept := heattest.Build(spans[0])
+	kept.ResourceSpans().At(0).Resource().Attributes().PutBool(heat.AttrServiceHot, false)
 	if err := ann.ConsumeTraces(ctx, kept); err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +119,8 @@ func TestAnnotateStageUsesTheSourceWindow(t *testing.T) {
 	}; !maps.Equal(got, want) {
 		t.Fatalf("kept span = %v, want %v", got, want)
 	}
-	if n := sink.AllTraces()[0].ResourceSpans().At(0).Resource().Attributes().Len(); n != 1 {
-		t.Fatalf("the annotate stage wrote %d resource attributes", n)
+	res := sink.AllTraces()[0].ResourceSpans().At(0).Resource().Attributes().AsRaw()
+	if res[heat.AttrServiceSpanCount] != int64(8) || res[heat.AttrServiceErrorRate] != 0.25 || res[heat.AttrServiceHot] != false || len(res) != 10 {
+		t.Fatalf("kept resource = %v, want service.name and the 9 service values of the window (8 spans, 2 errors)", res)
 	}
 }

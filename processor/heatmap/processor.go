@@ -50,9 +50,12 @@ func newProcessor(set processor.Settings, cfg *Config) (*heatmapProcessor, error
 // processTraces counts the batch, then writes the window's values (this
 // batch included) onto it and passes it on. It never fails.
 func (p *heatmapProcessor) processTraces(_ context.Context, td ptrace.Traces) (ptrace.Traces, error) {
-	if p.cfg.SpanAttributes {
+	switch {
+	case p.cfg.SpanAttributes:
 		p.tracker.Annotate(td)
-	} else {
+	case p.cfg.ServiceAttributes == ServiceAttributesHot:
+		p.tracker.AnnotateHot(td)
+	default:
 		p.tracker.AnnotateResources(td)
 	}
 	return td, nil
