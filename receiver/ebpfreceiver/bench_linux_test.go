@@ -4,6 +4,7 @@ package ebpfreceiver
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -204,17 +205,22 @@ func BenchmarkStitchAccuracy(b *testing.B) {
 	b.ReportMetric(float64(3*n-len(spans)), "missing-spans")
 }
 
+// churnProgram is the testdata program BenchmarkAttachChurn starts and
+// stops.
+var churnProgram = flag.String("ebpf.churn", "rpc", "testdata program BenchmarkAttachChurn starts and stops: rpc (17 MB) or bloat (66 MB, cloud SDKs linked in)")
+
 // BenchmarkAttachChurn sends 40,000 requests, 4 at a time, to a traced
-// program while 4 more processes (testdata/rpc, a 17 MB gRPC program whose
-// DWARF takes a while to read, started through nohup) start, are attached,
-// and exit, one after the other. It reports the events lost
+// program while 4 more processes (-ebpf.churn: testdata/rpc, a 17 MB gRPC
+// program whose DWARF takes a while to read, or the 66 MB testdata/bloat;
+// started through nohup) start, are attached, and exit, one after the
+// other. It reports the events lost
 // (every cause), the requests that produced no span, and how many of the
 // attaches and exits happened while the load ran.
 func BenchmarkAttachChurn(b *testing.B) {
 	targettest.RequireBPF(b)
 	const requests, parallel, churn = 40_000, 4, 4
 	front := targettest.Start(b, targettest.Build(b, "frontend", false))
-	churnBin := targettest.BuildProgram(b, "rpc", "churn", false)
+	churnBin := targettest.BuildProgram(b, *churnProgram, "churn", false)
 	nohup, err := exec.LookPath("nohup")
 	if err != nil {
 		b.Fatal(err)

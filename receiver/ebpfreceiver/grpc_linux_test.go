@@ -92,6 +92,9 @@ func TestGRPCSpans(t *testing.T) {
 		{"/chat?say=a,b", "shop.Stream/Chat", 0, ptrace.StatusCodeUnset, ptrace.StatusCodeUnset},
 		// Bidirectional, ended by the server with INTERNAL.
 		{"/chat?say=a,fail", "shop.Stream/Chat", 13, ptrace.StatusCodeError, ptrace.StatusCodeError},
+		// Through a stream interceptor that wraps the stream.
+		{"/chat?say=a,b&wrapped=1", "shop.Stream/Chat", 0, ptrace.StatusCodeUnset, ptrace.StatusCodeUnset},
+		{"/chat?say=fail&wrapped=1", "shop.Stream/Chat", 13, ptrace.StatusCodeError, ptrace.StatusCodeError},
 	} {
 		if code, _, _ := timed(t, "GET", tg.URL+tc.path, nil); code != 200 {
 			t.Fatalf("%s: status %d", tc.path, code)

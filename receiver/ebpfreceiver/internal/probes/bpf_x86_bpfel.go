@@ -22,6 +22,13 @@ type bpfAddrPair struct {
 	Pad        uint32
 }
 
+type bpfCallKey struct {
+	_    structs.HostLayout
+	Pid  uint32
+	Kind uint32
+	G    uint64
+}
+
 type bpfFrameKey struct {
 	_     structs.HostLayout
 	Pid   uint32
@@ -263,9 +270,9 @@ type bpfMapSpecs struct {
 	Inflights    *ebpf.MapSpec `ebpf:"inflights"`
 	Lost         *ebpf.MapSpec `ebpf:"lost"`
 	Offsets      *ebpf.MapSpec `ebpf:"offsets"`
+	OpenCalls    *ebpf.MapSpec `ebpf:"open_calls"`
 	ServerFrames *ebpf.MapSpec `ebpf:"server_frames"`
 	Shed         *ebpf.MapSpec `ebpf:"shed"`
-	StmtFrames   *ebpf.MapSpec `ebpf:"stmt_frames"`
 	TpBuf        *ebpf.MapSpec `ebpf:"tp_buf"`
 	Tuples       *ebpf.MapSpec `ebpf:"tuples"`
 	Watched      *ebpf.MapSpec `ebpf:"watched"`
@@ -314,9 +321,9 @@ type bpfMaps struct {
 	Inflights    *ebpf.Map `ebpf:"inflights"`
 	Lost         *ebpf.Map `ebpf:"lost"`
 	Offsets      *ebpf.Map `ebpf:"offsets"`
+	OpenCalls    *ebpf.Map `ebpf:"open_calls"`
 	ServerFrames *ebpf.Map `ebpf:"server_frames"`
 	Shed         *ebpf.Map `ebpf:"shed"`
-	StmtFrames   *ebpf.Map `ebpf:"stmt_frames"`
 	TpBuf        *ebpf.Map `ebpf:"tp_buf"`
 	Tuples       *ebpf.Map `ebpf:"tuples"`
 	Watched      *ebpf.Map `ebpf:"watched"`
@@ -340,9 +347,9 @@ func (m *bpfMaps) Close() error {
 		m.Inflights,
 		m.Lost,
 		m.Offsets,
+		m.OpenCalls,
 		m.ServerFrames,
 		m.Shed,
-		m.StmtFrames,
 		m.TpBuf,
 		m.Tuples,
 		m.Watched,

@@ -61,6 +61,7 @@ const (
 	GRPCClientFunc       = "google.golang.org/grpc.(*ClientConn).Invoke"
 	GRPCStreamFunc       = "google.golang.org/grpc.(*ClientConn).NewStream"
 	grpcStreamFinishFunc = "google.golang.org/grpc.(*clientStream).finish"
+	grpcNewStreamFunc    = "google.golang.org/grpc.newClientStream"
 	grpcErrorFunc        = "google.golang.org/grpc/internal/status.(*Error).Error"
 	grpcCloseSendFunc    = "google.golang.org/grpc.(*clientStream).CloseSend"
 	errorStringFunc      = "errors.(*errorString).Error"
@@ -365,6 +366,7 @@ const (
 	pSQLStmtQueryEntry
 	pSQLStmtExecEntry
 	pSQLStmtConn
+	pGRPCNewClientStream
 )
 
 // Options say what to probe besides net/http.
@@ -459,7 +461,7 @@ func Prepare(bin *gobin.Binary, opts Options) (*Prepared, error) {
 	}
 	// Helpers of the points above; a program without an HTTP client has
 	// no persistConn, one that never starts goroutines no newproc1.
-	helpers := []point{{ClientConnFunc, pClientConn, 0, 0}, {RouteFunc, 0, pRouteReturn, 0}, {grpcStatusFunc, pGRPCStatus, 0, 0}, {grpcStreamFinishFunc, pGRPCStreamFinish, 0, 0},
+	helpers := []point{{ClientConnFunc, pClientConn, 0, 0}, {RouteFunc, 0, pRouteReturn, 0}, {grpcStatusFunc, pGRPCStatus, 0, 0}, {grpcStreamFinishFunc, pGRPCStreamFinish, 0, 0}, {grpcNewStreamFunc, 0, pGRPCNewClientStream, 0},
 		{sqlStmtQueryConn, pSQLStmtConn, 0, 0}, {sqlStmtExecConn, pSQLStmtConn, 0, 0}}
 	// Same-host stitching of gRPC calls and their traceparent metadata.
 	if off.GRPCClientWQ != 0 && off.GRPCHeadersWQ != 0 && off.GRPCLoopyConn != 0 {

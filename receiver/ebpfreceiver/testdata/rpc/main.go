@@ -67,6 +67,9 @@ func chat(_ any, s grpc.ServerStream) error {
 	}
 }
 
+// wrapped is what a stream interceptor returns instead of the stream.
+type wrapped struct{ grpc.ClientStream }
+
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "HTTP listen address")
 	upstream := flag.String("upstream", "", "URL of another rpc process whose gRPC server to call")
@@ -129,10 +132,25 @@ func main() {
 		}
 		fmt.Fprintf(w, "%d %d", status.Code(err), resp.Status)
 	})
+	// A client whose stream interceptor wraps every stream.
+	wrapping, err := grpc.NewClient(target, grpc.WithTransportCredentials(insecure.NewCredentials()), grpc.WithStreamInterceptor(
+		func(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+			s, err := streamer(ctx, desc, cc, method, opts...)
+			return wrapped{s}, err
+		}))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	// GET /chat?say=a,b: a bidirectional stream, one request per word,
 	// read to its end ("fail" makes the server end it with INTERNAL).
+	// With wrapped=1 through the wrapping client.
 	mux.HandleFunc("GET /chat", func(w http.ResponseWriter, r *http.Request) {
-		s, err := conn.NewStream(r.Context(), &chatDesc, "/shop.Stream/Chat")
+		cc := conn
+		if r.URL.Query().Get("wrapped") != "" {
+			cc = wrapping
+		}
+		s, err := cc.NewStream(r.Context(), &chatDesc, "/shop.Stream/Chat")
 		for _, word := range strings.Split(r.URL.Query().Get("say"), ",") {
 			if err != nil {
 				break

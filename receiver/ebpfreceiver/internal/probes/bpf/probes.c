@@ -687,6 +687,49 @@ static __always_inline struct inflight *begin(struct pt_regs *ctx, struct go_off
 	return in;
 }
 
+// The frame depth of a call of a kind (a prepared statement's, a gRPC
+// stream's creation) open on a goroutine, for probes inside the call that
+// add to its span.
+struct call_key {
+	u32 pid;
+	u32 kind;
+	u64 g;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct call_key);
+	__type(value, u64);
+} open_calls SEC(".maps");
+
+// open_call notes the frame as the goroutine's open call of its kind.
+static __always_inline void open_call(struct inflight *in, struct frame_key *fk)
+{
+	struct call_key ck = {.pid = fk->pid, .kind = in->ev.kind, .g = fk->g};
+	bpf_map_update_elem(&open_calls, &ck, &fk->depth, BPF_ANY);
+}
+
+// inner_call finds the span of the call of this kind open on the current
+// goroutine.
+static __always_inline struct inflight *inner_call(struct pt_regs *ctx, u32 pid, u32 kind)
+{
+	struct call_key ck = {.pid = pid, .kind = kind, .g = ctx->r14};
+	u64 *depth = bpf_map_lookup_elem(&open_calls, &ck);
+	if (!depth)
+		return NULL;
+	struct frame_key fk = {.pid = pid, .g = ctx->r14, .depth = *depth};
+	struct inflight *in = bpf_map_lookup_elem(&inflights, &fk);
+	return in && in->ev.kind == kind ? in : NULL;
+}
+
+// close_call forgets the goroutine's open call of this kind.
+static __always_inline void close_call(u32 pid, u32 kind, u64 g)
+{
+	struct call_key ck = {.pid = pid, .kind = kind, .g = g};
+	bpf_map_delete_elem(&open_calls, &ck);
+}
+
 // publish makes the span the goroutine's current one.
 static __always_inline void publish(struct inflight *in, struct frame_key *fk)
 {
@@ -1129,13 +1172,6 @@ static __noinline int sql_entry(struct pt_regs *ctx, u64 dc, u64 q, u64 n, u32 e
 	return 0;
 }
 
-// The prepared statement call open on a goroutine: its frame's depth.
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, struct g_key);
-	__type(value, u64);
-} stmt_frames SEC(".maps");
 
 // database/sql.(*Stmt).QueryContext / ExecContext(ctx context.Context, args ...any)
 // rax = s: a prepared statement's query or exec, s.query the statement.
@@ -1149,8 +1185,7 @@ static __noinline int stmt_entry(struct pt_regs *ctx, u32 exec)
 		return 0;
 	read_gostring(ctx->rax + o->stmt_query, in->ev.path, PATH_LEN);
 	publish(in, &fk);
-	struct g_key gk = {.pid = pid, .g = ctx->r14};
-	bpf_map_update_elem(&stmt_frames, &gk, &fk.depth, BPF_ANY);
+	open_call(in, &fk);
 	return 0;
 }
 
@@ -1160,13 +1195,9 @@ static __noinline int stmt_entry(struct pt_regs *ctx, u32 exec)
 static __noinline int stmt_conn(struct pt_regs *ctx)
 {
 	OFFSETS_OR_RETURN(pid, o);
-	struct g_key gk = {.pid = pid, .g = ctx->r14};
-	u64 *depth = bpf_map_lookup_elem(&stmt_frames, &gk);
-	if (!depth)
-		return 0; // DB.queryDC's fallback for drivers that only prepare
-	struct frame_key fk = {.pid = pid, .g = ctx->r14, .depth = *depth};
-	struct inflight *in = bpf_map_lookup_elem(&inflights, &fk);
-	if (in && in->ev.kind == KIND_DB && ctx->rcx)
+	// None open: DB.queryDC's fallback for drivers that only prepare.
+	struct inflight *in = inner_call(ctx, pid, KIND_DB);
+	if (in && ctx->rcx)
 		in->ev.driver_fn = read_u64(ctx->rcx + CONN_PREPARE_FN);
 	return 0;
 }
@@ -1182,10 +1213,8 @@ static __noinline int sql_return(struct pt_regs *ctx)
 		return 0;
 	if (in->ev.fn_id & DB_EXEC ? ctx->rcx : ctx->rbx)
 		in->ev.flags |= FLAG_TRANSPORT_ERR;
-	if (in->ev.fn_id & DB_PREPARED) {
-		struct g_key gk = {.pid = pid, .g = ctx->r14};
-		bpf_map_delete_elem(&stmt_frames, &gk);
-	}
+	if (in->ev.fn_id & DB_PREPARED)
+		close_call(pid, KIND_DB, ctx->r14);
 	emit(in, &fk);
 	return 0;
 }
@@ -1419,6 +1448,21 @@ static __noinline int grpc_client_entry(struct pt_regs *ctx, u64 method, u64 len
 		return 0;
 	read_str(method, len, in->ev.path, PATH_LEN);
 	publish(in, &fk);
+	if (stream)
+		open_call(in, &fk);
+	return 0;
+}
+
+// google.golang.org/grpc.newClientStream(...) (ClientStream, error) returns
+// the *clientStream in rax/rbx, also when NewStream runs it through a
+// stream interceptor (which may return a wrapper): the open NewStream
+// call's stream, until its finish.
+static __noinline int grpc_new_client_stream(struct pt_regs *ctx)
+{
+	OFFSETS_OR_RETURN(pid, o);
+	struct inflight *in = inner_call(ctx, pid, KIND_GRPC_CLIENT);
+	if (in && !ctx->rcx && o->grpc_cs_fn && read_u64(ctx->rax + 24) == o->grpc_cs_fn + o->load_bias)
+		in->arg1 = ctx->rbx;
 	return 0;
 }
 
@@ -1446,17 +1490,22 @@ static __noinline int grpc_client_return(struct pt_regs *ctx)
 		return 0;
 	if (!in->ev.fn_id) {
 		grpc_call_done(&in->ev, grpc_err_code(o, ctx->rax, ctx->rbx));
-	} else if (ctx->rcx) {
+		emit(in, &fk);
+		return 0;
+	}
+	close_call(pid, KIND_GRPC_CLIENT, ctx->r14);
+	if (ctx->rcx) {
 		grpc_call_done(&in->ev, grpc_err_code(o, ctx->rcx, ctx->rdi));
-	} else if (o->grpc_cs_fn && read_u64(ctx->rax + 24) == o->grpc_cs_fn + o->load_bias) {
+	} else if (in->arg1) {
 		// A stream: it goes on until its finish.
-		struct g_key sk = {.pid = pid, .g = ctx->rbx};
+		struct g_key sk = {.pid = pid, .g = in->arg1};
 		restore_ctx(in, &fk);
 		bpf_map_update_elem(&grpc_streams, &sk, &in->ev, BPF_ANY);
 		bpf_map_delete_elem(&inflights, &fk);
 		return 0;
 	}
-	// else a stream an interceptor wrapped: its end is not seen.
+	// else no *clientStream was seen (an interceptor made the stream up):
+	// its end is not known.
 	emit(in, &fk);
 	return 0;
 }
@@ -1638,6 +1687,7 @@ static __noinline int newproc_return(struct pt_regs *ctx)
 #define P_SQL_STMT_QUERY_ENTRY 27
 #define P_SQL_STMT_EXEC_ENTRY 28
 #define P_SQL_STMT_CONN 29
+#define P_GRPC_NEW_CLIENT_STREAM 30
 
 SEC("uprobe.multi")
 int on_uprobe(struct pt_regs *ctx)
@@ -1675,6 +1725,8 @@ int on_uprobe(struct pt_regs *ctx)
 		return stmt_entry(ctx, DB_EXEC);
 	case P_SQL_STMT_CONN:
 		return stmt_conn(ctx);
+	case P_GRPC_NEW_CLIENT_STREAM:
+		return grpc_new_client_stream(ctx);
 	case P_SQL_RETURN:
 		return sql_return(ctx);
 	case P_GRPC_SERVER_ENTRY:
