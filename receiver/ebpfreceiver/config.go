@@ -1,10 +1,10 @@
 package ebpfreceiver
 
 import (
-	"errors"
-	"fmt"
 	"strings"
 	"time"
+
+	"github.com/tracemap/tracemap/internal/confcheck"
 )
 
 // Config is the ebpf receiver's configuration.
@@ -61,52 +61,46 @@ func createDefaultConfig() *Config {
 
 // Validate checks the configuration; every error names its key.
 func (c *Config) Validate() error {
-	var errs []error
+	var p confcheck.Problems
 	if len(c.Executables)+len(c.PIDs)+len(c.Names) == 0 {
-		errs = append(errs, errors.New("executables, pids, names: no targets: set at least one of them"))
+		p.Addf("executables, pids, names", "no targets: set at least one of them")
 	}
-	for _, p := range c.PIDs {
-		if p <= 0 {
-			errs = append(errs, fmt.Errorf("pids: %d is not a process ID", p))
+	for _, pid := range c.PIDs {
+		if pid <= 0 {
+			p.Addf("pids", "%d is not a process ID", pid)
 		}
 	}
 	for _, e := range c.Executables {
 		if !strings.HasPrefix(e, "/") {
-			errs = append(errs, fmt.Errorf("executables: %q must be an absolute path", e))
+			p.Addf("executables", "%q must be an absolute path", e)
 		}
 	}
 	for _, n := range c.Names {
 		if n == "" || strings.Contains(n, "/") {
-			errs = append(errs, fmt.Errorf("names: %q must be an executable file name without /", n))
+			p.Addf("names", "%q must be an executable file name without /", n)
 		}
 	}
 	for _, f := range c.Functions {
 		if f == "" || strings.ContainsAny(f, " \t") || !strings.Contains(f, ".") {
-			errs = append(errs, fmt.Errorf("functions: %q is not a qualified Go function name such as main.chargeCard", f))
+			p.Addf("functions", "%q is not a qualified Go function name such as main.chargeCard", f)
 		}
 	}
 	for exe, svc := range c.ServiceNames {
 		if svc == "" {
-			errs = append(errs, fmt.Errorf("service_names::%s: must not be empty", exe))
+			p.Addf("service_names::"+exe, "must not be empty")
 		}
 	}
 	if n := c.RingBufferSize; n < 4096 || n > 1<<30 || n&(n-1) != 0 {
-		errs = append(errs, fmt.Errorf("ring_buffer_size: %d must be a power of two between 4096 and 1073741824", n))
+		p.Addf("ring_buffer_size", "must be a power of two between 4096 and 1073741824, got %d", n)
 	}
-	if c.FlushInterval <= 0 {
-		errs = append(errs, fmt.Errorf("flush_interval: %v must be positive", c.FlushInterval))
-	}
-	if c.MaxBatch <= 0 {
-		errs = append(errs, fmt.Errorf("max_batch: %d must be positive", c.MaxBatch))
-	}
+	confcheck.Positive(&p, "flush_interval", c.FlushInterval)
+	confcheck.Positive(&p, "max_batch", c.MaxBatch)
 	switch {
 	case c.CPUBudget < 0 || c.CPUBudget > 1:
-		errs = append(errs, fmt.Errorf("cpu_budget: %v must be between 0 and 1 (a share of one core; 0: no budget)", c.CPUBudget))
+		p.Addf("cpu_budget", "must be between 0 and 1 (a share of one core; 0: no budget), got %v", c.CPUBudget)
 	case c.CPUBudget > 0 && !c.Shedding:
-		errs = append(errs, fmt.Errorf("cpu_budget: %v needs shedding: true (the budget is kept by shedding)", c.CPUBudget))
+		p.Addf("cpu_budget", "%v needs shedding: true (the budget is kept by shedding)", c.CPUBudget)
 	}
-	if c.ClockRefresh <= 0 {
-		errs = append(errs, fmt.Errorf("clock_refresh: %v must be positive", c.ClockRefresh))
-	}
-	return errors.Join(errs...)
+	confcheck.Positive(&p, "clock_refresh", c.ClockRefresh)
+	return p.Err()
 }

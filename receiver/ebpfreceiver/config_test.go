@@ -61,11 +61,11 @@ func TestValidateNamesEveryBadKey(t *testing.T) {
 		"pids: -1 is not a process ID",
 		`executables: "relative/path" must be an absolute path`,
 		`functions: "not a function" is not a qualified Go function name`,
-		"ring_buffer_size: 5000 must be a power of two",
-		"flush_interval: 0s must be positive",
-		"max_batch: 0 must be positive",
-		"clock_refresh: -1s must be positive",
-		"cpu_budget: 2 must be between 0 and 1 (a share of one core; 0: no budget)",
+		"ring_buffer_size: must be a power of two between 4096 and 1073741824, got 5000",
+		"flush_interval: must be positive, got 0s",
+		"max_batch: must be positive, got 0",
+		"clock_refresh: must be positive, got -1s",
+		"cpu_budget: must be between 0 and 1 (a share of one core; 0: no budget), got 2",
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q lacks %q", err, want)
