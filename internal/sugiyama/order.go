@@ -356,12 +356,12 @@ func effortFor(nodes, passes int) effort {
 // reduceCrossings orders every layer. Median sweeps from two breadth-first
 // orders (and, on small graphs, from random orders followed by sifting)
 // pick a start; more sweeps continue from the best ordering until they
-// stop improving. All of that runs twice: with the median sort's ties
-// broken the way transposition breaks them in that sweep, and the other
-// way (dot breaks them the other way; which is better depends on the
-// graph, and the two runs end in different local optima). Transposition
-// and sifting finish. The best ordering seen is kept; it returns its
-// crossings.
+// stop improving. Graphs without random restarts (the large ones) run all
+// of that twice instead: with the median sort's ties broken the way
+// transposition breaks them in that sweep, and the other way (dot's way;
+// which is better depends on the graph, and the two runs end in different
+// local optima). Transposition and sifting finish. The best ordering seen
+// is kept; it returns its crossings.
 func (g *layered) reduceCrossings(passes int) int {
 	eff := effortFor(g.size(), passes)
 	o := &orderer{g: g}
@@ -420,7 +420,11 @@ func (g *layered) reduceCrossings(passes int) int {
 		}
 	}
 	rng := rand.New(rand.NewPCG(1, uint64(g.size())))
-	for _, flipTies := range []bool{false, true} {
+	tieOrders := []bool{false, true}
+	if eff.restarts > 0 { // small graphs get their variety from the restarts
+		tieOrders = tieOrders[:1]
+	}
+	for _, flipTies := range tieOrders {
 		for _, fromTop := range []bool{true, false} {
 			g.initOrder(fromTop)
 			keepIfBetter()

@@ -27,8 +27,8 @@ type picture struct {
 	tree *spantree.Tree // nil for a service map
 }
 
-// corpusTrace renders a crafted trace.
-func corpusTrace(t testing.TB, name string, hf HeatFunc, spans ...tracetest.Span) picture {
+// corpusTrace renders a crafted trace with opt.
+func corpusTrace(t testing.TB, name string, hf HeatFunc, opt Options, spans ...tracetest.Span) picture {
 	t.Helper()
 	trees := spantree.FromTraces(tracetest.Traces(tracetest.TraceID(uint64(len(name))), spans...))
 	if len(trees) != 1 {
@@ -38,25 +38,25 @@ func corpusTrace(t testing.TB, name string, hf HeatFunc, spans ...tracetest.Span
 	dag := servicedag.FromTree(tr, servicedag.Options{})
 	servicedag.Layout(dag)
 	var b bytes.Buffer
-	if err := RenderTrace(&b, tr, dag, hf, Options{}); err != nil {
+	if err := RenderTrace(&b, tr, dag, hf, opt); err != nil {
 		t.Fatal(err)
 	}
-	p := newTracePage(tr, dag, hf, culprit.Analyze(tr), Options{}.withDefaults())
+	p := newTracePage(tr, dag, hf, culprit.Analyze(tr), opt.withDefaults())
 	return picture{name: name, svg: b.Bytes(), view: p.dv, tree: tr}
 }
 
-// corpusMap renders the service map of the trace's graph.
-func corpusMap(t testing.TB, name string, hf HeatFunc, spans ...tracetest.Span) picture {
+// corpusMap renders the service map of the trace's graph with opt.
+func corpusMap(t testing.TB, name string, hf HeatFunc, opt Options, spans ...tracetest.Span) picture {
 	t.Helper()
 	tr := spantree.FromTraces(tracetest.Traces(tracetest.TraceID(7), spans...))[0]
 	dag := servicedag.FromTree(tr, servicedag.Options{})
 	servicedag.Layout(dag)
 	from := time.Date(2026, 11, 21, 5, 40, 0, 0, time.UTC)
 	var b bytes.Buffer
-	if err := RenderServiceMap(&b, dag, hf, from, from.Add(time.Minute), Options{}); err != nil {
+	if err := RenderServiceMap(&b, dag, hf, from, from.Add(time.Minute), opt); err != nil {
 		t.Fatal(err)
 	}
-	return picture{name: name, svg: b.Bytes(), view: newDAGView(dag, hf, Options{}.withDefaults(), nil)}
+	return picture{name: name, svg: b.Bytes(), view: newDAGView(dag, hf, opt.withDefaults(), nil)}
 }
 
 const ms = int64(time.Millisecond)
@@ -76,7 +76,7 @@ func corpus(t testing.TB) []picture {
 			S(id, 1, svc, "render", int64(i)*7*ms, int64(i)*7*ms+20*ms).Of(server),
 			S(id+1, id, svc, "SELECT widget", int64(i)*7*ms+2*ms, int64(i)*7*ms+9*ms).Of(client).Attr("peer.service", "postgres"))
 	}
-	out = append(out, corpusTrace(t, "fan-out-50", nil, fan...))
+	out = append(out, corpusTrace(t, "fan-out-50", nil, Options{}, fan...))
 
 	// Depth 40: a chain of forty services, the last one failing.
 	var deep []tracetest.Span
@@ -87,7 +87,7 @@ func corpus(t testing.TB) []picture {
 		}
 		deep = append(deep, s)
 	}
-	out = append(out, corpusTrace(t, "depth-40", nil, deep...))
+	out = append(out, corpusTrace(t, "depth-40", nil, Options{}, deep...))
 
 	// 60 services in a random DAG: each call goes to a service with a
 	// higher number, so the service graph has no cycle.
@@ -109,18 +109,18 @@ func corpus(t testing.TB) []picture {
 		}
 		dagSpans = append(dagSpans, sp)
 	}
-	out = append(out, corpusTrace(t, "random-dag-60", nil, dagSpans...))
-	out = append(out, corpusMap(t, "random-dag-60-map", nil, dagSpans...))
+	out = append(out, corpusTrace(t, "random-dag-60", nil, Options{}, dagSpans...))
+	out = append(out, corpusMap(t, "random-dag-60-map", nil, Options{}, dagSpans...))
 
 	// 100-character names, and right-to-left names.
 	long := func(prefix string) string { return prefix + strings.Repeat("-abcdefghij", 10)[:100-len(prefix)] }
-	out = append(out, corpusTrace(t, "long-names", nil,
+	out = append(out, corpusTrace(t, "long-names", nil, Options{},
 		S(1, 0, long("frontend"), long("GET /api/v1/"), 0, 100*ms).Of(server),
 		S(2, 1, long("checkout"), long("POST /checkout/"), 10*ms, 90*ms).Of(server),
 		S(3, 2, long("payment"), long("charge "), 20*ms, 80*ms).Of(server).Err(),
 		S(4, 2, "db", long("SELECT "), 30*ms, 40*ms).Of(server),
 	))
-	out = append(out, corpusTrace(t, "right-to-left", nil,
+	out = append(out, corpusTrace(t, "right-to-left", nil, Options{},
 		S(1, 0, "חזית", "קבלת הזמנה", 0, 100*ms).Of(server),
 		S(2, 1, "الدفع", "معالجة الدفع 42", 10*ms, 70*ms).Of(server).Err(),
 		S(3, 1, "מלאי", "שמירת פריט", 20*ms, 60*ms).Of(server),
@@ -128,12 +128,12 @@ func corpus(t testing.TB) []picture {
 	))
 
 	// Zero-length spans, and bars that end at the right edge.
-	out = append(out, corpusTrace(t, "zero-length", nil,
+	out = append(out, corpusTrace(t, "zero-length", nil, Options{},
 		S(1, 0, "api", "GET /ping", 0, 0).Of(server),
 		S(2, 1, "api", "cache lookup", 0, 0).Of(client),
 		S(3, 1, "cache", "GET", 0, 0).Of(server),
 	))
-	out = append(out, corpusTrace(t, "bars-at-edge", nil,
+	out = append(out, corpusTrace(t, "bars-at-edge", nil, Options{},
 		S(1, 0, "api", "GET /report", 0, 500*ms).Of(server),
 		S(2, 1, "report", "build", 10*ms, 500*ms).Of(server),
 		S(3, 2, "report", "render pdf", 400*ms, 500*ms).Of(server),
@@ -166,10 +166,14 @@ func demo(t testing.TB) []picture {
 	server, client, producer, consumer := ptrace.SpanKindServer, ptrace.SpanKindClient, ptrace.SpanKindProducer, ptrace.SpanKindConsumer
 	shop := demoShop
 	out := []picture{
-		corpusTrace(t, "demo-failed-checkout", demoHeat, shop(true, 0)...),
-		corpusTrace(t, "demo-slow-inventory", demoHeat, shop(false, 520*ms)...),
-		corpusMap(t, "demo-service-map", demoHeat, shop(true, 0)...),
-		corpusTrace(t, "messaging-async", nil,
+		corpusTrace(t, "demo-failed-checkout", demoHeat, Options{}, shop(true, 0)...),
+		corpusTrace(t, "demo-slow-inventory", demoHeat, Options{}, shop(false, 520*ms)...),
+		// The narrowest picture: the header's lines are wider than the
+		// room left of the heat legend.
+		corpusTrace(t, "demo-failed-checkout-narrow", demoHeat, Options{Width: 600}, shop(true, 0)...),
+		corpusMap(t, "demo-service-map", demoHeat, Options{}, shop(true, 0)...),
+		corpusMap(t, "demo-service-map-narrow", demoHeat, Options{Width: 600}, shop(true, 0)...),
+		corpusTrace(t, "messaging-async", nil, Options{},
 			S(1, 0, "orders", "POST /orders", 0, 220*ms).Of(server),
 			S(2, 1, "orders", "publish order.created", 200*ms, 210*ms).Of(producer),
 			S(3, 2, "billing", "consume order.created", 260*ms, 483*ms).Of(consumer),
@@ -184,7 +188,7 @@ func demo(t testing.TB) []picture {
 		at := int64(i/10)*40_000*ms + int64(i%10)*15*ms
 		long = append(long, S(uint64(10+i), 1, "export", fmt.Sprintf("write chunk %d", i), at, at+8*ms).Of(client))
 	}
-	out = append(out, corpusTrace(t, "long-trace-gaps", nil, long...))
+	out = append(out, corpusTrace(t, "long-trace-gaps", nil, Options{}, long...))
 	return out
 }
 

@@ -587,6 +587,73 @@ func fmtMs(ms float64) string {
 }
 
 // heatLegend draws the colour scale with rate labels at (x, y), w wide.
+// Header geometry shared by the trace picture and the service map: three
+// lines (title, what, facts) at headerY, the verdict line at verdictY, the
+// graph section at graphTop, and the heat legend right of the first three
+// lines, or on a line of its own under the verdict when they leave it no
+// room (narrow pictures); the graph section moves down by as much then.
+const (
+	heatLegendW    = 280                  // the scale's length
+	heatLegendRoom = heatLegendW + 20     // with the last step's label
+	headerGap      = 20                   // between header text and the legend
+	verdictY       = 98                   // the verdict line's baseline
+	graphTop       = verdictY + 20        // the graph section's, under it
+	heatBesideY    = 40                   // the legend's bar beside the header
+	heatBelowY     = verdictY + 30        // the bar on a line of its own
+	heatBelowGraph = heatBelowY + 26 + 22 // the section's top under it
+)
+
+// The header's font sizes (classes h1 and h2).
+const titlePx, linePx = 18, 13
+
+// headerY are the baselines of the three header lines beside the legend.
+var headerY = [3]float64{30, 52, 74}
+
+// heatLegendAt places the heat legend on a page width wide whose header
+// lines beside it need at most textW: it returns the legend bar's x and y,
+// the room the header's lines have and the graph section's top.
+func heatLegendAt(width, textW float64) (x, y, room, graphY float64) {
+	x = width - margin - heatLegendRoom
+	if margin+textW+headerGap <= x {
+		return x, heatBesideY, x - headerGap - margin, graphTop
+	}
+	return margin, heatBelowY, width - 2*margin, heatBelowGraph
+}
+
+// run is a piece of a header line with its class ("" for plain text).
+type run struct{ class, text string }
+
+// runsWidth is the width of a line of runs at px pixels (class ee is bold).
+func runsWidth(rs []run, px float64) float64 {
+	w := 0.0
+	for _, r := range rs {
+		w += servicedag.TextWidth(r.text, px, r.class == "ee", len(r.text))
+	}
+	return w
+}
+
+// writeRuns writes a text element of class cls at (margin, y) holding rs
+// (their texts are markup-free: fixed words, numbers and times).
+func writeRuns(o *out, cls string, y float64, rs []run) {
+	textAt(o, cls, margin, y)
+	for _, r := range rs {
+		if r.class == "" {
+			o.raw(r.text)
+			continue
+		}
+		o.raw(`<tspan class="` + r.class + `">` + r.text + "</tspan>")
+	}
+	o.raw("</text>\n")
+}
+
+// errorsRun shows an error count, marked when it is not 0.
+func errorsRun(n int64) run {
+	if n > 0 {
+		return run{"ee", strconv.FormatInt(n, 10)}
+	}
+	return run{"", "0"}
+}
+
 func heatLegend(o *out, scale colorscale.Scale, x, y, w float64) {
 	const steps = 48
 	o.raw(`<g class="lg"><title>node fill: the service's own-error rate (failures that start in it) in the heat window, on a square-root scale</title>`)

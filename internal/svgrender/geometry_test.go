@@ -123,6 +123,25 @@ func TestBrowserGeometry(t *testing.T) {
 	}
 }
 
+// The header and the heat legend at every width from the narrowest up:
+// the legend moves below the header where the header's lines need its
+// room, and no text touches other text at any width.
+func TestBrowserHeaderAtEveryWidth(t *testing.T) {
+	ctx := browser(t)
+	dir := t.TempDir()
+	for width := 600; width <= 1300; width += 50 {
+		opt := Options{Width: width}
+		for _, p := range []picture{
+			corpusTrace(t, "trace", demoHeat, opt, demoShop(true, 0)...),
+			corpusMap(t, "map", demoHeat, opt, demoShop(true, 0)...),
+		} {
+			t.Run(fmt.Sprintf("%s-%d", p.name, width), func(t *testing.T) {
+				checkGeometry(t, p, load(t, ctx, dir, p, nil))
+			})
+		}
+	}
+}
+
 // slack absorbs sub-pixel rounding of glyph boxes.
 const slack = 0.5
 
@@ -184,19 +203,21 @@ func checkGeometry(t *testing.T, p picture, g geometry) {
 
 // galleryNotes says what each gallery picture shows.
 var galleryNotes = map[string]string{
-	"demo-failed-checkout": "the demo shop's failed checkout: payment is the culprit (ring, ✖, header), checkout and frontend pass the error on (↑)",
-	"demo-slow-inventory":  "a slow checkout: inventory holds most of the critical path's self time (dashed ring, ◷, header)",
-	"demo-service-map":     "the demo window's service map: payment hot by its own errors, frontend and checkout drawn as victims",
-	"messaging-async":      "a producer and two consumers that outlive it (async: lighter bars, \"(async)\")",
-	"long-trace-gaps":      "a 99.6 s trace of 8 ms calls: idle gaps cut out of the axis and marked",
-	"fan-out-50":           "one service calling fifty",
-	"depth-40":             "a chain of forty services (the label column adapts, ↳N marks depth past 16)",
-	"random-dag-60":        "a random DAG over sixty services",
-	"random-dag-60-map":    "the same graph as a service map",
-	"long-names":           "100-character service and operation names",
-	"right-to-left":        "Hebrew and Arabic names",
-	"zero-length":          "spans of zero length",
-	"bars-at-edge":         "bars that end at the right edge of the axis",
+	"demo-failed-checkout":        "the demo shop's failed checkout: payment is the culprit (ring, ✖, header), checkout and frontend pass the error on (↑)",
+	"demo-failed-checkout-narrow": "the same at the narrowest width (600 px): the heat legend moves below the header",
+	"demo-service-map-narrow":     "the service map at 600 px: the heat legend moves below the header",
+	"demo-slow-inventory":         "a slow checkout: inventory holds most of the critical path's self time (dashed ring, ◷, header)",
+	"demo-service-map":            "the demo window's service map: payment hot by its own errors, frontend and checkout drawn as victims",
+	"messaging-async":             "a producer and two consumers that outlive it (async: lighter bars, \"(async)\")",
+	"long-trace-gaps":             "a 99.6 s trace of 8 ms calls: idle gaps cut out of the axis and marked",
+	"fan-out-50":                  "one service calling fifty",
+	"depth-40":                    "a chain of forty services (the label column adapts, ↳N marks depth past 16)",
+	"random-dag-60":               "a random DAG over sixty services",
+	"random-dag-60-map":           "the same graph as a service map",
+	"long-names":                  "100-character service and operation names",
+	"right-to-left":               "Hebrew and Arabic names",
+	"zero-length":                 "spans of zero length",
+	"bars-at-edge":                "bars that end at the right edge of the axis",
 }
 
 // writeGalleryIndex writes the gallery's README listing the pictures.

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"io"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/tracemap/tracemap/internal/servicedag"
@@ -17,23 +18,16 @@ func RenderServiceMap(w io.Writer, dag *servicedag.DAG, hf HeatFunc, from, to ti
 	opt = opt.withDefaults()
 	dv := newDAGView(dag, hf, opt, nil)
 	width := max(float64(opt.Width), dv.w+2*margin)
-	height := 118 + dv.sectionHeight() + margin
-	o := newOut(w)
-	openSVG(o, width, height)
 
 	const layout = "2006-01-02 15:04:05 UTC"
-	textAt(o, "h1", margin, 30)
-	o.raw("Service map</text>\n")
-	textAt(o, "h2", margin, 52)
-	o.raw(from.UTC().Format(layout))
-	o.raw(" – ")
-	o.raw(to.UTC().Format(layout))
-	o.raw(`<tspan class="mut"> · `)
-	o.raw(fmtDur(to.Sub(from).Nanoseconds()))
-	o.raw(" window</tspan></text>\n")
-	textAt(o, "h2", margin, 74)
-	var calls, errs, spans int64
+	const title = "Service map"
+	window := []run{
+		{"", from.UTC().Format(layout) + " – " + to.UTC().Format(layout)},
+		{"mut", " · " + fmtDur(to.Sub(from).Nanoseconds()) + " window"},
+	}
+	var services, calls, errs, spans int64
 	if dag != nil {
+		services = int64(len(dag.Nodes))
 		for _, e := range dag.Edges {
 			calls += e.Calls
 			errs += e.Errors
@@ -41,26 +35,22 @@ func RenderServiceMap(w io.Writer, dag *servicedag.DAG, hf HeatFunc, from, to ti
 		for _, n := range dag.Nodes {
 			spans += n.Spans
 		}
-		o.i(int64(len(dag.Nodes)))
-	} else {
-		o.raw("0")
 	}
-	o.raw(`<tspan class="mut"> services · </tspan>`)
-	o.i(spans)
-	o.raw(`<tspan class="mut"> spans · </tspan>`)
-	o.i(calls)
-	o.raw(`<tspan class="mut"> calls between services · </tspan>`)
-	if errs > 0 {
-		o.raw(`<tspan class="ee">`)
-		o.i(errs)
-		o.raw("</tspan>")
-	} else {
-		o.raw("0")
+	itoa := func(v int64) string { return strconv.FormatInt(v, 10) }
+	counts := []run{
+		{"", itoa(services)}, {"mut", " services · "}, {"", itoa(spans)}, {"mut", " spans · "},
+		{"", itoa(calls)}, {"mut", " calls between services · "}, errorsRun(errs), {"mut", " failed"},
 	}
-	o.raw(`<tspan class="mut"> failed</tspan></text>` + "\n")
+	heatX, heatY, _, graphY := heatLegendAt(float64(opt.Width), max(servicedag.TextWidth(title, titlePx, true, len(title)),
+		runsWidth(window, linePx), runsWidth(counts, linePx)))
+	o := newOut(w)
+	openSVG(o, width, graphY+dv.sectionHeight()+margin)
+	writeRuns(o, "h1", headerY[0], []run{{"", title}})
+	writeRuns(o, "h2", headerY[1], window)
+	writeRuns(o, "h2", headerY[2], counts)
 	dv.verdictLine(o, float64(opt.Width)-2*margin)
-	heatLegend(o, opt.Scale, float64(opt.Width)-margin-300, 40, 280)
-	dv.section(o, width, 118, "window")
+	heatLegend(o, opt.Scale, heatX, heatY, heatLegendW)
+	dv.section(o, width, graphY, "window")
 	o.raw("</svg>\n")
 	return o.flush()
 }
@@ -80,7 +70,7 @@ func (v *dagView) verdictLine(o *out, room float64) {
 	slices.SortStableFunc(hot, func(a, b int) int {
 		return cmp.Compare(v.verdicts[b].stats.OwnErrorRate, v.verdicts[a].stats.OwnErrorRate)
 	})
-	textAt(o, "hv", margin, 98)
+	textAt(o, "hv", margin, verdictY)
 	used := 0.0
 	list := func(ids []int, rates bool) {
 		for k, i := range ids {

@@ -121,6 +121,11 @@ type tracePage struct {
 	marks    []marks // of merged rows
 	binPx    int
 	ts       timeScale
+	// The header's first and third lines, and the heat legend's place
+	// (heatLegendAt).
+	title                  string
+	facts                  []run
+	heatX, heatY, headRoom float64
 	// Vertical positions of the sections.
 	graphY, timelineY, legendY, axisY, rowsY float64
 	labelW                                   float64
@@ -160,7 +165,15 @@ func newTracePage(t *spantree.Tree, dag *servicedag.DAG, hf HeatFunc, v culprit.
 	p.color = serviceSlots(all)
 	p.dv.slot = p.color
 
-	p.graphY = 118
+	p.title = "Trace " + hex.EncodeToString(t.TraceID[:])
+	p.facts = []run{
+		{"mut", "start "}, {"", time.Unix(0, t.Start).UTC().Format("2006-01-02 15:04:05.000 UTC")},
+		{"mut", " · duration "}, {"", fmtDur(t.Duration)},
+		{"mut", " · spans "}, {"", strconv.Itoa(len(t.Spans))},
+		{"mut", " · errors "}, errorsRun(int64(p.errors)),
+	}
+	p.heatX, p.heatY, p.headRoom, p.graphY = heatLegendAt(float64(opt.Width),
+		max(servicedag.TextWidth(p.title, titlePx, true, len(p.title)), runsWidth(p.facts, linePx)))
 	p.timelineY = p.graphY + p.dv.sectionHeight() + 30
 	p.legendY = p.timelineY + 26
 	// Service legend: swatch and name, wrapped to the page width.
@@ -291,42 +304,23 @@ func hasOperations(d *servicedag.DAG) bool {
 }
 
 func (p *tracePage) header(o *out) {
-	t := p.t
-	textAt(o, "h1", margin, 30)
-	o.raw("Trace ")
-	o.raw(hex.EncodeToString(t.TraceID[:]))
-	o.raw("</text>\n")
-	textAt(o, "h2", margin, 52)
+	writeRuns(o, "h1", headerY[0], []run{{"", p.title}})
+	textAt(o, "h2", margin, headerY[1])
 	if r, ok := p.root(); ok {
-		// The line stops short of the heat legend on the right.
-		room := float64(p.opt.Width) - 2*margin - 320 - servicedag.TextWidth("root  · ", 13, false, 10)
-		sw := servicedag.TextWidth(r.Service, 13, false, maxLabel)
+		// The line stops short of the heat legend when it is beside it.
+		room := p.headRoom - servicedag.TextWidth("root  · ", linePx, false, 10)
+		sw := servicedag.TextWidth(r.Service, linePx, false, maxLabel)
 		o.raw(`<tspan class="mut">root </tspan>`)
-		o.text(r.Service, servicedag.FitRunes(r.Service, 13, false, maxLabel, room/2))
+		o.text(r.Service, servicedag.FitRunes(r.Service, linePx, false, maxLabel, room/2))
 		o.raw(` <tspan class="mut">·</tspan> `)
-		o.text(r.Name, servicedag.FitRunes(r.Name, 13, false, 2*maxLabel, room-min(sw, room/2)))
+		o.text(r.Name, servicedag.FitRunes(r.Name, linePx, false, 2*maxLabel, room-min(sw, room/2)))
 	} else {
 		o.raw("no root span")
 	}
 	o.raw("</text>\n")
-	textAt(o, "h2", margin, 74)
-	o.raw(`<tspan class="mut">start </tspan>`)
-	o.raw(time.Unix(0, t.Start).UTC().Format("2006-01-02 15:04:05.000 UTC"))
-	o.raw(`<tspan class="mut"> · duration </tspan>`)
-	o.raw(fmtDur(t.Duration))
-	o.raw(`<tspan class="mut"> · spans </tspan>`)
-	o.i(int64(len(t.Spans)))
-	o.raw(`<tspan class="mut"> · errors </tspan>`)
-	if p.errors > 0 {
-		o.raw(`<tspan class="ee">`)
-		o.i(int64(p.errors))
-		o.raw("</tspan>")
-	} else {
-		o.raw("0")
-	}
-	o.raw("</text>\n")
+	writeRuns(o, "h2", headerY[2], p.facts)
 	p.verdictLine(o)
-	heatLegend(o, p.opt.Scale, float64(p.opt.Width)-margin-300, 40, 280)
+	heatLegend(o, p.opt.Scale, p.heatX, p.heatY, heatLegendW)
 }
 
 // verdictLine names the culprits: "✖ failed in payment · ◷ 62% of the
@@ -336,7 +330,7 @@ func (p *tracePage) verdictLine(o *out) {
 	const px = 14.0
 	room := float64(p.opt.Width) - 2*margin
 	width := func(s string) float64 { return servicedag.TextWidth(s, px, true, 200) }
-	textAt(o, "hv", margin, 98)
+	textAt(o, "hv", margin, verdictY)
 	switch {
 	case v.Error != "":
 		const lead = "✖ failed in "

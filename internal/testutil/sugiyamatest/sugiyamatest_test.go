@@ -97,3 +97,12 @@ func TestDotDrawingsAreMeasured(t *testing.T) {
 		t.Fatalf("dot drawing: %d overlaps", o)
 	}
 }
+
+// TestDotCopies checks that dot draws every copy of a multi-graph input.
+func TestDotCopies(t *testing.T) {
+	need.Dot(t)
+	g := sugiyamatest.OnlineBoutique()
+	if _, err := sugiyamatest.DotCopies(context.Background(), g, sugiyama.DefaultOptions(), 3); err != nil {
+		t.Fatal(err)
+	}
+}
