@@ -222,8 +222,20 @@ func (o *orderer) sortLayer(l int, nbrs [][]int, reverse bool) {
 // of its neighbours; they stay valid while only layer l changes.
 func (g *layered) sortNeighbours(l int) {
 	if g.upPos == nil {
-		g.upPos = make([][]int, g.size())
-		g.downPos = make([][]int, g.size())
+		// Every list gets its exact capacity in one shared array.
+		n := g.size()
+		g.upPos, g.downPos = make([][]int, n), make([][]int, n)
+		deg := 0
+		for v := range n {
+			deg += len(g.up[v]) + len(g.down[v])
+		}
+		buf := make([]int, deg)
+		for v := range n {
+			k := len(g.up[v])
+			g.upPos[v], buf = buf[:0:k], buf[k:]
+			k = len(g.down[v])
+			g.downPos[v], buf = buf[:0:k], buf[k:]
+		}
 	}
 	for _, v := range g.layers[l] {
 		g.upPos[v] = positions(g.upPos[v][:0], g.up[v], g.pos)
@@ -336,14 +348,20 @@ func effortFor(nodes, passes int) effort {
 	if nodes <= smallGraph {
 		return effort{initSweeps: 4, stale: 4, passes: passes, sift: 3, restarts: min(maxRestarts, 2*smallGraph/max(nodes, 1))}
 	}
-	return effort{initSweeps: 1, stale: 2, passes: min(passes, 4), sift: 1}
+	// Like dot's mincross: four sweeps from each start, then up to
+	// passes from the best, stopping after eight without improvement.
+	return effort{initSweeps: 4, stale: 8, passes: passes, sift: 2}
 }
 
 // reduceCrossings orders every layer. Median sweeps from two breadth-first
 // orders (and, on small graphs, from random orders followed by sifting)
-// pick a start; more sweeps from the best ordering, each restarting from
-// the best when it did not improve, then transposition and sifting finish.
-// The best ordering seen is kept; it returns its crossings.
+// pick a start; more sweeps continue from the best ordering until they
+// stop improving. All of that runs twice: with the median sort's ties
+// broken the way transposition breaks them in that sweep, and the other
+// way (dot breaks them the other way; which is better depends on the
+// graph, and the two runs end in different local optima). Transposition
+// and sifting finish. The best ordering seen is kept; it returns its
+// crossings.
 func (g *layered) reduceCrossings(passes int) int {
 	eff := effortFor(g.size(), passes)
 	o := &orderer{g: g}
@@ -366,16 +384,16 @@ func (g *layered) reduceCrossings(passes int) int {
 			save(c)
 		}
 	}
-	sweep := func(n int, restore bool) {
+	sweep := func(n int, flipTies bool) {
 		for it, stale := 0, 0; it < n && bestC > 0 && stale < eff.stale; it++ {
 			reverse := it%4 >= 2
 			if it%2 == 0 {
 				for l := 1; l < len(g.layers); l++ {
-					o.sortLayer(l, g.up, reverse)
+					o.sortLayer(l, g.up, reverse != flipTies)
 				}
 			} else {
 				for l := len(g.layers) - 2; l >= 0; l-- {
-					o.sortLayer(l, g.down, reverse)
+					o.sortLayer(l, g.down, reverse != flipTies)
 				}
 			}
 			g.transpose(reverse)
@@ -384,9 +402,6 @@ func (g *layered) reduceCrossings(passes int) int {
 				stale = 0
 			} else {
 				stale++
-				if restore {
-					load()
-				}
 			}
 		}
 	}
@@ -404,24 +419,26 @@ func (g *layered) reduceCrossings(passes int) int {
 		for round := 0; round < eff.sift && siftCost <= maxSiftCost && g.sift(); round++ {
 		}
 	}
-	for _, fromTop := range []bool{true, false} {
-		g.initOrder(fromTop)
-		keepIfBetter()
-		sweep(min(eff.initSweeps, eff.passes), false)
-	}
 	rng := rand.New(rand.NewPCG(1, uint64(g.size())))
-	for k := 0; k < eff.restarts && bestC > 0; k++ {
-		for _, layer := range g.layers {
-			rng.Shuffle(len(layer), func(i, j int) { layer[i], layer[j] = layer[j], layer[i] })
+	for _, flipTies := range []bool{false, true} {
+		for _, fromTop := range []bool{true, false} {
+			g.initOrder(fromTop)
+			keepIfBetter()
+			sweep(min(eff.initSweeps, eff.passes), flipTies)
 		}
-		g.renumber()
-		keepIfBetter()
-		sweep(min(eff.initSweeps, eff.passes), false)
-		siftAll()
-		keepIfBetter()
+		for k := 0; k < eff.restarts && bestC > 0; k++ {
+			for _, layer := range g.layers {
+				rng.Shuffle(len(layer), func(i, j int) { layer[i], layer[j] = layer[j], layer[i] })
+			}
+			g.renumber()
+			keepIfBetter()
+			sweep(min(eff.initSweeps, eff.passes), flipTies)
+			siftAll()
+			keepIfBetter()
+		}
+		load()
+		sweep(eff.passes, flipTies)
 	}
-	load()
-	sweep(eff.passes, true)
 	load()
 	g.transpose(false)
 	siftAll()

@@ -121,12 +121,25 @@ func (g *layered) align(marked map[edgeKey]bool, fromTop, fromLeft bool, gap flo
 		to  int
 		sep float64
 	}
-	succ := make([][]con, n)
+	// The constraints grouped by their left block in one array:
+	// cons[start[a]:start[a+1]] are block a's (counted, then filled).
+	start := make([]int, n+1)
 	indeg := make([]int, n)
 	for _, layer := range g.layers {
 		for i := 1; i < len(layer); i++ {
+			start[root[at(layer, i-1)]+1]++
+		}
+	}
+	for v := range n {
+		start[v+1] += start[v]
+	}
+	cons := make([]con, start[n])
+	fill := slices.Clone(start[:n])
+	for _, layer := range g.layers {
+		for i := 1; i < len(layer); i++ {
 			a, b := at(layer, i-1), at(layer, i)
-			succ[root[a]] = append(succ[root[a]], con{root[b], g.sep(a, b, gap)})
+			cons[fill[root[a]]] = con{root[b], g.sep(a, b, gap)}
+			fill[root[a]]++
 			indeg[root[b]]++
 		}
 	}
@@ -139,7 +152,7 @@ func (g *layered) align(marked map[edgeKey]bool, fromTop, fromLeft bool, gap flo
 	}
 	for k := 0; k < len(queue); k++ {
 		a := queue[k]
-		for _, c := range succ[a] {
+		for _, c := range cons[start[a]:start[a+1]] {
 			x[c.to] = math.Max(x[c.to], x[a]+c.sep)
 			if indeg[c.to]--; indeg[c.to] == 0 {
 				queue = append(queue, c.to)

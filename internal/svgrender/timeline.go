@@ -293,24 +293,14 @@ func (p *tracePage) overflowTitle(o *out, r *row, errs int) {
 func (p *tracePage) summary(o *out, members []int32, errs int) {
 	minD, maxD, sum, crit, first, last := p.spanStats(members)
 	n := int64(len(members))
-	o.raw("\n")
-	o.i(n)
-	o.raw(" spans · ")
-	o.i(int64(errs))
-	o.raw(" errors · ")
-	o.i(int64(crit))
-	o.raw(" on the critical path\nduration min ")
-	o.raw(fmtDur(minD))
-	o.raw(" · mean ")
-	o.raw(fmtDur(sum / n))
-	o.raw(" · max ")
-	o.raw(fmtDur(maxD))
-	o.raw(" · total ")
-	o.raw(fmtDur(sum))
-	o.raw("\nfrom +")
-	o.raw(fmtDur(first))
-	o.raw(" to +")
-	o.raw(fmtDur(last))
+	itoa := func(v int) string { return strconv.FormatInt(int64(v), 10) }
+	for _, s := range []string{
+		"\n", itoa(len(members)), " spans · ", itoa(errs), " errors · ", itoa(crit), " on the critical path",
+		"\nduration min ", fmtDur(minD), " · mean ", fmtDur(sum / n), " · max ", fmtDur(maxD), " · total ", fmtDur(sum),
+		"\nfrom +", fmtDur(first), " to +", fmtDur(last),
+	} {
+		o.raw(s)
+	}
 }
 
 // isOwn and isPropagated read the verdict for span i.

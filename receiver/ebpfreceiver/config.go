@@ -42,6 +42,10 @@ type Config struct {
 	// Shedding lets the kernel side drop spans on purpose, by a documented
 	// rule, when the ring buffer fills up, instead of losing them at random.
 	Shedding bool `mapstructure:"shedding"`
+	// CPUBudget is the share of one core (0.25: a quarter) the receiver's
+	// reader may use turning kernel events into spans; above it the
+	// kernel side sheds as when the ring buffer fills up. 0: no budget.
+	CPUBudget float64 `mapstructure:"cpu_budget"`
 }
 
 func createDefaultConfig() *Config {
@@ -94,6 +98,12 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxBatch <= 0 {
 		errs = append(errs, fmt.Errorf("max_batch: %d must be positive", c.MaxBatch))
+	}
+	switch {
+	case c.CPUBudget < 0 || c.CPUBudget > 1:
+		errs = append(errs, fmt.Errorf("cpu_budget: %v must be between 0 and 1 (a share of one core; 0: no budget)", c.CPUBudget))
+	case c.CPUBudget > 0 && !c.Shedding:
+		errs = append(errs, fmt.Errorf("cpu_budget: %v needs shedding: true (the budget is kept by shedding)", c.CPUBudget))
 	}
 	if c.ClockRefresh <= 0 {
 		errs = append(errs, fmt.Errorf("clock_refresh: %v must be positive", c.ClockRefresh))

@@ -65,6 +65,7 @@ func TestValidateNamesEveryBadKey(t *testing.T) {
 		"flush_interval: 0s must be positive",
 		"max_batch: 0 must be positive",
 		"clock_refresh: -1s must be positive",
+		"cpu_budget: 2 must be between 0 and 1 (a share of one core; 0: no budget)",
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q lacks %q", err, want)
@@ -72,5 +73,10 @@ func TestValidateNamesEveryBadKey(t *testing.T) {
 	}
 	if err := createDefaultConfig().Validate(); err == nil || !strings.Contains(err.Error(), "no targets") {
 		t.Errorf("default config without targets: %v", err)
+	}
+	cfg := createDefaultConfig()
+	cfg.Names, cfg.CPUBudget, cfg.Shedding = []string{"frontend"}, 0.25, false
+	if err := cfg.Validate(); err == nil || err.Error() != "cpu_budget: 0.25 needs shedding: true (the budget is kept by shedding)" {
+		t.Errorf("cpu_budget without shedding: %v", err)
 	}
 }

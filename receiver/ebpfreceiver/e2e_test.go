@@ -3,6 +3,7 @@
 package ebpfreceiver_test
 
 import (
+	"fmt"
 	"net/http"
 	"path/filepath"
 	"testing"
@@ -14,12 +15,14 @@ import (
 	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/targettest"
 )
 
+// e2eConfig names the programs by their file names, %[1]s the frontend's
+// and %[2]s the backend's.
 const e2eConfig = `
 receivers:
   ebpf:
-    names: [frontend, backend]
+    names: [%[1]s, %[2]s]
     service_names:
-      frontend: shop-frontend
+      %[1]s: shop-frontend
 exporters:
   file:
     path: {{.Dir}}/traces.jsonl
@@ -38,7 +41,8 @@ func TestE2EDistroTracesUninstrumentedPrograms(t *testing.T) {
 	targettest.RequireBPF(t)
 	back := targettest.Start(t, targettest.Build(t, "backend", false))
 	front := targettest.Start(t, targettest.Build(t, "frontend", false), "-backend", back.URL)
-	c := collectortest.Start(t, e2eConfig)
+	backend := targettest.Name("backend")
+	c := collectortest.Start(t, fmt.Sprintf(e2eConfig, targettest.Name("frontend"), backend))
 	collectortest.Eventually(t, 10*time.Second, func() bool {
 		return c.Metric(t, "otelcol_receiver_ebpf_attached_processes") == 2
 	})
@@ -76,7 +80,7 @@ func TestE2EDistroTracesUninstrumentedPrograms(t *testing.T) {
 			}
 		}
 	}
-	fs, fc, bs := byName["shop-frontend GET /call"], byName["shop-frontend GET"], byName["backend GET /users/{id}"]
+	fs, fc, bs := byName["shop-frontend GET /call"], byName["shop-frontend GET"], byName[backend+" GET /users/{id}"]
 	if td.SpanCount() != 3 || fs.svc == "" || fc.svc == "" || bs.svc == "" {
 		t.Fatalf("spans %v", byName)
 	}

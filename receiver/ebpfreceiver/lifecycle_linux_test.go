@@ -97,12 +97,31 @@ func TestStartErrors(t *testing.T) {
 		t.Errorf("missing pid: %v", err)
 	}
 	// A running match by name that cannot be traced: start and wait for
-	// a traceable one, as when nothing matches yet.
-	if err := startErr(t, testConfig(Config{Names: []string{"sleep"}})); err != nil {
+	// a traceable one, as when nothing matches yet. The match is a copy of
+	// sleep under a name of this run's, so no other sleep on the machine
+	// is held or probed.
+	sleepPath, err := exec.LookPath("sleep")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prog, err := os.ReadFile(sleepPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copyPath := filepath.Join(t.TempDir(), targettest.Name("sleep"))
+	if err := os.WriteFile(copyPath, prog, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sleepCopy := exec.Command(copyPath, "30")
+	if err := sleepCopy.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { sleepCopy.Process.Kill(); sleepCopy.Wait() }()
+	if err := startErr(t, testConfig(Config{Names: []string{targettest.Name("sleep")}})); err != nil {
 		t.Errorf("untraceable match by name: %v", err)
 	}
 	// Nothing running yet under a configured name: start and wait for it.
-	if err := startErr(t, testConfig(Config{Names: []string{"not-started-yet"}})); err != nil {
+	if err := startErr(t, testConfig(Config{Names: []string{targettest.Name("absent")}})); err != nil {
 		t.Errorf("waiting for a name: %v", err)
 	}
 	// A configured function that does not exist is a warning, not a failure.

@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -19,6 +21,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
+	"golang.org/x/sys/unix"
 
 	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/clock"
 	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/discover"
@@ -68,8 +71,16 @@ type ebpfReceiver struct {
 	full    chan struct{}
 	lost    probes.Lost
 	keep    uint32     // spans in 1000 the kernel keeps of those it may shed
+	trigger string     // what last lowered keep: triggerRingBuffer or triggerCPUBudget
 	closed  bool       // Shutdown began: attach no more, wait no more
 	drained *sync.Cond // signalled when the pending batch is taken
+
+	// readerCPU is the CPU time in ns of the reader's thread, as the
+	// reader last measured it; the flush loop compares it against
+	// cpu_budget at each tick (lastTick, lastCPU).
+	readerCPU atomic.Int64
+	lastTick  time.Time
+	lastCPU   int64
 }
 
 // fileID identifies an executable file's contents.
@@ -113,6 +124,7 @@ func newReceiver(cfg *Config, set receiver.Settings, next consumer.Traces) (rece
 		lifeWake: make(chan struct{}, 1),
 		rescan:   make(chan struct{}, 1),
 		keep:     1000,
+		trigger:  triggerRingBuffer,
 	}
 	r.drained = sync.NewCond(&r.mu)
 	return r, nil
@@ -158,6 +170,9 @@ func (r *ebpfReceiver) Start(_ context.Context, _ component.Host) error {
 		r.set.Logger.Info("No matching process can be traced yet; waiting for one to start")
 	}
 
+	if r.cfg.Shedding {
+		r.tel.ReceiverEbpfKeepPermille.Record(context.Background(), int64(r.keep))
+	}
 	r.clock.Start(r.cfg.ClockRefresh)
 	runCtx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
@@ -206,6 +221,9 @@ func (r *ebpfReceiver) attachProcess(proc discover.Process) error {
 	}
 	for _, fn := range prep.Missing {
 		r.set.Logger.Debug("Function not in this program", zap.Int("pid", proc.PID), zap.String("function", fn))
+	}
+	for _, err := range prep.Untraced {
+		r.set.Logger.Warn("Part of the program cannot be traced", zap.Int("pid", proc.PID), zap.Error(err))
 	}
 	name := filepath.Base(proc.Exe)
 	svc := r.cfg.ServiceNames[name]
@@ -270,10 +288,23 @@ func (r *ebpfReceiver) detach(pid int, why string) {
 
 // readLoop turns ring-buffer events into pending spans and hands process
 // starts and exits to the lifecycle loop, until the probes are closed.
+// With a cpu_budget it runs on an OS thread of its own, whose CPU time it
+// measures at most once a millisecond.
 func (r *ebpfReceiver) readLoop() {
 	defer r.wg.Done()
+	var measured time.Time
+	if r.cfg.CPUBudget > 0 {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+	}
 	for {
 		ev, err := r.probes.Read()
+		if r.cfg.CPUBudget > 0 {
+			if now := time.Now(); now.Sub(measured) >= time.Millisecond {
+				measured = now
+				r.readerCPU.Store(threadCPU())
+			}
+		}
 		if err != nil {
 			if errors.Is(err, probes.ErrClosed) {
 				return
@@ -480,7 +511,7 @@ func (r *ebpfReceiver) pollLost() {
 		r.set.Logger.Warn("Ring buffer full: events lost; raise ring_buffer_size", zap.Uint64("lost", d), zap.Uint64("total", n.Spans))
 	}
 	if d := n.Shed - r.lost.Shed; d > 0 {
-		r.tel.ReceiverEbpfShedSpans.Add(context.Background(), int64(d))
+		r.tel.ReceiverEbpfShedSpans.Add(context.Background(), int64(d), metric.WithAttributes(attribute.String("trigger", r.trigger)))
 	}
 	if d := n.Processes - r.lost.Processes; d > 0 {
 		r.lose(causeProcessEvent, int64(d))
@@ -492,33 +523,69 @@ func (r *ebpfReceiver) pollLost() {
 	r.lost = n
 }
 
-// Shedding thresholds: the ring buffer's fill at a flush tick above which
-// the kernel keeps half as many sheddable spans, and below which twice as
-// many, back to all; never fewer than minKeep in 1000.
+// Shedding thresholds, looked at every flush tick: above shedAbove of the
+// ring buffer full, or above the CPU budget, the kernel keeps half as many
+// sheddable spans; below shedBelow full and below half the budget, twice
+// as many, back to all; never fewer than minKeep in 1000.
 const (
 	shedAbove = 0.5
 	shedBelow = 0.125
 	minKeep   = 10
 )
 
+// Triggers of shedding, the trigger attribute of otelcol_receiver_ebpf_shed_spans.
+const (
+	triggerRingBuffer = "ring_buffer"
+	triggerCPUBudget  = "cpu_budget"
+)
+
 // nextKeep is the keep rate (per 1000) after a tick that saw the ring
-// buffer this full.
-func nextKeep(keep uint32, fill float64) uint32 {
+// buffer this full and the reader use this share of its CPU budget (0
+// without one), and the trigger when it lowers the rate.
+func nextKeep(keep uint32, fill, cpuShare float64) (uint32, string) {
 	switch {
+	case cpuShare > 1:
+		return max(keep/2, minKeep), triggerCPUBudget
 	case fill > shedAbove:
-		return max(keep/2, minKeep)
-	case fill < shedBelow:
-		return min(keep*2, 1000)
+		return max(keep/2, minKeep), triggerRingBuffer
+	case fill < shedBelow && cpuShare < 0.5:
+		return min(keep*2, 1000), ""
 	}
-	return keep
+	return keep, ""
 }
 
-// adjustShedding sets the kernel's keep rate from the ring buffer's fill.
+// threadCPU is the CPU time the calling OS thread used, in ns.
+func threadCPU() int64 {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts); err != nil {
+		return 0
+	}
+	return ts.Nano()
+}
+
+// cpuShare is the share of its CPU budget the reader used since the last
+// tick; 0 without a budget.
+func (r *ebpfReceiver) cpuShare() float64 {
+	if r.cfg.CPUBudget == 0 {
+		return 0
+	}
+	now, cpu := time.Now(), r.readerCPU.Load()
+	var share float64
+	if !r.lastTick.IsZero() {
+		share = float64(cpu-r.lastCPU) / float64(now.Sub(r.lastTick)) / r.cfg.CPUBudget
+	}
+	r.lastTick, r.lastCPU = now, cpu
+	return share
+}
+
+// adjustShedding sets the kernel's keep rate from the ring buffer's fill
+// and the reader's CPU use.
 func (r *ebpfReceiver) adjustShedding() {
 	if !r.cfg.Shedding {
 		return
 	}
-	keep := nextKeep(r.keep, r.probes.Fill())
+	share := r.cpuShare()
+	keep, trigger := nextKeep(r.keep, r.probes.Fill(), share)
 	if keep == r.keep {
 		return
 	}
@@ -526,8 +593,15 @@ func (r *ebpfReceiver) adjustShedding() {
 		r.set.Logger.Debug("Set shedding rate", zap.Error(err))
 		return
 	}
-	r.set.Logger.Info("Ring buffer filling: shedding spans in the kernel (roots, errors and stitching spans are kept)", zap.Float64("keep_ratio", float64(keep)/1000))
+	if trigger != "" {
+		r.trigger = trigger
+		r.set.Logger.Info("Shedding spans in the kernel (roots, errors and stitching spans are kept)", zap.String("trigger", trigger),
+			zap.Float64("keep_ratio", float64(keep)/1000), zap.Float64("cpu_budget_used", share))
+	} else {
+		r.set.Logger.Info("Shedding less", zap.Float64("keep_ratio", float64(keep)/1000))
+	}
 	r.keep = keep
+	r.tel.ReceiverEbpfKeepPermille.Record(context.Background(), int64(keep))
 }
 
 // scan attaches to matching processes not traced yet.

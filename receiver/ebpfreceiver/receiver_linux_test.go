@@ -50,16 +50,26 @@ type harness struct {
 
 // testConfig is the default configuration with the fields set in c. A name
 // of a program this test binary built becomes the paths of its builds (see
-// targettest.Paths).
+// targettest.Paths), and its service.name stays the name (or what
+// c.ServiceNames maps it to) although its file is called
+// targettest.Name(name).
 func testConfig(c Config) *Config {
 	d := createDefaultConfig()
-	d.PIDs, d.Executables, d.Functions, d.ServiceNames = c.PIDs, c.Executables, c.Functions, c.ServiceNames
+	d.PIDs, d.Executables, d.Functions, d.ServiceNames = c.PIDs, c.Executables, c.Functions, map[string]string{}
 	for _, n := range c.Names {
-		if paths := targettest.Paths(n); len(paths) > 0 {
-			d.Executables = append(d.Executables, paths...)
-		} else {
+		paths := targettest.Paths(n)
+		if len(paths) == 0 {
 			d.Names = append(d.Names, n)
+			continue
 		}
+		d.Executables = append(d.Executables, paths...)
+		d.ServiceNames[targettest.Name(n)] = n
+	}
+	for exe, svc := range c.ServiceNames {
+		if targettest.Paths(exe) != nil {
+			exe = targettest.Name(exe)
+		}
+		d.ServiceNames[exe] = svc
 	}
 	if c.RingBufferSize != 0 {
 		d.RingBufferSize = c.RingBufferSize
@@ -202,7 +212,7 @@ func TestServerSpans(t *testing.T) {
 	}
 	host, _ := os.Hostname()
 	wantRes := map[string]any{
-		"service.name": "shop-frontend", "process.pid": int64(tg.PID), "process.executable.name": "frontend",
+		"service.name": "shop-frontend", "process.pid": int64(tg.PID), "process.executable.name": targettest.Name("frontend"),
 		"process.executable.path": bin, "process.runtime.name": "go", "host.name": host,
 		"telemetry.distro.name": "tracemap",
 	}

@@ -5,6 +5,9 @@ package ebpfreceiver
 import (
 	"net/http"
 	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/targettest"
 )
@@ -43,15 +46,76 @@ func TestSheddingKeepsRootsErrorsAndStitching(t *testing.T) {
 
 func TestNextKeep(t *testing.T) {
 	for _, tc := range []struct {
-		keep uint32
-		fill float64
-		want uint32
+		keep           uint32
+		fill, cpuShare float64
+		want           uint32
+		trigger        string
 	}{
-		{1000, 0.6, 500}, {500, 0.9, 250}, {15, 0.9, 10}, {10, 0.9, 10},
-		{250, 0.3, 250}, {250, 0.1, 500}, {800, 0.0, 1000}, {1000, 0.0, 1000},
+		{1000, 0.6, 0, 500, triggerRingBuffer}, {500, 0.9, 0, 250, triggerRingBuffer}, {15, 0.9, 0, 10, triggerRingBuffer}, {10, 0.9, 0, 10, triggerRingBuffer},
+		{250, 0.3, 0, 250, ""}, {250, 0.1, 0, 500, ""}, {800, 0.0, 0, 1000, ""}, {1000, 0.0, 0, 1000, ""},
+		// Over the CPU budget with room in the ring buffer; between half
+		// the budget and all of it nothing changes; below half it recovers.
+		{1000, 0.0, 1.5, 500, triggerCPUBudget}, {20, 0.9, 3, 10, triggerCPUBudget},
+		{250, 0.0, 0.8, 250, ""}, {250, 0.0, 0.4, 500, ""},
 	} {
-		if got := nextKeep(tc.keep, tc.fill); got != tc.want {
-			t.Errorf("nextKeep(%d, %v) = %d, want %d", tc.keep, tc.fill, got, tc.want)
+		if got, trigger := nextKeep(tc.keep, tc.fill, tc.cpuShare); got != tc.want || trigger != tc.trigger {
+			t.Errorf("nextKeep(%d, %v, %v) = %d, %q, want %d, %q", tc.keep, tc.fill, tc.cpuShare, got, trigger, tc.want, tc.trigger)
 		}
 	}
+}
+
+// A CPU budget the reader cannot keep (a millionth of a core) makes the
+// receiver shed in the kernel under load: every root and error stays, the
+// chargeCard children go but for the few whose trace IDs the lowest rate
+// keeps, and the shed spans are counted with trigger cpu_budget; the keep
+// rate shows in otelcol_receiver_ebpf_keep_permille, and goes back to all
+// once the load is gone.
+func TestCPUBudgetSheds(t *testing.T) {
+	targettest.RequireBPF(t)
+	tg := targettest.Start(t, targettest.Build(t, "frontend", false))
+	cfg := testConfig(Config{Names: []string{"frontend"}, Functions: []string{"main.chargeCard"}, RingBufferSize: 1 << 20, MaxBatch: 1 << 16})
+	cfg.CPUBudget = 1e-6
+	h := startReceiver(t, cfg)
+	keepPermille := func() int64 {
+		m, err := h.tel.GetMetric("otelcol_receiver_ebpf_keep_permille")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m.Data.(metricdata.Gauge[int64]).DataPoints[0].Value
+	}
+	const requests = 400 // about 2 s: many ticks at the minimum rate
+	for i := range requests {
+		timed(t, "GET", tg.URL+"/charge", nil)
+		if i%10 == 0 {
+			timed(t, "POST", tg.URL+"/fail", nil)
+		}
+		if i == requests/2 {
+			if k := keepPermille(); k != minKeep {
+				t.Errorf("keep_permille = %d under load, want %d", k, minKeep)
+			}
+		}
+	}
+	waitFor(t, "every root", func() bool { return h.sink.SpanCount() >= requests+requests/10 })
+	time.Sleep(200 * time.Millisecond) // the last flush and shed count
+	names := map[string]int{}
+	for _, td := range h.sink.AllTraces() {
+		for _, rs := range td.ResourceSpans().All() {
+			for _, ss := range rs.ScopeSpans().All() {
+				for _, s := range ss.Spans().All() {
+					names[s.Name()]++
+				}
+			}
+		}
+	}
+	kept, shed := int64(names["main.chargeCard"]), h.metricWhere(t, "otelcol_receiver_ebpf_shed_spans", "trigger", triggerCPUBudget)
+	if names["GET /charge"] != requests || names["POST /fail"] != requests/10 {
+		t.Errorf("roots and errors: %v, want %d GET /charge and %d POST /fail", names, requests, requests/10)
+	}
+	if kept+shed != requests || shed < requests/2 {
+		t.Errorf("chargeCard children: %d kept, %d shed for cpu_budget (total %d), want %d in all, most shed", kept, shed, h.metric(t, "otelcol_receiver_ebpf_shed_spans"), requests)
+	}
+	if lost := h.metric(t, "otelcol_receiver_ebpf_lost_events"); lost != 0 {
+		t.Errorf("lost events = %d", lost)
+	}
+	waitFor(t, "keeping all again", func() bool { return keepPermille() == 1000 })
 }

@@ -57,7 +57,7 @@ func hostname() string {
 
 // fillSpan turns one kernel event into a span. funcs names the configured
 // functions by their id; driver is, for a database/sql span, the driver
-// conn's Begin method (see dbSystem).
+// conn's Prepare method (see dbSystem).
 func fillSpan(dst ptrace.Span, ev *probes.Span, clk *clock.Clock, funcs []string, driver string) {
 	dst.SetTraceID(ev.TraceID)
 	dst.SetSpanID(ev.SpanID)
@@ -152,6 +152,11 @@ func fillServer(dst ptrace.Span, ev *probes.Span) {
 			a.PutStr("error.type", strconv.FormatInt(status, 10))
 		}
 	}
+	putParentVia(a, ev)
+}
+
+// putParentVia says how a server span found its parent in another process.
+func putParentVia(a pcommon.Map, ev *probes.Span) {
 	switch {
 	case ev.Flags&probes.FlagRemoteParent != 0:
 		a.PutStr(AttrParentVia, "traceparent")
@@ -233,8 +238,8 @@ var dbSystems = []struct{ pkg, system string }{
 	{"github.com/marcboeker/go-duckdb", "duckdb"},
 }
 
-// dbSystem names the database of a driver from its conn type's Begin
-// method ("github.com/lib/pq.(*conn).Begin"): "other_sql" when unknown.
+// dbSystem names the database of a driver from its conn type's Prepare
+// method ("github.com/lib/pq.(*conn).Prepare"): "other_sql" when unknown.
 func dbSystem(driverMethod string) string {
 	for _, d := range dbSystems {
 		if strings.HasPrefix(driverMethod, d.pkg+".") || strings.HasPrefix(driverMethod, d.pkg+"/") {
@@ -284,6 +289,7 @@ func fillGRPC(dst ptrace.Span, ev *probes.Span) {
 	server := ev.Kind == probes.KindGRPCServer
 	if server {
 		dst.SetKind(ptrace.SpanKindServer)
+		putParentVia(a, ev)
 	} else {
 		dst.SetKind(ptrace.SpanKindClient)
 	}

@@ -25,6 +25,10 @@ func TestDatabaseSQLSpans(t *testing.T) {
 		{"GET", "/users/42", "SELECT", "SELECT name FROM users WHERE id = ? AND note = ?", ptrace.StatusCodeUnset},
 		{"POST", "/users", "INSERT", "INSERT INTO users (name, age) VALUES (?, ?)", ptrace.StatusCodeUnset},
 		{"GET", "/broken", "SELECT", "SELECT * FROM missing_table", ptrace.StatusCodeError},
+		// Prepared statements (Stmt.QueryContext, Stmt.ExecContext).
+		{"GET", "/stmt/users/42", "SELECT", "SELECT name FROM users WHERE id = ? AND note = ?", ptrace.StatusCodeUnset},
+		{"POST", "/stmt/users", "INSERT", "INSERT INTO users (name, age) VALUES (?, ?)", ptrace.StatusCodeUnset},
+		{"GET", "/stmt/broken", "SELECT", "SELECT * FROM missing_table WHERE id = ?", ptrace.StatusCodeError},
 	} {
 		timed(t, tc.method, tg.URL+tc.path, nil)
 		spans := h.wait(t, 2)
@@ -52,12 +56,12 @@ func TestDatabaseSQLSpans(t *testing.T) {
 
 func TestDBSystem(t *testing.T) {
 	for in, want := range map[string]string{
-		"github.com/lib/pq.(*conn).Begin":                   "postgresql",
-		"github.com/jackc/pgx/v5/stdlib.(*Conn).Begin":      "postgresql",
-		"github.com/go-sql-driver/mysql.(*mysqlConn).Begin": "mysql",
-		"modernc.org/sqlite.(*conn).Begin":                  "sqlite",
-		"main.(*memConn).Begin":                             "other_sql",
-		"":                                                  "other_sql",
+		"github.com/lib/pq.(*conn).Prepare":                   "postgresql",
+		"github.com/jackc/pgx/v5/stdlib.(*Conn).Prepare":      "postgresql",
+		"github.com/go-sql-driver/mysql.(*mysqlConn).Prepare": "mysql",
+		"modernc.org/sqlite.(*conn).Prepare":                  "sqlite",
+		"main.(*memConn).Prepare":                             "other_sql",
+		"":                                                    "other_sql",
 	} {
 		if got := dbSystem(in); got != want {
 			t.Errorf("dbSystem(%q) = %q, want %q", in, got, want)

@@ -31,6 +31,9 @@ type Binary struct {
 	GoVersion string // e.g. "go1.26.8"
 	// Stripped is true when the binary has no .symtab.
 	Stripped bool
+	// GRPCVersion is the version of google.golang.org/grpc linked in
+	// ("v1.83.2"), "" without.
+	GRPCVersion string
 
 	file  *os.File
 	f     *elf.File
@@ -61,6 +64,11 @@ func Open(path string) (*Binary, error) {
 		return nil, fmt.Errorf("%s: %w", path, ErrNotGo)
 	}
 	b := &Binary{Path: path, GoVersion: bi.GoVersion, file: file, f: f}
+	for _, m := range bi.Deps {
+		if m.Path == grpcPkg {
+			b.GRPCVersion = m.Version
+		}
+	}
 	if err := b.loadSymbols(); err != nil {
 		file.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)

@@ -65,11 +65,11 @@ func TestOffsetsDWARFAndTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// shop does not use database/sql: its DWARF lacks driverConn.
+	// shop does not use database/sql: its DWARF lacks driverConn and Stmt.
 	if fromDWARF.DriverConnCI != 0 || fromTable.DriverConnCI == 0 {
 		t.Errorf("driverConn.ci at %#x in DWARF, %#x in the table", fromDWARF.DriverConnCI, fromTable.DriverConnCI)
 	}
-	fromTable.DriverConnCI = 0
+	fromTable.DriverConnCI, fromTable.SQLStmtQuery = 0, 0
 	if fromDWARF != fromTable {
 		t.Fatalf("DWARF %+v != table %+v", fromDWARF, fromTable)
 	}
@@ -83,6 +83,56 @@ func TestOffsetsDWARFAndTable(t *testing.T) {
 		if err == nil || err.Error() != want {
 			t.Errorf("unsupported version error = %v, want %q", err, want)
 		}
+	}
+}
+
+// A gRPC program stripped of DWARF gets gRPC's offsets from the table of
+// its google.golang.org/grpc version, the same as its DWARF says; with a
+// version the table lacks it is told which.
+func TestGRPCOffsetsStripped(t *testing.T) {
+	var bins [2]*Binary
+	for i, stripped := range []bool{false, true} {
+		b, err := Open(targettest.BuildProgram(t, "rpc", "rpc", stripped))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close()
+		bins[i] = b
+	}
+	full, stripped := bins[0], bins[1]
+	if full.GRPCVersion == "" || full.GRPCVersion != stripped.GRPCVersion {
+		t.Fatalf("gRPC versions %q and %q", full.GRPCVersion, stripped.GRPCVersion)
+	}
+	fromDWARF, err := full.Offsets()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromTable, err := stripped.Offsets()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fromDWARF.GRPCLoopyConn == 0 || fromDWARF.XH2MetaFields == 0 || ModuleOffsets(fromDWARF) != ModuleOffsets(fromTable) {
+		t.Errorf("gRPC offsets: DWARF %+v, table %+v", ModuleOffsets(fromDWARF), ModuleOffsets(fromTable))
+	}
+	for _, b := range bins {
+		o, _ := b.Offsets()
+		if ok, err := b.GRPC(o); !ok || err != nil {
+			t.Errorf("%s: GRPC() = %v, %v", b.Path, ok, err)
+		}
+	}
+
+	stripped.GRPCVersion = "v1.60.0"
+	o, err := stripped.Offsets()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.GRPCStreamMethod != 0 {
+		t.Errorf("gRPC offsets for an unknown version: %+v", ModuleOffsets(o))
+	}
+	ok, err := stripped.GRPC(o)
+	want := "gRPC calls not traced: " + stripped.Path + " uses google.golang.org/grpc v1.60.0; it has no DWARF, and the offset table covers google.golang.org/grpc " + full.GRPCVersion + " only"
+	if ok || err == nil || err.Error() != want {
+		t.Errorf("GRPC() = %v, %v, want false, %q", ok, err, want)
 	}
 }
 
@@ -120,7 +170,7 @@ func TestOffsetsEveryRelease(t *testing.T) {
 		if fromDWARF.PersistConnConn != 0 || fromTable.PersistConnConn == 0 {
 			t.Errorf("%s: persistConn.conn at %#x in DWARF of a server-only program, %#x in the table", full.GoVersion, fromDWARF.PersistConnConn, fromTable.PersistConnConn)
 		}
-		fromTable.PersistConnConn, fromTable.DriverConnCI = 0, 0 // no database/sql either
+		fromTable.PersistConnConn, fromTable.DriverConnCI, fromTable.SQLStmtQuery = 0, 0, 0 // no database/sql either
 		if fromDWARF != fromTable {
 			t.Errorf("%s: DWARF %+v != table %+v", full.GoVersion, fromDWARF, fromTable)
 		}

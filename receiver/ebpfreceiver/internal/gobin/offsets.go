@@ -47,71 +47,101 @@ type Offsets struct {
 	XH2StreamSC     uint64
 	XH2SCConn       uint64
 	DriverConnCI    uint64 // database/sql.driverConn.ci
+	SQLStmtQuery    uint64 // database/sql.Stmt.query
 	HchanRecvqFirst uint64 // runtime.hchan.recvq + runtime.waitq.first
 	SudogG          uint64
-	// google.golang.org/grpc, when linked in (DWARF only).
+	// google.golang.org/grpc, when linked in.
 	GRPCStreamMethod uint64 // transport.ServerStream.Stream + Stream.method
 	GRPCStatusS      uint64
 	GRPCErrorS       uint64
 	GRPCSPBCode      uint64
-	HasPattern       bool
+	GRPCStreamID     uint64 // transport.ServerStream.Stream + Stream.id
+	GRPCServerConn   uint64 // transport.http2Server.conn
+	GRPCClientWQ     uint64 // transport.ClientStream.Stream + Stream.wq
+	GRPCHeadersID    uint64 // transport.clientHeaders.streamID
+	GRPCHeadersWQ    uint64 // transport.clientHeaders.wq
+	GRPCLoopyConn    uint64 // transport.loopyWriter.conn
+	// golang.org/x/net/http2's frames, which gRPC's transport reads.
+	XH2MetaHeaders uint64 // MetaHeadersFrame.HeadersFrame (a pointer)
+	XH2MetaFields  uint64 // MetaHeadersFrame.Fields
+	XH2HeadersSID  uint64 // HeadersFrame.FrameHeader + FrameHeader.StreamID
+	HasPattern     bool
 	// SwissMaps: maps have the Swiss-table layout (Go >= 1.24), else the
 	// bucket layout of Go <= 1.23.
 	SwissMaps bool
 }
 
-// field names one struct field in DWARF terms.
+// field names one struct field in DWARF terms. With inner ("type.field")
+// the offset is that of a field inside this one, and unknown (0) when the
+// inner field is not found.
 type field struct {
 	typ, name string
 	dst       func(*Offsets) *uint64
+	inner     string
 }
 
 var fields = []field{
-	{"net/http.Request", "Method", func(o *Offsets) *uint64 { return &o.RequestMethod }},
-	{"net/http.Request", "URL", func(o *Offsets) *uint64 { return &o.RequestURL }},
-	{"net/http.Request", "Header", func(o *Offsets) *uint64 { return &o.RequestHeader }},
-	{"net/http.Request", "Host", func(o *Offsets) *uint64 { return &o.RequestHost }},
-	{"net/http.Request", "Pattern", func(o *Offsets) *uint64 { return &o.RequestPattern }},
-	{"net/url.URL", "Scheme", func(o *Offsets) *uint64 { return &o.URLScheme }},
-	{"net/url.URL", "Host", func(o *Offsets) *uint64 { return &o.URLHost }},
-	{"net/url.URL", "Path", func(o *Offsets) *uint64 { return &o.URLPath }},
-	{"net/url.URL", "RawQuery", func(o *Offsets) *uint64 { return &o.URLRawQuery }},
-	{"net/http.response", "conn", func(o *Offsets) *uint64 { return &o.ResponseConn }},
-	{"net/http.response", "status", func(o *Offsets) *uint64 { return &o.ResponseStatus }},
-	{"net/http.conn", "rwc", func(o *Offsets) *uint64 { return &o.ConnRWC }},
-	{"net.conn", "fd", func(o *Offsets) *uint64 { return &o.NetConnFD }},
-	{"net.netFD", "laddr", func(o *Offsets) *uint64 { return &o.NetFDLaddr }},
-	{"net.netFD", "raddr", func(o *Offsets) *uint64 { return &o.NetFDRaddr }},
-	{"net.TCPAddr", "IP", func(o *Offsets) *uint64 { return &o.TCPAddrIP }},
-	{"net.TCPAddr", "Port", func(o *Offsets) *uint64 { return &o.TCPAddrPort }},
-	{"net/http.Response", "StatusCode", func(o *Offsets) *uint64 { return &o.RespStatusCode }},
-	{"net/http.persistConn", "conn", func(o *Offsets) *uint64 { return &o.PersistConnConn }},
-	{"runtime.g", "stack", func(o *Offsets) *uint64 { return &o.GStackHi }},
-	{"runtime.stack", "hi", nil}, // added to g.stack below
-	{"runtime.g", "m", func(o *Offsets) *uint64 { return &o.GM }},
-	{"runtime.m", "curg", func(o *Offsets) *uint64 { return &o.MCurg }},
-	{"net/http.http2responseWriterState", "status", func(o *Offsets) *uint64 { return &o.H2Status }},
-	{"net/http.conn", "hijackedv", func(o *Offsets) *uint64 { return &o.ConnHijacked }},
-	{"net/http.http2responseWriterState", "stream", func(o *Offsets) *uint64 { return &o.H2RWSStream }},
-	{"net/http.http2stream", "sc", func(o *Offsets) *uint64 { return &o.H2StreamSC }},
-	{"net/http.http2serverConn", "conn", func(o *Offsets) *uint64 { return &o.H2SCConn }},
-	{xnetHTTP2 + ".responseWriterState", "status", func(o *Offsets) *uint64 { return &o.XH2Status }},
-	{xnetHTTP2 + ".responseWriterState", "stream", func(o *Offsets) *uint64 { return &o.XH2RWSStream }},
-	{xnetHTTP2 + ".stream", "sc", func(o *Offsets) *uint64 { return &o.XH2StreamSC }},
-	{xnetHTTP2 + ".serverConn", "conn", func(o *Offsets) *uint64 { return &o.XH2SCConn }},
-	{"database/sql.driverConn", "ci", func(o *Offsets) *uint64 { return &o.DriverConnCI }},
-	{"runtime.hchan", "recvq", func(o *Offsets) *uint64 { return &o.HchanRecvqFirst }},
-	{"runtime.waitq", "first", nil}, // added to hchan.recvq below
-	{"runtime.sudog", "g", func(o *Offsets) *uint64 { return &o.SudogG }},
-	{grpcPkg + "/internal/transport.ServerStream", "Stream", func(o *Offsets) *uint64 { return &o.GRPCStreamMethod }},
-	{grpcPkg + "/internal/transport.Stream", "method", nil}, // added to ServerStream.Stream below
-	{grpcPkg + "/internal/status.Status", "s", func(o *Offsets) *uint64 { return &o.GRPCStatusS }},
-	{grpcPkg + "/internal/status.Error", "s", func(o *Offsets) *uint64 { return &o.GRPCErrorS }},
-	{"google.golang.org/genproto/googleapis/rpc/status.Status", "Code", func(o *Offsets) *uint64 { return &o.GRPCSPBCode }},
+	{"net/http.Request", "Method", func(o *Offsets) *uint64 { return &o.RequestMethod }, ""},
+	{"net/http.Request", "URL", func(o *Offsets) *uint64 { return &o.RequestURL }, ""},
+	{"net/http.Request", "Header", func(o *Offsets) *uint64 { return &o.RequestHeader }, ""},
+	{"net/http.Request", "Host", func(o *Offsets) *uint64 { return &o.RequestHost }, ""},
+	{"net/http.Request", "Pattern", func(o *Offsets) *uint64 { return &o.RequestPattern }, ""},
+	{"net/url.URL", "Scheme", func(o *Offsets) *uint64 { return &o.URLScheme }, ""},
+	{"net/url.URL", "Host", func(o *Offsets) *uint64 { return &o.URLHost }, ""},
+	{"net/url.URL", "Path", func(o *Offsets) *uint64 { return &o.URLPath }, ""},
+	{"net/url.URL", "RawQuery", func(o *Offsets) *uint64 { return &o.URLRawQuery }, ""},
+	{"net/http.response", "conn", func(o *Offsets) *uint64 { return &o.ResponseConn }, ""},
+	{"net/http.response", "status", func(o *Offsets) *uint64 { return &o.ResponseStatus }, ""},
+	{"net/http.conn", "rwc", func(o *Offsets) *uint64 { return &o.ConnRWC }, ""},
+	{"net.conn", "fd", func(o *Offsets) *uint64 { return &o.NetConnFD }, ""},
+	{"net.netFD", "laddr", func(o *Offsets) *uint64 { return &o.NetFDLaddr }, ""},
+	{"net.netFD", "raddr", func(o *Offsets) *uint64 { return &o.NetFDRaddr }, ""},
+	{"net.TCPAddr", "IP", func(o *Offsets) *uint64 { return &o.TCPAddrIP }, ""},
+	{"net.TCPAddr", "Port", func(o *Offsets) *uint64 { return &o.TCPAddrPort }, ""},
+	{"net/http.Response", "StatusCode", func(o *Offsets) *uint64 { return &o.RespStatusCode }, ""},
+	{"net/http.persistConn", "conn", func(o *Offsets) *uint64 { return &o.PersistConnConn }, ""},
+	{"runtime.g", "stack", func(o *Offsets) *uint64 { return &o.GStackHi }, "runtime.stack.hi"},
+	{"runtime.stack", "hi", nil, ""},
+	{"runtime.g", "m", func(o *Offsets) *uint64 { return &o.GM }, ""},
+	{"runtime.m", "curg", func(o *Offsets) *uint64 { return &o.MCurg }, ""},
+	{"net/http.http2responseWriterState", "status", func(o *Offsets) *uint64 { return &o.H2Status }, ""},
+	{"net/http.conn", "hijackedv", func(o *Offsets) *uint64 { return &o.ConnHijacked }, ""},
+	{"net/http.http2responseWriterState", "stream", func(o *Offsets) *uint64 { return &o.H2RWSStream }, ""},
+	{"net/http.http2stream", "sc", func(o *Offsets) *uint64 { return &o.H2StreamSC }, ""},
+	{"net/http.http2serverConn", "conn", func(o *Offsets) *uint64 { return &o.H2SCConn }, ""},
+	{xnetHTTP2 + ".responseWriterState", "status", func(o *Offsets) *uint64 { return &o.XH2Status }, ""},
+	{xnetHTTP2 + ".responseWriterState", "stream", func(o *Offsets) *uint64 { return &o.XH2RWSStream }, ""},
+	{xnetHTTP2 + ".stream", "sc", func(o *Offsets) *uint64 { return &o.XH2StreamSC }, ""},
+	{xnetHTTP2 + ".serverConn", "conn", func(o *Offsets) *uint64 { return &o.XH2SCConn }, ""},
+	{"database/sql.driverConn", "ci", func(o *Offsets) *uint64 { return &o.DriverConnCI }, ""},
+	{"database/sql.Stmt", "query", func(o *Offsets) *uint64 { return &o.SQLStmtQuery }, ""},
+	{"runtime.hchan", "recvq", func(o *Offsets) *uint64 { return &o.HchanRecvqFirst }, "runtime.waitq.first"},
+	{"runtime.waitq", "first", nil, ""},
+	{"runtime.sudog", "g", func(o *Offsets) *uint64 { return &o.SudogG }, ""},
+	{grpcTransport + ".ServerStream", "Stream", func(o *Offsets) *uint64 { return &o.GRPCStreamMethod }, grpcTransport + ".Stream.method"},
+	{grpcTransport + ".ServerStream", "Stream", func(o *Offsets) *uint64 { return &o.GRPCStreamID }, grpcTransport + ".Stream.id"},
+	{grpcTransport + ".ClientStream", "Stream", func(o *Offsets) *uint64 { return &o.GRPCClientWQ }, grpcTransport + ".Stream.wq"},
+	{grpcTransport + ".Stream", "method", nil, ""},
+	{grpcTransport + ".Stream", "id", nil, ""},
+	{grpcTransport + ".Stream", "wq", nil, ""},
+	{grpcTransport + ".http2Server", "conn", func(o *Offsets) *uint64 { return &o.GRPCServerConn }, ""},
+	{grpcTransport + ".clientHeaders", "streamID", func(o *Offsets) *uint64 { return &o.GRPCHeadersID }, ""},
+	{grpcTransport + ".clientHeaders", "wq", func(o *Offsets) *uint64 { return &o.GRPCHeadersWQ }, ""},
+	{grpcTransport + ".loopyWriter", "conn", func(o *Offsets) *uint64 { return &o.GRPCLoopyConn }, ""},
+	{xnetHTTP2 + ".MetaHeadersFrame", "HeadersFrame", func(o *Offsets) *uint64 { return &o.XH2MetaHeaders }, ""},
+	{xnetHTTP2 + ".MetaHeadersFrame", "Fields", func(o *Offsets) *uint64 { return &o.XH2MetaFields }, ""},
+	{xnetHTTP2 + ".HeadersFrame", "FrameHeader", func(o *Offsets) *uint64 { return &o.XH2HeadersSID }, xnetHTTP2 + ".FrameHeader.StreamID"},
+	{xnetHTTP2 + ".FrameHeader", "StreamID", nil, ""},
+	{grpcPkg + "/internal/status.Status", "s", func(o *Offsets) *uint64 { return &o.GRPCStatusS }, ""},
+	{grpcPkg + "/internal/status.Error", "s", func(o *Offsets) *uint64 { return &o.GRPCErrorS }, ""},
+	{"google.golang.org/genproto/googleapis/rpc/status.Status", "Code", func(o *Offsets) *uint64 { return &o.GRPCSPBCode }, ""},
 }
 
-// grpcPkg is google.golang.org/grpc's module.
-const grpcPkg = "google.golang.org/grpc"
+// grpcPkg is google.golang.org/grpc's module, grpcTransport its transport.
+const (
+	grpcPkg       = "google.golang.org/grpc"
+	grpcTransport = grpcPkg + "/internal/transport"
+)
 
 // optional tells the fields of modules outside the standard library, whose
 // layouts change with their own releases: one of them missing leaves what
@@ -155,7 +185,48 @@ func (b *Binary) Offsets() (Offsets, error) {
 		//lint:ignore ST1005 the message starts with the product name "Go", as users search for it
 		return Offsets{}, fmt.Errorf("Go version %s: no offsets (%s %s and the table covers %s)", b.GoVersion, b.Path, why, tableVersions())
 	}
+	// The layouts of modules outside the standard library come with the
+	// module's release: gRPC's (and the x/net/http2 frames it reads) from
+	// the table of its version.
+	if g, ok := grpcOffsetTable[b.GRPCVersion]; ok {
+		copyModuleFields(&o, g)
+	}
 	return o, nil
+}
+
+// copyModuleFields copies the offsets of the fields outside the standard
+// library (see field.optional).
+func copyModuleFields(dst *Offsets, src Offsets) {
+	for _, f := range fields {
+		if f.optional() && f.dst != nil {
+			*f.dst(dst) = *f.dst(&src)
+		}
+	}
+}
+
+// ModuleOffsets is o without the standard library's fields: what the
+// table of a module's release holds.
+func ModuleOffsets(o Offsets) Offsets {
+	var m Offsets
+	copyModuleFields(&m, o)
+	return m
+}
+
+// GRPC reports whether the probes can trace the program's gRPC calls with
+// these offsets (from Offsets): false without gRPC, and an error that
+// names what is missing when it has gRPC but its layout is unknown.
+func (b *Binary) GRPC(o Offsets) (bool, error) {
+	switch {
+	case b.GRPCVersion == "":
+		return false, nil
+	case o.GRPCStreamMethod != 0 && o.GRPCSPBCode != 0:
+		return true, nil
+	}
+	why := "its DWARF lacks the gRPC types the probes read"
+	if _, err := b.f.DWARF(); err != nil {
+		why = "it has no DWARF, and the offset table covers google.golang.org/grpc " + strings.Join(slices.Sorted(maps.Keys(grpcOffsetTable)), ", ") + " only"
+	}
+	return false, fmt.Errorf("gRPC calls not traced: %s uses google.golang.org/grpc %s; %s", b.Path, b.GRPCVersion, why)
 }
 
 func offsetsFromDWARF(d *dwarf.Data) (Offsets, error) {
@@ -222,20 +293,21 @@ func offsetsFromDWARF(d *dwarf.Data) (Offsets, error) {
 			}
 			return Offsets{}, fmt.Errorf("DWARF has %s without its field %s", f.typ, f.name)
 		}
-		if f.dst != nil {
-			*f.dst(&o) = off
+		if f.dst == nil {
+			continue
 		}
+		if f.inner != "" {
+			in, ok := found[f.inner]
+			if !ok {
+				continue
+			}
+			off += in
+		}
+		*f.dst(&o) = off
 	}
 	_, o.HasPattern = found["net/http.Request.Pattern"]
 	if !types["runtime.g"] {
 		return Offsets{}, errors.New("DWARF has no runtime.g")
-	}
-	o.GStackHi += found["runtime.stack.hi"]
-	o.HchanRecvqFirst += found["runtime.waitq.first"]
-	if m, ok := found[grpcPkg+"/internal/transport.Stream.method"]; ok && o.GRPCStreamMethod+m != 0 {
-		o.GRPCStreamMethod += m
-	} else {
-		o.GRPCStreamMethod = 0
 	}
 	return o, nil
 }
@@ -244,6 +316,9 @@ func tableVersions() string {
 	return strings.Join(slices.Sorted(maps.Keys(offsetTable)), ", ")
 }
 
-// Table returns the generated offsets per Go minor version ("go1.26"), for
-// the generator that extends it.
-func Table() map[string]Offsets { return maps.Clone(offsetTable) }
+// Table returns the generated offsets per Go minor version ("go1.26"), and
+// those of gRPC per google.golang.org/grpc version, for the generator that
+// extends them.
+func Table() (goReleases, grpc map[string]Offsets) {
+	return maps.Clone(offsetTable), maps.Clone(grpcOffsetTable)
+}

@@ -29,6 +29,7 @@ type TelemetryBuilder struct {
 	ReceiverEbpfAttachErrors      metric.Int64Counter
 	ReceiverEbpfAttachedProcesses metric.Int64UpDownCounter
 	ReceiverEbpfDroppedSpans      metric.Int64Counter
+	ReceiverEbpfKeepPermille      metric.Int64Gauge
 	ReceiverEbpfLostEvents        metric.Int64Counter
 	ReceiverEbpfShedSpans         metric.Int64Counter
 	ReceiverEbpfSpans             metric.Int64Counter
@@ -81,6 +82,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		metric.WithUnit("{span}"),
 	)
 	errs = errors.Join(errs, err)
+	builder.ReceiverEbpfKeepPermille, err = builder.meter.Int64Gauge(
+		"otelcol_receiver_ebpf_keep_permille",
+		metric.WithDescription("Of the spans the kernel side may shed, how many in 1000 it keeps (1000 while not shedding). [Alpha]"),
+		metric.WithUnit("{span}"),
+	)
+	errs = errors.Join(errs, err)
 	builder.ReceiverEbpfLostEvents, err = builder.meter.Int64Counter(
 		"otelcol_receiver_ebpf_lost_events",
 		metric.WithDescription("Kernel events that did not become spans, by cause. [Alpha]"),
@@ -89,7 +96,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.ReceiverEbpfShedSpans, err = builder.meter.Int64Counter(
 		"otelcol_receiver_ebpf_shed_spans",
-		metric.WithDescription("Spans the kernel side dropped on purpose while shedding load (sampled out; never roots, errors or stitching spans). [Alpha]"),
+		metric.WithDescription("Spans the kernel side dropped on purpose while shedding load (sampled out; never roots, errors or stitching spans), by the trigger that set the rate. [Alpha]"),
 		metric.WithUnit("{span}"),
 	)
 	errs = errors.Join(errs, err)

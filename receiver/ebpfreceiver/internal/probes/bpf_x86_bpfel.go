@@ -86,6 +86,32 @@ type bpfGoOffsets struct {
 	GrpcErrorFn      uint64
 	HchanRecvqFirst  uint64
 	SudogG           uint64
+	GrpcStreamId     uint64
+	GrpcServerConn   uint64
+	GrpcClientWq     uint64
+	GrpcHeadersId    uint64
+	GrpcHeadersWq    uint64
+	GrpcLoopyConn    uint64
+	Xh2MetaHeaders   uint64
+	Xh2MetaFields    uint64
+	Xh2HeadersSid    uint64
+	GrpcCsFn         uint64
+	ErrorstringFn    uint64
+	StmtQuery        uint64
+}
+
+type bpfH2Key struct {
+	_        structs.HostLayout
+	Addr     bpfAddrPair
+	StreamId uint32
+	Pad      uint32
+}
+
+type bpfH2Stream struct {
+	_         structs.HostLayout
+	Pid       uint32
+	StreamId  uint32
+	Transport uint64
 }
 
 type bpfInflight struct {
@@ -102,6 +128,13 @@ type bpfProcEvent struct {
 	_     structs.HostLayout
 	Type  uint32
 	Pid   uint32
+	Flags uint32
+	Pad   uint32
+}
+
+type bpfRemoteParent struct {
+	_     structs.HostLayout
+	Sc    bpfSpanCtx
 	Flags uint32
 	Pad   uint32
 }
@@ -147,6 +180,13 @@ type bpfSpanEvent struct {
 	Host       [64]int8
 	Scheme     [8]int8
 	Query      [64]int8
+}
+
+type bpfSpanKey struct {
+	_      structs.HostLayout
+	Pid    uint32
+	Pad    uint32
+	SpanId [8]uint8
 }
 
 type bpfTpScratch struct {
@@ -213,6 +253,11 @@ type bpfMapSpecs struct {
 	Events       *ebpf.MapSpec `ebpf:"events"`
 	G_parent     *ebpf.MapSpec `ebpf:"g_parent"`
 	GoCtx        *ebpf.MapSpec `ebpf:"go_ctx"`
+	GrpcCallOf   *ebpf.MapSpec `ebpf:"grpc_call_of"`
+	GrpcCalls    *ebpf.MapSpec `ebpf:"grpc_calls"`
+	GrpcPending  *ebpf.MapSpec `ebpf:"grpc_pending"`
+	GrpcStreams  *ebpf.MapSpec `ebpf:"grpc_streams"`
+	GrpcTp       *ebpf.MapSpec `ebpf:"grpc_tp"`
 	Handoff      *ebpf.MapSpec `ebpf:"handoff"`
 	HoldNames    *ebpf.MapSpec `ebpf:"hold_names"`
 	Inflights    *ebpf.MapSpec `ebpf:"inflights"`
@@ -220,6 +265,7 @@ type bpfMapSpecs struct {
 	Offsets      *ebpf.MapSpec `ebpf:"offsets"`
 	ServerFrames *ebpf.MapSpec `ebpf:"server_frames"`
 	Shed         *ebpf.MapSpec `ebpf:"shed"`
+	StmtFrames   *ebpf.MapSpec `ebpf:"stmt_frames"`
 	TpBuf        *ebpf.MapSpec `ebpf:"tp_buf"`
 	Tuples       *ebpf.MapSpec `ebpf:"tuples"`
 	Watched      *ebpf.MapSpec `ebpf:"watched"`
@@ -258,6 +304,11 @@ type bpfMaps struct {
 	Events       *ebpf.Map `ebpf:"events"`
 	G_parent     *ebpf.Map `ebpf:"g_parent"`
 	GoCtx        *ebpf.Map `ebpf:"go_ctx"`
+	GrpcCallOf   *ebpf.Map `ebpf:"grpc_call_of"`
+	GrpcCalls    *ebpf.Map `ebpf:"grpc_calls"`
+	GrpcPending  *ebpf.Map `ebpf:"grpc_pending"`
+	GrpcStreams  *ebpf.Map `ebpf:"grpc_streams"`
+	GrpcTp       *ebpf.Map `ebpf:"grpc_tp"`
 	Handoff      *ebpf.Map `ebpf:"handoff"`
 	HoldNames    *ebpf.Map `ebpf:"hold_names"`
 	Inflights    *ebpf.Map `ebpf:"inflights"`
@@ -265,6 +316,7 @@ type bpfMaps struct {
 	Offsets      *ebpf.Map `ebpf:"offsets"`
 	ServerFrames *ebpf.Map `ebpf:"server_frames"`
 	Shed         *ebpf.Map `ebpf:"shed"`
+	StmtFrames   *ebpf.Map `ebpf:"stmt_frames"`
 	TpBuf        *ebpf.Map `ebpf:"tp_buf"`
 	Tuples       *ebpf.Map `ebpf:"tuples"`
 	Watched      *ebpf.Map `ebpf:"watched"`
@@ -278,6 +330,11 @@ func (m *bpfMaps) Close() error {
 		m.Events,
 		m.G_parent,
 		m.GoCtx,
+		m.GrpcCallOf,
+		m.GrpcCalls,
+		m.GrpcPending,
+		m.GrpcStreams,
+		m.GrpcTp,
 		m.Handoff,
 		m.HoldNames,
 		m.Inflights,
@@ -285,6 +342,7 @@ func (m *bpfMaps) Close() error {
 		m.Offsets,
 		m.ServerFrames,
 		m.Shed,
+		m.StmtFrames,
 		m.TpBuf,
 		m.Tuples,
 		m.Watched,

@@ -48,11 +48,28 @@ const (
 	// database/sql DB, Tx or Conn passes (prepared Stmts do not).
 	SQLQueryFunc = "database/sql.(*DB).queryDC"
 	SQLExecFunc  = "database/sql.(*DB).execDC"
-	// gRPC: one RPC on the server, the status it writes, a unary call.
-	GRPCServerFunc = "google.golang.org/grpc.(*Server).handleStream"
-	grpcStatusFunc = "google.golang.org/grpc/internal/transport.(*http2Server).writeStatus"
-	GRPCClientFunc = "google.golang.org/grpc.(*ClientConn).Invoke"
-	grpcErrorFunc  = "google.golang.org/grpc/internal/status.(*Error).Error"
+	// Prepared statements: a Stmt's query and exec, and where each gets
+	// its connection (which names the driver).
+	SQLStmtQueryFunc = "database/sql.(*Stmt).QueryContext"
+	SQLStmtExecFunc  = "database/sql.(*Stmt).ExecContext"
+	sqlStmtQueryConn = "database/sql.rowsiFromStatement"
+	sqlStmtExecConn  = "database/sql.resultFromStatement"
+	// gRPC: one RPC on the server, the status it writes, a unary call, a
+	// streaming call and its end.
+	GRPCServerFunc       = "google.golang.org/grpc.(*Server).handleStream"
+	grpcStatusFunc       = "google.golang.org/grpc/internal/transport.(*http2Server).writeStatus"
+	GRPCClientFunc       = "google.golang.org/grpc.(*ClientConn).Invoke"
+	GRPCStreamFunc       = "google.golang.org/grpc.(*ClientConn).NewStream"
+	grpcStreamFinishFunc = "google.golang.org/grpc.(*clientStream).finish"
+	grpcErrorFunc        = "google.golang.org/grpc/internal/status.(*Error).Error"
+	grpcCloseSendFunc    = "google.golang.org/grpc.(*clientStream).CloseSend"
+	errorStringFunc      = "errors.(*errorString).Error"
+	// gRPC's transport, where a call meets its HTTP/2 stream: the client
+	// creates the stream, its connection's writer sends the headers, the
+	// server's reader receives them (with the metadata).
+	grpcTransportStreamFunc = "google.golang.org/grpc/internal/transport.(*http2Client).newStream"
+	grpcHeadersFunc         = "google.golang.org/grpc/internal/transport.(*loopyWriter).clientHeaderHandler"
+	grpcMetadataFunc        = "google.golang.org/grpc/internal/transport.(*http2Server).operateHeaders"
 )
 
 // recoverFuncs are the deferred functions that recover a panicking handler:
@@ -115,7 +132,7 @@ type Span struct {
 	Method, Path, Route    string
 	Host, Scheme, RawQuery string
 	// DriverFn is, for KindDB, the run-time address of the driver conn
-	// type's Begin method (see Process.DriverMethod).
+	// type's Prepare method (see Process.DriverMethod).
 	DriverFn uint64
 	// InnerRoute is the pattern of the innermost ServeMux when the request
 	// went through more than one (Route is then the one around it).
@@ -340,6 +357,14 @@ const (
 	pGRPCClientReturn
 	pChanSend
 	pChanRecv
+	pGRPCStreamEntry
+	pGRPCStreamFinish
+	pGRPCTransportStream
+	pGRPCHeaders
+	pGRPCMetadata
+	pSQLStmtQueryEntry
+	pSQLStmtExecEntry
+	pSQLStmtConn
 )
 
 // Options say what to probe besides net/http.
@@ -365,7 +390,9 @@ type Prepared struct {
 	pl      plan
 	// Missing are the listed functions this binary does not have.
 	Missing []string
-	begins  map[uint64]string // link-time address -> name of Begin methods
+	// Untraced say what of the program cannot be traced, and why.
+	Untraced []error
+	prepares map[uint64]string // link-time address -> name of Prepare methods
 }
 
 // Prepare reads the binary's offsets and plans the probes. Probe points
@@ -387,17 +414,25 @@ func Prepare(bin *gobin.Binary, opts Options) (*Prepared, error) {
 		{ServerFunc, pServerEntry, pServerReturn, 0}, {ClientFunc, pClientEntry, pClientReturn, 0},
 		{SQLQueryFunc, pSQLQueryEntry, pSQLReturn, 0}, {SQLExecFunc, pSQLExecEntry, pSQLReturn, 0},
 	}
-	if off.GRPCStreamMethod != 0 && off.GRPCSPBCode != 0 {
-		points = append(points, point{GRPCServerFunc, pGRPCServerEntry, pGRPCServerReturn, 0}, point{GRPCClientFunc, pGRPCClientEntry, pGRPCClientReturn, 0})
+	if off.SQLStmtQuery != 0 {
+		points = append(points, point{SQLStmtQueryFunc, pSQLStmtQueryEntry, pSQLReturn, 0}, point{SQLStmtExecFunc, pSQLStmtExecEntry, pSQLReturn, 0})
+	}
+	prep := &Prepared{offsets: toBPF(off), pie: bin.PIE(), base: bin.BaseAddr(), prepares: map[uint64]string{}}
+	grpc, err := bin.GRPC(off)
+	if err != nil {
+		prep.Untraced = append(prep.Untraced, err)
+	}
+	if grpc {
+		points = append(points, point{GRPCServerFunc, pGRPCServerEntry, pGRPCServerReturn, 0}, point{GRPCClientFunc, pGRPCClientEntry, pGRPCClientReturn, 0},
+			point{GRPCStreamFunc, pGRPCStreamEntry, pGRPCClientReturn, 0})
 	}
 	for i, fn := range opts.Functions {
 		points = append(points, point{fn, pFuncEntry, pFuncReturn, uint32(i)})
 	}
-	prep := &Prepared{offsets: toBPF(off), pie: bin.PIE(), base: bin.BaseAddr(), begins: map[uint64]string{}}
 	// A database/sql driver's conn type is told by the first method of its
-	// driver.Conn itab, Begin (methods sort by name).
-	for _, fn := range bin.Funcs(").Begin") {
-		prep.begins[fn.Addr] = fn.Name
+	// driver.Conn itab's Prepare (see CONN_PREPARE_FN).
+	for _, fn := range bin.Funcs(").Prepare") {
+		prep.prepares[fn.Addr] = fn.Name
 	}
 	var missing []error
 	for _, pt := range points {
@@ -416,7 +451,7 @@ func Prepare(bin *gobin.Binary, opts Options) (*Prepared, error) {
 	for name, dst := range map[string]*uint64{
 		h1HeaderFunc: &bo.H1HeaderFn, h2HeaderFunc: &bo.H2HeaderFn,
 		tcpConnCloseFunc: &bo.TcpconnCloseFn, tlsConnCloseFunc: &bo.TlsconnCloseFn, xh2HeaderFunc: &bo.Xh2HeaderFn,
-		grpcErrorFunc: &bo.GrpcErrorFn,
+		grpcErrorFunc: &bo.GrpcErrorFn, grpcCloseSendFunc: &bo.GrpcCsFn, errorStringFunc: &bo.ErrorstringFn,
 	} {
 		if fn, err := bin.Func(name); err == nil {
 			*dst = fn.Addr
@@ -424,7 +459,15 @@ func Prepare(bin *gobin.Binary, opts Options) (*Prepared, error) {
 	}
 	// Helpers of the points above; a program without an HTTP client has
 	// no persistConn, one that never starts goroutines no newproc1.
-	helpers := []point{{ClientConnFunc, pClientConn, 0, 0}, {RouteFunc, 0, pRouteReturn, 0}, {grpcStatusFunc, pGRPCStatus, 0, 0}}
+	helpers := []point{{ClientConnFunc, pClientConn, 0, 0}, {RouteFunc, 0, pRouteReturn, 0}, {grpcStatusFunc, pGRPCStatus, 0, 0}, {grpcStreamFinishFunc, pGRPCStreamFinish, 0, 0},
+		{sqlStmtQueryConn, pSQLStmtConn, 0, 0}, {sqlStmtExecConn, pSQLStmtConn, 0, 0}}
+	// Same-host stitching of gRPC calls and their traceparent metadata.
+	if off.GRPCClientWQ != 0 && off.GRPCHeadersWQ != 0 && off.GRPCLoopyConn != 0 {
+		helpers = append(helpers, point{grpcTransportStreamFunc, 0, pGRPCTransportStream, 0}, point{grpcHeadersFunc, pGRPCHeaders, 0, 0})
+	}
+	if off.XH2MetaFields != 0 && off.XH2HeadersSID != 0 {
+		helpers = append(helpers, point{grpcMetadataFunc, pGRPCMetadata, 0, 0})
+	}
 	if _, err := bin.Func(ServerFunc); err == nil {
 		if off.XH2Status != 0 {
 			helpers = append(helpers, point{XServerFunc, pXServerEntry, pServerReturn, 0})
@@ -570,10 +613,10 @@ type Process struct {
 }
 
 // DriverMethod names the method at a run-time address a database/sql
-// span reports (Span.DriverFn), such as "github.com/lib/pq.(*conn).Begin";
+// span reports (Span.DriverFn), such as "github.com/lib/pq.(*conn).Prepare";
 // "" when unknown.
 func (proc *Process) DriverMethod(addr uint64) string {
-	return proc.prep.begins[addr-proc.bias.Load()]
+	return proc.prep.prepares[addr-proc.bias.Load()]
 }
 
 // Close detaches the process's probes and forgets its offsets.
@@ -630,7 +673,9 @@ func toBPF(o gobin.Offsets) bpfGoOffsets {
 		PersistconnConn: o.PersistConnConn, G_stackHi: o.GStackHi, G_m: o.GM, M_curg: o.MCurg, H2Status: o.H2Status,
 		ConnHijacked: o.ConnHijacked, H2rwsStream: o.H2RWSStream, H2streamSc: o.H2StreamSC, H2scConn: o.H2SCConn,
 		DriverconnCi: o.DriverConnCI, GrpcStreamMethod: o.GRPCStreamMethod, GrpcStatusS: o.GRPCStatusS,
-		GrpcErrorS: o.GRPCErrorS, GrpcSpbCode: o.GRPCSPBCode, HchanRecvqFirst: o.HchanRecvqFirst, SudogG: o.SudogG, Xh2Status: o.XH2Status, Xh2rwsStream: o.XH2RWSStream, Xh2streamSc: o.XH2StreamSC, Xh2scConn: o.XH2SCConn,
+		GrpcErrorS: o.GRPCErrorS, GrpcSpbCode: o.GRPCSPBCode, GrpcStreamId: o.GRPCStreamID, GrpcServerConn: o.GRPCServerConn,
+		GrpcClientWq: o.GRPCClientWQ, GrpcHeadersId: o.GRPCHeadersID, GrpcHeadersWq: o.GRPCHeadersWQ, GrpcLoopyConn: o.GRPCLoopyConn,
+		StmtQuery: o.SQLStmtQuery, Xh2MetaHeaders: o.XH2MetaHeaders, Xh2MetaFields: o.XH2MetaFields, Xh2HeadersSid: o.XH2HeadersSID, HchanRecvqFirst: o.HchanRecvqFirst, SudogG: o.SudogG, Xh2Status: o.XH2Status, Xh2rwsStream: o.XH2RWSStream, Xh2streamSc: o.XH2StreamSC, Xh2scConn: o.XH2SCConn,
 	}
 	if o.HasPattern {
 		b.HasPattern = 1

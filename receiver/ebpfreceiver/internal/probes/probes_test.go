@@ -91,3 +91,51 @@ func TestLoadWithoutUprobes(t *testing.T) {
 		t.Fatalf("Load = %v", err)
 	}
 }
+
+// A prepared statement's span knows its driver as a DB query's does: the
+// connection it runs on is read where the statement gets it.
+func TestPreparedStatementDriver(t *testing.T) {
+	targettest.RequireBPF(t)
+	tg := targettest.Start(t, targettest.BuildProgram(t, "store", "store", false))
+	p, err := Load(1 << 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	b, err := gobin.Open(targettest.Paths("store")[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	prep, err := Prepare(b, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	proc, err := p.Attach(tg.PID, prep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer proc.Close()
+	for _, tc := range []struct {
+		path, query string
+		prepared    bool
+	}{
+		{"/users/42", "SELECT name FROM users WHERE id = 42 AND note = 'private'", false},
+		{"/stmt/users/42", "SELECT name FROM users WHERE id = ? AND note = 'private'", true},
+	} {
+		resp, err := http.Get(tg.URL + tc.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		var db *Span
+		for db == nil {
+			if ev := readSpan(t, p); ev.Kind == KindDB {
+				db = ev
+			}
+		}
+		if db.Path != tc.query || (db.FuncID&2 != 0) != tc.prepared || proc.DriverMethod(db.DriverFn) != "main.(*memConn).Prepare" {
+			t.Errorf("%s: db span %q fn %d driver %q", tc.path, db.Path, db.FuncID, proc.DriverMethod(db.DriverFn))
+		}
+	}
+}

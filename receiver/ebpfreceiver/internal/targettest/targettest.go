@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -31,8 +32,20 @@ func programDir(program string) string {
 	return filepath.Join(filepath.Dir(file), "..", "..", "testdata", program)
 }
 
-// Build compiles testdata/shop, an HTTP server, into a binary called name,
-// once per test binary. A stripped build has neither .symtab nor DWARF
+// runTag sets this test binary's target programs apart from those of a
+// concurrent run of the same tests elsewhere on the machine: the PID of the
+// test binary, unique among running processes, in base 36.
+var runTag = strconv.FormatInt(int64(os.Getpid()), 36)
+
+// Name is the executable file name of the program that Build calls name:
+// name-<run tag>. Receivers select processes by executable path and hold
+// new ones by file name (the kernel's comm, 15 bytes, which this fits for
+// names up to 9 bytes), so with it neither this run's receivers nor a
+// concurrent run's see the other's processes.
+func Name(name string) string { return name + "-" + runTag }
+
+// Build compiles testdata/shop, an HTTP server, into a binary called
+// Name(name), once per test binary. A stripped build has neither .symtab nor DWARF
 // (-ldflags=-s -w).
 func Build(t testing.TB, name string, stripped bool) string {
 	t.Helper()
@@ -80,7 +93,7 @@ func BuildToolchain(t testing.TB, toolchain, program, name string, flags ...stri
 	if err := os.Mkdir(sub, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	out := filepath.Join(sub, name)
+	out := filepath.Join(sub, Name(name))
 	args := append([]string{"build", "-o", out}, flags...)
 	cmd := exec.Command("go", append(args, ".")...)
 	cmd.Dir = programDir(program)
@@ -114,10 +127,9 @@ func BuildToolchain(t testing.TB, toolchain, program, name string, flags ...stri
 	return out
 }
 
-// Paths are the binaries called name that this test binary built. Tests
-// configure the receiver with them rather than with the name, so that a
-// concurrent run of the same tests elsewhere on the machine (whose
-// programs have the same names) does not mix in.
+// Paths are the binaries this test binary built as name. Tests configure
+// the receiver with them rather than with a file name, so that only this
+// run's processes match.
 func Paths(name string) []string {
 	mu.Lock()
 	defer mu.Unlock()

@@ -1,26 +1,75 @@
 // Command rpc is a target program of the ebpf receiver's tests for gRPC:
 // a google.golang.org/grpc server (the standard health service, unary
-// Check and streaming Watch) and an HTTP endpoint that calls it as a
-// client.
+// Check and server-streaming Watch, and shop.Stream with client-streaming
+// Collect and bidirectional Chat) and HTTP endpoints that call it as a
+// client: its own server, or with -upstream another rpc process's.
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
+	"strings"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 )
 
+// shop.Stream, written out by hand (its messages are the health
+// service's): Collect counts the requests a client streams, Chat answers
+// each request and fails with INTERNAL on one for the service "fail".
+var (
+	collectDesc = grpc.StreamDesc{StreamName: "Collect", ClientStreams: true, Handler: collect}
+	chatDesc    = grpc.StreamDesc{StreamName: "Chat", ClientStreams: true, ServerStreams: true, Handler: chat}
+	streamSvc   = grpc.ServiceDesc{ServiceName: "shop.Stream", HandlerType: (*any)(nil), Streams: []grpc.StreamDesc{collectDesc, chatDesc}}
+)
+
+func collect(_ any, s grpc.ServerStream) error {
+	n := 0
+	for {
+		err := s.RecvMsg(new(healthpb.HealthCheckRequest))
+		if errors.Is(err, io.EOF) {
+			return s.SendMsg(&healthpb.HealthCheckResponse{Status: healthpb.HealthCheckResponse_ServingStatus(n)})
+		}
+		if err != nil {
+			return err
+		}
+		n++
+	}
+}
+
+func chat(_ any, s grpc.ServerStream) error {
+	for {
+		req := new(healthpb.HealthCheckRequest)
+		err := s.RecvMsg(req)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if req.Service == "fail" {
+			return status.Error(codes.Internal, "chat failed")
+		}
+		if err := s.SendMsg(&healthpb.HealthCheckResponse{Status: healthpb.HealthCheckResponse_SERVING}); err != nil {
+			return err
+		}
+	}
+}
+
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "HTTP listen address")
+	upstream := flag.String("upstream", "", "URL of another rpc process whose gRPC server to call")
 	flag.Parse()
 	rpcLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -31,18 +80,76 @@ func main() {
 	hs := health.NewServer()
 	hs.SetServingStatus("shop", healthpb.HealthCheckResponse_SERVING)
 	healthpb.RegisterHealthServer(srv, hs)
+	srv.RegisterService(&streamSvc, nil)
 	go srv.Serve(rpcLn)
 
-	conn, err := grpc.NewClient(rpcLn.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	target := rpcLn.Addr().String()
+	if *upstream != "" {
+		resp, err := http.Get(*upstream + "/grpc-addr")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		target = string(b)
+	}
+	conn, err := grpc.NewClient(target, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	client := healthpb.NewHealthClient(conn)
 	mux := http.NewServeMux()
-	// GET /check/{service}: a unary Check; the gRPC code is the body.
+	mux.HandleFunc("GET /grpc-addr", func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprint(w, rpcLn.Addr())
+	})
+	// GET /check/{service}: a unary Check; the gRPC code is the body. A
+	// traceparent query parameter goes out as the call's metadata.
 	mux.HandleFunc("GET /check/{service}", func(w http.ResponseWriter, r *http.Request) {
-		_, err := client.Check(r.Context(), &healthpb.HealthCheckRequest{Service: r.PathValue("service")})
+		ctx := r.Context()
+		if tp := r.URL.Query().Get("traceparent"); tp != "" {
+			ctx = metadata.AppendToOutgoingContext(ctx, "traceparent", tp)
+		}
+		_, err := client.Check(ctx, &healthpb.HealthCheckRequest{Service: r.PathValue("service")})
+		fmt.Fprintf(w, "%d", status.Code(err))
+	})
+	// GET /collect: a client stream of three requests.
+	mux.HandleFunc("GET /collect", func(w http.ResponseWriter, r *http.Request) {
+		s, err := conn.NewStream(r.Context(), &collectDesc, "/shop.Stream/Collect")
+		for i := 0; err == nil && i < 3; i++ {
+			err = s.SendMsg(&healthpb.HealthCheckRequest{})
+		}
+		resp := new(healthpb.HealthCheckResponse)
+		if err == nil {
+			err = s.CloseSend()
+		}
+		if err == nil {
+			err = s.RecvMsg(resp)
+		}
+		fmt.Fprintf(w, "%d %d", status.Code(err), resp.Status)
+	})
+	// GET /chat?say=a,b: a bidirectional stream, one request per word,
+	// read to its end ("fail" makes the server end it with INTERNAL).
+	mux.HandleFunc("GET /chat", func(w http.ResponseWriter, r *http.Request) {
+		s, err := conn.NewStream(r.Context(), &chatDesc, "/shop.Stream/Chat")
+		for _, word := range strings.Split(r.URL.Query().Get("say"), ",") {
+			if err != nil {
+				break
+			}
+			if err = s.SendMsg(&healthpb.HealthCheckRequest{Service: word}); err == nil {
+				err = s.RecvMsg(new(healthpb.HealthCheckResponse))
+			}
+		}
+		if err == nil {
+			err = s.CloseSend()
+		}
+		if err == nil {
+			err = s.RecvMsg(new(healthpb.HealthCheckResponse))
+		}
+		if errors.Is(err, io.EOF) {
+			err = nil
+		}
 		fmt.Fprintf(w, "%d", status.Code(err))
 	})
 	// GET /missing: a method the server does not have (UNIMPLEMENTED).

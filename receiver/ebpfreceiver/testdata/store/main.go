@@ -18,18 +18,16 @@ import (
 )
 
 // memDriver answers every query with one row holding the query's length,
-// and fails statements that mention "missing_table".
+// and fails statements that mention "missing_table", also prepared ones.
 type memDriver struct{}
 
 func (memDriver) Open(string) (driver.Conn, error) { return &memConn{}, nil }
 
 type memConn struct{}
 
-func (*memConn) Prepare(string) (driver.Stmt, error) {
-	return nil, errors.New("prepare: not supported")
-}
-func (*memConn) Close() error              { return nil }
-func (*memConn) Begin() (driver.Tx, error) { return nil, errors.New("begin: not supported") }
+func (*memConn) Prepare(query string) (driver.Stmt, error) { return memStmt(query), nil }
+func (*memConn) Close() error                              { return nil }
+func (*memConn) Begin() (driver.Tx, error)                 { return nil, errors.New("begin: not supported") }
 
 func check(query string) error {
 	if strings.Contains(query, "missing_table") {
@@ -50,6 +48,20 @@ func (*memConn) ExecContext(_ context.Context, query string, _ []driver.NamedVal
 		return nil, err
 	}
 	return driver.RowsAffected(1), nil
+}
+
+// memStmt is a prepared statement: its query.
+type memStmt string
+
+func (memStmt) Close() error  { return nil }
+func (memStmt) NumInput() int { return -1 }
+
+func (s memStmt) Exec([]driver.Value) (driver.Result, error) {
+	return (*memConn)(nil).ExecContext(context.Background(), string(s), nil)
+}
+
+func (s memStmt) Query([]driver.Value) (driver.Rows, error) {
+	return (*memConn)(nil).QueryContext(context.Background(), string(s), nil)
 }
 
 type memRows struct {
@@ -77,7 +89,35 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	// Prepared statements, and the same three cases through them.
+	stmts := map[string]*sql.Stmt{}
+	for name, q := range map[string]string{
+		"user":   "SELECT name FROM users WHERE id = ? AND note = 'private'",
+		"add":    "INSERT INTO users (name, age) VALUES (?, 36)",
+		"broken": "SELECT * FROM missing_table WHERE id = 7",
+	} {
+		if stmts[name], err = db.Prepare(q); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	}
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /stmt/users/{id}", func(w http.ResponseWriter, r *http.Request) {
+		var n int64
+		if err := stmts["user"].QueryRowContext(r.Context(), r.PathValue("id")).Scan(&n); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+		}
+	})
+	mux.HandleFunc("POST /stmt/users", func(w http.ResponseWriter, r *http.Request) {
+		if _, err := stmts["add"].ExecContext(r.Context(), "ada"); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+		}
+	})
+	mux.HandleFunc("GET /stmt/broken", func(w http.ResponseWriter, r *http.Request) {
+		if _, err := stmts["broken"].QueryContext(r.Context()); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+		}
+	})
 	mux.HandleFunc("GET /users/{id}", func(w http.ResponseWriter, r *http.Request) {
 		var n int64
 		q := fmt.Sprintf("SELECT name FROM users WHERE id = %s AND note = 'private'", r.PathValue("id"))

@@ -107,7 +107,7 @@ struct go_offsets {
 	u64 xh2stream_sc;
 	u64 xh2sc_conn;
 	u64 driverconn_ci; // database/sql.driverConn.ci
-	// google.golang.org/grpc (from DWARF only)
+	// google.golang.org/grpc
 	u64 grpc_stream_method; // transport.ServerStream.Stream + transport.Stream.method
 	u64 grpc_status_s;      // internal/status.Status.s
 	u64 grpc_error_s;       // internal/status.Error.s
@@ -115,6 +115,18 @@ struct go_offsets {
 	u64 grpc_error_fn;      // internal/status.(*Error).Error: the first method of its error itab
 	u64 hchan_recvq_first;  // runtime.hchan.recvq + runtime.waitq.first
 	u64 sudog_g;            // runtime.sudog.g
+	u64 grpc_stream_id;     // transport.ServerStream.Stream + transport.Stream.id
+	u64 grpc_server_conn;   // transport.http2Server.conn
+	u64 grpc_client_wq;     // transport.ClientStream.Stream + transport.Stream.wq
+	u64 grpc_headers_id;    // transport.clientHeaders.streamID
+	u64 grpc_headers_wq;    // transport.clientHeaders.wq
+	u64 grpc_loopy_conn;    // transport.loopyWriter.conn
+	u64 xh2_meta_headers;   // x/net/http2.MetaHeadersFrame.HeadersFrame
+	u64 xh2_meta_fields;    // x/net/http2.MetaHeadersFrame.Fields
+	u64 xh2_headers_sid;    // x/net/http2.HeadersFrame.FrameHeader + FrameHeader.StreamID
+	u64 grpc_cs_fn;         // grpc.(*clientStream).CloseSend: the first method of its ClientStream itab
+	u64 errorstring_fn;     // errors.(*errorString).Error: the first method of its error itab
+	u64 stmt_query;         // database/sql.Stmt.query
 };
 
 
@@ -146,7 +158,7 @@ struct span_event {
 	u32 fn_id;
 	u32 status;
 	u32 flags;
-	u64 driver_fn; // database/sql: the first method of the driver's conn type (a run-time address)
+	u64 driver_fn; // database/sql: the driver conn type's Prepare method (a run-time address)
 	struct addr_pair addr;
 	char method[METHOD_LEN];
 	char path[PATH_LEN];
@@ -433,10 +445,14 @@ struct {
 	__type(value, struct tp_scratch);
 } tp_buf SEC(".maps");
 
+// is_traceparent_key: "Traceparent" (net/http's canonical header key) or
+// "traceparent" (HTTP/2 and gRPC metadata, lower case).
 static __always_inline int is_traceparent_key(const u8 *k)
 {
-	const char want[] = "Traceparent";
-	for (int i = 0; i < 11; i++)
+	const char want[] = "traceparent";
+	if ((k[0] | 0x20) != 't')
+		return 0;
+	for (int i = 1; i < 11; i++)
 		if (k[i] != want[i])
 			return 0;
 	return 1;
@@ -691,8 +707,6 @@ static __always_inline struct inflight *finish(struct pt_regs *ctx, struct go_of
 	return bpf_map_lookup_elem(&inflights, fk);
 }
 
-// emit sends the span, restores the goroutine's previous span and forgets
-// the frame.
 // Load shedding: user space sets how many spans in 1000 to drop when the
 // ring buffer fills up; spans that must stay are kept whatever the rate.
 struct shed_cfg {
@@ -724,9 +738,9 @@ static __always_inline int must_keep(struct span_event *ev)
 	case KIND_SERVER:
 		return ev->status >= 500;
 	case KIND_CLIENT:
+	case KIND_GRPC_CLIENT:
 		return 1;
 	case KIND_GRPC_SERVER:
-	case KIND_GRPC_CLIENT:
 		return (ev->flags & FLAG_HAS_STATUS) && ev->status != 0;
 	}
 	return 0;
@@ -745,24 +759,36 @@ static __noinline int shed_span(struct span_event *ev)
 	return h % 1000 < c->drop_permille;
 }
 
-static __always_inline void emit(struct inflight *in, struct frame_key *fk)
+// restore_ctx makes the goroutine's span from before this frame current
+// again.
+static __always_inline void restore_ctx(struct inflight *in, struct frame_key *fk)
 {
 	struct g_key gk = {.pid = fk->pid, .g = fk->g};
 	if (in->prev_valid)
 		bpf_map_update_elem(&go_ctx, &gk, &in->prev, BPF_ANY);
 	else
 		bpf_map_delete_elem(&go_ctx, &gk);
+}
 
-	in->ev.end_ns = bpf_ktime_get_boot_ns();
+// submit ends a span now and sends it, unless it is shed.
+static __always_inline void submit(struct span_event *ev)
+{
+	ev->end_ns = bpf_ktime_get_boot_ns();
 	struct span_event *out = NULL;
-	if (shed_span(&in->ev))
+	if (shed_span(ev))
 		count_lost(LOST_SHED);
 	else if (!(out = bpf_ringbuf_reserve(&events, sizeof(*out), 0)))
 		count_lost(LOST_SPAN);
 	else {
-		__builtin_memcpy(out, &in->ev, sizeof(*out));
+		__builtin_memcpy(out, ev, sizeof(*out));
 		bpf_ringbuf_submit(out, wakeup_flags());
 	}
+}
+
+static __always_inline void emit(struct inflight *in, struct frame_key *fk)
+{
+	restore_ctx(in, fk);
+	submit(&in->ev);
 	bpf_map_delete_elem(&inflights, fk);
 }
 
@@ -793,6 +819,36 @@ static __always_inline int same_trace(const u8 *a, const u8 *b)
 		if (a[i] != b[i])
 			return 0;
 	return 1;
+}
+
+// client_view turns a server's view of its connection into the client's,
+// the key of the maps the client side fills: its local end is our remote.
+static __always_inline void client_view(struct addr_pair *server, struct addr_pair *out)
+{
+	__builtin_memset(out, 0, sizeof(*out));
+	__builtin_memcpy(out->local_ip, server->remote_ip, 16);
+	__builtin_memcpy(out->remote_ip, server->local_ip, 16);
+	out->local_port = server->remote_port;
+	out->remote_port = server->local_port;
+}
+
+// adopt_parent gives a server span its parent in another process: the
+// client span of this very call when a traced process on this host made
+// it (exact), unless a traceparent (remote, with its flags; NULL without
+// one) names another trace (an SDK's own client span, say); a proxy that
+// forwards the header it received keeps the trace, and its client span is
+// the closer parent.
+static __always_inline void adopt_parent(struct span_event *ev, struct span_ctx *tuple, struct span_ctx *remote, u32 flags)
+{
+	if (remote && !(tuple && same_trace(tuple->trace_id, remote->trace_id))) {
+		__builtin_memcpy(ev->trace_id, remote->trace_id, 16);
+		__builtin_memcpy(ev->parent_id, remote->span_id, 8);
+		ev->flags |= FLAG_REMOTE_PARENT | flags;
+	} else if (tuple) {
+		__builtin_memcpy(ev->trace_id, tuple->trace_id, 16);
+		__builtin_memcpy(ev->parent_id, tuple->span_id, 8);
+		ev->flags |= FLAG_TUPLE_PARENT;
+	}
 }
 
 // server_begin opens a server span for req. rw_itab/rw_data is the
@@ -855,33 +911,16 @@ static __noinline int server_begin(struct pt_regs *ctx, u64 req, u64 rw_itab, u6
 	if (ev->flags & FLAG_HTTP2)
 		h2_conn(o, in->arg1, ev->flags & FLAG_XNET, ev);
 
-	// The parent: the client span of this very connection when a traced
-	// process on this host sent the request (exact), unless a traceparent
-	// names another trace (an SDK's own client span, say); a proxy that
-	// forwards the header it received keeps the trace, and its client
-	// span is the closer parent.
 	struct span_ctx *tuple = NULL;
 	if (ev->flags & FLAG_HAS_TUPLE) {
-		// The client's view of this connection: its local end is our remote.
-		struct addr_pair tk = {};
-		__builtin_memcpy(tk.local_ip, ev->addr.remote_ip, 16);
-		__builtin_memcpy(tk.remote_ip, ev->addr.local_ip, 16);
-		tk.local_port = ev->addr.remote_port;
-		tk.remote_port = ev->addr.local_port;
+		struct addr_pair tk;
+		client_view(&ev->addr, &tk);
 		tuple = bpf_map_lookup_elem(&tuples, &tk);
 	}
 	struct span_ctx remote;
 	u32 flags = 0;
-	if (find_traceparent(o, read_u64(req + o->request_header), &remote, &flags) &&
-	    !(tuple && same_trace(tuple->trace_id, remote.trace_id))) {
-		__builtin_memcpy(ev->trace_id, remote.trace_id, 16);
-		__builtin_memcpy(ev->parent_id, remote.span_id, 8);
-		ev->flags |= FLAG_REMOTE_PARENT | flags;
-	} else if (tuple) {
-		__builtin_memcpy(ev->trace_id, tuple->trace_id, 16);
-		__builtin_memcpy(ev->parent_id, tuple->span_id, 8);
-		ev->flags |= FLAG_TUPLE_PARENT;
-	}
+	int has_remote = find_traceparent(o, read_u64(req + o->request_header), &remote, &flags);
+	adopt_parent(ev, tuple, has_remote ? &remote : NULL, flags);
 	publish(in, &fk);
 	struct server_frame nsf = {.depth = fk.depth, .req = req};
 	bpf_map_update_elem(&server_frames, &gk, &nsf, BPF_ANY);
@@ -1059,12 +1098,22 @@ static __noinline int client_conn(struct pt_regs *ctx)
 	return 0;
 }
 
+// A driver.Conn itab's Prepare method, fun[2] (methods sort by name:
+// Begin, Close, Prepare). database/sql calls Prepare from every query
+// path, so the linker keeps it; Begin it drops from programs that never
+// start a transaction.
+#define CONN_PREPARE_FN 40
+
+// fn_id of database/sql spans: a query or DB_EXEC, of a DB, Tx or Conn or
+// DB_PREPARED (a Stmt's).
+#define DB_EXEC 1
+#define DB_PREPARED 2
+
 // database/sql.(*DB).queryDC(ctx, txctx context.Context, dc *driverConn, releaseConn func(error), query string, args []any)
 // rax = db, rbx/rcx = ctx, rdi/rsi = txctx, r8 = dc, r10/r11 = query;
 // database/sql.(*DB).execDC(ctx context.Context, dc *driverConn, release func(error), query string, args []any)
 // rax = db, rbx/rcx = ctx, rdi = dc, r8/r9 = query.
-// Every query and exec of a DB, Tx or Conn passes one of them. fn_id is
-// 0 for a query, 1 for an exec.
+// Every query and exec of a DB, Tx or Conn passes one of them.
 static __noinline int sql_entry(struct pt_regs *ctx, u64 dc, u64 q, u64 n, u32 exec)
 {
 	OFFSETS_OR_RETURN(pid, o);
@@ -1075,13 +1124,55 @@ static __noinline int sql_entry(struct pt_regs *ctx, u64 dc, u64 q, u64 n, u32 e
 	read_str(q, n, in->ev.path, PATH_LEN);
 	u64 itab = dc ? read_u64(dc + o->driverconn_ci) : 0;
 	if (itab)
-		in->ev.driver_fn = read_u64(itab + 24);
+		in->ev.driver_fn = read_u64(itab + CONN_PREPARE_FN);
 	publish(in, &fk);
 	return 0;
 }
 
-// Returns: queryDC gives (*Rows, error) in rax, rbx/rcx; execDC
-// (Result, error) in rax/rbx, rcx/rdi.
+// The prepared statement call open on a goroutine: its frame's depth.
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct g_key);
+	__type(value, u64);
+} stmt_frames SEC(".maps");
+
+// database/sql.(*Stmt).QueryContext / ExecContext(ctx context.Context, args ...any)
+// rax = s: a prepared statement's query or exec, s.query the statement.
+// The driver is known once a connection is chosen (stmt_conn).
+static __noinline int stmt_entry(struct pt_regs *ctx, u32 exec)
+{
+	OFFSETS_OR_RETURN(pid, o);
+	struct frame_key fk;
+	struct inflight *in = begin(ctx, o, KIND_DB, exec | DB_PREPARED, ctx->rax, &fk);
+	if (!in)
+		return 0;
+	read_gostring(ctx->rax + o->stmt_query, in->ev.path, PATH_LEN);
+	publish(in, &fk);
+	struct g_key gk = {.pid = pid, .g = ctx->r14};
+	bpf_map_update_elem(&stmt_frames, &gk, &fk.depth, BPF_ANY);
+	return 0;
+}
+
+// database/sql.rowsiFromStatement / resultFromStatement(ctx context.Context, ci driver.Conn, ds *driverStmt, args ...any)
+// rax/rbx = ctx, rcx/rdi = ci: the connection the open prepared statement
+// call runs on, whose itab names the driver.
+static __noinline int stmt_conn(struct pt_regs *ctx)
+{
+	OFFSETS_OR_RETURN(pid, o);
+	struct g_key gk = {.pid = pid, .g = ctx->r14};
+	u64 *depth = bpf_map_lookup_elem(&stmt_frames, &gk);
+	if (!depth)
+		return 0; // DB.queryDC's fallback for drivers that only prepare
+	struct frame_key fk = {.pid = pid, .g = ctx->r14, .depth = *depth};
+	struct inflight *in = bpf_map_lookup_elem(&inflights, &fk);
+	if (in && in->ev.kind == KIND_DB && ctx->rcx)
+		in->ev.driver_fn = read_u64(ctx->rcx + CONN_PREPARE_FN);
+	return 0;
+}
+
+// Returns: queryDC and Stmt.QueryContext give (*Rows, error) in rax,
+// rbx/rcx; execDC and Stmt.ExecContext (Result, error) in rax/rbx, rcx/rdi.
 static __noinline int sql_return(struct pt_regs *ctx)
 {
 	OFFSETS_OR_RETURN(pid, o);
@@ -1089,8 +1180,12 @@ static __noinline int sql_return(struct pt_regs *ctx)
 	struct inflight *in = finish(ctx, o, pid, &fk);
 	if (!in || in->ev.kind != KIND_DB)
 		return 0;
-	if (in->ev.fn_id ? ctx->rcx : ctx->rbx)
+	if (in->ev.fn_id & DB_EXEC ? ctx->rcx : ctx->rbx)
 		in->ev.flags |= FLAG_TRANSPORT_ERR;
+	if (in->ev.fn_id & DB_PREPARED) {
+		struct g_key gk = {.pid = pid, .g = ctx->r14};
+		bpf_map_delete_elem(&stmt_frames, &gk);
+	}
 	emit(in, &fk);
 	return 0;
 }
@@ -1105,21 +1200,180 @@ static __always_inline u32 grpc_code(struct go_offsets *o, u64 st)
 	return code;
 }
 
+// grpc_err_code is the status code of an error interface (itab, data) that
+// gRPC returns: OK for nil and for io.EOF (a stream that ended well), a
+// *status.Error's code, UNKNOWN for anything else.
+static __always_inline u32 grpc_err_code(struct go_offsets *o, u64 itab, u64 data)
+{
+	if (!itab)
+		return 0;
+	u64 fn = read_u64(itab + 24);
+	if (o->grpc_error_fn && fn == o->grpc_error_fn + o->load_bias)
+		return grpc_code(o, read_u64(data + o->grpc_error_s));
+	if (o->errorstring_fn && fn == o->errorstring_fn + o->load_bias && read_u64(data + 8) == 3) {
+		char m[3] = {};
+		bpf_probe_read_user(m, 3, (void *)read_u64(data));
+		if (m[0] == 'E' && m[1] == 'O' && m[2] == 'F')
+			return 0;
+	}
+	return 2;
+}
+
+// One gRPC call is one HTTP/2 stream, and a connection carries many: the
+// client's view of the connection's 4-tuple and the stream ID name a call
+// exactly.
+struct h2_key {
+	struct addr_pair addr;
+	u32 stream_id;
+	u32 pad;
+};
+
+// The client span of each gRPC call whose headers went out, for a traced
+// server on this host; removed when the call ends.
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct h2_key);
+	__type(value, struct span_ctx);
+} grpc_calls SEC(".maps");
+
+struct span_key {
+	u32 pid;
+	u32 pad;
+	u8 span_id[8];
+};
+
+// The grpc_calls key of each client span that has one.
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct span_key);
+	__type(value, struct h2_key);
+} grpc_call_of SEC(".maps");
+
+// The span open on the goroutine that created a client stream, until the
+// connection's writer sends the stream's headers: keyed by the stream's
+// write quota (an address inside the stream the queued headers carry).
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct g_key);
+	__type(value, struct span_ctx);
+} grpc_pending SEC(".maps");
+
+struct h2_stream {
+	u32 pid;
+	u32 stream_id;
+	u64 transport; // *http2Server
+};
+
+struct remote_parent {
+	struct span_ctx sc;
+	u32 flags;
+	u32 pad;
+};
+
+// A traceparent in a gRPC call's metadata, from the server transport's
+// reader until the call's handler starts.
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct h2_stream);
+	__type(value, struct remote_parent);
+} grpc_tp SEC(".maps");
+
+// Client streams that NewStream returned, until they finish: keyed by the
+// *clientStream.
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct g_key);
+	__type(value, struct span_event);
+} grpc_streams SEC(".maps");
+
 // google.golang.org/grpc.(*Server).handleStream(t transport.ServerTransport, stream *transport.ServerStream)
-// rax = s, rbx/rcx = t, rdi = stream: one RPC, unary or streaming.
+// rax = s, rbx/rcx = t, rdi = stream: one RPC, unary or streaming. Its
+// parent in another process: the client span of the same call (same
+// connection, same stream ID), or the traceparent of its metadata.
 static __noinline int grpc_server_entry(struct pt_regs *ctx)
 {
 	OFFSETS_OR_RETURN(pid, o);
-	u64 stream = ctx->rdi;
+	u64 stream = ctx->rdi, st = ctx->rcx;
 	struct frame_key fk;
 	struct inflight *in = begin(ctx, o, KIND_GRPC_SERVER, 0, stream, &fk);
 	if (!in)
 		return 0;
 	read_gostring(stream + o->grpc_stream_method, in->ev.path, PATH_LEN);
+	u32 id = 0;
+	if (o->grpc_stream_id)
+		bpf_probe_read_user(&id, 4, (void *)(stream + o->grpc_stream_id));
+	struct span_ctx *call = NULL;
+	struct addr_pair ap = {};
+	if (id && o->grpc_server_conn && read_conn_tuple(o, st + o->grpc_server_conn, &ap)) {
+		struct h2_key k = {.stream_id = id};
+		client_view(&ap, &k.addr);
+		call = bpf_map_lookup_elem(&grpc_calls, &k);
+	}
+	struct h2_stream hs = {.pid = pid, .stream_id = id, .transport = st};
+	struct remote_parent *rp = id ? bpf_map_lookup_elem(&grpc_tp, &hs) : NULL;
+	adopt_parent(&in->ev, call, rp ? &rp->sc : NULL, rp ? rp->flags : 0);
+	if (rp)
+		bpf_map_delete_elem(&grpc_tp, &hs);
 	publish(in, &fk);
 	struct g_key gk = {.pid = pid, .g = ctx->r14};
 	struct server_frame sf = {.depth = fk.depth, .req = stream};
 	bpf_map_update_elem(&server_frames, &gk, &sf, BPF_ANY);
+	return 0;
+}
+
+// hpack.HeaderField: Name, Value string; Sensitive bool.
+#define HPACK_FIELD_SIZE 40
+#define MAX_MD_FIELDS 64
+
+struct md_walk {
+	struct tp_scratch *sc;
+	u64 fields, n;
+	struct remote_parent *out;
+	int found;
+};
+
+static long md_step(u32 i, void *ctx)
+{
+	struct md_walk *w = ctx;
+	if (i >= w->n)
+		return 1;
+	u64 f = w->fields + (u64)i * HPACK_FIELD_SIZE;
+	if (read_u64(f + 8) != 11 || bpf_probe_read_user(w->sc->key, 11, (void *)read_u64(f)) || !is_traceparent_key(w->sc->key))
+		return 0;
+	if (read_u64(f + 24) == TRACEPARENT_LEN && !bpf_probe_read_user(w->sc->val, TRACEPARENT_LEN, (void *)read_u64(f + 16)))
+		w->found = parse_traceparent(w->sc->val, &w->out->sc, &w->out->flags);
+	return 1;
+}
+
+// transport.(*http2Server).operateHeaders(ctx context.Context, frame *http2.MetaHeadersFrame, handle func(*ServerStream))
+// rax = t, rbx/rcx = ctx, rdi = frame: a call's headers, on the
+// connection's reader goroutine before the call's handler starts.
+static __noinline int grpc_metadata(struct pt_regs *ctx)
+{
+	OFFSETS_OR_RETURN(pid, o);
+	u64 frame = ctx->rdi;
+	u64 hf = read_u64(frame + o->xh2_meta_headers);
+	u32 id = 0;
+	if (hf)
+		bpf_probe_read_user(&id, 4, (void *)(hf + o->xh2_headers_sid));
+	u32 zero = 0;
+	struct tp_scratch *sc = bpf_map_lookup_elem(&tp_buf, &zero);
+	if (!id || !sc)
+		return 0;
+	struct remote_parent rp = {};
+	struct md_walk w = {.sc = sc, .fields = read_u64(frame + o->xh2_meta_fields), .n = read_u64(frame + o->xh2_meta_fields + 8), .out = &rp};
+	if (!w.fields)
+		return 0;
+	bpf_loop(MAX_MD_FIELDS, md_step, &w, 0);
+	if (w.found) {
+		struct h2_stream hs = {.pid = pid, .stream_id = id, .transport = ctx->rax};
+		bpf_map_update_elem(&grpc_tp, &hs, &rp, BPF_ANY);
+	}
 	return 0;
 }
 
@@ -1150,18 +1404,37 @@ static __noinline int grpc_server_return(struct pt_regs *ctx)
 	return 0;
 }
 
+// gRPC client calls, fn_id 0 for unary, 1 for streaming:
 // google.golang.org/grpc.(*ClientConn).Invoke(ctx context.Context, method string, args, reply any, opts ...CallOption) error
 // rax = cc, rbx/rcx = ctx, rdi/rsi = method; returns the error in rax/rbx.
-static __noinline int grpc_client_entry(struct pt_regs *ctx)
+// google.golang.org/grpc.(*ClientConn).NewStream(ctx context.Context, desc *StreamDesc, method string, opts ...CallOption) (ClientStream, error)
+// rax = cc, rbx/rcx = ctx, rdi = desc, rsi/r8 = method; returns the stream
+// in rax/rbx and the error in rcx/rdi.
+static __noinline int grpc_client_entry(struct pt_regs *ctx, u64 method, u64 len, u32 stream)
 {
 	OFFSETS_OR_RETURN(pid, o);
 	struct frame_key fk;
-	struct inflight *in = begin(ctx, o, KIND_GRPC_CLIENT, 0, ctx->rax, &fk);
+	struct inflight *in = begin(ctx, o, KIND_GRPC_CLIENT, stream, ctx->rax, &fk);
 	if (!in)
 		return 0;
-	read_str(ctx->rdi, ctx->rsi, in->ev.path, PATH_LEN);
+	read_str(method, len, in->ev.path, PATH_LEN);
 	publish(in, &fk);
 	return 0;
+}
+
+// grpc_call_done gives a client call its status; the server side can no
+// longer find it.
+static __always_inline void grpc_call_done(struct span_event *ev, u32 code)
+{
+	ev->status = code;
+	ev->flags |= FLAG_HAS_STATUS;
+	struct span_key sk = {.pid = ev->pid};
+	__builtin_memcpy(sk.span_id, ev->span_id, 8);
+	struct h2_key *k = bpf_map_lookup_elem(&grpc_call_of, &sk);
+	if (k) {
+		bpf_map_delete_elem(&grpc_calls, k);
+		bpf_map_delete_elem(&grpc_call_of, &sk);
+	}
 }
 
 static __noinline int grpc_client_return(struct pt_regs *ctx)
@@ -1171,14 +1444,74 @@ static __noinline int grpc_client_return(struct pt_regs *ctx)
 	struct inflight *in = finish(ctx, o, pid, &fk);
 	if (!in || in->ev.kind != KIND_GRPC_CLIENT)
 		return 0;
-	in->ev.flags |= FLAG_HAS_STATUS;
-	if (ctx->rax) { // an error: a status, or something else (UNKNOWN)
-		if (o->grpc_error_fn && read_u64(ctx->rax + 24) == o->grpc_error_fn + o->load_bias)
-			in->ev.status = grpc_code(o, read_u64(ctx->rbx + o->grpc_error_s));
-		else
-			in->ev.status = 2;
+	if (!in->ev.fn_id) {
+		grpc_call_done(&in->ev, grpc_err_code(o, ctx->rax, ctx->rbx));
+	} else if (ctx->rcx) {
+		grpc_call_done(&in->ev, grpc_err_code(o, ctx->rcx, ctx->rdi));
+	} else if (o->grpc_cs_fn && read_u64(ctx->rax + 24) == o->grpc_cs_fn + o->load_bias) {
+		// A stream: it goes on until its finish.
+		struct g_key sk = {.pid = pid, .g = ctx->rbx};
+		restore_ctx(in, &fk);
+		bpf_map_update_elem(&grpc_streams, &sk, &in->ev, BPF_ANY);
+		bpf_map_delete_elem(&inflights, &fk);
+		return 0;
 	}
+	// else a stream an interceptor wrapped: its end is not seen.
 	emit(in, &fk);
+	return 0;
+}
+
+// google.golang.org/grpc.(*clientStream).finish(err error): rax = cs,
+// rbx/rcx = err. The first call ends the stream, on whatever goroutine.
+static __noinline int grpc_stream_finish(struct pt_regs *ctx)
+{
+	OFFSETS_OR_RETURN(pid, o);
+	struct g_key sk = {.pid = pid, .g = ctx->rax};
+	struct span_event *ev = bpf_map_lookup_elem(&grpc_streams, &sk);
+	if (!ev)
+		return 0;
+	grpc_call_done(ev, grpc_err_code(o, ctx->rbx, ctx->rcx));
+	submit(ev);
+	bpf_map_delete_elem(&grpc_streams, &sk);
+	return 0;
+}
+
+// transport.(*http2Client).newStream(...) *ClientStream: rax = s, on the
+// calling goroutine before the stream's headers are queued for the
+// connection's writer.
+static __noinline int grpc_transport_stream(struct pt_regs *ctx)
+{
+	OFFSETS_OR_RETURN(pid, o);
+	struct g_key gk = {.pid = pid, .g = ctx->r14};
+	struct span_ctx *cur = bpf_map_lookup_elem(&go_ctx, &gk);
+	if (!cur)
+		return 0;
+	struct g_key wk = {.pid = pid, .g = ctx->rax + o->grpc_client_wq};
+	bpf_map_update_elem(&grpc_pending, &wk, cur, BPF_ANY);
+	return 0;
+}
+
+// transport.(*loopyWriter).clientHeaderHandler(hdr *clientHeaders): rax =
+// l, rbx = hdr, on the connection's writer goroutine right before it sends
+// the call's headers (the stream ID is set): from now on a server on this
+// host finds the call.
+static __noinline int grpc_headers(struct pt_regs *ctx)
+{
+	OFFSETS_OR_RETURN(pid, o);
+	u64 hdr = ctx->rbx;
+	struct g_key wk = {.pid = pid, .g = read_u64(hdr + o->grpc_headers_wq)};
+	struct span_ctx *sc = bpf_map_lookup_elem(&grpc_pending, &wk);
+	if (!sc)
+		return 0;
+	struct h2_key k = {};
+	bpf_probe_read_user(&k.stream_id, 4, (void *)(hdr + o->grpc_headers_id));
+	if (k.stream_id && read_conn_tuple(o, ctx->rax + o->grpc_loopy_conn, &k.addr)) {
+		bpf_map_update_elem(&grpc_calls, &k, sc, BPF_ANY);
+		struct span_key sk = {.pid = pid};
+		__builtin_memcpy(sk.span_id, sc->span_id, 8);
+		bpf_map_update_elem(&grpc_call_of, &sk, &k, BPF_ANY);
+	}
+	bpf_map_delete_elem(&grpc_pending, &wk);
 	return 0;
 }
 
@@ -1297,6 +1630,14 @@ static __noinline int newproc_return(struct pt_regs *ctx)
 #define P_GRPC_CLIENT_RETURN 19
 #define P_CHAN_SEND 20
 #define P_CHAN_RECV 21
+#define P_GRPC_STREAM_ENTRY 22
+#define P_GRPC_STREAM_FINISH 23
+#define P_GRPC_TRANSPORT_STREAM 24
+#define P_GRPC_HEADERS 25
+#define P_GRPC_METADATA 26
+#define P_SQL_STMT_QUERY_ENTRY 27
+#define P_SQL_STMT_EXEC_ENTRY 28
+#define P_SQL_STMT_CONN 29
 
 SEC("uprobe.multi")
 int on_uprobe(struct pt_regs *ctx)
@@ -1327,7 +1668,13 @@ int on_uprobe(struct pt_regs *ctx)
 	case P_SQL_QUERY_ENTRY:
 		return sql_entry(ctx, ctx->r8, ctx->r10, ctx->r11, 0);
 	case P_SQL_EXEC_ENTRY:
-		return sql_entry(ctx, ctx->rdi, ctx->r8, ctx->r9, 1);
+		return sql_entry(ctx, ctx->rdi, ctx->r8, ctx->r9, DB_EXEC);
+	case P_SQL_STMT_QUERY_ENTRY:
+		return stmt_entry(ctx, 0);
+	case P_SQL_STMT_EXEC_ENTRY:
+		return stmt_entry(ctx, DB_EXEC);
+	case P_SQL_STMT_CONN:
+		return stmt_conn(ctx);
 	case P_SQL_RETURN:
 		return sql_return(ctx);
 	case P_GRPC_SERVER_ENTRY:
@@ -1337,7 +1684,17 @@ int on_uprobe(struct pt_regs *ctx)
 	case P_GRPC_STATUS:
 		return grpc_status(ctx);
 	case P_GRPC_CLIENT_ENTRY:
-		return grpc_client_entry(ctx);
+		return grpc_client_entry(ctx, ctx->rdi, ctx->rsi, 0);
+	case P_GRPC_STREAM_ENTRY:
+		return grpc_client_entry(ctx, ctx->rsi, ctx->r8, 1);
+	case P_GRPC_STREAM_FINISH:
+		return grpc_stream_finish(ctx);
+	case P_GRPC_TRANSPORT_STREAM:
+		return grpc_transport_stream(ctx);
+	case P_GRPC_HEADERS:
+		return grpc_headers(ctx);
+	case P_GRPC_METADATA:
+		return grpc_metadata(ctx);
 	case P_GRPC_CLIENT_RETURN:
 		return grpc_client_return(ctx);
 	case P_CHAN_SEND:
