@@ -114,10 +114,11 @@ func (t *Tracker) count(td ptrace.Traces, w written) Result {
 // sampling, over spans a counting stage (Annotate, AnnotateResources or
 // AnnotateHot) has already counted. A resource that carries no service
 // values yet (after AnnotateHot) gets them too, all from the current window
-// (AttrServiceHot included, so the set is from one moment). A span gets edge values when its parent is in td in
-// another service (sampling keeps whole traces), or, for a CLIENT span
-// without child naming its peer, the values of the call to that peer. Spans
-// of services the window does not track (unknown or over the cap) get none.
+// (AttrServiceHot included, so the set is from one moment). A span gets
+// edge values when its parent is in td in another service (sampling keeps
+// whole traces), or, for a CLIENT span without child naming its peer, the
+// values of the call to that peer. Spans of services the window does not
+// track (unknown or over the cap) get none.
 func (t *Tracker) AnnotateSpans(td ptrace.Traces) {
 	b := t.collect(td, false)
 	t.mu.Lock()
@@ -165,10 +166,7 @@ func (t *Tracker) AnnotateSpans(td ptrace.Traces) {
 			continue
 		}
 		m := rss.At(i).Resource().Attributes()
-		if _, ok := m.Get(AttrServiceSpanCount); ok {
-			continue
-		}
-		if _, ok := m.Get(AttrServiceOverflow); ok {
+		if hasServiceValues(m) {
 			continue
 		}
 		st := b.stats[rs.stat]
@@ -207,6 +205,14 @@ func (b *batch) statOf(s *series, seq uint64) int32 {
 		b.stats = append(b.stats, s.stats())
 	}
 	return s.statIdx
+}
+
+// hasServiceValues reports whether a counting stage wrote a resource's
+// service values (or marked it counted in the overflow bucket).
+func hasServiceValues(m pcommon.Map) bool {
+	_, counted := m.Get(AttrServiceSpanCount)
+	_, overflow := m.Get(AttrServiceOverflow)
+	return counted || overflow
 }
 
 // writeService writes a service's values on its resource, or only its hot
