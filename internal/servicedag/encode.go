@@ -62,9 +62,7 @@ func (d *DAG) encode(g *geometry) string {
 	}
 	e.buf = append(e.buf, '|')
 	for i, n := range d.Nodes {
-		if i > 0 {
-			e.buf = append(e.buf, ';')
-		}
+		e.sep(i)
 		e.escaped(n.Name)
 		e.buf = append(e.buf, ',')
 		if n.Service != n.Name {
@@ -82,9 +80,7 @@ func (d *DAG) encode(g *geometry) string {
 	}
 	e.buf = append(e.buf, '|')
 	for i, ed := range d.Edges {
-		if i > 0 {
-			e.buf = append(e.buf, ';')
-		}
+		e.sep(i)
 		e.buf = strconv.AppendInt(e.buf, int64(ed.From), 10)
 		e.ints(int64(ed.To))
 		e.flag(ed.Reversed, 'r')
@@ -100,6 +96,13 @@ func (d *DAG) encode(g *geometry) string {
 }
 
 type encoder struct{ buf []byte }
+
+// sep writes the ';' between list items, before every item but the first.
+func (e *encoder) sep(i int) {
+	if i > 0 {
+		e.buf = append(e.buf, ';')
+	}
+}
 
 func (e *encoder) size(d *DAG) {
 	e.float(d.Width)
