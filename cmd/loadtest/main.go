@@ -63,6 +63,7 @@ func main() {
 	drain := flag.Duration("drain", 6*time.Second, "wait after the load before reading the collector's figures")
 	rounds := flag.Int("rounds", 1, "rounds of A then B (then C)")
 	rssEvery := flag.Duration("rss-every", 0, "also sample RSS, accepted/refused spans and CPU seconds this often (0: off)")
+	flag.StringVar(&metricsLevel, "metrics-level", "normal", "the collectors' own telemetry level, for every config that does not set one (normal: the collector's default; detailed makes batch and every exporter queue record sizes, a cost that grows with the pipeline)")
 	flag.StringVar(&profileDir, "pprof", "", "directory: add the pprof extension to each config and save a CPU profile of each run there")
 	flag.DurationVar(&profileFor, "pprof-seconds", 30*time.Second, "length of the CPU profile; it starts 5s into the load (-duration must exceed both)")
 	flag.Parse()
@@ -93,26 +94,28 @@ func main() {
 }
 
 var (
-	profileDir string
-	profileFor time.Duration
+	profileDir   string
+	profileFor   time.Duration
+	metricsLevel string
 )
 
-// withPprof adds the pprof extension on a free port to a config and
-// returns it as a collectortest template.
-func withPprof(cfg []byte) (string, error) {
+// prepare makes a config a collectortest template: every config at the same
+// telemetry level (unless it names one), plus pprof when profiling.
+func prepare(cfg []byte) (string, error) {
 	var m map[string]any
 	if err := yaml.Unmarshal(cfg, &m); err != nil {
 		return "", err
 	}
-	exts, _ := m["extensions"].(map[string]any)
-	if exts == nil {
-		exts = map[string]any{}
-		m["extensions"] = exts
+	svc := submap(m, "service")
+	metrics := submap(submap(svc, "telemetry"), "metrics")
+	if _, ok := metrics["level"]; !ok {
+		metrics["level"] = metricsLevel
 	}
-	exts["pprof"] = map[string]any{"endpoint": "PPROF_ENDPOINT"}
-	svc, _ := m["service"].(map[string]any)
-	list, _ := svc["extensions"].([]any)
-	svc["extensions"] = append(list, "pprof")
+	if profileDir != "" {
+		submap(m, "extensions")["pprof"] = map[string]any{"endpoint": "PPROF_ENDPOINT"}
+		list, _ := svc["extensions"].([]any)
+		svc["extensions"] = append(list, "pprof")
+	}
 	out, err := yaml.Marshal(m)
 	if err != nil {
 		return "", err
@@ -120,7 +123,15 @@ func withPprof(cfg []byte) (string, error) {
 	return strings.Replace(collectortest.Literal(string(out)), "PPROF_ENDPOINT", `{{.Port "pprof"}}`, 1), nil
 }
 
-// profile saves a CPU profile of the collector, taken 5s into the load.
+func submap(m map[string]any, key string) map[string]any {
+	c, _ := m[key].(map[string]any)
+	if c == nil {
+		c = map[string]any{}
+		m[key] = c
+	}
+	return c
+}
+
 func profile(c *collectortest.Collector, cfgPath string) <-chan error {
 	done := make(chan error, 1)
 	go func() {
@@ -154,11 +165,9 @@ func measure(distro, cfgPath string, s loadgen.Sender, duration, drain, rssEvery
 	if err != nil {
 		return run{}, err
 	}
-	cfg := collectortest.Literal(string(raw))
-	if profileDir != "" {
-		if cfg, err = withPprof(raw); err != nil {
-			return run{}, err
-		}
+	cfg, err := prepare(raw)
+	if err != nil {
+		return run{}, err
 	}
 	work, err := os.MkdirTemp("", "tracemap-loadtest-")
 	if err != nil {

@@ -174,8 +174,15 @@ func render(cfgTemplate string, data templateData) ([]byte, error) {
 	host, port, _ := net.SplitHostPort(data.Telemetry)
 	portNum, _ := strconv.Atoi(port)
 	tel := child(svc, "telemetry")
+	// detailed unless the config names a level: the load configs measure
+	// the collector's default (normal), as a gateway runs it, since
+	// detailed makes every batch and queue record sizes.
+	level, _ := child(tel, "metrics")["level"].(string)
+	if level == "" {
+		level = "detailed"
+	}
 	tel["metrics"] = map[string]any{
-		"level": "detailed",
+		"level": level,
 		"readers": []any{map[string]any{"pull": map[string]any{"exporter": map[string]any{
 			"prometheus": map[string]any{"host": host, "port": portNum},
 		}}}},
