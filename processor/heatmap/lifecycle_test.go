@@ -10,6 +10,8 @@ import (
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/processor"
 	"go.opentelemetry.io/collector/processor/processortest"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/tracemap/tracemap/internal/heat"
 	"github.com/tracemap/tracemap/internal/testutil/heattest"
@@ -122,5 +124,54 @@ func TestAnnotateStageUsesTheSourceWindow(t *testing.T) {
 	res := sink.AllTraces()[0].ResourceSpans().At(0).Resource().Attributes().AsRaw()
 	if res[heat.AttrServiceSpanCount] != int64(8) || res[heat.AttrServiceErrorRate] != 0.25 || res[heat.AttrServiceHot] != false || len(res) != 10 {
 		t.Fatalf("kept resource = %v, want service.name and the 9 service values of the window (8 spans, 2 errors)", res)
+	}
+}
+
+// service_attributes: hot leaves service values for an annotate stage; a
+// counting stage that no annotate stage reads says so once, at its first
+// batch (when every stage has started), and says nothing when one does.
+func TestHotWithoutAnnotateStageWarnsOnce(t *testing.T) {
+	for _, withAnnotate := range []bool{false, true} {
+		ctx, host := context.Background(), componenttest.NewNopHost()
+		core, logs := observer.New(zap.WarnLevel)
+		set := processortest.NewNopSettings(typ)
+		set.ID = component.MustNewIDWithName("heatmap", "hotonly")
+		set.Logger = zap.New(core)
+		src := defaultConfig()
+		src.ServiceAttributes = ServiceAttributesHot
+		count, err := NewFactory().CreateTraces(ctx, set, src, new(consumertest.TracesSink))
+		if err != nil {
+			t.Fatal(err)
+		}
+		stages := []processor.Traces{count}
+		if withAnnotate {
+			cfg := defaultConfig()
+			cfg.Mode, cfg.Source = ModeAnnotate, "heatmap/hotonly"
+			// Downstream first, as the collector starts them.
+			stages = []processor.Traces{create(t, component.MustNewIDWithName("heatmap", "ann"), cfg, new(consumertest.TracesSink)), count}
+		}
+		for _, p := range stages {
+			if err := p.Start(ctx, host); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for range 3 {
+			if err := count.ConsumeTraces(ctx, heattest.Build(heattest.Ms("checkout", "GET /cart", 1, 0, 5)...)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, p := range stages {
+			if err := p.Shutdown(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want := 1
+		if withAnnotate {
+			want = 0
+		}
+		got := logs.FilterMessageSnippet("no heatmap stage with mode annotate reads this stage's window").FilterMessageSnippet("source: heatmap/hotonly").Len()
+		if got != want {
+			t.Errorf("with annotate stage %v: %d warnings, want %d (%v)", withAnnotate, got, want, logs.All())
+		}
 	}
 }

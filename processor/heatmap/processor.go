@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"math"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"go.opentelemetry.io/collector/component"
@@ -27,6 +28,10 @@ type heatmapProcessor struct {
 	tracker   *heat.Tracker
 	telemetry *metadata.TelemetryBuilder
 	attrs     attrs
+	// unread warns once when service_attributes: hot leaves values for an
+	// annotate stage that does not exist. Checked at the first batch: by
+	// then every stage of the collector has started.
+	unread sync.Once
 }
 
 func newProcessor(set processor.Settings, cfg *Config) (*heatmapProcessor, error) {
@@ -54,6 +59,7 @@ func (p *heatmapProcessor) processTraces(_ context.Context, td ptrace.Traces) (p
 	case p.cfg.SpanAttributes:
 		p.tracker.Annotate(td)
 	case p.cfg.ServiceAttributes == ServiceAttributesHot:
+		p.unread.Do(p.warnIfUnread)
 		p.tracker.AnnotateHot(td)
 	default:
 		p.tracker.AnnotateResources(td)
@@ -92,6 +98,16 @@ func (a *annotateStage) start(context.Context, component.Host) error {
 func (a *annotateStage) processTraces(_ context.Context, td ptrace.Traces) (ptrace.Traces, error) {
 	a.tracker.AnnotateSpans(td)
 	return td, nil
+}
+
+func (p *heatmapProcessor) warnIfUnread() {
+	if isRead(p.tracker) {
+		return
+	}
+	p.logger.Warn("service_attributes: hot writes only "+heat.AttrServiceHot+
+		" here, and no heatmap stage with mode annotate reads this stage's window to write the other tracemap.service.* values after sampling:"+
+		" add one (mode: annotate, source: "+p.id.String()+") after the sampler, or set service_attributes: all",
+		zap.String("processor", p.id.String()))
 }
 
 // logOverflow is called once per kind, the first time a cap is reached.
