@@ -125,11 +125,17 @@ func (t *Tracker) AnnotateSpans(td ptrace.Traces) {
 	t.advance(t.now().UnixNano())
 	t.seq++
 	seq := t.seq
+	rss := td.ResourceSpans()
 	for i := range b.rss {
 		rs := &b.rss[i]
+		rs.stat = -1
 		if s, ok := t.services[rs.name]; ok {
 			rs.svc = s
-			rs.stat = b.statOf(&s.series, seq)
+			// Only a resource still without service values needs the
+			// service's stats (a p99 from its histogram).
+			if !hasServiceValues(rss.At(i).Resource().Attributes()) {
+				rs.stat = b.statOf(&s.series, seq)
+			}
 		}
 	}
 	for i := range b.spans {
@@ -159,18 +165,11 @@ func (t *Tracker) AnnotateSpans(td ptrace.Traces) {
 		}
 	}
 	t.mu.Unlock()
-	rss := td.ResourceSpans()
 	for i := range b.rss {
-		rs := &b.rss[i]
-		if rs.svc == nil {
-			continue
+		if rs := &b.rss[i]; rs.stat >= 0 {
+			st := b.stats[rs.stat]
+			writeService(rss.At(i).Resource().Attributes(), st, t.hot(st), false)
 		}
-		m := rss.At(i).Resource().Attributes()
-		if hasServiceValues(m) {
-			continue
-		}
-		st := b.stats[rs.stat]
-		writeService(m, st, t.hot(st), false)
 	}
 	b.writeSpans()
 	t.release(b)
