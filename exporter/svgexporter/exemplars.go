@@ -131,7 +131,7 @@ func (e *svgExporter) pushExemplars(_ context.Context, td ptrace.Traces) error {
 	e.account(td, trees, attrs, func(i int, d *servicedag.DAG) {
 		t := trees[i]
 		e.win.Observe(t, verdicts[i].Own, d, verdicts[i].Error)
-		if !e.selected(t) {
+		if ok, _ := e.selected(t); !ok {
 			e.tel.ExporterSvgTracesSkipped.Add(context.Background(), 1, reasonFilter)
 			return
 		}

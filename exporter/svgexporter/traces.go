@@ -48,11 +48,15 @@ func (e *svgExporter) pushTraces(ctx context.Context, td ptrace.Traces) error {
 			first = cmp.Or(first, err)
 			continue
 		}
-		if !e.selected(t) {
+		ok, th := e.selected(t)
+		if !ok {
 			e.tel.ExporterSvgTracesSkipped.Add(ctx, 1, reasonFilter)
 			continue
 		}
-		if err := e.drawTrace(ctx, t, dags[i], e.heatFunc(treeHeat(t))); err != nil {
+		if th == nil {
+			th = treeHeat(t)
+		}
+		if err := e.drawTrace(ctx, t, dags[i], e.heatFunc(th)); err != nil {
 			if errors.Is(err, errRender) {
 				e.tel.ExporterSvgTracesSkipped.Add(ctx, 1, reasonRender)
 				e.logger.Error("svg exporter: trace not drawn", zap.Stringer("trace_id", t.TraceID), zap.Error(err))
@@ -157,29 +161,29 @@ func unreserved(key string) string {
 
 // selected applies the render filter: with no condition set every trace is
 // drawn, else those matching any condition. The trace's heat is read only
-// for the hot condition: every kept trace passes here.
-func (e *svgExporter) selected(t *spantree.Tree) bool {
+// for the hot condition (every kept trace passes here) and returned when
+// read, so a drawn trace does not compute it twice.
+func (e *svgExporter) selected(t *spantree.Tree) (ok bool, heat map[string]serviceHeat) {
 	r := e.cfg.Render
 	if !r.Errors && r.SlowerThan == 0 && !r.Hot {
-		return true
+		return true, nil
 	}
 	if r.SlowerThan > 0 && t.Duration >= int64(r.SlowerThan) {
-		return true
+		return true, nil
 	}
-	var attrs map[string]serviceHeat
 	if r.Hot {
-		attrs = treeHeat(t)
+		heat = treeHeat(t)
 	}
 	for i := range t.Spans {
 		s := &t.Spans[i]
 		if r.Errors && s.Error {
-			return true
+			return true, heat
 		}
-		if r.Hot && e.hot(s.Service, attrs) {
-			return true
+		if r.Hot && e.hot(s.Service, heat) {
+			return true, heat
 		}
 	}
-	return false
+	return false, heat
 }
 
 // tracesOf copies the spans of td that belong to the given traces.
