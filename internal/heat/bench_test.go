@@ -1,12 +1,14 @@
 package heat
 
 import (
+	"encoding/binary"
 	"testing"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/tracemap/tracemap/internal/testutil/heattest"
+	"github.com/tracemap/tracemap/internal/testutil/loadgen"
 )
 
 // warmTracker returns a tracker whose window is already full, as in
@@ -53,4 +55,59 @@ func BenchmarkAttributeFloor(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkObserveGatewayShape counts the load harness's traces (29 spans
+// over 8 services, 10 traces a batch) with the clock advancing as at 60k
+// spans/s, after a full window of them: the counting stage as
+// `make loadtest-gateway` runs it, without the collector around it.
+func BenchmarkObserveGatewayShape(b *testing.B) {
+	gen, err := loadgen.NewGenerator(loadgen.DefaultShape)
+	if err != nil {
+		b.Fatal(err)
+	}
+	const traces = 10
+	batches := make([]ptrace.Traces, 64)
+	for i := range batches {
+		batches[i] = gen.Traces(traces)
+	}
+	spans := batches[0].SpanCount()
+	step := time.Duration(float64(time.Second) * float64(spans) / 60000)
+	c := newClock()
+	tr := NewTracker(DefaultConfig(), c.now)
+	// Every batch gets trace IDs of its own: a repeated span is refused by
+	// the edge store, which a real load does not exercise.
+	fresh := func(i int) ptrace.Traces {
+		td := batches[i%len(batches)]
+		rss := td.ResourceSpans()
+		for r := 0; r < rss.Len(); r++ {
+			spans := rss.At(r).ScopeSpans().At(0).Spans()
+			for k := 0; k < spans.Len(); k++ {
+				id := spans.At(k).TraceID()
+				binary.LittleEndian.PutUint64(id[8:], uint64(i))
+				spans.At(k).SetTraceID(id)
+			}
+		}
+		return td
+	}
+	for i := range int(time.Minute / step) {
+		tr.Observe(fresh(i))
+		c.advance(step)
+	}
+	// In a gateway, decoding, sampling and the garbage collector stream
+	// megabytes through the caches between two batches; so does this, off
+	// the clock, so that the stage's own cache misses are measured.
+	evict := make([]byte, 16<<20)
+	b.ResetTimer()
+	for i := range b.N {
+		b.StopTimer()
+		td := fresh(1<<32 + i)
+		for j := 0; j < len(evict); j += 64 {
+			evict[j]++
+		}
+		b.StartTimer()
+		tr.Observe(td)
+		c.advance(step)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*spans), "ns/span")
 }
