@@ -29,9 +29,11 @@ type spanRec struct {
 	rs       int32
 	parent   int32 // in-batch parent, -1 when absent
 	durNs    int64
+	mix      uint64 // spanindex.TraceMix of its trace
 	key      uint64 // spanindex.TraceSpanKey of the span
 	pkey     uint64 // of its parent span, 0 when it has none
 	isErr    bool
+	repeat   bool // its key came earlier in the batch
 	kind     ptrace.SpanKind
 	hasChild bool // some span of the batch names it as parent
 	errChild bool // some error span of the batch names it as parent
@@ -62,12 +64,12 @@ func (t *Tracker) collect(td ptrace.Traces, classify bool) *batch {
 				if tid := s.TraceID(); tid != lastTrace {
 					lastTrace, lastMix = tid, spanindex.TraceMix(tid)
 				}
-				r := spanRec{span: s, rs: int32(i), parent: -1, edgeStat: -1, kind: s.Kind()}
+				r := spanRec{span: s, rs: int32(i), parent: -1, edgeStat: -1, kind: s.Kind(), mix: lastMix}
 				// Spans without trace or span ID cannot be anyone's parent;
 				// a span that names itself as parent has none.
 				if id := s.SpanID(); !id.IsEmpty() && !lastTrace.IsEmpty() {
 					r.key = spanindex.TraceSpanKey(lastMix, id)
-					b.ids.Add(r.key, len(b.spans))
+					r.repeat = !b.ids.Add(r.key, len(b.spans))
 				}
 				if pid := s.ParentSpanID(); !pid.IsEmpty() && pid != s.SpanID() {
 					r.pkey = spanindex.TraceSpanKey(lastMix, pid)
@@ -128,6 +130,7 @@ func (t *Tracker) countLocked(b *batch) {
 		rs.overflow = rs.svc.name == OverflowKey && rs.name != OverflowKey
 	}
 	store := t.store
+	batchStart := int32(len(store.cur.spans))
 	for i := range b.spans {
 		r := &b.spans[i]
 		svc := b.rss[r.rs].svc
@@ -164,7 +167,7 @@ func (t *Tracker) countLocked(b *batch) {
 				t.counters.EdgesInBatch++
 			}
 		case r.pkey != 0:
-			if parent = store.find(r.pkey); parent != nil {
+			if parent = store.find(r.mix, r.pkey); parent != nil {
 				parent.matched = true
 				if caller := t.refs.service(parent.svc); caller != nil && caller != svc {
 					r.edge = t.call(t.edgeBetween(caller, svc), parent.kind, parent.isErr, r.durNs, r.isErr, own)
@@ -179,12 +182,16 @@ func (t *Tracker) countLocked(b *batch) {
 		if r.key == 0 {
 			continue
 		}
+		if r.repeat {
+			t.counters.EdgeStoreRefused++
+			continue
+		}
 		seen := seenSpan{svc: svc.ref, op: r.op.ref, epoch: t.epoch, durNs: r.durNs,
 			isErr: r.isErr, own: own, kind: r.kind, matched: r.hasChild}
 		if r.edge != nil {
 			seen.edge = r.edge.ref
 		}
-		idx := store.cur.add(r.key, seen)
+		idx := store.cur.add(r.mix, r.key, batchStart, seen)
 		if idx < 0 {
 			t.counters.EdgeStoreRefused++
 			continue

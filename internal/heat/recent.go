@@ -35,48 +35,141 @@ type waitLink struct {
 // generation holds the spans counted during one edge_store.ttl, and those
 // of them whose parent was not seen yet. Two generations live at a time, so
 // a span is remembered between ttl and 2×ttl.
+//
+// Spans are indexed by trace, not one by one: a batch usually holds a
+// trace's spans together, and a random write into a table of hundreds of
+// thousands of slots per span was most of the counting cost in a gateway
+// (the other stages keep evicting the table from the caches). The first
+// scanMax spans of a trace are found by scanning its runs (spans stored
+// one after another); a trace's later spans, which would make the scan
+// long, are indexed one by one.
 type generation struct {
 	start  int64
-	ids    spanindex.Index // span key -> index in spans
+	traces spanindex.Index // trace key -> the trace's first run in runs
+	runs   []spanRun
+	big    spanindex.Index // span key -> index in spans, past scanMax spans of a trace
+	keys   []uint64        // span key of each span in spans
 	spans  []seenSpan
 	waits  []waitLink
 	parent map[uint64]int32 // parent key -> first waiting child in waits
 	bloom  []uint64         // bits of waited-for parent keys: most spans skip the map
 	leaves []int32          // CLIENT/PRODUCER spans stored without a child
+
+	// The run the last span went to, its trace's first run and trace key.
+	open, openHead int32 // -1 before the first span
+	openMix        uint64
 }
+
+// spanRun is spans[first:first+n], all of one trace.
+type spanRun struct {
+	first, n int32
+	next     int32 // the trace's next run, -1 for its last
+	// On a trace's first run only: its last run and its spans in runs.
+	last, total int32
+}
+
+// scanMax bounds the spans scanned to find one span of a trace.
+const scanMax = 64
 
 const bloomBits = 1 << 16
 
 func newGeneration(maxItems int) *generation {
-	g := &generation{parent: make(map[uint64]int32), bloom: make([]uint64, bloomBits/64)}
-	g.ids.Reset(maxItems)
+	g := &generation{parent: make(map[uint64]int32), bloom: make([]uint64, bloomBits/64), open: -1, openHead: -1}
+	g.traces.Reset(maxItems)
 	return g
 }
 
 func (g *generation) reset(start int64, maxItems int) {
 	g.start = start
-	g.ids.Reset(maxItems)
-	clear(g.spans)
-	g.spans, g.waits, g.leaves = g.spans[:0], g.waits[:0], g.leaves[:0]
+	g.traces.Reset(maxItems)
+	if g.big.Len() > 0 {
+		g.big.Reset(maxItems)
+	}
+	// No clearing: seenSpan holds no pointer, and append overwrites.
+	g.spans, g.keys, g.runs, g.waits, g.leaves = g.spans[:0], g.keys[:0], g.runs[:0], g.waits[:0], g.leaves[:0]
+	g.open, g.openHead = -1, -1
 	clear(g.parent)
 	clear(g.bloom)
 }
 
-func (g *generation) full() bool { return len(g.spans) >= g.ids.Cap() }
+func (g *generation) full() bool { return len(g.spans) >= g.traces.Cap() }
 
-// add remembers a span under key; it returns its index, or -1 when the
-// generation is full or the key is taken (a repeated span).
-func (g *generation) add(key uint64, s seenSpan) int32 {
-	if g.full() || !g.ids.Add(key, len(g.spans)) {
+// add remembers a span of the trace keyed mix under key; it returns its
+// index, or -1 when the generation is full or the key is taken (a
+// repeated span). The spans from index batchStart on came in the caller's
+// batch, whose own index already refused repeats: they are not scanned.
+func (g *generation) add(mix, key uint64, batchStart int32, s seenSpan) int32 {
+	if g.full() {
 		return -1
 	}
+	i := int32(len(g.spans))
+	extend := g.open >= 0 && g.openMix == mix
+	head := g.openHead
+	if !extend {
+		head = int32(g.traces.Find(mix))
+	}
+	switch {
+	case head < 0: // the trace's first span here
+		r := g.newRun(i)
+		g.traces.Add(mix, int(r))
+		head = r
+	case g.runs[head].total >= scanMax:
+		if g.big.Cap() == 0 {
+			g.big.Reset(g.traces.Cap())
+		}
+		if !g.big.Add(key, int(i)) {
+			return -1
+		}
+	case g.scan(head, key, batchStart) >= 0:
+		return -1
+	case extend: // the last span added is in the open run: it grows
+		g.runs[g.open].n++
+		g.runs[head].total++
+	default:
+		r := g.newRun(i)
+		h := &g.runs[head]
+		g.runs[h.last].next = r
+		h.last = r
+		h.total++
+	}
+	g.openHead, g.openMix = head, mix
+	g.keys = append(g.keys, key)
 	g.spans = append(g.spans, s)
-	return int32(len(g.spans) - 1)
+	return i
 }
 
-func (g *generation) find(key uint64) *seenSpan {
-	if i := g.ids.Find(key); i >= 0 {
-		return &g.spans[i]
+// newRun starts a run at span i and makes it the open one.
+func (g *generation) newRun(i int32) int32 {
+	r := int32(len(g.runs))
+	g.runs = append(g.runs, spanRun{first: i, n: 1, next: -1, last: r, total: 1})
+	g.open = r
+	return r
+}
+
+// scan looks key up in the runs of the trace whose first run is head,
+// among the spans before index end.
+func (g *generation) scan(head int32, key uint64, end int32) int32 {
+	for r := head; r >= 0 && g.runs[r].first < end; r = g.runs[r].next {
+		run := g.runs[r]
+		for j, k := range g.keys[run.first:min(run.first+run.n, end)] {
+			if k == key {
+				return run.first + int32(j)
+			}
+		}
+	}
+	return -1
+}
+
+func (g *generation) find(mix, key uint64) *seenSpan {
+	if g.big.Len() > 0 {
+		if i := g.big.Find(key); i >= 0 {
+			return &g.spans[i]
+		}
+	}
+	if h := g.traces.Find(mix); h >= 0 {
+		if i := g.scan(int32(h), key, int32(len(g.spans))); i >= 0 {
+			return &g.spans[i]
+		}
 	}
 	return nil
 }
@@ -167,12 +260,13 @@ func (g *generation) waiting() int {
 	return n
 }
 
-// find looks key up in both generations.
-func (r *recentSpans) find(key uint64) *seenSpan {
-	if s := r.cur.find(key); s != nil {
+// find looks up the span keyed key of the trace keyed mix in both
+// generations.
+func (r *recentSpans) find(mix, key uint64) *seenSpan {
+	if s := r.cur.find(mix, key); s != nil {
 		return s
 	}
-	return r.prev.find(key)
+	return r.prev.find(mix, key)
 }
 
 // rotate brings the generations up to nowNs: once the current one is ttl
