@@ -76,15 +76,15 @@ func (t *Tracker) count(td ptrace.Traces, w written) Result {
 	t.seq++
 	seq := t.seq
 	for i := range b.rss {
-		b.rss[i].stat = b.statOf(&b.rss[i].svc.series, seq)
+		b.rss[i].stat = t.statOf(b, &b.rss[i].svc.series, seq)
 	}
 	var res Result
 	for i := range b.spans {
 		r := &b.spans[i]
 		if w == writtenSpans && !b.rss[r.rs].overflow {
-			r.opStat = b.statOf(r.op, seq)
+			r.opStat = t.statOf(b, r.op, seq)
 			if r.edge != nil {
-				r.edgeStat = b.statOf(r.edge, seq)
+				r.edgeStat = t.statOf(b, r.edge, seq)
 			}
 		}
 		if r.isErr {
@@ -134,7 +134,7 @@ func (t *Tracker) AnnotateSpans(td ptrace.Traces) {
 			// Only a resource still without service values needs the
 			// service's stats (a p99 from its histogram).
 			if !hasServiceValues(rss.At(i).Resource().Attributes()) {
-				rs.stat = b.statOf(&s.series, seq)
+				rs.stat = t.statOf(b, &s.series, seq)
 			}
 		}
 	}
@@ -145,7 +145,7 @@ func (t *Tracker) AnnotateSpans(td ptrace.Traces) {
 			continue
 		}
 		if op, ok := svc.ops[r.span.Name()]; ok {
-			r.opStat = b.statOf(op, seq)
+			r.opStat = t.statOf(b, op, seq)
 		} else {
 			r.opStat = -1
 		}
@@ -161,7 +161,7 @@ func (t *Tracker) AnnotateSpans(td ptrace.Traces) {
 			}
 		}
 		if e != nil {
-			r.edgeStat = b.statOf(e, seq)
+			r.edgeStat = t.statOf(b, e, seq)
 		}
 	}
 	t.mu.Unlock()
@@ -195,13 +195,13 @@ func (b *batch) writeSpans() {
 	}
 }
 
-// statOf computes s's stats once per batch (seq) and returns their index.
+// statOf computes s's stats once per batch (seq) into b and returns their index.
 // The caller holds the Tracker's lock.
-func (b *batch) statOf(s *series, seq uint64) int32 {
+func (t *Tracker) statOf(b *batch, s *series, seq uint64) int32 {
 	if s.seq != seq {
 		s.seq = seq
 		s.statIdx = int32(len(b.stats))
-		b.stats = append(b.stats, s.stats())
+		b.stats = append(b.stats, s.stats(&t.pool))
 	}
 	return s.statIdx
 }

@@ -34,7 +34,20 @@ type series struct {
 	// Batch memo: stats computed once per batch per key.
 	seq     uint64
 	statIdx int32
+
+	// Durations recorded since the last fold, all of sub-bucket pendSlot:
+	// writing them into the histograms in bursts (see fold) touches each
+	// histogram's cache lines once per burst instead of once per span.
+	pendDur  [pendCap]int64
+	pendW    [pendCap]uint8
+	npend    uint8
+	pendSlot uint8
 }
+
+// pendCap is the burst: at the busy keys' rates a burst fills in well under
+// a millisecond, and its memory (about 300 bytes per key) is bounded by the
+// key caps.
+const pendCap = 32
 
 // histPool recycles histograms of evicted keys and rotated sub-buckets, so a
 // steady state allocates none.
@@ -135,28 +148,48 @@ func (s *series) record(p *histPool, slot int, durNs int64, isErr bool, w int64)
 	if w == 0 {
 		return
 	}
+	if s.npend > 0 && int(s.pendSlot) != slot {
+		s.fold(p)
+	}
+	s.pendDur[s.npend], s.pendW[s.npend], s.pendSlot = durNs, uint8(w), uint8(slot)
+	if s.npend++; s.npend == pendCap {
+		s.fold(p)
+	}
+}
+
+// fold writes the pending durations into the window histogram and their
+// sub-bucket's. Every reader of the histograms folds first.
+func (s *series) fold(p *histPool) {
+	if s.npend == 0 {
+		return
+	}
 	if s.window == nil {
 		s.window = p.get()
 	}
-	// In range by construction (clamped), so the errors cannot happen.
-	_ = s.window.RecordValues(durNs, w)
-	if s.hists == nil {
-		return
+	var h *hdr.Histogram
+	if s.hists != nil {
+		if h = s.hists[s.pendSlot]; h == nil {
+			h = p.get()
+			s.hists[s.pendSlot] = h
+		}
 	}
-	h := s.hists[slot]
-	if h == nil {
-		h = p.get()
-		s.hists[slot] = h
+	for i, d := range s.pendDur[:s.npend] {
+		// In range by construction (clamped), so the errors cannot happen.
+		_ = s.window.RecordValues(d, int64(s.pendW[i]))
+		if h != nil {
+			_ = h.RecordValues(d, int64(s.pendW[i]))
+		}
 	}
-	_ = h.RecordValues(durNs, w)
+	s.npend = 0
 }
 
 // expire drops sub-bucket slot from the window. Only that sub-bucket is
 // touched: its values are subtracted from the window histogram, or the window
 // histogram is reset when the slot held all of it. For a service (no
 // sub-bucket histograms) parts lists the histograms to subtract: its
-// operations' histograms of that slot, taken before they expire.
+// operations' histograms of that slot, folded and taken before they expire.
 func (s *series) expire(p *histPool, slot int, parts ...*hdr.Histogram) {
+	s.fold(p)
 	n := s.spans[slot]
 	if n == 0 {
 		return
@@ -196,6 +229,7 @@ func subtract(w, h *hdr.Histogram) {
 
 // release returns every histogram to the pool; the series is dropped.
 func (s *series) release(p *histPool) {
+	s.npend = 0
 	for i, h := range s.hists {
 		p.put(h)
 		s.hists[i] = nil
@@ -206,7 +240,7 @@ func (s *series) release(p *histPool) {
 
 // stats computes the window's view, recomputing percentiles only when
 // enough has changed since the last time (see refreshDivisor).
-func (s *series) stats() Stats {
+func (s *series) stats(p *histPool) Stats {
 	st := Stats{Spans: s.totalSpans, Errors: s.totalErrors, OwnErrors: s.totalOwn, Overflow: s.bucket}
 	if s.totalSpans == 0 {
 		return st
@@ -214,6 +248,7 @@ func (s *series) stats() Stats {
 	st.ErrorRate = float64(s.totalErrors) / float64(s.totalSpans)
 	st.OwnErrorRate = float64(s.totalOwn) / float64(s.totalSpans)
 	if s.sinceCalc > 0 && s.sinceCalc*refreshDivisor >= s.totalSpans {
+		s.fold(p)
 		s.p50 = s.window.ValueAtQuantile(50)
 		s.p90 = s.window.ValueAtQuantile(90)
 		s.p99 = s.window.ValueAtQuantile(99)

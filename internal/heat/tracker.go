@@ -186,7 +186,7 @@ func (t *Tracker) stats(find func() *series) (Stats, bool) {
 	if s == nil {
 		return Stats{}, false
 	}
-	return s.stats(), true
+	return s.stats(&t.pool), true
 }
 
 // Hot reports whether a service's error rate is at or above the threshold
@@ -244,7 +244,7 @@ func (t *Tracker) ServiceStats(fn func(name string, st Stats, hot bool)) {
 	defer t.mu.Unlock()
 	t.advance(t.now().UnixNano())
 	for name, s := range t.services {
-		st := s.stats()
+		st := s.stats(&t.pool)
 		fn(name, st, t.hot(st))
 	}
 }
@@ -293,6 +293,7 @@ func (t *Tracker) expireSlot(slot int) {
 		// what leaves the service's window.
 		parts = parts[:0]
 		for _, op := range s.ops {
+			op.fold(&t.pool)
 			if h := op.hists[slot]; h != nil {
 				parts = append(parts, h)
 			}
