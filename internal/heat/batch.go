@@ -30,6 +30,7 @@ type spanRec struct {
 	parent   int32 // in-batch parent, -1 when absent
 	durNs    int64
 	mix      uint64 // spanindex.TraceMix of its trace
+	run      int32  // spans of its trace one after another in the batch, itself included
 	key      uint64 // spanindex.TraceSpanKey of the span
 	pkey     uint64 // of its parent span, 0 when it has none
 	isErr    bool
@@ -85,6 +86,16 @@ func (t *Tracker) collect(td ptrace.Traces, classify bool) *batch {
 				b.spans = append(b.spans, r)
 			}
 		}
+	}
+	for start := 0; start < len(b.spans); {
+		end := start + 1
+		for end < len(b.spans) && b.spans[end].mix == b.spans[start].mix {
+			end++
+		}
+		for j := start; j < end; j++ {
+			b.spans[j].run = int32(end - start)
+		}
+		start = end
 	}
 	for i := range b.spans {
 		r := &b.spans[i]
@@ -191,7 +202,7 @@ func (t *Tracker) countLocked(b *batch) {
 		if r.edge != nil {
 			seen.edge = r.edge.ref
 		}
-		idx := store.cur.add(r.mix, r.key, batchStart, seen)
+		idx := store.cur.add(r.mix, r.key, r.run, batchStart, seen)
 		if idx < 0 {
 			t.counters.EdgeStoreRefused++
 			continue

@@ -58,10 +58,23 @@ func BenchmarkAttributeFloor(b *testing.B) {
 }
 
 // BenchmarkObserveGatewayShape counts the load harness's traces (29 spans
-// over 8 services, 10 traces a batch) with the clock advancing as at 60k
-// spans/s, after a full window of them: the counting stage as
-// `make loadtest-gateway` runs it, without the collector around it.
+// over 8 services, 10 traces a batch, each service's spans in a resource of
+// their own) with the clock advancing as at 60k spans/s, after a full
+// window of them: the counting stage as `make loadtest-gateway` runs it,
+// without the collector around it. per-service sends each service's spans
+// as a batch of its own, as SDKs export them, so that parents and children
+// meet through the edge store.
 func BenchmarkObserveGatewayShape(b *testing.B) {
+	for _, split := range []bool{false, true} {
+		name := "batch"
+		if split {
+			name = "per-service"
+		}
+		b.Run(name, func(b *testing.B) { benchGatewayShape(b, split) })
+	}
+}
+
+func benchGatewayShape(b *testing.B, split bool) {
 	gen, err := loadgen.NewGenerator(loadgen.DefaultShape)
 	if err != nil {
 		b.Fatal(err)
@@ -75,9 +88,10 @@ func BenchmarkObserveGatewayShape(b *testing.B) {
 	step := time.Duration(float64(time.Second) * float64(spans) / 60000)
 	c := newClock()
 	tr := NewTracker(DefaultConfig(), c.now)
-	// Every batch gets trace IDs of its own: a repeated span is refused by
-	// the edge store, which a real load does not exercise.
-	fresh := func(i int) ptrace.Traces {
+	// Every batch gets trace IDs of its own (a repeated span is refused by
+	// the edge store, which a real load does not exercise), split per
+	// service if asked.
+	fresh := func(i int) []ptrace.Traces {
 		td := batches[i%len(batches)]
 		rss := td.ResourceSpans()
 		for r := 0; r < rss.Len(); r++ {
@@ -88,11 +102,24 @@ func BenchmarkObserveGatewayShape(b *testing.B) {
 				spans.At(k).SetTraceID(id)
 			}
 		}
-		return td
+		if !split {
+			return []ptrace.Traces{td}
+		}
+		out := make([]ptrace.Traces, rss.Len())
+		for r := range out {
+			out[r] = ptrace.NewTraces()
+			rss.At(r).CopyTo(out[r].ResourceSpans().AppendEmpty())
+		}
+		return out
+	}
+	observe := func(tds []ptrace.Traces) {
+		for _, td := range tds {
+			tr.Observe(td)
+		}
+		c.advance(step)
 	}
 	for i := range int(time.Minute / step) {
-		tr.Observe(fresh(i))
-		c.advance(step)
+		observe(fresh(i))
 	}
 	// In a gateway, decoding, sampling and the garbage collector stream
 	// megabytes through the caches between two batches; so does this, off
@@ -101,13 +128,14 @@ func BenchmarkObserveGatewayShape(b *testing.B) {
 	b.ResetTimer()
 	for i := range b.N {
 		b.StopTimer()
-		td := fresh(1<<32 + i)
+		tds := fresh(1<<32 + i)
 		for j := 0; j < len(evict); j += 64 {
 			evict[j]++
 		}
 		b.StartTimer()
-		tr.Observe(td)
-		c.advance(step)
+		observe(tds)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*spans), "ns/span")
+	cn := tr.Counters()
+	b.ReportMetric(float64(cn.EdgesAcross)/float64(cn.EdgesAcross+cn.EdgesInBatch), "across/edge")
 }

@@ -36,18 +36,18 @@ type waitLink struct {
 // of them whose parent was not seen yet. Two generations live at a time, so
 // a span is remembered between ttl and 2×ttl.
 //
-// Spans are indexed by trace, not one by one: a batch usually holds a
-// trace's spans together, and a random write into a table of hundreds of
-// thousands of slots per span was most of the counting cost in a gateway
-// (the other stages keep evicting the table from the caches). The first
-// scanMax spans of a trace are found by scanning its runs (spans stored
-// one after another); a trace's later spans, which would make the scan
-// long, are indexed one by one.
+// A batch often holds several spans of a trace one after another (a run):
+// a run is indexed once, by trace, and its spans are found by scanning it,
+// because a random write per span into a table of 100k slots was most of
+// the counting cost in a gateway (its other stages keep evicting the table
+// from the caches). A span alone in its run is indexed by itself, as is
+// every span of a trace with more runs or spans than a scan should cover,
+// so that no lookup walks far.
 type generation struct {
 	start  int64
-	traces spanindex.Index // trace key -> the trace's first run in runs
+	traces spanindex.Index // trace key -> the trace's latest run in runs
 	runs   []spanRun
-	big    spanindex.Index // span key -> index in spans, past scanMax spans of a trace
+	single spanindex.Index // span key -> index in spans, for spans in no run
 	keys   []uint64        // span key of each span in spans
 	spans  []seenSpan
 	waits  []waitLink
@@ -55,102 +55,115 @@ type generation struct {
 	bloom  []uint64         // bits of waited-for parent keys: most spans skip the map
 	leaves []int32          // CLIENT/PRODUCER spans stored without a child
 
-	// The run the last span went to, its trace's first run and trace key.
-	open, openHead int32 // -1 before the first span
-	openMix        uint64
+	open    int32 // the run the last span went to, -1 when that span is in none
+	openMix uint64
 }
 
 // spanRun is spans[first:first+n], all of one trace.
 type spanRun struct {
 	first, n int32
-	next     int32 // the trace's next run, -1 for its last
-	// On a trace's first run only: its last run and its spans in runs.
-	last, total int32
+	prev     int32 // the trace's run before this one, -1 for its first
+	// The trace's runs and their spans, this run included.
+	count, total int32
 }
 
-// scanMax bounds the spans scanned to find one span of a trace.
-const scanMax = 64
+// A trace's spans are scanned while the trace has at most maxRuns runs of
+// at most scanMax spans in all; beyond, they are indexed one by one.
+const (
+	maxRuns = 8
+	scanMax = 128
+)
 
 const bloomBits = 1 << 16
 
 func newGeneration(maxItems int) *generation {
-	g := &generation{parent: make(map[uint64]int32), bloom: make([]uint64, bloomBits/64), open: -1, openHead: -1}
+	g := &generation{parent: make(map[uint64]int32), bloom: make([]uint64, bloomBits/64), open: -1}
 	g.traces.Reset(maxItems)
+	g.single.Reset(maxItems)
 	return g
 }
 
 func (g *generation) reset(start int64, maxItems int) {
 	g.start = start
 	g.traces.Reset(maxItems)
-	if g.big.Len() > 0 {
-		g.big.Reset(maxItems)
-	}
+	g.single.Reset(maxItems)
 	// No clearing: seenSpan holds no pointer, and append overwrites.
 	g.spans, g.keys, g.runs, g.waits, g.leaves = g.spans[:0], g.keys[:0], g.runs[:0], g.waits[:0], g.leaves[:0]
-	g.open, g.openHead = -1, -1
+	g.open = -1
 	clear(g.parent)
 	clear(g.bloom)
 }
 
 func (g *generation) full() bool { return len(g.spans) >= g.traces.Cap() }
 
-// add remembers a span of the trace keyed mix under key; it returns its
-// index, or -1 when the generation is full or the key is taken (a
-// repeated span). The spans from index batchStart on came in the caller's
-// batch, whose own index already refused repeats: they are not scanned.
-func (g *generation) add(mix, key uint64, batchStart int32, s seenSpan) int32 {
+// add remembers a span of the trace keyed mix under key; runLen is the
+// length of the span's run in its batch. It returns the span's index, or
+// -1 when the generation is full or the key is taken (a repeated span). The
+// spans from index batchStart on came in the caller's batch, whose own
+// index refused repeats already: they are not scanned for one.
+func (g *generation) add(mix, key uint64, runLen, batchStart int32, s seenSpan) int32 {
 	if g.full() {
 		return -1
 	}
 	i := int32(len(g.spans))
-	extend := g.open >= 0 && g.openMix == mix
-	head := g.openHead
-	if !extend {
-		head = int32(g.traces.Find(mix))
-	}
-	switch {
-	case head < 0: // the trace's first span here
-		r := g.newRun(i)
-		g.traces.Add(mix, int(r))
-		head = r
-	case g.runs[head].total >= scanMax:
-		if g.big.Cap() == 0 {
-			g.big.Reset(g.traces.Cap())
-		}
-		if !g.big.Add(key, int(i)) {
+	if r := g.open; r >= 0 && g.openMix == mix && g.runs[r].first+g.runs[r].n == i && g.runs[r].total < scanMax {
+		if g.scan(r, key, batchStart) >= 0 {
 			return -1
 		}
-	case g.scan(head, key, batchStart) >= 0:
+		g.runs[r].n++ // the run goes on
+		g.runs[r].total++
+	} else if started, repeat := g.startRun(mix, key, runLen, batchStart, i); repeat {
 		return -1
-	case extend: // the last span added is in the open run: it grows
-		g.runs[g.open].n++
-		g.runs[head].total++
-	default:
-		r := g.newRun(i)
-		h := &g.runs[head]
-		g.runs[h.last].next = r
-		h.last = r
-		h.total++
+	} else if !started {
+		g.open = -1
+		if !g.single.Add(key, int(i)) {
+			return -1
+		}
 	}
-	g.openHead, g.openMix = head, mix
 	g.keys = append(g.keys, key)
 	g.spans = append(g.spans, s)
 	return i
 }
 
-// newRun starts a run at span i and makes it the open one.
-func (g *generation) newRun(i int32) int32 {
-	r := int32(len(g.runs))
-	g.runs = append(g.runs, spanRun{first: i, n: 1, next: -1, last: r, total: 1})
-	g.open = r
-	return r
+// startRun opens a run at span i, the first of runLen spans of a trace in
+// a batch, chained to the trace's earlier runs. It does not when the span
+// is alone or the trace has too many runs or spans to scan (the span is
+// then indexed by itself), nor when the span repeats one of the earlier
+// runs. A span alone is not looked for in runs: a repeat comes the way the
+// first copy came (an exporter retries whole batches), and a span that
+// first came in a run and then alone is remembered twice.
+func (g *generation) startRun(mix, key uint64, runLen, batchStart, i int32) (started, repeat bool) {
+	if runLen < 2 {
+		return false, false
+	}
+	prev := int32(g.traces.Find(mix))
+	r := spanRun{first: i, n: 1, prev: prev, count: 1, total: 1}
+	if prev >= 0 {
+		if g.scan(prev, key, batchStart) >= 0 {
+			return false, true
+		}
+		p := &g.runs[prev]
+		if p.count >= maxRuns || p.total+runLen > scanMax {
+			return false, false
+		}
+		r.count, r.total = p.count+1, p.total+1
+	} else if runLen > scanMax {
+		return false, false
+	}
+	g.open, g.openMix = int32(len(g.runs)), mix
+	g.runs = append(g.runs, r)
+	g.traces.Set(mix, int(g.open))
+	return true, false
 }
 
-// scan looks key up in the runs of the trace whose first run is head,
-// among the spans before index end.
-func (g *generation) scan(head int32, key uint64, end int32) int32 {
-	for r := head; r >= 0 && g.runs[r].first < end; r = g.runs[r].next {
+// scan looks key up among the spans before index end in run r and the
+// trace's runs before it.
+func (g *generation) scan(r int32, key uint64, end int32) int32 {
+	for ; r >= 0; r = g.runs[r].prev {
 		run := g.runs[r]
+		if run.first >= end {
+			continue
+		}
 		for j, k := range g.keys[run.first:min(run.first+run.n, end)] {
 			if k == key {
 				return run.first + int32(j)
@@ -161,13 +174,11 @@ func (g *generation) scan(head int32, key uint64, end int32) int32 {
 }
 
 func (g *generation) find(mix, key uint64) *seenSpan {
-	if g.big.Len() > 0 {
-		if i := g.big.Find(key); i >= 0 {
-			return &g.spans[i]
-		}
+	if i := g.single.Find(key); i >= 0 {
+		return &g.spans[i]
 	}
-	if h := g.traces.Find(mix); h >= 0 {
-		if i := g.scan(int32(h), key, int32(len(g.spans))); i >= 0 {
+	if r := g.traces.Find(mix); r >= 0 {
+		if i := g.scan(int32(r), key, int32(len(g.spans))); i >= 0 {
 			return &g.spans[i]
 		}
 	}

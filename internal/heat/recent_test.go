@@ -8,59 +8,81 @@ import (
 	"github.com/tracemap/tracemap/internal/spanindex"
 )
 
-// The edge store finds every span it took, whether its trace came in one
-// run, in runs interleaved with other traces, or with more spans than a
-// scan covers; it refuses a repeated span wherever the first copy went.
+// The edge store finds every span it took, however its trace came: whole
+// in one batch, a span at a time between other traces' spans, in more runs
+// or with more spans than a scan covers; and it refuses a span repeated the
+// way it came (an exporter's retry repeats a whole batch).
 func TestGenerationFindsEveryRememberedSpan(t *testing.T) {
-	const traces, perTrace = 5, 3 * scanMax
-	g := newGeneration(traces * perTrace)
+	type run struct{ trace, first, n int }
+	batches := [][]run{
+		{{0, 0, 40}}, // one run
+		{{1, 0, 1}, {2, 0, 1}, {1, 1, 1}, {2, 1, 1}}, // alone in their runs
+		{{3, 0, 200}},                     // more than a scan covers
+		{{1, 2, 1}, {4, 0, 2}, {2, 2, 1}}, // runs of two
+	}
+	// Trace 4 in runs of two past maxRuns (trace 5 between them, or they
+	// would make one run).
+	for k := range maxRuns {
+		batches = append(batches, []run{{5, k, 1}, {4, 2 + 2*k, 2}})
+	}
 	mix := func(tr int) uint64 { return spanindex.TraceMix(pcommon.TraceID{byte(tr + 1)}) }
 	key := func(tr, sp int) uint64 {
 		return spanindex.TraceSpanKey(mix(tr), pcommon.SpanID{byte(sp), byte(sp >> 8), 1})
 	}
-	// Trace 0 whole, then traces 1..4 interleaved a span at a time, so
-	// they are split into runs of one span.
-	add := func(tr, sp int) {
-		if i := g.add(mix(tr), key(tr, sp), int32(len(g.spans)), seenSpan{durNs: int64(tr*1000 + sp)}); i < 0 {
-			t.Fatalf("trace %d span %d refused", tr, sp)
+	g := newGeneration(1000)
+	// feed adds a batch and reports how many of its spans were taken.
+	feed := func(batch []run) (taken int) {
+		start := int32(len(g.spans))
+		for _, r := range batch {
+			for sp := r.first; sp < r.first+r.n; sp++ {
+				if g.add(mix(r.trace), key(r.trace, sp), int32(r.n), start, seenSpan{durNs: int64(r.trace*1000 + sp)}) >= 0 {
+					taken++
+				}
+			}
+		}
+		return taken
+	}
+	spans := map[int]int{} // trace -> spans sent
+	for _, b := range batches {
+		n := 0
+		for _, r := range b {
+			n += r.n
+			spans[r.trace] = max(spans[r.trace], r.first+r.n)
+		}
+		if got := feed(b); got != n {
+			t.Fatalf("batch %v: %d of %d spans taken", b, got, n)
 		}
 	}
-	for sp := range perTrace {
-		add(0, sp)
-	}
-	for sp := range perTrace {
-		for tr := 1; tr < traces; tr++ {
-			add(tr, sp)
-		}
-	}
-	for tr := range traces {
-		for sp := range perTrace {
-			s := g.find(mix(tr), key(tr, sp))
-			if s == nil || s.durNs != int64(tr*1000+sp) {
+	for tr, n := range spans {
+		for sp := range n {
+			if s := g.find(mix(tr), key(tr, sp)); s == nil || s.durNs != int64(tr*1000+sp) {
 				t.Fatalf("trace %d span %d: found %+v", tr, sp, s)
 			}
-			if g.add(mix(tr), key(tr, sp), int32(len(g.spans)), seenSpan{}) >= 0 {
-				t.Fatalf("trace %d span %d: a repeat was taken", tr, sp)
-			}
 		}
-		if g.find(mix(tr), key(tr, perTrace)) != nil || g.find(mix(tr), key((tr+1)%traces, 0)) != nil {
+		if g.find(mix(tr), key(tr, n)) != nil {
 			t.Fatalf("trace %d: found a span it does not have", tr)
 		}
 	}
-	if !g.full() || g.add(mix(9), key(9, 0), int32(len(g.spans)), seenSpan{}) >= 0 {
-		t.Fatal("a full generation must refuse")
+	// Runs: trace 0's and trace 4's first maxRuns; the rest are alone.
+	if len(g.runs) != 1+maxRuns || g.single.Len() != 4+200+2+maxRuns+2 {
+		t.Fatalf("%d runs, %d spans alone", len(g.runs), g.single.Len())
 	}
-	// Trace 0 took one run and the rest its own index; the others one run
-	// per span up to the scan bound.
-	if want := 1 + (traces-1)*scanMax; len(g.runs) != want || g.big.Len() != traces*(perTrace-scanMax) {
-		t.Fatalf("runs %d (want %d), indexed one by one %d", len(g.runs), want, g.big.Len())
+	for _, b := range batches {
+		if got := feed(b); got != 0 {
+			t.Fatalf("batch %v sent again: %d spans taken", b, got)
+		}
 	}
-	g.reset(0, traces*perTrace)
-	if g.find(mix(0), key(0, 0)) != nil || g.find(mix(1), key(1, perTrace-1)) != nil || len(g.spans) != 0 {
+	g.reset(0, 1000)
+	if g.find(mix(0), key(0, 0)) != nil || g.find(mix(1), key(1, 0)) != nil || len(g.spans) != 0 {
 		t.Fatal("reset must forget every span")
 	}
-	add(1, 0)
-	if g.find(mix(1), key(1, 0)) == nil {
+	if feed(batches[0]) != 40 || g.find(mix(0), key(0, 39)) == nil {
 		t.Fatal("after reset")
+	}
+	small := newGeneration(3)
+	for sp := range 4 {
+		if i := small.add(mix(0), key(0, sp), 4, 0, seenSpan{}); (i >= 0) != (sp < 3) {
+			t.Fatalf("span %d of a generation for 3: index %d", sp, i)
+		}
 	}
 }

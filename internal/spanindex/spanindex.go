@@ -98,6 +98,23 @@ func (x *Index) Add(key uint64, i int) bool {
 	}
 }
 
+// Set indexes position i (< Cap) under key, in place of the position the
+// key had, if any.
+func (x *Index) Set(key uint64, i int) {
+	mask := len(x.slots) - 1
+	for s := x.slot(key); ; s = (s + 1) & mask {
+		v := x.slots[s]
+		if v == 0 {
+			x.n++
+		} else if x.keys[v-1] != key {
+			continue
+		}
+		x.slots[s] = int32(i + 1)
+		x.keys[i] = key
+		return
+	}
+}
+
 // Find returns the position indexed under key, or -1.
 func (x *Index) Find(key uint64) int {
 	mask := len(x.slots) - 1

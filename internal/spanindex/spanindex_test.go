@@ -25,6 +25,19 @@ func TestAddFindFirstWins(t *testing.T) {
 	}
 }
 
+// Set moves a key to a new position, or adds it.
+func TestSetReplaces(t *testing.T) {
+	var x Index
+	x.Reset(4)
+	a, b := SpanKey(pcommon.SpanID{7: 1}), SpanKey(pcommon.SpanID{7: 2})
+	x.Add(a, 0)
+	x.Set(a, 2)
+	x.Set(b, 3)
+	if x.Find(a) != 2 || x.Find(b) != 3 || x.Len() != 2 {
+		t.Fatalf("Find = %d %d, len %d", x.Find(a), x.Find(b), x.Len())
+	}
+}
+
 // Span IDs that differ only in their high byte, or only in their trace,
 // still get distinct keys and all resolve.
 func TestTraceSpanKeysDistinct(t *testing.T) {
