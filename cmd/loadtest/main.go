@@ -64,7 +64,7 @@ func main() {
 	rounds := flag.Int("rounds", 1, "rounds of A then B (then C)")
 	rssEvery := flag.Duration("rss-every", 0, "also sample RSS, accepted/refused spans and CPU seconds this often (0: off)")
 	flag.StringVar(&metricsLevel, "metrics-level", "normal", "the collectors' own telemetry level, for every config that does not set one (normal: the collector's default; detailed makes batch and every exporter queue record sizes, a cost that grows with the pipeline)")
-	flag.StringVar(&profileDir, "pprof", "", "directory: add the pprof extension to each config and save a CPU profile of each run there")
+	flag.StringVar(&profileDir, "pprof", "", "directory: add the pprof extension to each config and save a CPU profile of each run there, then a heap profile")
 	flag.DurationVar(&profileFor, "pprof-seconds", 30*time.Second, "length of the CPU profile; it starts 5s into the load (-duration must exceed both)")
 	flag.Parse()
 	if *cfgA == "" {
@@ -132,6 +132,9 @@ func submap(m map[string]any, key string) map[string]any {
 	return c
 }
 
+// profile saves a CPU profile of profileFor seconds from 5s into the load,
+// then a heap profile (live objects at that moment, still under load), as
+// <config>.pprof and <config>.heap.pprof.
 func profile(c *collectortest.Collector, cfgPath string) <-chan error {
 	done := make(chan error, 1)
 	go func() {
@@ -141,23 +144,30 @@ func profile(c *collectortest.Collector, cfgPath string) <-chan error {
 			done <- err
 			return
 		}
-		resp, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, int(profileFor.Seconds())))
-		if err != nil {
-			done <- err
-			return
-		}
-		defer resp.Body.Close()
-		data, err := io.ReadAll(resp.Body)
-		if err == nil && resp.StatusCode != http.StatusOK {
-			err = fmt.Errorf("pprof: %s", resp.Status)
-		}
+		base := filepath.Join(profileDir, strings.TrimSuffix(filepath.Base(cfgPath), filepath.Ext(cfgPath)))
+		err = fetchProfile(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, int(profileFor.Seconds())), base+".pprof")
 		if err == nil {
-			name := strings.TrimSuffix(filepath.Base(cfgPath), filepath.Ext(cfgPath)) + ".pprof"
-			err = os.WriteFile(filepath.Join(profileDir, name), data, 0o600)
+			err = fetchProfile(fmt.Sprintf("http://%s/debug/pprof/heap?gc=1", addr), base+".heap.pprof")
 		}
 		done <- err
 	}()
 	return done
+}
+
+func fetchProfile(url, path string) error {
+	resp, err := http.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err == nil && resp.StatusCode != http.StatusOK {
+		err = fmt.Errorf("pprof: %s", resp.Status)
+	}
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o600)
 }
 
 func measure(distro, cfgPath string, s loadgen.Sender, duration, drain, rssEvery time.Duration) (run, error) {

@@ -57,6 +57,8 @@ type generation struct {
 
 	open    int32 // the run the last span went to, -1 when that span is in none
 	openMix uint64
+
+	maxItems int
 }
 
 // spanRun is spans[first:first+n], all of one trace.
@@ -77,16 +79,14 @@ const (
 const bloomBits = 1 << 16
 
 func newGeneration(maxItems int) *generation {
-	g := &generation{parent: make(map[uint64]int32), bloom: make([]uint64, bloomBits/64), open: -1}
-	g.traces.Reset(maxItems)
-	g.single.Reset(maxItems)
-	return g
+	return &generation{parent: make(map[uint64]int32), bloom: make([]uint64, bloomBits/64), open: -1, maxItems: maxItems}
 }
 
-func (g *generation) reset(start int64, maxItems int) {
+func (g *generation) reset(start int64) {
 	g.start = start
-	g.traces.Reset(maxItems)
-	g.single.Reset(maxItems)
+	if g.traces.Cap() > 0 { // the indexes are made on the first span
+		g.resetIndexes()
+	}
 	// No clearing: seenSpan holds no pointer, and append overwrites.
 	g.spans, g.keys, g.runs, g.waits, g.leaves = g.spans[:0], g.keys[:0], g.runs[:0], g.waits[:0], g.leaves[:0]
 	g.open = -1
@@ -94,7 +94,14 @@ func (g *generation) reset(start int64, maxItems int) {
 	clear(g.bloom)
 }
 
-func (g *generation) full() bool { return len(g.spans) >= g.traces.Cap() }
+// resetIndexes sizes the indexes for a full generation: every run holds
+// at least two spans.
+func (g *generation) resetIndexes() {
+	g.traces.Reset(g.maxItems/2 + 1)
+	g.single.Reset(g.maxItems)
+}
+
+func (g *generation) full() bool { return len(g.spans) >= g.maxItems }
 
 // add remembers a span of the trace keyed mix under key; runLen is the
 // length of the span's run in its batch. It returns the span's index, or
@@ -104,6 +111,11 @@ func (g *generation) full() bool { return len(g.spans) >= g.traces.Cap() }
 func (g *generation) add(mix, key uint64, runLen, batchStart int32, s seenSpan) int32 {
 	if g.full() {
 		return -1
+	}
+	if g.traces.Cap() == 0 {
+		// Made on the first span, not up front: a tracker that is only a
+		// fallback (the svg exporter's) may never remember one.
+		g.resetIndexes()
 	}
 	i := int32(len(g.spans))
 	if r := g.open; r >= 0 && g.openMix == mix && g.runs[r].first+g.runs[r].n == i && g.runs[r].total < scanMax {
@@ -174,6 +186,9 @@ func (g *generation) scan(r int32, key uint64, end int32) int32 {
 }
 
 func (g *generation) find(mix, key uint64) *seenSpan {
+	if len(g.spans) == 0 {
+		return nil // also: the indexes may not be made yet
+	}
 	if i := g.single.Find(key); i >= 0 {
 		return &g.spans[i]
 	}
@@ -294,11 +309,11 @@ func (r *recentSpans) rotate(nowNs int64, expire func(*generation)) {
 		return
 	}
 	expire(r.prev)
-	r.prev.reset(nowNs, r.maxItems)
+	r.prev.reset(nowNs)
 	r.cur, r.prev = r.prev, r.cur
 	if nowNs-r.prev.start >= 2*r.ttl { // the clock jumped: that one is old too
 		expire(r.prev)
-		r.prev.reset(nowNs, r.maxItems)
+		r.prev.reset(nowNs)
 	}
 }
 
