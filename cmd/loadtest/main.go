@@ -10,6 +10,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -18,6 +19,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -62,6 +64,7 @@ func main() {
 	duration := flag.Duration("duration", 30*time.Second, "load time per config and round")
 	drain := flag.Duration("drain", 6*time.Second, "wait after the load before reading the collector's figures")
 	rounds := flag.Int("rounds", 1, "rounds of A then B (then C)")
+	together := flag.Bool("together", false, "run the configs' collectors at the same time, each with its own copy of the load, instead of one after the other: a neighbour's load on the machine then falls on all alike (with -rate: the machine must have room for all of them)")
 	rssEvery := flag.Duration("rss-every", 0, "also sample RSS, accepted/refused spans and CPU seconds this often (0: off)")
 	flag.StringVar(&metricsLevel, "metrics-level", "normal", "the collectors' own telemetry level, for every config that does not set one (normal: the collector's default; detailed makes batch and every exporter queue record sizes, a cost that grows with the pipeline)")
 	flag.StringVar(&profileDir, "pprof", "", "directory: add the pprof extension to each config and save a CPU profile of each run there, then a heap profile")
@@ -79,16 +82,16 @@ func main() {
 	}
 	var runs []run
 	for round := range *rounds {
-		for _, cfg := range configs {
-			r, err := measure(*distro, cfg, s, *duration, *drain, *rssEvery)
-			if err != nil {
-				fmt.Fprintf(os.Stderr, "loadtest: %s (round %d): %v\n", cfg, round+1, err)
-				os.Exit(1)
-			}
-			runs = append(runs, r)
-			fmt.Fprintf(os.Stderr, "round %d %s: %.0f spans, %.2f CPU-s, %.0f spans/CPU-s\n",
-				round+1, cfg, r.accepted, r.cpu, r.spansPerCPU())
+		rs, err := measure(*distro, configs, s, *duration, *drain, *rssEvery, *together)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "loadtest: round %d: %v\n", round+1, err)
+			os.Exit(1)
 		}
+		for _, r := range rs {
+			fmt.Fprintf(os.Stderr, "round %d %s: %.0f spans, %.2f CPU-s, %.0f spans/CPU-s\n",
+				round+1, r.config, r.accepted, r.cpu, r.spansPerCPU())
+		}
+		runs = append(runs, rs...)
 	}
 	report(runs, configs, s, *duration)
 }
@@ -170,49 +173,69 @@ func fetchProfile(url, path string) error {
 	return os.WriteFile(path, data, 0o600)
 }
 
-func measure(distro, cfgPath string, s loadgen.Sender, duration, drain, rssEvery time.Duration) (run, error) {
+// instance is one collector under a config, from launch to its figures.
+type instance struct {
+	cfgPath      string
+	c            *collectortest.Collector
+	work         string
+	profiled     <-chan error
+	stopSampling func() []sample
+}
+
+func launch(distro, cfgPath string, rssEvery time.Duration) (*instance, error) {
 	raw, err := os.ReadFile(cfgPath)
 	if err != nil {
-		return run{}, err
+		return nil, err
 	}
 	cfg, err := prepare(raw)
 	if err != nil {
-		return run{}, err
+		return nil, err
 	}
 	work, err := os.MkdirTemp("", "tracemap-loadtest-")
 	if err != nil {
-		return run{}, err
+		return nil, err
 	}
-	defer os.RemoveAll(work)
 	c, err := collectortest.Launch(distro, cfg, work)
 	if err != nil {
-		return run{}, err
+		os.RemoveAll(work)
+		return nil, err
 	}
-	profiled := make(<-chan error)
+	in := &instance{cfgPath: cfgPath, c: c, work: work, profiled: make(<-chan error), stopSampling: func() []sample { return nil }}
 	if profileDir != "" {
-		profiled = profile(c, cfgPath)
+		in.profiled = profile(c, cfgPath)
 	}
-	s.Addr = c.GRPC
-	stopSampling := func() []sample { return nil }
 	if rssEvery > 0 {
-		stopSampling = sampleOverTime(c, rssEvery)
+		in.stopSampling = sampleOverTime(c, rssEvery)
 	}
+	return in, nil
+}
+
+// load sends s to the instance for duration.
+func (in *instance) load(s loadgen.Sender, duration time.Duration) (loadgen.Result, error) {
+	s.Addr = in.c.GRPC
 	ctx, cancel := context.WithTimeout(context.Background(), duration)
-	res, err := s.Run(ctx)
-	cancel()
-	if err != nil {
-		stopSampling()
-		c.Kill()
-		return run{}, err
-	}
-	time.Sleep(drain)
+	defer cancel()
+	return s.Run(ctx)
+}
+
+// abort stops a collector whose run failed.
+func (in *instance) abort() {
+	in.stopSampling()
+	in.c.Kill()
+	os.RemoveAll(in.work)
+}
+
+// finish reads the collector's figures, after the drain, and shuts it down.
+func (in *instance) finish(res loadgen.Result) (run, error) {
+	defer os.RemoveAll(in.work)
+	c := in.c
 	if profileDir != "" {
-		if err := <-profiled; err != nil {
+		if err := <-in.profiled; err != nil {
 			c.Kill()
 			return run{}, fmt.Errorf("cpu profile: %w", err)
 		}
 	}
-	series := stopSampling()
+	series := in.stopSampling()
 	m, err := c.Metrics()
 	if err != nil {
 		c.Kill()
@@ -227,7 +250,7 @@ func measure(distro, cfgPath string, s loadgen.Sender, duration, drain, rssEvery
 		return run{}, fmt.Errorf("%w\n%s", err, c.LogTail(20))
 	}
 	return run{
-		config:   cfgPath,
+		config:   in.cfgPath,
 		accepted: m["otelcol_receiver_accepted_spans"],
 		refused:  m["otelcol_receiver_refused_spans"],
 		failed:   m["otelcol_exporter_send_failed_spans"],
@@ -236,6 +259,67 @@ func measure(distro, cfgPath string, s loadgen.Sender, duration, drain, rssEvery
 		sent:     res,
 		series:   series,
 	}, nil
+}
+
+// measure runs the configs one after the other, or all at once with
+// together (each collector gets its own copy of the load at the same time,
+// so that a neighbour's load on the machine falls on all of them alike).
+func measure(distro string, cfgPaths []string, s loadgen.Sender, duration, drain, rssEvery time.Duration, together bool) ([]run, error) {
+	if together {
+		return measureAtOnce(distro, cfgPaths, s, duration, drain, rssEvery)
+	}
+	var runs []run
+	for _, p := range cfgPaths {
+		r, err := measureAtOnce(distro, []string{p}, s, duration, drain, rssEvery)
+		if err != nil {
+			return nil, err
+		}
+		runs = append(runs, r...)
+	}
+	return runs, nil
+}
+
+// measureAtOnce launches a collector per config, loads them all at once,
+// and returns their figures.
+func measureAtOnce(distro string, cfgPaths []string, s loadgen.Sender, duration, drain, rssEvery time.Duration) ([]run, error) {
+	ins := make([]*instance, 0, len(cfgPaths))
+	abort := func() {
+		for _, in := range ins {
+			in.abort()
+		}
+	}
+	for _, p := range cfgPaths {
+		in, err := launch(distro, p, rssEvery)
+		if err != nil {
+			abort()
+			return nil, fmt.Errorf("%s: %w", p, err)
+		}
+		ins = append(ins, in)
+	}
+	results := make([]loadgen.Result, len(ins))
+	errs := make([]error, len(ins))
+	var wg sync.WaitGroup
+	for i, in := range ins {
+		wg.Go(func() { results[i], errs[i] = in.load(s, duration) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		abort()
+		return nil, err
+	}
+	time.Sleep(drain)
+	runs := make([]run, len(ins))
+	for i, in := range ins {
+		r, err := in.finish(results[i])
+		if err != nil {
+			for _, rest := range ins[i+1:] {
+				rest.abort()
+			}
+			return nil, fmt.Errorf("%s: %w", in.cfgPath, err)
+		}
+		runs[i] = r
+	}
+	return runs, nil
 }
 
 // sampleOverTime reads the collector's RSS and its accepted and refused
