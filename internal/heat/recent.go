@@ -114,8 +114,11 @@ func (g *generation) add(mix, key uint64, runLen, batchStart int32, s seenSpan) 
 	}
 	if g.traces.Cap() == 0 {
 		// Made on the first span, not up front: a tracker that is only a
-		// fallback (the svg exporter's) may never remember one.
+		// fallback (the svg exporter's) may never remember one. Full size
+		// at once: growing 5.6 MB by appends allocated five times that.
 		g.resetIndexes()
+		g.spans = make([]seenSpan, 0, g.maxItems)
+		g.keys = make([]uint64, 0, g.maxItems)
 	}
 	i := int32(len(g.spans))
 	if r := g.open; r >= 0 && g.openMix == mix && g.runs[r].first+g.runs[r].n == i && g.runs[r].total < scanMax {
