@@ -154,10 +154,10 @@ func TestSiftNeverAddsCrossings(t *testing.T) {
 				g.up[b] = append(g.up[b], a)
 			}
 		}
-		g.renumber()
-		o := &orderer{g: g}
+		o := newOrderer(g)
+		o.renumber()
 		before := o.total()
-		g.sift()
+		o.sift()
 		if after := o.total(); after > before {
 			t.Fatalf("sifting raised crossings from %d to %d", before, after)
 		}
