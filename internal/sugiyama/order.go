@@ -73,6 +73,9 @@ type orderer struct {
 	upPos, downPos        [][]int
 	upAt, downAt, changed []int
 	tick                  int
+	// pairs[l] is the crossings between layers l and l+1, counted at tick
+	// crossAt[l].
+	pairs, crossAt []int
 	// scratch
 	segs, tree           []int
 	segBuf               []seg
@@ -86,6 +89,7 @@ func newOrderer(g *layered) *orderer {
 	n, L := g.size(), len(g.layers)
 	o := &orderer{g: g, upPos: make([][]int, n), downPos: make([][]int, n),
 		upAt: make([]int, L), downAt: make([]int, L), changed: make([]int, L),
+		pairs: make([]int, L), crossAt: make([]int, L),
 		cand: make([]bool, L), index: make([]int, n)}
 	// Every list gets its exact capacity in one shared array.
 	deg := 0
@@ -100,7 +104,7 @@ func newOrderer(g *layered) *orderer {
 		o.downPos[v], buf = buf[:0:k], buf[k:]
 	}
 	for l := range L {
-		o.upAt[l], o.downAt[l] = -1, -1
+		o.upAt[l], o.downAt[l], o.crossAt[l] = -1, -1, -1
 	}
 	return o
 }
@@ -149,7 +153,12 @@ func positions(dst, nodes, pos []int) []int {
 	return dst
 }
 
+// between counts the crossings between layers l and l+1, again only when
+// one of them changed since the last count.
 func (o *orderer) between(l int) int {
+	if o.crossAt[l] >= o.changed[l] && o.crossAt[l] >= o.changed[l+1] {
+		return o.pairs[l]
+	}
 	g := o.g
 	o.sortDown(l)
 	segs := o.segBuf[:0]
@@ -159,7 +168,9 @@ func (o *orderer) between(l int) int {
 		}
 	}
 	o.segBuf = segs
-	return countCrossings(segs, len(g.layers[l+1]), &o.tree)
+	o.pairs[l] = countCrossings(segs, len(g.layers[l+1]), &o.tree)
+	o.crossAt[l] = o.tick
+	return o.pairs[l]
 }
 
 func (o *orderer) total() int {
