@@ -103,10 +103,18 @@ func Layout(g Graph, opt Options) Result {
 			l := c.lg.layer[i]
 			res.Nodes[v] = Placed{X: x0 + c.x[i], Y: res.LayerY[l], Layer: l}
 		}
+		// All routes of the part in one array.
+		npts := 0
+		for k := range c.edges {
+			npts += 2*len(c.chain[c.edgeArc[k]]) + 2
+		}
+		buf := make([]Point, npts)
 		for k, e := range c.edges {
 			a := c.arcs[c.edgeArc[k]]
 			from, to := c.nodes[a.from], c.nodes[a.to]
-			pts := make([]Point, 0, 2*len(c.chain[c.edgeArc[k]])+2)
+			m := 2*len(c.chain[c.edgeArc[k]]) + 2
+			pts := buf[:0:m]
+			buf = buf[m:]
 			pts = append(pts, Point{res.Nodes[from].X, res.Nodes[from].Y + h[from]/2})
 			// Through each layer it crosses the edge runs vertically at
 			// its dummy's x, across the layer's whole band, so it can only
@@ -222,29 +230,52 @@ func (c *component) build(pairs []arc, pos []int, width []float64, opt Options) 
 	c.arcs = mergeArcs(arcs)
 	rank := rankLayers(k, c.arcs, opt.RankIterations)
 
-	lg := &layered{real: k}
+	// Every arc becomes a chain of links through its dummies; size all
+	// lists first so they share a few arrays.
+	straight := straightArcs(c.arcs, rank, opt.MaxDummies)
+	deg := make([]int, 2*k) // links down from, and up into, each real node
+	dummies, links := 0, 0
+	for i, a := range c.arcs {
+		if !straight[i] {
+			span := rank[a.to] - rank[a.from] - 1
+			dummies += span
+			links += span + 1
+			deg[a.from]++
+			deg[k+a.to]++
+		}
+	}
+	size := k + dummies
+	lg := &layered{real: k, layer: make([]int, k, size), width: make([]float64, k, size),
+		up: make([][]int, size), down: make([][]int, size)}
 	c.lg = lg
-	lg.layer = append(lg.layer, rank...)
-	lg.width = append(lg.width, width...)
-	lg.up = make([][]int, k)
-	lg.down = make([][]int, k)
+	copy(lg.layer, rank)
+	copy(lg.width, width)
+	buf := make([]int, 2*links)
+	for v := range size {
+		down, up := 1, 1 // a dummy's
+		if v < k {
+			down, up = deg[v], deg[k+v]
+		}
+		lg.down[v], buf = buf[:0:down], buf[down:]
+		lg.up[v], buf = buf[:0:up], buf[up:]
+	}
 	c.chain = make([][]int, len(c.arcs))
+	chains := make([]int, dummies)
 	link := func(a, b int) {
 		lg.down[a] = append(lg.down[a], b)
 		lg.up[b] = append(lg.up[b], a)
 	}
-	straight := straightArcs(c.arcs, rank, opt.MaxDummies)
 	for i, a := range c.arcs {
 		if straight[i] {
 			continue
 		}
 		prev := a.from
+		span := rank[a.to] - rank[a.from] - 1
+		c.chain[i], chains = chains[:0:span], chains[span:]
 		for l := rank[a.from] + 1; l < rank[a.to]; l++ {
 			d := len(lg.layer)
 			lg.layer = append(lg.layer, l)
 			lg.width = append(lg.width, 0)
-			lg.up = append(lg.up, nil)
-			lg.down = append(lg.down, nil)
 			c.chain[i] = append(c.chain[i], d)
 			link(prev, d)
 			prev = d

@@ -38,24 +38,32 @@ func (nw *network) slack(i int) int {
 // rankLayers returns a layer per node (0 at the top) for a connected
 // acyclic graph with n nodes; maxIter bounds the simplex pivots.
 func rankLayers(n int, arcs []arc, maxIter int) []int {
+	ints := make([]int, 7*n+3*len(arcs))
+	take := func(k int) []int {
+		s := ints[:k:k]
+		ints = ints[k:]
+		return s
+	}
 	nw := &network{
 		n:      n,
 		arcs:   arcs,
-		out:    make([][]int, n),
-		in:     make([][]int, n),
 		inTree: make([]bool, len(arcs)),
 		tree:   make([][]int, n),
-		parent: make([]int, n),
-		lim:    make([]int, n),
-		low:    make([]int, n),
-		post:   make([]int, n),
-		cut:    make([]int, len(arcs)),
-		netOut: make([]int, n),
-		next:   make([]int, n),
+		parent: take(n),
+		lim:    take(n),
+		low:    take(n),
+		post:   take(n),
+		cut:    take(len(arcs)),
+		netOut: take(n),
+		next:   take(n),
+		rank:   take(n),
 	}
-	for i, a := range arcs {
-		nw.out[a.from] = append(nw.out[a.from], i)
-		nw.in[a.to] = append(nw.in[a.to], i)
+	nw.out, nw.in = incidence(n, arcs)
+	// A node has at most its degree in tree arcs: one shared array.
+	buf := take(2 * len(arcs))
+	for v := range n {
+		k := len(nw.out[v]) + len(nw.in[v])
+		nw.tree[v], buf = buf[:0:k], buf[k:]
 	}
 	nw.initRank()
 	if n > 1 {
@@ -76,7 +84,6 @@ func rankLayers(n int, arcs []arc, maxIter int) []int {
 
 // initRank is the longest path layering from the sources.
 func (nw *network) initRank() {
-	nw.rank = make([]int, nw.n)
 	indeg := make([]int, nw.n)
 	for _, a := range nw.arcs {
 		indeg[a.to]++
