@@ -82,6 +82,7 @@ type orderer struct {
 	med                  []float64
 	movable, sorted, old []int
 	cand                 []bool
+	kept                 []int
 	cross, index         []int
 }
 
@@ -90,7 +91,7 @@ func newOrderer(g *layered) *orderer {
 	o := &orderer{g: g, upPos: make([][]int, n), downPos: make([][]int, n),
 		upAt: make([]int, L), downAt: make([]int, L), changed: make([]int, L),
 		pairs: make([]int, L), crossAt: make([]int, L),
-		cand: make([]bool, L), index: make([]int, n)}
+		cand: make([]bool, L), kept: make([]int, n), index: make([]int, n)}
 	// Every list gets its exact capacity in one shared array.
 	deg := 0
 	for v := range n {
@@ -342,12 +343,28 @@ func crossCount(a, b []int) (vw, wv int) {
 }
 
 // transpose swaps neighbours in a layer while that removes crossings
-// (with reverse, also when it keeps them equal, to leave plateaus).
+// (with reverse, also when it keeps them equal, to leave plateaus). A pair
+// found not worth swapping is not counted again until one of its nodes'
+// neighbours moves: kept[v] is the right neighbour v was last kept with.
 func (o *orderer) transpose(reverse bool) {
 	g := o.g
-	candidate := o.cand
+	candidate, kept := o.cand, o.kept
 	for l := range candidate {
 		candidate[l] = true
+	}
+	for v := range kept {
+		kept[v] = -1
+	}
+	// forget drops the pairs that count the edges of x's neighbours.
+	forget := func(x int) {
+		for _, nbrs := range [2][]int{g.up[x], g.down[x]} {
+			for _, y := range nbrs {
+				kept[y] = -1
+				if p := g.pos[y]; p > 0 {
+					kept[g.layers[g.layer[y]][p-1]] = -1
+				}
+			}
+		}
 	}
 	for round := 0; round < maxTranspose; round++ {
 		delta := 0
@@ -360,18 +377,25 @@ func (o *orderer) transpose(reverse bool) {
 			o.sortDown(l)
 			for i := 0; i+1 < len(layer); i++ {
 				v, w := layer[i], layer[i+1]
+				if kept[v] == w {
+					continue
+				}
 				c0, c1 := o.pairCross(v, w)
-				if c1 < c0 || (c0 > 0 && reverse && c1 == c0) {
-					layer[i], layer[i+1] = w, v
-					g.pos[v], g.pos[w] = i+1, i
-					delta += c0 - c1
-					candidate[l] = true
-					if l > 0 {
-						candidate[l-1] = true
-					}
-					if l+1 < len(g.layers) {
-						candidate[l+1] = true
-					}
+				if !(c1 < c0 || (c0 > 0 && reverse && c1 == c0)) {
+					kept[v] = w
+					continue
+				}
+				layer[i], layer[i+1] = w, v
+				g.pos[v], g.pos[w] = i+1, i
+				forget(v)
+				forget(w)
+				delta += c0 - c1
+				candidate[l] = true
+				if l > 0 {
+					candidate[l-1] = true
+				}
+				if l+1 < len(g.layers) {
+					candidate[l+1] = true
 				}
 			}
 			if candidate[l] {
