@@ -83,6 +83,8 @@ type orderer struct {
 	movable, sorted, old []int
 	cand                 []bool
 	kept                 []int
+	seen                 []bool
+	starts, queue        []int
 	cross, index         []int
 }
 
@@ -91,7 +93,8 @@ func newOrderer(g *layered) *orderer {
 	o := &orderer{g: g, upPos: make([][]int, n), downPos: make([][]int, n),
 		upAt: make([]int, L), downAt: make([]int, L), changed: make([]int, L),
 		pairs: make([]int, L), crossAt: make([]int, L),
-		cand: make([]bool, L), kept: make([]int, n), index: make([]int, n)}
+		cand: make([]bool, L), kept: make([]int, n), index: make([]int, n),
+		seen: make([]bool, n), starts: make([]int, n), queue: make([]int, 0, n)}
 	// Every list gets its exact capacity in one shared array.
 	deg := 0
 	for v := range n {
@@ -157,7 +160,7 @@ func positions(dst, nodes, pos []int) []int {
 // between counts the crossings between layers l and l+1, again only when
 // one of them changed since the last count.
 func (o *orderer) between(l int) int {
-	if o.crossAt[l] >= o.changed[l] && o.crossAt[l] >= o.changed[l+1] {
+	if o.counted(l) {
 		return o.pairs[l]
 	}
 	g := o.g
@@ -172,6 +175,19 @@ func (o *orderer) between(l int) int {
 	o.pairs[l] = countCrossings(segs, len(g.layers[l+1]), &o.tree)
 	o.crossAt[l] = o.tick
 	return o.pairs[l]
+}
+
+// counted reports whether pairs[l] is still the count between layers l
+// and l+1.
+func (o *orderer) counted(l int) bool {
+	return o.crossAt[l] >= o.changed[l] && o.crossAt[l] >= o.changed[l+1]
+}
+
+// uncrossed reports whether layer l's edges are known to cross none, so
+// reordering it cannot remove a crossing.
+func (o *orderer) uncrossed(l int) bool {
+	L := len(o.g.layers)
+	return (l == 0 || o.counted(l-1) && o.pairs[l-1] == 0) && (l+1 == L || o.counted(l) && o.pairs[l] == 0)
 }
 
 func (o *orderer) total() int {
@@ -189,13 +205,13 @@ func (o *orderer) initOrder(fromTop bool) {
 	for l := range g.layers {
 		g.layers[l] = g.layers[l][:0]
 	}
-	n := g.size()
-	seen := make([]bool, n)
+	seen := o.seen
+	clear(seen)
 	next := g.down
 	if !fromTop {
 		next = g.up
 	}
-	starts := make([]int, n)
+	starts := o.starts
 	for v := range starts {
 		starts[v] = v
 	}
@@ -206,7 +222,7 @@ func (o *orderer) initOrder(fromTop bool) {
 		}
 		return g.layer[b] - g.layer[a]
 	})
-	queue := make([]int, 0, n)
+	queue := o.queue
 	for _, s := range starts {
 		if seen[s] {
 			continue
@@ -327,6 +343,15 @@ func (o *orderer) pairCross(v, w int) (vw, wv int) {
 // node), the pairs with a > b, which cross, and a < b, which would cross
 // if the nodes swapped.
 func crossCount(a, b []int) (vw, wv int) {
+	if len(a) == 1 && len(b) == 1 { // most nodes (every dummy) have one
+		switch {
+		case a[0] > b[0]:
+			return 1, 0
+		case a[0] < b[0]:
+			return 0, 1
+		}
+		return 0, 0
+	}
 	lt, le := 0, 0 // elements of a below x, and up to x
 	for _, x := range b {
 		for lt < len(a) && a[lt] < x {
@@ -373,6 +398,9 @@ func (o *orderer) transpose(reverse bool) {
 				continue
 			}
 			candidate[l] = false
+			if o.uncrossed(l) {
+				continue
+			}
 			o.sortUp(l)
 			o.sortDown(l)
 			for i := 0; i+1 < len(layer); i++ {
@@ -541,7 +569,7 @@ func (o *orderer) sift() bool {
 	moved := false
 	for l, layer := range g.layers {
 		k := len(layer)
-		if k < 2 {
+		if k < 2 || o.uncrossed(l) {
 			continue
 		}
 		o.sortUp(l)
