@@ -535,8 +535,12 @@ func (g *layered) reduceCrossings(passes int) int {
 	if eff.restarts > 0 { // small graphs get their variety from the restarts
 		tieOrders = tieOrders[:1]
 	}
+	// Once an ordering without crossings is found nothing can beat it.
 	for _, flipTies := range tieOrders {
 		for _, fromTop := range []bool{true, false} {
+			if bestC == 0 {
+				break
+			}
 			o.initOrder(fromTop)
 			keepIfBetter()
 			sweep(min(eff.initSweeps, eff.passes), flipTies)
@@ -551,10 +555,16 @@ func (g *layered) reduceCrossings(passes int) int {
 			siftAll()
 			keepIfBetter()
 		}
+		if bestC == 0 {
+			break
+		}
 		load()
 		sweep(eff.passes, flipTies)
 	}
 	load()
+	if bestC == 0 {
+		return 0
+	}
 	o.transpose(false)
 	siftAll()
 	return o.total()
