@@ -77,7 +77,7 @@ type orderer struct {
 	// crossAt[l].
 	pairs, crossAt []int
 	// scratch
-	segs, tree           []int
+	tree                 []int
 	segBuf               []seg
 	med                  []float64
 	movable, sorted, old []int
