@@ -11,9 +11,9 @@ type arc struct {
 // the end, sources to the front, otherwise the node with the largest
 // out-weight minus in-weight goes to the front. Arcs must have from != to.
 // It returns the position of each node in that order.
-func feedbackOrder(n int, arcs []arc) []int {
-	out, in := incidence(n, arcs)
-	ints := make([]int, 3*n)
+func feedbackOrder(n int, arcs []arc, ws *workspace) []int {
+	out, in := incidence(n, arcs, ws)
+	ints := ws.ints.take(3 * n)
 	outDeg, inDeg, delta := ints[:n:n], ints[n:2*n:2*n], ints[2*n:] // delta: remaining out-weight minus in-weight
 	for _, a := range arcs {
 		outDeg[a.from]++
@@ -21,8 +21,9 @@ func feedbackOrder(n int, arcs []arc) []int {
 		delta[a.from] += a.w
 		delta[a.to] -= a.w
 	}
-	removed := make([]bool, n)
-	var sinks, sources []int
+	removed := ws.bools.take(n)
+	// Every node enters each list at most once.
+	sinks, sources := ws.ints.take(n)[:0], ws.ints.take(n)[:0]
 	var h deltaHeap
 	for v := 0; v < n; v++ {
 		switch {
@@ -34,8 +35,8 @@ func feedbackOrder(n int, arcs []arc) []int {
 			h.push(deltaItem{v, delta[v]})
 		}
 	}
-	front := make([]int, 0, n)
-	back := make([]int, 0, n) // filled from the end: reversed at the finish
+	front := ws.ints.take(n)[:0]
+	back := ws.ints.take(n)[:0] // filled from the end: reversed at the finish
 	remove := func(v int) {
 		removed[v] = true
 		for _, i := range out[v] {
@@ -97,7 +98,7 @@ func feedbackOrder(n int, arcs []arc) []int {
 		remove(it.v)
 		left--
 	}
-	pos := make([]int, n)
+	pos := ws.ints.take(n)
 	for i, v := range front {
 		pos[v] = i
 	}
@@ -160,14 +161,14 @@ func (h *deltaHeap) pop() deltaItem {
 
 // incidence lists the arcs leaving (out) and entering (in) every node, in
 // arc order, in two shared arrays.
-func incidence(n int, arcs []arc) (out, in [][]int) {
-	out, in = make([][]int, n), make([][]int, n)
-	deg := make([]int, 2*n)
+func incidence(n int, arcs []arc, ws *workspace) (out, in [][]int) {
+	out, in = ws.lists.take(n), ws.lists.take(n)
+	deg := ws.ints.take(2 * n)
 	for _, a := range arcs {
 		deg[a.from]++
 		deg[n+a.to]++
 	}
-	buf := make([]int, 2*len(arcs))
+	buf := ws.ints.take(2 * len(arcs))
 	for v := range n {
 		out[v], buf = buf[:0:deg[v]], buf[deg[v]:]
 		in[v], buf = buf[:0:deg[n+v]], buf[deg[n+v]:]

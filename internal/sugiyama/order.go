@@ -88,19 +88,19 @@ type orderer struct {
 	cross, index         []int
 }
 
-func newOrderer(g *layered) *orderer {
+func newOrderer(g *layered, ws *workspace) *orderer {
 	n, L := g.size(), len(g.layers)
-	o := &orderer{g: g, upPos: make([][]int, n), downPos: make([][]int, n),
-		upAt: make([]int, L), downAt: make([]int, L), changed: make([]int, L),
-		pairs: make([]int, L), crossAt: make([]int, L),
-		cand: make([]bool, L), kept: make([]int, n), index: make([]int, n),
-		seen: make([]bool, n), starts: make([]int, n), queue: make([]int, 0, n)}
+	ints := ws.ints.take
+	o := &orderer{g: g, upPos: ws.lists.take(n), downPos: ws.lists.take(n),
+		upAt: ints(L), downAt: ints(L), changed: ints(L), pairs: ints(L), crossAt: ints(L),
+		cand: ws.bools.take(L), kept: ints(n), index: ints(n),
+		seen: ws.bools.take(n), starts: ints(n), queue: ints(n)[:0]}
 	// Every list gets its exact capacity in one shared array.
 	deg := 0
 	for v := range n {
 		deg += len(g.up[v]) + len(g.down[v])
 	}
-	buf := make([]int, deg)
+	buf := ints(deg)
 	for v := range n {
 		k := len(g.up[v])
 		o.upPos[v], buf = buf[:0:k], buf[k:]
@@ -473,14 +473,21 @@ func effortFor(nodes, passes int) effort {
 // which is better depends on the graph, and the two runs end in different
 // local optima). Transposition and sifting finish. The best ordering seen
 // is kept; it returns its crossings.
-func (g *layered) reduceCrossings(passes int) int {
+func (g *layered) reduceCrossings(passes int, ws *workspace) int {
 	eff := effortFor(g.size(), passes)
-	o := newOrderer(g)
-	best := make([][]int, len(g.layers))
+	o := newOrderer(g, ws)
+	width := ws.ints.take(len(g.layers))
+	for _, l := range g.layer {
+		width[l]++
+	}
+	best := ws.lists.take(len(g.layers))
+	for l, w := range width {
+		best[l] = ws.ints.take(w)
+	}
 	bestC := -1
 	save := func(c int) {
 		for l, layer := range g.layers {
-			best[l] = append(best[l][:0], layer...)
+			copy(best[l], layer)
 		}
 		bestC = c
 	}
@@ -518,10 +525,6 @@ func (g *layered) reduceCrossings(passes int) int {
 	}
 	// A sifting round costs the sum of the squared layer widths; skip it
 	// on drawings where that explodes (dense graphs with long edges).
-	width := make([]int, len(g.layers))
-	for _, l := range g.layer {
-		width[l]++
-	}
 	siftCost := 0
 	for _, w := range width {
 		siftCost += w * w
@@ -530,7 +533,10 @@ func (g *layered) reduceCrossings(passes int) int {
 		for round := 0; round < eff.sift && siftCost <= maxSiftCost && o.sift(); round++ {
 		}
 	}
-	rng := rand.New(rand.NewPCG(1, uint64(g.size())))
+	var rng *rand.Rand
+	if eff.restarts > 0 {
+		rng = rand.New(rand.NewPCG(1, uint64(g.size())))
+	}
 	tieOrders := []bool{false, true}
 	if eff.restarts > 0 { // small graphs get their variety from the restarts
 		tieOrders = tieOrders[:1]

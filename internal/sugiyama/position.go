@@ -45,23 +45,18 @@ type con struct {
 	sep float64
 }
 
-func newPlacer(g *layered, gap float64) *placer {
+func newPlacer(g *layered, gap float64, ws *workspace) *placer {
 	n := g.size()
-	ints := make([]int, 8*n+3)
-	take := func(k int) []int {
-		s := ints[:k:k]
-		ints = ints[k:]
-		return s
-	}
+	take := ws.ints.take
 	p := &placer{g: g, gap: gap, upOff: take(n + 1), downOff: take(n + 1),
 		root: take(n), next: take(n), start: take(n + 1), indeg: take(n), fill: take(n), queue: take(n)[:0],
-		x: make([]float64, n), cons: make([]con, 0, n)}
+		x: ws.floats.take(n), cons: make([]con, 0, n)}
 	for v := range n {
 		p.upOff[v+1] = p.upOff[v] + len(g.up[v])
 		p.downOff[v+1] = p.downOff[v] + len(g.down[v])
 	}
-	p.marked = make([]bool, p.upOff[n])
-	p.downEdge = make([]int, p.downOff[n])
+	p.marked = ws.bools.take(p.upOff[n])
+	p.downEdge = take(p.downOff[n])
 	for v := range n {
 		for i, u := range g.up[v] {
 			j, _ := slices.BinarySearchFunc(g.down[u], v, func(a, b int) int { return g.pos[a] - g.pos[b] })
@@ -217,17 +212,17 @@ func (p *placer) align(fromTop, fromLeft bool, out []float64) {
 }
 
 // place sets the x of every node's centre, the leftmost box edge at 0.
-func (g *layered) place(gap float64) []float64 {
+func (g *layered) place(gap float64, ws *workspace) []float64 {
 	n := g.size()
 	byPos := func(a, b int) int { return g.pos[a] - g.pos[b] }
 	for v := 0; v < n; v++ {
 		slices.SortFunc(g.up[v], byPos)
 		slices.SortFunc(g.down[v], byPos)
 	}
-	p := newPlacer(g, gap)
+	p := newPlacer(g, gap, ws)
 	p.conflicts()
 	var xs [4][]float64
-	all := make([]float64, 4*n)
+	all := ws.floats.take(4 * n)
 	var lo, hi [4]float64
 	smallest := 0
 	for k := range xs {
@@ -252,7 +247,7 @@ func (g *layered) place(gap float64) []float64 {
 			xs[k][v] += shift
 		}
 	}
-	x := make([]float64, n)
+	x := ws.floats.take(n)
 	var c [4]float64
 	for v := range x {
 		for k := range c {

@@ -24,6 +24,7 @@ type network struct {
 	low    []int
 	post   []int // node by postorder number
 	cut    []int // cut value per tree arc
+	ws     *workspace
 	// scratch
 	netOut []int
 	stack  []int
@@ -37,18 +38,14 @@ func (nw *network) slack(i int) int {
 
 // rankLayers returns a layer per node (0 at the top) for a connected
 // acyclic graph with n nodes; maxIter bounds the simplex pivots.
-func rankLayers(n int, arcs []arc, maxIter int) []int {
-	ints := make([]int, 7*n+3*len(arcs))
-	take := func(k int) []int {
-		s := ints[:k:k]
-		ints = ints[k:]
-		return s
-	}
+func rankLayers(n int, arcs []arc, maxIter int, ws *workspace) []int {
+	take := ws.ints.take
 	nw := &network{
 		n:      n,
 		arcs:   arcs,
-		inTree: make([]bool, len(arcs)),
-		tree:   make([][]int, n),
+		ws:     ws,
+		inTree: ws.bools.take(len(arcs)),
+		tree:   ws.lists.take(n),
 		parent: take(n),
 		lim:    take(n),
 		low:    take(n),
@@ -57,8 +54,9 @@ func rankLayers(n int, arcs []arc, maxIter int) []int {
 		netOut: take(n),
 		next:   take(n),
 		rank:   take(n),
+		stack:  take(n)[:0], // at most every node
 	}
-	nw.out, nw.in = incidence(n, arcs)
+	nw.out, nw.in = incidence(n, arcs, ws)
 	// A node has at most its degree in tree arcs: one shared array.
 	buf := take(2 * len(arcs))
 	for v := range n {
@@ -84,11 +82,11 @@ func rankLayers(n int, arcs []arc, maxIter int) []int {
 
 // initRank is the longest path layering from the sources.
 func (nw *network) initRank() {
-	indeg := make([]int, nw.n)
+	indeg := nw.ws.ints.take(nw.n)
 	for _, a := range nw.arcs {
 		indeg[a.to]++
 	}
-	queue := make([]int, 0, nw.n)
+	queue := nw.ws.ints.take(nw.n)[:0]
 	for v := 0; v < nw.n; v++ {
 		if indeg[v] == 0 {
 			queue = append(queue, v)
@@ -111,7 +109,7 @@ func (nw *network) initRank() {
 // feasibleTree grows a spanning tree of tight arcs (slack 0), shifting the
 // tree's ranks to make the least slack boundary arc tight when it is stuck.
 func (nw *network) feasibleTree() {
-	inT := make([]bool, nw.n)
+	inT := nw.ws.bools.take(nw.n)
 	size := 0
 	grow := func(start int) {
 		stack := append(nw.stack[:0], start)
@@ -292,8 +290,8 @@ func (nw *network) pivot(maxIter int) {
 	const searchSize = 30
 	// The tree arcs in a ring the leaving arc is searched in; an
 	// entering arc takes the place of the one it replaces.
-	var ring []int
-	slot := make([]int, len(nw.arcs))
+	ring := nw.ws.ints.take(nw.n)[:0] // a spanning tree has n-1 arcs
+	slot := nw.ws.ints.take(len(nw.arcs))
 	for i, in := range nw.inTree {
 		if in {
 			slot[i] = len(ring)
@@ -406,7 +404,7 @@ func (nw *network) balance() {
 	for _, r := range nw.rank {
 		maxRank = max(maxRank, r)
 	}
-	count := make([]int, maxRank+1)
+	count := nw.ws.ints.take(maxRank + 1)
 	for _, r := range nw.rank {
 		count[r]++
 	}
