@@ -1,7 +1,5 @@
 package sugiyama
 
-import "container/heap"
-
 // arc is a weighted edge of a simple directed graph on local node indices.
 type arc struct {
 	from, to int
@@ -13,23 +11,20 @@ type arc struct {
 // the end, sources to the front, otherwise the node with the largest
 // out-weight minus in-weight goes to the front. Arcs must have from != to.
 // It returns the position of each node in that order.
-func feedbackOrder(n int, arcs []arc) []int {
-	out := make([][]int, n)
-	in := make([][]int, n)
-	outDeg := make([]int, n)
-	inDeg := make([]int, n)
-	delta := make([]int, n) // remaining out-weight minus in-weight
-	for i, a := range arcs {
-		out[a.from] = append(out[a.from], i)
-		in[a.to] = append(in[a.to], i)
+func feedbackOrder(n int, arcs []arc, ws *workspace) []int {
+	out, in := incidence(n, arcs, ws)
+	ints := ws.ints.take(3 * n)
+	outDeg, inDeg, delta := ints[:n:n], ints[n:2*n:2*n], ints[2*n:] // delta: remaining out-weight minus in-weight
+	for _, a := range arcs {
 		outDeg[a.from]++
 		inDeg[a.to]++
 		delta[a.from] += a.w
 		delta[a.to] -= a.w
 	}
-	removed := make([]bool, n)
-	var sinks, sources []int
-	h := &deltaHeap{}
+	removed := ws.bools.take(n)
+	// Every node enters each list at most once.
+	sinks, sources := ws.ints.take(n)[:0], ws.ints.take(n)[:0]
+	var h deltaHeap
 	for v := 0; v < n; v++ {
 		switch {
 		case outDeg[v] == 0:
@@ -37,11 +32,11 @@ func feedbackOrder(n int, arcs []arc) []int {
 		case inDeg[v] == 0:
 			sources = append(sources, v)
 		default:
-			heap.Push(h, deltaItem{v, delta[v]})
+			h.push(deltaItem{v, delta[v]})
 		}
 	}
-	front := make([]int, 0, n)
-	back := make([]int, 0, n) // filled from the end: reversed at the finish
+	front := ws.ints.take(n)[:0]
+	back := ws.ints.take(n)[:0] // filled from the end: reversed at the finish
 	remove := func(v int) {
 		removed[v] = true
 		for _, i := range out[v] {
@@ -54,7 +49,7 @@ func feedbackOrder(n int, arcs []arc) []int {
 			if inDeg[u] == 0 {
 				sources = append(sources, u)
 			} else {
-				heap.Push(h, deltaItem{u, delta[u]})
+				h.push(deltaItem{u, delta[u]})
 			}
 		}
 		for _, i := range in[v] {
@@ -67,7 +62,7 @@ func feedbackOrder(n int, arcs []arc) []int {
 			if outDeg[u] == 0 {
 				sinks = append(sinks, u)
 			} else {
-				heap.Push(h, deltaItem{u, delta[u]})
+				h.push(deltaItem{u, delta[u]})
 			}
 		}
 	}
@@ -95,7 +90,7 @@ func feedbackOrder(n int, arcs []arc) []int {
 			}
 			continue
 		}
-		it := heap.Pop(h).(deltaItem)
+		it := h.pop()
 		if removed[it.v] || it.delta != delta[it.v] {
 			continue // stale entry
 		}
@@ -103,7 +98,7 @@ func feedbackOrder(n int, arcs []arc) []int {
 		remove(it.v)
 		left--
 	}
-	pos := make([]int, n)
+	pos := ws.ints.take(n)
 	for i, v := range front {
 		pos[v] = i
 	}
@@ -115,22 +110,72 @@ func feedbackOrder(n int, arcs []arc) []int {
 
 type deltaItem struct{ v, delta int }
 
-// deltaHeap pops the largest delta first, the smallest node on ties, so the
-// order is deterministic.
+// before orders the heap: the largest delta first, the smallest node on
+// ties, so the order is deterministic.
+func (a deltaItem) before(b deltaItem) bool {
+	if a.delta != b.delta {
+		return a.delta > b.delta
+	}
+	return a.v < b.v
+}
+
+// deltaHeap is a binary heap of deltaItems (typed, so pushes do not box).
 type deltaHeap []deltaItem
 
-func (h deltaHeap) Len() int { return len(h) }
-func (h deltaHeap) Less(i, j int) bool {
-	if h[i].delta != h[j].delta {
-		return h[i].delta > h[j].delta
+func (h *deltaHeap) push(x deltaItem) {
+	*h = append(*h, x)
+	s := *h
+	for i := len(s) - 1; i > 0; {
+		p := (i - 1) / 2
+		if !s[i].before(s[p]) {
+			break
+		}
+		s[i], s[p] = s[p], s[i]
+		i = p
 	}
-	return h[i].v < h[j].v
 }
-func (h deltaHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *deltaHeap) Push(x any)   { *h = append(*h, x.(deltaItem)) }
-func (h *deltaHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
+
+func (h *deltaHeap) pop() deltaItem {
+	s := *h
+	top := s[0]
+	last := len(s) - 1
+	s[0] = s[last]
+	s = s[:last]
+	for i := 0; ; {
+		c := 2*i + 1
+		if c >= len(s) {
+			break
+		}
+		if c+1 < len(s) && s[c+1].before(s[c]) {
+			c++
+		}
+		if !s[c].before(s[i]) {
+			break
+		}
+		s[i], s[c] = s[c], s[i]
+		i = c
+	}
+	*h = s
+	return top
+}
+
+// incidence lists the arcs leaving (out) and entering (in) every node, in
+// arc order, in two shared arrays.
+func incidence(n int, arcs []arc, ws *workspace) (out, in [][]int) {
+	out, in = ws.lists.take(n), ws.lists.take(n)
+	deg := ws.ints.take(2 * n)
+	for _, a := range arcs {
+		deg[a.from]++
+		deg[n+a.to]++
+	}
+	buf := ws.ints.take(2 * len(arcs))
+	for v := range n {
+		out[v], buf = buf[:0:deg[v]], buf[deg[v]:]
+		in[v], buf = buf[:0:deg[n+v]], buf[deg[n+v]:]
+	}
+	for i, a := range arcs {
+		out[a.from] = append(out[a.from], i)
+		in[a.to] = append(in[a.to], i)
+	}
+	return out, in
 }

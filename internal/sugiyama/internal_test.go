@@ -98,7 +98,7 @@ func TestRankLayersIsOptimal(t *testing.T) {
 			}
 		}
 		search(0)
-		got := rankLayers(n, arcs, 0)
+		got := rankLayers(n, arcs, 0, new(workspace))
 		if c := cost(got); c != best {
 			t.Fatalf("arcs %v: layers %v cost %d, optimum %d", arcs, got, c, best)
 		}
@@ -109,14 +109,14 @@ func TestRankLayersIsOptimal(t *testing.T) {
 // a simple cycle.
 func TestFeedbackOrder(t *testing.T) {
 	dag := []arc{{0, 1, 1}, {1, 2, 1}, {0, 2, 1}, {3, 2, 1}, {4, 0, 1}}
-	pos := feedbackOrder(5, dag)
+	pos := feedbackOrder(5, dag, new(workspace))
 	for _, a := range dag {
 		if pos[a.from] > pos[a.to] {
 			t.Fatalf("DAG arc %v reversed in %v", a, pos)
 		}
 	}
 	ring := []arc{{0, 1, 1}, {1, 2, 1}, {2, 3, 1}, {3, 0, 5}}
-	pos = feedbackOrder(4, ring)
+	pos = feedbackOrder(4, ring, new(workspace))
 	var back []arc
 	for _, a := range ring {
 		if pos[a.from] > pos[a.to] {
@@ -154,10 +154,10 @@ func TestSiftNeverAddsCrossings(t *testing.T) {
 				g.up[b] = append(g.up[b], a)
 			}
 		}
-		g.renumber()
-		o := &orderer{g: g}
+		o := newOrderer(g, new(workspace))
+		o.renumber()
 		before := o.total()
-		g.sift()
+		o.sift()
 		if after := o.total(); after > before {
 			t.Fatalf("sifting raised crossings from %d to %d", before, after)
 		}

@@ -16,11 +16,12 @@ func Layout(g Graph, opt Options) Result {
 	if n == 0 {
 		return res
 	}
+	ws := workspaces.Get().(*workspace)
+	defer ws.release()
 	loopW := opt.NodeGap / 2 // room right of a node for its self loop
-	w := make([]float64, n)
-	h := make([]float64, n)
-	loop := make([]bool, n)
-	parent := make([]int, n) // union-find over the edges
+	w, h := ws.floats.take(n), ws.floats.take(n)
+	loop := ws.bools.take(n)
+	parent := ws.ints.take(n) // union-find over the edges
 	for v, nd := range g.Nodes {
 		w[v], h[v], parent[v] = cleanSize(nd.W), cleanSize(nd.H), v
 	}
@@ -44,7 +45,7 @@ func Layout(g Graph, opt Options) Result {
 			parent[max(a, b)] = min(a, b) // the root is the smallest node
 		}
 	}
-	compOf := make([]int, n)
+	compOf := ws.ints.take(n)
 	var comps []*component
 	for v := 0; v < n; v++ {
 		r := find(v)
@@ -65,13 +66,13 @@ func Layout(g Graph, opt Options) Result {
 	}
 
 	// Lay out the parts, then stack the layers with a common height each.
-	local := make([]int, n)
+	local := ws.ints.take(n)
 	var layerH []float64
 	for _, c := range comps {
 		for i, v := range c.nodes {
 			local[v] = i
 		}
-		c.layout(g, local, w, loop, loopW, opt)
+		c.layout(g, local, w, loop, loopW, opt, ws)
 		for i, v := range c.nodes {
 			l := c.lg.layer[i]
 			for len(layerH) <= l {
@@ -103,10 +104,18 @@ func Layout(g Graph, opt Options) Result {
 			l := c.lg.layer[i]
 			res.Nodes[v] = Placed{X: x0 + c.x[i], Y: res.LayerY[l], Layer: l}
 		}
+		// All routes of the part in one array.
+		npts := 0
+		for k := range c.edges {
+			npts += 2*len(c.chain[c.edgeArc[k]]) + 2
+		}
+		buf := make([]Point, npts)
 		for k, e := range c.edges {
 			a := c.arcs[c.edgeArc[k]]
 			from, to := c.nodes[a.from], c.nodes[a.to]
-			pts := make([]Point, 0, 2*len(c.chain[c.edgeArc[k]])+2)
+			m := 2*len(c.chain[c.edgeArc[k]]) + 2
+			pts := buf[:0:m]
+			buf = buf[m:]
 			pts = append(pts, Point{res.Nodes[from].X, res.Nodes[from].Y + h[from]/2})
 			// Through each layer it crosses the edge runs vertically at
 			// its dummy's x, across the layer's whole band, so it can only
@@ -148,45 +157,45 @@ type component struct {
 	x         []float64
 }
 
-func (c *component) layout(g Graph, local []int, w []float64, loop []bool, loopW float64, opt Options) {
+func (c *component) layout(g Graph, local []int, w []float64, loop []bool, loopW float64, opt Options, ws *workspace) {
 	k := len(c.nodes)
 	// Distinct directed pairs with their multiplicity.
-	pairs := make([]arc, 0, len(c.edges))
+	pairs := ws.arcs.take(len(c.edges))[:0]
 	for _, e := range c.edges {
 		pairs = append(pairs, arc{local[g.Edges[e].From], local[g.Edges[e].To], 1})
 	}
 	pairs = mergeArcs(pairs)
-	width := make([]float64, k)
+	width := ws.floats.take(k)
 	for i, v := range c.nodes {
 		width[i] = w[v]
 		if loop[v] {
 			width[i] += 2 * loopW
 		}
 	}
-	pos := feedbackOrder(k, pairs)
-	c.build(pairs, pos, width, opt)
+	pos := feedbackOrder(k, pairs, ws)
+	c.build(pairs, pos, width, opt, ws)
 	// Which arcs of a cycle to reverse decides the layers; on small
 	// graphs also try the choice made on the reversed graph and keep
 	// the drawing with fewer crossings.
 	if k <= smallGraph && c.crossings > 0 {
-		rev := make([]arc, len(pairs))
+		rev := ws.arcs.take(len(pairs))
 		for i, a := range pairs {
 			rev[i] = arc{a.to, a.from, a.w}
 		}
-		alt := feedbackOrder(k, rev)
+		alt := feedbackOrder(k, rev, ws)
 		for v := range alt {
 			alt[v] = k - 1 - alt[v]
 		}
 		if !sameBackArcs(pairs, pos, alt) {
 			other := &component{nodes: c.nodes, edges: c.edges}
-			other.build(pairs, alt, width, opt)
+			other.build(pairs, alt, width, opt, ws)
 			if other.crossings < c.crossings {
 				pos, *c = alt, *other
 			}
 		}
 	}
-	c.edgeArc = make([]int, len(c.edges))
-	c.edgeRev = make([]bool, len(c.edges))
+	c.edgeArc = ws.ints.take(len(c.edges))
+	c.edgeRev = ws.bools.take(len(c.edges))
 	for i, e := range c.edges {
 		a, b := local[g.Edges[e].From], local[g.Edges[e].To]
 		if pos[a] > pos[b] {
@@ -195,7 +204,7 @@ func (c *component) layout(g Graph, local []int, w []float64, loop []bool, loopW
 		}
 		c.edgeArc[i], _ = slices.BinarySearchFunc(c.arcs, arc{from: a, to: b}, cmpArc)
 	}
-	c.x = c.lg.place(opt.NodeGap)
+	c.x = c.lg.place(opt.NodeGap, ws)
 }
 
 // sameBackArcs reports whether the orders p and q point the same arcs
@@ -211,40 +220,64 @@ func sameBackArcs(arcs []arc, p, q []int) bool {
 
 // build turns the arcs acyclic by the node order pos, assigns layers,
 // adds the dummies and orders the layers.
-func (c *component) build(pairs []arc, pos []int, width []float64, opt Options) {
+func (c *component) build(pairs []arc, pos []int, width []float64, opt Options, ws *workspace) {
 	k := len(pos)
-	arcs := slices.Clone(pairs)
+	arcs := ws.arcs.take(len(pairs))
+	copy(arcs, pairs)
 	for i, a := range arcs {
 		if pos[a.from] > pos[a.to] {
 			arcs[i].from, arcs[i].to = a.to, a.from
 		}
 	}
 	c.arcs = mergeArcs(arcs)
-	rank := rankLayers(k, c.arcs, opt.RankIterations)
+	rank := rankLayers(k, c.arcs, opt.RankIterations, ws)
 
-	lg := &layered{real: k}
+	// Every arc becomes a chain of links through its dummies; size all
+	// lists first so they share a few arrays.
+	straight := straightArcs(c.arcs, rank, opt.MaxDummies, ws)
+	deg := ws.ints.take(2 * k) // links down from, and up into, each real node
+	dummies, links := 0, 0
+	for i, a := range c.arcs {
+		if !straight[i] {
+			span := rank[a.to] - rank[a.from] - 1
+			dummies += span
+			links += span + 1
+			deg[a.from]++
+			deg[k+a.to]++
+		}
+	}
+	size := k + dummies
+	lg := &layered{real: k, layer: ws.ints.take(size)[:k], width: ws.floats.take(size)[:k],
+		up: ws.lists.take(size), down: ws.lists.take(size)}
 	c.lg = lg
-	lg.layer = append(lg.layer, rank...)
-	lg.width = append(lg.width, width...)
-	lg.up = make([][]int, k)
-	lg.down = make([][]int, k)
-	c.chain = make([][]int, len(c.arcs))
+	copy(lg.layer, rank)
+	copy(lg.width, width)
+	buf := ws.ints.take(2 * links)
+	for v := range size {
+		down, up := 1, 1 // a dummy's
+		if v < k {
+			down, up = deg[v], deg[k+v]
+		}
+		lg.down[v], buf = buf[:0:down], buf[down:]
+		lg.up[v], buf = buf[:0:up], buf[up:]
+	}
+	c.chain = ws.lists.take(len(c.arcs))
+	chains := ws.ints.take(dummies)
 	link := func(a, b int) {
 		lg.down[a] = append(lg.down[a], b)
 		lg.up[b] = append(lg.up[b], a)
 	}
-	straight := straightArcs(c.arcs, rank, opt.MaxDummies)
 	for i, a := range c.arcs {
 		if straight[i] {
 			continue
 		}
 		prev := a.from
+		span := rank[a.to] - rank[a.from] - 1
+		c.chain[i], chains = chains[:0:span], chains[span:]
 		for l := rank[a.from] + 1; l < rank[a.to]; l++ {
 			d := len(lg.layer)
 			lg.layer = append(lg.layer, l)
 			lg.width = append(lg.width, 0)
-			lg.up = append(lg.up, nil)
-			lg.down = append(lg.down, nil)
 			c.chain[i] = append(c.chain[i], d)
 			link(prev, d)
 			prev = d
@@ -255,17 +288,25 @@ func (c *component) build(pairs []arc, pos []int, width []float64, opt Options) 
 	for _, l := range lg.layer {
 		maxL = max(maxL, l)
 	}
-	lg.layers = make([][]int, maxL+1)
-	lg.pos = make([]int, len(lg.layer))
-	c.crossings = lg.reduceCrossings(opt.OrderPasses)
+	// Each layer's list gets its final size up front.
+	count := ws.ints.take(maxL + 1)
+	for _, l := range lg.layer {
+		count[l]++
+	}
+	lg.layers = ws.lists.take(maxL + 1)
+	for l, n := range count {
+		lg.layers[l] = ws.ints.take(n)[:0]
+	}
+	lg.pos = ws.ints.take(len(lg.layer))
+	c.crossings = lg.reduceCrossings(opt.OrderPasses, ws)
 }
 
 // straightArcs picks the long arcs that get no dummies when all of them
 // would need more than budget: the longest ones, so dense graphs with
 // long edges stay near linear in size. They are drawn as straight lines
 // and take no part in ordering.
-func straightArcs(arcs []arc, rank []int, budget int) []bool {
-	straight := make([]bool, len(arcs))
+func straightArcs(arcs []arc, rank []int, budget int, ws *workspace) []bool {
+	straight := ws.bools.take(len(arcs))
 	span := func(i int) int { return rank[arcs[i].to] - rank[arcs[i].from] - 1 }
 	var long []int
 	total := 0

@@ -3,6 +3,7 @@ package sugiyama_test
 import (
 	"math/rand/v2"
 	"reflect"
+	"sync"
 	"testing"
 
 	"github.com/tracemap/tracemap/internal/sugiyama"
@@ -266,6 +267,32 @@ func TestRandomGraphsNeverOverlap(t *testing.T) {
 			g.Edges = append(g.Edges, sugiyama.Edge{From: rng.IntN(n), To: rng.IntN(n)})
 		}
 		check(t, g)
+	}
+}
+
+// Layout calls share pooled scratch space: concurrent calls, and calls
+// after a larger graph, must draw exactly what a lone call draws.
+func TestConcurrentLayoutsAgree(t *testing.T) {
+	graphs := append(sugiyamatest.ServiceGraphs()[:4], sugiyamatest.RandomDAGs(20, 100)...)
+	want := make([]sugiyama.Result, len(graphs))
+	for i, ng := range graphs {
+		want[i] = sugiyama.Layout(ng.Graph, sugiyama.DefaultOptions())
+	}
+	errs := make(chan string, 4*len(graphs))
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for i := len(graphs) - 1; i >= 0; i-- { // the largest first
+				if r := sugiyama.Layout(graphs[i].Graph, sugiyama.DefaultOptions()); !reflect.DeepEqual(r, want[i]) {
+					errs <- graphs[i].Name
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for name := range errs {
+		t.Errorf("%s: a concurrent layout differs from a lone one", name)
 	}
 }
 

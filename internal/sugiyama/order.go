@@ -3,7 +3,6 @@ package sugiyama
 import (
 	"math/rand/v2"
 	"slices"
-	"sort"
 )
 
 // layered is one connected component after layer assignment, with a dummy
@@ -17,9 +16,6 @@ type layered struct {
 	layers [][]int // left-to-right order of each layer
 	pos    []int   // index of each node in its layer
 	width  []float64
-	// Sorted neighbour positions of the nodes of the layer being
-	// reordered (see sortNeighbours).
-	upPos, downPos [][]int
 }
 
 func (g *layered) size() int        { return len(g.layer) }
@@ -66,26 +62,132 @@ func countCrossings(segs []seg, nBot int, scratch *[]int) int {
 	return total
 }
 
-// orderer holds scratch space for crossing reduction.
+// orderer is the state of crossing reduction on one layered graph. It
+// keeps every node's sorted neighbour positions (upPos above, downPos
+// below) per layer and side, stamped with the tick they were taken at:
+// they stay valid while the neighbouring layer keeps its order (changed[l]
+// is the tick of layer l's last change), so sweeps, transposition, sifting
+// and counting share them instead of sorting again.
 type orderer struct {
-	g    *layered
-	segs []seg
-	tree []int
-	med  []float64
-	nbuf []int
-	// sortLayer's scratch
+	g                     *layered
+	upPos, downPos        [][]int
+	upAt, downAt, changed []int
+	tick                  int
+	// pairs[l] is the crossings between layers l and l+1, counted at tick
+	// crossAt[l].
+	pairs, crossAt []int
+	// scratch
+	tree                 []int
+	segBuf               []seg
+	med                  []float64
 	movable, sorted, old []int
+	cand                 []bool
+	kept                 []int
+	seen                 []bool
+	starts, queue        []int
+	cross, index         []int
 }
 
+func newOrderer(g *layered, ws *workspace) *orderer {
+	n, L := g.size(), len(g.layers)
+	ints := ws.ints.take
+	o := &orderer{g: g, upPos: ws.lists.take(n), downPos: ws.lists.take(n),
+		upAt: ints(L), downAt: ints(L), changed: ints(L), pairs: ints(L), crossAt: ints(L),
+		cand: ws.bools.take(L), kept: ints(n), index: ints(n),
+		seen: ws.bools.take(n), starts: ints(n), queue: ints(n)[:0]}
+	// Every list gets its exact capacity in one shared array.
+	deg := 0
+	for v := range n {
+		deg += len(g.up[v]) + len(g.down[v])
+	}
+	buf := ints(deg)
+	for v := range n {
+		k := len(g.up[v])
+		o.upPos[v], buf = buf[:0:k], buf[k:]
+		k = len(g.down[v])
+		o.downPos[v], buf = buf[:0:k], buf[k:]
+	}
+	for l := range L {
+		o.upAt[l], o.downAt[l], o.crossAt[l] = -1, -1, -1
+	}
+	return o
+}
+
+// touch records that layer l changed order.
+func (o *orderer) touch(l int) {
+	o.tick++
+	o.changed[l] = o.tick
+}
+
+// sortUp makes upPos valid for the nodes of layer l.
+func (o *orderer) sortUp(l int) {
+	if l == 0 || o.upAt[l] >= o.changed[l-1] {
+		return
+	}
+	for _, v := range o.g.layers[l] {
+		o.upPos[v] = positions(o.upPos[v][:0], o.g.up[v], o.g.pos)
+	}
+	o.upAt[l] = o.tick
+}
+
+// sortDown makes downPos valid for the nodes of layer l.
+func (o *orderer) sortDown(l int) {
+	if l+1 == len(o.g.layers) || o.downAt[l] >= o.changed[l+1] {
+		return
+	}
+	for _, v := range o.g.layers[l] {
+		o.downPos[v] = positions(o.downPos[v][:0], o.g.down[v], o.g.pos)
+	}
+	o.downAt[l] = o.tick
+}
+
+func positions(dst, nodes, pos []int) []int {
+	for _, u := range nodes {
+		dst = append(dst, pos[u])
+	}
+	switch len(dst) {
+	case 0, 1:
+	case 2:
+		if dst[0] > dst[1] {
+			dst[0], dst[1] = dst[1], dst[0]
+		}
+	default:
+		slices.Sort(dst)
+	}
+	return dst
+}
+
+// between counts the crossings between layers l and l+1, again only when
+// one of them changed since the last count.
 func (o *orderer) between(l int) int {
+	if o.counted(l) {
+		return o.pairs[l]
+	}
 	g := o.g
-	o.segs = o.segs[:0]
+	o.sortDown(l)
+	segs := o.segBuf[:0]
 	for _, u := range g.layers[l] {
-		for _, v := range g.down[u] {
-			o.segs = append(o.segs, seg{g.pos[u], g.pos[v]})
+		for _, b := range o.downPos[u] {
+			segs = append(segs, seg{g.pos[u], b})
 		}
 	}
-	return countCrossings(o.segs, len(g.layers[l+1]), &o.tree)
+	o.segBuf = segs
+	o.pairs[l] = countCrossings(segs, len(g.layers[l+1]), &o.tree)
+	o.crossAt[l] = o.tick
+	return o.pairs[l]
+}
+
+// counted reports whether pairs[l] is still the count between layers l
+// and l+1.
+func (o *orderer) counted(l int) bool {
+	return o.crossAt[l] >= o.changed[l] && o.crossAt[l] >= o.changed[l+1]
+}
+
+// uncrossed reports whether layer l's edges are known to cross none, so
+// reordering it cannot remove a crossing.
+func (o *orderer) uncrossed(l int) bool {
+	L := len(o.g.layers)
+	return (l == 0 || o.counted(l-1) && o.pairs[l-1] == 0) && (l+1 == L || o.counted(l) && o.pairs[l] == 0)
 }
 
 func (o *orderer) total() int {
@@ -98,29 +200,29 @@ func (o *orderer) total() int {
 
 // initOrder fills the layers breadth first from the top (or the bottom),
 // which places the nodes of a subtree next to each other.
-func (g *layered) initOrder(fromTop bool) {
+func (o *orderer) initOrder(fromTop bool) {
+	g := o.g
 	for l := range g.layers {
 		g.layers[l] = g.layers[l][:0]
 	}
-	n := g.size()
-	seen := make([]bool, n)
+	seen := o.seen
+	clear(seen)
 	next := g.down
 	if !fromTop {
 		next = g.up
 	}
-	starts := make([]int, n)
+	starts := o.starts
 	for v := range starts {
 		starts[v] = v
 	}
 	// Start from the top (bottom) layer's nodes, then any node left.
-	sort.SliceStable(starts, func(i, j int) bool {
-		li, lj := g.layer[starts[i]], g.layer[starts[j]]
-		if !fromTop {
-			li, lj = -li, -lj
+	slices.SortStableFunc(starts, func(a, b int) int {
+		if fromTop {
+			return g.layer[a] - g.layer[b]
 		}
-		return li < lj
+		return g.layer[b] - g.layer[a]
 	})
-	queue := make([]int, 0, n)
+	queue := o.queue
 	for _, s := range starts {
 		if seen[s] {
 			continue
@@ -138,25 +240,22 @@ func (g *layered) initOrder(fromTop bool) {
 			}
 		}
 	}
-	g.renumber()
+	o.renumber()
 }
 
-func (g *layered) renumber() {
-	for _, layer := range g.layers {
+// renumber sets every position after the layers were rewritten.
+func (o *orderer) renumber() {
+	for l, layer := range o.g.layers {
 		for i, v := range layer {
-			g.pos[v] = i
+			o.g.pos[v] = i
 		}
+		o.touch(l)
 	}
 }
 
-// median is the weighted median position of v's neighbours in nbrs
-// (Gansner et al.), or -1 when it has none.
-func (o *orderer) median(v int, nbrs [][]int) float64 {
-	p := o.nbuf[:0]
-	for _, u := range nbrs[v] {
-		p = append(p, o.g.pos[u])
-	}
-	o.nbuf = p
+// median is the weighted median of sorted positions p (Gansner et al.),
+// or -1 when there are none.
+func median(p []int) float64 {
 	m := len(p)
 	switch m {
 	case 0:
@@ -166,7 +265,6 @@ func (o *orderer) median(v int, nbrs [][]int) float64 {
 	case 2:
 		return float64(p[0]+p[1]) / 2
 	}
-	slices.Sort(p)
 	if m%2 == 1 {
 		return float64(p[m/2])
 	}
@@ -178,18 +276,26 @@ func (o *orderer) median(v int, nbrs [][]int) float64 {
 	return (float64(p[m/2-1])*right + float64(p[m/2])*left) / (left + right)
 }
 
-// sortLayer reorders layer l by the medians of its neighbours in nbrs;
-// nodes without neighbours keep their place. reverse flips ties.
-func (o *orderer) sortLayer(l int, nbrs [][]int, reverse bool) {
+// sortLayer reorders layer l by the medians of its neighbours above
+// (fromUp) or below; nodes without neighbours keep their place. reverse
+// flips ties.
+func (o *orderer) sortLayer(l int, fromUp, reverse bool) {
 	g := o.g
 	layer := g.layers[l]
 	if len(layer) < 2 {
 		return
 	}
+	nbrPos := o.downPos
+	if fromUp {
+		o.sortUp(l)
+		nbrPos = o.upPos
+	} else {
+		o.sortDown(l)
+	}
 	med := o.med[:0]
 	movable := o.movable[:0]
 	for i, v := range layer {
-		med = append(med, o.median(v, nbrs))
+		med = append(med, median(nbrPos[v]))
 		if med[i] >= 0 {
 			movable = append(movable, i)
 		}
@@ -210,61 +316,26 @@ func (o *orderer) sortLayer(l int, nbrs [][]int, reverse bool) {
 	})
 	old := append(o.old[:0], layer...)
 	o.old = old
+	moved := false
 	for k, i := range movable {
 		layer[i] = old[sorted[k]]
+		moved = moved || i != sorted[k]
+	}
+	if !moved {
+		return
 	}
 	for i, v := range layer {
 		g.pos[v] = i
 	}
-}
-
-// sortNeighbours records, for every node of layer l, the sorted positions
-// of its neighbours; they stay valid while only layer l changes.
-func (g *layered) sortNeighbours(l int) {
-	if g.upPos == nil {
-		// Every list gets its exact capacity in one shared array.
-		n := g.size()
-		g.upPos, g.downPos = make([][]int, n), make([][]int, n)
-		deg := 0
-		for v := range n {
-			deg += len(g.up[v]) + len(g.down[v])
-		}
-		buf := make([]int, deg)
-		for v := range n {
-			k := len(g.up[v])
-			g.upPos[v], buf = buf[:0:k], buf[k:]
-			k = len(g.down[v])
-			g.downPos[v], buf = buf[:0:k], buf[k:]
-		}
-	}
-	for _, v := range g.layers[l] {
-		g.upPos[v] = positions(g.upPos[v][:0], g.up[v], g.pos)
-		g.downPos[v] = positions(g.downPos[v][:0], g.down[v], g.pos)
-	}
-}
-
-func positions(dst, nodes, pos []int) []int {
-	for _, u := range nodes {
-		dst = append(dst, pos[u])
-	}
-	switch len(dst) {
-	case 0, 1:
-	case 2:
-		if dst[0] > dst[1] {
-			dst[0], dst[1] = dst[1], dst[0]
-		}
-	default:
-		slices.Sort(dst)
-	}
-	return dst
+	o.touch(l)
 }
 
 // pairCross counts the crossings among the edges of v and w (neighbours in
-// a layer prepared by sortNeighbours) with v left of w (vw) and with w
-// left of v (wv).
-func (g *layered) pairCross(v, w int) (vw, wv int) {
-	a, b := crossCount(g.upPos[v], g.upPos[w])
-	c, d := crossCount(g.downPos[v], g.downPos[w])
+// a layer whose lists are valid) with v left of w (vw) and with w left of
+// v (wv).
+func (o *orderer) pairCross(v, w int) (vw, wv int) {
+	a, b := crossCount(o.upPos[v], o.upPos[w])
+	c, d := crossCount(o.downPos[v], o.downPos[w])
 	return a + c, b + d
 }
 
@@ -272,6 +343,15 @@ func (g *layered) pairCross(v, w int) (vw, wv int) {
 // node), the pairs with a > b, which cross, and a < b, which would cross
 // if the nodes swapped.
 func crossCount(a, b []int) (vw, wv int) {
+	if len(a) == 1 && len(b) == 1 { // most nodes (every dummy) have one
+		switch {
+		case a[0] > b[0]:
+			return 1, 0
+		case a[0] < b[0]:
+			return 0, 1
+		}
+		return 0, 0
+	}
 	lt, le := 0, 0 // elements of a below x, and up to x
 	for _, x := range b {
 		for lt < len(a) && a[lt] < x {
@@ -288,11 +368,28 @@ func crossCount(a, b []int) (vw, wv int) {
 }
 
 // transpose swaps neighbours in a layer while that removes crossings
-// (with reverse, also when it keeps them equal, to leave plateaus).
-func (g *layered) transpose(reverse bool) {
-	candidate := make([]bool, len(g.layers))
+// (with reverse, also when it keeps them equal, to leave plateaus). A pair
+// found not worth swapping is not counted again until one of its nodes'
+// neighbours moves: kept[v] is the right neighbour v was last kept with.
+func (o *orderer) transpose(reverse bool) {
+	g := o.g
+	candidate, kept := o.cand, o.kept
 	for l := range candidate {
 		candidate[l] = true
+	}
+	for v := range kept {
+		kept[v] = -1
+	}
+	// forget drops the pairs that count the edges of x's neighbours.
+	forget := func(x int) {
+		for _, nbrs := range [2][]int{g.up[x], g.down[x]} {
+			for _, y := range nbrs {
+				kept[y] = -1
+				if p := g.pos[y]; p > 0 {
+					kept[g.layers[g.layer[y]][p-1]] = -1
+				}
+			}
+		}
 	}
 	for round := 0; round < maxTranspose; round++ {
 		delta := 0
@@ -301,22 +398,36 @@ func (g *layered) transpose(reverse bool) {
 				continue
 			}
 			candidate[l] = false
-			g.sortNeighbours(l)
+			if o.uncrossed(l) {
+				continue
+			}
+			o.sortUp(l)
+			o.sortDown(l)
 			for i := 0; i+1 < len(layer); i++ {
 				v, w := layer[i], layer[i+1]
-				c0, c1 := g.pairCross(v, w)
-				if c1 < c0 || (c0 > 0 && reverse && c1 == c0) {
-					layer[i], layer[i+1] = w, v
-					g.pos[v], g.pos[w] = i+1, i
-					delta += c0 - c1
-					candidate[l] = true
-					if l > 0 {
-						candidate[l-1] = true
-					}
-					if l+1 < len(g.layers) {
-						candidate[l+1] = true
-					}
+				if kept[v] == w {
+					continue
 				}
+				c0, c1 := o.pairCross(v, w)
+				if !(c1 < c0 || (c0 > 0 && reverse && c1 == c0)) {
+					kept[v] = w
+					continue
+				}
+				layer[i], layer[i+1] = w, v
+				g.pos[v], g.pos[w] = i+1, i
+				forget(v)
+				forget(w)
+				delta += c0 - c1
+				candidate[l] = true
+				if l > 0 {
+					candidate[l-1] = true
+				}
+				if l+1 < len(g.layers) {
+					candidate[l+1] = true
+				}
+			}
+			if candidate[l] {
+				o.touch(l)
 			}
 		}
 		if delta < 1 {
@@ -362,14 +473,21 @@ func effortFor(nodes, passes int) effort {
 // which is better depends on the graph, and the two runs end in different
 // local optima). Transposition and sifting finish. The best ordering seen
 // is kept; it returns its crossings.
-func (g *layered) reduceCrossings(passes int) int {
+func (g *layered) reduceCrossings(passes int, ws *workspace) int {
 	eff := effortFor(g.size(), passes)
-	o := &orderer{g: g}
-	best := make([][]int, len(g.layers))
+	o := newOrderer(g, ws)
+	width := ws.ints.take(len(g.layers))
+	for _, l := range g.layer {
+		width[l]++
+	}
+	best := ws.lists.take(len(g.layers))
+	for l, w := range width {
+		best[l] = ws.ints.take(w)
+	}
 	bestC := -1
 	save := func(c int) {
 		for l, layer := range g.layers {
-			best[l] = append(best[l][:0], layer...)
+			copy(best[l], layer)
 		}
 		bestC = c
 	}
@@ -377,7 +495,7 @@ func (g *layered) reduceCrossings(passes int) int {
 		for l := range g.layers {
 			g.layers[l] = append(g.layers[l][:0], best[l]...)
 		}
-		g.renumber()
+		o.renumber()
 	}
 	keepIfBetter := func() {
 		if c := o.total(); bestC < 0 || c < bestC {
@@ -389,14 +507,14 @@ func (g *layered) reduceCrossings(passes int) int {
 			reverse := it%4 >= 2
 			if it%2 == 0 {
 				for l := 1; l < len(g.layers); l++ {
-					o.sortLayer(l, g.up, reverse != flipTies)
+					o.sortLayer(l, true, reverse != flipTies)
 				}
 			} else {
 				for l := len(g.layers) - 2; l >= 0; l-- {
-					o.sortLayer(l, g.down, reverse != flipTies)
+					o.sortLayer(l, false, reverse != flipTies)
 				}
 			}
-			g.transpose(reverse)
+			o.transpose(reverse)
 			if c := o.total(); c < bestC {
 				save(c)
 				stale = 0
@@ -407,26 +525,29 @@ func (g *layered) reduceCrossings(passes int) int {
 	}
 	// A sifting round costs the sum of the squared layer widths; skip it
 	// on drawings where that explodes (dense graphs with long edges).
-	width := make([]int, len(g.layers))
-	for _, l := range g.layer {
-		width[l]++
-	}
 	siftCost := 0
 	for _, w := range width {
 		siftCost += w * w
 	}
 	siftAll := func() {
-		for round := 0; round < eff.sift && siftCost <= maxSiftCost && g.sift(); round++ {
+		for round := 0; round < eff.sift && siftCost <= maxSiftCost && o.sift(); round++ {
 		}
 	}
-	rng := rand.New(rand.NewPCG(1, uint64(g.size())))
+	var rng *rand.Rand
+	if eff.restarts > 0 {
+		rng = rand.New(rand.NewPCG(1, uint64(g.size())))
+	}
 	tieOrders := []bool{false, true}
 	if eff.restarts > 0 { // small graphs get their variety from the restarts
 		tieOrders = tieOrders[:1]
 	}
+	// Once an ordering without crossings is found nothing can beat it.
 	for _, flipTies := range tieOrders {
 		for _, fromTop := range []bool{true, false} {
-			g.initOrder(fromTop)
+			if bestC == 0 {
+				break
+			}
+			o.initOrder(fromTop)
 			keepIfBetter()
 			sweep(min(eff.initSweeps, eff.passes), flipTies)
 		}
@@ -434,17 +555,23 @@ func (g *layered) reduceCrossings(passes int) int {
 			for _, layer := range g.layers {
 				rng.Shuffle(len(layer), func(i, j int) { layer[i], layer[j] = layer[j], layer[i] })
 			}
-			g.renumber()
+			o.renumber()
 			keepIfBetter()
 			sweep(min(eff.initSweeps, eff.passes), flipTies)
 			siftAll()
 			keepIfBetter()
 		}
+		if bestC == 0 {
+			break
+		}
 		load()
 		sweep(eff.passes, flipTies)
 	}
 	load()
-	g.transpose(false)
+	if bestC == 0 {
+		return 0
+	}
+	o.transpose(false)
 	siftAll()
 	return o.total()
 }
@@ -453,46 +580,71 @@ func (g *layered) reduceCrossings(passes int) int {
 // its edges cross the fewest others (both neighbouring layers counted),
 // after Matuszewski, Schönfeld and Molitor. It reports whether anything
 // moved. Crossings never increase.
-func (g *layered) sift() bool {
+func (o *orderer) sift() bool {
+	g := o.g
 	moved := false
-	var others []int
 	for l, layer := range g.layers {
-		if len(layer) < 2 {
+		k := len(layer)
+		if k < 2 || o.uncrossed(l) {
 			continue
 		}
-		g.sortNeighbours(l)
-		order := slices.Clone(layer)
-		for _, v := range order {
-			others = others[:0]
-			for _, w := range layer {
-				if w != v {
-					others = append(others, w)
+		o.sortUp(l)
+		o.sortDown(l)
+		// The neighbouring layers stay put while this one is sifted: count
+		// every pair once. cross[i*k+j] is the crossings among the edges of
+		// the i-th and j-th node (by index) with the i-th left.
+		cross := slices.Grow(o.cross[:0], k*k)[:k*k]
+		o.cross = cross
+		for i, v := range layer {
+			o.index[v] = i
+			for j := i + 1; j < k; j++ {
+				cross[i*k+j], cross[j*k+i] = o.pairCross(v, layer[j])
+			}
+		}
+		changed := false
+		for i := range k {
+			// The node first at index i, now at cur: the cost of each
+			// slot relative to the leftmost.
+			var v, cur int
+			for p, w := range layer {
+				if o.index[w] == i {
+					v, cur = w, p
+					break
 				}
 			}
-			// Cost of each slot relative to slot 0 (v leftmost).
-			cur := g.pos[v]
-			bestK, bestD, d := 0, 0, 0
-			curD := 0
-			for k, w := range others {
-				vw, wv := g.pairCross(v, w)
-				d += wv - vw // v moves from left of w to right of w
-				if k+1 == cur {
+			bestK, bestD, d, curD := 0, 0, 0, 0
+			slot := 0
+			for _, w := range layer {
+				if w == v {
+					continue
+				}
+				j := o.index[w]
+				d += cross[j*k+i] - cross[i*k+j] // v moves from left of w to right of w
+				slot++
+				if slot == cur {
 					curD = d
 				}
 				if d < bestD {
-					bestK, bestD = k+1, d
+					bestK, bestD = slot, d
 				}
 			}
 			if bestD >= curD {
 				continue
 			}
-			moved = true
-			copy(layer, others[:bestK])
-			layer[bestK] = v
-			copy(layer[bestK+1:], others[bestK:])
-			for i, x := range layer {
-				g.pos[x] = i
+			changed = true
+			if bestK < cur {
+				copy(layer[bestK+1:cur+1], layer[bestK:cur])
+			} else {
+				copy(layer[cur:bestK], layer[cur+1:bestK+1])
 			}
+			layer[bestK] = v
+			for p, x := range layer {
+				g.pos[x] = p
+			}
+		}
+		if changed {
+			moved = true
+			o.touch(l)
 		}
 	}
 	return moved

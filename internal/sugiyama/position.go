@@ -13,9 +13,6 @@ import (
 // conflicts, so long edges run straight. Blocks are packed by a longest
 // path over the block order, which keeps every layer's order and spacing.
 
-// edgeKey names the edge between upper node u and lower node v.
-type edgeKey struct{ u, v int }
-
 // sep is the least distance between the centres of neighbours a and b.
 func (g *layered) sep(a, b int, gap float64) float64 {
 	if g.dummy(a) && g.dummy(b) {
@@ -24,10 +21,55 @@ func (g *layered) sep(a, b int, gap float64) float64 {
 	return (g.width[a]+g.width[b])/2 + gap
 }
 
+// placer is the state of coordinate assignment. The up and down lists are
+// sorted by position; the edge from upper u to lower v is number
+// upOff[v]+i, where i is u's index in up[v], and downOff[u]+j, where j is
+// v's index in down[u]. marked is indexed by the first number, downEdge
+// maps the second to it.
+type placer struct {
+	g        *layered
+	gap      float64
+	upOff    []int
+	downOff  []int
+	downEdge []int
+	marked   []bool
+	// align's scratch, reused by its four runs
+	root, next, start, indeg, fill, queue []int
+	cons                                  []con
+	x                                     []float64
+}
+
+// con asks block to to stay at least sep right of the block it belongs to.
+type con struct {
+	to  int
+	sep float64
+}
+
+func newPlacer(g *layered, gap float64, ws *workspace) *placer {
+	n := g.size()
+	take := ws.ints.take
+	p := &placer{g: g, gap: gap, upOff: take(n + 1), downOff: take(n + 1),
+		root: take(n), next: take(n), start: take(n + 1), indeg: take(n), fill: take(n), queue: take(n)[:0],
+		x: ws.floats.take(n), cons: make([]con, 0, n)}
+	for v := range n {
+		p.upOff[v+1] = p.upOff[v] + len(g.up[v])
+		p.downOff[v+1] = p.downOff[v] + len(g.down[v])
+	}
+	p.marked = ws.bools.take(p.upOff[n])
+	p.downEdge = take(p.downOff[n])
+	for v := range n {
+		for i, u := range g.up[v] {
+			j, _ := slices.BinarySearchFunc(g.down[u], v, func(a, b int) int { return g.pos[a] - g.pos[b] })
+			p.downEdge[p.downOff[u]+j] = p.upOff[v] + i
+		}
+	}
+	return p
+}
+
 // conflicts marks non-inner segments that cross an inner segment (one
 // between two dummies); those are never used for alignment.
-func (g *layered) conflicts() map[edgeKey]bool {
-	marked := map[edgeKey]bool{}
+func (p *placer) conflicts() {
+	g := p.g
 	for l := 0; l+1 < len(g.layers); l++ {
 		upper, lower := g.layers[l], g.layers[l+1]
 		k0, scan := 0, 0
@@ -45,28 +87,28 @@ func (g *layered) conflicts() map[edgeKey]bool {
 			}
 			for ; scan <= l1; scan++ {
 				w := lower[scan]
-				for _, u := range g.up[w] {
-					if p := g.pos[u]; p < k0 || p > k1 {
-						marked[edgeKey{u, w}] = true
+				for i, u := range g.up[w] {
+					if q := g.pos[u]; q < k0 || q > k1 {
+						p.marked[p.upOff[w]+i] = true
 					}
 				}
 			}
 			k0 = k1
 		}
 	}
-	return marked
 }
 
-// align computes one of the four layouts: blocks aligned towards the top
-// (fromTop) or bottom, medians taken from the left (fromLeft) or right.
-func (g *layered) align(marked map[edgeKey]bool, fromTop, fromLeft bool, gap float64) []float64 {
+// align computes one of the four layouts into out: blocks aligned towards
+// the top (fromTop) or bottom, medians taken from the left (fromLeft) or
+// right.
+func (p *placer) align(fromTop, fromLeft bool, out []float64) {
+	g := p.g
 	n := g.size()
-	root := make([]int, n)
-	next := make([]int, n) // align: next node of the block, cyclic
+	root, next := p.root, p.next // next: the next node of v's block, cyclic
 	for v := range root {
 		root[v], next[v] = v, v
 	}
-	p := func(v int) int { // position in this layout's reading direction
+	pos := func(v int) int { // position in this layout's reading direction
 		if fromLeft {
 			return g.pos[v]
 		}
@@ -98,33 +140,31 @@ func (g *layered) align(marked map[edgeKey]bool, fromTop, fromLeft bool, gap flo
 				if next[v] != v {
 					break
 				}
-				u := ns[m]
+				j := m
 				if !fromLeft {
-					u = ns[d-1-m]
+					j = d - 1 - m
 				}
-				key := edgeKey{u, v}
+				u := ns[j]
+				edge := p.upOff[v] + j
 				if !fromTop {
-					key = edgeKey{v, u}
+					edge = p.downEdge[p.downOff[v]+j]
 				}
-				if (len(marked) > 0 && marked[key]) || r >= p(u) {
+				if p.marked[edge] || r >= pos(u) {
 					continue
 				}
 				next[u] = v
 				root[v] = root[u]
 				next[v] = root[v]
-				r = p(u)
+				r = pos(u)
 			}
 		}
 	}
 	// Pack blocks: x[root b] >= x[root a] + sep for neighbours a, b.
-	type con struct {
-		to  int
-		sep float64
-	}
 	// The constraints grouped by their left block in one array:
 	// cons[start[a]:start[a+1]] are block a's (counted, then filled).
-	start := make([]int, n+1)
-	indeg := make([]int, n)
+	start, indeg := p.start, p.indeg
+	clear(start)
+	clear(indeg)
 	for _, layer := range g.layers {
 		for i := 1; i < len(layer); i++ {
 			start[root[at(layer, i-1)]+1]++
@@ -133,18 +173,20 @@ func (g *layered) align(marked map[edgeKey]bool, fromTop, fromLeft bool, gap flo
 	for v := range n {
 		start[v+1] += start[v]
 	}
-	cons := make([]con, start[n])
-	fill := slices.Clone(start[:n])
+	cons := p.cons[:start[n]]
+	fill := p.fill
+	copy(fill, start[:n])
 	for _, layer := range g.layers {
 		for i := 1; i < len(layer); i++ {
 			a, b := at(layer, i-1), at(layer, i)
-			cons[fill[root[a]]] = con{root[b], g.sep(a, b, gap)}
+			cons[fill[root[a]]] = con{root[b], g.sep(a, b, p.gap)}
 			fill[root[a]]++
 			indeg[root[b]]++
 		}
 	}
-	x := make([]float64, n)
-	queue := make([]int, 0, n)
+	x := p.x
+	clear(x)
+	queue := p.queue[:0]
 	for v := 0; v < n; v++ {
 		if root[v] == v && indeg[v] == 0 {
 			queue = append(queue, v)
@@ -161,31 +203,32 @@ func (g *layered) align(marked map[edgeKey]bool, fromTop, fromLeft bool, gap flo
 	}
 	// Blocks never cross, so the block order is acyclic; should it not
 	// be, place() repairs the spacing afterwards.
-	out := make([]float64, n)
 	for v := range out {
 		out[v] = x[root[v]]
 		if !fromLeft {
 			out[v] = -out[v]
 		}
 	}
-	return out
 }
 
 // place sets the x of every node's centre, the leftmost box edge at 0.
-func (g *layered) place(gap float64) []float64 {
+func (g *layered) place(gap float64, ws *workspace) []float64 {
 	n := g.size()
 	byPos := func(a, b int) int { return g.pos[a] - g.pos[b] }
 	for v := 0; v < n; v++ {
 		slices.SortFunc(g.up[v], byPos)
 		slices.SortFunc(g.down[v], byPos)
 	}
-	marked := g.conflicts()
+	p := newPlacer(g, gap, ws)
+	p.conflicts()
 	var xs [4][]float64
+	all := ws.floats.take(4 * n)
 	var lo, hi [4]float64
 	smallest := 0
 	for k := range xs {
 		fromTop, fromLeft := k < 2, k%2 == 0
-		xs[k] = g.align(marked, fromTop, fromLeft, gap)
+		xs[k] = all[k*n : (k+1)*n]
+		p.align(fromTop, fromLeft, xs[k])
 		lo[k], hi[k] = math.Inf(1), math.Inf(-1)
 		for v, x := range xs[k] {
 			lo[k] = math.Min(lo[k], x-g.width[v]/2)
@@ -204,7 +247,7 @@ func (g *layered) place(gap float64) []float64 {
 			xs[k][v] += shift
 		}
 	}
-	x := make([]float64, n)
+	x := ws.floats.take(n)
 	var c [4]float64
 	for v := range x {
 		for k := range c {

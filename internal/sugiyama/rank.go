@@ -24,6 +24,7 @@ type network struct {
 	low    []int
 	post   []int // node by postorder number
 	cut    []int // cut value per tree arc
+	ws     *workspace
 	// scratch
 	netOut []int
 	stack  []int
@@ -37,25 +38,30 @@ func (nw *network) slack(i int) int {
 
 // rankLayers returns a layer per node (0 at the top) for a connected
 // acyclic graph with n nodes; maxIter bounds the simplex pivots.
-func rankLayers(n int, arcs []arc, maxIter int) []int {
+func rankLayers(n int, arcs []arc, maxIter int, ws *workspace) []int {
+	take := ws.ints.take
 	nw := &network{
 		n:      n,
 		arcs:   arcs,
-		out:    make([][]int, n),
-		in:     make([][]int, n),
-		inTree: make([]bool, len(arcs)),
-		tree:   make([][]int, n),
-		parent: make([]int, n),
-		lim:    make([]int, n),
-		low:    make([]int, n),
-		post:   make([]int, n),
-		cut:    make([]int, len(arcs)),
-		netOut: make([]int, n),
-		next:   make([]int, n),
+		ws:     ws,
+		inTree: ws.bools.take(len(arcs)),
+		tree:   ws.lists.take(n),
+		parent: take(n),
+		lim:    take(n),
+		low:    take(n),
+		post:   take(n),
+		cut:    take(len(arcs)),
+		netOut: take(n),
+		next:   take(n),
+		rank:   take(n),
+		stack:  take(n)[:0], // at most every node
 	}
-	for i, a := range arcs {
-		nw.out[a.from] = append(nw.out[a.from], i)
-		nw.in[a.to] = append(nw.in[a.to], i)
+	nw.out, nw.in = incidence(n, arcs, ws)
+	// A node has at most its degree in tree arcs: one shared array.
+	buf := take(2 * len(arcs))
+	for v := range n {
+		k := len(nw.out[v]) + len(nw.in[v])
+		nw.tree[v], buf = buf[:0:k], buf[k:]
 	}
 	nw.initRank()
 	if n > 1 {
@@ -76,12 +82,11 @@ func rankLayers(n int, arcs []arc, maxIter int) []int {
 
 // initRank is the longest path layering from the sources.
 func (nw *network) initRank() {
-	nw.rank = make([]int, nw.n)
-	indeg := make([]int, nw.n)
+	indeg := nw.ws.ints.take(nw.n)
 	for _, a := range nw.arcs {
 		indeg[a.to]++
 	}
-	queue := make([]int, 0, nw.n)
+	queue := nw.ws.ints.take(nw.n)[:0]
 	for v := 0; v < nw.n; v++ {
 		if indeg[v] == 0 {
 			queue = append(queue, v)
@@ -104,7 +109,7 @@ func (nw *network) initRank() {
 // feasibleTree grows a spanning tree of tight arcs (slack 0), shifting the
 // tree's ranks to make the least slack boundary arc tight when it is stuck.
 func (nw *network) feasibleTree() {
-	inT := make([]bool, nw.n)
+	inT := nw.ws.bools.take(nw.n)
 	size := 0
 	grow := func(start int) {
 		stack := append(nw.stack[:0], start)
@@ -285,8 +290,8 @@ func (nw *network) pivot(maxIter int) {
 	const searchSize = 30
 	// The tree arcs in a ring the leaving arc is searched in; an
 	// entering arc takes the place of the one it replaces.
-	var ring []int
-	slot := make([]int, len(nw.arcs))
+	ring := nw.ws.ints.take(nw.n)[:0] // a spanning tree has n-1 arcs
+	slot := nw.ws.ints.take(len(nw.arcs))
 	for i, in := range nw.inTree {
 		if in {
 			slot[i] = len(ring)
@@ -399,7 +404,7 @@ func (nw *network) balance() {
 	for _, r := range nw.rank {
 		maxRank = max(maxRank, r)
 	}
-	count := make([]int, maxRank+1)
+	count := nw.ws.ints.take(maxRank + 1)
 	for _, r := range nw.rank {
 		count[r]++
 	}
