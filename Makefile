@@ -80,10 +80,11 @@ loadtest: build
 	$(GO) run ./cmd/loadtest -distro $(DISTRO) \
 		-a test/load/plain.yaml -b distro/config.yaml -duration 30s -rounds 2
 
-## loadtest-gateway: plain, gateway without tracemap, full gateway, at a sustained rate, in one run
+## loadtest-gateway: plain, gateway without tracemap, full gateway, at a sustained rate, all three
+## at once (each with its own copy of the load), three rounds
 loadtest-gateway: build
 	$(GO) run ./cmd/loadtest -distro $(DISTRO) -a test/load/plain.yaml -b test/load/gateway-baseline.yaml \
-		-c test/load/gateway-full.yaml -duration 30s -drain 15s -rate 60000
+		-c test/load/gateway-full.yaml -duration 30s -drain 15s -rate 60000 -together -rounds 3
 
 ## soak: ten minutes of the full gateway at 60k spans/s, RSS every 30s
 soak: build
