@@ -35,6 +35,8 @@ type Offsets struct {
 	PersistConnConn uint64
 	GStackHi        uint64
 	GM              uint64
+	GGoid           uint64 // runtime.g.goid
+	GStatus         uint64 // runtime.g.atomicstatus
 	MCurg           uint64
 	H2Status        uint64
 	ConnHijacked    uint64
@@ -103,6 +105,8 @@ var fields = []field{
 	{"runtime.g", "stack", func(o *Offsets) *uint64 { return &o.GStackHi }, "runtime.stack.hi"},
 	{"runtime.stack", "hi", nil, ""},
 	{"runtime.g", "m", func(o *Offsets) *uint64 { return &o.GM }, ""},
+	{"runtime.g", "goid", func(o *Offsets) *uint64 { return &o.GGoid }, ""},
+	{"runtime.g", "atomicstatus", func(o *Offsets) *uint64 { return &o.GStatus }, ""},
 	{"runtime.m", "curg", func(o *Offsets) *uint64 { return &o.MCurg }, ""},
 	{"net/http.http2responseWriterState", "status", func(o *Offsets) *uint64 { return &o.H2Status }, ""},
 	{"net/http.conn", "hijackedv", func(o *Offsets) *uint64 { return &o.ConnHijacked }, ""},

@@ -105,6 +105,8 @@ type bpfGoOffsets struct {
 	GrpcCsFn         uint64
 	ErrorstringFn    uint64
 	StmtQuery        uint64
+	G_goid           uint64
+	G_status         uint64
 }
 
 type bpfH2Key struct {
@@ -126,6 +128,7 @@ type bpfInflight struct {
 	Ev        bpfSpanEvent
 	Arg0      uint64
 	Arg1      uint64
+	Goid      uint64
 	PrevValid uint32
 	Pad       uint32
 	Prev      bpfSpanCtx

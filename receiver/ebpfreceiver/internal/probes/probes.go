@@ -27,7 +27,7 @@ import (
 	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/gobin"
 )
 
-//go:generate go run github.com/cilium/ebpf/cmd/bpf2go@v0.20.0 -target amd64 -type span_event -type go_offsets -type proc_event -type shed_cfg bpf bpf/probes.c -- -I/usr/include/x86_64-linux-gnu -D__TARGET_ARCH_x86 -O2 -g -Wall
+//go:generate go run github.com/cilium/ebpf/cmd/bpf2go@v0.20.0 -target amd64 -type span_event -type go_offsets -type proc_event -type shed_cfg -type inflight -type frame_key -type g_key bpf bpf/probes.c -- -I/usr/include/x86_64-linux-gnu -D__TARGET_ARCH_x86 -O2 -g -Wall
 
 // Function names of the probe points.
 const (
@@ -236,14 +236,17 @@ func (p *Probes) Close() error {
 	return errors.Join(errs...)
 }
 
-// Lost counts the events dropped so far because the ring buffer was full
-// (spans, and process starts and exits) and the spans shed on purpose.
-type Lost struct{ Spans, Processes, Shed uint64 }
+// Lost counts the events the BPF programs dropped so far: because the
+// ring buffer was full (Spans, and process starts and exits), on purpose
+// (Shed), because the table of calls in flight or of open client streams
+// was full (InflightFull, StreamFull), and calls whose return never came,
+// found when a later call took their place (Abandoned).
+type Lost struct{ Spans, Processes, Shed, InflightFull, StreamFull, Abandoned uint64 }
 
 // Lost returns the counts of dropped events.
 func (p *Probes) Lost() (Lost, error) {
 	var l Lost
-	for key, dst := range map[uint32]*uint64{0: &l.Spans, 1: &l.Processes, 2: &l.Shed} {
+	for key, dst := range map[uint32]*uint64{0: &l.Spans, 1: &l.Processes, 2: &l.Shed, 3: &l.InflightFull, 4: &l.StreamFull, 5: &l.Abandoned} {
 		var perCPU []uint64
 		if err := p.objs.Lost.Lookup(key, &perCPU); err != nil {
 			return Lost{}, err
@@ -672,7 +675,7 @@ func toBPF(o gobin.Offsets) bpfGoOffsets {
 		ResponseConn: o.ResponseConn, ResponseStatus: o.ResponseStatus, ConnRwc: o.ConnRWC,
 		NetconnFd: o.NetConnFD, NetfdLaddr: o.NetFDLaddr, NetfdRaddr: o.NetFDRaddr,
 		TcpaddrIp: o.TCPAddrIP, TcpaddrPort: o.TCPAddrPort, RespStatuscode: o.RespStatusCode,
-		PersistconnConn: o.PersistConnConn, G_stackHi: o.GStackHi, G_m: o.GM, M_curg: o.MCurg, H2Status: o.H2Status,
+		PersistconnConn: o.PersistConnConn, G_stackHi: o.GStackHi, G_m: o.GM, G_goid: o.GGoid, G_status: o.GStatus, M_curg: o.MCurg, H2Status: o.H2Status,
 		ConnHijacked: o.ConnHijacked, H2rwsStream: o.H2RWSStream, H2streamSc: o.H2StreamSC, H2scConn: o.H2SCConn,
 		DriverconnCi: o.DriverConnCI, GrpcStreamMethod: o.GRPCStreamMethod, GrpcStatusS: o.GRPCStatusS,
 		GrpcErrorS: o.GRPCErrorS, GrpcSpbCode: o.GRPCSPBCode, GrpcStreamId: o.GRPCStreamID, GrpcServerConn: o.GRPCServerConn,

@@ -127,6 +127,8 @@ struct go_offsets {
 	u64 grpc_cs_fn;         // grpc.(*clientStream).CloseSend: the first method of its ClientStream itab
 	u64 errorstring_fn;     // errors.(*errorString).Error: the first method of its error itab
 	u64 stmt_query;         // database/sql.Stmt.query
+	u64 g_goid;             // runtime.g.goid
+	u64 g_status;           // runtime.g.atomicstatus (read by user space only)
 };
 
 
@@ -184,6 +186,7 @@ struct inflight {
 	struct span_event ev;
 	u64 arg0;
 	u64 arg1;
+	u64 goid; // the goroutine's ID: a g is reused after its goroutine ends
 	u32 prev_valid;
 	u32 pad;
 	struct span_ctx prev;
@@ -207,13 +210,19 @@ struct {
 	__uint(max_entries, 1 << 22); // replaced at load time from the config
 } events SEC(".maps");
 
-// Events the ring buffer had no room for: LOST_SPAN, LOST_PROC; and spans
-// shed on purpose, LOST_SHED.
+// Events the ring buffer had no room for: LOST_SPAN, LOST_PROC; spans
+// shed on purpose, LOST_SHED; calls that found the table of calls in
+// flight full, LOST_INFLIGHT_FULL, or the table of open client streams,
+// LOST_STREAM_FULL; calls whose return never came (their frame or stream
+// was taken by a later one), LOST_ABANDONED.
 #define LOST_SPAN 0
 #define LOST_PROC 1
+#define LOST_INFLIGHT_FULL 3
+#define LOST_STREAM_FULL 4
+#define LOST_ABANDONED 5
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 3);
+	__uint(max_entries, 6);
 	__type(key, u32);
 	__type(value, u64);
 } lost SEC(".maps");
@@ -225,11 +234,15 @@ struct {
 	__type(value, struct go_offsets);
 } offsets SEC(".maps");
 
-// Calls in flight on all traced goroutines. An LRU map, so that frames whose
-// return never comes (a panic unwinding through them) age out; 16384 entries
-// of ~500 bytes bound its kernel memory to 8 MiB.
+// Calls in flight on all traced goroutines; 16384 entries of ~600 bytes
+// bound its kernel memory to 10 MiB. Not an LRU map: an LRU evicts open
+// calls without a trace (and before it is full). A call that finds it
+// full is counted (LOST_INFLIGHT_FULL); frames whose return never comes
+// (a panic unwinding through them, a goroutine ending inside) are counted
+// when a later call takes their frame (LOST_ABANDONED), or reclaimed and
+// counted by user space once their goroutine or process is gone.
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
 	__type(key, struct frame_key);
 	__type(value, struct inflight);
@@ -643,19 +656,27 @@ static __always_inline struct inflight *begin(struct pt_regs *ctx, struct go_off
 	fk->depth = stack_depth(ctx, o);
 
 	struct inflight *cur = bpf_map_lookup_elem(&inflights, fk);
-	if (cur && cur->ev.kind == kind && cur->ev.fn_id == fn_id && cur->arg0 == arg0 && now - cur->ev.start_ns < 1000000)
-		return NULL;
+	if (cur) {
+		if (cur->ev.kind == kind && cur->ev.fn_id == fn_id && cur->arg0 == arg0 &&
+		    now - cur->ev.start_ns < 1000000 && cur->goid == read_u64(ctx->r14 + o->g_goid))
+			return NULL;
+		// This frame's earlier call never returned, and now never will.
+		count_lost(LOST_ABANDONED);
+	}
 
 	u32 zero = 0;
 	struct inflight *z = bpf_map_lookup_elem(&zero_inflight, &zero);
 	if (!z)
 		return NULL;
-	if (bpf_map_update_elem(&inflights, fk, z, BPF_ANY))
+	if (bpf_map_update_elem(&inflights, fk, z, BPF_ANY)) {
+		count_lost(LOST_INFLIGHT_FULL);
 		return NULL;
+	}
 	struct inflight *in = bpf_map_lookup_elem(&inflights, fk);
 	if (!in)
 		return NULL;
 
+	bpf_probe_read_user(&in->goid, sizeof(in->goid), (void *)(ctx->r14 + o->g_goid));
 	in->ev.type = EVENT_SPAN;
 	in->ev.pid = pid;
 	in->ev.start_ns = now;
@@ -1312,9 +1333,11 @@ struct {
 } grpc_tp SEC(".maps");
 
 // Client streams that NewStream returned, until they finish: keyed by the
-// *clientStream.
+// *clientStream. Not an LRU map, like inflights: a stream that finds it
+// full is counted (LOST_STREAM_FULL), one never finished when its address
+// is reused (LOST_ABANDONED), those of a process gone by user space.
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
 	__type(key, struct g_key);
 	__type(value, struct span_event);
@@ -1500,7 +1523,10 @@ static __noinline int grpc_client_return(struct pt_regs *ctx)
 		// A stream: it goes on until its finish.
 		struct g_key sk = {.pid = pid, .g = in->arg1};
 		restore_ctx(in, &fk);
-		bpf_map_update_elem(&grpc_streams, &sk, &in->ev, BPF_ANY);
+		if (bpf_map_lookup_elem(&grpc_streams, &sk))
+			count_lost(LOST_ABANDONED); // a stream never finished, its memory reused
+		if (bpf_map_update_elem(&grpc_streams, &sk, &in->ev, BPF_ANY))
+			count_lost(LOST_STREAM_FULL);
 		bpf_map_delete_elem(&inflights, &fk);
 		return 0;
 	}
