@@ -53,11 +53,14 @@ func TestHTTPEdgeCases(t *testing.T) {
 			t.Errorf("h2c span %q kind %v parent %v", r.span.Name(), r.span.Kind(), r.span.ParentSpanID())
 		}
 		// The h2c handler serves the hijacked connection wrapped in a type
-		// of its own, not a *net.TCPConn: no addresses rather than wrong ones.
+		// of its own: the addresses are read under it.
 		wantAttrs(t, r, map[string]any{
 			"network.protocol.version": "2", "http.response.status_code": int64(200), "url.scheme": "http",
-			"url.path": "/hello", "client.address": nil,
+			"url.path": "/hello", "client.address": "127.0.0.1",
 		})
+		if p, ok := r.attr("client.port").(int64); !ok || p <= 0 {
+			t.Errorf("h2c span client.port = %v", r.attr("client.port"))
+		}
 	}
 
 	for _, tc := range []struct {

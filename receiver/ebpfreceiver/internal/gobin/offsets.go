@@ -37,6 +37,7 @@ type Offsets struct {
 	GM              uint64
 	GGoid           uint64 // runtime.g.goid
 	GStatus         uint64 // runtime.g.atomicstatus
+	TLSConnConn     uint64 // crypto/tls.Conn.conn
 	MCurg           uint64
 	H2Status        uint64
 	ConnHijacked    uint64
@@ -48,21 +49,32 @@ type Offsets struct {
 	XH2RWSStream    uint64
 	XH2StreamSC     uint64
 	XH2SCConn       uint64
+	H2CBufConnConn  uint64 // golang.org/x/net/http2/h2c.bufConn.Conn
 	DriverConnCI    uint64 // database/sql.driverConn.ci
 	SQLStmtQuery    uint64 // database/sql.Stmt.query
 	HchanRecvqFirst uint64 // runtime.hchan.recvq + runtime.waitq.first
 	SudogG          uint64
 	// google.golang.org/grpc, when linked in.
-	GRPCStreamMethod uint64 // transport.ServerStream.Stream + Stream.method
+	// A call's transport.Stream is the stream itself up to gRPC 1.68,
+	// then embedded in a ServerStream or ClientStream: by pointer from 1.69
+	// to 1.76 (GRPCStreamPtr), by value since.
+	GRPCServerStream uint64 // transport.ServerStream.Stream
+	GRPCClientStream uint64 // transport.ClientStream.Stream
+	GRPCStreamPtr    bool
+	GRPCStreamMethod uint64 // transport.Stream.method
+	GRPCStreamID     uint64 // transport.Stream.id
+	GRPCStreamWQ     uint64 // transport.Stream.wq
+	GRPCWQPtr        bool   // Stream.wq is a pointer (up to gRPC 1.76), not the quota itself
 	GRPCStatusS      uint64
 	GRPCErrorS       uint64
 	GRPCSPBCode      uint64
-	GRPCStreamID     uint64 // transport.ServerStream.Stream + Stream.id
 	GRPCServerConn   uint64 // transport.http2Server.conn
-	GRPCClientWQ     uint64 // transport.ClientStream.Stream + Stream.wq
-	GRPCHeadersID    uint64 // transport.clientHeaders.streamID
-	GRPCHeadersWQ    uint64 // transport.clientHeaders.wq
-	GRPCLoopyConn    uint64 // transport.loopyWriter.conn
+	GRPCSysConnConn  uint64 // internal/credentials.syscallConn.Conn: what wraps a TLS connection
+	// The headers a client's connection writer sends: clientHeaders
+	// since gRPC 1.82, headerFrame before.
+	GRPCHeadersID uint64 // .streamID
+	GRPCHeadersWQ uint64 // .wq
+	GRPCLoopyConn uint64 // transport.loopyWriter.conn
 	// golang.org/x/net/http2's frames, which gRPC's transport reads.
 	XH2MetaHeaders uint64 // MetaHeadersFrame.HeadersFrame (a pointer)
 	XH2MetaFields  uint64 // MetaHeadersFrame.Fields
@@ -107,6 +119,7 @@ var fields = []field{
 	{"runtime.g", "m", func(o *Offsets) *uint64 { return &o.GM }, ""},
 	{"runtime.g", "goid", func(o *Offsets) *uint64 { return &o.GGoid }, ""},
 	{"runtime.g", "atomicstatus", func(o *Offsets) *uint64 { return &o.GStatus }, ""},
+	{"crypto/tls.Conn", "conn", func(o *Offsets) *uint64 { return &o.TLSConnConn }, ""},
 	{"runtime.m", "curg", func(o *Offsets) *uint64 { return &o.MCurg }, ""},
 	{"net/http.http2responseWriterState", "status", func(o *Offsets) *uint64 { return &o.H2Status }, ""},
 	{"net/http.conn", "hijackedv", func(o *Offsets) *uint64 { return &o.ConnHijacked }, ""},
@@ -117,18 +130,22 @@ var fields = []field{
 	{xnetHTTP2 + ".responseWriterState", "stream", func(o *Offsets) *uint64 { return &o.XH2RWSStream }, ""},
 	{xnetHTTP2 + ".stream", "sc", func(o *Offsets) *uint64 { return &o.XH2StreamSC }, ""},
 	{xnetHTTP2 + ".serverConn", "conn", func(o *Offsets) *uint64 { return &o.XH2SCConn }, ""},
+	{xnetHTTP2 + "/h2c.bufConn", "Conn", func(o *Offsets) *uint64 { return &o.H2CBufConnConn }, ""},
 	{"database/sql.driverConn", "ci", func(o *Offsets) *uint64 { return &o.DriverConnCI }, ""},
 	{"database/sql.Stmt", "query", func(o *Offsets) *uint64 { return &o.SQLStmtQuery }, ""},
 	{"runtime.hchan", "recvq", func(o *Offsets) *uint64 { return &o.HchanRecvqFirst }, "runtime.waitq.first"},
 	{"runtime.waitq", "first", nil, ""},
 	{"runtime.sudog", "g", func(o *Offsets) *uint64 { return &o.SudogG }, ""},
-	{grpcTransport + ".ServerStream", "Stream", func(o *Offsets) *uint64 { return &o.GRPCStreamMethod }, grpcTransport + ".Stream.method"},
-	{grpcTransport + ".ServerStream", "Stream", func(o *Offsets) *uint64 { return &o.GRPCStreamID }, grpcTransport + ".Stream.id"},
-	{grpcTransport + ".ClientStream", "Stream", func(o *Offsets) *uint64 { return &o.GRPCClientWQ }, grpcTransport + ".Stream.wq"},
-	{grpcTransport + ".Stream", "method", nil, ""},
-	{grpcTransport + ".Stream", "id", nil, ""},
-	{grpcTransport + ".Stream", "wq", nil, ""},
+	{grpcServerStream, "Stream", func(o *Offsets) *uint64 { return &o.GRPCServerStream }, ""},
+	{grpcTransport + ".ClientStream", "Stream", func(o *Offsets) *uint64 { return &o.GRPCClientStream }, ""},
+	{grpcTransport + ".Stream", "method", func(o *Offsets) *uint64 { return &o.GRPCStreamMethod }, ""},
+	{grpcTransport + ".Stream", "id", func(o *Offsets) *uint64 { return &o.GRPCStreamID }, ""},
+	{grpcTransport + ".Stream", "wq", func(o *Offsets) *uint64 { return &o.GRPCStreamWQ }, ""},
 	{grpcTransport + ".http2Server", "conn", func(o *Offsets) *uint64 { return &o.GRPCServerConn }, ""},
+	{grpcPkg + "/internal/credentials.syscallConn", "Conn", func(o *Offsets) *uint64 { return &o.GRPCSysConnConn }, ""},
+	// headerFrame first: clientHeaders, where there is one, overwrites it.
+	{grpcTransport + ".headerFrame", "streamID", func(o *Offsets) *uint64 { return &o.GRPCHeadersID }, ""},
+	{grpcTransport + ".headerFrame", "wq", func(o *Offsets) *uint64 { return &o.GRPCHeadersWQ }, ""},
 	{grpcTransport + ".clientHeaders", "streamID", func(o *Offsets) *uint64 { return &o.GRPCHeadersID }, ""},
 	{grpcTransport + ".clientHeaders", "wq", func(o *Offsets) *uint64 { return &o.GRPCHeadersWQ }, ""},
 	{grpcTransport + ".loopyWriter", "conn", func(o *Offsets) *uint64 { return &o.GRPCLoopyConn }, ""},
@@ -143,8 +160,9 @@ var fields = []field{
 
 // grpcPkg is google.golang.org/grpc's module, grpcTransport its transport.
 const (
-	grpcPkg       = "google.golang.org/grpc"
-	grpcTransport = grpcPkg + "/internal/transport"
+	grpcPkg          = "google.golang.org/grpc"
+	grpcTransport    = grpcPkg + "/internal/transport"
+	grpcServerStream = grpcTransport + ".ServerStream"
 )
 
 // optional tells the fields of modules outside the standard library, whose
@@ -206,6 +224,7 @@ func copyModuleFields(dst *Offsets, src Offsets) {
 			*f.dst(dst) = *f.dst(&src)
 		}
 	}
+	dst.GRPCStreamPtr, dst.GRPCWQPtr = src.GRPCStreamPtr, src.GRPCWQPtr
 }
 
 // ModuleOffsets is o without the standard library's fields: what the
@@ -241,8 +260,9 @@ func offsetsFromDWARF(d *dwarf.Data) (Offsets, error) {
 		}
 		want[f.typ][f.name] = true
 	}
-	found := make(map[string]uint64) // "type.field" -> offset
-	types := make(map[string]bool)   // struct types present
+	found := make(map[string]uint64)        // "type.field" -> offset
+	types := make(map[string]bool)          // struct types present
+	typeOf := make(map[string]dwarf.Offset) // "type.field" -> the field's type
 	r := d.Reader()
 	for {
 		e, err := r.Next()
@@ -278,6 +298,9 @@ func offsetsFromDWARF(d *dwarf.Data) (Offsets, error) {
 				if loc, ok := m.Val(dwarf.AttrDataMemberLoc).(int64); ok {
 					found[name+"."+mname] = uint64(loc)
 				}
+				if t, ok := m.Val(dwarf.AttrType).(dwarf.Offset); ok {
+					typeOf[name+"."+mname] = t
+				}
 			}
 			if m.Children {
 				r.SkipChildren()
@@ -310,6 +333,15 @@ func offsetsFromDWARF(d *dwarf.Data) (Offsets, error) {
 		*f.dst(&o) = off
 	}
 	_, o.HasPattern = found["net/http.Request.Pattern"]
+	for f, ptr := range map[string]*bool{grpcServerStream + ".Stream": &o.GRPCStreamPtr, grpcTransport + ".Stream.wq": &o.GRPCWQPtr} {
+		if t, ok := typeOf[f]; ok {
+			typ, err := d.Type(t)
+			if err != nil {
+				return Offsets{}, err
+			}
+			_, *ptr = typ.(*dwarf.PtrType)
+		}
+	}
 	if !types["runtime.g"] {
 		return Offsets{}, errors.New("DWARF has no runtime.g")
 	}

@@ -86,6 +86,9 @@ type bpfGoOffsets struct {
 	Xh2streamSc      uint64
 	Xh2scConn        uint64
 	DriverconnCi     uint64
+	GrpcServerStream uint64
+	GrpcClientStream uint64
+	GrpcStreamPtr    uint64
 	GrpcStreamMethod uint64
 	GrpcStatusS      uint64
 	GrpcErrorS       uint64
@@ -95,7 +98,8 @@ type bpfGoOffsets struct {
 	SudogG           uint64
 	GrpcStreamId     uint64
 	GrpcServerConn   uint64
-	GrpcClientWq     uint64
+	GrpcStreamWq     uint64
+	GrpcWqPtr        uint64
 	GrpcHeadersId    uint64
 	GrpcHeadersWq    uint64
 	GrpcLoopyConn    uint64
@@ -106,6 +110,11 @@ type bpfGoOffsets struct {
 	ErrorstringFn    uint64
 	StmtQuery        uint64
 	G_goid           uint64
+	TlsconnConn      uint64
+	GrpcSysconnFn    uint64
+	GrpcSysconnConn  uint64
+	H2cBufconnFn     uint64
+	H2cBufconnConn   uint64
 	G_status         uint64
 }
 

@@ -36,10 +36,16 @@ const (
 	h2HeaderFunc     = "net/http.(*http2responseWriter).Header"
 	tcpConnCloseFunc = "net.(*TCPConn).Close"
 	tlsConnCloseFunc = "crypto/tls.(*Conn).Close"
-	ClientFunc       = "net/http.(*Transport).roundTrip"
-	ClientConnFunc   = "net/http.(*persistConn).roundTrip"
-	NewprocFunc      = "runtime.newproc1"
-	xh2HeaderFunc    = "golang.org/x/net/http2.(*responseWriter).Header"
+	// grpcSysConnCloseFunc is the wrapper gRPC's transport credentials put
+	// around a TLS connection.
+	grpcSysConnCloseFunc = "google.golang.org/grpc/internal/credentials.(*syscallConn).Close"
+	// h2cBufConnCloseFunc is the connection type x/net's h2c handler
+	// serves HTTP/2 on.
+	h2cBufConnCloseFunc = "golang.org/x/net/http2/h2c.(*bufConn).Close"
+	ClientFunc          = "net/http.(*Transport).roundTrip"
+	ClientConnFunc      = "net/http.(*persistConn).roundTrip"
+	NewprocFunc         = "runtime.newproc1"
+	xh2HeaderFunc       = "golang.org/x/net/http2.(*responseWriter).Header"
 	// XServerFunc is x/net's HTTP/2 server calling a handler.
 	XServerFunc = "golang.org/x/net/http2.(*serverConn).runHandler"
 	// RouteFunc is where a ServeMux finds the pattern of a request (Go >= 1.22).
@@ -58,6 +64,7 @@ const (
 	// streaming call and its end.
 	GRPCServerFunc       = "google.golang.org/grpc.(*Server).handleStream"
 	grpcStatusFunc       = "google.golang.org/grpc/internal/transport.(*http2Server).writeStatus"
+	grpcStatusFuncOld    = "google.golang.org/grpc/internal/transport.(*http2Server).WriteStatus" // older releases
 	GRPCClientFunc       = "google.golang.org/grpc.(*ClientConn).Invoke"
 	GRPCStreamFunc       = "google.golang.org/grpc.(*ClientConn).NewStream"
 	grpcStreamFinishFunc = "google.golang.org/grpc.(*clientStream).finish"
@@ -70,6 +77,7 @@ const (
 	// server's reader receives them (with the metadata).
 	grpcTransportStreamFunc = "google.golang.org/grpc/internal/transport.(*http2Client).newStream"
 	grpcHeadersFunc         = "google.golang.org/grpc/internal/transport.(*loopyWriter).clientHeaderHandler"
+	grpcHeadersFuncOld      = "google.golang.org/grpc/internal/transport.(*loopyWriter).headerHandler" // before gRPC 1.82
 	grpcMetadataFunc        = "google.golang.org/grpc/internal/transport.(*http2Server).operateHeaders"
 )
 
@@ -455,7 +463,7 @@ func Prepare(bin *gobin.Binary, opts Options) (*Prepared, error) {
 	bo := &prep.offsets
 	for name, dst := range map[string]*uint64{
 		h1HeaderFunc: &bo.H1HeaderFn, h2HeaderFunc: &bo.H2HeaderFn,
-		tcpConnCloseFunc: &bo.TcpconnCloseFn, tlsConnCloseFunc: &bo.TlsconnCloseFn, xh2HeaderFunc: &bo.Xh2HeaderFn,
+		tcpConnCloseFunc: &bo.TcpconnCloseFn, tlsConnCloseFunc: &bo.TlsconnCloseFn, grpcSysConnCloseFunc: &bo.GrpcSysconnFn, h2cBufConnCloseFunc: &bo.H2cBufconnFn, xh2HeaderFunc: &bo.Xh2HeaderFn,
 		grpcErrorFunc: &bo.GrpcErrorFn, grpcCloseSendFunc: &bo.GrpcCsFn, errorStringFunc: &bo.ErrorstringFn,
 	} {
 		if fn, err := bin.Func(name); err == nil {
@@ -464,11 +472,15 @@ func Prepare(bin *gobin.Binary, opts Options) (*Prepared, error) {
 	}
 	// Helpers of the points above; a program without an HTTP client has
 	// no persistConn, one that never starts goroutines no newproc1.
-	helpers := []point{{ClientConnFunc, pClientConn, 0, 0}, {RouteFunc, 0, pRouteReturn, 0}, {grpcStatusFunc, pGRPCStatus, 0, 0}, {grpcStreamFinishFunc, pGRPCStreamFinish, 0, 0}, {grpcNewStreamFunc, 0, pGRPCNewClientStream, 0},
+	helpers := []point{{ClientConnFunc, pClientConn, 0, 0}, {RouteFunc, 0, pRouteReturn, 0}, {grpcStatusFunc, pGRPCStatus, 0, 0}, {grpcStatusFuncOld, pGRPCStatus, 0, 0},
+		{grpcStreamFinishFunc, pGRPCStreamFinish, 0, 0}, {grpcNewStreamFunc, 0, pGRPCNewClientStream, 0},
 		{sqlStmtQueryConn, pSQLStmtConn, 0, 0}, {sqlStmtExecConn, pSQLStmtConn, 0, 0}}
 	// Same-host stitching of gRPC calls and their traceparent metadata.
-	if off.GRPCClientWQ != 0 && off.GRPCHeadersWQ != 0 && off.GRPCLoopyConn != 0 {
+	if off.GRPCStreamWQ != 0 && off.GRPCHeadersWQ != 0 && off.GRPCLoopyConn != 0 {
 		helpers = append(helpers, point{grpcTransportStreamFunc, 0, pGRPCTransportStream, 0}, point{grpcHeadersFunc, pGRPCHeaders, 0, 0})
+		if _, err := bin.Func(grpcHeadersFunc); err != nil {
+			helpers = append(helpers, point{grpcHeadersFuncOld, pGRPCHeaders, 0, 0})
+		}
 	}
 	if off.XH2MetaFields != 0 && off.XH2HeadersSID != 0 {
 		helpers = append(helpers, point{grpcMetadataFunc, pGRPCMetadata, 0, 0})
@@ -675,11 +687,11 @@ func toBPF(o gobin.Offsets) bpfGoOffsets {
 		ResponseConn: o.ResponseConn, ResponseStatus: o.ResponseStatus, ConnRwc: o.ConnRWC,
 		NetconnFd: o.NetConnFD, NetfdLaddr: o.NetFDLaddr, NetfdRaddr: o.NetFDRaddr,
 		TcpaddrIp: o.TCPAddrIP, TcpaddrPort: o.TCPAddrPort, RespStatuscode: o.RespStatusCode,
-		PersistconnConn: o.PersistConnConn, G_stackHi: o.GStackHi, G_m: o.GM, G_goid: o.GGoid, G_status: o.GStatus, M_curg: o.MCurg, H2Status: o.H2Status,
+		PersistconnConn: o.PersistConnConn, G_stackHi: o.GStackHi, G_m: o.GM, G_goid: o.GGoid, G_status: o.GStatus, TlsconnConn: o.TLSConnConn, GrpcSysconnConn: o.GRPCSysConnConn, H2cBufconnConn: o.H2CBufConnConn, M_curg: o.MCurg, H2Status: o.H2Status,
 		ConnHijacked: o.ConnHijacked, H2rwsStream: o.H2RWSStream, H2streamSc: o.H2StreamSC, H2scConn: o.H2SCConn,
 		DriverconnCi: o.DriverConnCI, GrpcStreamMethod: o.GRPCStreamMethod, GrpcStatusS: o.GRPCStatusS,
 		GrpcErrorS: o.GRPCErrorS, GrpcSpbCode: o.GRPCSPBCode, GrpcStreamId: o.GRPCStreamID, GrpcServerConn: o.GRPCServerConn,
-		GrpcClientWq: o.GRPCClientWQ, GrpcHeadersId: o.GRPCHeadersID, GrpcHeadersWq: o.GRPCHeadersWQ, GrpcLoopyConn: o.GRPCLoopyConn,
+		GrpcServerStream: o.GRPCServerStream, GrpcClientStream: o.GRPCClientStream, GrpcStreamWq: o.GRPCStreamWQ, GrpcHeadersId: o.GRPCHeadersID, GrpcHeadersWq: o.GRPCHeadersWQ, GrpcLoopyConn: o.GRPCLoopyConn,
 		StmtQuery: o.SQLStmtQuery, Xh2MetaHeaders: o.XH2MetaHeaders, Xh2MetaFields: o.XH2MetaFields, Xh2HeadersSid: o.XH2HeadersSID, HchanRecvqFirst: o.HchanRecvqFirst, SudogG: o.SudogG, Xh2Status: o.XH2Status, Xh2rwsStream: o.XH2RWSStream, Xh2streamSc: o.XH2StreamSC, Xh2scConn: o.XH2SCConn,
 	}
 	if o.HasPattern {
@@ -687,6 +699,12 @@ func toBPF(o gobin.Offsets) bpfGoOffsets {
 	}
 	if o.SwissMaps {
 		b.SwissMaps = 1
+	}
+	if o.GRPCStreamPtr {
+		b.GrpcStreamPtr = 1
+	}
+	if o.GRPCWQPtr {
+		b.GrpcWqPtr = 1
 	}
 	return b
 }

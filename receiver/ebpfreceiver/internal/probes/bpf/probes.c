@@ -108,18 +108,22 @@ struct go_offsets {
 	u64 xh2sc_conn;
 	u64 driverconn_ci; // database/sql.driverConn.ci
 	// google.golang.org/grpc
-	u64 grpc_stream_method; // transport.ServerStream.Stream + transport.Stream.method
+	u64 grpc_server_stream; // transport.ServerStream.Stream (0 up to gRPC 1.68: the stream is a Stream)
+	u64 grpc_client_stream; // transport.ClientStream.Stream
+	u64 grpc_stream_ptr;    // that Stream is embedded by pointer (gRPC 1.69 to 1.76)
+	u64 grpc_stream_method; // transport.Stream.method
 	u64 grpc_status_s;      // internal/status.Status.s
 	u64 grpc_error_s;       // internal/status.Error.s
 	u64 grpc_spb_code;      // genproto rpc/status.Status.Code
 	u64 grpc_error_fn;      // internal/status.(*Error).Error: the first method of its error itab
 	u64 hchan_recvq_first;  // runtime.hchan.recvq + runtime.waitq.first
 	u64 sudog_g;            // runtime.sudog.g
-	u64 grpc_stream_id;     // transport.ServerStream.Stream + transport.Stream.id
+	u64 grpc_stream_id;     // transport.Stream.id
 	u64 grpc_server_conn;   // transport.http2Server.conn
-	u64 grpc_client_wq;     // transport.ClientStream.Stream + transport.Stream.wq
-	u64 grpc_headers_id;    // transport.clientHeaders.streamID
-	u64 grpc_headers_wq;    // transport.clientHeaders.wq
+	u64 grpc_stream_wq;     // transport.Stream.wq
+	u64 grpc_wq_ptr;        // Stream.wq is a *writeQuota (up to gRPC 1.76), not the quota
+	u64 grpc_headers_id;    // transport.clientHeaders.streamID (headerFrame before gRPC 1.82)
+	u64 grpc_headers_wq;    // transport.clientHeaders.wq (headerFrame before gRPC 1.82)
 	u64 grpc_loopy_conn;    // transport.loopyWriter.conn
 	u64 xh2_meta_headers;   // x/net/http2.MetaHeadersFrame.HeadersFrame
 	u64 xh2_meta_fields;    // x/net/http2.MetaHeadersFrame.Fields
@@ -128,6 +132,11 @@ struct go_offsets {
 	u64 errorstring_fn;     // errors.(*errorString).Error: the first method of its error itab
 	u64 stmt_query;         // database/sql.Stmt.query
 	u64 g_goid;             // runtime.g.goid
+	u64 tlsconn_conn;       // crypto/tls.Conn.conn
+	u64 grpc_sysconn_fn;    // grpc/internal/credentials.(*syscallConn).Close: its net.Conn itab's first method
+	u64 grpc_sysconn_conn;  // grpc/internal/credentials.syscallConn.Conn
+	u64 h2c_bufconn_fn;     // x/net/http2/h2c.(*bufConn).Close: its net.Conn itab's first method
+	u64 h2c_bufconn_conn;   // x/net/http2/h2c.bufConn.Conn
 	u64 g_status;           // runtime.g.atomicstatus (read by user space only)
 };
 
@@ -620,21 +629,31 @@ static __always_inline int iface_is(struct go_offsets *o, u64 iface, u64 fn)
 	return fn && itab && read_u64(itab + 24) == fn + o->load_bias;
 }
 
-// read_conn_tuple reads local and remote addresses of a net.Conn interface
-// when it holds a *net.TCPConn (not, say, a *tls.Conn).
-static __always_inline int read_conn_tuple(struct go_offsets *o, u64 conn_iface, struct addr_pair *ap)
+// conn_tuple reads the local and remote addresses of a net.Conn interface
+// that holds a *net.TCPConn, directly or under a *tls.Conn (which gRPC's
+// transport credentials may wrap once more), or under the connection type
+// of x/net's h2c handler: FLAG_HAS_TUPLE, with FLAG_TLS over TLS. A
+// connection of another type gives no addresses (rather than wrong ones):
+// FLAG_TLS for TLS over it, else 0.
+static __always_inline u32 conn_tuple(struct go_offsets *o, u64 conn_iface, struct addr_pair *ap)
 {
+	u32 flags = 0;
+	if (iface_is(o, conn_iface, o->grpc_sysconn_fn))
+		conn_iface = read_u64(conn_iface + 8) + o->grpc_sysconn_conn;
+	else if (iface_is(o, conn_iface, o->h2c_bufconn_fn))
+		conn_iface = read_u64(conn_iface + 8) + o->h2c_bufconn_conn;
+	if (iface_is(o, conn_iface, o->tlsconn_close_fn)) {
+		conn_iface = read_u64(conn_iface + 8) + o->tlsconn_conn;
+		flags = FLAG_TLS;
+	}
 	if (!iface_is(o, conn_iface, o->tcpconn_close_fn))
-		return 0;
+		return flags;
 	u64 tcpconn = read_u64(conn_iface + 8);
-	if (!tcpconn)
-		return 0;
-	u64 fd = read_u64(tcpconn + o->netconn_fd);
-	if (!fd)
-		return 0;
-	if (!read_tcp_addr(o, fd + o->netfd_laddr, ap->local_ip, &ap->local_port))
-		return 0;
-	return read_tcp_addr(o, fd + o->netfd_raddr, ap->remote_ip, &ap->remote_port);
+	u64 fd = tcpconn ? read_u64(tcpconn + o->netconn_fd) : 0;
+	if (!fd || !read_tcp_addr(o, fd + o->netfd_laddr, ap->local_ip, &ap->local_port) ||
+	    !read_tcp_addr(o, fd + o->netfd_raddr, ap->remote_ip, &ap->remote_port))
+		return flags;
+	return flags | FLAG_HAS_TUPLE;
 }
 
 static __always_inline u64 stack_depth(struct pt_regs *ctx, struct go_offsets *o)
@@ -870,11 +889,7 @@ static __always_inline void h2_conn(struct go_offsets *o, u64 rws, u32 xnet, str
 	u64 sc = st ? read_u64(st + (xnet ? o->xh2stream_sc : o->h2stream_sc)) : 0;
 	if (!sc)
 		return;
-	u64 conn = sc + (xnet ? o->xh2sc_conn : o->h2sc_conn);
-	if (read_conn_tuple(o, conn, &ev->addr))
-		ev->flags |= FLAG_HAS_TUPLE;
-	else if (iface_is(o, conn, o->tlsconn_close_fn))
-		ev->flags |= FLAG_TLS;
+	ev->flags |= conn_tuple(o, sc + (xnet ? o->xh2sc_conn : o->h2sc_conn), &ev->addr);
 }
 
 static __always_inline int same_trace(const u8 *a, const u8 *b)
@@ -957,12 +972,8 @@ static __noinline int server_begin(struct pt_regs *ctx, u64 req, u64 rw_itab, u6
 	} else if (o->h1_header_fn && header_fn == o->h1_header_fn + o->load_bias) {
 		in->arg1 = rw_data;
 		u64 c = read_u64(rw_data + o->response_conn);
-		if (c) {
-			if (read_conn_tuple(o, c + o->conn_rwc, &ev->addr))
-				ev->flags |= FLAG_HAS_TUPLE;
-			else if (iface_is(o, c + o->conn_rwc, o->tlsconn_close_fn))
-				ev->flags |= FLAG_TLS;
-		}
+		if (c)
+			ev->flags |= conn_tuple(o, c + o->conn_rwc, &ev->addr);
 	} else if (o->h2_header_fn && header_fn == o->h2_header_fn + o->load_bias) {
 		in->arg1 = read_u64(rw_data);
 		ev->flags |= FLAG_HTTP2;
@@ -1155,7 +1166,7 @@ static __noinline int client_conn(struct pt_regs *ctx)
 	if (!cur)
 		return 0;
 	struct addr_pair ap = {};
-	if (!read_conn_tuple(o, ctx->rax + o->persistconn_conn, &ap))
+	if (!(conn_tuple(o, ctx->rax + o->persistconn_conn, &ap) & FLAG_HAS_TUPLE))
 		return 0;
 	bpf_map_update_elem(&tuples, &ap, cur, BPF_ANY);
 	bpf_map_update_elem(&client_conn_of, &gk, &ap, BPF_ANY);
@@ -1303,7 +1314,7 @@ struct {
 
 // The span open on the goroutine that created a client stream, until the
 // connection's writer sends the stream's headers: keyed by the stream's
-// write quota (an address inside the stream the queued headers carry).
+// write quota (its address, which the queued headers carry).
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
@@ -1343,6 +1354,13 @@ struct {
 	__type(value, struct span_event);
 } grpc_streams SEC(".maps");
 
+// grpc_stream is the transport.Stream of a ServerStream or ClientStream
+// whose Stream is at off.
+static __always_inline u64 grpc_stream(struct go_offsets *o, u64 s, u64 off)
+{
+	return o->grpc_stream_ptr ? read_u64(s + off) : s + off;
+}
+
 // google.golang.org/grpc.(*Server).handleStream(t transport.ServerTransport, stream *transport.ServerStream)
 // rax = s, rbx/rcx = t, rdi = stream: one RPC, unary or streaming. Its
 // parent in another process: the client span of the same call (same
@@ -1355,13 +1373,13 @@ static __noinline int grpc_server_entry(struct pt_regs *ctx)
 	struct inflight *in = begin(ctx, o, KIND_GRPC_SERVER, 0, stream, &fk);
 	if (!in)
 		return 0;
-	read_gostring(stream + o->grpc_stream_method, in->ev.path, PATH_LEN);
+	u64 s = grpc_stream(o, stream, o->grpc_server_stream);
+	read_gostring(s + o->grpc_stream_method, in->ev.path, PATH_LEN);
 	u32 id = 0;
-	if (o->grpc_stream_id)
-		bpf_probe_read_user(&id, 4, (void *)(stream + o->grpc_stream_id));
+	bpf_probe_read_user(&id, 4, (void *)(s + o->grpc_stream_id));
 	struct span_ctx *call = NULL;
 	struct addr_pair ap = {};
-	if (id && o->grpc_server_conn && read_conn_tuple(o, st + o->grpc_server_conn, &ap)) {
+	if (id && o->grpc_server_conn && (conn_tuple(o, st + o->grpc_server_conn, &ap) & FLAG_HAS_TUPLE)) {
 		struct h2_key k = {.stream_id = id};
 		client_view(&ap, &k.addr);
 		call = bpf_map_lookup_elem(&grpc_calls, &k);
@@ -1561,15 +1579,17 @@ static __noinline int grpc_transport_stream(struct pt_regs *ctx)
 	struct span_ctx *cur = bpf_map_lookup_elem(&go_ctx, &gk);
 	if (!cur)
 		return 0;
-	struct g_key wk = {.pid = pid, .g = ctx->rax + o->grpc_client_wq};
+	u64 wq = grpc_stream(o, ctx->rax, o->grpc_client_stream) + o->grpc_stream_wq;
+	struct g_key wk = {.pid = pid, .g = o->grpc_wq_ptr ? read_u64(wq) : wq};
 	bpf_map_update_elem(&grpc_pending, &wk, cur, BPF_ANY);
 	return 0;
 }
 
-// transport.(*loopyWriter).clientHeaderHandler(hdr *clientHeaders): rax =
-// l, rbx = hdr, on the connection's writer goroutine right before it sends
-// the call's headers (the stream ID is set): from now on a server on this
-// host finds the call.
+// transport.(*loopyWriter).clientHeaderHandler(hdr *clientHeaders) (before
+// gRPC 1.82 headerHandler(h *headerFrame), which also sees a server's
+// headers, without a write quota): rax = l, rbx = hdr, on the connection's
+// writer goroutine right before it sends the call's headers (the stream ID
+// is set): from now on a server on this host finds the call.
 static __noinline int grpc_headers(struct pt_regs *ctx)
 {
 	OFFSETS_OR_RETURN(pid, o);
@@ -1580,7 +1600,7 @@ static __noinline int grpc_headers(struct pt_regs *ctx)
 		return 0;
 	struct h2_key k = {};
 	bpf_probe_read_user(&k.stream_id, 4, (void *)(hdr + o->grpc_headers_id));
-	if (k.stream_id && read_conn_tuple(o, ctx->rax + o->grpc_loopy_conn, &k.addr)) {
+	if (k.stream_id && (conn_tuple(o, ctx->rax + o->grpc_loopy_conn, &k.addr) & FLAG_HAS_TUPLE)) {
 		bpf_map_update_elem(&grpc_calls, &k, sc, BPF_ANY);
 		struct span_key sk = {.pid = pid};
 		__builtin_memcpy(sk.span_id, sc->span_id, 8);
