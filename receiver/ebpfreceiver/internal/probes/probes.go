@@ -27,7 +27,7 @@ import (
 	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/gobin"
 )
 
-//go:generate go run github.com/cilium/ebpf/cmd/bpf2go@v0.20.0 -target amd64 -type span_event -type go_offsets -type proc_event -type shed_cfg -type inflight -type frame_key -type g_key bpf bpf/probes.c -- -I/usr/include/x86_64-linux-gnu -D__TARGET_ARCH_x86 -O2 -g -Wall
+//go:generate go run github.com/cilium/ebpf/cmd/bpf2go@v0.20.0 -target amd64 -type span_event -type go_offsets -type proc_event -type shed_cfg bpf bpf/probes.c -- -I/usr/include/x86_64-linux-gnu -D__TARGET_ARCH_x86 -O2 -g -Wall
 
 // Function names of the probe points.
 const (
