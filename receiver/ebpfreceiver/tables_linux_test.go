@@ -7,11 +7,17 @@ import (
 	"net/http"
 	"testing"
 
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
 	"github.com/tracemap/tracemap/receiver/ebpfreceiver/internal/targettest"
 )
 
-// inflightTable is max_entries of the inflights map in bpf/probes.c.
-const inflightTable = 16384
+// Table sizes, max_entries of the inflights and grpc_streams maps in
+// bpf/probes.c.
+const (
+	inflightTable = 16384
+	streamTable   = 4096
+)
 
 // No call the kernel's table of calls in flight cannot hold, and no call
 // that never returns, goes uncounted: a traced program keeps more calls
@@ -81,5 +87,29 @@ func TestCallsInFlightAreNeverLostSilently(t *testing.T) {
 		if got := lost(cause); got != want {
 			t.Errorf("lost events with cause %s: %d, want %d", cause, got, want)
 		}
+	}
+}
+
+// gRPC client streams outlive the call that opened them in a table of
+// their own: more streams open at once than it holds, and each one it
+// could not hold is counted; every call still has its server span.
+func TestOpenStreamsBeyondTheTableAreCounted(t *testing.T) {
+	targettest.RequireBPF(t)
+	tg := targettest.Start(t, targettest.BuildProgram(t, "rpc", "rpc", false))
+	h := startReceiver(t, testConfig(Config{Names: []string{"rpc"}, RingBufferSize: 1 << 24, MaxBatch: 1 << 16}))
+	const streams = streamTable + 100
+	if code, _, _ := timed(t, "GET", fmt.Sprintf("%s/streams?n=%d", tg.URL, streams), nil); code != http.StatusOK {
+		t.Fatalf("status %d", code)
+	}
+	kinds := map[ptrace.SpanKind]int{}
+	for _, r := range h.wait(t, 1+streamTable+streams) {
+		kinds[r.span.Kind()]++
+	}
+	if kinds[ptrace.SpanKindClient] != streamTable || kinds[ptrace.SpanKindServer] != 1+streams {
+		t.Errorf("spans by kind %v, want %d client and %d server spans", kinds, streamTable, 1+streams)
+	}
+	waitFor(t, "the streams the table could not hold counted", func() bool { return h.metric(t, "otelcol_receiver_ebpf_lost_events") >= streams-streamTable })
+	if got := h.metricWhere(t, "otelcol_receiver_ebpf_lost_events", "cause", causeStreamFull); got != streams-streamTable || h.metric(t, "otelcol_receiver_ebpf_lost_events") != got {
+		t.Errorf("lost events: %d with cause %s, %d in all, want %d and no other", got, causeStreamFull, h.metric(t, "otelcol_receiver_ebpf_lost_events"), streams-streamTable)
 	}
 }

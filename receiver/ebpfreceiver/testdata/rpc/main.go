@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 
 	"google.golang.org/grpc"
@@ -184,6 +185,30 @@ func main() {
 			err = nil
 		}
 		fmt.Fprintf(w, "%d", status.Code(err))
+	})
+	// GET /streams?n=N: N Chat streams open at once, then each closed
+	// and read to its end.
+	mux.HandleFunc("GET /streams", func(w http.ResponseWriter, r *http.Request) {
+		n, _ := strconv.Atoi(r.URL.Query().Get("n"))
+		streams := make([]grpc.ClientStream, n)
+		for i := range streams {
+			s, err := conn.NewStream(r.Context(), &chatDesc, "/shop.Stream/Chat")
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadGateway)
+				return
+			}
+			streams[i] = s
+		}
+		for _, s := range streams {
+			err := s.CloseSend()
+			if err == nil {
+				err = s.RecvMsg(new(healthpb.HealthCheckResponse))
+			}
+			if !errors.Is(err, io.EOF) {
+				http.Error(w, fmt.Sprint(err), http.StatusBadGateway)
+				return
+			}
+		}
 	})
 	// GET /missing: a method the server does not have (UNIMPLEMENTED).
 	mux.HandleFunc("GET /missing", func(w http.ResponseWriter, r *http.Request) {
