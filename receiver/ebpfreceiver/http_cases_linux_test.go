@@ -6,6 +6,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
@@ -144,32 +145,40 @@ func TestProxyForwardingTraceparent(t *testing.T) {
 
 // HTTP/2 set up by golang.org/x/net/http2.ConfigureServer (Caddy's way):
 // net/http's server hands x/net's response writer to the handler; its
-// spans carry status, protocol and https like the bundled HTTP/2's.
+// spans carry status, protocol, https and the addresses under the
+// *tls.Conn like the bundled HTTP/2's, also when the program is stripped
+// (x/net's layout then comes from the table of its version).
 func TestXNetHTTP2ConfigureServer(t *testing.T) {
 	targettest.RequireBPF(t)
 	dir := t.TempDir()
 	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
 	writeSelfSigned(t, certFile, keyFile)
-	tg := targettest.Start(t, targettest.BuildProgram(t, "edge", "edge", false), "-cert", certFile, "-key", keyFile)
-	h := startReceiver(t, testConfig(Config{Names: []string{"edge"}, RingBufferSize: 1 << 16}))
-	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, ForceAttemptHTTP2: true}}
-	for _, path := range []string{"/hello", "/mw/items/3"} {
-		resp, err := c.Get("https://" + tg.Addr + path)
-		if err != nil {
+	for _, stripped := range []bool{false, true} {
+		tg := targettest.Start(t, targettest.BuildProgram(t, "edge", "edge", stripped), "-cert", certFile, "-key", keyFile)
+		h := startReceiver(t, testConfig(Config{Names: []string{"edge"}, RingBufferSize: 1 << 16}))
+		c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, ForceAttemptHTTP2: true}}
+		for _, path := range []string{"/hello", "/mw/items/3"} {
+			resp, err := c.Get("https://" + tg.Addr + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.ProtoMajor != 2 {
+				t.Fatalf("served over %s, want HTTP/2", resp.Proto)
+			}
+		}
+		for i, r := range h.wait(t, 2) {
+			want := []string{"GET /hello", "GET /mw/items/{id}"}[i]
+			if r.span.Name() != want {
+				t.Errorf("stripped %v: span %q, want %q", stripped, r.span.Name(), want)
+			}
+			wantAttrs(t, r, map[string]any{"http.response.status_code": int64(200), "network.protocol.version": "2", "url.scheme": "https", "client.address": "127.0.0.1"})
+		}
+		if err := h.rcv.Shutdown(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.ProtoMajor != 2 {
-			t.Fatalf("served over %s, want HTTP/2", resp.Proto)
-		}
-	}
-	for i, r := range h.wait(t, 2) {
-		want := []string{"GET /hello", "GET /mw/items/{id}"}[i]
-		if r.span.Name() != want {
-			t.Errorf("span %q, want %q", r.span.Name(), want)
-		}
-		wantAttrs(t, r, map[string]any{"http.response.status_code": int64(200), "network.protocol.version": "2", "url.scheme": "https"})
+		tg.Stop()
 	}
 }
 

@@ -165,16 +165,34 @@ const (
 	grpcServerStream = grpcTransport + ".ServerStream"
 )
 
-// optional tells the fields of modules outside the standard library, whose
-// layouts change with their own releases: one of them missing leaves what
-// needs it out instead of refusing the program.
-func (f field) optional() bool {
-	return strings.HasPrefix(f.typ, xnetHTTP2) || strings.HasPrefix(f.typ, "google.golang.org/")
+// The modules outside the standard library whose layouts the probes read;
+// each has a table per release (see ModuleOffsets).
+const (
+	GRPCModule = grpcPkg
+	XNetModule = "golang.org/x/net"
+)
+
+// module is the module whose releases a field's layout changes with, ""
+// for the standard library's fields. genproto's status, which gRPC's
+// wraps, goes with gRPC.
+func (f field) module() string {
+	switch {
+	case strings.HasPrefix(f.typ, XNetModule+"/"):
+		return XNetModule
+	case strings.HasPrefix(f.typ, "google.golang.org/"):
+		return GRPCModule
+	}
+	return ""
 }
+
+// optional tells the fields of modules outside the standard library: one
+// of them missing leaves what needs it out instead of refusing the
+// program.
+func (f field) optional() bool { return f.module() != "" }
 
 // xnetHTTP2 is the package of the HTTP/2 server that programs set up with
 // http2.ConfigureServer or h2c.NewHandler (Caddy, for one).
-const xnetHTTP2 = "golang.org/x/net/http2"
+const xnetHTTP2 = XNetModule + "/http2"
 
 // Supported are the Go releases whose layouts the probes know: the struct
 // fields above (from DWARF, or the generated table) and the map layout of
@@ -208,30 +226,34 @@ func (b *Binary) Offsets() (Offsets, error) {
 		return Offsets{}, fmt.Errorf("Go version %s: no offsets (%s %s and the table covers %s)", b.GoVersion, b.Path, why, tableVersions())
 	}
 	// The layouts of modules outside the standard library come with the
-	// module's release: gRPC's (and the x/net/http2 frames it reads) from
-	// the table of its version.
+	// module's release: from the table of the version the binary links.
 	if g, ok := grpcOffsetTable[b.GRPCVersion]; ok {
-		copyModuleFields(&o, g)
+		copyModuleFields(&o, g, GRPCModule)
+	}
+	if x, ok := xnetOffsetTable[b.XNetVersion]; ok {
+		copyModuleFields(&o, x, XNetModule)
 	}
 	return o, nil
 }
 
-// copyModuleFields copies the offsets of the fields outside the standard
-// library (see field.optional).
-func copyModuleFields(dst *Offsets, src Offsets) {
+// copyModuleFields copies the offsets of the fields of a module (see
+// field.module).
+func copyModuleFields(dst *Offsets, src Offsets, module string) {
 	for _, f := range fields {
-		if f.optional() && f.dst != nil {
+		if f.module() == module && f.dst != nil {
 			*f.dst(dst) = *f.dst(&src)
 		}
 	}
-	dst.GRPCStreamPtr, dst.GRPCWQPtr = src.GRPCStreamPtr, src.GRPCWQPtr
+	if module == GRPCModule {
+		dst.GRPCStreamPtr, dst.GRPCWQPtr = src.GRPCStreamPtr, src.GRPCWQPtr
+	}
 }
 
-// ModuleOffsets is o without the standard library's fields: what the
-// table of a module's release holds.
-func ModuleOffsets(o Offsets) Offsets {
+// ModuleOffsets is o with the fields of one module only (GRPCModule or
+// XNetModule): what the table of that module's release holds.
+func ModuleOffsets(o Offsets, module string) Offsets {
 	var m Offsets
-	copyModuleFields(&m, o)
+	copyModuleFields(&m, o, module)
 	return m
 }
 
@@ -352,9 +374,9 @@ func tableVersions() string {
 	return strings.Join(slices.Sorted(maps.Keys(offsetTable)), ", ")
 }
 
-// Table returns the generated offsets per Go minor version ("go1.26"), and
-// those of gRPC per google.golang.org/grpc version, for the generator that
-// extends them.
-func Table() (goReleases, grpc map[string]Offsets) {
-	return maps.Clone(offsetTable), maps.Clone(grpcOffsetTable)
+// Table returns the generated offsets per Go minor version ("go1.26"),
+// those of gRPC per google.golang.org/grpc version and those of x/net per
+// golang.org/x/net version, for the generator that extends them.
+func Table() (goReleases, grpc, xnet map[string]Offsets) {
+	return maps.Clone(offsetTable), maps.Clone(grpcOffsetTable), maps.Clone(xnetOffsetTable)
 }
