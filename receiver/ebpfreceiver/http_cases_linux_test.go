@@ -3,10 +3,10 @@
 package ebpfreceiver
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
