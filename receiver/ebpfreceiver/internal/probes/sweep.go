@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/cilium/ebpf"
+	"golang.org/x/sys/unix"
 )
 
 // Swept counts the calls in flight a Sweep removed because they can
@@ -30,13 +32,23 @@ const (
 	gScan      = 0x1000
 )
 
+// sweepAge is how long a call must have been open before a sweep looks
+// at its goroutine: most calls end sooner, and each look reads the
+// traced process's memory.
+const sweepAge = time.Second
+
 // Sweep removes the calls in flight whose process is no longer probed or
 // whose goroutine is gone (it ended, or its g runs another goroutine
 // now), and the open client streams of processes no longer probed; their
 // spans will never come, and Swept counts them. It reads the goroutines
-// of traced processes through /proc/<pid>/mem.
+// of calls open for sweepAge or longer through /proc/<pid>/mem.
 func (p *Probes) Sweep() (Swept, error) {
 	var sw Swept
+	var now unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_BOOTTIME, &now); err != nil {
+		return sw, err
+	}
+	old := uint64(now.Nano()) - uint64(sweepAge)
 	procs := map[uint32]*process{}
 	defer func() {
 		for _, pr := range procs {
@@ -56,7 +68,7 @@ func (p *Probes) Sweep() (Swept, error) {
 		switch {
 		case pr == nil:
 			return &sw.Detached
-		case !pr.runs(k.G, v.Goid):
+		case v.Ev.StartNs <= old && !pr.runs(k.G, v.Goid):
 			return &sw.Abandoned
 		}
 		return nil
