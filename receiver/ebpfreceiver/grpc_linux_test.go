@@ -155,7 +155,7 @@ func TestGRPCReleases(t *testing.T) {
 		if b.stripped {
 			flags = append(flags, "-ldflags=-s -w")
 		}
-		targets = append(targets, targettest.Start(t, targettest.BuildGRPC(t, b.version, "grpcrel", flags...)))
+		targets = append(targets, targettest.Start(t, targettest.BuildRequiring(t, "rpc", "google.golang.org/grpc", b.version, "grpcrel", flags...)))
 	}
 	h := startReceiver(t, testConfig(Config{Names: []string{"grpcrel"}, RingBufferSize: 1 << 16}))
 	if n := h.metric(t, "otelcol_receiver_ebpf_attached_processes"); n != int64(len(targets)) {

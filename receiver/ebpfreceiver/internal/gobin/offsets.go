@@ -19,6 +19,7 @@ type Offsets struct {
 	RequestHeader   uint64
 	RequestHost     uint64
 	RequestPattern  uint64
+	RequestTLS      uint64 // net/http.Request.TLS
 	URLScheme       uint64
 	URLHost         uint64
 	URLPath         uint64
@@ -100,6 +101,7 @@ var fields = []field{
 	{"net/http.Request", "Header", func(o *Offsets) *uint64 { return &o.RequestHeader }, ""},
 	{"net/http.Request", "Host", func(o *Offsets) *uint64 { return &o.RequestHost }, ""},
 	{"net/http.Request", "Pattern", func(o *Offsets) *uint64 { return &o.RequestPattern }, ""},
+	{"net/http.Request", "TLS", func(o *Offsets) *uint64 { return &o.RequestTLS }, ""},
 	{"net/url.URL", "Scheme", func(o *Offsets) *uint64 { return &o.URLScheme }, ""},
 	{"net/url.URL", "Host", func(o *Offsets) *uint64 { return &o.URLHost }, ""},
 	{"net/url.URL", "Path", func(o *Offsets) *uint64 { return &o.URLPath }, ""},
@@ -269,7 +271,7 @@ func (b *Binary) GRPC(o Offsets) (bool, error) {
 	}
 	why := "its DWARF lacks the gRPC types the probes read"
 	if _, err := b.f.DWARF(); err != nil {
-		why = "it has no DWARF, and the offset table covers google.golang.org/grpc " + strings.Join(slices.Sorted(maps.Keys(grpcOffsetTable)), ", ") + " only"
+		why = "it has no DWARF, and the offset table covers google.golang.org/grpc " + strings.Join(ModuleReleases(GRPCModule), ", ") + " only"
 	}
 	return false, fmt.Errorf("gRPC calls not traced: %s uses google.golang.org/grpc %s; %s", b.Path, b.GRPCVersion, why)
 }
@@ -368,6 +370,12 @@ func offsetsFromDWARF(d *dwarf.Data) (Offsets, error) {
 		return Offsets{}, errors.New("DWARF has no runtime.g")
 	}
 	return o, nil
+}
+
+// ModuleReleases are the releases of a module (GRPCModule, XNetModule)
+// whose layouts the generated tables hold, sorted.
+func ModuleReleases(module string) []string {
+	return slices.Sorted(maps.Keys(map[string]map[string]Offsets{GRPCModule: grpcOffsetTable, XNetModule: xnetOffsetTable}[module]))
 }
 
 func tableVersions() string {

@@ -51,6 +51,7 @@ type bpfGoOffsets struct {
 	RequestHeader    uint64
 	RequestHost      uint64
 	RequestPattern   uint64
+	RequestTls       uint64
 	UrlScheme        uint64
 	UrlHost          uint64
 	UrlPath          uint64

@@ -470,6 +470,15 @@ func Prepare(bin *gobin.Binary, opts Options) (*Prepared, error) {
 			*dst = fn.Addr
 		}
 	}
+	// x/net's response writer is told apart only where its layout is
+	// known (DWARF, or the table of the program's x/net version): without,
+	// its spans get no status rather than a made-up 200.
+	if bo.Xh2HeaderFn != 0 && off.XH2Status == 0 {
+		bo.Xh2HeaderFn = 0
+		rels := gobin.ModuleReleases(gobin.XNetModule)
+		prep.Untraced = append(prep.Untraced, fmt.Errorf("x/net HTTP/2 spans without status and addresses: %s uses golang.org/x/net %s; it has no DWARF, and the offset table covers golang.org/x/net %s to %s only",
+			bin.Path, bin.XNetVersion, rels[0], rels[len(rels)-1]))
+	}
 	// Helpers of the points above; a program without an HTTP client has
 	// no persistConn, one that never starts goroutines no newproc1.
 	helpers := []point{{ClientConnFunc, pClientConn, 0, 0}, {RouteFunc, 0, pRouteReturn, 0}, {grpcStatusFunc, pGRPCStatus, 0, 0}, {grpcStatusFuncOld, pGRPCStatus, 0, 0},
@@ -682,7 +691,7 @@ func loadBias(pid int, base uint64) (uint64, error) {
 func toBPF(o gobin.Offsets) bpfGoOffsets {
 	b := bpfGoOffsets{
 		RequestMethod: o.RequestMethod, RequestUrl: o.RequestURL, RequestHeader: o.RequestHeader,
-		RequestHost: o.RequestHost, RequestPattern: o.RequestPattern,
+		RequestHost: o.RequestHost, RequestPattern: o.RequestPattern, RequestTls: o.RequestTLS,
 		UrlScheme: o.URLScheme, UrlHost: o.URLHost, UrlPath: o.URLPath, UrlRawquery: o.URLRawQuery,
 		ResponseConn: o.ResponseConn, ResponseStatus: o.ResponseStatus, ConnRwc: o.ConnRWC,
 		NetconnFd: o.NetConnFD, NetfdLaddr: o.NetFDLaddr, NetfdRaddr: o.NetFDRaddr,

@@ -83,12 +83,13 @@ func BuildToolchain(t testing.TB, toolchain, program, name string, flags ...stri
 	return build(t, toolchain, gomod, program, name, flags...)
 }
 
-// BuildGRPC compiles testdata/rpc like BuildWith against another release
-// of google.golang.org/grpc (a version such as v1.64.1, fetched through
-// the module proxy the first time), in a module of its own.
-func BuildGRPC(t testing.TB, version, name string, flags ...string) string {
+// BuildRequiring compiles testdata/<program> like BuildWith against
+// another release of a module it uses (google.golang.org/grpc v1.64.1,
+// say; fetched through the module proxy the first time), in a module of
+// its own.
+func BuildRequiring(t testing.TB, program, module, version, name string, flags ...string) string {
 	t.Helper()
-	return build(t, "local", "module rpc\n\ngo 1.23\n\nrequire google.golang.org/grpc "+version+"\n", "rpc", name, flags...)
+	return build(t, "local", "module "+program+"\n\ngo 1.23\n\nrequire "+module+" "+version+"\n", program, name, flags...)
 }
 
 // build compiles testdata/<program> into Name(name), in this module with

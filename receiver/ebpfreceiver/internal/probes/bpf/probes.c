@@ -65,6 +65,7 @@ struct go_offsets {
 	u64 request_header;
 	u64 request_host;
 	u64 request_pattern;
+	u64 request_tls; // net/http.Request.TLS: set for a request that came over TLS
 	u64 url_scheme;
 	u64 url_host;
 	u64 url_path;
@@ -962,6 +963,8 @@ static __noinline int server_begin(struct pt_regs *ctx, u64 req, u64 rw_itab, u6
 	if (url)
 		read_gostring(url + o->url_path, ev->path, PATH_LEN);
 	read_gostring(req + o->request_host, ev->host, HOST_LEN);
+	if (read_u64(req + o->request_tls))
+		ev->flags |= FLAG_TLS; // also where the connection's type is unknown
 
 	// HTTP/1 *response, HTTP/2 *http2responseWriter or x/net's
 	// *responseWriter (whose first field is its state), or unknown.
