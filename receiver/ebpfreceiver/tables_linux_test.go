@@ -21,13 +21,14 @@ const (
 
 // No call the kernel's table of calls in flight cannot hold, and no call
 // that never returns, goes uncounted: a traced program keeps more calls
-// open than the table holds, ends goroutines inside calls and exits with
+// open than the table holds, ends goroutines inside calls, leaves calls
+// through recovered panics and exits with
 // calls open; every call is a span or counted lost with its cause, exactly.
 func TestCallsInFlightAreNeverLostSilently(t *testing.T) {
 	targettest.RequireBPF(t)
 	tg := targettest.Start(t, targettest.BuildProgram(t, "crowd", "crowd", false))
 	h := startReceiver(t, testConfig(Config{
-		Names: []string{"crowd"}, Functions: []string{"main.hold", "main.leave"},
+		Names: []string{"crowd"}, Functions: []string{"main.hold", "main.leave", "main.boom"},
 		RingBufferSize: 1 << 25, MaxBatch: 1 << 16,
 	}))
 	get := func(path string) {
@@ -65,6 +66,16 @@ func TestCallsInFlightAreNeverLostSilently(t *testing.T) {
 	}
 	waitFor(t, "the abandoned calls counted", func() bool { return lost(causeAbandoned) >= leavers })
 
+	// Goroutines that leave main.boom twice through a recovered panic (the
+	// second call takes the first one's frame, the kernel counts the
+	// first), then end (the sweep counts the second).
+	const survivors = 30
+	get(fmt.Sprintf("/recover?n=%d", survivors))
+	if got := spans(1); got["GET /recover"] != 1 {
+		t.Errorf("spans %v, want the GET /recover server span only", got)
+	}
+	waitFor(t, "the calls recovered panics left counted", func() bool { return lost(causeAbandoned) >= leavers+2*survivors })
+
 	// The table is empty again: a crowd it can hold is delivered whole.
 	get("/hold?n=1000")
 	get("/release")
@@ -81,7 +92,7 @@ func TestCallsInFlightAreNeverLostSilently(t *testing.T) {
 	waitFor(t, "the calls of the exited process counted", func() bool { return lost(causeDetached) >= open })
 
 	for cause, want := range map[string]int64{
-		causeInflightFull: crowd - int64(held), causeAbandoned: leavers, causeDetached: open,
+		causeInflightFull: crowd - int64(held), causeAbandoned: leavers + 2*survivors, causeDetached: open,
 		causeRingBufferFull: 0, causeStreamFull: 0, causeProcessUnknown: 0, causeMalformed: 0,
 	} {
 		if got := lost(cause); got != want {

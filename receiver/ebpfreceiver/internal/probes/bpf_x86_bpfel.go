@@ -284,6 +284,7 @@ type bpfMapSpecs struct {
 	Lost         *ebpf.MapSpec `ebpf:"lost"`
 	Offsets      *ebpf.MapSpec `ebpf:"offsets"`
 	OpenCalls    *ebpf.MapSpec `ebpf:"open_calls"`
+	Recovered    *ebpf.MapSpec `ebpf:"recovered"`
 	ServerFrames *ebpf.MapSpec `ebpf:"server_frames"`
 	Shed         *ebpf.MapSpec `ebpf:"shed"`
 	TpBuf        *ebpf.MapSpec `ebpf:"tp_buf"`
@@ -335,6 +336,7 @@ type bpfMaps struct {
 	Lost         *ebpf.Map `ebpf:"lost"`
 	Offsets      *ebpf.Map `ebpf:"offsets"`
 	OpenCalls    *ebpf.Map `ebpf:"open_calls"`
+	Recovered    *ebpf.Map `ebpf:"recovered"`
 	ServerFrames *ebpf.Map `ebpf:"server_frames"`
 	Shed         *ebpf.Map `ebpf:"shed"`
 	TpBuf        *ebpf.Map `ebpf:"tp_buf"`
@@ -361,6 +363,7 @@ func (m *bpfMaps) Close() error {
 		m.Lost,
 		m.Offsets,
 		m.OpenCalls,
+		m.Recovered,
 		m.ServerFrames,
 		m.Shed,
 		m.TpBuf,

@@ -378,6 +378,7 @@ const (
 	pSQLStmtExecEntry
 	pSQLStmtConn
 	pGRPCNewClientStream
+	pRecovery
 )
 
 // Options say what to probe besides net/http.
@@ -483,7 +484,9 @@ func Prepare(bin *gobin.Binary, opts Options) (*Prepared, error) {
 	// no persistConn, one that never starts goroutines no newproc1.
 	helpers := []point{{ClientConnFunc, pClientConn, 0, 0}, {RouteFunc, 0, pRouteReturn, 0}, {grpcStatusFunc, pGRPCStatus, 0, 0}, {grpcStatusFuncOld, pGRPCStatus, 0, 0},
 		{grpcStreamFinishFunc, pGRPCStreamFinish, 0, 0}, {grpcNewStreamFunc, 0, pGRPCNewClientStream, 0},
-		{sqlStmtQueryConn, pSQLStmtConn, 0, 0}, {sqlStmtExecConn, pSQLStmtConn, 0, 0}}
+		{sqlStmtQueryConn, pSQLStmtConn, 0, 0}, {sqlStmtExecConn, pSQLStmtConn, 0, 0},
+		// A recovered panic: what it unwound never returns.
+		{"runtime.recovery", pRecovery, 0, 0}}
 	// Same-host stitching of gRPC calls and their traceparent metadata.
 	if off.GRPCStreamWQ != 0 && off.GRPCHeadersWQ != 0 && off.GRPCLoopyConn != 0 {
 		helpers = append(helpers, point{grpcTransportStreamFunc, 0, pGRPCTransportStream, 0}, point{grpcHeadersFunc, pGRPCHeaders, 0, 0})

@@ -5,6 +5,8 @@
 //	GET /hold?n=N    starts N goroutines that each stay in main.hold; answers once all are in
 //	GET /release     lets them return; answers once all have
 //	GET /goexit?n=N  starts N goroutines that end inside main.leave (runtime.Goexit); answers once they have
+//	GET /recover?n=N starts N goroutines that call main.boom twice, each time leaving it through a
+//	                 panic their caller recovers; answers once they have ended
 package main
 
 import (
@@ -25,6 +27,24 @@ func hold(release <-chan struct{}, in *sync.WaitGroup) {
 //go:noinline
 func leave() {
 	runtime.Goexit()
+}
+
+// boom panics when asked to (it needs a RET to be probed).
+//
+//go:noinline
+func boom(fail bool) {
+	if fail {
+		panic("boom")
+	}
+}
+
+// survive recovers boom's panic: boom's call never returns, and the
+// goroutine goes on.
+//
+//go:noinline
+func survive() {
+	defer func() { recover() }()
+	boom(true)
 }
 
 type crowd struct {
@@ -57,17 +77,30 @@ func (c *crowd) releaseAll(w http.ResponseWriter, r *http.Request) {
 	c.release = make(chan struct{})
 }
 
-func goexit(w http.ResponseWriter, r *http.Request) {
-	n, _ := strconv.Atoi(r.URL.Query().Get("n"))
+// inGoroutines runs f in n goroutines and waits until they have ended.
+func inGoroutines(n int, f func()) {
 	var gone sync.WaitGroup
 	gone.Add(n)
 	for range n {
 		go func() {
 			defer gone.Done()
-			leave()
+			f()
 		}()
 	}
 	gone.Wait()
+}
+
+func goexit(w http.ResponseWriter, r *http.Request) {
+	n, _ := strconv.Atoi(r.URL.Query().Get("n"))
+	inGoroutines(n, leave)
+}
+
+func recoverTwice(w http.ResponseWriter, r *http.Request) {
+	n, _ := strconv.Atoi(r.URL.Query().Get("n"))
+	inGoroutines(n, func() {
+		survive()
+		survive()
+	})
 }
 
 func main() {
@@ -75,6 +108,7 @@ func main() {
 	http.HandleFunc("GET /hold", c.hold)
 	http.HandleFunc("GET /release", c.releaseAll)
 	http.HandleFunc("GET /goexit", goexit)
+	http.HandleFunc("GET /recover", recoverTwice)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		panic(err)

@@ -662,6 +662,16 @@ static __always_inline u64 stack_depth(struct pt_regs *ctx, struct go_offsets *o
 	return read_u64(ctx->r14 + o->g_stack_hi) - ctx->rsp;
 }
 
+// When each goroutine last recovered a panic: the panic unwound frames
+// that never return, so a call that takes one of their places is no
+// repeat of their entry (see begin).
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct g_key);
+	__type(value, u64);
+} recovered SEC(".maps");
+
 // begin opens a span for the current goroutine. It returns NULL when this
 // entry repeats one already open (Go re-runs a function's entry after growing
 // the stack in its prologue; the frame's depth from the stack top is the same).
@@ -677,8 +687,11 @@ static __always_inline struct inflight *begin(struct pt_regs *ctx, struct go_off
 
 	struct inflight *cur = bpf_map_lookup_elem(&inflights, fk);
 	if (cur) {
-		if (cur->ev.kind == kind && cur->ev.fn_id == fn_id && cur->arg0 == arg0 &&
-		    now - cur->ev.start_ns < 1000000 && cur->goid == read_u64(ctx->r14 + o->g_goid))
+		// A recovered panic since the call began unwound it: not a repeat.
+		struct g_key gk = {.pid = pid, .g = ctx->r14};
+		u64 *rec = bpf_map_lookup_elem(&recovered, &gk);
+		if (cur->ev.kind == kind && cur->ev.fn_id == fn_id && cur->arg0 == arg0 && now - cur->ev.start_ns < 1000000 &&
+		    cur->goid == read_u64(ctx->r14 + o->g_goid) && !(rec && *rec > cur->ev.start_ns))
 			return NULL;
 		// This frame's earlier call never returned, and now never will.
 		count_lost(LOST_ABANDONED);
@@ -1680,6 +1693,18 @@ static __noinline int func_return(struct pt_regs *ctx)
 	return 0;
 }
 
+// runtime.recovery(gp *g): rax = gp, on the system stack: gp recovered a
+// panic, which unwound the frames between the panicking call and the one
+// whose deferred function recovered it.
+static __noinline int recovery(struct pt_regs *ctx)
+{
+	OFFSETS_OR_RETURN(pid, o);
+	struct g_key gk = {.pid = pid, .g = ctx->rax};
+	u64 now = bpf_ktime_get_boot_ns();
+	bpf_map_update_elem(&recovered, &gk, &now, BPF_ANY);
+	return 0;
+}
+
 // runtime.newproc1(...) *g returns the new goroutine. It runs on the system
 // stack, so r14 is g0 there and the goroutine that asked for the new one is
 // g0.m.curg. Probing only the return keeps goroutine creation at one trap.
@@ -1737,6 +1762,7 @@ static __noinline int newproc_return(struct pt_regs *ctx)
 #define P_SQL_STMT_EXEC_ENTRY 28
 #define P_SQL_STMT_CONN 29
 #define P_GRPC_NEW_CLIENT_STREAM 30
+#define P_RECOVERY 31
 
 SEC("uprobe.multi")
 int on_uprobe(struct pt_regs *ctx)
@@ -1802,6 +1828,8 @@ int on_uprobe(struct pt_regs *ctx)
 		return chan_send(ctx);
 	case P_CHAN_RECV:
 		return chan_recv(ctx);
+	case P_RECOVERY:
+		return recovery(ctx);
 	}
 	return 0;
 }
