@@ -77,6 +77,35 @@ func TestGRPCSpans(t *testing.T) {
 	targettest.RequireBPF(t)
 	tg := targettest.Start(t, targettest.BuildProgram(t, "rpc", "rpc", false))
 	h := startReceiver(t, testConfig(Config{Names: []string{"rpc"}, RingBufferSize: 1 << 16}))
+	checkGRPCCalls(t, h, tg)
+
+	// Server stream, ended by the client (it cancels after the first
+	// message): CANCELLED for the client.
+	timed(t, "GET", tg.URL+"/watch", nil)
+	c := grpcSpans(t, h.wait(t, 3))
+	if c.client.span.Name() != "grpc.health.v1.Health/Watch" || c.server.span.Name() != "grpc.health.v1.Health/Watch" {
+		t.Errorf("streaming spans %q %q", c.client.span.Name(), c.server.span.Name())
+	}
+	wantAttrs(t, c.client, map[string]any{"rpc.grpc.status_code": int64(1), "error.type": "1"})
+	childOf(t, c.client, c.http)
+	childOf(t, c.server, c.client)
+
+	// traceparent metadata naming another trace wins over the connection.
+	tp := "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+	timed(t, "GET", tg.URL+"/check/shop?traceparent="+tp, nil)
+	c = grpcSpans(t, h.wait(t, 3))
+	childOf(t, c.client, c.http)
+	if c.server.span.TraceID().String() != "4bf92f3577b34da6a3ce929d0e0e4736" || c.server.span.ParentSpanID().String() != "00f067aa0ba902b7" {
+		t.Errorf("server span trace %s parent %s, want the metadata's", c.server.span.TraceID(), c.server.span.ParentSpanID())
+	}
+	wantAttrs(t, c.server, map[string]any{AttrParentVia: "traceparent"})
+}
+
+// checkGRPCCalls makes testdata/rpc call itself, unary and streaming, with
+// every outcome, and checks each call's three spans (see grpcCall.check),
+// which must come from the target's process.
+func checkGRPCCalls(t *testing.T, h *harness, tg *targettest.Target) {
+	t.Helper()
 	for _, tc := range []struct {
 		path, method   string
 		code           int64
@@ -101,28 +130,50 @@ func TestGRPCSpans(t *testing.T) {
 		}
 		c := grpcSpans(t, h.wait(t, 3))
 		c.check(t, tc.method, tc.code, tc.client, tc.server)
+		for _, r := range []rec{c.http, c.client, c.server} {
+			if pid, _ := r.res.Get("process.pid"); pid.Int() != int64(tg.PID) {
+				t.Errorf("%s: %v span of pid %d, want %d", tc.path, r.span.Kind(), pid.Int(), tg.PID)
+			}
+		}
 	}
+}
 
-	// Server stream, ended by the client (it cancels after the first
-	// message): CANCELLED for the client.
-	timed(t, "GET", tg.URL+"/watch", nil)
-	c := grpcSpans(t, h.wait(t, 3))
-	if c.client.span.Name() != "grpc.health.v1.Health/Watch" || c.server.span.Name() != "grpc.health.v1.Health/Watch" {
-		t.Errorf("streaming spans %q %q", c.client.span.Name(), c.server.span.Name())
+// Programs built against other gRPC releases, stripped (their layouts then
+// come from the table of their version): one whose streams are
+// transport.Streams (before 1.69), one whose ServerStream embeds its
+// Stream by pointer (1.69 to 1.76), one by value whose writer still sends
+// headerFrames (before 1.82); and the oldest unstripped, through its
+// DWARF. Every call gets its spans, status codes and same-host parent.
+func TestGRPCReleases(t *testing.T) {
+	targettest.RequireBPF(t)
+	var targets []*targettest.Target
+	for _, b := range []struct {
+		version  string
+		stripped bool
+	}{{"v1.64.1", true}, {"v1.72.2", true}, {"v1.80.0", true}, {"v1.64.1", false}} {
+		var flags []string
+		if b.stripped {
+			flags = append(flags, "-ldflags=-s -w")
+		}
+		targets = append(targets, targettest.Start(t, targettest.BuildRequiring(t, "rpc", "google.golang.org/grpc", b.version, "grpcrel", flags...)))
 	}
-	wantAttrs(t, c.client, map[string]any{"rpc.grpc.status_code": int64(1), "error.type": "1"})
-	childOf(t, c.client, c.http)
-	childOf(t, c.server, c.client)
+	h := startReceiver(t, testConfig(Config{Names: []string{"grpcrel"}, RingBufferSize: 1 << 16}))
+	if n := h.metric(t, "otelcol_receiver_ebpf_attached_processes"); n != int64(len(targets)) {
+		t.Fatalf("attached %d processes, want %d", n, len(targets))
+	}
+	for _, tg := range targets {
+		checkGRPCCalls(t, h, tg)
+	}
+}
 
-	// traceparent metadata naming another trace wins over the connection.
-	tp := "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
-	timed(t, "GET", tg.URL+"/check/shop?traceparent="+tp, nil)
-	c = grpcSpans(t, h.wait(t, 3))
-	childOf(t, c.client, c.http)
-	if c.server.span.TraceID().String() != "4bf92f3577b34da6a3ce929d0e0e4736" || c.server.span.ParentSpanID().String() != "00f067aa0ba902b7" {
-		t.Errorf("server span trace %s parent %s, want the metadata's", c.server.span.TraceID(), c.server.span.ParentSpanID())
-	}
-	wantAttrs(t, c.server, map[string]any{AttrParentVia: "traceparent"})
+// gRPC over TLS (transport credentials): the connection's addresses are
+// read under gRPC's wrapper and the *tls.Conn, so every call is stitched
+// as over plain TCP.
+func TestGRPCOverTLS(t *testing.T) {
+	targettest.RequireBPF(t)
+	tg := targettest.Start(t, targettest.BuildProgram(t, "rpc", "rpc", false), "-tls")
+	h := startReceiver(t, testConfig(Config{Names: []string{"rpc"}, RingBufferSize: 1 << 16}))
+	checkGRPCCalls(t, h, tg)
 }
 
 // Two processes on one host: the gRPC server span in one is the child of

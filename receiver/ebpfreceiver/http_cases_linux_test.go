@@ -3,6 +3,7 @@
 package ebpfreceiver
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -53,11 +54,14 @@ func TestHTTPEdgeCases(t *testing.T) {
 			t.Errorf("h2c span %q kind %v parent %v", r.span.Name(), r.span.Kind(), r.span.ParentSpanID())
 		}
 		// The h2c handler serves the hijacked connection wrapped in a type
-		// of its own, not a *net.TCPConn: no addresses rather than wrong ones.
+		// of its own: the addresses are read under it.
 		wantAttrs(t, r, map[string]any{
 			"network.protocol.version": "2", "http.response.status_code": int64(200), "url.scheme": "http",
-			"url.path": "/hello", "client.address": nil,
+			"url.path": "/hello", "client.address": "127.0.0.1",
 		})
+		if p, ok := r.attr("client.port").(int64); !ok || p <= 0 {
+			t.Errorf("h2c span client.port = %v", r.attr("client.port"))
+		}
 	}
 
 	for _, tc := range []struct {
@@ -141,17 +145,48 @@ func TestProxyForwardingTraceparent(t *testing.T) {
 
 // HTTP/2 set up by golang.org/x/net/http2.ConfigureServer (Caddy's way):
 // net/http's server hands x/net's response writer to the handler; its
-// spans carry status, protocol and https like the bundled HTTP/2's.
+// spans carry status, protocol, https and the addresses under the
+// *tls.Conn like the bundled HTTP/2's, also when the program is stripped
+// (x/net's layout then comes from the table of its version).
 func TestXNetHTTP2ConfigureServer(t *testing.T) {
 	targettest.RequireBPF(t)
 	dir := t.TempDir()
 	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
 	writeSelfSigned(t, certFile, keyFile)
-	tg := targettest.Start(t, targettest.BuildProgram(t, "edge", "edge", false), "-cert", certFile, "-key", keyFile)
-	h := startReceiver(t, testConfig(Config{Names: []string{"edge"}, RingBufferSize: 1 << 16}))
+	for _, stripped := range []bool{false, true} {
+		tg := targettest.Start(t, targettest.BuildProgram(t, "edge", "edge", stripped), "-cert", certFile, "-key", keyFile)
+		h := startReceiver(t, testConfig(Config{Names: []string{"edge"}, RingBufferSize: 1 << 16}))
+		getHTTP2(t, "https://"+tg.Addr, "/hello", "/mw/items/3")
+		for i, r := range h.wait(t, 2) {
+			want := []string{"GET /hello", "GET /mw/items/{id}"}[i]
+			if r.span.Name() != want {
+				t.Errorf("stripped %v: span %q, want %q", stripped, r.span.Name(), want)
+			}
+			wantAttrs(t, r, map[string]any{"http.response.status_code": int64(200), "network.protocol.version": "2", "url.scheme": "https", "client.address": "127.0.0.1"})
+		}
+		if err := h.rcv.Shutdown(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		tg.Stop()
+	}
+
+	// Stripped with an x/net release the table lacks: x/net's response
+	// writer is not told apart, so its spans have no status (rather than
+	// net/http's default 200) and no addresses; the request says it came
+	// over TLS.
+	bin := targettest.BuildRequiring(t, "edge", "golang.org/x/net", "v0.19.0", "edgeold", "-ldflags=-s -w")
+	tg := targettest.Start(t, bin, "-cert", certFile, "-key", keyFile)
+	h := startReceiver(t, testConfig(Config{Names: []string{"edgeold"}, RingBufferSize: 1 << 16}))
+	getHTTP2(t, "https://"+tg.Addr, "/hello")
+	wantAttrs(t, h.wait(t, 1)[0], map[string]any{"http.response.status_code": nil, "client.address": nil, "url.scheme": "https"})
+}
+
+// getHTTP2 gets each path from base over HTTP/2, trusting any certificate.
+func getHTTP2(t *testing.T, base string, paths ...string) {
+	t.Helper()
 	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, ForceAttemptHTTP2: true}}
-	for _, path := range []string{"/hello", "/mw/items/3"} {
-		resp, err := c.Get("https://" + tg.Addr + path)
+	for _, path := range paths {
+		resp, err := c.Get(base + path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -160,13 +195,6 @@ func TestXNetHTTP2ConfigureServer(t *testing.T) {
 		if resp.ProtoMajor != 2 {
 			t.Fatalf("served over %s, want HTTP/2", resp.Proto)
 		}
-	}
-	for i, r := range h.wait(t, 2) {
-		want := []string{"GET /hello", "GET /mw/items/{id}"}[i]
-		if r.span.Name() != want {
-			t.Errorf("span %q, want %q", r.span.Name(), want)
-		}
-		wantAttrs(t, r, map[string]any{"http.response.status_code": int64(200), "network.protocol.version": "2", "url.scheme": "https"})
 	}
 }
 

@@ -37,6 +37,10 @@ const (
 	causeProcessEvent   = "process_event_lost"
 	causeMalformed      = "malformed"
 	causeProcessUnknown = "process_unknown"
+	causeInflightFull   = "inflight_table_full"
+	causeStreamFull     = "stream_table_full"
+	causeAbandoned      = "call_abandoned"
+	causeDetached       = "detached"
 )
 
 type ebpfReceiver struct {
@@ -340,6 +344,7 @@ func (r *ebpfReceiver) lifecycleLoop(ctx context.Context) {
 			return
 		case <-t.C:
 			r.checkAlive()
+			r.sweep()
 		case <-r.rescan:
 			r.scan()
 		case <-r.lifeWake:
@@ -513,6 +518,19 @@ func (r *ebpfReceiver) pollLost() {
 	if d := n.Shed - r.lost.Shed; d > 0 {
 		r.tel.ReceiverEbpfShedSpans.Add(context.Background(), int64(d), metric.WithAttributes(attribute.String("trigger", r.trigger)))
 	}
+	for cause, d := range map[string]uint64{
+		causeInflightFull: n.InflightFull - r.lost.InflightFull,
+		causeStreamFull:   n.StreamFull - r.lost.StreamFull,
+		causeAbandoned:    n.Abandoned - r.lost.Abandoned,
+	} {
+		if d == 0 {
+			continue
+		}
+		r.lose(cause, int64(d))
+		if cause != causeAbandoned {
+			r.set.Logger.Warn("Too many calls in flight: a table of the kernel's is full, their spans are lost", zap.String("cause", cause), zap.Uint64("lost", d))
+		}
+	}
 	if d := n.Processes - r.lost.Processes; d > 0 {
 		r.lose(causeProcessEvent, int64(d))
 		select {
@@ -621,6 +639,21 @@ func (r *ebpfReceiver) scan() {
 	}
 }
 
+// sweep counts and removes the calls in flight that can never end: their
+// process was detached, or their goroutine ended inside them.
+func (r *ebpfReceiver) sweep() {
+	sw, err := r.probes.Sweep()
+	if err != nil {
+		r.set.Logger.Debug("Sweep calls in flight", zap.Error(err))
+	}
+	if sw.Detached > 0 {
+		r.lose(causeDetached, int64(sw.Detached))
+	}
+	if sw.Abandoned > 0 {
+		r.lose(causeAbandoned, int64(sw.Abandoned))
+	}
+}
+
 // checkAlive detaches processes whose exit event was lost.
 func (r *ebpfReceiver) checkAlive() {
 	r.mu.Lock()
@@ -662,6 +695,7 @@ func (r *ebpfReceiver) Shutdown(ctx context.Context) error {
 	for _, pid := range pids {
 		r.detach(pid, "shutdown")
 	}
+	r.sweep()
 	r.pollLost()
 	errs = append(errs, r.probes.Close())
 	r.clock.Stop()

@@ -344,11 +344,11 @@ func TestServerSpansHTTP2AndPIE(t *testing.T) {
 		if r.span.Name() != tc.name || r.span.Status().Code() != tc.status {
 			t.Errorf("span %q status %v, want %q %v", r.span.Name(), r.span.Status().Code(), tc.name, tc.status)
 		}
-		wantAttrs(t, r, map[string]any{"http.response.status_code": tc.code, "network.protocol.version": "2", "url.path": tc.path, "url.scheme": "https"})
+		wantAttrs(t, r, map[string]any{"http.response.status_code": tc.code, "network.protocol.version": "2", "url.path": tc.path, "url.scheme": "https", "client.address": "127.0.0.1"})
 	}
 
-	// HTTP/1.1 over TLS: the connection is a *tls.Conn, not a *net.TCPConn,
-	// so no addresses are read from it (rather than wrong ones).
+	// HTTP/1.1 over TLS: the addresses come from the TCP connection under
+	// the *tls.Conn.
 	c1 := &http.Client{Transport: &http.Transport{
 		TLSClientConfig: &tls.Config{InsecureSkipVerify: true},
 		TLSNextProto:    map[string]func(string, *tls.Conn) http.RoundTripper{},
@@ -362,5 +362,5 @@ func TestServerSpansHTTP2AndPIE(t *testing.T) {
 		t.Fatalf("served over %s, want HTTP/1.1", resp.Proto)
 	}
 	r := h.wait(t, 1)[0]
-	wantAttrs(t, r, map[string]any{"http.response.status_code": int64(200), "client.address": nil, "network.protocol.version": nil, "url.scheme": "https"})
+	wantAttrs(t, r, map[string]any{"http.response.status_code": int64(200), "client.address": "127.0.0.1", "network.protocol.version": nil, "url.scheme": "https"})
 }

@@ -59,8 +59,38 @@ func TestClientSpansAndStitching(t *testing.T) {
 	targettest.RequireBPF(t)
 	front, back := shopPair(t)
 	h := startReceiver(t, testConfig(Config{Names: []string{"frontend", "backend"}, RingBufferSize: 1 << 16, MaxBatch: 100}))
-	_, backPort, _ := net.SplitHostPort(back.Addr)
+	stitchedCall(t, h, front, back, back.URL)
 
+	// 4xx from the backend: the client span is an error, the servers are not.
+	timed(t, "GET", front.URL+"/call?to=/missing", nil)
+	spans := h.wait(t, 3)
+	fc := pick(t, spans, "frontend", ptrace.SpanKindClient)
+	if fc.span.Status().Code() != ptrace.StatusCodeError || fc.attr("http.response.status_code") != int64(404) {
+		t.Errorf("client span for a 404: status %v code %v", fc.span.Status().Code(), fc.attr("http.response.status_code"))
+	}
+	if s := pick(t, spans, "backend", ptrace.SpanKindServer); s.span.Status().Code() != ptrace.StatusCodeUnset {
+		t.Error("a 404 server span must not be an error")
+	}
+}
+
+// HTTP/1.1 over TLS (the frontend's client speaks no HTTP/2): the
+// addresses are read from the TCP connection under the *tls.Conn on both
+// sides, and the call is stitched as over plain TCP.
+func TestStitchingOverTLS(t *testing.T) {
+	targettest.RequireBPF(t)
+	back := targettest.Start(t, targettest.Build(t, "backend", false), "-tls")
+	front := targettest.Start(t, targettest.Build(t, "frontend", false), "-backend", "https://"+back.Addr)
+	h := startReceiver(t, testConfig(Config{Names: []string{"frontend", "backend"}, RingBufferSize: 1 << 16, MaxBatch: 100}))
+	stitchedCall(t, h, front, back, "https://"+back.Addr)
+}
+
+// stitchedCall asks the frontend to call the backend (at base) and checks
+// the three spans: the frontend's server span, its client span with both
+// ends' addresses, and the backend's server span, the client span's child
+// through the connection.
+func stitchedCall(t *testing.T, h *harness, front, back *targettest.Target, base string) {
+	t.Helper()
+	_, backPort, _ := net.SplitHostPort(back.Addr)
 	code, before, after := timed(t, "GET", front.URL+"/call?to=/users/7", nil)
 	if code != 200 {
 		t.Fatalf("status %d", code)
@@ -86,22 +116,18 @@ func TestClientSpansAndStitching(t *testing.T) {
 	}
 	var port int64
 	fmt.Sscan(backPort, &port)
+	scheme, _, _ := strings.Cut(base, "://")
 	wantAttrs(t, fc, map[string]any{
-		"http.request.method": "GET", "url.full": back.URL + "/users/7", "server.address": "127.0.0.1",
-		"server.port": port, "http.response.status_code": int64(200), "network.peer.port": port,
+		"http.request.method": "GET", "url.full": base + "/users/7", "server.address": "127.0.0.1",
+		"server.port": port, "http.response.status_code": int64(200), "network.peer.port": port, "network.peer.address": "127.0.0.1",
 	})
-	wantAttrs(t, bs, map[string]any{AttrParentVia: "connection", "http.route": "/users/{id}", "client.port": fc.attr("network.local.port")})
-
-	// 4xx from the backend: the client span is an error, the servers are not.
-	timed(t, "GET", front.URL+"/call?to=/missing", nil)
-	spans = h.wait(t, 3)
-	fc = pick(t, spans, "frontend", ptrace.SpanKindClient)
-	if fc.span.Status().Code() != ptrace.StatusCodeError || fc.attr("http.response.status_code") != int64(404) {
-		t.Errorf("client span for a 404: status %v code %v", fc.span.Status().Code(), fc.attr("http.response.status_code"))
+	if p, ok := fc.attr("network.local.port").(int64); !ok || p <= 0 {
+		t.Errorf("client span network.local.port = %v", fc.attr("network.local.port"))
 	}
-	if s := pick(t, spans, "backend", ptrace.SpanKindServer); s.span.Status().Code() != ptrace.StatusCodeUnset {
-		t.Error("a 404 server span must not be an error")
-	}
+	wantAttrs(t, bs, map[string]any{
+		AttrParentVia: "connection", "http.route": "/users/{id}", "url.scheme": scheme,
+		"client.address": "127.0.0.1", "client.port": fc.attr("network.local.port"),
+	})
 }
 
 func TestClientTransportError(t *testing.T) {

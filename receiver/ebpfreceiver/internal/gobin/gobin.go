@@ -34,6 +34,8 @@ type Binary struct {
 	// GRPCVersion is the version of google.golang.org/grpc linked in
 	// ("v1.83.2"), "" without.
 	GRPCVersion string
+	// XNetVersion is the version of golang.org/x/net linked in, "" without.
+	XNetVersion string
 
 	file  *os.File
 	f     *elf.File
@@ -65,8 +67,11 @@ func Open(path string) (*Binary, error) {
 	}
 	b := &Binary{Path: path, GoVersion: bi.GoVersion, file: file, f: f}
 	for _, m := range bi.Deps {
-		if m.Path == grpcPkg {
+		switch m.Path {
+		case GRPCModule:
 			b.GRPCVersion = m.Version
+		case XNetModule:
+			b.XNetVersion = m.Version
 		}
 	}
 	if err := b.loadSymbols(); err != nil {

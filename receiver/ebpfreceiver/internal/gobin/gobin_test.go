@@ -3,7 +3,9 @@
 package gobin
 
 import (
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -86,23 +88,22 @@ func TestOffsetsDWARFAndTable(t *testing.T) {
 	}
 }
 
-// A gRPC program stripped of DWARF gets gRPC's offsets from the table of
-// its google.golang.org/grpc version, the same as its DWARF says; with a
-// version the table lacks it is told which.
-func TestGRPCOffsetsStripped(t *testing.T) {
+// strippedPair opens program built with DWARF and stripped, and checks
+// that the stripped one gets the same offsets of module's fields from the
+// table of the module's version as the other from its DWARF, whose
+// offsets has accepts (they are not all zero).
+func strippedPair(t *testing.T, program, module string, has func(Offsets) bool) (full, stripped *Binary) {
+	t.Helper()
 	var bins [2]*Binary
-	for i, stripped := range []bool{false, true} {
-		b, err := Open(targettest.BuildProgram(t, "rpc", "rpc", stripped))
+	for i, strip := range []bool{false, true} {
+		b, err := Open(targettest.BuildProgram(t, program, program, strip))
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer b.Close()
+		t.Cleanup(func() { b.Close() })
 		bins[i] = b
 	}
-	full, stripped := bins[0], bins[1]
-	if full.GRPCVersion == "" || full.GRPCVersion != stripped.GRPCVersion {
-		t.Fatalf("gRPC versions %q and %q", full.GRPCVersion, stripped.GRPCVersion)
-	}
+	full, stripped = bins[0], bins[1]
 	fromDWARF, err := full.Offsets()
 	if err != nil {
 		t.Fatal(err)
@@ -111,9 +112,21 @@ func TestGRPCOffsetsStripped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fromDWARF.GRPCLoopyConn == 0 || fromDWARF.XH2MetaFields == 0 || ModuleOffsets(fromDWARF) != ModuleOffsets(fromTable) {
-		t.Errorf("gRPC offsets: DWARF %+v, table %+v", ModuleOffsets(fromDWARF), ModuleOffsets(fromTable))
+	if !has(fromDWARF) || ModuleOffsets(fromDWARF, module) != ModuleOffsets(fromTable, module) {
+		t.Errorf("%s offsets of %s: DWARF %+v, table %+v", module, program, ModuleOffsets(fromDWARF, module), ModuleOffsets(fromTable, module))
 	}
+	return full, stripped
+}
+
+// A gRPC program stripped of DWARF gets gRPC's offsets from the table of
+// its google.golang.org/grpc version, the same as its DWARF says; with a
+// version the table lacks it is told which.
+func TestGRPCOffsetsStripped(t *testing.T) {
+	full, stripped := strippedPair(t, "rpc", GRPCModule, func(o Offsets) bool { return o.GRPCLoopyConn != 0 })
+	if full.GRPCVersion == "" || full.GRPCVersion != stripped.GRPCVersion {
+		t.Fatalf("gRPC versions %q and %q", full.GRPCVersion, stripped.GRPCVersion)
+	}
+	bins := []*Binary{full, stripped}
 	for _, b := range bins {
 		o, _ := b.Offsets()
 		if ok, err := b.GRPC(o); !ok || err != nil {
@@ -121,18 +134,29 @@ func TestGRPCOffsetsStripped(t *testing.T) {
 		}
 	}
 
-	stripped.GRPCVersion = "v1.60.0"
+	stripped.GRPCVersion = "v1.59.0"
 	o, err := stripped.Offsets()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if o.GRPCStreamMethod != 0 {
-		t.Errorf("gRPC offsets for an unknown version: %+v", ModuleOffsets(o))
+		t.Errorf("gRPC offsets for an unknown version: %+v", ModuleOffsets(o, GRPCModule))
 	}
 	ok, err := stripped.GRPC(o)
-	want := "gRPC calls not traced: " + stripped.Path + " uses google.golang.org/grpc v1.60.0; it has no DWARF, and the offset table covers google.golang.org/grpc " + full.GRPCVersion + " only"
+	want := "gRPC calls not traced: " + stripped.Path + " uses google.golang.org/grpc v1.59.0; it has no DWARF, and the offset table covers google.golang.org/grpc " +
+		strings.Join(slices.Sorted(maps.Keys(grpcOffsetTable)), ", ") + " only"
 	if ok || err == nil || err.Error() != want {
 		t.Errorf("GRPC() = %v, %v, want false, %q", ok, err, want)
+	}
+}
+
+// A program with x/net's HTTP/2 server (h2c) stripped of DWARF gets its
+// offsets from the table of its golang.org/x/net version, also those of
+// the frames gRPC's transport reads.
+func TestXNetOffsetsStripped(t *testing.T) {
+	_, stripped := strippedPair(t, "edge", XNetModule, func(o Offsets) bool { return o.XH2Status != 0 && o.XH2MetaFields != 0 })
+	if stripped.XNetVersion == "" {
+		t.Fatal("no golang.org/x/net version in the build information")
 	}
 }
 

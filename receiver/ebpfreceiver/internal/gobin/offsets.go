@@ -19,6 +19,7 @@ type Offsets struct {
 	RequestHeader   uint64
 	RequestHost     uint64
 	RequestPattern  uint64
+	RequestTLS      uint64 // net/http.Request.TLS
 	URLScheme       uint64
 	URLHost         uint64
 	URLPath         uint64
@@ -35,6 +36,9 @@ type Offsets struct {
 	PersistConnConn uint64
 	GStackHi        uint64
 	GM              uint64
+	GGoid           uint64 // runtime.g.goid
+	GStatus         uint64 // runtime.g.atomicstatus
+	TLSConnConn     uint64 // crypto/tls.Conn.conn
 	MCurg           uint64
 	H2Status        uint64
 	ConnHijacked    uint64
@@ -46,21 +50,32 @@ type Offsets struct {
 	XH2RWSStream    uint64
 	XH2StreamSC     uint64
 	XH2SCConn       uint64
+	H2CBufConnConn  uint64 // golang.org/x/net/http2/h2c.bufConn.Conn
 	DriverConnCI    uint64 // database/sql.driverConn.ci
 	SQLStmtQuery    uint64 // database/sql.Stmt.query
 	HchanRecvqFirst uint64 // runtime.hchan.recvq + runtime.waitq.first
 	SudogG          uint64
 	// google.golang.org/grpc, when linked in.
-	GRPCStreamMethod uint64 // transport.ServerStream.Stream + Stream.method
+	// A call's transport.Stream is the stream itself up to gRPC 1.68,
+	// then embedded in a ServerStream or ClientStream: by pointer from 1.69
+	// to 1.76 (GRPCStreamPtr), by value since.
+	GRPCServerStream uint64 // transport.ServerStream.Stream
+	GRPCClientStream uint64 // transport.ClientStream.Stream
+	GRPCStreamPtr    bool
+	GRPCStreamMethod uint64 // transport.Stream.method
+	GRPCStreamID     uint64 // transport.Stream.id
+	GRPCStreamWQ     uint64 // transport.Stream.wq
+	GRPCWQPtr        bool   // Stream.wq is a pointer (up to gRPC 1.76), not the quota itself
 	GRPCStatusS      uint64
 	GRPCErrorS       uint64
 	GRPCSPBCode      uint64
-	GRPCStreamID     uint64 // transport.ServerStream.Stream + Stream.id
 	GRPCServerConn   uint64 // transport.http2Server.conn
-	GRPCClientWQ     uint64 // transport.ClientStream.Stream + Stream.wq
-	GRPCHeadersID    uint64 // transport.clientHeaders.streamID
-	GRPCHeadersWQ    uint64 // transport.clientHeaders.wq
-	GRPCLoopyConn    uint64 // transport.loopyWriter.conn
+	GRPCSysConnConn  uint64 // internal/credentials.syscallConn.Conn: what wraps a TLS connection
+	// The headers a client's connection writer sends: clientHeaders
+	// since gRPC 1.82, headerFrame before.
+	GRPCHeadersID uint64 // .streamID
+	GRPCHeadersWQ uint64 // .wq
+	GRPCLoopyConn uint64 // transport.loopyWriter.conn
 	// golang.org/x/net/http2's frames, which gRPC's transport reads.
 	XH2MetaHeaders uint64 // MetaHeadersFrame.HeadersFrame (a pointer)
 	XH2MetaFields  uint64 // MetaHeadersFrame.Fields
@@ -86,6 +101,7 @@ var fields = []field{
 	{"net/http.Request", "Header", func(o *Offsets) *uint64 { return &o.RequestHeader }, ""},
 	{"net/http.Request", "Host", func(o *Offsets) *uint64 { return &o.RequestHost }, ""},
 	{"net/http.Request", "Pattern", func(o *Offsets) *uint64 { return &o.RequestPattern }, ""},
+	{"net/http.Request", "TLS", func(o *Offsets) *uint64 { return &o.RequestTLS }, ""},
 	{"net/url.URL", "Scheme", func(o *Offsets) *uint64 { return &o.URLScheme }, ""},
 	{"net/url.URL", "Host", func(o *Offsets) *uint64 { return &o.URLHost }, ""},
 	{"net/url.URL", "Path", func(o *Offsets) *uint64 { return &o.URLPath }, ""},
@@ -103,6 +119,9 @@ var fields = []field{
 	{"runtime.g", "stack", func(o *Offsets) *uint64 { return &o.GStackHi }, "runtime.stack.hi"},
 	{"runtime.stack", "hi", nil, ""},
 	{"runtime.g", "m", func(o *Offsets) *uint64 { return &o.GM }, ""},
+	{"runtime.g", "goid", func(o *Offsets) *uint64 { return &o.GGoid }, ""},
+	{"runtime.g", "atomicstatus", func(o *Offsets) *uint64 { return &o.GStatus }, ""},
+	{"crypto/tls.Conn", "conn", func(o *Offsets) *uint64 { return &o.TLSConnConn }, ""},
 	{"runtime.m", "curg", func(o *Offsets) *uint64 { return &o.MCurg }, ""},
 	{"net/http.http2responseWriterState", "status", func(o *Offsets) *uint64 { return &o.H2Status }, ""},
 	{"net/http.conn", "hijackedv", func(o *Offsets) *uint64 { return &o.ConnHijacked }, ""},
@@ -113,18 +132,22 @@ var fields = []field{
 	{xnetHTTP2 + ".responseWriterState", "stream", func(o *Offsets) *uint64 { return &o.XH2RWSStream }, ""},
 	{xnetHTTP2 + ".stream", "sc", func(o *Offsets) *uint64 { return &o.XH2StreamSC }, ""},
 	{xnetHTTP2 + ".serverConn", "conn", func(o *Offsets) *uint64 { return &o.XH2SCConn }, ""},
+	{xnetHTTP2 + "/h2c.bufConn", "Conn", func(o *Offsets) *uint64 { return &o.H2CBufConnConn }, ""},
 	{"database/sql.driverConn", "ci", func(o *Offsets) *uint64 { return &o.DriverConnCI }, ""},
 	{"database/sql.Stmt", "query", func(o *Offsets) *uint64 { return &o.SQLStmtQuery }, ""},
 	{"runtime.hchan", "recvq", func(o *Offsets) *uint64 { return &o.HchanRecvqFirst }, "runtime.waitq.first"},
 	{"runtime.waitq", "first", nil, ""},
 	{"runtime.sudog", "g", func(o *Offsets) *uint64 { return &o.SudogG }, ""},
-	{grpcTransport + ".ServerStream", "Stream", func(o *Offsets) *uint64 { return &o.GRPCStreamMethod }, grpcTransport + ".Stream.method"},
-	{grpcTransport + ".ServerStream", "Stream", func(o *Offsets) *uint64 { return &o.GRPCStreamID }, grpcTransport + ".Stream.id"},
-	{grpcTransport + ".ClientStream", "Stream", func(o *Offsets) *uint64 { return &o.GRPCClientWQ }, grpcTransport + ".Stream.wq"},
-	{grpcTransport + ".Stream", "method", nil, ""},
-	{grpcTransport + ".Stream", "id", nil, ""},
-	{grpcTransport + ".Stream", "wq", nil, ""},
+	{grpcServerStream, "Stream", func(o *Offsets) *uint64 { return &o.GRPCServerStream }, ""},
+	{grpcTransport + ".ClientStream", "Stream", func(o *Offsets) *uint64 { return &o.GRPCClientStream }, ""},
+	{grpcTransport + ".Stream", "method", func(o *Offsets) *uint64 { return &o.GRPCStreamMethod }, ""},
+	{grpcTransport + ".Stream", "id", func(o *Offsets) *uint64 { return &o.GRPCStreamID }, ""},
+	{grpcTransport + ".Stream", "wq", func(o *Offsets) *uint64 { return &o.GRPCStreamWQ }, ""},
 	{grpcTransport + ".http2Server", "conn", func(o *Offsets) *uint64 { return &o.GRPCServerConn }, ""},
+	{grpcPkg + "/internal/credentials.syscallConn", "Conn", func(o *Offsets) *uint64 { return &o.GRPCSysConnConn }, ""},
+	// headerFrame first: clientHeaders, where there is one, overwrites it.
+	{grpcTransport + ".headerFrame", "streamID", func(o *Offsets) *uint64 { return &o.GRPCHeadersID }, ""},
+	{grpcTransport + ".headerFrame", "wq", func(o *Offsets) *uint64 { return &o.GRPCHeadersWQ }, ""},
 	{grpcTransport + ".clientHeaders", "streamID", func(o *Offsets) *uint64 { return &o.GRPCHeadersID }, ""},
 	{grpcTransport + ".clientHeaders", "wq", func(o *Offsets) *uint64 { return &o.GRPCHeadersWQ }, ""},
 	{grpcTransport + ".loopyWriter", "conn", func(o *Offsets) *uint64 { return &o.GRPCLoopyConn }, ""},
@@ -139,20 +162,39 @@ var fields = []field{
 
 // grpcPkg is google.golang.org/grpc's module, grpcTransport its transport.
 const (
-	grpcPkg       = "google.golang.org/grpc"
-	grpcTransport = grpcPkg + "/internal/transport"
+	grpcPkg          = "google.golang.org/grpc"
+	grpcTransport    = grpcPkg + "/internal/transport"
+	grpcServerStream = grpcTransport + ".ServerStream"
 )
 
-// optional tells the fields of modules outside the standard library, whose
-// layouts change with their own releases: one of them missing leaves what
-// needs it out instead of refusing the program.
-func (f field) optional() bool {
-	return strings.HasPrefix(f.typ, xnetHTTP2) || strings.HasPrefix(f.typ, "google.golang.org/")
+// The modules outside the standard library whose layouts the probes read;
+// each has a table per release (see ModuleOffsets).
+const (
+	GRPCModule = grpcPkg
+	XNetModule = "golang.org/x/net"
+)
+
+// module is the module whose releases a field's layout changes with, ""
+// for the standard library's fields. genproto's status, which gRPC's
+// wraps, goes with gRPC.
+func (f field) module() string {
+	switch {
+	case strings.HasPrefix(f.typ, XNetModule+"/"):
+		return XNetModule
+	case strings.HasPrefix(f.typ, "google.golang.org/"):
+		return GRPCModule
+	}
+	return ""
 }
+
+// optional tells the fields of modules outside the standard library: one
+// of them missing leaves what needs it out instead of refusing the
+// program.
+func (f field) optional() bool { return f.module() != "" }
 
 // xnetHTTP2 is the package of the HTTP/2 server that programs set up with
 // http2.ConfigureServer or h2c.NewHandler (Caddy, for one).
-const xnetHTTP2 = "golang.org/x/net/http2"
+const xnetHTTP2 = XNetModule + "/http2"
 
 // Supported are the Go releases whose layouts the probes know: the struct
 // fields above (from DWARF, or the generated table) and the map layout of
@@ -186,29 +228,34 @@ func (b *Binary) Offsets() (Offsets, error) {
 		return Offsets{}, fmt.Errorf("Go version %s: no offsets (%s %s and the table covers %s)", b.GoVersion, b.Path, why, tableVersions())
 	}
 	// The layouts of modules outside the standard library come with the
-	// module's release: gRPC's (and the x/net/http2 frames it reads) from
-	// the table of its version.
+	// module's release: from the table of the version the binary links.
 	if g, ok := grpcOffsetTable[b.GRPCVersion]; ok {
-		copyModuleFields(&o, g)
+		copyModuleFields(&o, g, GRPCModule)
+	}
+	if x, ok := xnetOffsetTable[b.XNetVersion]; ok {
+		copyModuleFields(&o, x, XNetModule)
 	}
 	return o, nil
 }
 
-// copyModuleFields copies the offsets of the fields outside the standard
-// library (see field.optional).
-func copyModuleFields(dst *Offsets, src Offsets) {
+// copyModuleFields copies the offsets of the fields of a module (see
+// field.module).
+func copyModuleFields(dst *Offsets, src Offsets, module string) {
 	for _, f := range fields {
-		if f.optional() && f.dst != nil {
+		if f.module() == module && f.dst != nil {
 			*f.dst(dst) = *f.dst(&src)
 		}
 	}
+	if module == GRPCModule {
+		dst.GRPCStreamPtr, dst.GRPCWQPtr = src.GRPCStreamPtr, src.GRPCWQPtr
+	}
 }
 
-// ModuleOffsets is o without the standard library's fields: what the
-// table of a module's release holds.
-func ModuleOffsets(o Offsets) Offsets {
+// ModuleOffsets is o with the fields of one module only (GRPCModule or
+// XNetModule): what the table of that module's release holds.
+func ModuleOffsets(o Offsets, module string) Offsets {
 	var m Offsets
-	copyModuleFields(&m, o)
+	copyModuleFields(&m, o, module)
 	return m
 }
 
@@ -224,7 +271,7 @@ func (b *Binary) GRPC(o Offsets) (bool, error) {
 	}
 	why := "its DWARF lacks the gRPC types the probes read"
 	if _, err := b.f.DWARF(); err != nil {
-		why = "it has no DWARF, and the offset table covers google.golang.org/grpc " + strings.Join(slices.Sorted(maps.Keys(grpcOffsetTable)), ", ") + " only"
+		why = "it has no DWARF, and the offset table covers google.golang.org/grpc " + strings.Join(ModuleReleases(GRPCModule), ", ") + " only"
 	}
 	return false, fmt.Errorf("gRPC calls not traced: %s uses google.golang.org/grpc %s; %s", b.Path, b.GRPCVersion, why)
 }
@@ -237,8 +284,9 @@ func offsetsFromDWARF(d *dwarf.Data) (Offsets, error) {
 		}
 		want[f.typ][f.name] = true
 	}
-	found := make(map[string]uint64) // "type.field" -> offset
-	types := make(map[string]bool)   // struct types present
+	found := make(map[string]uint64)        // "type.field" -> offset
+	types := make(map[string]bool)          // struct types present
+	typeOf := make(map[string]dwarf.Offset) // "type.field" -> the field's type
 	r := d.Reader()
 	for {
 		e, err := r.Next()
@@ -274,6 +322,9 @@ func offsetsFromDWARF(d *dwarf.Data) (Offsets, error) {
 				if loc, ok := m.Val(dwarf.AttrDataMemberLoc).(int64); ok {
 					found[name+"."+mname] = uint64(loc)
 				}
+				if t, ok := m.Val(dwarf.AttrType).(dwarf.Offset); ok {
+					typeOf[name+"."+mname] = t
+				}
 			}
 			if m.Children {
 				r.SkipChildren()
@@ -306,19 +357,34 @@ func offsetsFromDWARF(d *dwarf.Data) (Offsets, error) {
 		*f.dst(&o) = off
 	}
 	_, o.HasPattern = found["net/http.Request.Pattern"]
+	for f, ptr := range map[string]*bool{grpcServerStream + ".Stream": &o.GRPCStreamPtr, grpcTransport + ".Stream.wq": &o.GRPCWQPtr} {
+		if t, ok := typeOf[f]; ok {
+			typ, err := d.Type(t)
+			if err != nil {
+				return Offsets{}, err
+			}
+			_, *ptr = typ.(*dwarf.PtrType)
+		}
+	}
 	if !types["runtime.g"] {
 		return Offsets{}, errors.New("DWARF has no runtime.g")
 	}
 	return o, nil
 }
 
+// ModuleReleases are the releases of a module (GRPCModule, XNetModule)
+// whose layouts the generated tables hold, sorted.
+func ModuleReleases(module string) []string {
+	return slices.Sorted(maps.Keys(map[string]map[string]Offsets{GRPCModule: grpcOffsetTable, XNetModule: xnetOffsetTable}[module]))
+}
+
 func tableVersions() string {
 	return strings.Join(slices.Sorted(maps.Keys(offsetTable)), ", ")
 }
 
-// Table returns the generated offsets per Go minor version ("go1.26"), and
-// those of gRPC per google.golang.org/grpc version, for the generator that
-// extends them.
-func Table() (goReleases, grpc map[string]Offsets) {
-	return maps.Clone(offsetTable), maps.Clone(grpcOffsetTable)
+// Table returns the generated offsets per Go minor version ("go1.26"),
+// those of gRPC per google.golang.org/grpc version and those of x/net per
+// golang.org/x/net version, for the generator that extends them.
+func Table() (goReleases, grpc, xnet map[string]Offsets) {
+	return maps.Clone(offsetTable), maps.Clone(grpcOffsetTable), maps.Clone(xnetOffsetTable)
 }

@@ -51,6 +51,7 @@ type bpfGoOffsets struct {
 	RequestHeader    uint64
 	RequestHost      uint64
 	RequestPattern   uint64
+	RequestTls       uint64
 	UrlScheme        uint64
 	UrlHost          uint64
 	UrlPath          uint64
@@ -86,6 +87,9 @@ type bpfGoOffsets struct {
 	Xh2streamSc      uint64
 	Xh2scConn        uint64
 	DriverconnCi     uint64
+	GrpcServerStream uint64
+	GrpcClientStream uint64
+	GrpcStreamPtr    uint64
 	GrpcStreamMethod uint64
 	GrpcStatusS      uint64
 	GrpcErrorS       uint64
@@ -95,7 +99,8 @@ type bpfGoOffsets struct {
 	SudogG           uint64
 	GrpcStreamId     uint64
 	GrpcServerConn   uint64
-	GrpcClientWq     uint64
+	GrpcStreamWq     uint64
+	GrpcWqPtr        uint64
 	GrpcHeadersId    uint64
 	GrpcHeadersWq    uint64
 	GrpcLoopyConn    uint64
@@ -105,6 +110,13 @@ type bpfGoOffsets struct {
 	GrpcCsFn         uint64
 	ErrorstringFn    uint64
 	StmtQuery        uint64
+	G_goid           uint64
+	TlsconnConn      uint64
+	GrpcSysconnFn    uint64
+	GrpcSysconnConn  uint64
+	H2cBufconnFn     uint64
+	H2cBufconnConn   uint64
+	G_status         uint64
 }
 
 type bpfH2Key struct {
@@ -126,6 +138,7 @@ type bpfInflight struct {
 	Ev        bpfSpanEvent
 	Arg0      uint64
 	Arg1      uint64
+	Goid      uint64
 	PrevValid uint32
 	Pad       uint32
 	Prev      bpfSpanCtx
@@ -271,6 +284,7 @@ type bpfMapSpecs struct {
 	Lost         *ebpf.MapSpec `ebpf:"lost"`
 	Offsets      *ebpf.MapSpec `ebpf:"offsets"`
 	OpenCalls    *ebpf.MapSpec `ebpf:"open_calls"`
+	Recovered    *ebpf.MapSpec `ebpf:"recovered"`
 	ServerFrames *ebpf.MapSpec `ebpf:"server_frames"`
 	Shed         *ebpf.MapSpec `ebpf:"shed"`
 	TpBuf        *ebpf.MapSpec `ebpf:"tp_buf"`
@@ -322,6 +336,7 @@ type bpfMaps struct {
 	Lost         *ebpf.Map `ebpf:"lost"`
 	Offsets      *ebpf.Map `ebpf:"offsets"`
 	OpenCalls    *ebpf.Map `ebpf:"open_calls"`
+	Recovered    *ebpf.Map `ebpf:"recovered"`
 	ServerFrames *ebpf.Map `ebpf:"server_frames"`
 	Shed         *ebpf.Map `ebpf:"shed"`
 	TpBuf        *ebpf.Map `ebpf:"tp_buf"`
@@ -348,6 +363,7 @@ func (m *bpfMaps) Close() error {
 		m.Lost,
 		m.Offsets,
 		m.OpenCalls,
+		m.Recovered,
 		m.ServerFrames,
 		m.Shed,
 		m.TpBuf,

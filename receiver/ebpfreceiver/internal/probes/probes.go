@@ -36,10 +36,16 @@ const (
 	h2HeaderFunc     = "net/http.(*http2responseWriter).Header"
 	tcpConnCloseFunc = "net.(*TCPConn).Close"
 	tlsConnCloseFunc = "crypto/tls.(*Conn).Close"
-	ClientFunc       = "net/http.(*Transport).roundTrip"
-	ClientConnFunc   = "net/http.(*persistConn).roundTrip"
-	NewprocFunc      = "runtime.newproc1"
-	xh2HeaderFunc    = "golang.org/x/net/http2.(*responseWriter).Header"
+	// grpcSysConnCloseFunc is the wrapper gRPC's transport credentials put
+	// around a TLS connection.
+	grpcSysConnCloseFunc = "google.golang.org/grpc/internal/credentials.(*syscallConn).Close"
+	// h2cBufConnCloseFunc is the connection type x/net's h2c handler
+	// serves HTTP/2 on.
+	h2cBufConnCloseFunc = "golang.org/x/net/http2/h2c.(*bufConn).Close"
+	ClientFunc          = "net/http.(*Transport).roundTrip"
+	ClientConnFunc      = "net/http.(*persistConn).roundTrip"
+	NewprocFunc         = "runtime.newproc1"
+	xh2HeaderFunc       = "golang.org/x/net/http2.(*responseWriter).Header"
 	// XServerFunc is x/net's HTTP/2 server calling a handler.
 	XServerFunc = "golang.org/x/net/http2.(*serverConn).runHandler"
 	// RouteFunc is where a ServeMux finds the pattern of a request (Go >= 1.22).
@@ -58,6 +64,7 @@ const (
 	// streaming call and its end.
 	GRPCServerFunc       = "google.golang.org/grpc.(*Server).handleStream"
 	grpcStatusFunc       = "google.golang.org/grpc/internal/transport.(*http2Server).writeStatus"
+	grpcStatusFuncOld    = "google.golang.org/grpc/internal/transport.(*http2Server).WriteStatus" // older releases
 	GRPCClientFunc       = "google.golang.org/grpc.(*ClientConn).Invoke"
 	GRPCStreamFunc       = "google.golang.org/grpc.(*ClientConn).NewStream"
 	grpcStreamFinishFunc = "google.golang.org/grpc.(*clientStream).finish"
@@ -70,6 +77,7 @@ const (
 	// server's reader receives them (with the metadata).
 	grpcTransportStreamFunc = "google.golang.org/grpc/internal/transport.(*http2Client).newStream"
 	grpcHeadersFunc         = "google.golang.org/grpc/internal/transport.(*loopyWriter).clientHeaderHandler"
+	grpcHeadersFuncOld      = "google.golang.org/grpc/internal/transport.(*loopyWriter).headerHandler" // before gRPC 1.82
 	grpcMetadataFunc        = "google.golang.org/grpc/internal/transport.(*http2Server).operateHeaders"
 )
 
@@ -236,14 +244,17 @@ func (p *Probes) Close() error {
 	return errors.Join(errs...)
 }
 
-// Lost counts the events dropped so far because the ring buffer was full
-// (spans, and process starts and exits) and the spans shed on purpose.
-type Lost struct{ Spans, Processes, Shed uint64 }
+// Lost counts the events the BPF programs dropped so far: because the
+// ring buffer was full (Spans, and process starts and exits), on purpose
+// (Shed), because the table of calls in flight or of open client streams
+// was full (InflightFull, StreamFull), and calls whose return never came,
+// found when a later call took their place (Abandoned).
+type Lost struct{ Spans, Processes, Shed, InflightFull, StreamFull, Abandoned uint64 }
 
 // Lost returns the counts of dropped events.
 func (p *Probes) Lost() (Lost, error) {
 	var l Lost
-	for key, dst := range map[uint32]*uint64{0: &l.Spans, 1: &l.Processes, 2: &l.Shed} {
+	for key, dst := range map[uint32]*uint64{0: &l.Spans, 1: &l.Processes, 2: &l.Shed, 3: &l.InflightFull, 4: &l.StreamFull, 5: &l.Abandoned} {
 		var perCPU []uint64
 		if err := p.objs.Lost.Lookup(key, &perCPU); err != nil {
 			return Lost{}, err
@@ -367,6 +378,7 @@ const (
 	pSQLStmtExecEntry
 	pSQLStmtConn
 	pGRPCNewClientStream
+	pRecovery
 )
 
 // Options say what to probe besides net/http.
@@ -452,20 +464,35 @@ func Prepare(bin *gobin.Binary, opts Options) (*Prepared, error) {
 	bo := &prep.offsets
 	for name, dst := range map[string]*uint64{
 		h1HeaderFunc: &bo.H1HeaderFn, h2HeaderFunc: &bo.H2HeaderFn,
-		tcpConnCloseFunc: &bo.TcpconnCloseFn, tlsConnCloseFunc: &bo.TlsconnCloseFn, xh2HeaderFunc: &bo.Xh2HeaderFn,
+		tcpConnCloseFunc: &bo.TcpconnCloseFn, tlsConnCloseFunc: &bo.TlsconnCloseFn, grpcSysConnCloseFunc: &bo.GrpcSysconnFn, h2cBufConnCloseFunc: &bo.H2cBufconnFn, xh2HeaderFunc: &bo.Xh2HeaderFn,
 		grpcErrorFunc: &bo.GrpcErrorFn, grpcCloseSendFunc: &bo.GrpcCsFn, errorStringFunc: &bo.ErrorstringFn,
 	} {
 		if fn, err := bin.Func(name); err == nil {
 			*dst = fn.Addr
 		}
 	}
+	// x/net's response writer is told apart only where its layout is
+	// known (DWARF, or the table of the program's x/net version): without,
+	// its spans get no status rather than a made-up 200.
+	if bo.Xh2HeaderFn != 0 && off.XH2Status == 0 {
+		bo.Xh2HeaderFn = 0
+		rels := gobin.ModuleReleases(gobin.XNetModule)
+		prep.Untraced = append(prep.Untraced, fmt.Errorf("x/net HTTP/2 spans without status and addresses: %s uses golang.org/x/net %s; it has no DWARF, and the offset table covers golang.org/x/net %s to %s only",
+			bin.Path, bin.XNetVersion, rels[0], rels[len(rels)-1]))
+	}
 	// Helpers of the points above; a program without an HTTP client has
 	// no persistConn, one that never starts goroutines no newproc1.
-	helpers := []point{{ClientConnFunc, pClientConn, 0, 0}, {RouteFunc, 0, pRouteReturn, 0}, {grpcStatusFunc, pGRPCStatus, 0, 0}, {grpcStreamFinishFunc, pGRPCStreamFinish, 0, 0}, {grpcNewStreamFunc, 0, pGRPCNewClientStream, 0},
-		{sqlStmtQueryConn, pSQLStmtConn, 0, 0}, {sqlStmtExecConn, pSQLStmtConn, 0, 0}}
+	helpers := []point{{ClientConnFunc, pClientConn, 0, 0}, {RouteFunc, 0, pRouteReturn, 0}, {grpcStatusFunc, pGRPCStatus, 0, 0}, {grpcStatusFuncOld, pGRPCStatus, 0, 0},
+		{grpcStreamFinishFunc, pGRPCStreamFinish, 0, 0}, {grpcNewStreamFunc, 0, pGRPCNewClientStream, 0},
+		{sqlStmtQueryConn, pSQLStmtConn, 0, 0}, {sqlStmtExecConn, pSQLStmtConn, 0, 0},
+		// A recovered panic: what it unwound never returns.
+		{"runtime.recovery", pRecovery, 0, 0}}
 	// Same-host stitching of gRPC calls and their traceparent metadata.
-	if off.GRPCClientWQ != 0 && off.GRPCHeadersWQ != 0 && off.GRPCLoopyConn != 0 {
+	if off.GRPCStreamWQ != 0 && off.GRPCHeadersWQ != 0 && off.GRPCLoopyConn != 0 {
 		helpers = append(helpers, point{grpcTransportStreamFunc, 0, pGRPCTransportStream, 0}, point{grpcHeadersFunc, pGRPCHeaders, 0, 0})
+		if _, err := bin.Func(grpcHeadersFunc); err != nil {
+			helpers = append(helpers, point{grpcHeadersFuncOld, pGRPCHeaders, 0, 0})
+		}
 	}
 	if off.XH2MetaFields != 0 && off.XH2HeadersSID != 0 {
 		helpers = append(helpers, point{grpcMetadataFunc, pGRPCMetadata, 0, 0})
@@ -667,16 +694,16 @@ func loadBias(pid int, base uint64) (uint64, error) {
 func toBPF(o gobin.Offsets) bpfGoOffsets {
 	b := bpfGoOffsets{
 		RequestMethod: o.RequestMethod, RequestUrl: o.RequestURL, RequestHeader: o.RequestHeader,
-		RequestHost: o.RequestHost, RequestPattern: o.RequestPattern,
+		RequestHost: o.RequestHost, RequestPattern: o.RequestPattern, RequestTls: o.RequestTLS,
 		UrlScheme: o.URLScheme, UrlHost: o.URLHost, UrlPath: o.URLPath, UrlRawquery: o.URLRawQuery,
 		ResponseConn: o.ResponseConn, ResponseStatus: o.ResponseStatus, ConnRwc: o.ConnRWC,
 		NetconnFd: o.NetConnFD, NetfdLaddr: o.NetFDLaddr, NetfdRaddr: o.NetFDRaddr,
 		TcpaddrIp: o.TCPAddrIP, TcpaddrPort: o.TCPAddrPort, RespStatuscode: o.RespStatusCode,
-		PersistconnConn: o.PersistConnConn, G_stackHi: o.GStackHi, G_m: o.GM, M_curg: o.MCurg, H2Status: o.H2Status,
+		PersistconnConn: o.PersistConnConn, G_stackHi: o.GStackHi, G_m: o.GM, G_goid: o.GGoid, G_status: o.GStatus, TlsconnConn: o.TLSConnConn, GrpcSysconnConn: o.GRPCSysConnConn, H2cBufconnConn: o.H2CBufConnConn, M_curg: o.MCurg, H2Status: o.H2Status,
 		ConnHijacked: o.ConnHijacked, H2rwsStream: o.H2RWSStream, H2streamSc: o.H2StreamSC, H2scConn: o.H2SCConn,
 		DriverconnCi: o.DriverConnCI, GrpcStreamMethod: o.GRPCStreamMethod, GrpcStatusS: o.GRPCStatusS,
 		GrpcErrorS: o.GRPCErrorS, GrpcSpbCode: o.GRPCSPBCode, GrpcStreamId: o.GRPCStreamID, GrpcServerConn: o.GRPCServerConn,
-		GrpcClientWq: o.GRPCClientWQ, GrpcHeadersId: o.GRPCHeadersID, GrpcHeadersWq: o.GRPCHeadersWQ, GrpcLoopyConn: o.GRPCLoopyConn,
+		GrpcServerStream: o.GRPCServerStream, GrpcClientStream: o.GRPCClientStream, GrpcStreamWq: o.GRPCStreamWQ, GrpcHeadersId: o.GRPCHeadersID, GrpcHeadersWq: o.GRPCHeadersWQ, GrpcLoopyConn: o.GRPCLoopyConn,
 		StmtQuery: o.SQLStmtQuery, Xh2MetaHeaders: o.XH2MetaHeaders, Xh2MetaFields: o.XH2MetaFields, Xh2HeadersSid: o.XH2HeadersSID, HchanRecvqFirst: o.HchanRecvqFirst, SudogG: o.SudogG, Xh2Status: o.XH2Status, Xh2rwsStream: o.XH2RWSStream, Xh2streamSc: o.XH2StreamSC, Xh2scConn: o.XH2SCConn,
 	}
 	if o.HasPattern {
@@ -684,6 +711,12 @@ func toBPF(o gobin.Offsets) bpfGoOffsets {
 	}
 	if o.SwissMaps {
 		b.SwissMaps = 1
+	}
+	if o.GRPCStreamPtr {
+		b.GrpcStreamPtr = 1
+	}
+	if o.GRPCWQPtr {
+		b.GrpcWqPtr = 1
 	}
 	return b
 }

@@ -76,9 +76,30 @@ func BuildWith(t testing.TB, program, name string, flags ...string) string {
 // empty toolchain builds in this module with the installed Go.
 func BuildToolchain(t testing.TB, toolchain, program, name string, flags ...string) string {
 	t.Helper()
+	gomod := ""
+	if toolchain != "" {
+		gomod = "module " + program + "\n\ngo 1.23\n"
+	}
+	return build(t, toolchain, gomod, program, name, flags...)
+}
+
+// BuildRequiring compiles testdata/<program> like BuildWith against
+// another release of a module it uses (google.golang.org/grpc v1.64.1,
+// say; fetched through the module proxy the first time), in a module of
+// its own.
+func BuildRequiring(t testing.TB, program, module, version, name string, flags ...string) string {
+	t.Helper()
+	return build(t, "local", "module "+program+"\n\ngo 1.23\n\nrequire "+module+" "+version+"\n", program, name, flags...)
+}
+
+// build compiles testdata/<program> into Name(name), in this module with
+// the installed Go when gomod is empty, else copied into a module of its
+// own with that go.mod, built with toolchain (a GOTOOLCHAIN value).
+func build(t testing.TB, toolchain, gomod, program, name string, flags ...string) string {
+	t.Helper()
 	mu.Lock()
 	defer mu.Unlock()
-	key := strings.NewReplacer("/", "_", " ", "_", "=", "_").Replace(strings.Join(append([]string{toolchain, program, name}, flags...), "-"))
+	key := strings.NewReplacer("/", "_", " ", "_", "=", "_", "\n", "_").Replace(strings.Join(append([]string{toolchain, gomod, program, name}, flags...), "-"))
 	if out, ok := builds[key]; ok {
 		return out
 	}
@@ -98,7 +119,7 @@ func BuildToolchain(t testing.TB, toolchain, program, name string, flags ...stri
 	cmd := exec.Command("go", append(args, ".")...)
 	cmd.Dir = programDir(program)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if toolchain != "" {
+	if gomod != "" {
 		src := filepath.Join(sub, "src")
 		if err := os.MkdirAll(src, 0o755); err != nil {
 			t.Fatal(err)
@@ -113,7 +134,7 @@ func BuildToolchain(t testing.TB, toolchain, program, name string, flags ...stri
 				t.Fatal(err)
 			}
 		}
-		if err := os.WriteFile(filepath.Join(src, "go.mod"), []byte("module "+program+"\n\ngo 1.23\n"), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(src, "go.mod"), []byte(gomod), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		cmd.Dir = src

@@ -14,15 +14,18 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+	"google.golang.org/grpc/testdata"
 )
 
 // shop.Stream, written out by hand (its messages are the health
@@ -73,13 +76,26 @@ type wrapped struct{ grpc.ClientStream }
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "HTTP listen address")
 	upstream := flag.String("upstream", "", "URL of another rpc process whose gRPC server to call")
+	useTLS := flag.Bool("tls", false, "serve and call gRPC over TLS, with gRPC's test certificates")
 	flag.Parse()
+	creds, srvOpts := insecure.NewCredentials(), []grpc.ServerOption(nil)
+	if *useTLS {
+		sc, err := credentials.NewServerTLSFromFile(testdata.Path("x509/server1_cert.pem"), testdata.Path("x509/server1_key.pem"))
+		if err == nil {
+			creds, err = credentials.NewClientTLSFromFile(testdata.Path("x509/server_ca_cert.pem"), "x.test.example.com")
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		srvOpts = append(srvOpts, grpc.Creds(sc))
+	}
 	rpcLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	srv := grpc.NewServer()
+	srv := grpc.NewServer(srvOpts...)
 	hs := health.NewServer()
 	hs.SetServingStatus("shop", healthpb.HealthCheckResponse_SERVING)
 	healthpb.RegisterHealthServer(srv, hs)
@@ -97,7 +113,7 @@ func main() {
 		resp.Body.Close()
 		target = string(b)
 	}
-	conn, err := grpc.NewClient(target, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := grpc.NewClient(target, grpc.WithTransportCredentials(creds))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -133,7 +149,7 @@ func main() {
 		fmt.Fprintf(w, "%d %d", status.Code(err), resp.Status)
 	})
 	// A client whose stream interceptor wraps every stream.
-	wrapping, err := grpc.NewClient(target, grpc.WithTransportCredentials(insecure.NewCredentials()), grpc.WithStreamInterceptor(
+	wrapping, err := grpc.NewClient(target, grpc.WithTransportCredentials(creds), grpc.WithStreamInterceptor(
 		func(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
 			s, err := streamer(ctx, desc, cc, method, opts...)
 			return wrapped{s}, err
@@ -169,6 +185,30 @@ func main() {
 			err = nil
 		}
 		fmt.Fprintf(w, "%d", status.Code(err))
+	})
+	// GET /streams?n=N: N Chat streams open at once, then each closed
+	// and read to its end.
+	mux.HandleFunc("GET /streams", func(w http.ResponseWriter, r *http.Request) {
+		n, _ := strconv.Atoi(r.URL.Query().Get("n"))
+		streams := make([]grpc.ClientStream, n)
+		for i := range streams {
+			s, err := conn.NewStream(r.Context(), &chatDesc, "/shop.Stream/Chat")
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadGateway)
+				return
+			}
+			streams[i] = s
+		}
+		for _, s := range streams {
+			err := s.CloseSend()
+			if err == nil {
+				err = s.RecvMsg(new(healthpb.HealthCheckResponse))
+			}
+			if !errors.Is(err, io.EOF) {
+				http.Error(w, fmt.Sprint(err), http.StatusBadGateway)
+				return
+			}
+		}
 	})
 	// GET /missing: a method the server does not have (UNIMPLEMENTED).
 	mux.HandleFunc("GET /missing", func(w http.ResponseWriter, r *http.Request) {

@@ -65,6 +65,7 @@ struct go_offsets {
 	u64 request_header;
 	u64 request_host;
 	u64 request_pattern;
+	u64 request_tls; // net/http.Request.TLS: set for a request that came over TLS
 	u64 url_scheme;
 	u64 url_host;
 	u64 url_path;
@@ -108,18 +109,22 @@ struct go_offsets {
 	u64 xh2sc_conn;
 	u64 driverconn_ci; // database/sql.driverConn.ci
 	// google.golang.org/grpc
-	u64 grpc_stream_method; // transport.ServerStream.Stream + transport.Stream.method
+	u64 grpc_server_stream; // transport.ServerStream.Stream (0 up to gRPC 1.68: the stream is a Stream)
+	u64 grpc_client_stream; // transport.ClientStream.Stream
+	u64 grpc_stream_ptr;    // that Stream is embedded by pointer (gRPC 1.69 to 1.76)
+	u64 grpc_stream_method; // transport.Stream.method
 	u64 grpc_status_s;      // internal/status.Status.s
 	u64 grpc_error_s;       // internal/status.Error.s
 	u64 grpc_spb_code;      // genproto rpc/status.Status.Code
 	u64 grpc_error_fn;      // internal/status.(*Error).Error: the first method of its error itab
 	u64 hchan_recvq_first;  // runtime.hchan.recvq + runtime.waitq.first
 	u64 sudog_g;            // runtime.sudog.g
-	u64 grpc_stream_id;     // transport.ServerStream.Stream + transport.Stream.id
+	u64 grpc_stream_id;     // transport.Stream.id
 	u64 grpc_server_conn;   // transport.http2Server.conn
-	u64 grpc_client_wq;     // transport.ClientStream.Stream + transport.Stream.wq
-	u64 grpc_headers_id;    // transport.clientHeaders.streamID
-	u64 grpc_headers_wq;    // transport.clientHeaders.wq
+	u64 grpc_stream_wq;     // transport.Stream.wq
+	u64 grpc_wq_ptr;        // Stream.wq is a *writeQuota (up to gRPC 1.76), not the quota
+	u64 grpc_headers_id;    // transport.clientHeaders.streamID (headerFrame before gRPC 1.82)
+	u64 grpc_headers_wq;    // transport.clientHeaders.wq (headerFrame before gRPC 1.82)
 	u64 grpc_loopy_conn;    // transport.loopyWriter.conn
 	u64 xh2_meta_headers;   // x/net/http2.MetaHeadersFrame.HeadersFrame
 	u64 xh2_meta_fields;    // x/net/http2.MetaHeadersFrame.Fields
@@ -127,6 +132,13 @@ struct go_offsets {
 	u64 grpc_cs_fn;         // grpc.(*clientStream).CloseSend: the first method of its ClientStream itab
 	u64 errorstring_fn;     // errors.(*errorString).Error: the first method of its error itab
 	u64 stmt_query;         // database/sql.Stmt.query
+	u64 g_goid;             // runtime.g.goid
+	u64 tlsconn_conn;       // crypto/tls.Conn.conn
+	u64 grpc_sysconn_fn;    // grpc/internal/credentials.(*syscallConn).Close: its net.Conn itab's first method
+	u64 grpc_sysconn_conn;  // grpc/internal/credentials.syscallConn.Conn
+	u64 h2c_bufconn_fn;     // x/net/http2/h2c.(*bufConn).Close: its net.Conn itab's first method
+	u64 h2c_bufconn_conn;   // x/net/http2/h2c.bufConn.Conn
+	u64 g_status;           // runtime.g.atomicstatus (read by user space only)
 };
 
 
@@ -184,6 +196,7 @@ struct inflight {
 	struct span_event ev;
 	u64 arg0;
 	u64 arg1;
+	u64 goid; // the goroutine's ID: a g is reused after its goroutine ends
 	u32 prev_valid;
 	u32 pad;
 	struct span_ctx prev;
@@ -207,13 +220,19 @@ struct {
 	__uint(max_entries, 1 << 22); // replaced at load time from the config
 } events SEC(".maps");
 
-// Events the ring buffer had no room for: LOST_SPAN, LOST_PROC; and spans
-// shed on purpose, LOST_SHED.
+// Events the ring buffer had no room for: LOST_SPAN, LOST_PROC; spans
+// shed on purpose, LOST_SHED; calls that found the table of calls in
+// flight full, LOST_INFLIGHT_FULL, or the table of open client streams,
+// LOST_STREAM_FULL; calls whose return never came (their frame or stream
+// was taken by a later one), LOST_ABANDONED.
 #define LOST_SPAN 0
 #define LOST_PROC 1
+#define LOST_INFLIGHT_FULL 3
+#define LOST_STREAM_FULL 4
+#define LOST_ABANDONED 5
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 3);
+	__uint(max_entries, 6);
 	__type(key, u32);
 	__type(value, u64);
 } lost SEC(".maps");
@@ -225,11 +244,15 @@ struct {
 	__type(value, struct go_offsets);
 } offsets SEC(".maps");
 
-// Calls in flight on all traced goroutines. An LRU map, so that frames whose
-// return never comes (a panic unwinding through them) age out; 16384 entries
-// of ~500 bytes bound its kernel memory to 8 MiB.
+// Calls in flight on all traced goroutines; 16384 entries of ~600 bytes
+// bound its kernel memory to 10 MiB. Not an LRU map: an LRU evicts open
+// calls without a trace (and before it is full). A call that finds it
+// full is counted (LOST_INFLIGHT_FULL); frames whose return never comes
+// (a panic unwinding through them, a goroutine ending inside) are counted
+// when a later call takes their frame (LOST_ABANDONED), or reclaimed and
+// counted by user space once their goroutine or process is gone.
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
 	__type(key, struct frame_key);
 	__type(value, struct inflight);
@@ -607,27 +630,47 @@ static __always_inline int iface_is(struct go_offsets *o, u64 iface, u64 fn)
 	return fn && itab && read_u64(itab + 24) == fn + o->load_bias;
 }
 
-// read_conn_tuple reads local and remote addresses of a net.Conn interface
-// when it holds a *net.TCPConn (not, say, a *tls.Conn).
-static __always_inline int read_conn_tuple(struct go_offsets *o, u64 conn_iface, struct addr_pair *ap)
+// conn_tuple reads the local and remote addresses of a net.Conn interface
+// that holds a *net.TCPConn, directly or under a *tls.Conn (which gRPC's
+// transport credentials may wrap once more), or under the connection type
+// of x/net's h2c handler: FLAG_HAS_TUPLE, with FLAG_TLS over TLS. A
+// connection of another type gives no addresses (rather than wrong ones):
+// FLAG_TLS for TLS over it, else 0.
+static __always_inline u32 conn_tuple(struct go_offsets *o, u64 conn_iface, struct addr_pair *ap)
 {
+	u32 flags = 0;
+	if (iface_is(o, conn_iface, o->grpc_sysconn_fn))
+		conn_iface = read_u64(conn_iface + 8) + o->grpc_sysconn_conn;
+	else if (iface_is(o, conn_iface, o->h2c_bufconn_fn))
+		conn_iface = read_u64(conn_iface + 8) + o->h2c_bufconn_conn;
+	if (iface_is(o, conn_iface, o->tlsconn_close_fn)) {
+		conn_iface = read_u64(conn_iface + 8) + o->tlsconn_conn;
+		flags = FLAG_TLS;
+	}
 	if (!iface_is(o, conn_iface, o->tcpconn_close_fn))
-		return 0;
+		return flags;
 	u64 tcpconn = read_u64(conn_iface + 8);
-	if (!tcpconn)
-		return 0;
-	u64 fd = read_u64(tcpconn + o->netconn_fd);
-	if (!fd)
-		return 0;
-	if (!read_tcp_addr(o, fd + o->netfd_laddr, ap->local_ip, &ap->local_port))
-		return 0;
-	return read_tcp_addr(o, fd + o->netfd_raddr, ap->remote_ip, &ap->remote_port);
+	u64 fd = tcpconn ? read_u64(tcpconn + o->netconn_fd) : 0;
+	if (!fd || !read_tcp_addr(o, fd + o->netfd_laddr, ap->local_ip, &ap->local_port) ||
+	    !read_tcp_addr(o, fd + o->netfd_raddr, ap->remote_ip, &ap->remote_port))
+		return flags;
+	return flags | FLAG_HAS_TUPLE;
 }
 
 static __always_inline u64 stack_depth(struct pt_regs *ctx, struct go_offsets *o)
 {
 	return read_u64(ctx->r14 + o->g_stack_hi) - ctx->rsp;
 }
+
+// When each goroutine last recovered a panic: the panic unwound frames
+// that never return, so a call that takes one of their places is no
+// repeat of their entry (see begin).
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct g_key);
+	__type(value, u64);
+} recovered SEC(".maps");
 
 // begin opens a span for the current goroutine. It returns NULL when this
 // entry repeats one already open (Go re-runs a function's entry after growing
@@ -643,19 +686,30 @@ static __always_inline struct inflight *begin(struct pt_regs *ctx, struct go_off
 	fk->depth = stack_depth(ctx, o);
 
 	struct inflight *cur = bpf_map_lookup_elem(&inflights, fk);
-	if (cur && cur->ev.kind == kind && cur->ev.fn_id == fn_id && cur->arg0 == arg0 && now - cur->ev.start_ns < 1000000)
-		return NULL;
+	if (cur) {
+		// A recovered panic since the call began unwound it: not a repeat.
+		struct g_key gk = {.pid = pid, .g = ctx->r14};
+		u64 *rec = bpf_map_lookup_elem(&recovered, &gk);
+		if (cur->ev.kind == kind && cur->ev.fn_id == fn_id && cur->arg0 == arg0 && now - cur->ev.start_ns < 1000000 &&
+		    cur->goid == read_u64(ctx->r14 + o->g_goid) && !(rec && *rec > cur->ev.start_ns))
+			return NULL;
+		// This frame's earlier call never returned, and now never will.
+		count_lost(LOST_ABANDONED);
+	}
 
 	u32 zero = 0;
 	struct inflight *z = bpf_map_lookup_elem(&zero_inflight, &zero);
 	if (!z)
 		return NULL;
-	if (bpf_map_update_elem(&inflights, fk, z, BPF_ANY))
+	if (bpf_map_update_elem(&inflights, fk, z, BPF_ANY)) {
+		count_lost(LOST_INFLIGHT_FULL);
 		return NULL;
+	}
 	struct inflight *in = bpf_map_lookup_elem(&inflights, fk);
 	if (!in)
 		return NULL;
 
+	bpf_probe_read_user(&in->goid, sizeof(in->goid), (void *)(ctx->r14 + o->g_goid));
 	in->ev.type = EVENT_SPAN;
 	in->ev.pid = pid;
 	in->ev.start_ns = now;
@@ -849,11 +903,7 @@ static __always_inline void h2_conn(struct go_offsets *o, u64 rws, u32 xnet, str
 	u64 sc = st ? read_u64(st + (xnet ? o->xh2stream_sc : o->h2stream_sc)) : 0;
 	if (!sc)
 		return;
-	u64 conn = sc + (xnet ? o->xh2sc_conn : o->h2sc_conn);
-	if (read_conn_tuple(o, conn, &ev->addr))
-		ev->flags |= FLAG_HAS_TUPLE;
-	else if (iface_is(o, conn, o->tlsconn_close_fn))
-		ev->flags |= FLAG_TLS;
+	ev->flags |= conn_tuple(o, sc + (xnet ? o->xh2sc_conn : o->h2sc_conn), &ev->addr);
 }
 
 static __always_inline int same_trace(const u8 *a, const u8 *b)
@@ -926,6 +976,8 @@ static __noinline int server_begin(struct pt_regs *ctx, u64 req, u64 rw_itab, u6
 	if (url)
 		read_gostring(url + o->url_path, ev->path, PATH_LEN);
 	read_gostring(req + o->request_host, ev->host, HOST_LEN);
+	if (read_u64(req + o->request_tls))
+		ev->flags |= FLAG_TLS; // also where the connection's type is unknown
 
 	// HTTP/1 *response, HTTP/2 *http2responseWriter or x/net's
 	// *responseWriter (whose first field is its state), or unknown.
@@ -936,12 +988,8 @@ static __noinline int server_begin(struct pt_regs *ctx, u64 req, u64 rw_itab, u6
 	} else if (o->h1_header_fn && header_fn == o->h1_header_fn + o->load_bias) {
 		in->arg1 = rw_data;
 		u64 c = read_u64(rw_data + o->response_conn);
-		if (c) {
-			if (read_conn_tuple(o, c + o->conn_rwc, &ev->addr))
-				ev->flags |= FLAG_HAS_TUPLE;
-			else if (iface_is(o, c + o->conn_rwc, o->tlsconn_close_fn))
-				ev->flags |= FLAG_TLS;
-		}
+		if (c)
+			ev->flags |= conn_tuple(o, c + o->conn_rwc, &ev->addr);
 	} else if (o->h2_header_fn && header_fn == o->h2_header_fn + o->load_bias) {
 		in->arg1 = read_u64(rw_data);
 		ev->flags |= FLAG_HTTP2;
@@ -1134,7 +1182,7 @@ static __noinline int client_conn(struct pt_regs *ctx)
 	if (!cur)
 		return 0;
 	struct addr_pair ap = {};
-	if (!read_conn_tuple(o, ctx->rax + o->persistconn_conn, &ap))
+	if (!(conn_tuple(o, ctx->rax + o->persistconn_conn, &ap) & FLAG_HAS_TUPLE))
 		return 0;
 	bpf_map_update_elem(&tuples, &ap, cur, BPF_ANY);
 	bpf_map_update_elem(&client_conn_of, &gk, &ap, BPF_ANY);
@@ -1282,7 +1330,7 @@ struct {
 
 // The span open on the goroutine that created a client stream, until the
 // connection's writer sends the stream's headers: keyed by the stream's
-// write quota (an address inside the stream the queued headers carry).
+// write quota (its address, which the queued headers carry).
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
@@ -1312,13 +1360,22 @@ struct {
 } grpc_tp SEC(".maps");
 
 // Client streams that NewStream returned, until they finish: keyed by the
-// *clientStream.
+// *clientStream. Not an LRU map, like inflights: a stream that finds it
+// full is counted (LOST_STREAM_FULL), one never finished when its address
+// is reused (LOST_ABANDONED), those of a process gone by user space.
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
 	__type(key, struct g_key);
 	__type(value, struct span_event);
 } grpc_streams SEC(".maps");
+
+// grpc_stream is the transport.Stream of a ServerStream or ClientStream
+// whose Stream is at off.
+static __always_inline u64 grpc_stream(struct go_offsets *o, u64 s, u64 off)
+{
+	return o->grpc_stream_ptr ? read_u64(s + off) : s + off;
+}
 
 // google.golang.org/grpc.(*Server).handleStream(t transport.ServerTransport, stream *transport.ServerStream)
 // rax = s, rbx/rcx = t, rdi = stream: one RPC, unary or streaming. Its
@@ -1332,13 +1389,13 @@ static __noinline int grpc_server_entry(struct pt_regs *ctx)
 	struct inflight *in = begin(ctx, o, KIND_GRPC_SERVER, 0, stream, &fk);
 	if (!in)
 		return 0;
-	read_gostring(stream + o->grpc_stream_method, in->ev.path, PATH_LEN);
+	u64 s = grpc_stream(o, stream, o->grpc_server_stream);
+	read_gostring(s + o->grpc_stream_method, in->ev.path, PATH_LEN);
 	u32 id = 0;
-	if (o->grpc_stream_id)
-		bpf_probe_read_user(&id, 4, (void *)(stream + o->grpc_stream_id));
+	bpf_probe_read_user(&id, 4, (void *)(s + o->grpc_stream_id));
 	struct span_ctx *call = NULL;
 	struct addr_pair ap = {};
-	if (id && o->grpc_server_conn && read_conn_tuple(o, st + o->grpc_server_conn, &ap)) {
+	if (id && o->grpc_server_conn && (conn_tuple(o, st + o->grpc_server_conn, &ap) & FLAG_HAS_TUPLE)) {
 		struct h2_key k = {.stream_id = id};
 		client_view(&ap, &k.addr);
 		call = bpf_map_lookup_elem(&grpc_calls, &k);
@@ -1500,7 +1557,10 @@ static __noinline int grpc_client_return(struct pt_regs *ctx)
 		// A stream: it goes on until its finish.
 		struct g_key sk = {.pid = pid, .g = in->arg1};
 		restore_ctx(in, &fk);
-		bpf_map_update_elem(&grpc_streams, &sk, &in->ev, BPF_ANY);
+		if (bpf_map_lookup_elem(&grpc_streams, &sk))
+			count_lost(LOST_ABANDONED); // a stream never finished, its memory reused
+		if (bpf_map_update_elem(&grpc_streams, &sk, &in->ev, BPF_ANY))
+			count_lost(LOST_STREAM_FULL);
 		bpf_map_delete_elem(&inflights, &fk);
 		return 0;
 	}
@@ -1535,15 +1595,17 @@ static __noinline int grpc_transport_stream(struct pt_regs *ctx)
 	struct span_ctx *cur = bpf_map_lookup_elem(&go_ctx, &gk);
 	if (!cur)
 		return 0;
-	struct g_key wk = {.pid = pid, .g = ctx->rax + o->grpc_client_wq};
+	u64 wq = grpc_stream(o, ctx->rax, o->grpc_client_stream) + o->grpc_stream_wq;
+	struct g_key wk = {.pid = pid, .g = o->grpc_wq_ptr ? read_u64(wq) : wq};
 	bpf_map_update_elem(&grpc_pending, &wk, cur, BPF_ANY);
 	return 0;
 }
 
-// transport.(*loopyWriter).clientHeaderHandler(hdr *clientHeaders): rax =
-// l, rbx = hdr, on the connection's writer goroutine right before it sends
-// the call's headers (the stream ID is set): from now on a server on this
-// host finds the call.
+// transport.(*loopyWriter).clientHeaderHandler(hdr *clientHeaders) (before
+// gRPC 1.82 headerHandler(h *headerFrame), which also sees a server's
+// headers, without a write quota): rax = l, rbx = hdr, on the connection's
+// writer goroutine right before it sends the call's headers (the stream ID
+// is set): from now on a server on this host finds the call.
 static __noinline int grpc_headers(struct pt_regs *ctx)
 {
 	OFFSETS_OR_RETURN(pid, o);
@@ -1554,7 +1616,7 @@ static __noinline int grpc_headers(struct pt_regs *ctx)
 		return 0;
 	struct h2_key k = {};
 	bpf_probe_read_user(&k.stream_id, 4, (void *)(hdr + o->grpc_headers_id));
-	if (k.stream_id && read_conn_tuple(o, ctx->rax + o->grpc_loopy_conn, &k.addr)) {
+	if (k.stream_id && (conn_tuple(o, ctx->rax + o->grpc_loopy_conn, &k.addr) & FLAG_HAS_TUPLE)) {
 		bpf_map_update_elem(&grpc_calls, &k, sc, BPF_ANY);
 		struct span_key sk = {.pid = pid};
 		__builtin_memcpy(sk.span_id, sc->span_id, 8);
@@ -1631,6 +1693,18 @@ static __noinline int func_return(struct pt_regs *ctx)
 	return 0;
 }
 
+// runtime.recovery(gp *g): rax = gp, on the system stack: gp recovered a
+// panic, which unwound the frames between the panicking call and the one
+// whose deferred function recovered it.
+static __noinline int recovery(struct pt_regs *ctx)
+{
+	OFFSETS_OR_RETURN(pid, o);
+	struct g_key gk = {.pid = pid, .g = ctx->rax};
+	u64 now = bpf_ktime_get_boot_ns();
+	bpf_map_update_elem(&recovered, &gk, &now, BPF_ANY);
+	return 0;
+}
+
 // runtime.newproc1(...) *g returns the new goroutine. It runs on the system
 // stack, so r14 is g0 there and the goroutine that asked for the new one is
 // g0.m.curg. Probing only the return keeps goroutine creation at one trap.
@@ -1688,6 +1762,7 @@ static __noinline int newproc_return(struct pt_regs *ctx)
 #define P_SQL_STMT_EXEC_ENTRY 28
 #define P_SQL_STMT_CONN 29
 #define P_GRPC_NEW_CLIENT_STREAM 30
+#define P_RECOVERY 31
 
 SEC("uprobe.multi")
 int on_uprobe(struct pt_regs *ctx)
@@ -1753,6 +1828,8 @@ int on_uprobe(struct pt_regs *ctx)
 		return chan_send(ctx);
 	case P_CHAN_RECV:
 		return chan_recv(ctx);
+	case P_RECOVERY:
+		return recovery(ctx);
 	}
 	return 0;
 }
