@@ -10,12 +10,15 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/collector/processor/processortest"
 	"gocloud.dev/blob"
 
 	"github.com/tracemap/tracemap/internal/testutil/loadgen"
 	"github.com/tracemap/tracemap/internal/testutil/s3test"
 	"github.com/tracemap/tracemap/internal/testutil/tracetest"
+	"github.com/tracemap/tracemap/processor/layout"
 )
 
 // benchBatch is 100 checkout traces of 7 spans across five services.
@@ -143,6 +146,28 @@ func BenchmarkPushExemplars(b *testing.B) {
 		b.Fatal(err)
 	}
 	runPush(b, e, gen.Traces(100))
+}
+
+// BenchmarkPushExemplarsLaidOut is BenchmarkPushExemplars behind the
+// layout processor, as in the gateway: the traces carry its culprits and
+// tracemap.dag.
+func BenchmarkPushExemplarsLaidOut(b *testing.B) {
+	cfg := testConfig("mem://")
+	cfg.Mode = ModeExemplars
+	e := benchExporter(b, cfg)
+	gen, err := loadgen.NewGenerator(loadgen.DefaultShape)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sink := new(consumertest.TracesSink)
+	lp, err := layout.NewFactory().CreateTraces(context.Background(), processortest.NewNopSettings(layout.NewFactory().Type()), layout.NewFactory().CreateDefaultConfig(), sink)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := lp.ConsumeTraces(context.Background(), gen.Traces(100)); err != nil {
+		b.Fatal(err)
+	}
+	runPush(b, e, sink.AllTraces()[0])
 }
 
 // BenchmarkSettleWindow: what a window costs when it settles, per bucket

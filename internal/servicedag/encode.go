@@ -206,7 +206,15 @@ func unescape(s string) (string, error) {
 // Decode parses the tracemap.dag encoding. Anything malformed — another
 // version, wrong field counts, bad numbers, negative counts, edges naming
 // missing nodes, non-finite coordinates — is an error.
-func Decode(s string) (*DAG, error) {
+func Decode(s string) (*DAG, error) { return decode(s, true) }
+
+// DecodeGraph is Decode without the placement, for a caller that only
+// counts (the svg exporter's windows): sizes, coordinates and edge points
+// are neither parsed nor checked and stay zero, which is most of Decode's
+// work. Everything else is parsed and checked as by Decode.
+func DecodeGraph(s string) (*DAG, error) { return decode(s, false) }
+
+func decode(s string, geometry bool) (*DAG, error) {
 	var parts [4]string
 	n := fieldsOf(parts[:], s, '|')
 	if parts[0] != Version {
@@ -216,21 +224,23 @@ func Decode(s string) (*DAG, error) {
 		return nil, fmt.Errorf("tracemap.dag: %d sections, want 4", n)
 	}
 	d := &DAG{}
-	var size [2]string
-	if fieldsOf(size[:], parts[1], ' ') != len(size) {
-		return nil, errors.New("tracemap.dag: size: want \"<width> <height>\"")
-	}
-	var err error
-	if d.Width, err = parseFloat(size[0]); err != nil {
-		return nil, fmt.Errorf("tracemap.dag: width: %w", err)
-	}
-	if d.Height, err = parseFloat(size[1]); err != nil {
-		return nil, fmt.Errorf("tracemap.dag: height: %w", err)
+	if geometry {
+		var size [2]string
+		if fieldsOf(size[:], parts[1], ' ') != len(size) {
+			return nil, errors.New("tracemap.dag: size: want \"<width> <height>\"")
+		}
+		var err error
+		if d.Width, err = parseFloat(size[0]); err != nil {
+			return nil, fmt.Errorf("tracemap.dag: width: %w", err)
+		}
+		if d.Height, err = parseFloat(size[1]); err != nil {
+			return nil, fmt.Errorf("tracemap.dag: height: %w", err)
+		}
 	}
 	if parts[2] != "" {
 		d.Nodes = make([]Node, 0, strings.Count(parts[2], ";")+1)
 		for f := range strings.SplitSeq(parts[2], ";") {
-			n, err := decodeNode(f)
+			n, err := decodeNode(f, geometry)
 			if err != nil {
 				return nil, fmt.Errorf("tracemap.dag: node %d: %w", len(d.Nodes), err)
 			}
@@ -240,7 +250,7 @@ func Decode(s string) (*DAG, error) {
 	if parts[3] != "" {
 		d.Edges = make([]Edge, 0, strings.Count(parts[3], ";")+1)
 		for f := range strings.SplitSeq(parts[3], ";") {
-			e, err := decodeEdge(f, len(d.Nodes))
+			e, err := decodeEdge(f, len(d.Nodes), geometry)
 			if err != nil {
 				return nil, fmt.Errorf("tracemap.dag: edge %d: %w", len(d.Edges), err)
 			}
@@ -271,7 +281,7 @@ func fieldsOf(dst []string, s string, sep byte) int {
 	}
 }
 
-func decodeNode(f string) (Node, error) {
+func decodeNode(f string, geometry bool) (Node, error) {
 	var n Node
 	var fs [11]string
 	if got := fieldsOf(fs[:], f, ','); got != len(fs) {
@@ -301,6 +311,9 @@ func decodeNode(f string) (Node, error) {
 		return n, errors.New("layer: too large")
 	}
 	n.Layer = int(layer)
+	if !geometry {
+		return n, nil
+	}
 	for i, dst := range []*float64{&n.X, &n.Y, &n.W, &n.H} {
 		if *dst, err = parseFloat(fs[7+i]); err != nil {
 			return n, fmt.Errorf("%s: %w", [...]string{"x", "y", "w", "h"}[i], err)
@@ -309,7 +322,7 @@ func decodeNode(f string) (Node, error) {
 	return n, nil
 }
 
-func decodeEdge(f string, nodes int) (Edge, error) {
+func decodeEdge(f string, nodes int, geometry bool) (Edge, error) {
 	var e Edge
 	var fs [7]string
 	if got := fieldsOf(fs[:], f, ','); got != len(fs) {
@@ -329,7 +342,7 @@ func decodeEdge(f string, nodes int) (Edge, error) {
 	if err := parseCounts(fs[3:6], []string{"calls", "errors", "duration_ns"}, &e.Calls, &e.Errors, &e.DurationNs); err != nil {
 		return e, err
 	}
-	if fs[6] == "" {
+	if fs[6] == "" || !geometry {
 		return e, nil
 	}
 	coords := strings.Count(fs[6], " ") + 1

@@ -43,11 +43,7 @@ func fill(spans []Span, refs []Ref) {
 			lastRes, lastSvc = r.Resource, ServiceName(r.Resource)
 		}
 		src := r.Span
-		start := clampTime(src.StartTimestamp())
-		end := clampTime(src.EndTimestamp())
-		if end < start {
-			end = start
-		}
+		start, end := Times(src)
 		spans[i] = Span{
 			Source:   src,
 			Resource: r.Resource,
@@ -70,6 +66,13 @@ func ServiceName(res pcommon.Resource) string {
 		}
 	}
 	return UnknownService
+}
+
+// Times is a span's start and end as a Tree holds them (Span.Start,
+// Span.End): clamped to 0..MaxTime, the end never before the start.
+func Times(sp ptrace.Span) (start, end int64) {
+	start, end = clampTime(sp.StartTimestamp()), clampTime(sp.EndTimestamp())
+	return start, max(start, end)
 }
 
 func clampTime(ts pcommon.Timestamp) int64 {
