@@ -10,14 +10,18 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/collector/processor"
 	"go.opentelemetry.io/collector/processor/processortest"
 	"gocloud.dev/blob"
 
 	"github.com/tracemap/tracemap/internal/testutil/loadgen"
 	"github.com/tracemap/tracemap/internal/testutil/s3test"
 	"github.com/tracemap/tracemap/internal/testutil/tracetest"
+	"github.com/tracemap/tracemap/processor/heatmap"
 	"github.com/tracemap/tracemap/processor/layout"
 )
 
@@ -149,8 +153,8 @@ func BenchmarkPushExemplars(b *testing.B) {
 }
 
 // BenchmarkPushExemplarsLaidOut is BenchmarkPushExemplars behind the
-// layout processor, as in the gateway: the traces carry its culprits and
-// tracemap.dag.
+// heatmap and layout processors, as in the gateway: the traces carry the
+// service figures, layout's culprits and tracemap.dag.
 func BenchmarkPushExemplarsLaidOut(b *testing.B) {
 	cfg := testConfig("mem://")
 	cfg.Mode = ModeExemplars
@@ -159,12 +163,21 @@ func BenchmarkPushExemplarsLaidOut(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	ctx := context.Background()
 	sink := new(consumertest.TracesSink)
-	lp, err := layout.NewFactory().CreateTraces(context.Background(), processortest.NewNopSettings(layout.NewFactory().Type()), layout.NewFactory().CreateDefaultConfig(), sink)
-	if err != nil {
-		b.Fatal(err)
+	next := consumer.Traces(sink)
+	for _, f := range []processor.Factory{layout.NewFactory(), heatmap.NewFactory()} {
+		p, err := f.CreateTraces(ctx, processortest.NewNopSettings(f.Type()), f.CreateDefaultConfig(), next)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := p.Start(ctx, componenttest.NewNopHost()); err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { _ = p.Shutdown(ctx) })
+		next = p
 	}
-	if err := lp.ConsumeTraces(context.Background(), gen.Traces(100)); err != nil {
+	if err := next.ConsumeTraces(ctx, gen.Traces(100)); err != nil {
 		b.Fatal(err)
 	}
 	runPush(b, e, sink.AllTraces()[0])
