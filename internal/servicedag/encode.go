@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/tracemap/tracemap/internal/sugiyama"
 )
@@ -50,9 +52,14 @@ func geometryOf(d *DAG) *geometry {
 	return g
 }
 
+// encoders keeps encode's buffers, so an encoding allocates just its string.
+var encoders = sync.Pool{New: func() any { return new(encoder) }}
+
 // encode writes the encoding, taking the placement from g when given.
 func (d *DAG) encode(g *geometry) string {
-	e := encoder{buf: make([]byte, 0, 32+64*len(d.Nodes)+48*len(d.Edges))}
+	e := encoders.Get().(*encoder)
+	defer e.put()
+	e.buf = slices.Grow(e.buf[:0], 32+64*len(d.Nodes)+48*len(d.Edges))
 	e.buf = append(e.buf, Version...)
 	e.buf = append(e.buf, '|')
 	if g != nil {
@@ -96,6 +103,13 @@ func (d *DAG) encode(g *geometry) string {
 }
 
 type encoder struct{ buf []byte }
+
+// put returns e to the pool unless a huge graph grew it.
+func (e *encoder) put() {
+	if cap(e.buf) <= 64<<10 {
+		encoders.Put(e)
+	}
+}
 
 // sep writes the ';' between list items, before every item but the first.
 func (e *encoder) sep(i int) {
