@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"path"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -190,7 +191,10 @@ func offerOf(id pcommon.TraceID, c *candidate) exemplar.Offer {
 // pushExemplars counts td into the window and offers its fresh traces to
 // the chooser; nothing is written here, so a batch never fails.
 func (e *svgExporter) pushExemplars(_ context.Context, td ptrace.Traces) error {
-	groups := spantree.GroupByTrace(td)
+	// Nothing keeps the groups: held traces are copied out of td.
+	gr := groupers.Get().(*spantree.Grouper)
+	defer func() { gr.Reset(); groupers.Put(gr) }()
+	groups := gr.Group(td)
 	cands := make([]candidate, len(groups))
 	dags := make([]*servicedag.DAG, len(groups))
 	for i, g := range groups {
@@ -226,6 +230,8 @@ func (e *svgExporter) pushExemplars(_ context.Context, td ptrace.Traces) error {
 	})
 	return nil
 }
+
+var groupers = sync.Pool{New: func() any { return new(spantree.Grouper) }}
 
 // splitTraces copies the spans of the given traces out of td, one Traces
 // per trace, in one pass.
