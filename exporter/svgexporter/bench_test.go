@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -142,45 +143,51 @@ func BenchmarkPushHugeTrace(b *testing.B) {
 // generator's shape: grouping, DAG, culprits, window and the online
 // exemplar choice; nothing is drawn until the window settles.
 func BenchmarkPushExemplars(b *testing.B) {
-	cfg := testConfig("mem://")
-	cfg.Mode = ModeExemplars
-	e := benchExporter(b, cfg)
-	gen, err := loadgen.NewGenerator(loadgen.DefaultShape)
-	if err != nil {
-		b.Fatal(err)
-	}
-	runPush(b, e, gen.Traces(100))
+	benchExemplars(b, generated(b, 100))
 }
 
 // BenchmarkPushExemplarsLaidOut is BenchmarkPushExemplars behind the
 // heatmap and layout processors, as in the gateway: the traces carry the
 // service figures, layout's culprits and tracemap.dag.
 func BenchmarkPushExemplarsLaidOut(b *testing.B) {
+	benchExemplars(b, processed(b, generated(b, 100), heatmap.NewFactory(), layout.NewFactory()))
+}
+
+func benchExemplars(b *testing.B, td ptrace.Traces) {
 	cfg := testConfig("mem://")
 	cfg.Mode = ModeExemplars
-	e := benchExporter(b, cfg)
+	runPush(b, benchExporter(b, cfg), td)
+}
+
+// generated is n traces of the load generator's default shape.
+func generated(tb testing.TB, n int) ptrace.Traces {
 	gen, err := loadgen.NewGenerator(loadgen.DefaultShape)
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
+	return gen.Traces(n)
+}
+
+// processed is td after a pipeline of processors with default configs.
+func processed(tb testing.TB, td ptrace.Traces, pipeline ...processor.Factory) ptrace.Traces {
 	ctx := context.Background()
 	sink := new(consumertest.TracesSink)
 	next := consumer.Traces(sink)
-	for _, f := range []processor.Factory{layout.NewFactory(), heatmap.NewFactory()} {
+	for _, f := range slices.Backward(pipeline) {
 		p, err := f.CreateTraces(ctx, processortest.NewNopSettings(f.Type()), f.CreateDefaultConfig(), next)
 		if err != nil {
-			b.Fatal(err)
+			tb.Fatal(err)
 		}
 		if err := p.Start(ctx, componenttest.NewNopHost()); err != nil {
-			b.Fatal(err)
+			tb.Fatal(err)
 		}
-		b.Cleanup(func() { _ = p.Shutdown(ctx) })
+		tb.Cleanup(func() { _ = p.Shutdown(ctx) })
 		next = p
 	}
-	if err := next.ConsumeTraces(ctx, gen.Traces(100)); err != nil {
-		b.Fatal(err)
+	if err := next.ConsumeTraces(ctx, td); err != nil {
+		tb.Fatal(err)
 	}
-	runPush(b, e, sink.AllTraces()[0])
+	return sink.AllTraces()[0]
 }
 
 // BenchmarkSettleWindow: what a window costs when it settles, per bucket

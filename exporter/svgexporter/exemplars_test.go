@@ -15,18 +15,15 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/component/componenttest"
-	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/exporter/exportertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
-	"go.opentelemetry.io/collector/processor/processortest"
 
 	"github.com/tracemap/tracemap/exporter/svgexporter/internal/metadata"
 	"github.com/tracemap/tracemap/internal/culprit"
 	"github.com/tracemap/tracemap/internal/servicedag"
 	"github.com/tracemap/tracemap/internal/spantree"
 	"github.com/tracemap/tracemap/internal/summary"
-	"github.com/tracemap/tracemap/internal/testutil/loadgen"
 	"github.com/tracemap/tracemap/internal/testutil/tracetest"
 	"github.com/tracemap/tracemap/processor/layout"
 )
@@ -358,11 +355,7 @@ func TestChoosesByLayoutsCulprits(t *testing.T) {
 // processor's attributes is what it computes from the span tree without
 // them, clock skew included.
 func TestLaidOutCandidates(t *testing.T) {
-	gen, err := loadgen.NewGenerator(loadgen.DefaultShape)
-	if err != nil {
-		t.Fatal(err)
-	}
-	td := gen.Traces(40)
+	td := generated(t, 40)
 	// db's clock is 5 ms ahead: layout moves its span into its caller.
 	tracetest.Append(td, tracetest.TraceID(1<<40),
 		tracetest.S(1, 0, "shop", "GET /", 0, 2*ms).Err(),
@@ -370,16 +363,7 @@ func TestLaidOutCandidates(t *testing.T) {
 		tracetest.S(3, 1, "cache", "get", ms/2, 3*ms))
 	plain := ptrace.NewTraces()
 	td.CopyTo(plain)
-	sink := new(consumertest.TracesSink)
-	f := layout.NewFactory()
-	lp, err := f.CreateTraces(context.Background(), processortest.NewNopSettings(f.Type()), f.CreateDefaultConfig(), sink)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := lp.ConsumeTraces(context.Background(), td); err != nil {
-		t.Fatal(err)
-	}
-	groups := spantree.GroupByTrace(sink.AllTraces()[0])
+	groups := spantree.GroupByTrace(processed(t, td, layout.NewFactory()))
 	plainGroups := spantree.GroupByTrace(plain)
 	skewed := 0
 	for i, g := range groups {
