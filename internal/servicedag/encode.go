@@ -276,23 +276,24 @@ func decode(s string, geometry bool) (*DAG, error) {
 
 // fieldsOf splits s at every sep into dst, as strings.Split would without
 // allocating, and returns the number of fields s has; when that exceeds
-// len(dst), dst holds the first ones.
+// len(dst), dst holds the first ones. The fields are short (numbers,
+// names), so a byte loop beats a call to strings.IndexByte per field.
 func fieldsOf(dst []string, s string, sep byte) int {
-	n := 0
-	for {
-		i := strings.IndexByte(s, sep)
+	n, start := 0, 0
+	for i := 0; i < len(s); i++ {
+		if s[i] != sep {
+			continue
+		}
 		if n < len(dst) {
-			dst[n] = s
-			if i >= 0 {
-				dst[n] = s[:i]
-			}
+			dst[n] = s[start:i]
 		}
 		n++
-		if i < 0 {
-			return n
-		}
-		s = s[i+1:]
+		start = i + 1
 	}
+	if n < len(dst) {
+		dst[n] = s[start:]
+	}
+	return n + 1
 }
 
 func decodeNode(f string, geometry bool) (Node, error) {
