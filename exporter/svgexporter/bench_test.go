@@ -5,17 +5,25 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/collector/processor"
+	"go.opentelemetry.io/collector/processor/processortest"
 	"gocloud.dev/blob"
 
 	"github.com/tracemap/tracemap/internal/testutil/loadgen"
 	"github.com/tracemap/tracemap/internal/testutil/s3test"
 	"github.com/tracemap/tracemap/internal/testutil/tracetest"
+	"github.com/tracemap/tracemap/processor/heatmap"
+	"github.com/tracemap/tracemap/processor/layout"
 )
 
 // benchBatch is 100 checkout traces of 7 spans across five services.
@@ -135,14 +143,51 @@ func BenchmarkPushHugeTrace(b *testing.B) {
 // generator's shape: grouping, DAG, culprits, window and the online
 // exemplar choice; nothing is drawn until the window settles.
 func BenchmarkPushExemplars(b *testing.B) {
+	benchExemplars(b, generated(b, 100))
+}
+
+// BenchmarkPushExemplarsLaidOut is BenchmarkPushExemplars behind the
+// heatmap and layout processors, as in the gateway: the traces carry the
+// service figures, layout's culprits and tracemap.dag.
+func BenchmarkPushExemplarsLaidOut(b *testing.B) {
+	benchExemplars(b, processed(b, generated(b, 100), heatmap.NewFactory(), layout.NewFactory()))
+}
+
+func benchExemplars(b *testing.B, td ptrace.Traces) {
 	cfg := testConfig("mem://")
 	cfg.Mode = ModeExemplars
-	e := benchExporter(b, cfg)
+	runPush(b, benchExporter(b, cfg), td)
+}
+
+// generated is n traces of the load generator's default shape.
+func generated(tb testing.TB, n int) ptrace.Traces {
 	gen, err := loadgen.NewGenerator(loadgen.DefaultShape)
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	runPush(b, e, gen.Traces(100))
+	return gen.Traces(n)
+}
+
+// processed is td after a pipeline of processors with default configs.
+func processed(tb testing.TB, td ptrace.Traces, pipeline ...processor.Factory) ptrace.Traces {
+	ctx := context.Background()
+	sink := new(consumertest.TracesSink)
+	next := consumer.Traces(sink)
+	for _, f := range slices.Backward(pipeline) {
+		p, err := f.CreateTraces(ctx, processortest.NewNopSettings(f.Type()), f.CreateDefaultConfig(), next)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if err := p.Start(ctx, componenttest.NewNopHost()); err != nil {
+			tb.Fatal(err)
+		}
+		tb.Cleanup(func() { _ = p.Shutdown(ctx) })
+		next = p
+	}
+	if err := next.ConsumeTraces(ctx, td); err != nil {
+		tb.Fatal(err)
+	}
+	return sink.AllTraces()[0]
 }
 
 // BenchmarkSettleWindow: what a window costs when it settles, per bucket

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"path"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -61,34 +62,105 @@ func gatewayIdentity(cfg *Config, res pcommon.Resource) summary.Gateway {
 	return summary.Gateway{ID: objkey.Sanitize(id), Host: host}
 }
 
-// verdictOf returns the culprits of a trace: the layout processor's
-// tracemap.culprit.* and tracemap.error.own values when it wrote them, else
-// internal/culprit.Analyze (the same rule).
-func verdictOf(t *spantree.Tree) culprit.Verdict {
-	attrs := t.Spans[t.Roots[0]].Source.Attributes()
-	lat, ok := attrs.Get(culprit.AttrLatency)
-	if !ok || lat.Type() != pcommon.ValueTypeStr {
-		return culprit.Analyze(t)
+// candidate is what the window and the chooser need of one trace of a
+// batch.
+type candidate struct {
+	duration int64 // as spantree.Tree.Duration
+	dag      *servicedag.DAG
+	verdict  culprit.Verdict
+}
+
+// candidateOf describes a trace (a group of spantree.GroupByTrace). A
+// trace the layout processor laid out is read from what it wrote: its
+// culprits and tracemap.dag on the root, its skew corrections and own
+// errors on the spans. Only other traces are built into a span tree, to
+// compute the same with the same packages.
+func candidateOf(g spantree.Group) candidate {
+	if c, ok := laidOut(g.Refs); ok {
+		return c
 	}
-	v := culprit.Verdict{Latency: lat.Str(), ErrorSpan: -1, Own: make([]bool, len(t.Spans))}
-	if s, ok := attrs.Get(culprit.AttrLatencyShare); ok && s.Type() == pcommon.ValueTypeDouble {
+	t := spantree.Build(g.TraceID, g.Refs)
+	root := t.Spans[t.Roots[0]].Source.Attributes()
+	v, ok := verdictFrom(root, g.Refs)
+	if !ok {
+		v = culprit.Analyze(t)
+	}
+	return candidate{duration: t.Duration, dag: graph(t), verdict: v}
+}
+
+// laidOut reads a candidate from the layout processor's attributes, if the
+// trace has a root span carrying its culprits and a valid tracemap.dag.
+func laidOut(refs []spantree.Ref) (candidate, bool) {
+	for _, r := range refs {
+		if !r.Span.ParentSpanID().IsEmpty() {
+			continue
+		}
+		attrs := r.Span.Attributes()
+		enc, ok := attrs.Get(servicedag.AttrDAG)
+		if !ok || enc.Type() != pcommon.ValueTypeStr {
+			continue
+		}
+		v, ok := verdictFrom(attrs, refs)
+		if !ok {
+			return candidate{}, false
+		}
+		d, err := servicedag.DecodeGraph(enc.Str())
+		if err != nil {
+			return candidate{}, false
+		}
+		return candidate{duration: skewedDuration(refs), dag: d, verdict: v}, true
+	}
+	return candidate{}, false
+}
+
+// skewedDuration is spantree.Tree.Duration from the spans' tracemap.skew_ns:
+// from the earliest corrected start to the latest corrected end.
+func skewedDuration(refs []spantree.Ref) int64 {
+	first, last := spantree.MaxTime, int64(0)
+	for _, r := range refs {
+		start, end := spantree.Times(r.Span)
+		if v, ok := r.Span.Attributes().Get(spantree.AttrSkew); ok && v.Type() == pcommon.ValueTypeInt {
+			// As Build clamps: the span stays inside 0..MaxTime.
+			skew := max(-spantree.MaxTime, min(v.Int(), spantree.MaxTime))
+			shifted := max(0, min(start+skew, spantree.MaxTime-(end-start)))
+			start, end = shifted, shifted+end-start
+		}
+		first, last = min(first, start), max(last, end)
+	}
+	return last - first
+}
+
+// verdictFrom reads the culprits the layout processor wrote on a trace's
+// root (root's attributes) and tracemap.error.own on its ERROR spans (only
+// they can be own errors); false when layout did not write them.
+func verdictFrom(root pcommon.Map, spans []spantree.Ref) (culprit.Verdict, bool) {
+	lat, ok := root.Get(culprit.AttrLatency)
+	if !ok || lat.Type() != pcommon.ValueTypeStr {
+		return culprit.Verdict{}, false
+	}
+	v := culprit.Verdict{Latency: lat.Str(), ErrorSpan: -1, Own: make([]bool, len(spans))}
+	if s, ok := root.Get(culprit.AttrLatencyShare); ok && s.Type() == pcommon.ValueTypeDouble {
 		v.LatencyShare = s.Double()
 	}
-	if s, ok := attrs.Get(culprit.AttrError); ok && s.Type() == pcommon.ValueTypeStr {
+	if s, ok := root.Get(culprit.AttrError); ok && s.Type() == pcommon.ValueTypeStr {
 		v.Error = s.Str()
 	}
-	for i := range t.Spans {
-		if o, ok := t.Spans[i].Source.Attributes().Get(culprit.AttrOwnError); ok && o.Type() == pcommon.ValueTypeBool {
+	for i, r := range spans {
+		if r.Span.Status().Code() != ptrace.StatusCodeError {
+			continue
+		}
+		if o, ok := r.Span.Attributes().Get(culprit.AttrOwnError); ok && o.Type() == pcommon.ValueTypeBool {
 			v.Own[i] = o.Bool()
 		}
 	}
-	return v
+	return v, true
 }
 
 // offerOf describes a trace to the chooser: its services and edges, and
 // those where its failure started and that held its latency share.
-func offerOf(t *spantree.Tree, d *servicedag.DAG, v culprit.Verdict) exemplar.Offer {
-	o := exemplar.Offer{ID: t.TraceID, DurationNs: t.Duration, Keys: make([]exemplar.Key, 0, len(d.Nodes)+len(d.Edges))}
+func offerOf(id pcommon.TraceID, c *candidate) exemplar.Offer {
+	d, v := c.dag, c.verdict
+	o := exemplar.Offer{ID: id, DurationNs: c.duration, Keys: make([]exemplar.Key, 0, len(d.Nodes)+len(d.Edges))}
 	for _, n := range d.Nodes {
 		k := exemplar.Key{Service: n.Name}
 		o.Keys = append(o.Keys, k)
@@ -119,32 +191,34 @@ func offerOf(t *spantree.Tree, d *servicedag.DAG, v culprit.Verdict) exemplar.Of
 // pushExemplars counts td into the window and offers its fresh traces to
 // the chooser; nothing is written here, so a batch never fails.
 func (e *svgExporter) pushExemplars(_ context.Context, td ptrace.Traces) error {
-	trees := spantree.FromTraces(td)
-	attrs := resourceHeat(td)
-	verdicts := make([]culprit.Verdict, len(trees))
-	for i, t := range trees {
-		if len(t.Roots) > 0 {
-			verdicts[i] = verdictOf(t)
-		}
+	// Nothing keeps the groups: held traces are copied out of td.
+	gr := groupers.Get().(*spantree.Grouper)
+	defer func() { gr.Reset(); groupers.Put(gr) }()
+	groups := gr.Group(td)
+	cands := make([]candidate, len(groups))
+	dags := make([]*servicedag.DAG, len(groups))
+	for i, g := range groups {
+		cands[i] = candidateOf(g)
+		dags[i] = cands[i].dag
 	}
 	var keep map[pcommon.TraceID]bool
-	e.account(td, trees, attrs, func(i int, d *servicedag.DAG) {
-		t := trees[i]
-		e.win.Observe(t, verdicts[i].Own, d, verdicts[i].Error)
-		if ok, _ := e.selected(t); !ok {
+	e.account(td, groups, dags, resourceHeat(td), func(i int) {
+		g, c := groups[i], &cands[i]
+		e.win.Observe(g.Refs, c.verdict.Own, c.dag, c.verdict.Error)
+		if ok, _ := e.selected(c.duration, g.Refs); !ok {
 			e.tel.ExporterSvgTracesSkipped.Add(context.Background(), 1, reasonFilter)
 			return
 		}
-		kept, released := e.ex.chooser.Offer(offerOf(t, d, verdicts[i]))
+		kept, released := e.ex.chooser.Offer(offerOf(g.TraceID, c))
 		for _, id := range released {
 			delete(e.ex.held, id)
 			delete(keep, id)
 		}
-		if _, ok := e.ex.held[t.TraceID]; kept && !ok {
+		if _, ok := e.ex.held[g.TraceID]; kept && !ok {
 			if keep == nil {
 				keep = make(map[pcommon.TraceID]bool)
 			}
-			keep[t.TraceID] = true
+			keep[g.TraceID] = true
 		}
 	}, func() {
 		if len(keep) == 0 {
@@ -156,6 +230,8 @@ func (e *svgExporter) pushExemplars(_ context.Context, td ptrace.Traces) error {
 	})
 	return nil
 }
+
+var groupers = sync.Pool{New: func() any { return new(spantree.Grouper) }}
 
 // splitTraces copies the spans of the given traces out of td, one Traces
 // per trace, in one pass.
@@ -273,9 +349,10 @@ func (e *svgExporter) settle(ctx context.Context, w *window.Window, wh map[strin
 // drawExemplar renders a chosen trace and encodes its data.
 func (e *svgExporter) drawExemplar(ctx context.Context, start time.Time, c exemplar.Chosen, data ptrace.Traces) (summary.Exemplar, []pendingWrite, error) {
 	var t *spantree.Tree
-	for _, tr := range spantree.FromTraces(data) {
-		if tr.TraceID == c.ID && len(tr.Roots) > 0 {
-			t = tr
+	var spans []spantree.Ref
+	for _, g := range spantree.GroupByTrace(data) {
+		if g.TraceID == c.ID {
+			t, spans = spantree.Build(g.TraceID, g.Refs), g.Refs
 		}
 	}
 	if t == nil {
@@ -283,7 +360,7 @@ func (e *svgExporter) drawExemplar(ctx context.Context, start time.Time, c exemp
 	}
 	buf := e.bufs.Get().(*bytes.Buffer)
 	defer e.putBuf(buf)
-	if err := e.renderTrace(ctx, buf, t, graph(t), e.heatFunc(treeHeat(t))); err != nil {
+	if err := e.renderTrace(ctx, buf, t, graph(t), e.heatFunc(treeHeat(spans))); err != nil {
 		return summary.Exemplar{}, nil, err
 	}
 	root := &t.Spans[t.Roots[0]]

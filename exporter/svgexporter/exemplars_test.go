@@ -21,8 +21,11 @@ import (
 
 	"github.com/tracemap/tracemap/exporter/svgexporter/internal/metadata"
 	"github.com/tracemap/tracemap/internal/culprit"
+	"github.com/tracemap/tracemap/internal/servicedag"
+	"github.com/tracemap/tracemap/internal/spantree"
 	"github.com/tracemap/tracemap/internal/summary"
 	"github.com/tracemap/tracemap/internal/testutil/tracetest"
+	"github.com/tracemap/tracemap/processor/layout"
 )
 
 const ms = int64(time.Millisecond)
@@ -346,4 +349,58 @@ func TestChoosesByLayoutsCulprits(t *testing.T) {
 	if s.Services[1].Name != "shop" || s.Services[1].OwnErrors != 1 || s.Services[0].OwnErrors != 0 {
 		t.Fatalf("own errors from tracemap.error.own: %+v", s.Services)
 	}
+}
+
+// TestLaidOutCandidates: what the exporter reads from the layout
+// processor's attributes is what it computes from the span tree without
+// them, clock skew included.
+func TestLaidOutCandidates(t *testing.T) {
+	td := generated(t, 40)
+	// db's clock is 5 ms ahead: layout moves its span into its caller.
+	tracetest.Append(td, tracetest.TraceID(1<<40),
+		tracetest.S(1, 0, "shop", "GET /", 0, 2*ms).Err(),
+		tracetest.S(2, 1, "db", "query", 5*ms, 6*ms).Err(),
+		tracetest.S(3, 1, "cache", "get", ms/2, 3*ms))
+	plain := ptrace.NewTraces()
+	td.CopyTo(plain)
+	groups := spantree.GroupByTrace(processed(t, td, layout.NewFactory()))
+	plainGroups := spantree.GroupByTrace(plain)
+	skewed := 0
+	for i, g := range groups {
+		got, ok := laidOut(g.Refs)
+		if !ok {
+			t.Fatalf("trace %s: layout's attributes not read", g.TraceID)
+		}
+		want := candidateOf(plainGroups[i])
+		if got.duration != want.duration || got.verdict.Error != want.verdict.Error || got.verdict.Latency != want.verdict.Latency ||
+			got.verdict.LatencyShare != want.verdict.LatencyShare || !slices.Equal(got.verdict.Own, want.verdict.Own) {
+			t.Errorf("trace %s: read %d %+v, computed %d %+v", g.TraceID, got.duration, got.verdict, want.duration, want.verdict)
+		}
+		if got, want := graphCounts(got.dag), graphCounts(want.dag); got != want {
+			t.Errorf("trace %s: graph read\n%s\ncomputed\n%s", g.TraceID, got, want)
+		}
+		first, last := spantree.MaxTime, int64(0)
+		for _, r := range g.Refs {
+			start, end := spantree.Times(r.Span)
+			first, last = min(first, start), max(last, end)
+		}
+		if last-first != want.duration {
+			skewed++
+		}
+	}
+	if skewed == 0 {
+		t.Fatal("no trace whose duration skew correction changes")
+	}
+}
+
+// graphCounts is a graph without its placement.
+func graphCounts(d *servicedag.DAG) string {
+	var b strings.Builder
+	for _, n := range d.Nodes {
+		fmt.Fprintf(&b, "%s/%s/%s/%v/%d/%d ", n.Name, n.Service, n.Operation, n.Virtual, n.Spans, n.Errors)
+	}
+	for _, e := range d.Edges {
+		fmt.Fprintf(&b, "%d>%d/%d/%d/%d ", e.From, e.To, e.Calls, e.Errors, e.DurationNs)
+	}
+	return b.String()
 }

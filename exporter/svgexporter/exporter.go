@@ -229,24 +229,18 @@ func (e *svgExporter) background(fn func(context.Context) error) {
 
 // account adds what td brings to the service-map window and the exporter's
 // own statistics, once per piece of data (not again when a batch is
-// retried), and returns each tree's graph. fresh, when set, is called under
-// mu for each tree counted now, and done once after them (still under mu).
-func (e *svgExporter) account(td ptrace.Traces, trees []*spantree.Tree, attrs map[string]serviceHeat, fresh func(i int, d *servicedag.DAG), done func()) []*servicedag.DAG {
-	dags := make([]*servicedag.DAG, len(trees))
-	fps := make([]uint64, len(trees))
-	for i, t := range trees {
-		if len(t.Roots) > 0 {
-			dags[i] = graph(t)
-			fps[i] = dedupe.Fingerprint(t)
-		}
+// retried): the traces of td (spantree.GroupByTrace) with their graphs.
+// fresh, when set, is called under mu for each trace counted now, and done
+// once after them (still under mu).
+func (e *svgExporter) account(td ptrace.Traces, groups []spantree.Group, dags []*servicedag.DAG, attrs map[string]serviceHeat, fresh func(i int), done func()) {
+	fps := make([]uint64, len(groups))
+	for i, g := range groups {
+		fps[i] = dedupe.Fingerprint(g.TraceID, g.Refs)
 	}
 	var counted map[pcommon.TraceID]bool
 	all := true
 	e.mu.Lock()
-	for i, t := range trees {
-		if len(t.Roots) == 0 {
-			continue
-		}
+	for i, g := range groups {
 		if !e.seen.Add(fps[i]) {
 			all = false
 			continue
@@ -254,14 +248,14 @@ func (e *svgExporter) account(td ptrace.Traces, trees []*spantree.Tree, attrs ma
 		if counted == nil {
 			counted = make(map[pcommon.TraceID]bool)
 		}
-		counted[t.TraceID] = true
+		counted[g.TraceID] = true
 		if e.windowed() {
 			if n := e.win.Add(dags[i]); n > 0 {
 				e.tel.ExporterSvgWindowDropped.Add(context.Background(), int64(n))
 			}
 		}
 		if fresh != nil {
-			fresh(i, dags[i])
+			fresh(i)
 		}
 	}
 	if done != nil {
@@ -276,13 +270,12 @@ func (e *svgExporter) account(td ptrace.Traces, trees []*spantree.Tree, attrs ma
 	}
 	e.mu.Unlock()
 	if len(counted) == 0 || !needsTracker(td, attrs) {
-		return dags
+		return
 	}
 	if !all {
 		td = tracesOf(td, counted)
 	}
 	e.tracker.Observe(td)
-	return dags
 }
 
 // putBuf returns a render buffer to the pool unless a huge trace grew it,

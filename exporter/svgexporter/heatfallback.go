@@ -35,11 +35,11 @@ func resourceHeat(td ptrace.Traces) map[string]serviceHeat {
 // same trace gives the same picture however it was batched (in the
 // collector, or read back from the file exporter's output by tracemap
 // render).
-func treeHeat(t *spantree.Tree) map[string]serviceHeat {
+func treeHeat(spans []spantree.Ref) map[string]serviceHeat {
 	var out map[string]serviceHeat
 	var last pcommon.Resource
-	for i := range t.Spans {
-		if res := t.Spans[i].Resource; i == 0 || res != last {
+	for i := range spans {
+		if res := spans[i].Resource; i == 0 || res != last {
 			out = addResourceHeat(out, res)
 			last = res
 		}

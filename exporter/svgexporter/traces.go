@@ -33,28 +33,30 @@ func (e *svgExporter) pushTraces(ctx context.Context, td ptrace.Traces) error {
 	if e.cfg.Mode == ModeExemplars {
 		return e.pushExemplars(ctx, td)
 	}
-	trees := spantree.FromTraces(td)
-	attrs := resourceHeat(td)
-	dags := e.account(td, trees, attrs, nil, nil)
+	groups := spantree.GroupByTrace(td)
+	trees := make([]*spantree.Tree, len(groups))
+	dags := make([]*servicedag.DAG, len(groups))
+	for i, g := range groups {
+		trees[i] = spantree.Build(g.TraceID, g.Refs)
+		dags[i] = graph(trees[i])
+	}
+	e.account(td, groups, dags, resourceHeat(td), nil, nil)
 
 	failed := make(map[pcommon.TraceID]bool)
 	var first error
 	for i, t := range trees {
-		if len(t.Roots) == 0 {
-			continue
-		}
 		if err := ctx.Err(); err != nil {
 			failed[t.TraceID] = true // out of time: the rest goes back
 			first = cmp.Or(first, err)
 			continue
 		}
-		ok, th := e.selected(t)
+		ok, th := e.selected(t.Duration, groups[i].Refs)
 		if !ok {
 			e.tel.ExporterSvgTracesSkipped.Add(ctx, 1, reasonFilter)
 			continue
 		}
 		if th == nil {
-			th = treeHeat(t)
+			th = treeHeat(groups[i].Refs)
 		}
 		if err := e.drawTrace(ctx, t, dags[i], e.heatFunc(th)); err != nil {
 			if errors.Is(err, errRender) {
@@ -159,24 +161,24 @@ func unreserved(key string) string {
 	return key
 }
 
-// selected applies the render filter: with no condition set every trace is
+// selected applies the render filter to a trace (its duration as
+// spantree.Tree.Duration, its spans): with no condition set every trace is
 // drawn, else those matching any condition. The trace's heat is read only
 // for the hot condition (every kept trace passes here) and returned when
 // read, so a drawn trace does not compute it twice.
-func (e *svgExporter) selected(t *spantree.Tree) (ok bool, heat map[string]serviceHeat) {
+func (e *svgExporter) selected(duration int64, spans []spantree.Ref) (ok bool, heat map[string]serviceHeat) {
 	r := e.cfg.Render
 	if !r.Errors && r.SlowerThan == 0 && !r.Hot {
 		return true, nil
 	}
-	if r.SlowerThan > 0 && t.Duration >= int64(r.SlowerThan) {
+	if r.SlowerThan > 0 && duration >= int64(r.SlowerThan) {
 		return true, nil
 	}
 	if r.Hot {
-		heat = treeHeat(t)
+		heat = treeHeat(spans)
 	}
-	for i := range t.Spans {
-		s := &t.Spans[i]
-		if r.Errors && s.Error {
+	for _, s := range spans {
+		if r.Errors && s.Span.Status().Code() == ptrace.StatusCodeError {
 			return true, heat
 		}
 		if r.Hot && e.hot(s.Service, heat) {

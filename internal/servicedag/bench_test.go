@@ -10,7 +10,8 @@ import (
 
 // BenchmarkDAG: the service DAG of a real-shaped 1,000-span trace over 20
 // services: building it, laying it out (first sight of the shape, and a
-// cached shape), and encoding it.
+// cached shape), encoding it and decoding it (with and without the
+// placement).
 func BenchmarkDAG(b *testing.B) {
 	for _, services := range []int{5, 20, 100} {
 		tr := spantree.FromTraces(tracetest.Generate(tracetest.TraceID(1), 1000, services, 1))[0]
@@ -35,6 +36,19 @@ func BenchmarkDAG(b *testing.B) {
 		b.Run(fmt.Sprintf("services=%d/Encode", services), func(b *testing.B) {
 			for b.Loop() {
 				d.Encode()
+			}
+		})
+		enc := d.Encode()
+		b.Run(fmt.Sprintf("services=%d/Decode", services), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				_, _ = Decode(enc)
+			}
+		})
+		b.Run(fmt.Sprintf("services=%d/DecodeGraph", services), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				_, _ = DecodeGraph(enc)
 			}
 		})
 	}

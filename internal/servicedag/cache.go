@@ -3,7 +3,6 @@ package servicedag
 import (
 	"container/list"
 	"strconv"
-	"strings"
 	"sync"
 )
 
@@ -19,7 +18,7 @@ type Cache struct {
 	size  int
 	byKey map[string]*list.Element
 	lru   list.List // of *cached, most recent first
-	key   strings.Builder
+	key   []byte    // shape's buffer
 }
 
 type cached struct {
@@ -57,14 +56,15 @@ func (c *Cache) layout(d *DAG) *geometry {
 		return nil
 	}
 	c.mu.Lock()
-	key := c.shape(d)
-	if el, ok := c.byKey[key]; ok {
+	shape := c.shape(d)
+	if el, ok := c.byKey[string(shape)]; ok { // no string is made to look up
 		c.lru.MoveToFront(el)
 		e := el.Value.(*cached)
 		c.mu.Unlock()
 		e.apply(d)
 		return e.geom
 	}
+	key := string(shape)
 	c.mu.Unlock()
 
 	Layout(d)
@@ -105,23 +105,23 @@ func (e *cached) apply(d *DAG) {
 	}
 }
 
-// shape is the cache key: what Layout's result depends on. Names are
-// length-prefixed so no two shapes share a key. Called with c.mu held.
-func (c *Cache) shape(d *DAG) string {
-	b := &c.key
-	b.Reset()
-	b.WriteString(strconv.Itoa(len(d.Nodes)))
+// shape is the cache key, written into c.key: what Layout's result
+// depends on. Names are length-prefixed so no two shapes share a key.
+// Called with c.mu held; valid until the next call.
+func (c *Cache) shape(d *DAG) []byte {
+	b := strconv.AppendInt(c.key[:0], int64(len(d.Nodes)), 10)
 	for _, n := range d.Nodes {
-		b.WriteByte(' ')
-		b.WriteString(strconv.Itoa(len(n.Name)))
-		b.WriteByte(':')
-		b.WriteString(n.Name)
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, int64(len(n.Name)), 10)
+		b = append(b, ':')
+		b = append(b, n.Name...)
 	}
 	for _, e := range d.Edges {
-		b.WriteByte(' ')
-		b.WriteString(strconv.Itoa(e.From))
-		b.WriteByte('>')
-		b.WriteString(strconv.Itoa(e.To))
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, int64(e.From), 10)
+		b = append(b, '>')
+		b = strconv.AppendInt(b, int64(e.To), 10)
 	}
-	return b.String()
+	c.key = b
+	return b
 }

@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/tracemap/tracemap/internal/sugiyama"
 )
@@ -50,9 +52,14 @@ func geometryOf(d *DAG) *geometry {
 	return g
 }
 
+// encoders keeps encode's buffers, so an encoding allocates just its string.
+var encoders = sync.Pool{New: func() any { return new(encoder) }}
+
 // encode writes the encoding, taking the placement from g when given.
 func (d *DAG) encode(g *geometry) string {
-	e := encoder{buf: make([]byte, 0, 32+64*len(d.Nodes)+48*len(d.Edges))}
+	e := encoders.Get().(*encoder)
+	defer e.put()
+	e.buf = slices.Grow(e.buf[:0], 32+64*len(d.Nodes)+48*len(d.Edges))
 	e.buf = append(e.buf, Version...)
 	e.buf = append(e.buf, '|')
 	if g != nil {
@@ -96,6 +103,13 @@ func (d *DAG) encode(g *geometry) string {
 }
 
 type encoder struct{ buf []byte }
+
+// put returns e to the pool unless a huge graph grew it.
+func (e *encoder) put() {
+	if cap(e.buf) <= 64<<10 {
+		encoders.Put(e)
+	}
+}
 
 // sep writes the ';' between list items, before every item but the first.
 func (e *encoder) sep(i int) {
@@ -206,7 +220,15 @@ func unescape(s string) (string, error) {
 // Decode parses the tracemap.dag encoding. Anything malformed — another
 // version, wrong field counts, bad numbers, negative counts, edges naming
 // missing nodes, non-finite coordinates — is an error.
-func Decode(s string) (*DAG, error) {
+func Decode(s string) (*DAG, error) { return decode(s, true) }
+
+// DecodeGraph is Decode without the placement, for a caller that only
+// counts (the svg exporter's windows): sizes, coordinates and edge points
+// are neither parsed nor checked and stay zero, which is most of Decode's
+// work. Everything else is parsed and checked as by Decode.
+func DecodeGraph(s string) (*DAG, error) { return decode(s, false) }
+
+func decode(s string, geometry bool) (*DAG, error) {
 	var parts [4]string
 	n := fieldsOf(parts[:], s, '|')
 	if parts[0] != Version {
@@ -216,21 +238,23 @@ func Decode(s string) (*DAG, error) {
 		return nil, fmt.Errorf("tracemap.dag: %d sections, want 4", n)
 	}
 	d := &DAG{}
-	var size [2]string
-	if fieldsOf(size[:], parts[1], ' ') != len(size) {
-		return nil, errors.New("tracemap.dag: size: want \"<width> <height>\"")
-	}
-	var err error
-	if d.Width, err = parseFloat(size[0]); err != nil {
-		return nil, fmt.Errorf("tracemap.dag: width: %w", err)
-	}
-	if d.Height, err = parseFloat(size[1]); err != nil {
-		return nil, fmt.Errorf("tracemap.dag: height: %w", err)
+	if geometry {
+		var size [2]string
+		if fieldsOf(size[:], parts[1], ' ') != len(size) {
+			return nil, errors.New("tracemap.dag: size: want \"<width> <height>\"")
+		}
+		var err error
+		if d.Width, err = parseFloat(size[0]); err != nil {
+			return nil, fmt.Errorf("tracemap.dag: width: %w", err)
+		}
+		if d.Height, err = parseFloat(size[1]); err != nil {
+			return nil, fmt.Errorf("tracemap.dag: height: %w", err)
+		}
 	}
 	if parts[2] != "" {
 		d.Nodes = make([]Node, 0, strings.Count(parts[2], ";")+1)
 		for f := range strings.SplitSeq(parts[2], ";") {
-			n, err := decodeNode(f)
+			n, err := decodeNode(f, geometry)
 			if err != nil {
 				return nil, fmt.Errorf("tracemap.dag: node %d: %w", len(d.Nodes), err)
 			}
@@ -240,7 +264,7 @@ func Decode(s string) (*DAG, error) {
 	if parts[3] != "" {
 		d.Edges = make([]Edge, 0, strings.Count(parts[3], ";")+1)
 		for f := range strings.SplitSeq(parts[3], ";") {
-			e, err := decodeEdge(f, len(d.Nodes))
+			e, err := decodeEdge(f, len(d.Nodes), geometry)
 			if err != nil {
 				return nil, fmt.Errorf("tracemap.dag: edge %d: %w", len(d.Edges), err)
 			}
@@ -252,26 +276,27 @@ func Decode(s string) (*DAG, error) {
 
 // fieldsOf splits s at every sep into dst, as strings.Split would without
 // allocating, and returns the number of fields s has; when that exceeds
-// len(dst), dst holds the first ones.
+// len(dst), dst holds the first ones. The fields are short (numbers,
+// names), so a byte loop beats a call to strings.IndexByte per field.
 func fieldsOf(dst []string, s string, sep byte) int {
-	n := 0
-	for {
-		i := strings.IndexByte(s, sep)
+	n, start := 0, 0
+	for i := 0; i < len(s); i++ {
+		if s[i] != sep {
+			continue
+		}
 		if n < len(dst) {
-			dst[n] = s
-			if i >= 0 {
-				dst[n] = s[:i]
-			}
+			dst[n] = s[start:i]
 		}
 		n++
-		if i < 0 {
-			return n
-		}
-		s = s[i+1:]
+		start = i + 1
 	}
+	if n < len(dst) {
+		dst[n] = s[start:]
+	}
+	return n + 1
 }
 
-func decodeNode(f string) (Node, error) {
+func decodeNode(f string, geometry bool) (Node, error) {
 	var n Node
 	var fs [11]string
 	if got := fieldsOf(fs[:], f, ','); got != len(fs) {
@@ -301,6 +326,9 @@ func decodeNode(f string) (Node, error) {
 		return n, errors.New("layer: too large")
 	}
 	n.Layer = int(layer)
+	if !geometry {
+		return n, nil
+	}
 	for i, dst := range []*float64{&n.X, &n.Y, &n.W, &n.H} {
 		if *dst, err = parseFloat(fs[7+i]); err != nil {
 			return n, fmt.Errorf("%s: %w", [...]string{"x", "y", "w", "h"}[i], err)
@@ -309,7 +337,7 @@ func decodeNode(f string) (Node, error) {
 	return n, nil
 }
 
-func decodeEdge(f string, nodes int) (Edge, error) {
+func decodeEdge(f string, nodes int, geometry bool) (Edge, error) {
 	var e Edge
 	var fs [7]string
 	if got := fieldsOf(fs[:], f, ','); got != len(fs) {
@@ -329,7 +357,7 @@ func decodeEdge(f string, nodes int) (Edge, error) {
 	if err := parseCounts(fs[3:6], []string{"calls", "errors", "duration_ns"}, &e.Calls, &e.Errors, &e.DurationNs); err != nil {
 		return e, err
 	}
-	if fs[6] == "" {
+	if fs[6] == "" || !geometry {
 		return e, nil
 	}
 	coords := strings.Count(fs[6], " ") + 1

@@ -51,6 +51,33 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
+// TestDecodeGraph: the graph without its placement, and none of the
+// placement's faults; the rest is checked as by Decode.
+func TestDecodeGraph(t *testing.T) {
+	want := sample()
+	want.Width, want.Height = 0, 0
+	for i := range want.Nodes {
+		n := &want.Nodes[i]
+		n.X, n.Y, n.W, n.H = 0, 0, 0, 0
+	}
+	for i := range want.Edges {
+		want.Edges[i].Points = nil
+	}
+	got, err := DecodeGraph(sample().Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got  %+v\nwant %+v", got, want)
+	}
+	if _, err := DecodeGraph("v1|NaN|a,,,,1,0,0,x,0,0,0|0,0,,1,0,0,1 2 3"); err != nil {
+		t.Errorf("placement checked: %v", err)
+	}
+	if _, err := DecodeGraph("v1|0 0|a,,,,-1,0,0,0,0,0,0|"); err == nil || !strings.Contains(err.Error(), "spans") {
+		t.Errorf("counts not checked: %v", err)
+	}
+}
+
 func TestDecodeRejects(t *testing.T) {
 	for _, tc := range []struct{ in, err string }{
 		{"", "unsupported version"},
@@ -90,6 +117,9 @@ func FuzzDecode(f *testing.F) {
 		d, err := Decode(s)
 		if err != nil {
 			return
+		}
+		if _, err := DecodeGraph(s); err != nil {
+			t.Fatalf("DecodeGraph refuses what Decode accepts: %v", err)
 		}
 		again, err := Decode(d.Encode())
 		if err != nil {

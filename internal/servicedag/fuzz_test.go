@@ -14,9 +14,15 @@ func FuzzFromTree(f *testing.F) {
 	f.Add([]byte{1, 0, 0, 0, 0, 10, 0, 2, 1, 1, 1, 0, 5, 2})
 	f.Add([]byte{1, 2, 0, 0, 0, 10, 0, 2, 1, 1, 0, 0, 5, 3, 3, 3, 2, 9, 0, 1, 1})
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// A Builder that built a larger graph before builds the same graph.
+		var b Builder
+		b.FromTree(spantree.FromTraces(tracetest.Generate(tracetest.TraceID(9), 200, 30, 1))[0], Options{})
 		for _, tr := range spantree.FromTraces(tracetest.FromFuzz(data)) {
 			for _, ops := range []bool{false, true} {
 				d := FromTree(tr, Options{Operations: ops})
+				if again := b.FromTree(tr, Options{Operations: ops}); again.Encode() != d.Encode() {
+					t.Fatalf("reused Builder: %s, want %s", again.Encode(), d.Encode())
+				}
 				var spans int64
 				for _, n := range d.Nodes {
 					spans += n.Spans

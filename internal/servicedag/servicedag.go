@@ -53,13 +53,17 @@ type nodeKey struct {
 	virtual            bool
 }
 
-// builder finds nodes and edges by scanning while there are few (most
-// traces touch a handful of services) and through maps beyond that.
-type builder struct {
-	d     *DAG
-	keys  []nodeKey       // of d.Nodes
-	nodes map[nodeKey]int // nil until more than scanLimit nodes
-	edges map[uint64]int  // from<<32 | to; nil until more than scanLimit edges
+// Builder builds service graphs, reusing its memory from one trace to the
+// next (for a caller done with the last graph, such as the layout
+// processor). It finds nodes and edges by scanning while there are few
+// (most traces touch a handful of services) and through maps beyond that.
+type Builder struct {
+	d      *DAG
+	keys   []nodeKey       // of d.Nodes
+	nodes  map[nodeKey]int // nil until more than scanLimit nodes
+	edges  map[uint64]int  // from<<32 | to; nil until more than scanLimit edges
+	nodeOf []int           // per span
+	peers  []int           // leaf client spans naming a peer
 }
 
 const scanLimit = 16
@@ -71,10 +75,18 @@ const scanLimit = 16
 // span naming its peer (spantree.Tree.Peer) and with no child span adds an
 // edge to that peer: to the service's node when the trace has one (per-service nodes),
 // else to a virtual node.
-func FromTree(t *spantree.Tree, opt Options) *DAG {
-	b := &builder{d: &DAG{}}
-	nodeOf := make([]int, len(t.Spans))
-	var peers []int // leaf client spans naming a peer
+func FromTree(t *spantree.Tree, opt Options) *DAG { return new(Builder).FromTree(t, opt) }
+
+// FromTree is the package's FromTree; the graph is valid until the next
+// call.
+func (b *Builder) FromTree(t *spantree.Tree, opt Options) *DAG {
+	if b.d == nil {
+		b.d = new(DAG)
+	}
+	*b.d = DAG{Nodes: b.d.Nodes[:0], Edges: b.d.Edges[:0]}
+	b.keys, b.nodes, b.edges = b.keys[:0], nil, nil
+	nodeOf := resize(&b.nodeOf, len(t.Spans))
+	peers := b.peers[:0]
 	var last nodeKey
 	lastNode := -1
 	t.Walk(func(i int) {
@@ -101,6 +113,7 @@ func FromTree(t *spantree.Tree, opt Options) *DAG {
 			peers = append(peers, i)
 		}
 	})
+	b.peers = peers
 	// Peers are resolved once every real node is known.
 	for _, i := range peers {
 		s := &t.Spans[i]
@@ -120,8 +133,17 @@ func FromTree(t *spantree.Tree, opt Options) *DAG {
 	return b.d
 }
 
+// resize sets *s to n elements, reusing its array when large enough.
+func resize(s *[]int, n int) []int {
+	if cap(*s) < n {
+		*s = make([]int, n)
+	}
+	*s = (*s)[:n]
+	return *s
+}
+
 // find returns the node with key k, or -1.
-func (b *builder) find(k nodeKey) int {
+func (b *Builder) find(k nodeKey) int {
 	if b.nodes != nil {
 		if n, ok := b.nodes[k]; ok {
 			return n
@@ -137,7 +159,7 @@ func (b *builder) find(k nodeKey) int {
 }
 
 // node returns the node with key k, adding it when new.
-func (b *builder) node(k nodeKey) int {
+func (b *Builder) node(k nodeKey) int {
 	if n := b.find(k); n >= 0 {
 		return n
 	}
@@ -162,7 +184,7 @@ func (b *builder) node(k nodeKey) int {
 func edgeKey(from, to int) uint64 { return uint64(from)<<32 | uint64(uint32(to)) }
 
 // findEdge returns the edge from -> to, or -1.
-func (b *builder) findEdge(from, to int) int {
+func (b *Builder) findEdge(from, to int) int {
 	if b.edges != nil {
 		if e, ok := b.edges[edgeKey(from, to)]; ok {
 			return e
@@ -178,7 +200,7 @@ func (b *builder) findEdge(from, to int) int {
 }
 
 // edge counts one call from -> to; failed is heat.IsFailedCall's verdict.
-func (b *builder) edge(from, to int, callee *spantree.Span, failed bool) {
+func (b *Builder) edge(from, to int, callee *spantree.Span, failed bool) {
 	if from == to {
 		return
 	}

@@ -13,9 +13,19 @@ import (
 // Build makes the Tree of one trace from its spans. The spans' order only
 // breaks ties, so the result is deterministic for a given input order.
 func Build(id pcommon.TraceID, refs []Ref) *Tree {
-	t := &Tree{TraceID: id, Spans: make([]Span, len(refs))}
+	t := new(Tree)
+	t.Rebuild(id, refs)
+	return t
+}
+
+// Rebuild is Build into t, reusing the memory of the tree t held (its
+// spans, child lists, roots and path): for a caller done with that tree,
+// such as the layout processor laying out trace after trace.
+func (t *Tree) Rebuild(id pcommon.TraceID, refs []Ref) {
+	t.TraceID, t.Start, t.Duration = id, 0, 0
+	t.Spans, t.Roots, t.Path = resize(&t.Spans, len(refs)), t.Roots[:0], t.Path[:0]
 	if len(refs) == 0 {
-		return t
+		return
 	}
 	sc := getScratch()
 	defer sc.put(len(refs))
@@ -28,7 +38,13 @@ func Build(id pcommon.TraceID, refs []Ref) *Tree {
 	b.selfTimes()
 	b.pathTree()
 	b.criticalPath()
-	return t
+}
+
+// Reset lets go of the spans t was built from, so that a tree kept for
+// Rebuild does not keep their batch alive; t is then empty.
+func (t *Tree) Reset() {
+	clear(t.Spans[:cap(t.Spans)])
+	*t = Tree{Spans: t.Spans[:0], Roots: t.Roots[:0], Path: t.Path[:0], kids: t.kids}
 }
 
 // fill copies what the tree needs from pdata, clamping timestamps.
@@ -43,11 +59,7 @@ func fill(spans []Span, refs []Ref) {
 			lastRes, lastSvc = r.Resource, ServiceName(r.Resource)
 		}
 		src := r.Span
-		start := clampTime(src.StartTimestamp())
-		end := clampTime(src.EndTimestamp())
-		if end < start {
-			end = start
-		}
+		start, end := Times(src)
 		spans[i] = Span{
 			Source:   src,
 			Resource: r.Resource,
@@ -70,6 +82,13 @@ func ServiceName(res pcommon.Resource) string {
 		}
 	}
 	return UnknownService
+}
+
+// Times is a span's start and end as a Tree holds them (Span.Start,
+// Span.End): clamped to 0..MaxTime, the end never before the start.
+func Times(sp ptrace.Span) (start, end int64) {
+	start, end = clampTime(sp.StartTimestamp()), clampTime(sp.EndTimestamp())
+	return start, max(start, end)
 }
 
 func clampTime(ts pcommon.Timestamp) int64 {
@@ -168,7 +187,8 @@ type builder struct {
 
 func newBuilder(t *Tree, sc *scratch) *builder {
 	n := len(t.Spans)
-	b := &builder{t: t, spans: t.Spans, sc: sc, backing: make([]int, n), off: resize(&sc.off, n+1)}
+	// The child lists are the tree's, so their array is too.
+	b := &builder{t: t, spans: t.Spans, sc: sc, backing: resize(&t.kids, n), off: resize(&sc.off, n+1)}
 	for i := range b.spans {
 		if p := b.spans[i].Parent; p >= 0 {
 			b.off[p+1]++
@@ -278,7 +298,7 @@ func (b *builder) sortChildren() {
 			b.spans[i].Children = kids
 		}
 	}
-	roots := make([]int, 0, 1)
+	roots := b.t.Roots[:0]
 	for i := range b.spans {
 		if b.spans[i].Parent < 0 {
 			roots = append(roots, i)

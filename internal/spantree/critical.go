@@ -36,6 +36,12 @@ import (
 // roots gets the spans that bounded its end. Every child is entered at most
 // once, so the walk is linear.
 
+// frame is the critical path walk's position in the children of a span.
+type frame struct {
+	kids []int
+	next int
+}
+
 // pathTree builds the path's tree: the span tree plus the top-level spans
 // hung under the span they link to (extra lists those per span, linkParent
 // gives theirs), which are Async. Both stay nil, and pathOrder is the tree's
@@ -174,13 +180,9 @@ func (b *builder) criticalPath() {
 		})
 		return kids
 	}
-	type frame struct {
-		kids []int
-		next int
-	}
 	// The path is a chain from the virtual root, so a stack of frames holds
 	// the scan position of every span on it.
-	stack := []frame{{kids: byFinish(n)}}
+	stack := append(b.sc.frames[:0], frame{kids: byFinish(n)})
 	path := b.sc.path[:0]
 	cur := n
 	limit, bounded := int64(0), false
@@ -211,8 +213,8 @@ func (b *builder) criticalPath() {
 			cur = n
 		}
 	}
-	b.sc.path = path
-	b.t.Path = slices.Clone(path)
+	b.sc.frames, b.sc.path = stack[:0], path
+	b.t.Path = append(b.t.Path[:0], path...)
 	// CriticalSelf: a critical span's clipped interval minus what its
 	// critical children's subtrees cover of it. The parent of a critical
 	// span is critical, so every critical span is counted once.

@@ -1,6 +1,8 @@
 package spantree
 
 import (
+	"reflect"
+	"slices"
 	"testing"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -30,8 +32,16 @@ func FuzzBuild(f *testing.F) {
 			}
 			k++
 		})
-		for _, tr := range FromTraces(td) {
+		// Rebuild into a tree that held a larger trace gives Build's tree.
+		reused := Build(tracetest.TraceID(9), GroupByTrace(tracetest.Generate(tracetest.TraceID(9), 300, 7, 1))[0].Refs)
+		for _, g := range GroupByTrace(td) {
+			tr := Build(g.TraceID, g.Refs)
 			checkInvariants(t, tr)
+			reused.Rebuild(g.TraceID, g.Refs)
+			if !reflect.DeepEqual(reused.Spans, tr.Spans) || !slices.Equal(reused.Roots, tr.Roots) || !slices.Equal(reused.Path, tr.Path) ||
+				reused.TraceID != tr.TraceID || reused.Start != tr.Start || reused.Duration != tr.Duration {
+				t.Fatalf("Rebuild differs from Build:\n%+v\n%+v", reused, tr)
+			}
 		}
 	})
 }

@@ -16,6 +16,7 @@ type scratch struct {
 	rank, top        []int32
 	starts, from, to []int64
 	inside           []bool
+	frames           []frame
 	ids              spanindex.Index
 }
 

@@ -78,6 +78,8 @@ type Tree struct {
 	Path     []int
 	Start    int64 // unix ns of the earliest corrected start
 	Duration int64 // ns from Start to the latest corrected end
+
+	kids []int // the array the child lists are carved from
 }
 
 // Ref is one input span with its resource.
@@ -135,22 +137,38 @@ type Group struct {
 
 // GroupByTrace collects the spans of td per trace ID, in the order in which
 // the traces first appear in td. All groups share one backing array.
-func GroupByTrace(td ptrace.Traces) []Group {
+func GroupByTrace(td ptrace.Traces) []Group { return new(Grouper).Group(td) }
+
+// Grouper is GroupByTrace reusing its memory from one batch to the next,
+// for a caller done with the groups of the last batch.
+type Grouper struct {
+	index  map[pcommon.TraceID]int32
+	groups []Group
+	counts []int
+	of     []int32
+	refs   []Ref
+}
+
+// Group is GroupByTrace(td); the groups are valid until the next Group or
+// Reset.
+func (gr *Grouper) Group(td ptrace.Traces) []Group {
 	// First pass: the group of every span (runs of one trace skip the map).
-	var (
-		index  = make(map[pcommon.TraceID]int32)
-		groups []Group
-		counts []int
-		of     = make([]int32, 0, td.SpanCount())
-		last   = int32(-1)
-	)
+	if gr.index == nil {
+		gr.index = make(map[pcommon.TraceID]int32)
+	}
+	clear(gr.index)
+	groups, counts, of := gr.groups[:0], gr.counts[:0], gr.of[:0]
+	if n := td.SpanCount(); cap(of) < n {
+		of = make([]int32, 0, n)
+	}
+	last := int32(-1)
 	ForEachSpan(td, func(sp ptrace.Span, _ pcommon.Resource) {
 		id := sp.TraceID()
 		if last < 0 || groups[last].TraceID != id {
-			g, ok := index[id]
+			g, ok := gr.index[id]
 			if !ok {
 				g = int32(len(groups))
-				index[id] = g
+				gr.index[id] = g
 				groups = append(groups, Group{TraceID: id})
 				counts = append(counts, 0)
 			}
@@ -159,7 +177,7 @@ func GroupByTrace(td ptrace.Traces) []Group {
 		counts[last]++
 		of = append(of, last)
 	})
-	refs := make([]Ref, len(of))
+	refs := resize(&gr.refs, len(of))
 	next := 0
 	for g := range groups {
 		groups[g].Refs = refs[next : next : next+counts[g]]
@@ -177,8 +195,13 @@ func GroupByTrace(td ptrace.Traces) []Group {
 		g.Refs = append(g.Refs, Ref{Span: sp, Resource: res, Service: svc})
 		k++
 	})
+	gr.groups, gr.counts, gr.of = groups, counts, of
 	return groups
 }
+
+// Reset lets go of the spans of the last batch, so that a Grouper kept
+// for the next one does not keep the last one's data alive.
+func (gr *Grouper) Reset() { clear(gr.refs[:cap(gr.refs)]) }
 
 // ForEachSpan calls fn for every span of td with its resource, in order.
 func ForEachSpan(td ptrace.Traces, fn func(ptrace.Span, pcommon.Resource)) {

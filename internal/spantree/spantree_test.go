@@ -2,6 +2,7 @@ package spantree
 
 import (
 	"fmt"
+	"reflect"
 	"testing"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -454,6 +455,28 @@ func TestEmptyAndGrouping(t *testing.T) {
 	}
 	if c := byName(t, trees[0], "b-child"); c.Parent < 0 || c.Depth != 1 {
 		t.Errorf("b-child not linked across resources: %+v", c)
+	}
+}
+
+// TestGrouperReuse: a Grouper gives GroupByTrace's groups batch after
+// batch, and Reset lets go of the last batch's spans.
+func TestGrouperReuse(t *testing.T) {
+	var gr Grouper
+	for _, td := range []ptrace.Traces{
+		tracetest.Generate(tracetest.TraceID(1), 50, 5, 1),
+		traces(pcommon.TraceID{2}, S(1, 0, "a", "root", 0, 1), S(2, 1, "b", "child", 0, 1)),
+		ptrace.NewTraces(),
+	} {
+		if got, want := gr.Group(td), GroupByTrace(td); (len(got) > 0 || len(want) > 0) && !reflect.DeepEqual(got, want) {
+			t.Fatalf("Grouper\n%+v\nGroupByTrace\n%+v", got, want)
+		}
+	}
+	gr.Group(traces(pcommon.TraceID{3}, S(1, 0, "a", "root", 0, 1)))
+	gr.Reset()
+	for _, r := range gr.refs[:cap(gr.refs)] {
+		if r != (Ref{}) {
+			t.Fatalf("Reset kept %+v", r)
+		}
 	}
 }
 

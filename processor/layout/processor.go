@@ -189,16 +189,42 @@ func (p *layoutProcessor) send(ctx context.Context, td ptrace.Traces, spans int)
 	}
 }
 
+// workspace is the memory a batch's layout reuses from trace to trace and,
+// through the pool, from batch to batch: most of what laying out a trace
+// allocated is done with once its attributes are written.
+type workspace struct {
+	groups spantree.Grouper
+	tree   spantree.Tree
+	dag    servicedag.Builder
+}
+
+var workspaces = sync.Pool{New: func() any { return new(workspace) }}
+
+// maxPooledSpans keeps the memory of huge traces out of the pool.
+const maxPooledSpans = 1 << 16
+
+// put lets go of the batch's data and returns w to the pool.
+func (w *workspace) put() {
+	w.groups.Reset()
+	w.tree.Reset()
+	if cap(w.tree.Spans) <= maxPooledSpans {
+		workspaces.Put(w)
+	}
+}
+
 // layoutBatch annotates every trace of td in place.
 func (p *layoutProcessor) layoutBatch(ctx context.Context, td ptrace.Traces) {
+	w := workspaces.Get().(*workspace)
+	defer w.put()
 	var traces, spans, oversized int64
-	for _, g := range spantree.GroupByTrace(td) {
+	for _, g := range w.groups.Group(td) {
 		if len(g.Refs) > p.cfg.MaxSpansPerTrace {
 			oversized++
 			continue
 		}
 		start := time.Now()
-		tr := spantree.Build(g.TraceID, g.Refs)
+		tr := &w.tree
+		tr.Rebuild(g.TraceID, g.Refs)
 		late := false
 		if p.store != nil && len(tr.Spans) > 0 {
 			// Late spans share the time axis of the trace laid out before.
@@ -208,7 +234,7 @@ func (p *layoutProcessor) layoutBatch(ctx context.Context, td ptrace.Traces) {
 			tr.Rebase(axis)
 			late = isLate
 		}
-		p.layoutTrace(ctx, tr, late)
+		p.layoutTrace(ctx, tr, &w.dag, late)
 		p.tel.ProcessorLayoutTime.Record(ctx, time.Since(start).Seconds())
 		traces++
 		spans += int64(len(g.Refs))
@@ -226,7 +252,7 @@ func (p *layoutProcessor) layoutBatch(ctx context.Context, td ptrace.Traces) {
 // culprits and, when the trace has a root span, its laid-out service DAG
 // onto the root. Late spans of a trace laid out before get no culprits: the
 // verdict went out with the trace, and a fragment's would contradict it.
-func (p *layoutProcessor) layoutTrace(ctx context.Context, tr *spantree.Tree, late bool) {
+func (p *layoutProcessor) layoutTrace(ctx context.Context, tr *spantree.Tree, dags *servicedag.Builder, late bool) {
 	tr.WriteAttributes()
 	v := culprit.Analyze(tr)
 	v.WriteOwnErrors(tr)
@@ -237,7 +263,7 @@ func (p *layoutProcessor) layoutTrace(ctx context.Context, tr *spantree.Tree, la
 	if root < 0 {
 		return
 	}
-	d := servicedag.FromTree(tr, p.dag)
+	d := dags.FromTree(tr, p.dag)
 	if len(d.Nodes) > p.cfg.MaxDAGNodes {
 		p.tel.ProcessorLayoutDagsSkipped.Add(ctx, 1)
 		return

@@ -7,6 +7,8 @@ import (
 	"encoding/binary"
 	"hash/fnv"
 
+	"go.opentelemetry.io/collector/pdata/pcommon"
+
 	"github.com/tracemap/tracemap/internal/spantree"
 )
 
@@ -23,17 +25,18 @@ func New(capacity int) *Set {
 	return &Set{ring: make([]uint64, 0, capacity), set: make(map[uint64]struct{}, capacity)}
 }
 
-// Fingerprint identifies a tree by its trace ID and the IDs and start times
-// of its spans: a retry carries exactly the same spans, while a later batch
-// of the same trace carries others.
-func Fingerprint(t *spantree.Tree) uint64 {
+// Fingerprint identifies the spans of one trace (spantree.GroupByTrace's
+// group) by its trace ID and the IDs and start times of its spans: a retry
+// carries exactly the same spans, while a later batch of the same trace
+// carries others.
+func Fingerprint(id pcommon.TraceID, refs []spantree.Ref) uint64 {
 	h := fnv.New64a()
-	h.Write(t.TraceID[:])
+	h.Write(id[:])
 	var b [8]byte
-	for i := range t.Spans {
-		id := t.Spans[i].Source.SpanID()
-		h.Write(id[:])
-		binary.LittleEndian.PutUint64(b[:], uint64(t.Spans[i].Start))
+	for _, r := range refs {
+		sid := r.Span.SpanID()
+		h.Write(sid[:])
+		binary.LittleEndian.PutUint64(b[:], uint64(r.Span.StartTimestamp()))
 		h.Write(b[:])
 	}
 	return h.Sum64()

@@ -24,13 +24,17 @@ func TestSetForgetsOldest(t *testing.T) {
 
 func TestFingerprint(t *testing.T) {
 	tid := tracetest.TraceID(7)
-	a := spantree.FromTraces(tracetest.Traces(tid, tracetest.Span{ID: 1, Service: "a", Name: "x", End: 5}))[0]
-	again := spantree.FromTraces(tracetest.Traces(tid, tracetest.Span{ID: 1, Service: "a", Name: "x", End: 5}))[0]
-	other := spantree.FromTraces(tracetest.Traces(tid, tracetest.Span{ID: 2, Parent: 1, Service: "a", Name: "x", End: 5}))[0]
-	if Fingerprint(a) != Fingerprint(again) {
+	fp := func(spans ...tracetest.Span) uint64 {
+		g := spantree.GroupByTrace(tracetest.Traces(tid, spans...))[0]
+		return Fingerprint(g.TraceID, g.Refs)
+	}
+	a := fp(tracetest.Span{ID: 1, Service: "a", Name: "x", End: 5})
+	again := fp(tracetest.Span{ID: 1, Service: "a", Name: "x", End: 5})
+	other := fp(tracetest.Span{ID: 2, Parent: 1, Service: "a", Name: "x", End: 5})
+	if a != again {
 		t.Fatal("same spans, different fingerprints")
 	}
-	if Fingerprint(a) == Fingerprint(other) {
+	if a == other {
 		t.Fatal("another part of the trace has the same fingerprint")
 	}
 }

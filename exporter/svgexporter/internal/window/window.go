@@ -93,15 +93,15 @@ func (w *Window) Add(d *servicedag.DAG) (dropped int) {
 	return dropped
 }
 
-// Observe adds a trace's own errors (own[i]: span i is where a failure
+// Observe adds a trace's own errors (own[i]: spans[i] is where a failure
 // starts, internal/culprit's rule) and span durations to the services of
 // the window, and, for every edge of d (the trace's graph, already Added)
 // with failed calls whose callee is culprit (the service where the trace's
 // failure started), those failed calls as the edge's own errors. Services
-// and edges the window had no room for are skipped.
-func (w *Window) Observe(t *spantree.Tree, own []bool, d *servicedag.DAG, culprit string) {
-	for i := range t.Spans {
-		s := &t.Spans[i]
+// and edges the window had no room for are skipped. spans are the trace's
+// as spantree.GroupByTrace gives them (Service set).
+func (w *Window) Observe(spans []spantree.Ref, own []bool, d *servicedag.DAG, culprit string) {
+	for i, s := range spans {
 		j, ok := w.nodes[s.Service]
 		if !ok {
 			continue
@@ -113,7 +113,8 @@ func (w *Window) Observe(t *spantree.Tree, own []bool, d *servicedag.DAG, culpri
 		if w.hists[j] == nil {
 			w.hists[j] = summary.NewHistogram()
 		}
-		summary.RecordNs(w.hists[j], s.Duration())
+		start, end := spantree.Times(s.Span)
+		summary.RecordNs(w.hists[j], end-start)
 	}
 	if culprit == "" {
 		return
