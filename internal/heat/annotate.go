@@ -248,7 +248,9 @@ func writeSpan(m pcommon.Map, op *Stats, edge *Stats) {
 	if edge != nil {
 		n += 3
 	}
-	m.EnsureCapacity(m.Len() + n)
+	// Room for layout's per-span values too: in a gateway layout comes next
+	// and would otherwise copy the attributes once more.
+	m.EnsureCapacity(m.Len() + n + spantree.AlwaysWritten)
 	if !op.Overflow {
 		m.PutDouble(AttrOperationErrorRate, op.ErrorRate)
 		m.PutDouble(AttrOperationOwnErrorRate, op.OwnErrorRate)

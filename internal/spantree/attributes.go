@@ -12,6 +12,10 @@ const (
 	AttrOrphan   = "tracemap.orphan"
 )
 
+// AlwaysWritten is how many attributes WriteAttributes puts on every span
+// (depth, offset and self time); a stage before it can leave that room.
+const AlwaysWritten = 3
+
 // WriteAttributes writes what the tree computed onto every span's
 // attributes, replacing earlier values (a trace may pass two tracemap
 // collectors). tracemap.skew_ns is absent when the span was not shifted;
@@ -27,7 +31,7 @@ func (t *Tree) WriteAttributes() {
 		// scan (after EnsureCapacity, which may move the attributes).
 		// The attribute slice grows once, by exactly what is added: room is
 		// left on ERROR spans for tracemap.error.own (internal/culprit).
-		attrs.EnsureCapacity(attrs.Len() + 3 + count(s.Skew != 0) + count(s.Critical) + count(s.Orphan) + count(s.Error))
+		attrs.EnsureCapacity(attrs.Len() + AlwaysWritten + count(s.Skew != 0) + count(s.Critical) + count(s.Orphan) + count(s.Error))
 		depth, seen := attrs.GetOrPutEmpty(AttrDepth)
 		depth.SetInt(int64(s.Depth))
 		attrs.PutInt(AttrOffset, s.Offset)

@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/processor/processortest"
 
+	"github.com/tracemap/tracemap/internal/heat"
 	"github.com/tracemap/tracemap/internal/spantree"
 	"github.com/tracemap/tracemap/internal/testutil/tracetest"
 	"github.com/tracemap/tracemap/processor/layout/internal/metadata"
@@ -117,4 +118,37 @@ func newTraceIDs(td ptrace.Traces, round uint64) {
 		binary.BigEndian.PutUint64(id[:8], round+1)
 		sp.SetTraceID(id)
 	})
+}
+
+// BenchmarkAfterAnnotate lays out fresh batches (as BenchmarkBatch, wait 0)
+// that heatmap/annotate has just written its values on, as in a gateway:
+// what layout's own attribute writes cost on spans that another stage grew
+// first.
+func BenchmarkAfterAnnotate(b *testing.B) {
+	src := ptrace.NewTraces()
+	for i := range 100 {
+		tracetest.Generate(tracetest.TraceID(uint64(i+1)), 20, 5, uint64(i)).ResourceSpans().MoveAndAppendTo(src.ResourceSpans())
+	}
+	spans := src.SpanCount()
+	tr := heat.NewTracker(heat.DefaultConfig(), nil)
+	tr.Observe(src)
+	p, err := newProcessor(processortest.NewNopSettings(metadata.Type), createDefaultConfig(), consumertest.NewNop())
+	if err != nil {
+		b.Fatal(err)
+	}
+	var cpu time.Duration
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		td := ptrace.NewTraces()
+		src.CopyTo(td)
+		tr.Annotate(td)
+		b.StartTimer()
+		c0 := tracetest.CPUTime()
+		if _, err := p.processTraces(context.Background(), td); err != nil {
+			b.Fatal(err)
+		}
+		cpu += tracetest.CPUTime() - c0
+	}
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N*spans), "cpu-ns/span")
 }
