@@ -33,10 +33,7 @@ func BenchmarkLayoutTrace(b *testing.B) {
 			cfg := createDefaultConfig()
 			cfg.MaxSpansPerTrace = n
 			cfg.MaxSpans = n
-			p, err := newProcessor(processortest.NewNopSettings(metadata.Type), cfg, consumertest.NewNop())
-			if err != nil {
-				b.Fatal(err)
-			}
+			p := nopProcessor(b, cfg)
 			var cpu time.Duration
 			b.ReportAllocs()
 			for b.Loop() {
@@ -61,10 +58,7 @@ func BenchmarkLayoutTrace(b *testing.B) {
 func BenchmarkBatch(b *testing.B) {
 	for _, wait := range []time.Duration{0, time.Minute} {
 		b.Run(fmt.Sprintf("wait=%v", wait), func(b *testing.B) {
-			td := ptrace.NewTraces()
-			for i := range 100 {
-				tracetest.Generate(tracetest.TraceID(uint64(i+1)), 20, 5, uint64(i)).ResourceSpans().MoveAndAppendTo(td.ResourceSpans())
-			}
+			td := everydayBatch()
 			spans := td.SpanCount()
 			out := ptrace.NewTraces()
 			next, _ := consumer.NewTraces(func(_ context.Context, released ptrace.Traces) error {
@@ -103,6 +97,23 @@ func BenchmarkBatch(b *testing.B) {
 	}
 }
 
+// everydayBatch is 100 traces of 20 spans over 5 services.
+func everydayBatch() ptrace.Traces {
+	td := ptrace.NewTraces()
+	for i := range 100 {
+		tracetest.Generate(tracetest.TraceID(uint64(i+1)), 20, 5, uint64(i)).ResourceSpans().MoveAndAppendTo(td.ResourceSpans())
+	}
+	return td
+}
+
+func nopProcessor(b *testing.B, cfg *Config) *layoutProcessor {
+	p, err := newProcessor(processortest.NewNopSettings(metadata.Type), cfg, consumertest.NewNop())
+	if err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
 func removeTracemapAttributes(td ptrace.Traces) {
 	spantree.ForEachSpan(td, func(sp ptrace.Span, _ pcommon.Resource) {
 		sp.Attributes().RemoveIf(func(k string, _ pcommon.Value) bool {
@@ -125,17 +136,11 @@ func newTraceIDs(td ptrace.Traces, round uint64) {
 // what layout's own attribute writes cost on spans that another stage grew
 // first.
 func BenchmarkAfterAnnotate(b *testing.B) {
-	src := ptrace.NewTraces()
-	for i := range 100 {
-		tracetest.Generate(tracetest.TraceID(uint64(i+1)), 20, 5, uint64(i)).ResourceSpans().MoveAndAppendTo(src.ResourceSpans())
-	}
+	src := everydayBatch()
 	spans := src.SpanCount()
 	tr := heat.NewTracker(heat.DefaultConfig(), nil)
 	tr.Observe(src)
-	p, err := newProcessor(processortest.NewNopSettings(metadata.Type), createDefaultConfig(), consumertest.NewNop())
-	if err != nil {
-		b.Fatal(err)
-	}
+	p := nopProcessor(b, createDefaultConfig())
 	var cpu time.Duration
 	b.ReportAllocs()
 	for b.Loop() {
