@@ -87,7 +87,9 @@ func (t *Tracker) collect(td ptrace.Traces, classify bool) *batch {
 			}
 		}
 	}
-	for start := 0; start < len(b.spans); {
+	// Runs of a trace's spans matter only to the edge store, which
+	// annotation does not touch.
+	for start := 0; classify && start < len(b.spans); {
 		end := start + 1
 		for end < len(b.spans) && b.spans[end].mix == b.spans[start].mix {
 			end++
