@@ -59,14 +59,7 @@ func TestStrippedMatchesSymtab(t *testing.T) {
 
 func TestOffsetsDWARFAndTable(t *testing.T) {
 	full, stripped := open(t, false), open(t, true)
-	fromDWARF, err := full.Offsets()
-	if err != nil {
-		t.Fatal(err)
-	}
-	fromTable, err := stripped.Offsets()
-	if err != nil {
-		t.Fatal(err)
-	}
+	fromDWARF, fromTable := offsetsOf(t, full), offsetsOf(t, stripped)
 	// shop does not use database/sql: its DWARF lacks driverConn and Stmt.
 	if fromDWARF.DriverConnCI != 0 || fromTable.DriverConnCI == 0 {
 		t.Errorf("driverConn.ci at %#x in DWARF, %#x in the table", fromDWARF.DriverConnCI, fromTable.DriverConnCI)
@@ -88,6 +81,15 @@ func TestOffsetsDWARFAndTable(t *testing.T) {
 	}
 }
 
+func offsetsOf(t *testing.T, b *Binary) Offsets {
+	t.Helper()
+	o, err := b.Offsets()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
 // strippedPair opens program built with DWARF and stripped, and checks
 // that the stripped one gets the same offsets of module's fields from the
 // table of the module's version as the other from its DWARF, whose
@@ -104,14 +106,7 @@ func strippedPair(t *testing.T, program, module string, has func(Offsets) bool) 
 		bins[i] = b
 	}
 	full, stripped = bins[0], bins[1]
-	fromDWARF, err := full.Offsets()
-	if err != nil {
-		t.Fatal(err)
-	}
-	fromTable, err := stripped.Offsets()
-	if err != nil {
-		t.Fatal(err)
-	}
+	fromDWARF, fromTable := offsetsOf(t, full), offsetsOf(t, stripped)
 	if !has(fromDWARF) || ModuleOffsets(fromDWARF, module) != ModuleOffsets(fromTable, module) {
 		t.Errorf("%s offsets of %s: DWARF %+v, table %+v", module, program, ModuleOffsets(fromDWARF, module), ModuleOffsets(fromTable, module))
 	}
