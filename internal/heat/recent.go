@@ -40,9 +40,12 @@ type waitLink struct {
 // a run is indexed once, by trace, and its spans are found by scanning it,
 // because a random write per span into a table of 100k slots was most of
 // the counting cost in a gateway (its other stages keep evicting the table
-// from the caches). A span alone in its run is indexed by itself, as is
-// every span of a trace with more runs or spans than a scan should cover,
-// so that no lookup walks far.
+// from the caches). A span alone in its batch's run is a run of one, so
+// that the trace's other runs of the batch find its slot warm (an agent
+// tier sends each service's spans apart: a leaf service's span of a trace
+// is often alone). Only the spans of a trace with more runs or spans than
+// a scan should cover are indexed by themselves, so that no lookup walks
+// far.
 type generation struct {
 	start  int64
 	traces spanindex.Index // trace key -> the trace's latest run in runs
@@ -94,10 +97,10 @@ func (g *generation) reset(start int64) {
 	clear(g.bloom)
 }
 
-// resetIndexes sizes the indexes for a full generation: every run holds
-// at least two spans.
+// resetIndexes sizes the indexes for a full generation: every span may
+// be a run of its own.
 func (g *generation) resetIndexes() {
-	g.traces.Reset(g.maxItems/2 + 1)
+	g.traces.Reset(g.maxItems)
 	g.single.Reset(g.maxItems)
 }
 
@@ -141,16 +144,13 @@ func (g *generation) add(mix, key uint64, runLen, batchStart int32, s seenSpan) 
 }
 
 // startRun opens a run at span i, the first of runLen spans of a trace in
-// a batch, chained to the trace's earlier runs. It does not when the span
-// is alone or the trace has too many runs or spans to scan (the span is
-// then indexed by itself), nor when the span repeats one of the earlier
-// runs. A span alone is not looked for in runs: a repeat comes the way the
-// first copy came (an exporter retries whole batches), and a span that
-// first came in a run and then alone is remembered twice.
+// a batch, chained to the trace's earlier runs. It does not when the trace
+// has too many runs or spans to scan (the span is then indexed by itself),
+// nor when the span repeats one of the earlier runs. A span indexed by
+// itself is not looked for in runs: a repeat comes the way the first copy
+// came (an exporter retries whole batches), and a span that first came in
+// a run and then by itself is remembered twice.
 func (g *generation) startRun(mix, key uint64, runLen, batchStart, i int32) (started, repeat bool) {
-	if runLen < 2 {
-		return false, false
-	}
 	prev := int32(g.traces.Find(mix))
 	r := spanRun{first: i, n: 1, prev: prev, count: 1, total: 1}
 	if prev >= 0 {
@@ -192,11 +192,13 @@ func (g *generation) find(mix, key uint64) *seenSpan {
 	if len(g.spans) == 0 {
 		return nil // also: the indexes may not be made yet
 	}
-	if i := g.single.Find(key); i >= 0 {
-		return &g.spans[i]
-	}
 	if r := g.traces.Find(mix); r >= 0 {
 		if i := g.scan(int32(r), key, int32(len(g.spans))); i >= 0 {
+			return &g.spans[i]
+		}
+	}
+	if g.single.Len() > 0 { // rarely: only spans of very large traces
+		if i := g.single.Find(key); i >= 0 {
 			return &g.spans[i]
 		}
 	}

@@ -16,7 +16,7 @@ func TestGenerationFindsEveryRememberedSpan(t *testing.T) {
 	type run struct{ trace, first, n int }
 	batches := [][]run{
 		{{0, 0, 40}}, // one run
-		{{1, 0, 1}, {2, 0, 1}, {1, 1, 1}, {2, 1, 1}}, // alone in their runs
+		{{1, 0, 1}, {2, 0, 1}, {1, 1, 1}, {2, 1, 1}}, // runs of one
 		{{3, 0, 200}},                     // more than a scan covers
 		{{1, 2, 1}, {4, 0, 2}, {2, 2, 1}}, // runs of two
 	}
@@ -66,8 +66,10 @@ func TestGenerationFindsEveryRememberedSpan(t *testing.T) {
 			t.Fatalf("trace %d: found a span it does not have", tr)
 		}
 	}
-	// Runs: trace 0's and trace 4's first maxRuns; the rest are alone.
-	if len(g.runs) != 1+maxRuns || g.single.Len() != 4+200+2+maxRuns+2 {
+	// Runs: trace 0's; traces 1 and 2's three runs of one; trace 4's first
+	// maxRuns, of which one came in batch 4; trace 5's maxRuns of one.
+	// Indexed by themselves: trace 3's spans and the last run of trace 4.
+	if len(g.runs) != 1+3+3+maxRuns+maxRuns || g.single.Len() != 200+2 {
 		t.Fatalf("%d runs, %d spans alone", len(g.runs), g.single.Len())
 	}
 	for _, b := range batches {
