@@ -39,7 +39,7 @@ type series struct {
 	// writing them into the histograms in bursts (see fold) touches each
 	// histogram's cache lines once per burst instead of once per span.
 	pendDur  [pendCap]int64
-	pendW    [pendCap]uint8
+	pendW    [pendCap]uint16
 	npend    uint8
 	pendSlot uint8
 }
@@ -100,16 +100,19 @@ func (s *series) addOwn(slot int, d int64) {
 	s.totalOwn += d
 }
 
-// Latency sampling of busy keys: below sampleFrom spans in its window a key
-// records every span's duration; beyond, one span in stride (a power of two
-// up to maxStride, so that at least sampleFrom values stay recorded) with
-// weight stride. Counts and error counts stay exact; percentiles come from a
-// systematic sample of at least sampleFrom values, each standing for the
+// Latency sampling of busy keys: below 2×sampleFrom spans in its window a
+// key records every span's duration; beyond, one span in stride (a power of
+// two up to maxStride, so that at least sampleFrom values stay recorded)
+// with weight stride. Counts and error counts stay exact; percentiles come
+// from a random sample of at least sampleFrom values, each standing for the
 // spans it was picked from, which costs a fraction of the histogram writes
-// (their cache misses are most of the counting cost at high rates).
+// (their cache misses are most of the counting cost at high rates). At 4,096
+// values the rank of p99 is off by at most 0.31 percentile points (2σ),
+// less than a 60 s window's p99 moves from one minute to the next in the
+// load shapes we measured; 8,192 cost 10-20% more counting time.
 const (
-	sampleFrom = 8192
-	maxStride  = 64
+	sampleFrom = 4096
+	maxStride  = 1024
 )
 
 // weight picks whether this span's duration is recorded: the weight to
@@ -151,7 +154,7 @@ func (s *series) record(p *histPool, slot int, durNs int64, isErr bool, w int64)
 	if s.npend > 0 && int(s.pendSlot) != slot {
 		s.fold(p)
 	}
-	s.pendDur[s.npend], s.pendW[s.npend], s.pendSlot = durNs, uint8(w), uint8(slot)
+	s.pendDur[s.npend], s.pendW[s.npend], s.pendSlot = durNs, uint16(w), uint8(slot)
 	if s.npend++; s.npend == pendCap {
 		s.fold(p)
 	}
