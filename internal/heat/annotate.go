@@ -61,9 +61,9 @@ func (t *Tracker) Annotate(td ptrace.Traces) Result { return t.count(td, written
 // on the traces sampling keeps, with AnnotateSpans.
 func (t *Tracker) AnnotateResources(td ptrace.Traces) Result { return t.count(td, writtenService) }
 
-// AnnotateHot is AnnotateResources writing only AttrServiceHot (or
-// AttrServiceOverflow) on each resource: the one value the shipped sampling
-// policies read. Sampling holds every resource it groups a trace under for
+// AnnotateHot is AnnotateResources writing only AttrServiceHot, true, on
+// the resources of hot services (AttrServiceOverflow on those counted in
+// the overflow bucket): the one value the shipped sampling policies read. Sampling holds every resource it groups a trace under for
 // its decision wait, so each value written here is copied and held per
 // service and trace; AnnotateSpans writes the other service values on the
 // traces sampling keeps.
@@ -223,7 +223,12 @@ func writeService(m pcommon.Map, st Stats, hot, hotOnly bool) {
 		return
 	}
 	if hotOnly {
-		m.PutBool(AttrServiceHot, hot)
+		// Only where true: what sampling reads, and a value fewer on the
+		// resources it copies and holds for the others (AnnotateSpans
+		// writes the whole set, false included, on the kept ones).
+		if hot {
+			m.PutBool(AttrServiceHot, true)
+		}
 		return
 	}
 	m.EnsureCapacity(m.Len() + 9)

@@ -263,13 +263,16 @@ func TestClientCalleeInItsOwnServiceAcrossBatches(t *testing.T) {
 }
 
 // Counting before sampling with resource values only (or only the hot
-// verdict), then writing the span values on the same data (as after
-// sampling), gives every attribute Annotate writes in one go.
+// verdict, written only where it is true), then writing the span values on
+// the same data (as after sampling), gives every attribute Annotate writes
+// in one go.
 func TestTwoStagesWriteTheWholeContract(t *testing.T) {
 	spans := append(chain(4, 0),
 		sp{Service: "checkout", Name: "POST stripe", Trace: 9, ID: 1, Kind: cli, Dur: 8 * time.Millisecond, Attrs: map[string]any{"peer.service": "stripe"}})
+	cfg := DefaultConfig()
+	cfg.MinSpans = 4 // payment, where trace 0 fails, is hot; the others are not
 	c1 := newClock()
-	one := NewTracker(DefaultConfig(), c1.now)
+	one := NewTracker(cfg, c1.now)
 	a := build(spans...)
 	one.Annotate(a)
 	ra := a.ResourceSpans()
@@ -279,18 +282,36 @@ func TestTwoStagesWriteTheWholeContract(t *testing.T) {
 		name  string
 		count func(*Tracker, ptrace.Traces) Result
 		attrs int // resource attributes before sampling: service.name and the values written
-	}{{"AnnotateResources", (*Tracker).AnnotateResources, 10}, {"AnnotateHot", (*Tracker).AnnotateHot, 2}} {
+		// whether a service that is not hot gets AttrServiceHot false
+		notHot bool
+	}{{"AnnotateResources", (*Tracker).AnnotateResources, 10, true}, {"AnnotateHot", (*Tracker).AnnotateHot, 1, false}} {
 		c2 = newClock()
-		two = NewTracker(DefaultConfig(), c2.now)
+		two = NewTracker(cfg, c2.now)
 		b := build(spans...)
 		first.count(two, b)
-		for _, rs := range b.ResourceSpans().All() {
-			if got := rs.Resource().Attributes(); got.Len() != first.attrs {
-				t.Errorf("%s before sampling: %v, want %d attributes", first.name, got.AsRaw(), first.attrs)
+		hotOnes := 0
+		for i, rs := range b.ResourceSpans().All() {
+			want, _ := ra.At(i).Resource().Attributes().Get(AttrServiceHot)
+			hot, ok := rs.Resource().Attributes().Get(AttrServiceHot)
+			attrs := first.attrs
+			switch {
+			case want.Bool():
+				hotOnes++
+				if !ok || !hot.Bool() {
+					t.Errorf("%s before sampling: a hot service has %v", first.name, rs.Resource().Attributes().AsRaw())
+				}
+				if !first.notHot {
+					attrs++
+				}
+			case ok != first.notHot || ok && hot.Bool():
+				t.Errorf("%s before sampling: a service that is not hot has %v", first.name, rs.Resource().Attributes().AsRaw())
 			}
-			if _, ok := rs.Resource().Attributes().Get(AttrServiceHot); !ok {
-				t.Errorf("%s before sampling: no %s", first.name, AttrServiceHot)
+			if got := rs.Resource().Attributes(); got.Len() != attrs {
+				t.Errorf("%s before sampling: %v, want %d attributes", first.name, got.AsRaw(), attrs)
 			}
+		}
+		if hotOnes != 1 {
+			t.Fatalf("%d hot resources, want payment's", hotOnes)
 		}
 		two.AnnotateSpans(b)
 		rb := b.ResourceSpans()
