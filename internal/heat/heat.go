@@ -133,7 +133,7 @@ func DefaultConfig() Config {
 		},
 		EdgeStore: EdgeStoreConfig{
 			TTL:      2 * time.Second,
-			MaxItems: 100000,
+			MaxItems: 250000, // 125k spans/s at the default ttl
 		},
 		MaxServices:   200,
 		MaxOperations: 500,
