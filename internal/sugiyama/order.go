@@ -67,7 +67,8 @@ func countCrossings(segs []seg, nBot int, scratch *[]int) int {
 // below) per layer and side, stamped with the tick they were taken at:
 // they stay valid while the neighbouring layer keeps its order (changed[l]
 // is the tick of layer l's last change), so sweeps, transposition, sifting
-// and counting share them instead of sorting again.
+// and counting share them instead of sorting again. Transposition's swaps
+// update them (and the counts) in place instead of marking a change.
 type orderer struct {
 	g                     *layered
 	upPos, downPos        [][]int
@@ -119,42 +120,74 @@ func (o *orderer) touch(l int) {
 	o.changed[l] = o.tick
 }
 
-// sortUp makes upPos valid for the nodes of layer l.
+// sortUp makes upPos valid for the nodes of layer l. Walking the layer
+// above left to right appends every node's neighbour positions in sorted
+// order, so nothing is sorted.
 func (o *orderer) sortUp(l int) {
 	if l == 0 || o.upAt[l] >= o.changed[l-1] {
 		return
 	}
-	for _, v := range o.g.layers[l] {
-		o.upPos[v] = positions(o.upPos[v][:0], o.g.up[v], o.g.pos)
+	g := o.g
+	for _, v := range g.layers[l] {
+		o.upPos[v] = o.upPos[v][:0]
+	}
+	for i, u := range g.layers[l-1] {
+		for _, v := range g.down[u] {
+			o.upPos[v] = append(o.upPos[v], i)
+		}
 	}
 	o.upAt[l] = o.tick
 }
 
-// sortDown makes downPos valid for the nodes of layer l.
+// sortDown makes downPos valid for the nodes of layer l, like sortUp.
 func (o *orderer) sortDown(l int) {
 	if l+1 == len(o.g.layers) || o.downAt[l] >= o.changed[l+1] {
 		return
 	}
-	for _, v := range o.g.layers[l] {
-		o.downPos[v] = positions(o.downPos[v][:0], o.g.down[v], o.g.pos)
+	g := o.g
+	for _, v := range g.layers[l] {
+		o.downPos[v] = o.downPos[v][:0]
+	}
+	for i, w := range g.layers[l+1] {
+		for _, v := range g.up[w] {
+			o.downPos[v] = append(o.downPos[v], i)
+		}
 	}
 	o.downAt[l] = o.tick
 }
 
-func positions(dst, nodes, pos []int) []int {
-	for _, u := range nodes {
-		dst = append(dst, pos[u])
+// swapped updates the lists and counts that stay valid when transposition
+// swaps v and w of layer l (v was at i, w at i+1): in every neighbour's
+// list one entry i becomes i+1 and one i+1 becomes i, which keeps the
+// lists sorted, and the crossings of the two layer pairs change by what
+// the swap removed (dUp above, dDown below). Layer l itself is not marked
+// changed, so nothing is sorted or counted again for a swap.
+func (o *orderer) swapped(l, v, w, i, dUp, dDown int) {
+	g := o.g
+	if l > 0 && o.downAt[l-1] >= o.changed[l] {
+		moveEntry(o.downPos, g.up[v], i, i+1)
+		moveEntry(o.downPos, g.up[w], i+1, i)
 	}
-	switch len(dst) {
-	case 0, 1:
-	case 2:
-		if dst[0] > dst[1] {
-			dst[0], dst[1] = dst[1], dst[0]
-		}
-	default:
-		slices.Sort(dst)
+	if l+1 < len(g.layers) && o.upAt[l+1] >= o.changed[l] {
+		moveEntry(o.upPos, g.down[v], i, i+1)
+		moveEntry(o.upPos, g.down[w], i+1, i)
 	}
-	return dst
+	if l > 0 && o.counted(l-1) {
+		o.pairs[l-1] += dUp
+	}
+	if l+1 < len(g.layers) && o.counted(l) {
+		o.pairs[l] += dDown
+	}
+}
+
+// moveEntry replaces, in the list of every node of nbrs, the first entry
+// from with to.
+func moveEntry(lists [][]int, nbrs []int, from, to int) {
+	for _, y := range nbrs {
+		p := lists[y]
+		k, _ := slices.BinarySearch(p, from)
+		p[k] = to
+	}
 }
 
 // between counts the crossings between layers l and l+1, again only when
@@ -408,13 +441,16 @@ func (o *orderer) transpose(reverse bool) {
 				if kept[v] == w {
 					continue
 				}
-				c0, c1 := o.pairCross(v, w)
+				upVW, upWV := crossCount(o.upPos[v], o.upPos[w])
+				downVW, downWV := crossCount(o.downPos[v], o.downPos[w])
+				c0, c1 := upVW+downVW, upWV+downWV
 				if !(c1 < c0 || (c0 > 0 && reverse && c1 == c0)) {
 					kept[v] = w
 					continue
 				}
 				layer[i], layer[i+1] = w, v
 				g.pos[v], g.pos[w] = i+1, i
+				o.swapped(l, v, w, i, upWV-upVW, downWV-downVW)
 				forget(v)
 				forget(w)
 				delta += c0 - c1
@@ -425,9 +461,6 @@ func (o *orderer) transpose(reverse bool) {
 				if l+1 < len(g.layers) {
 					candidate[l+1] = true
 				}
-			}
-			if candidate[l] {
-				o.touch(l)
 			}
 		}
 		if delta < 1 {
