@@ -156,22 +156,21 @@ func (o *orderer) sortDown(l int) {
 	o.downAt[l] = o.tick
 }
 
-// swapped updates the lists and counts that stay valid when transposition
-// swaps v and w of layer l (v was at i, w at i+1): in every neighbour's
-// list one entry i becomes i+1 and one i+1 becomes i, which keeps the
-// lists sorted, and the crossings of the two layer pairs change by what
-// the swap removed (dUp above, dDown below). Layer l itself is not marked
-// changed, so nothing is sorted or counted again for a swap.
+// swapped updates what stays valid when transposition swaps v and w of
+// layer l (v was at i, w at i+1): in every neighbour's list one entry i
+// becomes i+1 and one i+1 becomes i, which keeps the lists sorted, and the
+// crossings of the two layer pairs change by what the swap removed (dUp
+// above, dDown below). Layer l itself is not marked changed, so nothing is
+// sorted or counted again for a swap. It also forgets the kept pairs that
+// count the edges of v's and w's neighbours.
 func (o *orderer) swapped(l, v, w, i, dUp, dDown int) {
 	g := o.g
-	if l > 0 && o.downAt[l-1] >= o.changed[l] {
-		moveEntry(o.downPos, g.up[v], i, i+1)
-		moveEntry(o.downPos, g.up[w], i+1, i)
-	}
-	if l+1 < len(g.layers) && o.upAt[l+1] >= o.changed[l] {
-		moveEntry(o.upPos, g.down[v], i, i+1)
-		moveEntry(o.upPos, g.down[w], i+1, i)
-	}
+	above := l > 0 && o.downAt[l-1] >= o.changed[l]
+	below := l+1 < len(g.layers) && o.upAt[l+1] >= o.changed[l]
+	o.moved(g.up[v], o.downPos, above, i, i+1)
+	o.moved(g.up[w], o.downPos, above, i+1, i)
+	o.moved(g.down[v], o.upPos, below, i, i+1)
+	o.moved(g.down[w], o.upPos, below, i+1, i)
 	if l > 0 && o.counted(l-1) {
 		o.pairs[l-1] += dUp
 	}
@@ -180,13 +179,24 @@ func (o *orderer) swapped(l, v, w, i, dUp, dDown int) {
 	}
 }
 
-// moveEntry replaces, in the list of every node of nbrs, the first entry
-// from with to.
-func moveEntry(lists [][]int, nbrs []int, from, to int) {
+// moved is swapped's work on the neighbours nbrs of a node that moved
+// from slot from to slot to: their lists (when update) and kept pairs.
+func (o *orderer) moved(nbrs []int, lists [][]int, update bool, from, to int) {
+	g := o.g
 	for _, y := range nbrs {
-		p := lists[y]
-		k, _ := slices.BinarySearch(p, from)
-		p[k] = to
+		o.kept[y] = -1
+		if p := g.pos[y]; p > 0 {
+			o.kept[g.layers[g.layer[y]][p-1]] = -1
+		}
+		if !update {
+			continue
+		}
+		if p := lists[y]; len(p) == 1 { // every dummy
+			p[0] = to
+		} else {
+			k, _ := slices.BinarySearch(p, from)
+			p[k] = to
+		}
 	}
 }
 
@@ -413,17 +423,6 @@ func (o *orderer) transpose(reverse bool) {
 	for v := range kept {
 		kept[v] = -1
 	}
-	// forget drops the pairs that count the edges of x's neighbours.
-	forget := func(x int) {
-		for _, nbrs := range [2][]int{g.up[x], g.down[x]} {
-			for _, y := range nbrs {
-				kept[y] = -1
-				if p := g.pos[y]; p > 0 {
-					kept[g.layers[g.layer[y]][p-1]] = -1
-				}
-			}
-		}
-	}
 	for round := 0; round < maxTranspose; round++ {
 		delta := 0
 		for l, layer := range g.layers {
@@ -451,8 +450,6 @@ func (o *orderer) transpose(reverse bool) {
 				layer[i], layer[i+1] = w, v
 				g.pos[v], g.pos[w] = i+1, i
 				o.swapped(l, v, w, i, upWV-upVW, downWV-downVW)
-				forget(v)
-				forget(w)
 				delta += c0 - c1
 				candidate[l] = true
 				if l > 0 {
