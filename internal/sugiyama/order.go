@@ -25,38 +25,32 @@ func (g *layered) dummy(v int) bool { return v >= g.real }
 type seg struct{ top, bot int }
 
 // countCrossings counts the pairs of segments that cross strictly (segments
-// sharing an end do not cross) with an accumulator tree over the bottom
-// positions (Barth, Jünger, Mutzel). segs must be sorted by top; bot values
-// lie in [0, nBot).
+// sharing an end do not cross) after Barth, Jünger and Mutzel, with a
+// Fenwick tree of the bottom positions inserted so far. segs must be
+// sorted by top; bot values lie in [0, nBot).
 func countCrossings(segs []seg, nBot int, scratch *[]int) int {
-	size := 1
-	for size < nBot {
-		size *= 2
+	if cap(*scratch) < nBot+1 {
+		*scratch = make([]int, nBot+1)
 	}
-	if cap(*scratch) < 2*size {
-		*scratch = make([]int, 2*size)
-	}
-	tree := (*scratch)[:2*size]
+	tree := (*scratch)[:nBot+1]
 	clear(tree)
-	total := 0
+	total, inserted := 0, 0
 	for i := 0; i < len(segs); {
 		j := i
-		for j < len(segs) && segs[j].top == segs[i].top {
+		for ; j < len(segs) && segs[j].top == segs[i].top; j++ {
 			// Inserted so far: segments with a smaller top. Count those
 			// ending strictly right of this one.
-			k := segs[j].bot + size
-			for k > 1 {
-				if k%2 == 0 {
-					total += tree[k+1]
-				}
-				k /= 2
+			upTo := 0
+			for k := segs[j].bot + 1; k > 0; k &= k - 1 {
+				upTo += tree[k]
 			}
-			j++
+			total += inserted - upTo
 		}
 		for ; i < j; i++ {
-			for k := segs[i].bot + size; k >= 1; k /= 2 {
+			for k := segs[i].bot + 1; k <= nBot; k += k & -k {
 				tree[k]++
 			}
+			inserted++
 		}
 	}
 	return total
