@@ -80,7 +80,9 @@ type orderer struct {
 	kept                 []int
 	seen                 []bool
 	starts, queue        []int
-	cross, index         []int
+	diff                 []int32
+	index, orig          []int
+	oneUp, oneDown       []int
 }
 
 func newOrderer(g *layered, ws *workspace) *orderer {
@@ -600,6 +602,26 @@ func (g *layered) reduceCrossings(passes int, ws *workspace) int {
 	return o.total()
 }
 
+// onlyEntry is p's one entry, 0 when the side has no layer (every list
+// empty), or -1.
+func onlyEntry(p []int, layer bool) int {
+	switch {
+	case !layer:
+		return 0
+	case len(p) == 1:
+		return p[0]
+	}
+	return -1
+}
+
+// above is 1 when a > b: one edge ending at a left of one ending at b crosses it.
+func above(a, b int) int {
+	if a > b {
+		return 1
+	}
+	return 0
+}
+
 // sift moves every node, one at a time, to the place in its layer where
 // its edges cross the fewest others (both neighbouring layers counted),
 // after Matuszewski, Schönfeld and Molitor. It reports whether anything
@@ -615,35 +637,47 @@ func (o *orderer) sift() bool {
 		o.sortUp(l)
 		o.sortDown(l)
 		// The neighbouring layers stay put while this one is sifted: count
-		// every pair once. cross[i*k+j] is the crossings among the edges of
-		// the i-th and j-th node (by index) with the i-th left.
-		cross := slices.Grow(o.cross[:0], k*k)[:k*k]
-		o.cross = cross
+		// every pair once. diff[i*k+j] is how many more crossings the edges
+		// of the i-th and j-th node (by index) make with the i-th right of
+		// the j-th than left of it.
+		diff := slices.Grow(o.diff[:0], k*k)[:k*k]
+		o.diff = diff
+		// Most pairs are of nodes with one neighbour on each side (every
+		// dummy): up[i] and down[i] hold that position (0 for a side
+		// without a layer), or -1 when the lists must be merged.
+		up := slices.Grow(o.oneUp[:0], k)[:k]
+		down := slices.Grow(o.oneDown[:0], k)[:k]
+		orig := append(o.orig[:0], layer...)
+		o.oneUp, o.oneDown, o.orig = up, down, orig
+		for i, v := range layer {
+			up[i], down[i] = onlyEntry(o.upPos[v], l > 0), onlyEntry(o.downPos[v], l+1 < len(g.layers))
+		}
 		for i, v := range layer {
 			o.index[v] = i
 			for j := i + 1; j < k; j++ {
-				cross[i*k+j], cross[j*k+i] = o.pairCross(v, layer[j])
+				var vw, wv int
+				if up[i] < 0 || up[j] < 0 || down[i] < 0 || down[j] < 0 {
+					vw, wv = o.pairCross(v, layer[j])
+				} else {
+					vw = above(up[i], up[j]) + above(down[i], down[j])
+					wv = above(up[j], up[i]) + above(down[j], down[i])
+				}
+				diff[i*k+j], diff[j*k+i] = int32(wv-vw), int32(vw-wv)
 			}
 		}
 		changed := false
-		for i := range k {
-			// The node first at index i, now at cur: the cost of each
-			// slot relative to the leftmost.
-			var v, cur int
-			for p, w := range layer {
-				if o.index[w] == i {
-					v, cur = w, p
-					break
-				}
-			}
+		for i, v := range orig {
+			// v, now at cur: the cost of each slot relative to the
+			// leftmost.
+			cur := g.pos[v]
+			row := diff[i*k : (i+1)*k]
 			bestK, bestD, d, curD := 0, 0, 0, 0
 			slot := 0
 			for _, w := range layer {
 				if w == v {
 					continue
 				}
-				j := o.index[w]
-				d += cross[j*k+i] - cross[i*k+j] // v moves from left of w to right of w
+				d += int(row[o.index[w]]) // v moves from left of w to right of w
 				slot++
 				if slot == cur {
 					curD = d
