@@ -391,6 +391,16 @@ func crossCount(a, b []int) (vw, wv int) {
 		}
 		return 0, 0
 	}
+	// Against a single end (a dummy or a leaf beside a hub) two binary
+	// searches of the other list do instead of a merge.
+	if len(b) == 1 {
+		lt, le := bounds(a, b[0])
+		return len(a) - le, lt
+	}
+	if len(a) == 1 {
+		lt, le := bounds(b, a[0])
+		return lt, len(b) - le
+	}
 	lt, le := 0, 0 // elements of a below x, and up to x
 	for _, x := range b {
 		for lt < len(a) && a[lt] < x {
@@ -404,6 +414,16 @@ func crossCount(a, b []int) (vw, wv int) {
 		vw += len(a) - le
 	}
 	return vw, wv
+}
+
+// bounds returns how many elements of sorted p are below x and up to x.
+func bounds(p []int, x int) (lt, le int) {
+	lt, _ = slices.BinarySearch(p, x)
+	le = lt
+	for le < len(p) && p[le] == x {
+		le++
+	}
+	return lt, le
 }
 
 // transpose swaps neighbours in a layer while that removes crossings
