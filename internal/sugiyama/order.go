@@ -83,6 +83,7 @@ type orderer struct {
 	diff                 []int32
 	index, orig          []int
 	oneUp, oneDown       []int
+	atUp, atDown         []int
 }
 
 func newOrderer(g *layered, ws *workspace) *orderer {
@@ -369,15 +370,6 @@ func (o *orderer) sortLayer(l int, fromUp, reverse bool) {
 	o.touch(l)
 }
 
-// pairCross counts the crossings among the edges of v and w (neighbours in
-// a layer whose lists are valid) with v left of w (vw) and with w left of
-// v (wv).
-func (o *orderer) pairCross(v, w int) (vw, wv int) {
-	a, b := crossCount(o.upPos[v], o.upPos[w])
-	c, d := crossCount(o.downPos[v], o.downPos[w])
-	return a + c, b + d
-}
-
 // crossCount counts, for sorted end positions a (left node) and b (right
 // node), the pairs with a > b, which cross, and a < b, which would cross
 // if the nodes swapped.
@@ -661,6 +653,32 @@ func above(a, b int) int {
 	return 0
 }
 
+// atOrRight fills *buf with, for every position t in [0, width], how many
+// entries of p lie at t or right of it.
+func atOrRight(buf *[]int, p []int, width int) []int {
+	at := slices.Grow((*buf)[:0], width+1)[:width+1]
+	*buf = at
+	clear(at)
+	for _, x := range p {
+		at[x]++
+	}
+	for t := width - 1; t >= 0; t-- {
+		at[t] += at[t+1]
+	}
+	return at
+}
+
+// against counts the crossings between the edges of a node a (n ends, at
+// from atOrRight) and those of a node b ending at q: with a left of b
+// (aLeft: a's ends right of b's) and with b left of a.
+func against(at []int, n int, q []int) (aLeft, bLeft int) {
+	for _, x := range q {
+		aLeft += at[x+1]
+		bLeft += n - at[x]
+	}
+	return aLeft, bLeft
+}
+
 // sift moves every node, one at a time, to the place in its layer where
 // its edges cross the fewest others (both neighbouring layers counted),
 // after Matuszewski, Schönfeld and Molitor. It reports whether anything
@@ -683,25 +701,47 @@ func (o *orderer) sift() bool {
 		o.diff = diff
 		// Most pairs are of nodes with one neighbour on each side (every
 		// dummy): up[i] and down[i] hold that position (0 for a side
-		// without a layer), or -1 when the lists must be merged.
+		// without a layer), or -1 when the node has more.
 		up := slices.Grow(o.oneUp[:0], k)[:k]
 		down := slices.Grow(o.oneDown[:0], k)[:k]
 		orig := append(o.orig[:0], layer...)
 		o.oneUp, o.oneDown, o.orig = up, down, orig
 		for i, v := range layer {
+			o.index[v] = i
 			up[i], down[i] = onlyEntry(o.upPos[v], l > 0), onlyEntry(o.downPos[v], l+1 < len(g.layers))
 		}
-		for i, v := range layer {
-			o.index[v] = i
-			for j := i + 1; j < k; j++ {
-				var vw, wv int
-				if up[i] < 0 || up[j] < 0 || down[i] < 0 || down[j] < 0 {
-					vw, wv = o.pairCross(v, layer[j])
-				} else {
-					vw = above(up[i], up[j]) + above(down[i], down[j])
-					wv = above(up[j], up[i]) + above(down[j], down[i])
+		single := func(i int) bool { return up[i] >= 0 && down[i] >= 0 }
+		for i := range k {
+			for j := i + 1; j < k && single(i); j++ {
+				if single(j) {
+					d := above(up[j], up[i]) + above(down[j], down[i]) - above(up[i], up[j]) - above(down[i], down[j])
+					diff[i*k+j], diff[j*k+i] = int32(d), int32(-d)
 				}
-				diff[i*k+j], diff[j*k+i] = int32(wv-vw), int32(vw-wv)
+			}
+		}
+		// Every other pair has a node a with more neighbours: count its
+		// pairs from how many of a's ends lie at or right of each position.
+		var wUp, wDown int
+		if l > 0 {
+			wUp = len(g.layers[l-1])
+		}
+		if l+1 < len(g.layers) {
+			wDown = len(g.layers[l+1])
+		}
+		for ia, a := range layer {
+			if single(ia) {
+				continue
+			}
+			atUp := atOrRight(&o.atUp, o.upPos[a], wUp)
+			atDown := atOrRight(&o.atDown, o.downPos[a], wDown)
+			for ib, b := range layer {
+				if ib == ia || ib < ia && !single(ib) {
+					continue
+				}
+				aLeft, bLeft := against(atUp, len(o.upPos[a]), o.upPos[b])
+				aLeft2, bLeft2 := against(atDown, len(o.downPos[a]), o.downPos[b])
+				d := bLeft + bLeft2 - aLeft - aLeft2
+				diff[ia*k+ib], diff[ib*k+ia] = int32(d), int32(-d)
 			}
 		}
 		changed := false
