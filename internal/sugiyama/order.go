@@ -191,8 +191,7 @@ func (o *orderer) moved(nbrs []int, lists [][]int, update bool, from, to int) {
 		if p := lists[y]; len(p) == 1 { // every dummy
 			p[0] = to
 		} else {
-			k, _ := slices.BinarySearch(p, from)
-			p[k] = to
+			p[lowerBound(p, from)] = to
 		}
 	}
 }
@@ -410,12 +409,27 @@ func crossCount(a, b []int) (vw, wv int) {
 
 // bounds returns how many elements of sorted p are below x and up to x.
 func bounds(p []int, x int) (lt, le int) {
-	lt, _ = slices.BinarySearch(p, x)
+	lt = lowerBound(p, x)
 	le = lt
 	for le < len(p) && p[le] == x {
 		le++
 	}
 	return lt, le
+}
+
+// lowerBound is the index of the first element of sorted p not below x:
+// a scan for the short lists most nodes have (cheaper than the call and
+// branches of a binary search), else a binary search.
+func lowerBound(p []int, x int) int {
+	if len(p) > 8 {
+		k, _ := slices.BinarySearch(p, x)
+		return k
+	}
+	k := 0
+	for k < len(p) && p[k] < x {
+		k++
+	}
+	return k
 }
 
 // transpose swaps neighbours in a layer while that removes crossings
