@@ -162,12 +162,12 @@ func (o *orderer) sortDown(l int) {
 // count the edges of v's and w's neighbours.
 func (o *orderer) swapped(l, v, w, i, dUp, dDown int) {
 	g := o.g
-	above := l > 0 && o.downAt[l-1] >= o.changed[l]
-	below := l+1 < len(g.layers) && o.upAt[l+1] >= o.changed[l]
-	o.moved(g.up[v], o.downPos, above, i, i+1)
-	o.moved(g.up[w], o.downPos, above, i+1, i)
-	o.moved(g.down[v], o.upPos, below, i, i+1)
-	o.moved(g.down[w], o.upPos, below, i+1, i)
+	upValid := l > 0 && o.downAt[l-1] >= o.changed[l]
+	downValid := l+1 < len(g.layers) && o.upAt[l+1] >= o.changed[l]
+	o.moved(g.up[v], o.downPos, upValid, i, i+1)
+	o.moved(g.up[w], o.downPos, upValid, i+1, i)
+	o.moved(g.down[v], o.upPos, downValid, i, i+1)
+	o.moved(g.down[w], o.upPos, downValid, i+1, i)
 	if l > 0 && o.counted(l-1) {
 		o.pairs[l-1] += dUp
 	}
