@@ -382,8 +382,8 @@ func crossCount(a, b []int) (vw, wv int) {
 		}
 		return 0, 0
 	}
-	// Against a single end (a dummy or a leaf beside a hub) two binary
-	// searches of the other list do instead of a merge.
+	// Against a single end (a dummy or a leaf beside a hub) searching
+	// the other list does instead of a merge.
 	if len(b) == 1 {
 		lt, le := bounds(a, b[0])
 		return len(a) - le, lt
