@@ -25,38 +25,32 @@ func (g *layered) dummy(v int) bool { return v >= g.real }
 type seg struct{ top, bot int }
 
 // countCrossings counts the pairs of segments that cross strictly (segments
-// sharing an end do not cross) with an accumulator tree over the bottom
-// positions (Barth, Jünger, Mutzel). segs must be sorted by top; bot values
-// lie in [0, nBot).
+// sharing an end do not cross) after Barth, Jünger and Mutzel, with a
+// Fenwick tree of the bottom positions inserted so far. segs must be
+// sorted by top; bot values lie in [0, nBot).
 func countCrossings(segs []seg, nBot int, scratch *[]int) int {
-	size := 1
-	for size < nBot {
-		size *= 2
+	if cap(*scratch) < nBot+1 {
+		*scratch = make([]int, nBot+1)
 	}
-	if cap(*scratch) < 2*size {
-		*scratch = make([]int, 2*size)
-	}
-	tree := (*scratch)[:2*size]
+	tree := (*scratch)[:nBot+1]
 	clear(tree)
-	total := 0
+	total, inserted := 0, 0
 	for i := 0; i < len(segs); {
 		j := i
-		for j < len(segs) && segs[j].top == segs[i].top {
+		for ; j < len(segs) && segs[j].top == segs[i].top; j++ {
 			// Inserted so far: segments with a smaller top. Count those
 			// ending strictly right of this one.
-			k := segs[j].bot + size
-			for k > 1 {
-				if k%2 == 0 {
-					total += tree[k+1]
-				}
-				k /= 2
+			upTo := 0
+			for k := segs[j].bot + 1; k > 0; k &= k - 1 {
+				upTo += tree[k]
 			}
-			j++
+			total += inserted - upTo
 		}
 		for ; i < j; i++ {
-			for k := segs[i].bot + size; k >= 1; k /= 2 {
+			for k := segs[i].bot + 1; k <= nBot; k += k & -k {
 				tree[k]++
 			}
+			inserted++
 		}
 	}
 	return total
@@ -67,7 +61,8 @@ func countCrossings(segs []seg, nBot int, scratch *[]int) int {
 // below) per layer and side, stamped with the tick they were taken at:
 // they stay valid while the neighbouring layer keeps its order (changed[l]
 // is the tick of layer l's last change), so sweeps, transposition, sifting
-// and counting share them instead of sorting again.
+// and counting share them instead of sorting again. Transposition's swaps
+// update them (and the counts) in place instead of marking a change.
 type orderer struct {
 	g                     *layered
 	upPos, downPos        [][]int
@@ -85,7 +80,10 @@ type orderer struct {
 	kept                 []int
 	seen                 []bool
 	starts, queue        []int
-	cross, index         []int
+	diff                 []int32
+	index, orig          []int
+	oneUp, oneDown       []int
+	atUp, atDown         []int
 }
 
 func newOrderer(g *layered, ws *workspace) *orderer {
@@ -119,42 +117,83 @@ func (o *orderer) touch(l int) {
 	o.changed[l] = o.tick
 }
 
-// sortUp makes upPos valid for the nodes of layer l.
+// sortUp makes upPos valid for the nodes of layer l. Walking the layer
+// above left to right appends every node's neighbour positions in sorted
+// order, so nothing is sorted.
 func (o *orderer) sortUp(l int) {
 	if l == 0 || o.upAt[l] >= o.changed[l-1] {
 		return
 	}
-	for _, v := range o.g.layers[l] {
-		o.upPos[v] = positions(o.upPos[v][:0], o.g.up[v], o.g.pos)
+	g := o.g
+	for _, v := range g.layers[l] {
+		o.upPos[v] = o.upPos[v][:0]
+	}
+	for i, u := range g.layers[l-1] {
+		for _, v := range g.down[u] {
+			o.upPos[v] = append(o.upPos[v], i)
+		}
 	}
 	o.upAt[l] = o.tick
 }
 
-// sortDown makes downPos valid for the nodes of layer l.
+// sortDown makes downPos valid for the nodes of layer l, like sortUp.
 func (o *orderer) sortDown(l int) {
 	if l+1 == len(o.g.layers) || o.downAt[l] >= o.changed[l+1] {
 		return
 	}
-	for _, v := range o.g.layers[l] {
-		o.downPos[v] = positions(o.downPos[v][:0], o.g.down[v], o.g.pos)
+	g := o.g
+	for _, v := range g.layers[l] {
+		o.downPos[v] = o.downPos[v][:0]
+	}
+	for i, w := range g.layers[l+1] {
+		for _, v := range g.up[w] {
+			o.downPos[v] = append(o.downPos[v], i)
+		}
 	}
 	o.downAt[l] = o.tick
 }
 
-func positions(dst, nodes, pos []int) []int {
-	for _, u := range nodes {
-		dst = append(dst, pos[u])
+// swapped updates what stays valid when transposition swaps v and w of
+// layer l (v was at i, w at i+1): in every neighbour's list one entry i
+// becomes i+1 and one i+1 becomes i, which keeps the lists sorted, and the
+// crossings of the two layer pairs change by what the swap removed (dUp
+// above, dDown below). Layer l itself is not marked changed, so nothing is
+// sorted or counted again for a swap. It also forgets the kept pairs that
+// count the edges of v's and w's neighbours.
+func (o *orderer) swapped(l, v, w, i, dUp, dDown int) {
+	g := o.g
+	upValid := l > 0 && o.downAt[l-1] >= o.changed[l]
+	downValid := l+1 < len(g.layers) && o.upAt[l+1] >= o.changed[l]
+	o.moved(g.up[v], o.downPos, upValid, i, i+1)
+	o.moved(g.up[w], o.downPos, upValid, i+1, i)
+	o.moved(g.down[v], o.upPos, downValid, i, i+1)
+	o.moved(g.down[w], o.upPos, downValid, i+1, i)
+	if l > 0 && o.counted(l-1) {
+		o.pairs[l-1] += dUp
 	}
-	switch len(dst) {
-	case 0, 1:
-	case 2:
-		if dst[0] > dst[1] {
-			dst[0], dst[1] = dst[1], dst[0]
+	if l+1 < len(g.layers) && o.counted(l) {
+		o.pairs[l] += dDown
+	}
+}
+
+// moved is swapped's work on the neighbours nbrs of a node that moved
+// from slot from to slot to: their lists (when update) and kept pairs.
+func (o *orderer) moved(nbrs []int, lists [][]int, update bool, from, to int) {
+	g := o.g
+	for _, y := range nbrs {
+		o.kept[y] = -1
+		if p := g.pos[y]; p > 0 {
+			o.kept[g.layers[g.layer[y]][p-1]] = -1
 		}
-	default:
-		slices.Sort(dst)
+		if !update {
+			continue
+		}
+		if p := lists[y]; len(p) == 1 { // every dummy
+			p[0] = to
+		} else {
+			p[lowerBound(p, from)] = to
+		}
 	}
-	return dst
 }
 
 // between counts the crossings between layers l and l+1, again only when
@@ -330,15 +369,6 @@ func (o *orderer) sortLayer(l int, fromUp, reverse bool) {
 	o.touch(l)
 }
 
-// pairCross counts the crossings among the edges of v and w (neighbours in
-// a layer whose lists are valid) with v left of w (vw) and with w left of
-// v (wv).
-func (o *orderer) pairCross(v, w int) (vw, wv int) {
-	a, b := crossCount(o.upPos[v], o.upPos[w])
-	c, d := crossCount(o.downPos[v], o.downPos[w])
-	return a + c, b + d
-}
-
 // crossCount counts, for sorted end positions a (left node) and b (right
 // node), the pairs with a > b, which cross, and a < b, which would cross
 // if the nodes swapped.
@@ -351,6 +381,16 @@ func crossCount(a, b []int) (vw, wv int) {
 			return 0, 1
 		}
 		return 0, 0
+	}
+	// Against a single end (a dummy or a leaf beside a hub) searching
+	// the other list does instead of a merge.
+	if len(b) == 1 {
+		lt, le := bounds(a, b[0])
+		return len(a) - le, lt
+	}
+	if len(a) == 1 {
+		lt, le := bounds(b, a[0])
+		return lt, len(b) - le
 	}
 	lt, le := 0, 0 // elements of a below x, and up to x
 	for _, x := range b {
@@ -367,6 +407,31 @@ func crossCount(a, b []int) (vw, wv int) {
 	return vw, wv
 }
 
+// bounds returns how many elements of sorted p are below x and up to x.
+func bounds(p []int, x int) (lt, le int) {
+	lt = lowerBound(p, x)
+	le = lt
+	for le < len(p) && p[le] == x {
+		le++
+	}
+	return lt, le
+}
+
+// lowerBound is the index of the first element of sorted p not below x:
+// a scan for the short lists most nodes have (cheaper than the call and
+// branches of a binary search), else a binary search.
+func lowerBound(p []int, x int) int {
+	if len(p) > 8 {
+		k, _ := slices.BinarySearch(p, x)
+		return k
+	}
+	k := 0
+	for k < len(p) && p[k] < x {
+		k++
+	}
+	return k
+}
+
 // transpose swaps neighbours in a layer while that removes crossings
 // (with reverse, also when it keeps them equal, to leave plateaus). A pair
 // found not worth swapping is not counted again until one of its nodes'
@@ -379,17 +444,6 @@ func (o *orderer) transpose(reverse bool) {
 	}
 	for v := range kept {
 		kept[v] = -1
-	}
-	// forget drops the pairs that count the edges of x's neighbours.
-	forget := func(x int) {
-		for _, nbrs := range [2][]int{g.up[x], g.down[x]} {
-			for _, y := range nbrs {
-				kept[y] = -1
-				if p := g.pos[y]; p > 0 {
-					kept[g.layers[g.layer[y]][p-1]] = -1
-				}
-			}
-		}
 	}
 	for round := 0; round < maxTranspose; round++ {
 		delta := 0
@@ -408,15 +462,30 @@ func (o *orderer) transpose(reverse bool) {
 				if kept[v] == w {
 					continue
 				}
-				c0, c1 := o.pairCross(v, w)
+				// Most checks are of one-entry lists (every dummy):
+				// compared here without a call or a branch, which
+				// mispredicts on them.
+				var upVW, upWV, downVW, downWV int
+				if a, b := o.upPos[v], o.upPos[w]; len(a) == 1 && len(b) == 1 {
+					d := a[0] - b[0]
+					upVW, upWV = int(uint(-d)>>63), int(uint(d)>>63)
+				} else {
+					upVW, upWV = crossCount(a, b)
+				}
+				if a, b := o.downPos[v], o.downPos[w]; len(a) == 1 && len(b) == 1 {
+					d := a[0] - b[0]
+					downVW, downWV = int(uint(-d)>>63), int(uint(d)>>63)
+				} else {
+					downVW, downWV = crossCount(a, b)
+				}
+				c0, c1 := upVW+downVW, upWV+downWV
 				if !(c1 < c0 || (c0 > 0 && reverse && c1 == c0)) {
 					kept[v] = w
 					continue
 				}
 				layer[i], layer[i+1] = w, v
 				g.pos[v], g.pos[w] = i+1, i
-				forget(v)
-				forget(w)
+				o.swapped(l, v, w, i, upWV-upVW, downWV-downVW)
 				delta += c0 - c1
 				candidate[l] = true
 				if l > 0 {
@@ -425,9 +494,6 @@ func (o *orderer) transpose(reverse bool) {
 				if l+1 < len(g.layers) {
 					candidate[l+1] = true
 				}
-			}
-			if candidate[l] {
-				o.touch(l)
 			}
 		}
 		if delta < 1 {
@@ -439,29 +505,41 @@ func (o *orderer) transpose(reverse bool) {
 // effort is how hard crossing reduction tries. Small drawings get many
 // sweeps and random restarts (they cost microseconds and small graphs are
 // where a bad local optimum shows); large ones converge with few sweeps.
-// Tuned on the graphs of cmd/layoutbench.
+// Tuned on the graphs of cmd/layoutbench and checked on held-out
+// trace-shaped graphs (docs/bench/layout-engine.md).
 type effort struct {
 	initSweeps int // sweeps from each initial order
 	stale      int // sweeps without improvement before giving up
 	passes     int // sweeps from the best start at most
 	sift       int // sifting rounds at the end at most
 	restarts   int // random restarts
+	// lean: one breadth-first start per tie order instead of both, and
+	// the further sweeps once, from the best of all starts.
+	lean bool
 }
 
 const (
-	smallGraph   = 64 // a drawing this size or smaller counts as small
+	smallGraph = 64 // a drawing this size or smaller counts as small
+	// Above this size (with dummies) the lean schedule finds as few
+	// crossings in three quarters of the time (held-out trace-shaped
+	// graphs of 500 and 1,000 services); at 300 services it finds 3% more.
+	hugeGraph    = 1000
 	maxRestarts  = 8
 	maxTranspose = 4 // transposition rounds per call
 	maxSiftCost  = 20_000_000
 )
 
 func effortFor(nodes, passes int) effort {
-	if nodes <= smallGraph {
+	switch {
+	case nodes <= smallGraph:
 		return effort{initSweeps: 4, stale: 4, passes: passes, sift: 3, restarts: min(maxRestarts, 2*smallGraph/max(nodes, 1))}
+	case nodes > hugeGraph:
+		return effort{initSweeps: 4, stale: 8, passes: passes, sift: 2, lean: true}
 	}
 	// Like dot's mincross: four sweeps from each start, then up to
 	// passes from the best, stopping after eight without improvement.
-	return effort{initSweeps: 4, stale: 8, passes: passes, sift: 2}
+	// A third sifting round costs little on layers this narrow.
+	return effort{initSweeps: 4, stale: 8, passes: passes, sift: 3}
 }
 
 // reduceCrossings orders every layer. Median sweeps from two breadth-first
@@ -471,8 +549,9 @@ func effortFor(nodes, passes int) effort {
 // of that twice instead: with the median sort's ties broken the way
 // transposition breaks them in that sweep, and the other way (dot's way;
 // which is better depends on the graph, and the two runs end in different
-// local optima). Transposition and sifting finish. The best ordering seen
-// is kept; it returns its crossings.
+// local optima); the lean schedule of the largest sweeps further only
+// once, from the best of both. Transposition and sifting finish. The best
+// ordering seen is kept; it returns its crossings.
 func (g *layered) reduceCrossings(passes int, ws *workspace) int {
 	eff := effortFor(g.size(), passes)
 	o := newOrderer(g, ws)
@@ -542,10 +621,13 @@ func (g *layered) reduceCrossings(passes int, ws *workspace) int {
 		tieOrders = tieOrders[:1]
 	}
 	// Once an ordering without crossings is found nothing can beat it.
-	for _, flipTies := range tieOrders {
+	for i, flipTies := range tieOrders {
 		for _, fromTop := range []bool{true, false} {
 			if bestC == 0 {
 				break
+			}
+			if eff.lean && fromTop == flipTies {
+				continue
 			}
 			o.initOrder(fromTop)
 			keepIfBetter()
@@ -564,6 +646,9 @@ func (g *layered) reduceCrossings(passes int, ws *workspace) int {
 		if bestC == 0 {
 			break
 		}
+		if eff.lean && i+1 < len(tieOrders) {
+			continue
+		}
 		load()
 		sweep(eff.passes, flipTies)
 	}
@@ -574,6 +659,52 @@ func (g *layered) reduceCrossings(passes int, ws *workspace) int {
 	o.transpose(false)
 	siftAll()
 	return o.total()
+}
+
+// onlyEntry is p's one entry, 0 when the side has no layer (every list
+// empty), or -1.
+func onlyEntry(p []int, layer bool) int {
+	switch {
+	case !layer:
+		return 0
+	case len(p) == 1:
+		return p[0]
+	}
+	return -1
+}
+
+// above is 1 when a > b: one edge ending at a left of one ending at b crosses it.
+func above(a, b int) int {
+	if a > b {
+		return 1
+	}
+	return 0
+}
+
+// atOrRight fills *buf with, for every position t in [0, width], how many
+// entries of p lie at t or right of it.
+func atOrRight(buf *[]int, p []int, width int) []int {
+	at := slices.Grow((*buf)[:0], width+1)[:width+1]
+	*buf = at
+	clear(at)
+	for _, x := range p {
+		at[x]++
+	}
+	for t := width - 1; t >= 0; t-- {
+		at[t] += at[t+1]
+	}
+	return at
+}
+
+// against counts the crossings between the edges of a node a (n ends, at
+// from atOrRight) and those of a node b ending at q: with a left of b
+// (aLeft: a's ends right of b's) and with b left of a.
+func against(at []int, n int, q []int) (aLeft, bLeft int) {
+	for _, x := range q {
+		aLeft += at[x+1]
+		bLeft += n - at[x]
+	}
+	return aLeft, bLeft
 }
 
 // sift moves every node, one at a time, to the place in its layer where
@@ -591,35 +722,69 @@ func (o *orderer) sift() bool {
 		o.sortUp(l)
 		o.sortDown(l)
 		// The neighbouring layers stay put while this one is sifted: count
-		// every pair once. cross[i*k+j] is the crossings among the edges of
-		// the i-th and j-th node (by index) with the i-th left.
-		cross := slices.Grow(o.cross[:0], k*k)[:k*k]
-		o.cross = cross
+		// every pair once. diff[i*k+j] is how many more crossings the edges
+		// of the i-th and j-th node (by index) make with the i-th right of
+		// the j-th than left of it.
+		diff := slices.Grow(o.diff[:0], k*k)[:k*k]
+		o.diff = diff
+		// Most pairs are of nodes with one neighbour on each side (every
+		// dummy): up[i] and down[i] hold that position (0 for a side
+		// without a layer), or -1 when the node has more.
+		up := slices.Grow(o.oneUp[:0], k)[:k]
+		down := slices.Grow(o.oneDown[:0], k)[:k]
+		orig := append(o.orig[:0], layer...)
+		o.oneUp, o.oneDown, o.orig = up, down, orig
 		for i, v := range layer {
 			o.index[v] = i
-			for j := i + 1; j < k; j++ {
-				cross[i*k+j], cross[j*k+i] = o.pairCross(v, layer[j])
+			up[i], down[i] = onlyEntry(o.upPos[v], l > 0), onlyEntry(o.downPos[v], l+1 < len(g.layers))
+		}
+		single := func(i int) bool { return up[i] >= 0 && down[i] >= 0 }
+		for i := range k {
+			for j := i + 1; j < k && single(i); j++ {
+				if single(j) {
+					d := above(up[j], up[i]) + above(down[j], down[i]) - above(up[i], up[j]) - above(down[i], down[j])
+					diff[i*k+j], diff[j*k+i] = int32(d), int32(-d)
+				}
+			}
+		}
+		// Every other pair has a node a with more neighbours: count its
+		// pairs from how many of a's ends lie at or right of each position.
+		var wUp, wDown int
+		if l > 0 {
+			wUp = len(g.layers[l-1])
+		}
+		if l+1 < len(g.layers) {
+			wDown = len(g.layers[l+1])
+		}
+		for ia, a := range layer {
+			if single(ia) {
+				continue
+			}
+			atUp := atOrRight(&o.atUp, o.upPos[a], wUp)
+			atDown := atOrRight(&o.atDown, o.downPos[a], wDown)
+			for ib, b := range layer {
+				if ib == ia || ib < ia && !single(ib) {
+					continue
+				}
+				aLeft, bLeft := against(atUp, len(o.upPos[a]), o.upPos[b])
+				aLeft2, bLeft2 := against(atDown, len(o.downPos[a]), o.downPos[b])
+				d := bLeft + bLeft2 - aLeft - aLeft2
+				diff[ia*k+ib], diff[ib*k+ia] = int32(d), int32(-d)
 			}
 		}
 		changed := false
-		for i := range k {
-			// The node first at index i, now at cur: the cost of each
-			// slot relative to the leftmost.
-			var v, cur int
-			for p, w := range layer {
-				if o.index[w] == i {
-					v, cur = w, p
-					break
-				}
-			}
+		for i, v := range orig {
+			// v, now at cur: the cost of each slot relative to the
+			// leftmost.
+			cur := g.pos[v]
+			row := diff[i*k : (i+1)*k]
 			bestK, bestD, d, curD := 0, 0, 0, 0
 			slot := 0
 			for _, w := range layer {
 				if w == v {
 					continue
 				}
-				j := o.index[w]
-				d += cross[j*k+i] - cross[i*k+j] // v moves from left of w to right of w
+				d += int(row[o.index[w]]) // v moves from left of w to right of w
 				slot++
 				if slot == cur {
 					curD = d
