@@ -255,7 +255,7 @@ func writeSpan(m pcommon.Map, op *Stats, edge *Stats) {
 	}
 	// Room for layout's per-span values too: in a gateway layout comes next
 	// and would otherwise copy the attributes once more.
-	m.EnsureCapacity(m.Len() + n + spantree.AlwaysWritten)
+	m.EnsureCapacity(m.Len() + n + spantree.Room)
 	if !op.Overflow {
 		m.PutDouble(AttrOperationErrorRate, op.ErrorRate)
 		m.PutDouble(AttrOperationOwnErrorRate, op.OwnErrorRate)

@@ -13,8 +13,14 @@ const (
 )
 
 // AlwaysWritten is how many attributes WriteAttributes puts on every span
-// (depth, offset and self time); a stage before it can leave that room.
+// (depth, offset and self time).
 const AlwaysWritten = 3
+
+// Room is what a stage before WriteAttributes leaves for it on each span:
+// AlwaysWritten and tracemap.critical. The critical path is a good share of
+// a trace's spans, and each of them would otherwise have its attributes
+// copied once more; a span off the path wastes one slot.
+const Room = AlwaysWritten + 1
 
 // WriteAttributes writes what the tree computed onto every span's
 // attributes, replacing earlier values (a trace may pass two tracemap
