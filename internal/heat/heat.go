@@ -11,8 +11,9 @@
 // (arrival time, not span time). Every operation and edge keeps one
 // HdrHistogram per sub-bucket plus a running window histogram; a service
 // keeps only the window histogram, since its operations partition its
-// spans. Rotating a sub-bucket subtracts only the expiring sub-bucket's
-// values from the window histograms, so nothing is rebuilt from scratch.
+// spans. Rotating a sub-bucket rebuilds each window histogram by merging
+// what is left (the other sub-buckets', or for a service its operations'
+// windows): a few merges per key every Window/Buckets, with no allocation.
 // Parents and children in different batches meet in the edge store, which
 // remembers every counted span for between edge_store.ttl and twice that.
 package heat

@@ -14,8 +14,8 @@ const refreshDivisor = 64
 // series is one key's sliding window: per sub-bucket counts and histogram,
 // plus running window totals and a window histogram kept equal to the sum of
 // the sub-bucket histograms. A service's series has no sub-bucket histograms
-// (hists is nil): its operations partition its spans, so their sub-bucket
-// histograms are what rotation subtracts from the service's window.
+// (hists is nil): its operations partition its spans, so rotation rebuilds
+// the service's window from theirs.
 type series struct {
 	spans, errors []int64          // per sub-bucket
 	own           []int64          // own errors per sub-bucket (IsOwnError)
@@ -186,11 +186,12 @@ func (s *series) fold(p *histPool) {
 	s.npend = 0
 }
 
-// expire drops sub-bucket slot from the window. Only that sub-bucket is
-// touched: its values are subtracted from the window histogram, or the window
-// histogram is reset when the slot held all of it. For a service (no
-// sub-bucket histograms) parts lists the histograms to subtract: its
-// operations' histograms of that slot, folded and taken before they expire.
+// expire drops sub-bucket slot from the window and rebuilds the window
+// histogram from what is left: for an operation or edge its other
+// sub-buckets' histograms, for a service (no sub-bucket histograms) parts,
+// its operations' windows after they dropped the slot. Merging a few
+// histograms once per rotation allocates nothing; subtracting the expiring
+// one went through hdr's Distribution, a bar per bucket.
 func (s *series) expire(p *histPool, slot int, parts ...*hdr.Histogram) {
 	s.fold(p)
 	n := s.spans[slot]
@@ -202,32 +203,21 @@ func (s *series) expire(p *histPool, slot int, parts ...*hdr.Histogram) {
 	s.totalOwn -= s.own[slot]
 	s.spans[slot], s.errors[slot], s.own[slot] = 0, 0, 0
 	if s.hists != nil {
-		parts = s.hists[slot : slot+1]
-	}
-	if s.totalSpans == 0 {
-		s.window.Reset()
-	} else {
-		for _, h := range parts {
-			subtract(s.window, h)
-		}
-	}
-	if s.hists != nil {
 		p.put(s.hists[slot])
 		s.hists[slot] = nil
+		parts = s.hists
 	}
-	s.sinceCalc = s.window.TotalCount() + 1 // force a recomputation
-}
-
-// subtract removes h's values from w.
-func subtract(w, h *hdr.Histogram) {
-	if h == nil {
-		return
-	}
-	for _, bar := range h.Distribution() {
-		if bar.Count != 0 {
-			_ = w.RecordValues(bar.From, -bar.Count)
+	if s.window != nil {
+		s.window.Reset()
+		if s.totalSpans > 0 {
+			for _, h := range parts {
+				if h != nil {
+					s.window.Merge(h)
+				}
+			}
 		}
 	}
+	s.sinceCalc = s.window.TotalCount() + 1 // force a recomputation
 }
 
 // release returns every histogram to the pool; the series is dropped.

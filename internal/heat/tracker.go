@@ -289,16 +289,6 @@ func (t *Tracker) slot() int { return int(t.epoch % int64(t.cfg.Buckets)) }
 func (t *Tracker) expireSlot(slot int) {
 	var parts []*hdr.Histogram
 	for name, s := range t.services {
-		// The operations' histograms of this slot, before they expire, are
-		// what leaves the service's window.
-		parts = parts[:0]
-		for _, op := range s.ops {
-			op.fold(&t.pool)
-			if h := op.hists[slot]; h != nil {
-				parts = append(parts, h)
-			}
-		}
-		s.expire(&t.pool, slot, parts...)
 		for opName, op := range s.ops {
 			if t.expireKey(op, slot) {
 				delete(s.ops, opName)
@@ -307,6 +297,12 @@ func (t *Tracker) expireSlot(slot int) {
 				}
 			}
 		}
+		// The service's window is the sum of its operations' windows.
+		parts = parts[:0]
+		for _, op := range s.ops {
+			parts = append(parts, op.window)
+		}
+		s.expire(&t.pool, slot, parts...)
 		if s.totalSpans == 0 {
 			t.refs.drop(&s.series)
 			s.release(&t.pool)

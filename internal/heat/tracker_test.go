@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
@@ -624,3 +625,54 @@ func TestBusyKeyPercentileAccuracy(t *testing.T) {
 		t.Fatalf("spans %d, p50 %v ms, p99 %v ms", st.Spans, st.P50Ms, st.P99Ms)
 	}
 }
+
+// Rotation rebuilds the window histograms from what is left: after every
+// sub-bucket, a service's and its operations' percentiles are those of a
+// histogram of exactly the spans of the last six sub-buckets.
+func TestRotationKeepsWindowHistogramsExact(t *testing.T) {
+	cfg := DefaultConfig()
+	c := newClock()
+	tr := NewTracker(cfg, c.now)
+	var steps [][2][]int // per step, the durations of operations a and b
+	for step := range 15 {
+		var durs [2][]int
+		for op := range 2 {
+			for i := range 5 + step%4 {
+				durs[op] = append(durs[op], 1+(step*37+op*11+i*7)%50)
+			}
+		}
+		steps = append(steps, durs)
+		spans := append(ms("s", "a", 0, 0, durs[0]...), ms("s", "b", 100, 0, durs[1]...)...)
+		for i := range spans {
+			spans[i].Trace = byte(step) // a trace of its own: not a repeat
+		}
+		tr.Observe(build(spans...))
+		want := map[string]*hdr.Histogram{"": newHist(cfg), "a": newHist(cfg), "b": newHist(cfg)}
+		for _, d := range steps[max(0, step-cfg.Buckets+1):] {
+			for op, name := range []string{"a", "b"} {
+				for _, ms := range d[op] {
+					v := int64(ms) * 1e6
+					_ = want[name].RecordValue(v)
+					_ = want[""].RecordValue(v)
+				}
+			}
+		}
+		for name, h := range want {
+			st, _ := tr.Service("s")
+			if name != "" {
+				st, _ = tr.Operation("s", name)
+			}
+			if st.Spans != h.TotalCount() || st.P50Ms != pct(h, 50) || st.P90Ms != pct(h, 90) || st.P99Ms != pct(h, 99) {
+				t.Fatalf("step %d, %q: %+v, want %d spans, p50 %v p90 %v p99 %v", step, name, st, h.TotalCount(), pct(h, 50), pct(h, 90), pct(h, 99))
+			}
+		}
+		c.advance(cfg.Window / time.Duration(cfg.Buckets))
+	}
+}
+
+func newHist(cfg Config) *hdr.Histogram {
+	h := cfg.Histogram
+	return hdr.New(int64(h.Lowest), int64(h.Highest), h.SignificantFigures)
+}
+
+func pct(h *hdr.Histogram, q float64) float64 { return float64(h.ValueAtQuantile(q)) / 1e6 }
