@@ -79,7 +79,7 @@ type orderer struct {
 	cand                 []bool
 	kept                 []int
 	seen                 []bool
-	starts, queue        []int
+	starts, queue, first []int
 	diff                 []int32
 	index, orig          []int
 	oneUp, oneDown       []int
@@ -92,7 +92,7 @@ func newOrderer(g *layered, ws *workspace) *orderer {
 	o := &orderer{g: g, upPos: ws.lists.take(n), downPos: ws.lists.take(n),
 		upAt: ints(L), downAt: ints(L), changed: ints(L), pairs: ints(L), crossAt: ints(L),
 		cand: ws.bools.take(L), kept: ints(n), index: ints(n),
-		seen: ws.bools.take(n), starts: ints(n), queue: ints(n)[:0]}
+		seen: ws.bools.take(n), starts: ints(n), first: ints(L + 1), queue: ints(n)[:0]}
 	// Every list gets its exact capacity in one shared array.
 	deg := 0
 	for v := range n {
@@ -250,17 +250,27 @@ func (o *orderer) initOrder(fromTop bool) {
 	if !fromTop {
 		next = g.up
 	}
-	starts := o.starts
-	for v := range starts {
-		starts[v] = v
-	}
-	// Start from the top (bottom) layer's nodes, then any node left.
-	slices.SortStableFunc(starts, func(a, b int) int {
+	// Start from the top (bottom) layer's nodes, then any node left: the
+	// nodes by layer, each layer's in index order (a counting sort).
+	L := len(g.layers)
+	rank := func(v int) int {
 		if fromTop {
-			return g.layer[a] - g.layer[b]
+			return g.layer[v]
 		}
-		return g.layer[b] - g.layer[a]
-	})
+		return L - 1 - g.layer[v]
+	}
+	first, starts := o.first, o.starts
+	clear(first)
+	for v := range g.layer {
+		first[rank(v)+1]++
+	}
+	for k := range L {
+		first[k+1] += first[k]
+	}
+	for v := range g.layer {
+		starts[first[rank(v)]] = v
+		first[rank(v)]++
+	}
 	queue := o.queue
 	for _, s := range starts {
 		if seen[s] {
