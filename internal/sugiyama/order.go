@@ -77,7 +77,7 @@ type orderer struct {
 	med                  []float64
 	movable, sorted, old []int
 	cand                 []bool
-	kept                 []int
+	keptR, keptL         []int
 	seen                 []bool
 	starts, queue, first []int
 	diff                 []int32
@@ -91,7 +91,7 @@ func newOrderer(g *layered, ws *workspace) *orderer {
 	ints := ws.ints.take
 	o := &orderer{g: g, upPos: ws.lists.take(n), downPos: ws.lists.take(n),
 		upAt: ints(L), downAt: ints(L), changed: ints(L), pairs: ints(L), crossAt: ints(L),
-		cand: ws.bools.take(L), kept: ints(n), index: ints(n),
+		cand: ws.bools.take(L), keptR: ints(n), keptL: ints(n), index: ints(n),
 		seen: ws.bools.take(n), starts: ints(n), first: ints(L + 1), queue: ints(n)[:0]}
 	// Every list gets its exact capacity in one shared array.
 	deg := 0
@@ -179,12 +179,8 @@ func (o *orderer) swapped(l, v, w, i, dUp, dDown int) {
 // moved is swapped's work on the neighbours nbrs of a node that moved
 // from slot from to slot to: their lists (when update) and kept pairs.
 func (o *orderer) moved(nbrs []int, lists [][]int, update bool, from, to int) {
-	g := o.g
 	for _, y := range nbrs {
-		o.kept[y] = -1
-		if p := g.pos[y]; p > 0 {
-			o.kept[g.layers[g.layer[y]][p-1]] = -1
-		}
+		o.keptR[y], o.keptL[y] = -1, -1
 		if !update {
 			continue
 		}
@@ -445,15 +441,16 @@ func lowerBound(p []int, x int) int {
 // transpose swaps neighbours in a layer while that removes crossings
 // (with reverse, also when it keeps them equal, to leave plateaus). A pair
 // found not worth swapping is not counted again until one of its nodes'
-// neighbours moves: kept[v] is the right neighbour v was last kept with.
+// neighbours moves: keptR[v] is the right neighbour v was last kept with,
+// keptL[w] the left one w was, and a pair is kept while both agree.
 func (o *orderer) transpose(reverse bool) {
 	g := o.g
-	candidate, kept := o.cand, o.kept
+	candidate, keptR, keptL := o.cand, o.keptR, o.keptL
 	for l := range candidate {
 		candidate[l] = true
 	}
-	for v := range kept {
-		kept[v] = -1
+	for v := range keptR {
+		keptR[v], keptL[v] = -1, -1
 	}
 	for round := 0; round < maxTranspose; round++ {
 		delta := 0
@@ -469,7 +466,7 @@ func (o *orderer) transpose(reverse bool) {
 			o.sortDown(l)
 			for i := 0; i+1 < len(layer); i++ {
 				v, w := layer[i], layer[i+1]
-				if kept[v] == w {
+				if keptR[v] == w && keptL[w] == v {
 					continue
 				}
 				// Most checks are of one-entry lists (every dummy):
@@ -490,7 +487,7 @@ func (o *orderer) transpose(reverse bool) {
 				}
 				c0, c1 := upVW+downVW, upWV+downWV
 				if !(c1 < c0 || (c0 > 0 && reverse && c1 == c0)) {
-					kept[v] = w
+					keptR[v], keptL[w] = w, v
 					continue
 				}
 				layer[i], layer[i+1] = w, v
