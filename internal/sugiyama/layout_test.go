@@ -414,7 +414,10 @@ func TestEdgesThroughNodes(t *testing.T) {
 // and of trace-shaped graphs of other seeds (not tuned on), pinned so a
 // change to crossing reduction shows its effect here. dot's counts for
 // reference (Graphviz 2.43): 3, 8, 0, 76, 1031, 76 (seed 10), 1942
-// (seed 10), 48 (seed 11), 1311 (seed 11), 7632.
+// (seed 10), 48 (seed 11), 1311 (seed 11), 7632. The three 300-service
+// graphs (300-1,000 nodes with dummies) take the lean schedule on
+// plateaus, which is twice as fast and was checked against dot on 120
+// held-out graphs (cmd/layoutbench -heldout): before it, 984, 2044, 1368.
 func TestCrossingsOnBenchGraphs(t *testing.T) {
 	graphs := sugiyamatest.ServiceGraphs()[:5] // trace-shaped-1000 is for the bench
 	graphs = append(graphs,
@@ -424,7 +427,7 @@ func TestCrossingsOnBenchGraphs(t *testing.T) {
 		sugiyamatest.Named{Name: "trace-shaped-300 seed 11", Graph: sugiyamatest.TraceShaped(300, 3000, 11)},
 	)
 	graphs = append(graphs, sugiyamatest.RandomDAGs(1000)...)
-	want := []int{2, 6, 0, 72, 984, 64, 2044, 57, 1368, 7416}
+	want := []int{2, 6, 0, 72, 1028, 64, 1966, 57, 1565, 7416}
 	for i, ng := range graphs {
 		r := sugiyama.Layout(ng.Graph, sugiyama.DefaultOptions())
 		if c := sugiyama.Crossings(ng.Graph, r); c != want[i] {

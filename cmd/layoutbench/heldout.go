@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tracemap/tracemap/internal/sugiyama"
+	"github.com/tracemap/tracemap/internal/testutil/sugiyamatest"
+)
+
+// compareHeldOut prints the crossings of ours, dot and ELK on trace-shaped
+// graphs of the given service counts (10 traces per service) and seeds,
+// which the bench's own graphs do not use, so a schedule tuned on the
+// bench can be checked against the goal (crossings <= dot's and ELK's) on
+// graphs it was not tuned on. Per service count and in all it gives the
+// totals and on how many graphs ours has no more crossings than each.
+func compareHeldOut(elkDir, services, seeds string, timeout time.Duration) {
+	first, last, ok := strings.Cut(seeds, "-")
+	lo, err1 := strconv.ParseUint(first, 10, 64)
+	hi, err2 := strconv.ParseUint(last, 10, 64)
+	if !ok || err1 != nil || err2 != nil || hi < lo {
+		fail(fmt.Errorf("bad seeds %q, want first-last", seeds))
+	}
+	opt := sugiyama.DefaultOptions()
+	type tally struct{ graphs, ours, dot, elk, leDot, leELK int }
+	var all tally
+	add := func(t *tally, ours, dot, elk int) {
+		t.graphs++
+		t.ours += ours
+		t.dot += dot
+		t.elk += elk
+		if ours <= dot {
+			t.leDot++
+		}
+		if ours <= elk {
+			t.leELK++
+		}
+	}
+	total := func(name string, t tally) {
+		fmt.Printf("| %s (%d graphs) | | | %d | %d | %d | %d of %d | %d of %d |\n",
+			name, t.graphs, t.ours, t.dot, t.elk, t.leDot, t.graphs, t.leELK, t.graphs)
+	}
+	fmt.Println("| graph | nodes | edges | crossings ours | dot | ELK | ours <= dot | ours <= ELK |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|---|---|")
+	var sums []func()
+	for _, n := range counts(services) {
+		var t tally
+		for seed := lo; seed <= hi; seed++ {
+			g := sugiyamatest.TraceShaped(n, 10*n, seed)
+			ours := sugiyama.Crossings(g, sugiyama.Layout(g, opt))
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
+			d, _, err := sugiyamatest.Dot(ctx, g, opt)
+			if err != nil {
+				fail(fmt.Errorf("dot on %d services, seed %d: %w", n, seed, err))
+			}
+			e, _, err := sugiyamatest.ELK(ctx, elkDir, g, opt, 0)
+			cancel()
+			if err != nil {
+				fail(fmt.Errorf("elk on %d services, seed %d: %w", n, seed, err))
+			}
+			dc, ec := sugiyama.Crossings(g, d), sugiyama.Crossings(g, e)
+			add(&t, ours, dc, ec)
+			add(&all, ours, dc, ec)
+			fmt.Printf("| trace-shaped-%d seed %d | %d | %d | %d | %d | %d | %v | %v |\n",
+				n, seed, len(g.Nodes), len(g.Edges), ours, dc, ec, ours <= dc, ours <= ec)
+		}
+		sums = append(sums, func() { total(fmt.Sprintf("trace-shaped-%d", n), t) })
+	}
+	for _, f := range sums {
+		f()
+	}
+	total("all", all)
+}
