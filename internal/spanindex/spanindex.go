@@ -33,8 +33,13 @@ func (x *Index) Reset(n int) {
 	if cap(x.slots) < 1<<b {
 		x.slots = make([]int32, 1<<b)
 	} else {
+		// Only the slots of the last size can be set, and none when nothing
+		// was added: an index never used keeps its pages untouched. Keys
+		// need no clearing: only slots point at them.
+		if x.n > 0 {
+			clear(x.slots)
+		}
 		x.slots = x.slots[:1<<b]
-		clear(x.slots) // keys need no clearing: only slots point at them
 	}
 	if cap(x.keys) < max(n, 1) {
 		x.keys = make([]uint64, max(n, 1))

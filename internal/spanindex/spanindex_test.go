@@ -23,6 +23,12 @@ func TestAddFindFirstWins(t *testing.T) {
 	if x.Find(a) != -1 || x.Len() != 0 {
 		t.Fatal("Reset must empty the index")
 	}
+	// Shrunk, then grown back without an Add in between: nothing of the
+	// first size's keys may come back.
+	x.Reset(3)
+	if x.Find(a) != -1 || x.Find(b) != -1 || !x.Add(b, 0) || x.Find(b) != 0 {
+		t.Fatal("Reset to a larger size must not bring back earlier keys")
+	}
 }
 
 // Set moves a key to a new position, or adds it.
