@@ -117,12 +117,10 @@ func (g *generation) add(mix, key uint64, runLen, batchStart int32, s seenSpan) 
 	}
 	if g.traces.Cap() == 0 {
 		// Made on the first span, not up front: a tracker that is only a
-		// fallback (the svg exporter's) may never remember one. Full size
-		// at once: growing 5.6 MB by appends allocated five times that.
+		// fallback (the svg exporter's) may never remember one.
 		g.resetIndexes()
-		g.spans = make([]seenSpan, 0, g.maxItems)
-		g.keys = make([]uint64, 0, g.maxItems)
 	}
+	g.grow()
 	i := int32(len(g.spans))
 	if r := g.open; r >= 0 && g.openMix == mix && g.runs[r].first+g.runs[r].n == i && g.runs[r].total < scanMax {
 		if g.scan(r, key, batchStart) >= 0 {
@@ -142,6 +140,23 @@ func (g *generation) add(mix, key uint64, runLen, batchStart int32, s seenSpan) 
 	g.spans = append(g.spans, s)
 	return i
 }
+
+// grow makes room for one more span. The arrays double, up to maxItems,
+// so their memory (and what the garbage collector counts as live heap)
+// follows the spans a generation holds, and the first fill copies less
+// than the spans' size again; append's own growth allocated five times it.
+// A reset generation keeps its arrays.
+func (g *generation) grow() {
+	if len(g.spans) < cap(g.spans) {
+		return
+	}
+	n := min(max(2*cap(g.spans), minGrow), g.maxItems)
+	g.spans = append(make([]seenSpan, 0, n), g.spans...)
+	g.keys = append(make([]uint64, 0, n), g.keys...)
+}
+
+// minGrow is the arrays' first size.
+const minGrow = 1024
 
 // startRun opens a run at span i, the first of runLen spans of a trace in
 // a batch, chained to the trace's earlier runs. It does not when the trace
