@@ -203,6 +203,8 @@ func (g *generation) scan(r int32, key uint64, end int32) int32 {
 	return -1
 }
 
+// find returns the remembered span of the trace keyed mix under key, or
+// nil. The pointer is valid until the next add, which may move the spans.
 func (g *generation) find(mix, key uint64) *seenSpan {
 	if len(g.spans) == 0 {
 		return nil // also: the indexes may not be made yet
