@@ -647,7 +647,8 @@ func TestRotationKeepsWindowHistogramsExact(t *testing.T) {
 			spans[i].Trace = byte(step) // a trace of its own: not a repeat
 		}
 		tr.Observe(build(spans...))
-		want := map[string]*hdr.Histogram{"": newHist(cfg), "a": newHist(cfg), "b": newHist(cfg)}
+		pool := histPool{cfg: cfg.Histogram} // the histograms the tracker makes
+		want := map[string]*hdr.Histogram{"": pool.get(), "a": pool.get(), "b": pool.get()}
 		for _, d := range steps[max(0, step-cfg.Buckets+1):] {
 			for op, name := range []string{"a", "b"} {
 				for _, ms := range d[op] {
@@ -668,11 +669,6 @@ func TestRotationKeepsWindowHistogramsExact(t *testing.T) {
 		}
 		c.advance(cfg.Window / time.Duration(cfg.Buckets))
 	}
-}
-
-func newHist(cfg Config) *hdr.Histogram {
-	h := cfg.Histogram
-	return hdr.New(int64(h.Lowest), int64(h.Highest), h.SignificantFigures)
 }
 
 func pct(h *hdr.Histogram, q float64) float64 { return float64(h.ValueAtQuantile(q)) / 1e6 }
