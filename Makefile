@@ -19,7 +19,7 @@ VERSITYGW := $(BIN)/versitygw
 SOURCES := $(shell find . -name '*.go' -not -name '*_test.go' -not -path './distro/*' -not -path './bin/*' -not -path '*/testdata/*') \
 	builder-config.yaml go.mod go.sum
 
-.PHONY: all build ocb run demo test test-unit bench soak loadtest-gateway lint generate loadtest upgrade-check tools clean
+.PHONY: all build ocb run demo test test-unit bench soak loadtest-gateway loadtest-stages lint generate loadtest upgrade-check tools clean
 
 all: build
 
@@ -84,6 +84,14 @@ loadtest: build
 ## at once (each with its own copy of the load), three rounds
 loadtest-gateway: build
 	$(GO) run ./cmd/loadtest -distro $(DISTRO) -a test/load/plain.yaml -b test/load/gateway-baseline.yaml \
+		-c test/load/gateway-full.yaml -duration 30s -drain 15s -rate 60000 -together -rounds 3
+
+## loadtest-stages: the full gateway's extra cost split by stage: counting alone, then with
+## annotation and layout, then with the svg exporter, each beside the gateway without tracemap
+loadtest-stages: build
+	$(GO) run ./cmd/loadtest -distro $(DISTRO) -a test/load/gateway-baseline.yaml -b test/load/gateway-counting.yaml \
+		-c test/load/gateway-nosvg.yaml -duration 30s -drain 15s -rate 60000 -together -rounds 3
+	$(GO) run ./cmd/loadtest -distro $(DISTRO) -a test/load/gateway-baseline.yaml -b test/load/gateway-nosvg.yaml \
 		-c test/load/gateway-full.yaml -duration 30s -drain 15s -rate 60000 -together -rounds 3
 
 ## soak: ten minutes of the full gateway at 60k spans/s, RSS every 30s
