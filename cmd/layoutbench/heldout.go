@@ -16,7 +16,10 @@ import (
 // which the bench's own graphs do not use, so a schedule tuned on the
 // bench can be checked against the goal (crossings <= dot's and ELK's) on
 // graphs it was not tuned on. Per service count and in all it gives the
-// totals and on how many graphs ours has no more crossings than each.
+// totals and on how many graphs ours has no more crossings than each, and
+// the speed goal's figures: our CPU per layout (mean of at least three runs)
+// against one dot process per graph, in total and on the graph where the
+// ratio is worst.
 func compareHeldOut(elkDir, services, seeds string, timeout time.Duration) {
 	first, last, ok := strings.Cut(seeds, "-")
 	lo, err1 := strconv.ParseUint(first, 10, 64)
@@ -25,9 +28,19 @@ func compareHeldOut(elkDir, services, seeds string, timeout time.Duration) {
 		fail(fmt.Errorf("bad seeds %q, want first-last", seeds))
 	}
 	opt := sugiyama.DefaultOptions()
-	type tally struct{ graphs, ours, dot, elk, leDot, leELK int }
+	type tally struct {
+		graphs, ours, dot, elk, leDot, leELK int
+		oursCPU, dotCPU                      time.Duration
+		worst                                float64 // the lowest dot/ours CPU ratio
+	}
 	var all tally
-	add := func(t *tally, ours, dot, elk int) {
+	add := func(t *tally, ours, dot, elk int, oursCPU, dotCPU time.Duration) {
+		ratio := dotCPU.Seconds() / max(oursCPU.Seconds(), 1e-9)
+		if t.graphs == 0 || ratio < t.worst {
+			t.worst = ratio
+		}
+		t.oursCPU += oursCPU
+		t.dotCPU += dotCPU
 		t.graphs++
 		t.ours += ours
 		t.dot += dot
@@ -40,19 +53,21 @@ func compareHeldOut(elkDir, services, seeds string, timeout time.Duration) {
 		}
 	}
 	total := func(name string, t tally) {
-		fmt.Printf("| %s (%d graphs) | | | %d | %d | %d | %d of %d | %d of %d |\n",
-			name, t.graphs, t.ours, t.dot, t.elk, t.leDot, t.graphs, t.leELK, t.graphs)
+		fmt.Printf("| %s (%d graphs) | | | %d | %d | %d | %d of %d | %d of %d | %.1f | %.1f | %.1fx (worst %.1fx) |\n",
+			name, t.graphs, t.ours, t.dot, t.elk, t.leDot, t.graphs, t.leELK, t.graphs,
+			ms(t.oursCPU), ms(t.dotCPU), t.dotCPU.Seconds()/max(t.oursCPU.Seconds(), 1e-9), t.worst)
 	}
-	fmt.Println("| graph | nodes | edges | crossings ours | dot | ELK | ours <= dot | ours <= ELK |")
-	fmt.Println("|---|---:|---:|---:|---:|---:|---|---|")
+	fmt.Println("| graph | nodes | edges | crossings ours | dot | ELK | ours <= dot | ours <= ELK | CPU ms ours | dot 1 run | dot 1 run/ours |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|---|---|---:|---:|---:|")
 	var sums []func()
 	for _, n := range counts(services) {
 		var t tally
 		for seed := lo; seed <= hi; seed++ {
 			g := sugiyamatest.TraceShaped(n, 10*n, seed)
-			ours := sugiyama.Crossings(g, sugiyama.Layout(g, opt))
+			r, oursCPU := layoutCPU(g, opt, 3, 30*time.Millisecond)
+			ours := sugiyama.Crossings(g, r)
 			ctx, cancel := context.WithTimeout(context.Background(), timeout)
-			d, _, err := sugiyamatest.Dot(ctx, g, opt)
+			d, dt, err := sugiyamatest.Dot(ctx, g, opt)
 			if err != nil {
 				fail(fmt.Errorf("dot on %d services, seed %d: %w", n, seed, err))
 			}
@@ -62,10 +77,11 @@ func compareHeldOut(elkDir, services, seeds string, timeout time.Duration) {
 				fail(fmt.Errorf("elk on %d services, seed %d: %w", n, seed, err))
 			}
 			dc, ec := sugiyama.Crossings(g, d), sugiyama.Crossings(g, e)
-			add(&t, ours, dc, ec)
-			add(&all, ours, dc, ec)
-			fmt.Printf("| trace-shaped-%d seed %d | %d | %d | %d | %d | %d | %v | %v |\n",
-				n, seed, len(g.Nodes), len(g.Edges), ours, dc, ec, ours <= dc, ours <= ec)
+			add(&t, ours, dc, ec, oursCPU, dt.CPU)
+			add(&all, ours, dc, ec, oursCPU, dt.CPU)
+			fmt.Printf("| trace-shaped-%d seed %d | %d | %d | %d | %d | %d | %v | %v | %.2f | %.1f | %.1fx |\n",
+				n, seed, len(g.Nodes), len(g.Edges), ours, dc, ec, ours <= dc, ours <= ec,
+				ms(oursCPU), ms(dt.CPU), dt.CPU.Seconds()/max(oursCPU.Seconds(), 1e-9))
 		}
 		sums = append(sums, func() { total(fmt.Sprintf("trace-shaped-%d", n), t) })
 	}

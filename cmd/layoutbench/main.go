@@ -91,13 +91,7 @@ func main() {
 		g := ng.Graph
 		// Like dot alone, ours runs until it has taken about copiesCPU, so
 		// both small-graph figures are means over many warm runs.
-		var r sugiyama.Result
-		cpu0 := cpuTime()
-		n := 0
-		for ; n < *runs || cpuTime()-cpu0 < copiesCPU; n++ {
-			r = sugiyama.Layout(g, opt)
-		}
-		ours := (cpuTime() - cpu0) / time.Duration(n)
+		r, ours := layoutCPU(g, opt, *runs, copiesCPU)
 		row := []string{ng.Name, strconv.Itoa(len(g.Nodes)), strconv.Itoa(len(g.Edges))}
 		type drawing struct {
 			ok          bool
@@ -204,6 +198,18 @@ func counts(list string) []int {
 		ns = append(ns, n)
 	}
 	return ns
+}
+
+// layoutCPU lays g out at least runs times and until about budget of CPU
+// has gone: the last drawing and the mean CPU per layout.
+func layoutCPU(g sugiyama.Graph, opt sugiyama.Options, runs int, budget time.Duration) (sugiyama.Result, time.Duration) {
+	var r sugiyama.Result
+	cpu0 := cpuTime()
+	n := 0
+	for ; n < runs || cpuTime()-cpu0 < budget; n++ {
+		r = sugiyama.Layout(g, opt)
+	}
+	return r, (cpuTime() - cpu0) / time.Duration(n)
 }
 
 // copiesCPU is about how long dot alone and our layout are run per graph.
