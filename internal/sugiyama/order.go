@@ -69,7 +69,11 @@ type orderer struct {
 	g                     *layered
 	upPos, downPos        [][]int
 	upAt, downAt, changed []int
-	tick                  int
+	// siftAt[l] is the tick layer l was last sifted at without moving a
+	// node (-1: never): sifting it again before it or a neighbouring
+	// layer changes would not move one either.
+	siftAt []int
+	tick   int
 	// pairs[l] is the crossings between layers l and l+1, counted at tick
 	// crossAt[l].
 	pairs, crossAt []int
@@ -93,7 +97,7 @@ func newOrderer(g *layered, ws *workspace) *orderer {
 	n, L := g.size(), len(g.layers)
 	ints := ws.ints.take
 	o := &orderer{g: g, upPos: ws.lists.take(n), downPos: ws.lists.take(n),
-		upAt: ints(L), downAt: ints(L), changed: ints(L), pairs: ints(L), crossAt: ints(L),
+		upAt: ints(L), downAt: ints(L), changed: ints(L), siftAt: ints(L), pairs: ints(L), crossAt: ints(L),
 		cand: ws.bools.take(L), keptR: ints(n), keptL: ints(n), index: ints(n),
 		seen: ws.bools.take(n), starts: ints(n), first: ints(L + 1), queue: ints(n)[:0]}
 	// Every list gets its exact capacity in one shared array.
@@ -109,7 +113,7 @@ func newOrderer(g *layered, ws *workspace) *orderer {
 		o.downPos[v], buf = buf[:0:k], buf[k:]
 	}
 	for l := range L {
-		o.upAt[l], o.downAt[l], o.crossAt[l] = -1, -1, -1
+		o.upAt[l], o.downAt[l], o.crossAt[l], o.siftAt[l] = -1, -1, -1, -1
 	}
 	return o
 }
@@ -787,6 +791,9 @@ func (o *orderer) sift() bool {
 		if k < 2 || o.uncrossed(l) {
 			continue
 		}
+		if o.siftAt[l] >= o.changed[l] && (l == 0 || o.siftAt[l] >= o.changed[l-1]) && (l+1 == len(g.layers) || o.siftAt[l] >= o.changed[l+1]) {
+			continue
+		}
 		o.sortUp(l)
 		o.sortDown(l)
 		// The neighbouring layers stay put while this one is sifted: count
@@ -878,6 +885,8 @@ func (o *orderer) sift() bool {
 		if changed {
 			moved = true
 			o.touch(l)
+		} else {
+			o.siftAt[l] = o.tick
 		}
 	}
 	return moved
