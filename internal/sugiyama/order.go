@@ -84,7 +84,7 @@ type orderer struct {
 	movable, sorted, old []int
 	keys                 []uint64
 	cand                 []bool
-	keptR, keptL         []int
+	kept                 []keptPair
 	seen                 []bool
 	starts, queue, first []int
 	diff                 []int32
@@ -98,7 +98,7 @@ func newOrderer(g *layered, ws *workspace) *orderer {
 	ints := ws.ints.take
 	o := &orderer{g: g, upPos: ws.lists.take(n), downPos: ws.lists.take(n),
 		upAt: ints(L), downAt: ints(L), changed: ints(L), siftAt: ints(L), pairs: ints(L), crossAt: ints(L),
-		cand: ws.bools.take(L), keptR: ints(n), keptL: ints(n), index: ints(n),
+		cand: ws.bools.take(L), kept: ws.kept.take(n), index: ints(n),
 		seen: ws.bools.take(n), starts: ints(n), first: ints(L + 1), queue: ints(n)[:0]}
 	// Every list gets its exact capacity in one shared array.
 	deg := 0
@@ -187,7 +187,7 @@ func (o *orderer) swapped(l, v, w, i, dUp, dDown int) {
 // from slot from to slot to: their lists (when update) and kept pairs.
 func (o *orderer) moved(nbrs []int, lists [][]int, update bool, from, to int) {
 	for _, y := range nbrs {
-		o.keptR[y], o.keptL[y] = -1, -1
+		o.kept[y] = keptPair{-1, -1}
 		if !update {
 			continue
 		}
@@ -488,19 +488,24 @@ func lowerBound(p []int, x int) int {
 	return k
 }
 
+// keptPair is the neighbours a node was last kept unswapped with, on
+// its right and on its left (-1: none); one record, so checking a pair
+// and forgetting a node's pairs touch one place.
+type keptPair struct{ r, l int32 }
+
 // transpose swaps neighbours in a layer while that removes crossings
 // (with reverse, also when it keeps them equal, to leave plateaus). A pair
 // found not worth swapping is not counted again until one of its nodes'
-// neighbours moves: keptR[v] is the right neighbour v was last kept with,
-// keptL[w] the left one w was, and a pair is kept while both agree.
+// neighbours moves: kept[v].r is the right neighbour v was last kept with,
+// kept[w].l the left one w was, and a pair is kept while both agree.
 func (o *orderer) transpose(reverse bool) {
 	g := o.g
-	candidate, keptR, keptL := o.cand, o.keptR, o.keptL
+	candidate, kept := o.cand, o.kept
 	for l := range candidate {
 		candidate[l] = true
 	}
-	for v := range keptR {
-		keptR[v], keptL[v] = -1, -1
+	for v := range kept {
+		kept[v] = keptPair{-1, -1}
 	}
 	for round := 0; round < maxTranspose; round++ {
 		delta := 0
@@ -516,7 +521,7 @@ func (o *orderer) transpose(reverse bool) {
 			o.sortDown(l)
 			for i := 0; i+1 < len(layer); i++ {
 				v, w := layer[i], layer[i+1]
-				if keptR[v] == w && keptL[w] == v {
+				if int(kept[v].r) == w && int(kept[w].l) == v {
 					continue
 				}
 				// Most checks are of one-entry lists (every dummy):
@@ -537,7 +542,7 @@ func (o *orderer) transpose(reverse bool) {
 				}
 				c0, c1 := upVW+downVW, upWV+downWV
 				if !(c1 < c0 || (c0 > 0 && reverse && c1 == c0)) {
-					keptR[v], keptL[w] = w, v
+					kept[v].r, kept[w].l = int32(w), int32(v)
 					continue
 				}
 				layer[i], layer[i+1] = w, v

@@ -13,6 +13,7 @@ type workspace struct {
 	bools  arena[bool]
 	lists  arena[[]int]
 	arcs   arena[arc]
+	kept   arena[keptPair]
 }
 
 var workspaces = sync.Pool{New: func() any { return new(workspace) }}
@@ -20,7 +21,7 @@ var workspaces = sync.Pool{New: func() any { return new(workspace) }}
 // release returns ws to the pool for the next call.
 func (ws *workspace) release() {
 	clear(ws.lists.buf[:ws.lists.used]) // keep no other call's arrays alive
-	ws.ints.used, ws.floats.used, ws.bools.used, ws.lists.used, ws.arcs.used = 0, 0, 0, 0, 0
+	ws.ints.used, ws.floats.used, ws.bools.used, ws.lists.used, ws.arcs.used, ws.kept.used = 0, 0, 0, 0, 0, 0
 	workspaces.Put(ws)
 }
 
