@@ -64,7 +64,9 @@ func countCrossings(segs []seg, nBot int, scratch *[]int) int {
 // they stay valid while the neighbouring layer keeps its order (changed[l]
 // is the tick of layer l's last change), so sweeps, transposition, sifting
 // and counting share them instead of sorting again. Transposition's swaps
-// update them (and the counts) in place instead of marking a change.
+// update the counts in place instead of marking a change, and leave the
+// neighbouring layers' lists to be taken again once per layer, not
+// updated swap by swap.
 type orderer struct {
 	g                     *layered
 	upPos, downPos        [][]int
@@ -160,42 +162,26 @@ func (o *orderer) sortDown(l int) {
 	o.downAt[l] = o.tick
 }
 
-// swapped updates what stays valid when transposition swaps v and w of
-// layer l (v was at i, w at i+1): in every neighbour's list one entry i
-// becomes i+1 and one i+1 becomes i, which keeps the lists sorted, and the
-// crossings of the two layer pairs change by what the swap removed (dUp
-// above, dDown below). Layer l itself is not marked changed, so nothing is
-// sorted or counted again for a swap. It also forgets the kept pairs that
-// count the edges of v's and w's neighbours.
-func (o *orderer) swapped(l, v, w, i, dUp, dDown int) {
+// swapped updates what stays valid when transposition swaps neighbours v
+// and w of layer l: the crossings of the two layer pairs
+// change by what the swap removed (dUp above, dDown below). Layer l itself
+// is not marked changed, so nothing is counted again for a swap. It also
+// forgets the kept pairs that count the edges of v's and w's neighbours.
+// Their position lists go stale; transpose drops them once the layer is
+// done (nothing reads them before), and taking them again walks each edge
+// once, cheaper than searching every neighbour's list at every swap.
+func (o *orderer) swapped(l, v, w, dUp, dDown int) {
 	g := o.g
-	upValid := l > 0 && o.downAt[l-1] >= o.changed[l]
-	downValid := l+1 < len(g.layers) && o.upAt[l+1] >= o.changed[l]
-	o.moved(g.up[v], o.downPos, upValid, i, i+1)
-	o.moved(g.up[w], o.downPos, upValid, i+1, i)
-	o.moved(g.down[v], o.upPos, downValid, i, i+1)
-	o.moved(g.down[w], o.upPos, downValid, i+1, i)
+	for _, nbrs := range [4][]int{g.up[v], g.up[w], g.down[v], g.down[w]} {
+		for _, y := range nbrs {
+			o.kept[y] = keptPair{-1, -1}
+		}
+	}
 	if l > 0 && o.counted(l-1) {
 		o.pairs[l-1] += dUp
 	}
 	if l+1 < len(g.layers) && o.counted(l) {
 		o.pairs[l] += dDown
-	}
-}
-
-// moved is swapped's work on the neighbours nbrs of a node that moved
-// from slot from to slot to: their lists (when update) and kept pairs.
-func (o *orderer) moved(nbrs []int, lists [][]int, update bool, from, to int) {
-	for _, y := range nbrs {
-		o.kept[y] = keptPair{-1, -1}
-		if !update {
-			continue
-		}
-		if p := lists[y]; len(p) == 1 { // every dummy
-			p[0] = to
-		} else {
-			p[lowerBound(p, from)] = to
-		}
 	}
 }
 
@@ -547,7 +533,7 @@ func (o *orderer) transpose(reverse bool) {
 				}
 				layer[i], layer[i+1] = w, v
 				g.pos[v], g.pos[w] = i+1, i
-				o.swapped(l, v, w, i, upWV-upVW, downWV-downVW)
+				o.swapped(l, v, w, upWV-upVW, downWV-downVW)
 				delta += c0 - c1
 				candidate[l] = true
 				if l > 0 {
@@ -555,6 +541,14 @@ func (o *orderer) transpose(reverse bool) {
 				}
 				if l+1 < len(g.layers) {
 					candidate[l+1] = true
+				}
+			}
+			if candidate[l] { // swapped: the neighbours' lists are stale
+				if l > 0 {
+					o.downAt[l-1] = -1
+				}
+				if l+1 < len(g.layers) {
+					o.upAt[l+1] = -1
 				}
 			}
 		}
