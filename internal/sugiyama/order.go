@@ -449,29 +449,24 @@ func crossCount(a, b []int) (vw, wv int) {
 	return vw, wv
 }
 
-// bounds returns how many elements of sorted p are below x and up to x.
+// bounds returns how many elements of sorted p are below x and up to x:
+// counted without branches over the short lists most nodes have (the
+// branches of a scan or a binary search mispredict on them), else by
+// binary search.
 func bounds(p []int, x int) (lt, le int) {
-	lt = lowerBound(p, x)
-	le = lt
-	for le < len(p) && p[le] == x {
-		le++
+	if len(p) > 16 {
+		lt, _ = slices.BinarySearch(p, x)
+		le = lt
+		for le < len(p) && p[le] == x {
+			le++
+		}
+		return lt, le
+	}
+	for _, y := range p {
+		lt += int(uint(y-x) >> 63)
+		le += int(uint(y-x-1) >> 63)
 	}
 	return lt, le
-}
-
-// lowerBound is the index of the first element of sorted p not below x:
-// a scan for the short lists most nodes have (cheaper than the call and
-// branches of a binary search), else a binary search.
-func lowerBound(p []int, x int) int {
-	if len(p) > 8 {
-		k, _ := slices.BinarySearch(p, x)
-		return k
-	}
-	k := 0
-	for k < len(p) && p[k] < x {
-		k++
-	}
-	return k
 }
 
 // keptPair is the neighbours a node was last kept unswapped with, on
