@@ -172,16 +172,22 @@ func (o *orderer) sortDown(l int) {
 // once, cheaper than searching every neighbour's list at every swap.
 func (o *orderer) swapped(l, v, w, dUp, dDown int) {
 	g := o.g
-	for _, nbrs := range [4][]int{g.up[v], g.up[w], g.down[v], g.down[w]} {
-		for _, y := range nbrs {
-			o.kept[y] = keptPair{-1, -1}
-		}
-	}
+	o.forget(g.up[v])
+	o.forget(g.up[w])
+	o.forget(g.down[v])
+	o.forget(g.down[w])
 	if l > 0 && o.counted(l-1) {
 		o.pairs[l-1] += dUp
 	}
 	if l+1 < len(g.layers) && o.counted(l) {
 		o.pairs[l] += dDown
+	}
+}
+
+// forget drops the kept pairs of nodes nbrs.
+func (o *orderer) forget(nbrs []int) {
+	for _, y := range nbrs {
+		o.kept[y] = keptPair{-1, -1}
 	}
 }
 
