@@ -381,7 +381,7 @@ func (o *orderer) sortByMedian(med []float64, movable []int, k int, reverse bool
 		keys = append(keys, math.Float64bits(med[i])&mask|uint64(t))
 	}
 	o.keys = keys
-	slices.Sort(keys)
+	sortKeys(keys)
 	index := func(key uint64) int {
 		if t := int(key &^ mask); reverse {
 			return k - 1 - t
@@ -415,6 +415,23 @@ func (o *orderer) sortByMedian(med []float64, movable []int, k int, reverse bool
 	}
 	o.sorted = sorted
 	return sorted
+}
+
+// sortKeys sorts keys in place: by insertion up to 64 of them, since a
+// layer's keys come mostly in order (the last sweep sorted it by nearly
+// the same medians), which insertion passes in one scan; else by pdqsort.
+func sortKeys(keys []uint64) {
+	if len(keys) > 64 {
+		slices.Sort(keys)
+		return
+	}
+	for j := 1; j < len(keys); j++ {
+		key, m := keys[j], j
+		for ; m > 0 && keys[m-1] > key; m-- {
+			keys[m] = keys[m-1]
+		}
+		keys[m] = key
+	}
 }
 
 // crossCount counts, for sorted end positions a (left node) and b (right
