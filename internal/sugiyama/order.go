@@ -31,31 +31,47 @@ type seg struct{ top, bot int }
 // Fenwick tree of the bottom positions inserted so far. segs must be
 // sorted by top; bot values lie in [0, nBot).
 func countCrossings(segs []seg, nBot int, scratch *[]int) int {
-	if cap(*scratch) < nBot+1 {
-		*scratch = make([]int, nBot+1)
-	}
-	tree := (*scratch)[:nBot+1]
-	clear(tree)
+	tree := newFenwick(scratch, nBot)
 	total, inserted := 0, 0
 	for i := 0; i < len(segs); {
 		j := i
 		for ; j < len(segs) && segs[j].top == segs[i].top; j++ {
 			// Inserted so far: segments with a smaller top. Count those
 			// ending strictly right of this one.
-			upTo := 0
-			for k := segs[j].bot + 1; k > 0; k &= k - 1 {
-				upTo += tree[k]
-			}
-			total += inserted - upTo
+			total += inserted - tree.upTo(segs[j].bot)
 		}
 		for ; i < j; i++ {
-			for k := segs[i].bot + 1; k <= nBot; k += k & -k {
-				tree[k]++
-			}
+			tree.add(segs[i].bot)
 			inserted++
 		}
 	}
 	return total
+}
+
+// fenwick counts the bottom ends inserted so far by position.
+type fenwick []int
+
+// newFenwick returns an empty tree for positions [0, n) in *scratch.
+func newFenwick(scratch *[]int, n int) fenwick {
+	tree := slices.Grow((*scratch)[:0], n+1)[:n+1]
+	*scratch = tree
+	clear(tree)
+	return tree
+}
+
+// upTo is how many inserted ends lie at or left of b.
+func (t fenwick) upTo(b int) int {
+	n := 0
+	for k := b + 1; k > 0; k &= k - 1 {
+		n += t[k]
+	}
+	return n
+}
+
+func (t fenwick) add(b int) {
+	for k := b + 1; k < len(t); k += k & -k {
+		t[k]++
+	}
 }
 
 // orderer is the state of crossing reduction on one layered graph. It
@@ -81,7 +97,6 @@ type orderer struct {
 	pairs, crossAt []int
 	// scratch
 	tree                 []int
-	segBuf               []seg
 	med                  []float64
 	movable, sorted, old []int
 	keys                 []uint64
@@ -199,14 +214,21 @@ func (o *orderer) between(l int) int {
 	}
 	g := o.g
 	o.sortDown(l)
-	segs := o.segBuf[:0]
+	// countCrossings over the layer's lists as they are, node by node
+	// left to right, instead of copied into segments first.
+	tree := newFenwick(&o.tree, len(g.layers[l+1]))
+	total, inserted := 0, 0
 	for _, u := range g.layers[l] {
-		for _, b := range o.downPos[u] {
-			segs = append(segs, seg{g.pos[u], b})
+		p := o.downPos[u]
+		for _, b := range p {
+			total += inserted - tree.upTo(b)
 		}
+		for _, b := range p {
+			tree.add(b)
+		}
+		inserted += len(p)
 	}
-	o.segBuf = segs
-	o.pairs[l] = countCrossings(segs, len(g.layers[l+1]), &o.tree)
+	o.pairs[l] = total
 	o.crossAt[l] = o.tick
 	return o.pairs[l]
 }
