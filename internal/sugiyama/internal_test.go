@@ -60,7 +60,7 @@ func TestCrossingCountersMatchBruteForce(t *testing.T) {
 // ties by index, also when medians differ only in their lowest bits.
 func TestSortByMedianMatchesComparisonSort(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
-	var o orderer
+	o := orderer{orderScratch: new(orderScratch)}
 	for range 2000 {
 		k := 1 + rng.IntN(150) // past sortKeys' insertion limit
 		med := make([]float64, k)

@@ -96,17 +96,24 @@ type orderer struct {
 	// crossAt[l].
 	pairs, crossAt []int
 	// scratch
-	tree                 []int
-	med                  []float64
-	movable, sorted, old []int
-	keys                 []uint64
 	cand                 []bool
 	kept                 []keptPair
 	seen                 []bool
 	starts, queue, first []int
+	index                []int
+	*orderScratch
+}
+
+// orderScratch is the scratch of crossing reduction that grows as it is
+// used; it lives in the workspace, so a layout reuses the last one's
+// instead of allocating and clearing its own.
+type orderScratch struct {
+	tree                 []int
+	med                  []float64
+	movable, sorted, old []int
+	keys                 []uint64
 	diff                 []int32
-	index, orig          []int
-	oneUp, oneDown       []int
+	orig, oneUp, oneDown []int
 	atUp, atDown         []int
 }
 
@@ -116,7 +123,8 @@ func newOrderer(g *layered, ws *workspace) *orderer {
 	o := &orderer{g: g, upPos: ws.lists.take(n), downPos: ws.lists.take(n),
 		upAt: ints(L), downAt: ints(L), changed: ints(L), siftAt: ints(L), pairs: ints(L), crossAt: ints(L),
 		cand: ws.bools.take(L), kept: ws.kept.take(n), index: ints(n),
-		seen: ws.bools.take(n), starts: ints(n), first: ints(L + 1), queue: ints(n)[:0]}
+		seen: ws.bools.take(n), starts: ints(n), first: ints(L + 1), queue: ints(n)[:0],
+		orderScratch: &ws.order}
 	// Every list gets its exact capacity in one shared array.
 	deg := 0
 	for v := range n {
