@@ -534,7 +534,7 @@ type keptPair struct{ r, l int32 }
 // kept[w].l the left one w was, and a pair is kept while both agree.
 func (o *orderer) transpose(reverse bool) {
 	g := o.g
-	candidate, kept := o.cand, o.kept
+	candidate, kept, upPos, downPos := o.cand, o.kept, o.upPos, o.downPos
 	for l := range candidate {
 		candidate[l] = true
 	}
@@ -562,13 +562,13 @@ func (o *orderer) transpose(reverse bool) {
 				// compared here without a call or a branch, which
 				// mispredicts on them.
 				var upVW, upWV, downVW, downWV int
-				if a, b := o.upPos[v], o.upPos[w]; len(a) == 1 && len(b) == 1 {
+				if a, b := upPos[v], upPos[w]; len(a) == 1 && len(b) == 1 {
 					d := a[0] - b[0]
 					upVW, upWV = int(uint(-d)>>63), int(uint(d)>>63)
 				} else {
 					upVW, upWV = crossCount(a, b)
 				}
-				if a, b := o.downPos[v], o.downPos[w]; len(a) == 1 && len(b) == 1 {
+				if a, b := downPos[v], downPos[w]; len(a) == 1 && len(b) == 1 {
 					d := a[0] - b[0]
 					downVW, downWV = int(uint(-d)>>63), int(uint(d)>>63)
 				} else {
