@@ -413,11 +413,11 @@ func (o *orderer) sortByMedian(med []float64, movable []int, k int, reverse bool
 	o.keys = keys
 	sortKeys(keys)
 	index := func(key uint64) int {
-		if t := int(key &^ mask); reverse {
+		t := int(key &^ mask)
+		if reverse {
 			return k - 1 - t
-		} else {
-			return t
 		}
+		return t
 	}
 	sorted := o.sorted[:0]
 	exact := true
