@@ -1,6 +1,8 @@
 package sugiyama
 
 import (
+	"cmp"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -50,6 +52,48 @@ func TestCrossingCountersMatchBruteForce(t *testing.T) {
 		}
 		if vw, wv := crossCount(a, b); vw != wantVW || wv != wantWV {
 			t.Fatalf("crossCount(%v, %v) = %d, %d, want %d, %d", a, b, vw, wv, wantVW, wantWV)
+		}
+	}
+}
+
+// sortByMedian must order like a comparison sort of the medians with
+// ties by index, also when medians differ only in their lowest bits.
+func TestSortByMedianMatchesComparisonSort(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	o := orderer{orderScratch: new(orderScratch)}
+	for range 2000 {
+		k := 1 + rng.IntN(150) // past sortKeys' insertion limit
+		med := make([]float64, k)
+		var movable []int
+		for i := range med {
+			switch rng.IntN(4) {
+			case 0:
+				med[i] = -1 // no neighbours: not movable
+				continue
+			case 1:
+				med[i] = float64(rng.IntN(5)) / 2
+			case 2:
+				med[i] = math.Nextafter(float64(rng.IntN(3)), 10)
+			default:
+				med[i] = rng.Float64() * 4
+			}
+			movable = append(movable, i)
+		}
+		reverse := rng.IntN(2) == 0
+		want := slices.Clone(movable)
+		slices.SortStableFunc(want, func(a, b int) int { return cmp.Compare(med[a], med[b]) })
+		if reverse {
+			for lo := 0; lo < len(want); {
+				hi := lo + 1
+				for hi < len(want) && med[want[hi]] == med[want[lo]] {
+					hi++
+				}
+				slices.Reverse(want[lo:hi])
+				lo = hi
+			}
+		}
+		if got := o.sortByMedian(med, movable, k, reverse); !slices.Equal(got, want) {
+			t.Fatalf("sortByMedian(%v, reverse %v) = %v, want %v", med, reverse, got, want)
 		}
 	}
 }

@@ -1,6 +1,8 @@
 package sugiyama
 
 import (
+	"math"
+	"math/bits"
 	"math/rand/v2"
 	"slices"
 )
@@ -29,31 +31,47 @@ type seg struct{ top, bot int }
 // Fenwick tree of the bottom positions inserted so far. segs must be
 // sorted by top; bot values lie in [0, nBot).
 func countCrossings(segs []seg, nBot int, scratch *[]int) int {
-	if cap(*scratch) < nBot+1 {
-		*scratch = make([]int, nBot+1)
-	}
-	tree := (*scratch)[:nBot+1]
-	clear(tree)
+	tree := newFenwick(scratch, nBot)
 	total, inserted := 0, 0
 	for i := 0; i < len(segs); {
 		j := i
 		for ; j < len(segs) && segs[j].top == segs[i].top; j++ {
 			// Inserted so far: segments with a smaller top. Count those
 			// ending strictly right of this one.
-			upTo := 0
-			for k := segs[j].bot + 1; k > 0; k &= k - 1 {
-				upTo += tree[k]
-			}
-			total += inserted - upTo
+			total += inserted - tree.upTo(segs[j].bot)
 		}
 		for ; i < j; i++ {
-			for k := segs[i].bot + 1; k <= nBot; k += k & -k {
-				tree[k]++
-			}
+			tree.add(segs[i].bot)
 			inserted++
 		}
 	}
 	return total
+}
+
+// fenwick counts the bottom ends inserted so far by position.
+type fenwick []int
+
+// newFenwick returns an empty tree for positions [0, n) in *scratch.
+func newFenwick(scratch *[]int, n int) fenwick {
+	tree := slices.Grow((*scratch)[:0], n+1)[:n+1]
+	*scratch = tree
+	clear(tree)
+	return tree
+}
+
+// upTo is how many inserted ends lie at or left of b.
+func (t fenwick) upTo(b int) int {
+	n := 0
+	for k := b + 1; k > 0; k &= k - 1 {
+		n += t[k]
+	}
+	return n
+}
+
+func (t fenwick) add(b int) {
+	for k := b + 1; k < len(t); k += k & -k {
+		t[k]++
+	}
 }
 
 // orderer is the state of crossing reduction on one layered graph. It
@@ -62,27 +80,40 @@ func countCrossings(segs []seg, nBot int, scratch *[]int) int {
 // they stay valid while the neighbouring layer keeps its order (changed[l]
 // is the tick of layer l's last change), so sweeps, transposition, sifting
 // and counting share them instead of sorting again. Transposition's swaps
-// update them (and the counts) in place instead of marking a change.
+// update the counts in place instead of marking a change, and leave the
+// neighbouring layers' lists to be taken again once per layer, not
+// updated swap by swap.
 type orderer struct {
 	g                     *layered
 	upPos, downPos        [][]int
 	upAt, downAt, changed []int
-	tick                  int
+	// siftAt[l] is the tick layer l was last sifted at without moving a
+	// node (-1: never): sifting it again before it or a neighbouring
+	// layer changes would not move one either.
+	siftAt []int
+	tick   int
 	// pairs[l] is the crossings between layers l and l+1, counted at tick
 	// crossAt[l].
 	pairs, crossAt []int
 	// scratch
-	tree                 []int
-	segBuf               []seg
-	med                  []float64
-	movable, sorted, old []int
 	cand                 []bool
-	keptR, keptL         []int
+	kept                 []keptPair
 	seen                 []bool
 	starts, queue, first []int
+	index                []int
+	*orderScratch
+}
+
+// orderScratch is the scratch of crossing reduction that grows as it is
+// used; it lives in the workspace, so a layout reuses the last one's
+// instead of allocating and clearing its own.
+type orderScratch struct {
+	tree                 []int
+	med                  []float64
+	movable, sorted, old []int
+	keys                 []uint64
 	diff                 []int32
-	index, orig          []int
-	oneUp, oneDown       []int
+	orig, oneUp, oneDown []int
 	atUp, atDown         []int
 }
 
@@ -90,9 +121,10 @@ func newOrderer(g *layered, ws *workspace) *orderer {
 	n, L := g.size(), len(g.layers)
 	ints := ws.ints.take
 	o := &orderer{g: g, upPos: ws.lists.take(n), downPos: ws.lists.take(n),
-		upAt: ints(L), downAt: ints(L), changed: ints(L), pairs: ints(L), crossAt: ints(L),
-		cand: ws.bools.take(L), keptR: ints(n), keptL: ints(n), index: ints(n),
-		seen: ws.bools.take(n), starts: ints(n), first: ints(L + 1), queue: ints(n)[:0]}
+		upAt: ints(L), downAt: ints(L), changed: ints(L), siftAt: ints(L), pairs: ints(L), crossAt: ints(L),
+		cand: ws.bools.take(L), kept: ws.kept.take(n), index: ints(n),
+		seen: ws.bools.take(n), starts: ints(n), first: ints(L + 1), queue: ints(n)[:0],
+		orderScratch: &ws.order}
 	// Every list gets its exact capacity in one shared array.
 	deg := 0
 	for v := range n {
@@ -106,7 +138,7 @@ func newOrderer(g *layered, ws *workspace) *orderer {
 		o.downPos[v], buf = buf[:0:k], buf[k:]
 	}
 	for l := range L {
-		o.upAt[l], o.downAt[l], o.crossAt[l] = -1, -1, -1
+		o.upAt[l], o.downAt[l], o.crossAt[l], o.siftAt[l] = -1, -1, -1, -1
 	}
 	return o
 }
@@ -153,21 +185,20 @@ func (o *orderer) sortDown(l int) {
 	o.downAt[l] = o.tick
 }
 
-// swapped updates what stays valid when transposition swaps v and w of
-// layer l (v was at i, w at i+1): in every neighbour's list one entry i
-// becomes i+1 and one i+1 becomes i, which keeps the lists sorted, and the
-// crossings of the two layer pairs change by what the swap removed (dUp
-// above, dDown below). Layer l itself is not marked changed, so nothing is
-// sorted or counted again for a swap. It also forgets the kept pairs that
-// count the edges of v's and w's neighbours.
-func (o *orderer) swapped(l, v, w, i, dUp, dDown int) {
+// swapped updates what stays valid when transposition swaps neighbours v
+// and w of layer l: the crossings of the two layer pairs
+// change by what the swap removed (dUp above, dDown below). Layer l itself
+// is not marked changed, so nothing is counted again for a swap. It also
+// forgets the kept pairs that count the edges of v's and w's neighbours.
+// Their position lists go stale; transpose drops them once the layer is
+// done (nothing reads them before), and taking them again walks each edge
+// once, cheaper than searching every neighbour's list at every swap.
+func (o *orderer) swapped(l, v, w, dUp, dDown int) {
 	g := o.g
-	upValid := l > 0 && o.downAt[l-1] >= o.changed[l]
-	downValid := l+1 < len(g.layers) && o.upAt[l+1] >= o.changed[l]
-	o.moved(g.up[v], o.downPos, upValid, i, i+1)
-	o.moved(g.up[w], o.downPos, upValid, i+1, i)
-	o.moved(g.down[v], o.upPos, downValid, i, i+1)
-	o.moved(g.down[w], o.upPos, downValid, i+1, i)
+	o.forget(g.up[v])
+	o.forget(g.up[w])
+	o.forget(g.down[v])
+	o.forget(g.down[w])
 	if l > 0 && o.counted(l-1) {
 		o.pairs[l-1] += dUp
 	}
@@ -176,19 +207,10 @@ func (o *orderer) swapped(l, v, w, i, dUp, dDown int) {
 	}
 }
 
-// moved is swapped's work on the neighbours nbrs of a node that moved
-// from slot from to slot to: their lists (when update) and kept pairs.
-func (o *orderer) moved(nbrs []int, lists [][]int, update bool, from, to int) {
+// forget drops the kept pairs of nodes nbrs.
+func (o *orderer) forget(nbrs []int) {
 	for _, y := range nbrs {
-		o.keptR[y], o.keptL[y] = -1, -1
-		if !update {
-			continue
-		}
-		if p := lists[y]; len(p) == 1 { // every dummy
-			p[0] = to
-		} else {
-			p[lowerBound(p, from)] = to
-		}
+		o.kept[y] = keptPair{-1, -1}
 	}
 }
 
@@ -200,14 +222,21 @@ func (o *orderer) between(l int) int {
 	}
 	g := o.g
 	o.sortDown(l)
-	segs := o.segBuf[:0]
+	// countCrossings over the layer's lists as they are, node by node
+	// left to right, instead of copied into segments first.
+	tree := newFenwick(&o.tree, len(g.layers[l+1]))
+	total, inserted := 0, 0
 	for _, u := range g.layers[l] {
-		for _, b := range o.downPos[u] {
-			segs = append(segs, seg{g.pos[u], b})
+		p := o.downPos[u]
+		for _, b := range p {
+			total += inserted - tree.upTo(b)
 		}
+		for _, b := range p {
+			tree.add(b)
+		}
+		inserted += len(p)
 	}
-	o.segBuf = segs
-	o.pairs[l] = countCrossings(segs, len(g.layers[l+1]), &o.tree)
+	o.pairs[l] = total
 	o.crossAt[l] = o.tick
 	return o.pairs[l]
 }
@@ -357,19 +386,7 @@ func (o *orderer) sortLayer(l int, fromUp, reverse bool) {
 		}
 	}
 	o.med, o.movable = med, movable
-	sorted := append(o.sorted[:0], movable...)
-	o.sorted = sorted
-	slices.SortFunc(sorted, func(a, b int) int {
-		switch {
-		case med[a] < med[b]:
-			return -1
-		case med[a] > med[b]:
-			return 1
-		case reverse:
-			return b - a
-		}
-		return a - b
-	})
+	sorted := o.sortByMedian(med, movable, len(layer), reverse)
 	old := append(o.old[:0], layer...)
 	o.old = old
 	moved := false
@@ -384,6 +401,78 @@ func (o *orderer) sortLayer(l int, fromUp, reverse bool) {
 		g.pos[v] = i
 	}
 	o.touch(l)
+}
+
+// sortByMedian returns the indices movable sorted by med, ties by index
+// (descending with reverse). It sorts integer keys without a comparator
+// func, which costs a third as much: a median is not negative, so its
+// float bits order like it, and their low bits make room for the
+// index. That keeps the order exact unless two different medians share
+// the bits left (a difference below about 2^-40 of their size), which the
+// check after the sort catches.
+func (o *orderer) sortByMedian(med []float64, movable []int, k int, reverse bool) []int {
+	shift := bits.Len(uint(k))
+	mask := ^uint64(0) << shift
+	keys := o.keys[:0]
+	for _, i := range movable {
+		t := i
+		if reverse {
+			t = k - 1 - i
+		}
+		keys = append(keys, math.Float64bits(med[i])&mask|uint64(t))
+	}
+	o.keys = keys
+	sortKeys(keys)
+	index := func(key uint64) int {
+		t := int(key &^ mask)
+		if reverse {
+			return k - 1 - t
+		}
+		return t
+	}
+	sorted := o.sorted[:0]
+	exact := true
+	for j, key := range keys {
+		i := index(key)
+		if j > 0 && key&mask == keys[j-1]&mask && med[i] != med[sorted[j-1]] {
+			exact = false
+			break
+		}
+		sorted = append(sorted, i)
+	}
+	if !exact {
+		sorted = append(sorted[:0], movable...)
+		slices.SortFunc(sorted, func(a, b int) int {
+			switch {
+			case med[a] < med[b]:
+				return -1
+			case med[a] > med[b]:
+				return 1
+			case reverse:
+				return b - a
+			}
+			return a - b
+		})
+	}
+	o.sorted = sorted
+	return sorted
+}
+
+// sortKeys sorts keys in place: by insertion up to 64 of them, since a
+// layer's keys come mostly in order (the last sweep sorted it by nearly
+// the same medians), which insertion passes in one scan; else by pdqsort.
+func sortKeys(keys []uint64) {
+	if len(keys) > 64 {
+		slices.Sort(keys)
+		return
+	}
+	for j := 1; j < len(keys); j++ {
+		key, m := keys[j], j
+		for ; m > 0 && keys[m-1] > key; m-- {
+			keys[m] = keys[m-1]
+		}
+		keys[m] = key
+	}
 }
 
 // crossCount counts, for sorted end positions a (left node) and b (right
@@ -424,44 +513,44 @@ func crossCount(a, b []int) (vw, wv int) {
 	return vw, wv
 }
 
-// bounds returns how many elements of sorted p are below x and up to x.
+// bounds returns how many elements of sorted p are below x and up to x:
+// counted without branches over the short lists most nodes have (the
+// branches of a scan or a binary search mispredict on them), else by
+// binary search.
 func bounds(p []int, x int) (lt, le int) {
-	lt = lowerBound(p, x)
-	le = lt
-	for le < len(p) && p[le] == x {
-		le++
+	if len(p) > 16 {
+		lt, _ = slices.BinarySearch(p, x)
+		le = lt
+		for le < len(p) && p[le] == x {
+			le++
+		}
+		return lt, le
+	}
+	for _, y := range p {
+		lt += int(uint(y-x) >> 63)
+		le += int(uint(y-x-1) >> 63)
 	}
 	return lt, le
 }
 
-// lowerBound is the index of the first element of sorted p not below x:
-// a scan for the short lists most nodes have (cheaper than the call and
-// branches of a binary search), else a binary search.
-func lowerBound(p []int, x int) int {
-	if len(p) > 8 {
-		k, _ := slices.BinarySearch(p, x)
-		return k
-	}
-	k := 0
-	for k < len(p) && p[k] < x {
-		k++
-	}
-	return k
-}
+// keptPair is the neighbours a node was last kept unswapped with, on
+// its right and on its left (-1: none); one record, so checking a pair
+// and forgetting a node's pairs touch one place.
+type keptPair struct{ r, l int32 }
 
 // transpose swaps neighbours in a layer while that removes crossings
 // (with reverse, also when it keeps them equal, to leave plateaus). A pair
 // found not worth swapping is not counted again until one of its nodes'
-// neighbours moves: keptR[v] is the right neighbour v was last kept with,
-// keptL[w] the left one w was, and a pair is kept while both agree.
+// neighbours moves: kept[v].r is the right neighbour v was last kept with,
+// kept[w].l the left one w was, and a pair is kept while both agree.
 func (o *orderer) transpose(reverse bool, rounds int) {
 	g := o.g
-	candidate, keptR, keptL := o.cand, o.keptR, o.keptL
+	candidate, kept, upPos, downPos := o.cand, o.kept, o.upPos, o.downPos
 	for l := range candidate {
 		candidate[l] = true
 	}
-	for v := range keptR {
-		keptR[v], keptL[v] = -1, -1
+	for v := range kept {
+		kept[v] = keptPair{-1, -1}
 	}
 	for round := 0; round < rounds; round++ {
 		delta := 0
@@ -477,20 +566,20 @@ func (o *orderer) transpose(reverse bool, rounds int) {
 			o.sortDown(l)
 			for i := 0; i+1 < len(layer); i++ {
 				v, w := layer[i], layer[i+1]
-				if keptR[v] == w && keptL[w] == v {
+				if int(kept[v].r) == w && int(kept[w].l) == v {
 					continue
 				}
 				// Most checks are of one-entry lists (every dummy):
 				// compared here without a call or a branch, which
 				// mispredicts on them.
 				var upVW, upWV, downVW, downWV int
-				if a, b := o.upPos[v], o.upPos[w]; len(a) == 1 && len(b) == 1 {
+				if a, b := upPos[v], upPos[w]; len(a) == 1 && len(b) == 1 {
 					d := a[0] - b[0]
 					upVW, upWV = int(uint(-d)>>63), int(uint(d)>>63)
 				} else {
 					upVW, upWV = crossCount(a, b)
 				}
-				if a, b := o.downPos[v], o.downPos[w]; len(a) == 1 && len(b) == 1 {
+				if a, b := downPos[v], downPos[w]; len(a) == 1 && len(b) == 1 {
 					d := a[0] - b[0]
 					downVW, downWV = int(uint(-d)>>63), int(uint(d)>>63)
 				} else {
@@ -498,12 +587,12 @@ func (o *orderer) transpose(reverse bool, rounds int) {
 				}
 				c0, c1 := upVW+downVW, upWV+downWV
 				if !(c1 < c0 || (c0 > 0 && reverse && c1 == c0)) {
-					keptR[v], keptL[w] = w, v
+					kept[v].r, kept[w].l = int32(w), int32(v)
 					continue
 				}
 				layer[i], layer[i+1] = w, v
 				g.pos[v], g.pos[w] = i+1, i
-				o.swapped(l, v, w, i, upWV-upVW, downWV-downVW)
+				o.swapped(l, v, w, upWV-upVW, downWV-downVW)
 				delta += c0 - c1
 				candidate[l] = true
 				if l > 0 {
@@ -511,6 +600,14 @@ func (o *orderer) transpose(reverse bool, rounds int) {
 				}
 				if l+1 < len(g.layers) {
 					candidate[l+1] = true
+				}
+			}
+			if candidate[l] { // swapped: the neighbours' lists are stale
+				if l > 0 {
+					o.downAt[l-1] = -1
+				}
+				if l+1 < len(g.layers) {
+					o.upAt[l+1] = -1
 				}
 			}
 		}
@@ -764,6 +861,9 @@ func (o *orderer) sift() bool {
 		if k < 2 || o.uncrossed(l) {
 			continue
 		}
+		if o.siftAt[l] >= o.changed[l] && (l == 0 || o.siftAt[l] >= o.changed[l-1]) && (l+1 == len(g.layers) || o.siftAt[l] >= o.changed[l+1]) {
+			continue
+		}
 		o.sortUp(l)
 		o.sortDown(l)
 		// The neighbouring layers stay put while this one is sifted: count
@@ -855,6 +955,8 @@ func (o *orderer) sift() bool {
 		if changed {
 			moved = true
 			o.touch(l)
+		} else {
+			o.siftAt[l] = o.tick
 		}
 	}
 	return moved

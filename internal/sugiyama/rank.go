@@ -304,8 +304,11 @@ func (nw *network) pivot(maxIter int) {
 		// Leaving arc: the most negative cut value among the first
 		// searchSize negative ones, searching on from the last position.
 		leave, found := -1, 0
-		for k := 0; k < m && found < searchSize; k++ {
-			i := ring[(start+k)%m]
+		for k, at := 0, start; k < m && found < searchSize; k, at = k+1, at+1 {
+			if at == m {
+				at = 0
+			}
+			i := ring[at]
 			if nw.cut[i] < 0 {
 				found++
 				if leave < 0 || nw.cut[i] < nw.cut[leave] {

@@ -13,14 +13,22 @@ type workspace struct {
 	bools  arena[bool]
 	lists  arena[[]int]
 	arcs   arena[arc]
+	kept   arena[keptPair]
+	order  orderScratch
 }
+
+// maxKeptDiff bounds the sifting matrix a workspace keeps (4 MB).
+const maxKeptDiff = 1 << 20
 
 var workspaces = sync.Pool{New: func() any { return new(workspace) }}
 
 // release returns ws to the pool for the next call.
 func (ws *workspace) release() {
 	clear(ws.lists.buf[:ws.lists.used]) // keep no other call's arrays alive
-	ws.ints.used, ws.floats.used, ws.bools.used, ws.lists.used, ws.arcs.used = 0, 0, 0, 0, 0
+	if cap(ws.order.diff) > maxKeptDiff {
+		ws.order.diff = nil // a huge layer's sifting matrix: not worth keeping
+	}
+	ws.ints.used, ws.floats.used, ws.bools.used, ws.lists.used, ws.arcs.used, ws.kept.used = 0, 0, 0, 0, 0, 0
 	workspaces.Put(ws)
 }
 
