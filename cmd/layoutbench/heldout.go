@@ -11,22 +11,43 @@ import (
 	"github.com/tracemap/tracemap/internal/testutil/sugiyamatest"
 )
 
-// compareHeldOut prints the crossings of ours, dot and ELK on trace-shaped
-// graphs of the given service counts (10 traces per service) and seeds,
-// which the bench's own graphs do not use, so a schedule tuned on the
-// bench can be checked against the goal (crossings <= dot's and ELK's) on
-// graphs it was not tuned on. Per service count and in all it gives the
-// totals and on how many graphs ours has no more crossings than each, and
-// the speed goal's figures: our CPU per layout (mean of at least three runs)
-// against one dot process per graph, in total and on the graph where the
-// ratio is worst.
-func compareHeldOut(elkDir, services, seeds string, timeout time.Duration) {
+// group is graphs whose figures are summed under one name.
+type group struct {
+	name   string
+	graphs []sugiyamatest.Named
+}
+
+// heldOutGroups is trace-shaped graphs of the given service counts (10
+// traces per service) and seeds, which the bench's own graphs do not use,
+// so a schedule tuned on the bench can be checked against the goal on
+// graphs it was not tuned on: one group per service count.
+func heldOutGroups(services, seeds string) []group {
 	first, last, ok := strings.Cut(seeds, "-")
 	lo, err1 := strconv.ParseUint(first, 10, 64)
 	hi, err2 := strconv.ParseUint(last, 10, 64)
 	if !ok || err1 != nil || err2 != nil || hi < lo {
 		fail(fmt.Errorf("bad seeds %q, want first-last", seeds))
 	}
+	var groups []group
+	for _, n := range counts(services) {
+		gr := group{name: fmt.Sprintf("trace-shaped-%d", n)}
+		for seed := lo; seed <= hi; seed++ {
+			gr.graphs = append(gr.graphs, sugiyamatest.Named{
+				Name:  fmt.Sprintf("trace-shaped-%d seed %d", n, seed),
+				Graph: sugiyamatest.TraceShaped(n, 10*n, seed),
+			})
+		}
+		groups = append(groups, gr)
+	}
+	return groups
+}
+
+// compareGroups prints the crossings of ours, dot and ELK on every graph,
+// and per group and in all the totals and on how many graphs ours has no
+// more crossings than each, with the speed goal's figures: our CPU per
+// layout (mean of at least three runs) against one dot process per graph,
+// in total and on the graph where the ratio is worst.
+func compareGroups(elkDir string, groups []group, timeout time.Duration) {
 	opt := sugiyama.DefaultOptions()
 	type tally struct {
 		graphs, ours, dot, elk, leDot, leELK int
@@ -59,34 +80,32 @@ func compareHeldOut(elkDir, services, seeds string, timeout time.Duration) {
 	}
 	fmt.Println("| graph | nodes | edges | crossings ours | dot | ELK | ours <= dot | ours <= ELK | CPU ms ours | dot 1 run | dot 1 run/ours |")
 	fmt.Println("|---|---:|---:|---:|---:|---:|---|---|---:|---:|---:|")
-	var sums []func()
-	for _, n := range counts(services) {
-		var t tally
-		for seed := lo; seed <= hi; seed++ {
-			g := sugiyamatest.TraceShaped(n, 10*n, seed)
+	tallies := make([]tally, len(groups))
+	for i, gr := range groups {
+		for _, ng := range gr.graphs {
+			g := ng.Graph
 			r, oursCPU := layoutCPU(g, opt, 3, 30*time.Millisecond)
 			ours := sugiyama.Crossings(g, r)
 			ctx, cancel := context.WithTimeout(context.Background(), timeout)
 			d, dt, err := sugiyamatest.Dot(ctx, g, opt)
 			if err != nil {
-				fail(fmt.Errorf("dot on %d services, seed %d: %w", n, seed, err))
+				fail(fmt.Errorf("dot on %s: %w", ng.Name, err))
 			}
 			e, _, err := sugiyamatest.ELK(ctx, elkDir, g, opt, 0)
 			cancel()
 			if err != nil {
-				fail(fmt.Errorf("elk on %d services, seed %d: %w", n, seed, err))
+				fail(fmt.Errorf("elk on %s: %w", ng.Name, err))
 			}
 			dc, ec := sugiyama.Crossings(g, d), sugiyama.Crossings(g, e)
-			add(&t, ours, dc, ec, oursCPU, dt.CPU)
+			add(&tallies[i], ours, dc, ec, oursCPU, dt.CPU)
 			add(&all, ours, dc, ec, oursCPU, dt.CPU)
-			fmt.Printf("| trace-shaped-%d seed %d | %d | %d | %d | %d | %d | %v | %v | %.2f | %.1f | %.1fx |\n",
-				n, seed, len(g.Nodes), len(g.Edges), ours, dc, ec, ours <= dc, ours <= ec,
+			fmt.Printf("| %s | %d | %d | %d | %d | %d | %v | %v | %.2f | %.1f | %.1fx |\n",
+				ng.Name, len(g.Nodes), len(g.Edges), ours, dc, ec, ours <= dc, ours <= ec,
 				ms(oursCPU), ms(dt.CPU), dt.CPU.Seconds()/max(oursCPU.Seconds(), 1e-9))
 		}
-		sums = append(sums, func() { total(fmt.Sprintf("trace-shaped-%d", n), t) })
 	}
-	for _, f := range sums {
-		f()
+	for i, gr := range groups {
+		total(gr.name, tallies[i])
 	}
 	total("all", all)
 }

@@ -11,12 +11,17 @@
 // Ours is the mean of as many layouts in this process as take about as
 // long (at least -runs).
 //
-// With -heldout it instead compares only the crossings, of ours, dot and
-// ELK, on trace-shaped graphs of seeds the bench does not use, to check
-// that a schedule tuned on the bench meets the goal beyond it.
+// With -heldout it instead compares the crossings of ours, dot and ELK, and
+// our CPU against one dot run, on trace-shaped graphs of seeds the bench
+// does not use, to check that a schedule tuned on the bench meets the goal
+// beyond it. With -deps it does the same on a real service graph: a
+// Jaeger dependencies file (what /api/dependencies returns), whole and
+// around its busiest services.
 //
 //	go run ./cmd/layoutbench -sizes 20,100,1000,5000 -timeout 5m
 //	go run ./cmd/layoutbench -heldout 150,300,500 -seeds 10-29
+//	curl -s 'http://jaeger:16686/api/dependencies?endTs=...&lookback=86400000' > deps.json
+//	go run ./cmd/layoutbench -deps deps.json
 package main
 
 import (
@@ -45,6 +50,9 @@ func main() {
 	cache := flag.String("cache", "", "where npm installs elkjs (default: the user cache directory)")
 	heldOut := flag.String("heldout", "", "instead of the bench: service counts of held-out trace-shaped graphs, whose crossings are compared with dot's and ELK's")
 	seeds := flag.String("seeds", "10-29", "with -heldout: the generator seeds, first-last (the bench's graphs use 1-3)")
+	deps := flag.String("deps", "", "instead of the bench: a Jaeger dependencies file (/api/dependencies output, or its list of parent, child, callCount links); compares on its whole graph and on the neighbourhoods of its busiest services")
+	depsTop := flag.Int("deps-top", 10, "with -deps: how many of the busiest services' neighbourhoods")
+	depsMax := flag.Int("deps-max", 400, "with -deps: graphs with more services than this are left out")
 	flag.Parse()
 	ns := counts(*sizes)
 	*runs = max(*runs, 1)
@@ -59,8 +67,16 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	if *heldOut != "" {
-		compareHeldOut(elkDir, *heldOut, *seeds, *timeout)
+	switch {
+	case *heldOut != "":
+		compareGroups(elkDir, heldOutGroups(*heldOut, *seeds), *timeout)
+		return
+	case *deps != "":
+		groups, err := depsGroups(*deps, *depsTop, *depsMax)
+		if err != nil {
+			fail(err)
+		}
+		compareGroups(elkDir, groups, *timeout)
 		return
 	}
 	services := sugiyamatest.ServiceGraphs()
