@@ -179,3 +179,39 @@ func incidence(n int, arcs []arc, ws *workspace) (out, in [][]int) {
 	}
 	return out, in
 }
+
+// dfsOrder orders the nodes the way dot breaks cycles: the reverse
+// postorder of a depth-first search along the arcs, started from the nodes
+// in index order, so the arcs that point backwards are those closing a
+// cycle on the search's path. It returns the position of each node.
+func dfsOrder(n int, arcs []arc, ws *workspace) []int {
+	out, _ := incidence(n, arcs, ws)
+	visited := ws.bools.take(n)
+	next := ws.ints.take(n) // per node on the stack: its next out-arc
+	stack := ws.ints.take(n)[:0]
+	pos := ws.ints.take(n)
+	done := 0
+	for s := range n {
+		if visited[s] {
+			continue
+		}
+		visited[s] = true
+		stack = append(stack, s)
+		for len(stack) > 0 {
+			v := stack[len(stack)-1]
+			if next[v] < len(out[v]) {
+				u := arcs[out[v][next[v]]].to
+				next[v]++
+				if !visited[u] {
+					visited[u] = true
+					stack = append(stack, u)
+				}
+				continue
+			}
+			stack = stack[:len(stack)-1]
+			done++
+			pos[v] = n - done
+		}
+	}
+	return pos
+}

@@ -174,10 +174,23 @@ func (c *component) layout(g Graph, local []int, w []float64, loop []bool, loopW
 	}
 	pos := feedbackOrder(k, pairs, ws)
 	c.build(pairs, pos, width, opt, ws)
-	// Which arcs of a cycle to reverse decides the layers; on small
-	// graphs also try the choice made on the reversed graph and keep
-	// the drawing with fewer crossings.
-	if k <= smallGraph && c.crossings > 0 {
+	// Which arcs of a cycle to reverse decides the layers, and no rule is
+	// best on every graph. A graph with cycles is also drawn with the arcs
+	// dot reverses (a depth-first search), and a small one with the greedy
+	// choice made on the reversed graph; the drawing with the fewest
+	// crossings is kept. An acyclic graph is drawn once.
+	try := func(alt []int) {
+		if c.crossings == 0 || sameBackArcs(pairs, pos, alt) {
+			return
+		}
+		other := &component{nodes: c.nodes, edges: c.edges}
+		other.build(pairs, alt, width, opt, ws)
+		if other.crossings < c.crossings {
+			pos, *c = alt, *other
+		}
+	}
+	try(dfsOrder(k, pairs, ws))
+	if k <= smallGraph {
 		rev := ws.arcs.take(len(pairs))
 		for i, a := range pairs {
 			rev[i] = arc{a.to, a.from, a.w}
@@ -186,13 +199,7 @@ func (c *component) layout(g Graph, local []int, w []float64, loop []bool, loopW
 		for v := range alt {
 			alt[v] = k - 1 - alt[v]
 		}
-		if !sameBackArcs(pairs, pos, alt) {
-			other := &component{nodes: c.nodes, edges: c.edges}
-			other.build(pairs, alt, width, opt, ws)
-			if other.crossings < c.crossings {
-				pos, *c = alt, *other
-			}
-		}
+		try(alt)
 	}
 	c.edgeArc = ws.ints.take(len(c.edges))
 	c.edgeRev = ws.bools.take(len(c.edges))
