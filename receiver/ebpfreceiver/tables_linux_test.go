@@ -121,6 +121,10 @@ func TestOpenStreamsBeyondTheTableAreCounted(t *testing.T) {
 	}
 	waitFor(t, "the streams the table could not hold counted", func() bool { return h.metric(t, "otelcol_receiver_ebpf_lost_events") >= streams-streamTable })
 	if got := h.metricWhere(t, "otelcol_receiver_ebpf_lost_events", "cause", causeStreamFull); got != streams-streamTable || h.metric(t, "otelcol_receiver_ebpf_lost_events") != got {
-		t.Errorf("lost events: %d with cause %s, %d in all, want %d and no other", got, causeStreamFull, h.metric(t, "otelcol_receiver_ebpf_lost_events"), streams-streamTable)
+		byCause := map[string]int64{}
+		for _, cause := range []string{causeRingBufferFull, causeProcessEvent, causeMalformed, causeProcessUnknown, causeInflightFull, causeStreamFull, causeAbandoned, causeDetached} {
+			byCause[cause] = h.metricWhere(t, "otelcol_receiver_ebpf_lost_events", "cause", cause)
+		}
+		t.Errorf("lost events: %d with cause %s, %d in all (%v), want %d and no other", got, causeStreamFull, h.metric(t, "otelcol_receiver_ebpf_lost_events"), byCause, streams-streamTable)
 	}
 }
