@@ -1,6 +1,8 @@
 package sugiyama
 
 import (
+	"os"
+	"strconv"
 	"cmp"
 	"math"
 	"slices"
@@ -205,6 +207,9 @@ func (c *component) layout(g Graph, local []int, w []float64, loop []bool, loopW
 		c.edgeArc[i], _ = slices.BinarySearchFunc(c.arcs, arc{from: a, to: b}, cmpArc)
 	}
 	c.x = c.lg.place(opt.NodeGap, ws)
+	if n, err := strconv.Atoi(os.Getenv("TM_RELAX")); err == nil {
+		c.lg.relax(c.x, opt.NodeGap, n)
+	}
 }
 
 // sameBackArcs reports whether the orders p and q point the same arcs

@@ -272,3 +272,83 @@ func (g *layered) place(gap float64, ws *workspace) []float64 {
 	}
 	return x
 }
+
+// relax pulls every node towards the weighted mean of its neighbours'
+// centres, layer by layer, keeping each layer's order and spacing (a
+// weighted isotonic regression by pooling adjacent violators), for the
+// given sweeps down and up. Segments between dummies weigh most, as in
+// dot's priority, so long edges stay nearly straight.
+func (g *layered) relax(x []float64, gap float64, sweeps int) {
+	type block struct {
+		sum, w float64
+		n      int
+	}
+	var blocks []block
+	var target, weight, off []float64
+	pull := func(a, b int) float64 {
+		switch {
+		case g.dummy(a) && g.dummy(b):
+			return 8
+		case g.dummy(a) || g.dummy(b):
+			return 2
+		}
+		return 1
+	}
+	for s := 0; s < sweeps; s++ {
+		for k := range g.layers {
+			l := k
+			if s%2 == 1 {
+				l = len(g.layers) - 1 - k
+			}
+			layer := g.layers[l]
+			target, weight, off = target[:0], weight[:0], off[:0]
+			o := 0.0
+			for i, v := range layer {
+				if i > 0 {
+					o += g.sep(layer[i-1], v, gap)
+				}
+				sum, w := 0.0, 0.0
+				for _, u := range g.up[v] {
+					p := pull(u, v)
+					sum, w = sum+p*x[u], w+p
+				}
+				for _, u := range g.down[v] {
+					p := pull(u, v)
+					sum, w = sum+p*x[u], w+p
+				}
+				t := x[v]
+				if w > 0 {
+					t = sum / w
+				} else {
+					w = 1
+				}
+				target, weight, off = append(target, t-o), append(weight, w), append(off, o)
+			}
+			blocks = blocks[:0]
+			for i := range layer {
+				b := block{target[i] * weight[i], weight[i], 1}
+				for len(blocks) > 0 && blocks[len(blocks)-1].sum/blocks[len(blocks)-1].w > b.sum/b.w {
+					p := blocks[len(blocks)-1]
+					blocks = blocks[:len(blocks)-1]
+					b = block{p.sum + b.sum, p.w + b.w, p.n + b.n}
+				}
+				blocks = append(blocks, b)
+			}
+			i := 0
+			for _, b := range blocks {
+				z := b.sum / b.w
+				for range b.n {
+					x[layer[i]] = z + off[i]
+					i++
+				}
+			}
+		}
+	}
+	left := math.Inf(1)
+	for v := range x {
+		left = math.Min(left, x[v]-g.width[v]/2)
+	}
+	for v := range x {
+		x[v] -= left
+	}
+}
