@@ -1,12 +1,22 @@
 package sugiyama
 
 import (
-	"os"
-	"strconv"
 	"cmp"
 	"math"
+	"os"
 	"slices"
+	"strconv"
 )
+
+// relaxSweeps bounds the sweeps of relax after Brandes-Köpf; 0 leaves the
+// Brandes-Köpf coordinates. Experiment: set by TM_RELAX.
+var relaxSweeps = func() int {
+	n, err := strconv.Atoi(os.Getenv("TM_RELAX"))
+	if err != nil {
+		return 0
+	}
+	return n
+}()
 
 // Layout draws g in layers, top to bottom. Every connected part is laid
 // out on its own and the parts are placed side by side, in the order of
@@ -207,9 +217,7 @@ func (c *component) layout(g Graph, local []int, w []float64, loop []bool, loopW
 		c.edgeArc[i], _ = slices.BinarySearchFunc(c.arcs, arc{from: a, to: b}, cmpArc)
 	}
 	c.x = c.lg.place(opt.NodeGap, ws)
-	if n, err := strconv.Atoi(os.Getenv("TM_RELAX")); err == nil {
-		c.lg.relax(c.x, opt.NodeGap, n)
-	}
+	c.lg.relax(c.x, opt.NodeGap, relaxSweeps, ws)
 }
 
 // sameBackArcs reports whether the orders p and q point the same arcs

@@ -273,18 +273,56 @@ func (g *layered) place(gap float64, ws *workspace) []float64 {
 	return x
 }
 
-// relax pulls every node towards the weighted mean of its neighbours'
-// centres, layer by layer, keeping each layer's order and spacing (a
-// weighted isotonic regression by pooling adjacent violators), for the
-// given sweeps down and up. Segments between dummies weigh most, as in
-// dot's priority, so long edges stay nearly straight.
-func (g *layered) relax(x []float64, gap float64, sweeps int) {
-	type block struct {
-		sum, w float64
-		n      int
+// relax moves the Brandes-Köpf coordinates x towards the least sum of
+// weighted squared horizontal edge lengths (dot's weights: 1 between real
+// nodes, 2 from a real node to a dummy, 8 between dummies), keeping every
+// long edge straight and every layer's order and spacing. Each chain of
+// dummies is one unit with one x (split where two chains cross), pulled
+// only by its two end segments; a real node is a unit of its own. Layer
+// by layer, in down and up sweeps in turn, the layer's units move to the
+// weighted mean of their neighbours, in order and spaced, by a weighted
+// isotonic regression (pooling adjacent violators on the targets less the
+// cumulative separations). A chain moved in one layer may crowd its
+// neighbours in another; straighten repairs what is left of that at the
+// end. It stops after sweeps sweeps or once no unit moved by more than
+// relaxTol.
+func (g *layered) relax(x []float64, gap float64, sweeps int, ws *workspace) {
+	if sweeps <= 0 || len(g.layers) < 3 {
+		return // without dummies Brandes-Köpf is as good
 	}
-	var blocks []block
-	var target, weight, off []float64
+	n := g.size()
+	unit := g.units(ws)
+	// A chain unit's external neighbours: above its top, below its bottom.
+	top, bot := ws.ints.take(n), ws.ints.take(n)
+	xu := ws.floats.take(n) // x per unit
+	cnt := ws.floats.take(n)
+	for v := range n {
+		xu[unit[v]] += x[v]
+		cnt[unit[v]]++
+		if g.dummy(v) {
+			if u := g.up[v][0]; unit[u] != unit[v] {
+				top[unit[v]] = u
+			}
+			if w := g.down[v][0]; unit[w] != unit[v] {
+				bot[unit[v]] = w
+			}
+		}
+	}
+	for v := range n {
+		if unit[v] == v {
+			xu[v] /= cnt[v]
+		}
+	}
+	widest := 0
+	for _, layer := range g.layers {
+		widest = max(widest, len(layer))
+	}
+	// Per layer slot: target less offset, weight, offset; the pooled
+	// blocks' weighted sums, weights and sizes.
+	fl := ws.floats.take(5 * widest)
+	target, weight, off := fl[:widest], fl[widest:2*widest], fl[2*widest:3*widest]
+	bsum, bw := fl[3*widest:4*widest], fl[4*widest:]
+	bn := ws.ints.take(widest)
 	pull := func(a, b int) float64 {
 		switch {
 		case g.dummy(a) && g.dummy(b):
@@ -295,60 +333,188 @@ func (g *layered) relax(x []float64, gap float64, sweeps int) {
 		return 1
 	}
 	for s := 0; s < sweeps; s++ {
+		moved := 0.0
 		for k := range g.layers {
 			l := k
 			if s%2 == 1 {
 				l = len(g.layers) - 1 - k
 			}
 			layer := g.layers[l]
-			target, weight, off = target[:0], weight[:0], off[:0]
 			o := 0.0
 			for i, v := range layer {
 				if i > 0 {
 					o += g.sep(layer[i-1], v, gap)
 				}
-				sum, w := 0.0, 0.0
-				for _, u := range g.up[v] {
-					p := pull(u, v)
-					sum, w = sum+p*x[u], w+p
-				}
-				for _, u := range g.down[v] {
-					p := pull(u, v)
-					sum, w = sum+p*x[u], w+p
-				}
-				t := x[v]
-				if w > 0 {
-					t = sum / w
+				var t, w float64
+				if g.dummy(v) {
+					r := unit[v]
+					a, b := top[r], bot[r]
+					wa, wb := pull(a, v), pull(b, v)
+					w = wa + wb
+					t = (wa*xu[unit[a]] + wb*xu[unit[b]]) / w
 				} else {
-					w = 1
+					sum := 0.0
+					for _, u := range g.up[v] {
+						p := pull(u, v)
+						sum, w = sum+p*xu[unit[u]], w+p
+					}
+					for _, u := range g.down[v] {
+						p := pull(u, v)
+						sum, w = sum+p*xu[unit[u]], w+p
+					}
+					if w > 0 {
+						t = sum / w
+					} else {
+						t, w = xu[v], 1
+					}
 				}
-				target, weight, off = append(target, t-o), append(weight, w), append(off, o)
+				target[i], weight[i], off[i] = t-o, w, o
 			}
-			blocks = blocks[:0]
+			nb := 0
 			for i := range layer {
-				b := block{target[i] * weight[i], weight[i], 1}
-				for len(blocks) > 0 && blocks[len(blocks)-1].sum/blocks[len(blocks)-1].w > b.sum/b.w {
-					p := blocks[len(blocks)-1]
-					blocks = blocks[:len(blocks)-1]
-					b = block{p.sum + b.sum, p.w + b.w, p.n + b.n}
+				sum, w, c := target[i]*weight[i], weight[i], 1
+				for nb > 0 && bsum[nb-1]*w > sum*bw[nb-1] { // the last block's mean is greater
+					nb--
+					sum, w, c = sum+bsum[nb], w+bw[nb], c+bn[nb]
 				}
-				blocks = append(blocks, b)
+				bsum[nb], bw[nb], bn[nb] = sum, w, c
+				nb++
 			}
 			i := 0
-			for _, b := range blocks {
-				z := b.sum / b.w
-				for range b.n {
-					x[layer[i]] = z + off[i]
+			for b := range nb {
+				z := bsum[b] / bw[b]
+				for range bn[b] {
+					r := unit[layer[i]]
+					nx := z + off[i]
+					moved = math.Max(moved, math.Abs(nx-xu[r]))
+					xu[r] = nx
 					i++
 				}
 			}
 		}
+		if moved < relaxTol && s > 0 {
+			break
+		}
 	}
-	left := math.Inf(1)
+	for v := range n {
+		x[v] = xu[unit[v]]
+	}
+	g.straighten(x, unit, gap, ws)
+}
+
+// relaxTol is the largest move (in px) of a sweep after which relax stops.
+const relaxTol = 0.5
+
+// units numbers the chains of dummies: unit[v] is the top dummy of v's
+// chain, or v for a real node. An inner segment (between two dummies)
+// joins its lower end to its upper end's chain unless it crosses a
+// segment already joined (scanning by the upper end), so that no two
+// units cross and their left-to-right order has no cycle.
+func (g *layered) units(ws *workspace) []int {
+	unit := ws.ints.take(g.size())
+	for v := range unit {
+		unit[v] = v
+	}
+	for l := 0; l+1 < len(g.layers); l++ {
+		last := -1
+		for _, u := range g.layers[l] {
+			if !g.dummy(u) {
+				continue
+			}
+			if v := g.down[u][0]; g.dummy(v) && g.pos[v] > last {
+				unit[v] = unit[u]
+				last = g.pos[v]
+			}
+		}
+	}
+	return unit
+}
+
+// straighten gives all nodes of a unit (see units) one x, the mean of
+// theirs, and restores the spacing without bending a chain: the units are
+// pushed right in their left-to-right order until each is far enough
+// from its left neighbours, and separately pushed left likewise from the
+// right; the mean of both keeps all spacings (the constraints are linear)
+// and moves the least on either side. Should the units' order have a
+// cycle it falls back to pushing nodes apart layer by layer. Then the
+// leftmost box edge is put at 0.
+func (g *layered) straighten(x []float64, unit []int, gap float64, ws *workspace) {
+	n := g.size()
+	fl := ws.floats.take(3 * n)
+	t, cnt, right := fl[:n], fl[n:2*n], fl[2*n:]
+	for v := range n {
+		t[unit[v]] += x[v]
+		cnt[unit[v]]++
+	}
+	units := 0
+	for v := range n {
+		if unit[v] == v {
+			t[v] /= cnt[v]
+			units++
+		}
+	}
+	// The constraints between neighbouring units, grouped by the left one
+	// (counted, then filled), and their in-degrees.
+	start, fill, indeg := ws.ints.take(n+1), ws.ints.take(n), ws.ints.take(n)
+	for _, layer := range g.layers {
+		for i := 1; i < len(layer); i++ {
+			start[unit[layer[i-1]]+1]++
+		}
+	}
+	for v := range n {
+		start[v+1] += start[v]
+	}
+	cons := ws.cons.take(start[n])
+	copy(fill, start[:n])
+	for _, layer := range g.layers {
+		for i := 1; i < len(layer); i++ {
+			a, b := layer[i-1], layer[i]
+			cons[fill[unit[a]]] = con{unit[b], g.sep(a, b, gap)}
+			fill[unit[a]]++
+			indeg[unit[b]]++
+		}
+	}
+	queue := ws.ints.take(n)[:0]
+	for v := range n {
+		if unit[v] == v && indeg[v] == 0 {
+			queue = append(queue, v)
+		}
+	}
+	lx := cnt // x pushed right (cnt is no longer needed)
+	copy(lx, t)
+	for k := 0; k < len(queue); k++ {
+		a := queue[k]
+		for _, c := range cons[start[a]:start[a+1]] {
+			lx[c.to] = math.Max(lx[c.to], lx[a]+c.sep)
+			if indeg[c.to]--; indeg[c.to] == 0 {
+				queue = append(queue, c.to)
+			}
+		}
+	}
+	if len(queue) < units { // a cycle: keep x, push apart per layer
+		for _, layer := range g.layers {
+			for i := 1; i < len(layer); i++ {
+				x[layer[i]] = math.Max(x[layer[i]], x[layer[i-1]]+g.sep(layer[i-1], layer[i], gap))
+			}
+		}
+	} else {
+		copy(right, t)
+		for k := len(queue) - 1; k >= 0; k-- {
+			a := queue[k]
+			for _, c := range cons[start[a]:start[a+1]] {
+				right[a] = math.Min(right[a], right[c.to]-c.sep)
+			}
+		}
+		for v := range n {
+			u := unit[v]
+			x[v] = (lx[u] + right[u]) / 2
+		}
+	}
+	lo := math.Inf(1)
 	for v := range x {
-		left = math.Min(left, x[v]-g.width[v]/2)
+		lo = math.Min(lo, x[v]-g.width[v]/2)
 	}
 	for v := range x {
-		x[v] -= left
+		x[v] -= lo
 	}
 }
