@@ -8,15 +8,19 @@ import (
 	"strconv"
 )
 
-// relaxSweeps bounds the sweeps of relax after Brandes-Köpf; 0 leaves the
-// Brandes-Köpf coordinates. Experiment: set by TM_RELAX.
+// relaxSweeps bounds the sweeps of relax after Brandes-Köpf; 0 keeps the
+// Brandes-Köpf coordinates. TM_RELAX=<sweeps> overrides it, so that both
+// can be compared (docs/bench/layout-compaction.md).
 var relaxSweeps = func() int {
-	n, err := strconv.Atoi(os.Getenv("TM_RELAX"))
-	if err != nil {
-		return 0
+	if n, err := strconv.Atoi(os.Getenv("TM_RELAX")); err == nil && n >= 0 {
+		return n
 	}
-	return n
+	return defaultRelaxSweeps
 }()
+
+// defaultRelaxSweeps: 16 sweeps reach all but a few percent of the width
+// 100 do (docs/bench/layout-compaction.md).
+const defaultRelaxSweeps = 16
 
 // Layout draws g in layers, top to bottom. Every connected part is laid
 // out on its own and the parts are placed side by side, in the order of
