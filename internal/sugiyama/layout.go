@@ -18,9 +18,9 @@ var relaxSweeps = func() int {
 	return defaultRelaxSweeps
 }()
 
-// defaultRelaxSweeps: 16 sweeps reach all but a few percent of the width
-// 100 do (docs/bench/layout-compaction.md).
-const defaultRelaxSweeps = 16
+// defaultRelaxSweeps: 8 free sweeps and up to 8 settling ones reach about
+// the width of 16 and 16 (docs/bench/layout-compaction.md).
+const defaultRelaxSweeps = 8
 
 // Layout draws g in layers, top to bottom. Every connected part is laid
 // out on its own and the parts are placed side by side, in the order of

@@ -288,7 +288,7 @@ func (g *layered) place(gap float64, ws *workspace) []float64 {
 // may then crowd its neighbours in another; straighten restores the
 // spacing. Second, settle sweeps, which keep all spacings at every step,
 // take back part of what that cost. Each phase stops after its sweeps
-// (sweeps, then sweeps/2) or once no unit moved by more than relaxTol.
+// (sweeps each) or once no unit moved by more than relaxTol.
 func (g *layered) relax(x []float64, gap float64, sweeps int, ws *workspace) {
 	if sweeps <= 0 || len(g.layers) < 3 {
 		return // without dummies Brandes-Köpf is as good
@@ -305,7 +305,7 @@ func (g *layered) relax(x []float64, gap float64, sweeps int, ws *workspace) {
 			if s%2 == 1 {
 				l = len(g.layers) - 1 - k
 			}
-			moved = math.Max(moved, r.fit(g.layers[l], nil))
+			moved = max(moved, r.fit(g.layers[l], nil))
 		}
 		if moved < relaxTol && s > 0 {
 			break
@@ -318,14 +318,14 @@ func (g *layered) relax(x []float64, gap float64, sweeps int, ws *workspace) {
 	for v := range x {
 		xu[r.unit[v]] = x[v]
 	}
-	for s := 0; s < sweeps/2; s++ {
+	for s := 0; s < sweeps; s++ {
 		moved := r.moveChains()
 		for k := range g.layers {
 			l := k
 			if s%2 == 1 {
 				l = len(g.layers) - 1 - k
 			}
-			moved = math.Max(moved, r.fit(g.layers[l], r.wall))
+			moved = max(moved, r.fit(g.layers[l], r.wall))
 		}
 		if moved < relaxTol && s > 0 {
 			break
@@ -468,12 +468,12 @@ func (r *relaxer) fit(layer []int, wall []bool) float64 {
 		for b := range nb {
 			z := bsum[b] / bw[b]
 			if zlo <= zhi { // else spacing lost to rounding: straighten mends it
-				z = math.Max(math.Min(z, zhi), zlo)
+				z = max(min(z, zhi), zlo)
 			}
 			for range bn[b] {
 				u := unit[layer[q]]
 				nx := z + off[q]
-				moved = math.Max(moved, math.Abs(nx-xu[u]))
+				moved = max(moved, math.Abs(nx-xu[u]))
 				xu[u] = nx
 				q++
 			}
@@ -500,11 +500,11 @@ func (r *relaxer) moveChains() float64 {
 		layer, p := g.layers[g.layer[v]], g.pos[v]
 		if p > 0 {
 			a := layer[p-1]
-			r.lo[u] = math.Max(r.lo[u], xu[unit[a]]+g.sep(a, v, r.gap))
+			r.lo[u] = max(r.lo[u], xu[unit[a]]+g.sep(a, v, r.gap))
 		}
 		if p+1 < len(layer) {
 			b := layer[p+1]
-			r.hi[u] = math.Min(r.hi[u], xu[unit[b]]-g.sep(v, b, r.gap))
+			r.hi[u] = min(r.hi[u], xu[unit[b]]-g.sep(v, b, r.gap))
 		}
 	}
 	moved := 0.0
@@ -513,8 +513,8 @@ func (r *relaxer) moveChains() float64 {
 			continue
 		}
 		t, _ := r.want(u)
-		t = math.Max(math.Min(t, r.hi[u]), r.lo[u])
-		moved = math.Max(moved, math.Abs(t-xu[u]))
+		t = max(min(t, r.hi[u]), r.lo[u])
+		moved = max(moved, math.Abs(t-xu[u]))
 		xu[u] = t
 	}
 	return moved
