@@ -358,14 +358,14 @@ type relaxer struct {
 	bn                            []int
 }
 
-func newRelaxer(g *layered, gap float64, ws *workspace) *relaxer {
+func newRelaxer(g *layered, gap float64, ws *workspace) relaxer {
 	n := g.size()
 	widest := 0
 	for _, layer := range g.layers {
 		widest = max(widest, len(layer))
 	}
 	fl := ws.floats.take(3*n + 5*widest)
-	r := &relaxer{g: g, gap: gap, unit: g.units(ws), size: ws.ints.take(n), wall: ws.bools.take(n),
+	r := relaxer{g: g, gap: gap, unit: g.units(ws), size: ws.ints.take(n), wall: ws.bools.take(n),
 		top: ws.ints.take(n), bot: ws.ints.take(n), xu: fl[:n], lo: fl[n : 2*n], hi: fl[2*n : 3*n], bn: ws.ints.take(widest)}
 	fl = fl[3*n:]
 	r.target, r.weight, r.off, r.bsum, r.bw = fl[:widest], fl[widest:2*widest], fl[2*widest:3*widest], fl[3*widest:4*widest], fl[4*widest:]
