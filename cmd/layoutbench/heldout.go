@@ -47,8 +47,7 @@ func heldOutGroups(services, seeds string) []group {
 // more crossings than each, with the speed goal's figures: our CPU per
 // layout (mean of at least three runs) against one dot process per graph,
 // in total and on the graph where the ratio is worst.
-func compareGroups(elkDir string, groups []group, timeout time.Duration) {
-	opt := sugiyama.DefaultOptions()
+func compareGroups(elkDir string, groups []group, opt sugiyama.Options, timeout time.Duration) {
 	type tally struct {
 		graphs, ours, dot, elk, leDot, leELK int
 		oursCPU, dotCPU                      time.Duration

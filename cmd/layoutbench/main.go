@@ -53,6 +53,7 @@ func main() {
 	deps := flag.String("deps", "", "instead of the bench: a Jaeger dependencies file (/api/dependencies output, or its list of parent, child, callCount links); compares on its whole graph and on the neighbourhoods of its busiest services")
 	depsTop := flag.Int("deps-top", 10, "with -deps: how many of the busiest services' neighbourhoods")
 	depsMax := flag.Int("deps-max", 400, "with -deps: graphs with more services than this are left out")
+	compact := flag.Int("compact", sugiyama.DefaultOptions().CompactSweeps, "our layout's compaction sweeps after Brandes-Köpf (0: Brandes-Köpf's coordinates alone)")
 	flag.Parse()
 	ns := counts(*sizes)
 	*runs = max(*runs, 1)
@@ -67,21 +68,22 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
+	opt := sugiyama.DefaultOptions()
+	opt.CompactSweeps = *compact
 	switch {
 	case *heldOut != "":
-		compareGroups(elkDir, heldOutGroups(*heldOut, *seeds), *timeout)
+		compareGroups(elkDir, heldOutGroups(*heldOut, *seeds), opt, *timeout)
 		return
 	case *deps != "":
 		groups, err := depsGroups(*deps, *depsTop, *depsMax)
 		if err != nil {
 			fail(err)
 		}
-		compareGroups(elkDir, groups, *timeout)
+		compareGroups(elkDir, groups, opt, *timeout)
 		return
 	}
 	services := sugiyamatest.ServiceGraphs()
 	graphs := append(services, sugiyamatest.RandomDAGs(ns...)...)
-	opt := sugiyama.DefaultOptions()
 
 	// What starting dot costs, for reading the small graphs' figures.
 	var base []sugiyamatest.Timing

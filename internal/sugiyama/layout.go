@@ -212,6 +212,7 @@ func (c *component) layout(g Graph, local []int, w []float64, loop []bool, loopW
 		c.edgeArc[i], _ = slices.BinarySearchFunc(c.arcs, arc{from: a, to: b}, cmpArc)
 	}
 	c.x = c.lg.place(opt.NodeGap, ws)
+	c.lg.relax(c.x, opt.NodeGap, opt.CompactSweeps, ws)
 }
 
 // sameBackArcs reports whether the orders p and q point the same arcs

@@ -272,3 +272,364 @@ func (g *layered) place(gap float64, ws *workspace) []float64 {
 	}
 	return x
 }
+
+// relax moves the Brandes-Köpf coordinates x towards the least sum of
+// weighted squared horizontal edge lengths (dot's weights: 1 between real
+// nodes, 2 from a real node to a dummy, 8 between dummies), keeping every
+// long edge straight and every layer's order and spacing. Each chain of
+// dummies is one unit with one x (split where two chains cross, see
+// units), pulled only by its two end segments; a real node is a unit of
+// its own.
+//
+// First, layer by layer in down and up sweeps in turn, the layer's units
+// move to the weighted mean of their neighbours, in order and spaced, by
+// a weighted isotonic regression (pooling adjacent violators on the
+// targets less the cumulative separations). A chain moved in one layer
+// may then crowd its neighbours in another; straighten restores the
+// spacing. Second, settle sweeps, which keep all spacings at every step,
+// take back part of what that cost. Each phase stops after its sweeps
+// (sweeps each) or once no unit moved by more than relaxTol.
+func (g *layered) relax(x []float64, gap float64, sweeps int, ws *workspace) {
+	if sweeps <= 0 || len(g.layers) < 3 {
+		return // without dummies Brandes-Köpf is as good
+	}
+	r := newRelaxer(g, gap, ws)
+	xu := r.xu
+	for v := range x {
+		xu[r.unit[v]] += x[v] / float64(r.size[r.unit[v]])
+	}
+	for s := 0; s < sweeps; s++ {
+		moved := 0.0
+		for k := range g.layers {
+			l := k
+			if s%2 == 1 {
+				l = len(g.layers) - 1 - k
+			}
+			moved = max(moved, r.fit(g.layers[l], nil))
+		}
+		if moved < relaxTol && s > 0 {
+			break
+		}
+	}
+	for v := range x {
+		x[v] = xu[r.unit[v]]
+	}
+	g.straighten(x, r.unit, gap, ws)
+	for v := range x {
+		xu[r.unit[v]] = x[v]
+	}
+	for s := 0; s < sweeps; s++ {
+		moved := r.moveChains()
+		for k := range g.layers {
+			l := k
+			if s%2 == 1 {
+				l = len(g.layers) - 1 - k
+			}
+			moved = max(moved, r.fit(g.layers[l], r.wall))
+		}
+		if moved < relaxTol && s > 0 {
+			break
+		}
+	}
+	for v := range x {
+		x[v] = xu[r.unit[v]]
+	}
+	g.straighten(x, r.unit, gap, ws) // against rounding; puts the left edge at 0
+}
+
+// relaxTol is the largest move (in px) of a sweep after which relax stops.
+const relaxTol = 0.5
+
+// relaxer is the state of relax.
+type relaxer struct {
+	g    *layered
+	gap  float64
+	unit []int     // see units
+	size []int     // per unit: its nodes
+	wall []bool    // per unit: a chain of more than one dummy
+	top  []int     // per chain unit: the node above its top dummy
+	bot  []int     // and below its bottom dummy
+	xu   []float64 // per unit: x
+	// per chain unit: the room its neighbours in all its layers leave
+	lo, hi []float64
+	// per layer slot: target less offset, weight, offset; the pooled
+	// blocks' weighted sums, weights and sizes
+	target, weight, off, bsum, bw []float64
+	bn                            []int
+}
+
+func newRelaxer(g *layered, gap float64, ws *workspace) relaxer {
+	n := g.size()
+	widest := 0
+	for _, layer := range g.layers {
+		widest = max(widest, len(layer))
+	}
+	fl := ws.floats.take(3*n + 5*widest)
+	r := relaxer{g: g, gap: gap, unit: g.units(ws), size: ws.ints.take(n), wall: ws.bools.take(n),
+		top: ws.ints.take(n), bot: ws.ints.take(n), xu: fl[:n], lo: fl[n : 2*n], hi: fl[2*n : 3*n], bn: ws.ints.take(widest)}
+	fl = fl[3*n:]
+	r.target, r.weight, r.off, r.bsum, r.bw = fl[:widest], fl[widest:2*widest], fl[2*widest:3*widest], fl[3*widest:4*widest], fl[4*widest:]
+	for v := range n {
+		u := r.unit[v]
+		r.size[u]++
+		if g.dummy(v) {
+			if a := g.up[v][0]; r.unit[a] != u {
+				r.top[u] = a
+			}
+			if b := g.down[v][0]; r.unit[b] != u {
+				r.bot[u] = b
+			}
+		}
+	}
+	for v := range n {
+		r.wall[v] = r.size[v] > 1
+	}
+	return r
+}
+
+// pull is the weight of the segment between a and b.
+func (r *relaxer) pull(a, b int) float64 {
+	switch {
+	case r.g.dummy(a) && r.g.dummy(b):
+		return 8
+	case r.g.dummy(a) || r.g.dummy(b):
+		return 2
+	}
+	return 1
+}
+
+// want is where the unit of v would best be, and how hard it pulls.
+func (r *relaxer) want(v int) (t, w float64) {
+	g, xu, unit := r.g, r.xu, r.unit
+	if g.dummy(v) {
+		u := unit[v]
+		a, b := r.top[u], r.bot[u]
+		wa, wb := r.pull(a, v), r.pull(b, v)
+		return (wa*xu[unit[a]] + wb*xu[unit[b]]) / (wa + wb), wa + wb
+	}
+	sum := 0.0
+	for _, u := range g.up[v] {
+		p := r.pull(u, v)
+		sum, w = sum+p*xu[unit[u]], w+p
+	}
+	for _, u := range g.down[v] {
+		p := r.pull(u, v)
+		sum, w = sum+p*xu[unit[u]], w+p
+	}
+	if w == 0 {
+		return xu[v], 1
+	}
+	return sum / w, w
+}
+
+// fit moves the units of layer to their wanted places, in order and
+// spaced, by a weighted isotonic regression. With wall set, the units it
+// marks stay and the runs between them move, each kept between its two
+// walls. It returns the largest move.
+func (r *relaxer) fit(layer []int, wall []bool) float64 {
+	g, xu, unit := r.g, r.xu, r.unit
+	target, weight, off, bsum, bw, bn := r.target, r.weight, r.off, r.bsum, r.bw, r.bn
+	moved := 0.0
+	for i := 0; i < len(layer); {
+		if wall != nil && wall[unit[layer[i]]] {
+			i++
+			continue
+		}
+		j, o := i, 0.0
+		for ; j < len(layer) && (wall == nil || !wall[unit[layer[j]]]); j++ {
+			v := layer[j]
+			if j > i {
+				o += g.sep(layer[j-1], v, r.gap)
+			}
+			t, w := r.want(v)
+			target[j], weight[j], off[j] = t-o, w, o
+		}
+		// The walls bound all shifted targets alike.
+		zlo, zhi := math.Inf(-1), math.Inf(1)
+		if i > 0 {
+			u := layer[i-1]
+			zlo = xu[unit[u]] + g.sep(u, layer[i], r.gap)
+		}
+		if j < len(layer) {
+			w := layer[j]
+			zhi = xu[unit[w]] - g.sep(layer[j-1], w, r.gap) - o
+		}
+		nb := 0
+		for q := i; q < j; q++ {
+			sum, w, c := target[q]*weight[q], weight[q], 1
+			for nb > 0 && bsum[nb-1]*w > sum*bw[nb-1] { // the last block's mean is greater
+				nb--
+				sum, w, c = sum+bsum[nb], w+bw[nb], c+bn[nb]
+			}
+			bsum[nb], bw[nb], bn[nb] = sum, w, c
+			nb++
+		}
+		q := i
+		for b := range nb {
+			z := bsum[b] / bw[b]
+			if zlo <= zhi { // else spacing lost to rounding: straighten mends it
+				z = max(min(z, zhi), zlo)
+			}
+			for range bn[b] {
+				u := unit[layer[q]]
+				nx := z + off[q]
+				moved = max(moved, math.Abs(nx-xu[u]))
+				xu[u] = nx
+				q++
+			}
+		}
+		i = j
+	}
+	return moved
+}
+
+// moveChains moves every wall (a chain of more than one dummy) towards
+// its ends' weighted mean as far as its neighbours in all its layers let
+// it, and returns the largest move.
+func (r *relaxer) moveChains() float64 {
+	g, xu, unit := r.g, r.xu, r.unit
+	n := g.size()
+	for v := g.real; v < n; v++ {
+		r.lo[v], r.hi[v] = math.Inf(-1), math.Inf(1)
+	}
+	for v := g.real; v < n; v++ {
+		u := unit[v]
+		if !r.wall[u] {
+			continue
+		}
+		layer, p := g.layers[g.layer[v]], g.pos[v]
+		if p > 0 {
+			a := layer[p-1]
+			r.lo[u] = max(r.lo[u], xu[unit[a]]+g.sep(a, v, r.gap))
+		}
+		if p+1 < len(layer) {
+			b := layer[p+1]
+			r.hi[u] = min(r.hi[u], xu[unit[b]]-g.sep(v, b, r.gap))
+		}
+	}
+	moved := 0.0
+	for u := g.real; u < n; u++ {
+		if !r.wall[u] || unit[u] != u || r.lo[u] > r.hi[u] {
+			continue
+		}
+		t, _ := r.want(u)
+		t = max(min(t, r.hi[u]), r.lo[u])
+		moved = max(moved, math.Abs(t-xu[u]))
+		xu[u] = t
+	}
+	return moved
+}
+
+// units numbers the chains of dummies: unit[v] is the top dummy of v's
+// chain, or v for a real node. An inner segment (between two dummies)
+// joins its lower end to its upper end's chain unless it crosses a
+// segment already joined (scanning by the upper end), so that no two
+// units cross and their left-to-right order has no cycle.
+func (g *layered) units(ws *workspace) []int {
+	unit := ws.ints.take(g.size())
+	for v := range unit {
+		unit[v] = v
+	}
+	for l := 0; l+1 < len(g.layers); l++ {
+		last := -1
+		for _, u := range g.layers[l] {
+			if !g.dummy(u) {
+				continue
+			}
+			if v := g.down[u][0]; g.dummy(v) && g.pos[v] > last {
+				unit[v] = unit[u]
+				last = g.pos[v]
+			}
+		}
+	}
+	return unit
+}
+
+// straighten gives all nodes of a unit (see units) one x, the mean of
+// theirs, and restores the spacing without bending a chain: the units are
+// pushed right in their left-to-right order until each is far enough
+// from its left neighbours, and separately pushed left likewise from the
+// right; the mean of both keeps all spacings (the constraints are linear)
+// and moves the least on either side. Should the units' order have a
+// cycle it falls back to pushing nodes apart layer by layer. Then the
+// leftmost box edge is put at 0.
+func (g *layered) straighten(x []float64, unit []int, gap float64, ws *workspace) {
+	n := g.size()
+	fl := ws.floats.take(3 * n)
+	t, cnt, right := fl[:n], fl[n:2*n], fl[2*n:]
+	for v := range n {
+		t[unit[v]] += x[v]
+		cnt[unit[v]]++
+	}
+	units := 0
+	for v := range n {
+		if unit[v] == v {
+			t[v] /= cnt[v]
+			units++
+		}
+	}
+	// The constraints between neighbouring units, grouped by the left one
+	// (counted, then filled), and their in-degrees.
+	start, fill, indeg := ws.ints.take(n+1), ws.ints.take(n), ws.ints.take(n)
+	for _, layer := range g.layers {
+		for i := 1; i < len(layer); i++ {
+			start[unit[layer[i-1]]+1]++
+		}
+	}
+	for v := range n {
+		start[v+1] += start[v]
+	}
+	cons := ws.cons.take(start[n])
+	copy(fill, start[:n])
+	for _, layer := range g.layers {
+		for i := 1; i < len(layer); i++ {
+			a, b := layer[i-1], layer[i]
+			cons[fill[unit[a]]] = con{unit[b], g.sep(a, b, gap)}
+			fill[unit[a]]++
+			indeg[unit[b]]++
+		}
+	}
+	queue := ws.ints.take(n)[:0]
+	for v := range n {
+		if unit[v] == v && indeg[v] == 0 {
+			queue = append(queue, v)
+		}
+	}
+	lx := cnt // x pushed right (cnt is no longer needed)
+	copy(lx, t)
+	for k := 0; k < len(queue); k++ {
+		a := queue[k]
+		for _, c := range cons[start[a]:start[a+1]] {
+			lx[c.to] = math.Max(lx[c.to], lx[a]+c.sep)
+			if indeg[c.to]--; indeg[c.to] == 0 {
+				queue = append(queue, c.to)
+			}
+		}
+	}
+	if len(queue) < units { // a cycle: keep x, push apart per layer
+		for _, layer := range g.layers {
+			for i := 1; i < len(layer); i++ {
+				x[layer[i]] = math.Max(x[layer[i]], x[layer[i-1]]+g.sep(layer[i-1], layer[i], gap))
+			}
+		}
+	} else {
+		copy(right, t)
+		for k := len(queue) - 1; k >= 0; k-- {
+			a := queue[k]
+			for _, c := range cons[start[a]:start[a+1]] {
+				right[a] = math.Min(right[a], right[c.to]-c.sep)
+			}
+		}
+		for v := range n {
+			u := unit[v]
+			x[v] = (lx[u] + right[u]) / 2
+		}
+	}
+	lo := math.Inf(1)
+	for v := range x {
+		lo = math.Min(lo, x[v]-g.width[v]/2)
+	}
+	for v := range x {
+		x[v] -= lo
+	}
+}

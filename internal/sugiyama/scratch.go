@@ -14,6 +14,7 @@ type workspace struct {
 	lists  arena[[]int]
 	arcs   arena[arc]
 	kept   arena[keptPair]
+	cons   arena[con]
 	order  orderScratch
 }
 
@@ -28,7 +29,7 @@ func (ws *workspace) release() {
 	if cap(ws.order.diff) > maxKeptDiff {
 		ws.order.diff = nil // a huge layer's sifting matrix: not worth keeping
 	}
-	ws.ints.used, ws.floats.used, ws.bools.used, ws.lists.used, ws.arcs.used, ws.kept.used = 0, 0, 0, 0, 0, 0
+	ws.ints.used, ws.floats.used, ws.bools.used, ws.lists.used, ws.arcs.used, ws.kept.used, ws.cons.used = 0, 0, 0, 0, 0, 0, 0
 	workspaces.Put(ws)
 }
 
