@@ -45,6 +45,30 @@ type con struct {
 	sep float64
 }
 
+// packRight moves every block right as far as its constraints demand
+// (cons[start[a]:start[a+1]] are block a's), in topological order from the
+// blocks (isBlock) that no constraint points to; indeg, the constraints
+// into each block, is used up. It returns, in queue's array, the blocks
+// it reached: fewer than all when the constraints have a cycle.
+func packRight(x []float64, cons []con, start, indeg, queue []int, isBlock func(v int) bool) []int {
+	queue = queue[:0]
+	for v := range indeg {
+		if isBlock(v) && indeg[v] == 0 {
+			queue = append(queue, v)
+		}
+	}
+	for k := 0; k < len(queue); k++ {
+		a := queue[k]
+		for _, c := range cons[start[a]:start[a+1]] {
+			x[c.to] = math.Max(x[c.to], x[a]+c.sep)
+			if indeg[c.to]--; indeg[c.to] == 0 {
+				queue = append(queue, c.to)
+			}
+		}
+	}
+	return queue
+}
+
 func newPlacer(g *layered, gap float64, ws *workspace) *placer {
 	n := g.size()
 	take := ws.ints.take
@@ -186,21 +210,7 @@ func (p *placer) align(fromTop, fromLeft bool, out []float64) {
 	}
 	x := p.x
 	clear(x)
-	queue := p.queue[:0]
-	for v := 0; v < n; v++ {
-		if root[v] == v && indeg[v] == 0 {
-			queue = append(queue, v)
-		}
-	}
-	for k := 0; k < len(queue); k++ {
-		a := queue[k]
-		for _, c := range cons[start[a]:start[a+1]] {
-			x[c.to] = math.Max(x[c.to], x[a]+c.sep)
-			if indeg[c.to]--; indeg[c.to] == 0 {
-				queue = append(queue, c.to)
-			}
-		}
-	}
+	p.queue = packRight(x, cons, start, indeg, p.queue, func(v int) bool { return root[v] == v })
 	// Blocks never cross, so the block order is acyclic; should it not
 	// be, place() repairs the spacing afterwards.
 	for v := range out {
@@ -589,23 +599,9 @@ func (g *layered) straighten(x []float64, unit []int, gap float64, ws *workspace
 			indeg[unit[b]]++
 		}
 	}
-	queue := ws.ints.take(n)[:0]
-	for v := range n {
-		if unit[v] == v && indeg[v] == 0 {
-			queue = append(queue, v)
-		}
-	}
 	lx := cnt // x pushed right (cnt is no longer needed)
 	copy(lx, t)
-	for k := 0; k < len(queue); k++ {
-		a := queue[k]
-		for _, c := range cons[start[a]:start[a+1]] {
-			lx[c.to] = math.Max(lx[c.to], lx[a]+c.sep)
-			if indeg[c.to]--; indeg[c.to] == 0 {
-				queue = append(queue, c.to)
-			}
-		}
-	}
+	queue := packRight(lx, cons, start, indeg, ws.ints.take(n), func(v int) bool { return unit[v] == v })
 	if len(queue) < units { // a cycle: keep x, push apart per layer
 		for _, layer := range g.layers {
 			for i := 1; i < len(layer); i++ {
