@@ -45,15 +45,49 @@ type con struct {
 	sep float64
 }
 
+// blockConstraints makes, for every two neighbours a, b of a layer (read
+// from the right when mirrored), the constraint that block[b] stays
+// g.sep(a, b) right of block[a] (a block is named by a node, block[v] the
+// block of v), grouped by the left block: cons[start[k]:start[k+1]] are
+// block k's (counted, then filled); indeg counts the constraints into each
+// block. start (n+1), fill and indeg (n) must be zero; take makes cons.
+func (g *layered) blockConstraints(block []int, mirrored bool, gap float64, start, fill, indeg []int, take func(int) []con) []con {
+	at := func(layer []int, i int) int {
+		if mirrored {
+			return layer[len(layer)-1-i]
+		}
+		return layer[i]
+	}
+	for _, layer := range g.layers {
+		for i := 1; i < len(layer); i++ {
+			start[block[at(layer, i-1)]+1]++
+		}
+	}
+	n := len(block)
+	for v := range n {
+		start[v+1] += start[v]
+	}
+	cons := take(start[n])
+	copy(fill, start[:n])
+	for _, layer := range g.layers {
+		for i := 1; i < len(layer); i++ {
+			a, b := at(layer, i-1), at(layer, i)
+			cons[fill[block[a]]] = con{block[b], g.sep(a, b, gap)}
+			fill[block[a]]++
+			indeg[block[b]]++
+		}
+	}
+	return cons
+}
+
 // packRight moves every block right as far as its constraints demand
-// (cons[start[a]:start[a+1]] are block a's), in topological order from the
-// blocks (isBlock) that no constraint points to; indeg, the constraints
-// into each block, is used up. It returns, in queue's array, the blocks
+// (blockConstraints), in topological order from the blocks no constraint
+// points to; indeg is used up. It returns, in queue's array, the blocks
 // it reached: fewer than all when the constraints have a cycle.
-func packRight(x []float64, cons []con, start, indeg, queue []int, isBlock func(v int) bool) []int {
+func packRight(x []float64, cons []con, start, indeg, queue, block []int) []int {
 	queue = queue[:0]
 	for v := range indeg {
-		if isBlock(v) && indeg[v] == 0 {
+		if block[v] == v && indeg[v] == 0 {
 			queue = append(queue, v)
 		}
 	}
@@ -127,7 +161,6 @@ func (p *placer) conflicts() {
 // right.
 func (p *placer) align(fromTop, fromLeft bool, out []float64) {
 	g := p.g
-	n := g.size()
 	root, next := p.root, p.next // next: the next node of v's block, cyclic
 	for v := range root {
 		root[v], next[v] = v, v
@@ -184,33 +217,13 @@ func (p *placer) align(fromTop, fromLeft bool, out []float64) {
 		}
 	}
 	// Pack blocks: x[root b] >= x[root a] + sep for neighbours a, b.
-	// The constraints grouped by their left block in one array:
-	// cons[start[a]:start[a+1]] are block a's (counted, then filled).
 	start, indeg := p.start, p.indeg
 	clear(start)
 	clear(indeg)
-	for _, layer := range g.layers {
-		for i := 1; i < len(layer); i++ {
-			start[root[at(layer, i-1)]+1]++
-		}
-	}
-	for v := range n {
-		start[v+1] += start[v]
-	}
-	cons := p.cons[:start[n]]
-	fill := p.fill
-	copy(fill, start[:n])
-	for _, layer := range g.layers {
-		for i := 1; i < len(layer); i++ {
-			a, b := at(layer, i-1), at(layer, i)
-			cons[fill[root[a]]] = con{root[b], g.sep(a, b, p.gap)}
-			fill[root[a]]++
-			indeg[root[b]]++
-		}
-	}
+	cons := g.blockConstraints(root, !fromLeft, p.gap, start, p.fill, indeg, func(k int) []con { return p.cons[:k] })
 	x := p.x
 	clear(x)
-	p.queue = packRight(x, cons, start, indeg, p.queue, func(v int) bool { return root[v] == v })
+	p.queue = packRight(x, cons, start, indeg, p.queue, root)
 	// Blocks never cross, so the block order is acyclic; should it not
 	// be, place() repairs the spacing afterwards.
 	for v := range out {
@@ -578,30 +591,11 @@ func (g *layered) straighten(x []float64, unit []int, gap float64, ws *workspace
 			units++
 		}
 	}
-	// The constraints between neighbouring units, grouped by the left one
-	// (counted, then filled), and their in-degrees.
-	start, fill, indeg := ws.ints.take(n+1), ws.ints.take(n), ws.ints.take(n)
-	for _, layer := range g.layers {
-		for i := 1; i < len(layer); i++ {
-			start[unit[layer[i-1]]+1]++
-		}
-	}
-	for v := range n {
-		start[v+1] += start[v]
-	}
-	cons := ws.cons.take(start[n])
-	copy(fill, start[:n])
-	for _, layer := range g.layers {
-		for i := 1; i < len(layer); i++ {
-			a, b := layer[i-1], layer[i]
-			cons[fill[unit[a]]] = con{unit[b], g.sep(a, b, gap)}
-			fill[unit[a]]++
-			indeg[unit[b]]++
-		}
-	}
+	start, indeg := ws.ints.take(n+1), ws.ints.take(n)
+	cons := g.blockConstraints(unit, false, gap, start, ws.ints.take(n), indeg, ws.cons.take)
 	lx := cnt // x pushed right (cnt is no longer needed)
 	copy(lx, t)
-	queue := packRight(lx, cons, start, indeg, ws.ints.take(n), func(v int) bool { return unit[v] == v })
+	queue := packRight(lx, cons, start, indeg, ws.ints.take(n), unit)
 	if len(queue) < units { // a cycle: keep x, push apart per layer
 		for _, layer := range g.layers {
 			for i := 1; i < len(layer); i++ {
