@@ -178,7 +178,8 @@ func (c *component) layout(g Graph, local []int, w []float64, loop []bool, loopW
 	// best on every graph. A graph with cycles is also drawn with the arcs
 	// dot reverses (a depth-first search), and a small one with the greedy
 	// choice made on the reversed graph; the drawing with the fewest
-	// crossings is kept. An acyclic graph is drawn once.
+	// crossings is kept. An acyclic graph has no arc backwards in any of
+	// these orders, so it is drawn once.
 	try := func(alt []int) {
 		if c.crossings == 0 || sameBackArcs(pairs, pos, alt) {
 			return
@@ -189,17 +190,19 @@ func (c *component) layout(g Graph, local []int, w []float64, loop []bool, loopW
 			pos, *c = alt, *other
 		}
 	}
-	try(dfsOrder(k, pairs, ws))
-	if k <= smallGraph {
-		rev := ws.arcs.take(len(pairs))
-		for i, a := range pairs {
-			rev[i] = arc{a.to, a.from, a.w}
+	if c.crossings > 0 && hasBackArc(pairs, pos) {
+		try(dfsOrder(k, pairs, ws))
+		if k <= smallGraph {
+			rev := ws.arcs.take(len(pairs))
+			for i, a := range pairs {
+				rev[i] = arc{a.to, a.from, a.w}
+			}
+			alt := feedbackOrder(k, rev, ws)
+			for v := range alt {
+				alt[v] = k - 1 - alt[v]
+			}
+			try(alt)
 		}
-		alt := feedbackOrder(k, rev, ws)
-		for v := range alt {
-			alt[v] = k - 1 - alt[v]
-		}
-		try(alt)
 	}
 	c.edgeArc = ws.ints.take(len(c.edges))
 	c.edgeRev = ws.bools.take(len(c.edges))
@@ -213,6 +216,16 @@ func (c *component) layout(g Graph, local []int, w []float64, loop []bool, loopW
 	}
 	c.x = c.lg.place(opt.NodeGap, ws)
 	c.lg.relax(c.x, opt.NodeGap, opt.CompactSweeps, ws)
+}
+
+// hasBackArc reports whether the order pos points an arc backwards.
+func hasBackArc(arcs []arc, pos []int) bool {
+	for _, a := range arcs {
+		if pos[a.from] > pos[a.to] {
+			return true
+		}
+	}
+	return false
 }
 
 // sameBackArcs reports whether the orders p and q point the same arcs
