@@ -1,6 +1,7 @@
 package sugiyama_test
 
 import (
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"sync"
@@ -460,5 +461,22 @@ func TestCompactionNarrowsDrawings(t *testing.T) {
 		if n := sugiyama.EdgesThroughNodes(ng.Graph, r); n != 0 {
 			t.Errorf("%s: %d edges through nodes", ng.Name, n)
 		}
+	}
+}
+
+// Compaction sweeps out of range are safe: negative ones mean none, and a
+// huge number is capped, not run.
+func TestCompactSweepsOutOfRange(t *testing.T) {
+	g := sugiyamatest.ServiceGraphs()[4].Graph
+	draw := func(sweeps int) sugiyama.Result {
+		opt := sugiyama.DefaultOptions()
+		opt.CompactSweeps = sweeps
+		return sugiyama.Layout(g, opt)
+	}
+	if got, want := draw(-5), draw(0); !reflect.DeepEqual(got, want) {
+		t.Error("negative sweeps do not draw as none")
+	}
+	if got, want := draw(math.MaxInt), draw(64); !reflect.DeepEqual(got, want) {
+		t.Error("a huge number of sweeps does not draw as the cap")
 	}
 }
