@@ -664,7 +664,7 @@ const (
 	// the held-out graphs of 100-200 services from 1.6% more crossings
 	// than dot in total to 0.6% fewer (ours <= dot on 70 of 120 graphs,
 	// was 52) for 46% more CPU (docs/bench/layout-engine.md).
-	midTranspose = 16
+	dotTranspose = 16
 )
 
 func effortFor(nodes, passes int) effort {
@@ -681,7 +681,7 @@ func effortFor(nodes, passes int) effort {
 	// after eight without improvement, with transposition run nearly to
 	// its end as dot runs it. A third sifting round costs little on layers
 	// this narrow.
-	return effort{initSweeps: 4, stale: 8, passes: passes, sift: 3, undirected: true, transpose: midTranspose}
+	return effort{initSweeps: 4, stale: 8, passes: passes, sift: 3, undirected: true, transpose: dotTranspose}
 }
 
 // reduceCrossings orders every layer. Median sweeps from two breadth-first
