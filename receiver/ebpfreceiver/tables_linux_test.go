@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
@@ -98,6 +99,45 @@ func TestCallsInFlightAreNeverLostSilently(t *testing.T) {
 		if got := lost(cause); got != want {
 			t.Errorf("lost events with cause %s: %d, want %d", cause, got, want)
 		}
+	}
+}
+
+// Go runs a function's entry again when its prologue called morestack:
+// to grow the stack, or to take a preemption, after which the goroutine
+// runs again only when the scheduler gets to it, many milliseconds later
+// on a busy machine. Such an entry is the same call, however late: one
+// span from the first entry to the return, and nothing counted lost.
+func TestEntriesRunAgainAfterPreemptionAreOneCall(t *testing.T) {
+	targettest.RequireBPF(t)
+	bin := targettest.BuildProgram(t, "crowd", "crowd", false)
+	// Without asynchronous preemption the request waits for a prologue.
+	t.Setenv("GODEBUG", "asyncpreemptoff=1")
+	tg := targettest.Start(t, bin)
+	h := startReceiver(t, testConfig(Config{Names: []string{"crowd"}, Functions: []string{"main.resumed"}}))
+	const rounds = 10
+	if code, _, _ := timed(t, "GET", fmt.Sprintf("%s/preempt?n=%d", tg.URL, rounds), nil); code != http.StatusOK {
+		t.Fatalf("status %d", code)
+	}
+	calls, late := 0, 0
+	for _, r := range h.wait(t, 1+2*rounds) {
+		if r.span.Name() != "main.resumed" {
+			continue
+		}
+		calls++
+		// resumed itself takes nanoseconds: a long span waited for the
+		// other goroutine's spin between its two entries.
+		if r.span.EndTimestamp().AsTime().Sub(r.span.StartTimestamp().AsTime()) >= 5*time.Millisecond {
+			late++
+		}
+	}
+	if calls != 2*rounds {
+		t.Errorf("%d main.resumed spans, want %d", calls, 2*rounds)
+	}
+	if late < rounds {
+		t.Errorf("%d of %d spans last from the first entry across the other goroutine's spin, want at least %d", late, calls, rounds)
+	}
+	if got := h.metric(t, "otelcol_receiver_ebpf_lost_events"); got != 0 {
+		t.Errorf("%d events counted lost (%d abandoned), want none", got, h.metricWhere(t, "otelcol_receiver_ebpf_lost_events", "cause", causeAbandoned))
 	}
 }
 

@@ -134,14 +134,14 @@ type bpfH2Stream struct {
 }
 
 type bpfInflight struct {
-	_         structs.HostLayout
-	Ev        bpfSpanEvent
-	Arg0      uint64
-	Arg1      uint64
-	Goid      uint64
-	PrevValid uint32
-	Pad       uint32
-	Prev      bpfSpanCtx
+	_          structs.HostLayout
+	Ev         bpfSpanEvent
+	Arg0       uint64
+	Arg1       uint64
+	Goid       uint64
+	PrevValid  uint32
+	MayReenter uint32
+	Prev       bpfSpanCtx
 }
 
 type bpfProcEvent struct {

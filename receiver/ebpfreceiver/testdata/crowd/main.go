@@ -7,6 +7,11 @@
 //	GET /goexit?n=N  starts N goroutines that end inside main.leave (runtime.Goexit); answers once they have
 //	GET /recover?n=N starts N goroutines that call main.boom twice, each time leaving it through a
 //	                 panic their caller recovers; answers once they have ended
+//	GET /preempt?n=N on one P, two goroutines each spin and then call main.resumed, N times: the
+//	                 scheduler's preemption request is taken in resumed's prologue, which runs
+//	                 its entry again when the goroutine is scheduled back, the other's spin later
+//	                 (run with GODEBUG=asyncpreemptoff=1, so that a preemption requested while a
+//	                 goroutine spins waits for the next function prologue)
 package main
 
 import (
@@ -16,6 +21,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"time"
 )
 
 //go:noinline
@@ -103,12 +109,50 @@ func recoverTwice(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// spin busies its goroutine for n rounds without a preemption check: it
+// is a leaf with a small frame, which the compiler leaves without one.
+//
+//go:noinline
+func spin(n int) int {
+	x := 0
+	for i := range n {
+		x = x*31 + i
+	}
+	return x
+}
+
+// resumed calls spin, so its prologue checks the stack guard.
+//
+//go:noinline
+func resumed() int { return spin(1) }
+
+// spinPerMs is how many rounds of spin take a millisecond here.
+var spinPerMs int
+
+func preempt(w http.ResponseWriter, r *http.Request) {
+	n, _ := strconv.Atoi(r.URL.Query().Get("n"))
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	// The scheduler asks a goroutine that ran 10 ms to yield; its monitor
+	// looks at most every 10 ms.
+	inGoroutines(2, func() {
+		for range n {
+			spin(30 * spinPerMs)
+			resumed()
+		}
+	})
+}
+
 func main() {
+	const rounds = 1 << 24
+	start := time.Now()
+	spin(rounds)
+	spinPerMs = int(rounds / max(time.Since(start).Milliseconds(), 1))
 	c := &crowd{release: make(chan struct{})}
 	http.HandleFunc("GET /hold", c.hold)
 	http.HandleFunc("GET /release", c.releaseAll)
 	http.HandleFunc("GET /goexit", goexit)
 	http.HandleFunc("GET /recover", recoverTwice)
+	http.HandleFunc("GET /preempt", preempt)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		panic(err)

@@ -198,7 +198,7 @@ struct inflight {
 	u64 arg1;
 	u64 goid; // the goroutine's ID: a g is reused after its goroutine ends
 	u32 prev_valid;
-	u32 pad;
+	u32 may_reenter; // the entry's prologue may call morestack (see begin)
 	struct span_ctx prev;
 };
 
@@ -662,6 +662,23 @@ static __always_inline u64 stack_depth(struct pt_regs *ctx, struct go_offsets *o
 	return read_u64(ctx->r14 + o->g_stack_hi) - ctx->rsp;
 }
 
+// The stackguard0 the runtime sets to make a goroutine's next function
+// prologue call morestack (runtime.stackPreempt), and the largest frame
+// may_reenter allows for.
+#define STACK_PREEMPT 0xfffffffffffffadeULL
+#define MAX_FRAME (64 << 10)
+
+// may_reenter reports whether the prologue of the function being entered
+// may call morestack, which runs the entry again once the stack has grown,
+// or once the scheduler runs the goroutine again after a preemption: that
+// can be many milliseconds later on a busy machine. g.stackguard0 follows
+// g.stack {lo, hi}, an offset the linker relies on.
+static __always_inline u32 may_reenter(struct pt_regs *ctx, struct go_offsets *o)
+{
+	u64 guard = read_u64(ctx->r14 + o->g_stack_hi + 8);
+	return guard == STACK_PREEMPT || (guard && ctx->rsp < guard + MAX_FRAME);
+}
+
 // When each goroutine last recovered a panic: the panic unwound frames
 // that never return, so a call that takes one of their places is no
 // repeat of their entry (see begin).
@@ -690,9 +707,17 @@ static __always_inline struct inflight *begin(struct pt_regs *ctx, struct go_off
 		// A recovered panic since the call began unwound it: not a repeat.
 		struct g_key gk = {.pid = pid, .g = ctx->r14};
 		u64 *rec = bpf_map_lookup_elem(&recovered, &gk);
-		if (cur->ev.kind == kind && cur->ev.fn_id == fn_id && cur->arg0 == arg0 && now - cur->ev.start_ns < 1000000 &&
-		    cur->goid == read_u64(ctx->r14 + o->g_goid) && !(rec && *rec > cur->ev.start_ns))
+		// An entry whose prologue could call morestack repeats however
+		// late (arg0 is no sign: a function without arguments has none
+		// to restore); another one only within a millisecond with the
+		// same arg0 (a frame larger than MAX_FRAME, a preemption
+		// requested during the probe).
+		if (cur->ev.kind == kind && cur->ev.fn_id == fn_id &&
+		    (cur->may_reenter || (cur->arg0 == arg0 && now - cur->ev.start_ns < 1000000)) &&
+		    cur->goid == read_u64(ctx->r14 + o->g_goid) && !(rec && *rec > cur->ev.start_ns)) {
+			cur->may_reenter = may_reenter(ctx, o);
 			return NULL;
+		}
 		// This frame's earlier call never returned, and now never will.
 		count_lost(LOST_ABANDONED);
 	}
@@ -717,6 +742,7 @@ static __always_inline struct inflight *begin(struct pt_regs *ctx, struct go_off
 	in->ev.kind = kind;
 	in->ev.fn_id = fn_id;
 	in->arg0 = arg0;
+	in->may_reenter = may_reenter(ctx, o);
 	new_ids(in->ev.span_id, 2);
 
 	struct g_key gk = {.pid = pid, .g = ctx->r14};
