@@ -33,6 +33,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -54,7 +55,18 @@ func main() {
 	depsTop := flag.Int("deps-top", 10, "with -deps: how many of the busiest services' neighbourhoods")
 	depsMax := flag.Int("deps-max", 400, "with -deps: graphs with more services than this are left out")
 	compact := flag.Int("compact", sugiyama.DefaultOptions().CompactSweeps, "our layout's compaction sweeps after Brandes-Köpf (0: Brandes-Köpf's coordinates alone)")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of this process to this file (dot and ELK run in their own)")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fail(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fail(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	ns := counts(*sizes)
 	*runs = max(*runs, 1)
 	if *cache == "" {

@@ -258,8 +258,10 @@ func (c *component) build(pairs []arc, pos []int, width []float64, opt Options, 
 	straight := straightArcs(c.arcs, rank, opt.MaxDummies, ws)
 	deg := ws.ints.take(2 * k) // links down from, and up into, each real node
 	dummies, links := 0, 0
+	weighted := false
 	for i, a := range c.arcs {
 		if !straight[i] {
+			weighted = weighted || a.w > 1
 			span := rank[a.to] - rank[a.from] - 1
 			dummies += span
 			links += span + 1
@@ -305,6 +307,10 @@ func (c *component) build(pairs []arc, pos []int, width []float64, opt Options, 
 		}
 		link(prev, a.to)
 	}
+	lg.crossUp, lg.crossDown = lg.up, lg.down
+	if weighted {
+		lg.weightLinks(c.arcs, c.chain, straight, ws)
+	}
 	maxL := 0
 	for _, l := range lg.layer {
 		maxL = max(maxL, l)
@@ -320,6 +326,47 @@ func (c *component) build(pairs []arc, pos []int, width []float64, opt Options, 
 	}
 	lg.pos = ws.ints.take(len(lg.layer))
 	c.crossings = lg.reduceCrossings(opt.OrderPasses, ws)
+}
+
+// weightLinks sets crossUp and crossDown: every link of an arc repeated
+// as many times as edges were merged into it (a call both ways, or the
+// same call twice), so that crossing reduction counts the crossings of
+// every edge drawn, as Crossings and a reader do, not those of the arcs.
+func (g *layered) weightLinks(arcs []arc, chain [][]int, straight []bool, ws *workspace) {
+	n := g.size()
+	deg := ws.ints.take(2 * n) // weighted links down from, and up into, each node
+	links := 0
+	for i, a := range arcs {
+		if straight[i] {
+			continue
+		}
+		deg[a.from] += a.w
+		deg[n+a.to] += a.w
+		for _, d := range chain[i] {
+			deg[d] += a.w
+			deg[n+d] += a.w
+		}
+		links += a.w * (len(chain[i]) + 1)
+	}
+	g.crossUp, g.crossDown = ws.lists.take(n), ws.lists.take(n)
+	buf := ws.ints.take(2 * links)
+	for v := range n {
+		g.crossDown[v], buf = buf[:0:deg[v]], buf[deg[v]:]
+		g.crossUp[v], buf = buf[:0:deg[n+v]], buf[deg[n+v]:]
+	}
+	for i, a := range arcs {
+		if straight[i] {
+			continue
+		}
+		prev := a.from
+		for _, next := range append(chain[i], a.to) {
+			for range a.w {
+				g.crossDown[prev] = append(g.crossDown[prev], next)
+				g.crossUp[next] = append(g.crossUp[next], prev)
+			}
+			prev = next
+		}
+	}
 }
 
 // straightArcs picks the long arcs that get no dummies when all of them

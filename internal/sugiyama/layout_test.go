@@ -422,6 +422,9 @@ func TestEdgesThroughNodes(t *testing.T) {
 // trace-shaped-60 seed 10 (a 65-300-node drawing) went from 64 to 69 when
 // that schedule took undirected starts and 16 transposition rounds, which
 // gave fewer crossings on the held-out graphs of 100-200 services.
+// trace-shaped-300 went from 1,028 to 989 and trace-shaped-60 seed 10
+// from 69 to 64 when crossing reduction began counting an arc once per
+// edge drawn along it, as Crossings does.
 func TestCrossingsOnBenchGraphs(t *testing.T) {
 	graphs := sugiyamatest.ServiceGraphs()[:5] // trace-shaped-1000 is for the bench
 	graphs = append(graphs,
@@ -431,7 +434,7 @@ func TestCrossingsOnBenchGraphs(t *testing.T) {
 		sugiyamatest.Named{Name: "trace-shaped-300 seed 11", Graph: sugiyamatest.TraceShaped(300, 3000, 11)},
 	)
 	graphs = append(graphs, sugiyamatest.RandomDAGs(1000)...)
-	want := []int{2, 6, 0, 72, 1028, 69, 1966, 57, 1565, 7416}
+	want := []int{2, 6, 0, 72, 989, 64, 1966, 57, 1565, 7416}
 	for i, ng := range graphs {
 		r := sugiyama.Layout(ng.Graph, sugiyama.DefaultOptions())
 		if c := sugiyama.Crossings(ng.Graph, r); c != want[i] {

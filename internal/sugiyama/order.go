@@ -11,13 +11,16 @@ import (
 // node on every layer a long edge crosses, so every edge joins neighbouring
 // layers. Real nodes come first (0..real-1), dummies after them.
 type layered struct {
-	real   int
-	layer  []int
-	up     [][]int // neighbours one layer up
-	down   [][]int // neighbours one layer down
-	layers [][]int // left-to-right order of each layer
-	pos    []int   // index of each node in its layer
-	width  []float64
+	real  int
+	layer []int
+	up    [][]int // neighbours one layer up
+	down  [][]int // neighbours one layer down
+	// crossUp and crossDown are up and down with every link as many
+	// times as its arc has edges: what crossings are counted on.
+	crossUp, crossDown [][]int
+	layers             [][]int // left-to-right order of each layer
+	pos                []int   // index of each node in its layer
+	width              []float64
 }
 
 func (g *layered) size() int        { return len(g.layer) }
@@ -128,13 +131,13 @@ func newOrderer(g *layered, ws *workspace) *orderer {
 	// Every list gets its exact capacity in one shared array.
 	deg := 0
 	for v := range n {
-		deg += len(g.up[v]) + len(g.down[v])
+		deg += len(g.crossUp[v]) + len(g.crossDown[v])
 	}
 	buf := ints(deg)
 	for v := range n {
-		k := len(g.up[v])
+		k := len(g.crossUp[v])
 		o.upPos[v], buf = buf[:0:k], buf[k:]
-		k = len(g.down[v])
+		k = len(g.crossDown[v])
 		o.downPos[v], buf = buf[:0:k], buf[k:]
 	}
 	for l := range L {
@@ -161,7 +164,7 @@ func (o *orderer) sortUp(l int) {
 		o.upPos[v] = o.upPos[v][:0]
 	}
 	for i, u := range g.layers[l-1] {
-		for _, v := range g.down[u] {
+		for _, v := range g.crossDown[u] {
 			o.upPos[v] = append(o.upPos[v], i)
 		}
 	}
@@ -178,7 +181,7 @@ func (o *orderer) sortDown(l int) {
 		o.downPos[v] = o.downPos[v][:0]
 	}
 	for i, w := range g.layers[l+1] {
-		for _, v := range g.up[w] {
+		for _, v := range g.crossUp[w] {
 			o.downPos[v] = append(o.downPos[v], i)
 		}
 	}
