@@ -182,19 +182,17 @@ func incidence(n int, arcs []arc, ws *workspace) (out, in [][]int) {
 
 // dfsOrder orders the nodes the way dot breaks cycles: the reverse
 // postorder of a depth-first search along the arcs, started from the nodes
-// in index order, so the arcs that point backwards are those closing a
-// cycle on the search's path. It returns the position of each node.
-func dfsOrder(n int, arcs []arc, ws *workspace) []int {
+// in index order (those marked first before the others), so the arcs that
+// point backwards are those closing a cycle on the search's path. It
+// returns the position of each node.
+func dfsOrder(n int, arcs []arc, first []bool, ws *workspace) []int {
 	out, _ := incidence(n, arcs, ws)
 	visited := ws.bools.take(n)
 	next := ws.ints.take(n) // per node on the stack: its next out-arc
 	stack := ws.ints.take(n)[:0]
 	pos := ws.ints.take(n)
 	done := 0
-	for s := range n {
-		if visited[s] {
-			continue
-		}
+	search := func(s int) {
 		visited[s] = true
 		stack = append(stack, s)
 		for len(stack) > 0 {
@@ -211,6 +209,13 @@ func dfsOrder(n int, arcs []arc, ws *workspace) []int {
 			stack = stack[:len(stack)-1]
 			done++
 			pos[v] = n - done
+		}
+	}
+	for _, marked := range []bool{true, false} {
+		for s := range n {
+			if !visited[s] && first[s] == marked {
+				search(s)
+			}
 		}
 	}
 	return pos

@@ -172,7 +172,31 @@ func (c *component) layout(g Graph, local []int, w []float64, loop []bool, loopW
 			width[i] += 2 * loopW
 		}
 	}
-	pos := feedbackOrder(k, pairs, ws)
+	// The orders that break cycles are taken without the arcs into a
+	// source, and the sources are then put first: those arcs, and only
+	// they, point backwards on their account. Only orders under which
+	// every node a source reaches is still reached along the layers are
+	// drawn, so the sources are above all they call; a depth-first
+	// search from them gives one.
+	source := ws.bools.take(k)
+	for i, v := range c.nodes {
+		source[i] = g.Nodes[v].Source
+	}
+	open, sources := pairs, slices.Contains(source, true)
+	if sources {
+		open = ws.arcs.take(len(pairs))[:0]
+		for _, a := range pairs {
+			if !source[a.to] {
+				open = append(open, a)
+			}
+		}
+	}
+	order := func(pos []int) []int { return sourcesFirst(pos, source, ws) }
+	fits := func(pos []int) bool { return !sources || keepsReach(k, open, pos, source, ws) }
+	pos := order(feedbackOrder(k, open, ws))
+	if !fits(pos) {
+		pos = order(dfsOrder(k, open, source, ws))
+	}
 	c.build(pairs, pos, width, opt, ws)
 	// Which arcs of a cycle to reverse decides the layers, and no rule is
 	// best on every graph. A graph with cycles is also drawn with the arcs
@@ -181,7 +205,7 @@ func (c *component) layout(g Graph, local []int, w []float64, loop []bool, loopW
 	// crossings is kept. An acyclic graph has no arc backwards in any of
 	// these orders, so it is drawn once.
 	try := func(alt []int) {
-		if c.crossings == 0 || sameBackArcs(pairs, pos, alt) {
+		if c.crossings == 0 || !fits(alt) || sameBackArcs(pairs, pos, alt) {
 			return
 		}
 		other := &component{nodes: c.nodes, edges: c.edges}
@@ -191,17 +215,17 @@ func (c *component) layout(g Graph, local []int, w []float64, loop []bool, loopW
 		}
 	}
 	if c.crossings > 0 && hasBackArc(pairs, pos) {
-		try(dfsOrder(k, pairs, ws))
+		try(order(dfsOrder(k, open, source, ws)))
 		if k <= smallGraph {
-			rev := ws.arcs.take(len(pairs))
-			for i, a := range pairs {
+			rev := ws.arcs.take(len(open))
+			for i, a := range open {
 				rev[i] = arc{a.to, a.from, a.w}
 			}
 			alt := feedbackOrder(k, rev, ws)
 			for v := range alt {
 				alt[v] = k - 1 - alt[v]
 			}
-			try(alt)
+			try(order(alt))
 		}
 	}
 	c.edgeArc = ws.ints.take(len(c.edges))
@@ -216,6 +240,56 @@ func (c *component) layout(g Graph, local []int, w []float64, loop []bool, loopW
 	}
 	c.x = c.lg.place(opt.NodeGap, ws)
 	c.lg.relax(c.x, opt.NodeGap, opt.CompactSweeps, ws)
+}
+
+// sourcesFirst moves the sources to the front of the node order pos (the
+// position of each node), each part keeping its order, and returns pos.
+func sourcesFirst(pos []int, source []bool, ws *workspace) []int {
+	if !slices.Contains(source, true) {
+		return pos
+	}
+	byPos := ws.ints.take(len(pos))
+	for v, p := range pos {
+		byPos[p] = v
+	}
+	next := 0
+	for _, first := range []bool{true, false} {
+		for _, v := range byPos {
+			if source[v] == first {
+				pos[v] = next
+				next++
+			}
+		}
+	}
+	return pos
+}
+
+// keepsReach reports whether every node the sources reach along arcs is
+// still reached along the arcs that point forwards in the order pos.
+func keepsReach(n int, arcs []arc, pos []int, source []bool, ws *workspace) bool {
+	out, _ := incidence(n, arcs, ws)
+	seen := ws.bools.take(n)
+	queue := ws.ints.take(n)[:0]
+	reached := func(forward bool) int {
+		clear(seen)
+		queue = queue[:0]
+		for v, s := range source {
+			if s {
+				seen[v] = true
+				queue = append(queue, v)
+			}
+		}
+		for i := 0; i < len(queue); i++ {
+			for _, j := range out[queue[i]] {
+				if u := arcs[j].to; !seen[u] && (!forward || pos[u] > pos[queue[i]]) {
+					seen[u] = true
+					queue = append(queue, u)
+				}
+			}
+		}
+		return len(queue)
+	}
+	return reached(true) == reached(false)
 }
 
 // hasBackArc reports whether the order pos points an arc backwards.

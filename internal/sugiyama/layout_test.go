@@ -483,3 +483,55 @@ func TestCompactSweepsOutOfRange(t *testing.T) {
 		t.Error("a huge number of sweeps does not draw as the cap")
 	}
 }
+
+// An entry point is drawn above everything in its cycles: on a ring of
+// services, whichever one is the source is on top, and the one edge drawn
+// against the layers is the call back into it. Without a source the ring
+// is broken where the greedy order breaks it, which is not always there.
+func TestSourcesAreDrawnAboveWhatTheyCall(t *testing.T) {
+	for n := 3; n <= 6; n++ {
+		var ring [][2]int
+		for i := range n {
+			ring = append(ring, [2]int{i, (i + 1) % n})
+		}
+		elsewhere := 0
+		for src := range n {
+			g := graph(n, ring...)
+			if r := sugiyama.Layout(g, sugiyama.DefaultOptions()); !r.Edges[(src+n-1)%n].Reversed {
+				elsewhere++
+			}
+			g.Nodes[src].Source = true
+			r := sugiyama.Layout(g, sugiyama.DefaultOptions())
+			for v := range n {
+				if v != src && r.Nodes[v].Layer <= r.Nodes[src].Layer {
+					t.Errorf("ring of %d, source %d on layer %d: node %d on layer %d", n, src, r.Nodes[src].Layer, v, r.Nodes[v].Layer)
+				}
+			}
+			for i, e := range r.Edges {
+				if want := ring[i][1] == src; e.Reversed != want {
+					t.Errorf("ring of %d, source %d: edge %v reversed %v", n, src, ring[i], e.Reversed)
+				}
+			}
+		}
+		if elsewhere == 0 {
+			t.Errorf("ring of %d: every source was on top without being marked, the test shows nothing", n)
+		}
+	}
+	// Calls back into the entry and cycles below it (the greedy order
+	// alone puts a node of the lower cycle on top): the entry stays above
+	// everything, and the calls back into it are reversed.
+	g := graph(6, [2]int{0, 1}, [2]int{1, 0}, [2]int{0, 2}, [2]int{2, 3}, [2]int{3, 2},
+		[2]int{3, 4}, [2]int{4, 2}, [2]int{2, 5}, [2]int{5, 1})
+	g.Nodes[0].Source = true
+	r := sugiyama.Layout(g, sugiyama.DefaultOptions())
+	for v := 1; v < 6; v++ {
+		if r.Nodes[v].Layer <= r.Nodes[0].Layer {
+			t.Errorf("node %d on layer %d, the entry on %d", v, r.Nodes[v].Layer, r.Nodes[0].Layer)
+		}
+	}
+	for i, e := range r.Edges {
+		if g.Edges[i].To == 0 && !e.Reversed {
+			t.Errorf("call back %v into the entry drawn along the layers", g.Edges[i])
+		}
+	}
+}

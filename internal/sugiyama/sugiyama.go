@@ -13,8 +13,14 @@ import "math"
 // Point is a position in the drawing, in the same units as node sizes.
 type Point struct{ X, Y float64 }
 
-// Node is a box to place; W and H are its size.
-type Node struct{ W, H float64 }
+// Node is a box to place; W and H are its size. A Source is an entry
+// point (where requests come in): it is drawn above every node it calls,
+// and an edge into it counts as closing a cycle, so it is the one drawn
+// against the layer order.
+type Node struct {
+	W, H   float64
+	Source bool
+}
 
 // Edge joins two node indices. Self loops and duplicates are allowed.
 type Edge struct{ From, To int }
