@@ -112,6 +112,9 @@ func (c *Cache) shape(d *DAG) []byte {
 	b := strconv.AppendInt(c.key[:0], int64(len(d.Nodes)), 10)
 	for _, n := range d.Nodes {
 		b = append(b, ' ')
+		if n.Entry {
+			b = append(b, '^')
+		}
 		b = strconv.AppendInt(b, int64(len(n.Name)), 10)
 		b = append(b, ':')
 		b = append(b, n.Name...)

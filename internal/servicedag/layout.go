@@ -131,7 +131,7 @@ func Layout(d *DAG) {
 	for i := range d.Nodes {
 		n := &d.Nodes[i]
 		n.W, n.H = NodeSize(n.Name)
-		g.Nodes[i] = sugiyama.Node{W: n.W, H: n.H}
+		g.Nodes[i] = sugiyama.Node{W: n.W, H: n.H, Source: n.Entry}
 	}
 	for i, e := range d.Edges {
 		g.Edges[i] = sugiyama.Edge{From: e.From, To: e.To}

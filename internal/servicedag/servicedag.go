@@ -17,8 +17,12 @@ type Node struct {
 	Service   string // service.name (for virtual nodes: the peer's name)
 	Operation string // span name when nodes are per operation, else ""
 	Virtual   bool   // an uninstrumented peer seen only from client spans
-	Spans     int64  // spans of this node in the trace or window
-	Errors    int64
+	// Entry marks where requests come in (a trace's root span; in a
+	// window, a service more traces start at than calls reach): Layout
+	// draws it above the services it calls.
+	Entry  bool
+	Spans  int64 // spans of this node in the trace or window
+	Errors int64
 	// Placement, filled by Layout: X, Y is the centre of the W x H box.
 	X, Y, W, H float64
 	Layer      int
@@ -108,6 +112,8 @@ func (b *Builder) FromTree(t *spantree.Tree, opt Options) *DAG {
 		if s.Parent >= 0 {
 			p := &t.Spans[s.Parent]
 			b.edge(nodeOf[s.Parent], n, s, heat.IsFailedCall(p.Kind, p.Error, s.Error))
+		} else if !s.Orphan { // an orphan's caller is missing, not absent
+			b.d.Nodes[n].Entry = true
 		}
 		if spantree.Calls(s.Kind) && len(s.Children) == 0 {
 			peers = append(peers, i)
@@ -131,6 +137,22 @@ func (b *Builder) FromTree(t *spantree.Tree, opt Options) *DAG {
 		b.edge(nodeOf[i], to, s, heat.IsFailedCall(s.Kind, s.Error, false))
 	}
 	return b.d
+}
+
+// MarkEntries marks where requests come into a window's graph: the nodes
+// at least as many traces start at (roots, by node index) as calls reach
+// (self calls aside). A service that mostly serves others and runs a few
+// jobs of its own stays below its callers.
+func (d *DAG) MarkEntries(roots []int64) {
+	in := make([]int64, len(d.Nodes))
+	for _, e := range d.Edges {
+		if e.From != e.To && e.From >= 0 && e.From < len(in) && e.To >= 0 && e.To < len(in) {
+			in[e.To] += e.Calls
+		}
+	}
+	for i := range d.Nodes {
+		d.Nodes[i].Entry = i < len(roots) && roots[i] > 0 && roots[i] >= in[i]
+	}
 }
 
 // resize sets *s to n elements, reusing its array when large enough.

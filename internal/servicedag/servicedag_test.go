@@ -2,6 +2,7 @@ package servicedag
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -25,6 +26,9 @@ func describe(d *DAG) string {
 		if n.Virtual {
 			v = " virtual"
 		}
+		if n.Entry {
+			v += " entry"
+		}
 		fmt.Fprintf(&b, "%s%s spans=%d errors=%d\n", n.Name, v, n.Spans, n.Errors)
 	}
 	for _, e := range d.Edges {
@@ -35,7 +39,7 @@ func describe(d *DAG) string {
 
 func TestFromTreeFiveServices(t *testing.T) {
 	d := FromTree(tree(tracetest.FiveServices()...), Options{})
-	want := `frontend spans=2 errors=0
+	want := `frontend entry spans=2 errors=0
 checkout spans=1 errors=0
 payment spans=2 errors=1
 inventory spans=1 errors=0
@@ -52,7 +56,7 @@ checkout -> shipping calls=1 errors=0 ns=200
 
 func TestFromTreeOperations(t *testing.T) {
 	d := FromTree(tree(tracetest.FiveServices()...), Options{Operations: true})
-	want := `frontend: GET /checkout spans=1 errors=0
+	want := `frontend: GET /checkout entry spans=1 errors=0
 frontend: call checkout spans=1 errors=0
 checkout: POST /checkout spans=1 errors=0
 payment: charge spans=1 errors=1
@@ -87,7 +91,7 @@ func TestFromTreeServiceCycleAndVirtualPeers(t *testing.T) {
 		S(8, 3, "a", "has child", 21, 30).Of(client).Attr("peer.service", "never"),
 		S(9, 8, "c", "child", 22, 29),
 	), Options{})
-	want := `a spans=5 errors=0
+	want := `a entry spans=5 errors=0
 b spans=3 errors=2
 c spans=1 errors=0
 postgres virtual spans=0 errors=0
@@ -103,12 +107,89 @@ a -> redis:6379 calls=1 errors=0 ns=1
 	}
 }
 
+// The root span's service is the entry, drawn alone on top however the
+// cycles through it and below it run; a span whose parent is missing
+// starts a part of the picture but is not where the request came in.
+func TestFromTreeEntryIsTheRootsService(t *testing.T) {
+	d := FromTree(tree(
+		S(1, 0, "frontend", "GET /order", 0, 300),
+		S(2, 1, "auth", "check", 5, 60),
+		S(3, 2, "frontend", "GET /session", 10, 30), // a callback into the entry
+		S(4, 1, "orders", "create", 70, 280),
+		S(5, 4, "inventory", "reserve", 80, 200),
+		S(6, 5, "orders", "lookup", 90, 120),
+		S(7, 5, "pricing", "quote", 130, 190),
+		S(8, 7, "orders", "discounts", 140, 180),
+		S(9, 4, "payments", "charge", 210, 270),
+		S(10, 9, "auth", "verify", 220, 240),
+		S(11, 99, "audit", "record", 250, 260), // its caller's span never came
+	), Options{})
+	want := `frontend entry spans=2 errors=0
+auth spans=2 errors=0
+orders spans=3 errors=0
+inventory spans=1 errors=0
+pricing spans=1 errors=0
+payments spans=1 errors=0
+audit spans=1 errors=0
+frontend -> auth calls=1 errors=0 ns=55
+auth -> frontend calls=1 errors=0 ns=20
+frontend -> orders calls=1 errors=0 ns=210
+orders -> inventory calls=1 errors=0 ns=120
+inventory -> orders calls=1 errors=0 ns=30
+inventory -> pricing calls=1 errors=0 ns=60
+pricing -> orders calls=1 errors=0 ns=40
+orders -> payments calls=1 errors=0 ns=60
+payments -> auth calls=1 errors=0 ns=20
+`
+	if got := describe(d); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	Layout(d)
+	for i, n := range d.Nodes {
+		if i > 0 && n.Name != "audit" && n.Layer <= d.Nodes[0].Layer {
+			t.Errorf("%s on layer %d, the entry on %d", n.Name, n.Layer, d.Nodes[0].Layer)
+		}
+	}
+	for _, e := range d.Edges {
+		if to := d.Nodes[e.To].Name; to == "frontend" && !e.Reversed {
+			t.Errorf("the callback into the entry is drawn along the layers")
+		}
+	}
+}
+
+// In a window, an entry is where at least as many traces start as calls
+// come in: the front door, a batch job nobody calls, and a service called
+// back exactly once per request, but not a service that mostly serves
+// others and starts a few jobs of its own.
+func TestMarkEntries(t *testing.T) {
+	d := &DAG{
+		Nodes: make([]Node, 5), // front, orders, cron, auth, lonely
+		Edges: []Edge{
+			{From: 0, To: 1, Calls: 100},
+			{From: 2, To: 1, Calls: 7},
+			{From: 0, To: 3, Calls: 100},
+			{From: 3, To: 0, Calls: 100}, // auth calls front back once per request
+			{From: 1, To: 1, Calls: 50},  // self calls do not count
+			{From: 9, To: 2, Calls: 50},  // malformed: ignored
+			{From: 0, To: 9, Calls: 1},
+		},
+	}
+	d.MarkEntries([]int64{100, 5, 7, 0}) // lonely: no count given
+	var got []bool
+	for _, n := range d.Nodes {
+		got = append(got, n.Entry)
+	}
+	if want := []bool{true, false, true, false, false}; !slices.Equal(got, want) {
+		t.Errorf("entries %v, want %v", got, want)
+	}
+}
+
 func TestFromTreeEmptyAndSingle(t *testing.T) {
 	if d := FromTree(spantree.Build(tracetest.TraceID(1), nil), Options{}); len(d.Nodes) != 0 || len(d.Edges) != 0 {
 		t.Errorf("empty tree: %+v", d)
 	}
 	d := FromTree(tree(S(1, 0, "", "only", 0, 5)), Options{})
-	if got := describe(d); got != spantree.UnknownService+" spans=1 errors=0\n" {
+	if got := describe(d); got != spantree.UnknownService+" entry spans=1 errors=0\n" {
 		t.Errorf("single: %q", got)
 	}
 }

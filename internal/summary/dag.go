@@ -20,16 +20,20 @@ func (s *Summary) DAG() *servicedag.DAG {
 		d.Nodes = append(d.Nodes, servicedag.Node{Name: name, Service: name, Virtual: true})
 		return idx[name]
 	}
+	var roots []int64
 	for _, sv := range s.Services {
 		i := node(sv.Name)
 		n := &d.Nodes[i]
 		n.Virtual = sv.Virtual
 		n.Spans += sv.Spans
 		n.Errors += sv.Errors
+		roots = append(roots, make([]int64, max(0, i+1-len(roots)))...)
+		roots[i] += sv.Roots
 	}
 	for _, e := range s.Edges {
 		d.Edges = append(d.Edges, servicedag.Edge{From: node(e.From), To: node(e.To), Calls: e.Calls, Errors: e.Errors})
 	}
+	d.MarkEntries(roots)
 	return d
 }
 

@@ -133,11 +133,13 @@ type Service struct {
 	Name string `json:"name"`
 	// Virtual is true for an uninstrumented peer known only from client
 	// spans (a database, a cache): it has calls but no spans of its own.
-	Virtual   bool    `json:"virtual,omitempty"`
-	Spans     int64   `json:"spans"`
-	Errors    int64   `json:"errors"`
-	OwnErrors int64   `json:"own_errors"`
-	Latency   Latency `json:"latency"`
+	Virtual   bool  `json:"virtual,omitempty"`
+	Spans     int64 `json:"spans"`
+	Errors    int64 `json:"errors"`
+	OwnErrors int64 `json:"own_errors"`
+	// Roots counts the traces whose root span is in this service.
+	Roots   int64   `json:"roots,omitempty"`
+	Latency Latency `json:"latency"`
 }
 
 // Edge is one caller-service -> callee-service edge.
@@ -338,6 +340,7 @@ func Merge(in ...*Summary) (*Summary, error) {
 			m.Spans += sv.Spans
 			m.Errors += sv.Errors
 			m.OwnErrors += sv.OwnErrors
+			m.Roots += sv.Roots
 			m.Latency.P50Ms = max(m.Latency.P50Ms, sv.Latency.P50Ms)
 			m.Latency.P90Ms = max(m.Latency.P90Ms, sv.Latency.P90Ms)
 			m.Latency.P99Ms = max(m.Latency.P99Ms, sv.Latency.P99Ms)

@@ -168,7 +168,7 @@ func TestDecodeRefusesUnknownVersion(t *testing.T) {
 func TestMergeTwoGateways(t *testing.T) {
 	a := &Summary{
 		Gateways: []Gateway{{ID: "a"}}, Start: start, End: start.Add(time.Minute), Traces: 90, ServiceMap: "m/a.svg",
-		Services: []Service{{Name: "shop", Spans: 90, Errors: 9, OwnErrors: 3, Latency: latency(t, repeat(int64(time.Millisecond), 90)...)}},
+		Services: []Service{{Name: "shop", Spans: 90, Errors: 9, OwnErrors: 3, Roots: 90, Latency: latency(t, repeat(int64(time.Millisecond), 90)...)}},
 		Edges:    []Edge{{From: "shop", To: "db", Calls: 90, Errors: 9, OwnErrors: 9}},
 		Exemplars: []Exemplar{
 			{TraceID: "01", For: []Role{{Reason: ReasonSlow, Service: "shop"}}},
@@ -177,7 +177,7 @@ func TestMergeTwoGateways(t *testing.T) {
 	b := &Summary{
 		Gateways: []Gateway{{ID: "b"}}, Start: start, End: start.Add(time.Minute), Traces: 10, Dropped: 2,
 		Services: []Service{
-			{Name: "shop", Spans: 10, Errors: 10, OwnErrors: 10, Latency: latency(t, repeat(int64(100*time.Millisecond), 10)...)},
+			{Name: "shop", Spans: 10, Errors: 10, OwnErrors: 10, Roots: 9, Latency: latency(t, repeat(int64(100*time.Millisecond), 10)...)},
 			{Name: "pay", Spans: 1, Latency: Latency{P50Ms: 7, P90Ms: 7, P99Ms: 7}},
 		},
 		Edges: []Edge{{From: "shop", To: "db", Calls: 10, Errors: 1}, {From: "shop", To: "pay", Calls: 1}},
@@ -203,7 +203,7 @@ func TestMergeTwoGateways(t *testing.T) {
 	// 90 spans of 1 ms and 10 of 100 ms: p50 and p90 are 1 ms, p99 is
 	// 100 ms (as the highest value equivalent within the histogram's 2
 	// significant figures); an average of the gateways' p50 would say 50.5.
-	if shop.Spans != 100 || shop.Errors != 19 || shop.OwnErrors != 13 ||
+	if shop.Spans != 100 || shop.Errors != 19 || shop.OwnErrors != 13 || shop.Roots != 99 || pay.Roots != 0 ||
 		shop.Latency.P50Ms != 1.003 || shop.Latency.P90Ms != 1.003 || shop.Latency.P99Ms != 100.351 || shop.Latency.Histogram == "" {
 		t.Fatalf("shop %+v", shop)
 	}
@@ -213,6 +213,10 @@ func TestMergeTwoGateways(t *testing.T) {
 	}
 	if len(m.Edges) != 2 || m.Edges[0] != (Edge{From: "shop", To: "db", Calls: 100, Errors: 10, OwnErrors: 9}) || m.Edges[1] != (Edge{From: "shop", To: "pay", Calls: 1}) {
 		t.Fatalf("edges %+v", m.Edges)
+	}
+	// shop is where the traces start; pay is only called.
+	if d := m.DAG(); !d.Nodes[1].Entry || d.Nodes[0].Entry || d.Nodes[0].Name != "pay" {
+		t.Fatalf("entries of the merged graph: %+v", d.Nodes)
 	}
 	if len(m.Exemplars) != 2 || len(m.Exemplars[0].For) != 2 ||
 		m.Exemplars[0].For[0] != (Role{Reason: ReasonError, Service: "shop"}) || m.Exemplars[0].For[1] != (Role{Reason: ReasonSlow, Service: "shop"}) {

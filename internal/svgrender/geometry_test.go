@@ -214,6 +214,8 @@ var galleryNotes = map[string]string{
 	"depth-40":                    "a chain of forty services (the label column adapts, ↳N marks depth past 16)",
 	"random-dag-60":               "a random DAG over sixty services",
 	"random-dag-60-map":           "the same graph as a service map",
+	"cycles":                      "calls both ways and cycles below the entry: frontend, where the request came in, stays on top, and the calls back up are dashed",
+	"cycles-map":                  "the same graph as a service map",
 	"long-names":                  "100-character service and operation names",
 	"right-to-left":               "Hebrew and Arabic names",
 	"zero-length":                 "spans of zero length",
@@ -230,6 +232,9 @@ func writeGalleryIndex(t *testing.T, pictures []picture) {
 	b.WriteString("intersect, no text leaves the canvas and no edge crosses a node it does not\n")
 	b.WriteString("join. How to read the pictures: [docs/pictures.md](../pictures.md).\n\n")
 	for _, p := range pictures {
+		if galleryNotes[p.name] == "" {
+			t.Errorf("the gallery has no note for %s", p.name)
+		}
 		fmt.Fprintf(&b, "## %s\n\n%s. [SVG](%s.svg)\n\n![%s](%s.png)\n\n", p.name, galleryNotes[p.name], p.name, p.name, p.name)
 	}
 	if err := os.WriteFile(filepath.Join(*galleryDir, "README.md"), []byte(b.String()), 0o644); err != nil {

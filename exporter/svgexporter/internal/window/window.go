@@ -21,9 +21,11 @@ type Window struct {
 	edges              map[[2]int]int
 	traces             int64
 	dropped            int64
-	// per node index: own errors and the span-duration histogram
+	// per node index: own errors, the span-duration histogram and the
+	// traces whose root is there
 	own   []int64
 	hists []*hdr.Histogram
+	roots []int64
 	// per edge index: failed calls in traces whose failure started in the
 	// callee
 	edgeOwn []int64
@@ -64,6 +66,12 @@ func (w *Window) Add(d *servicedag.DAG) (dropped int) {
 		m.Errors += n.Errors
 		// A service drawn as instrumented by any trace is not virtual.
 		m.Virtual = m.Virtual && n.Virtual
+	}
+	// A trace's graph lists its root's service first (servicedag.FromTree;
+	// tracemap.dag is written on the root span).
+	if len(idx) > 0 && idx[0] >= 0 {
+		w.grow(idx[0])
+		w.roots[idx[0]]++
 	}
 	for _, e := range d.Edges {
 		if e.From < 0 || e.From >= len(idx) || e.To < 0 || e.To >= len(idx) {
@@ -141,6 +149,7 @@ func (w *Window) grow(j int) {
 	for len(w.own) <= j {
 		w.own = append(w.own, 0)
 		w.hists = append(w.hists, nil)
+		w.roots = append(w.roots, 0)
 	}
 }
 
@@ -151,7 +160,7 @@ func (w *Window) Summary() (*summary.Summary, error) {
 	for j, n := range w.dag.Nodes {
 		sv := summary.Service{Name: n.Name, Virtual: n.Virtual, Spans: n.Spans, Errors: n.Errors}
 		if j < len(w.own) {
-			sv.OwnErrors = w.own[j]
+			sv.OwnErrors, sv.Roots = w.own[j], w.roots[j]
 			if h := w.hists[j]; h != nil {
 				l, err := summary.LatencyOf(h)
 				if err != nil {
@@ -175,6 +184,9 @@ func (w *Window) Summary() (*summary.Summary, error) {
 // Traces is how many traces were added.
 func (w *Window) Traces() int64 { return w.traces }
 
-// DAG returns the window's graph (not laid out). The window must not be
-// added to afterwards; Summary may still be called.
-func (w *Window) DAG() *servicedag.DAG { return &w.dag }
+// DAG returns the window's graph (not laid out), its entries marked. The
+// window must not be added to afterwards; Summary may still be called.
+func (w *Window) DAG() *servicedag.DAG {
+	w.dag.MarkEntries(w.roots)
+	return &w.dag
+}
