@@ -104,7 +104,10 @@ func Layout(g Graph, opt Options) Result {
 			l := c.lg.layer[i]
 			res.Nodes[v] = Placed{X: x0 + c.x[i], Y: res.LayerY[l], Layer: l}
 		}
-		// All routes of the part in one array.
+		// All routes of the part in one array. The edges of one arc (calls
+		// both ways, or one call listed twice) run side by side, each in
+		// its lane of the arc's dummies.
+		lane := ws.ints.take(len(c.arcs))
 		npts := 0
 		for k := range c.edges {
 			npts += 2*len(c.chain[c.edgeArc[k]]) + 2
@@ -112,6 +115,8 @@ func Layout(g Graph, opt Options) Result {
 		buf := make([]Point, npts)
 		for k, e := range c.edges {
 			a := c.arcs[c.edgeArc[k]]
+			off := (float64(min(lane[c.edgeArc[k]], maxLanes-1)) - float64(lanes(a.w)-1)/2) * laneGap(opt)
+			lane[c.edgeArc[k]]++
 			from, to := c.nodes[a.from], c.nodes[a.to]
 			m := 2*len(c.chain[c.edgeArc[k]]) + 2
 			pts := buf[:0:m]
@@ -122,7 +127,7 @@ func Layout(g Graph, opt Options) Result {
 			// meet the boxes of the layers it joins.
 			for _, d := range c.chain[c.edgeArc[k]] {
 				l := c.lg.layer[d]
-				x := x0 + c.x[d]
+				x := x0 + c.x[d] + off
 				pts = append(pts, Point{x, res.LayerY[l] - layerH[l]/2}, Point{x, res.LayerY[l] + layerH[l]/2})
 			}
 			pts = append(pts, Point{res.Nodes[to].X, res.Nodes[to].Y - h[to]/2})
@@ -143,6 +148,17 @@ func Layout(g Graph, opt Options) Result {
 	}
 	return res
 }
+
+// maxLanes bounds the lanes of one arc's dummies: more edges than that
+// between two nodes share the last, so a graph listing one call a
+// thousand times stays narrow.
+const maxLanes = 8
+
+// lanes is how many lanes the dummies of an arc of w edges have.
+func lanes(w int) int { return min(max(w, 1), maxLanes) }
+
+// laneGap is the distance between two lanes of one arc.
+func laneGap(opt Options) float64 { return opt.NodeGap / 3 }
 
 // component is one connected part of the graph being laid out.
 type component struct {
@@ -374,7 +390,7 @@ func (c *component) build(pairs []arc, pos []int, width []float64, opt Options, 
 		for l := rank[a.from] + 1; l < rank[a.to]; l++ {
 			d := len(lg.layer)
 			lg.layer = append(lg.layer, l)
-			lg.width = append(lg.width, 0)
+			lg.width = append(lg.width, float64(lanes(a.w)-1)*laneGap(opt))
 			c.chain[i] = append(c.chain[i], d)
 			link(prev, d)
 			prev = d

@@ -535,3 +535,49 @@ func TestSourcesAreDrawnAboveWhatTheyCall(t *testing.T) {
 		}
 	}
 }
+
+// Calls both ways between two services layers apart, and a call listed
+// twice, are drawn side by side through the layers they cross, not on top
+// of each other, and stay clear of the boxes.
+func TestEdgesBetweenTheSameNodesRunSideBySide(t *testing.T) {
+	g := graph(4, [2]int{0, 1}, [2]int{1, 2}, [2]int{2, 3}, [2]int{0, 3}, [2]int{3, 0}, [2]int{1, 3}, [2]int{1, 3})
+	g.Nodes[0].Source = true // so the chain 0-1-2-3 sets the layers
+	opt := sugiyama.DefaultOptions()
+	r := sugiyama.Layout(g, opt)
+	interior := func(e int) []sugiyama.Point {
+		p := r.Edges[e].Points
+		if len(p) < 4 {
+			t.Fatalf("edge %v: %d points, want a run through a layer", g.Edges[e], len(p))
+		}
+		return p[1 : len(p)-1]
+	}
+	for _, pair := range [][2]int{{3, 4}, {5, 6}} {
+		a, b := interior(pair[0]), interior(pair[1])
+		if len(a) != len(b) {
+			t.Fatalf("edges %v and %v cross %d and %d layers", g.Edges[pair[0]], g.Edges[pair[1]], len(a)/2, len(b)/2)
+		}
+		for k := range a {
+			j := k
+			if r.Edges[pair[0]].Reversed != r.Edges[pair[1]].Reversed {
+				j = len(b) - 1 - k // one runs the other way
+			}
+			if d := math.Abs(a[k].X - b[j].X); math.Abs(d-opt.NodeGap/3) > 1e-9 || a[k].Y != b[j].Y {
+				t.Errorf("edges %v and %v at %v and %v: want %.0f apart", g.Edges[pair[0]], g.Edges[pair[1]], a[k], b[j], opt.NodeGap/3)
+			}
+		}
+	}
+	if n := sugiyama.EdgesThroughNodes(g, r); n != 0 {
+		t.Errorf("%d edges through nodes", n)
+	}
+	// A call listed a thousand times stays as narrow as one listed eight.
+	wide := func(k int) float64 {
+		var es [][2]int
+		for range k {
+			es = append(es, [2]int{0, 2})
+		}
+		return sugiyama.Layout(graph(3, append(es, [2]int{0, 1}, [2]int{1, 2})...), opt).Width
+	}
+	if w8, w1000 := wide(8), wide(1000); w1000 != w8 || w8 <= wide(1) {
+		t.Errorf("width with 1, 8 and 1000 copies of a long call: %.0f, %.0f, %.0f", wide(1), w8, w1000)
+	}
+}

@@ -43,7 +43,9 @@ type Placed struct {
 // edge), runs vertically through every layer it crosses at the x of its
 // dummy node there (two points: the top and the bottom of the layer's
 // band), and ends on the middle of the To box's top; so it crosses no box
-// but its own two. A self loop is a small rectangle on the right of its node.
+// but its own two. Edges between the same two nodes (both ways, or
+// listed twice) share their dummies and run side by side in them, a
+// third of NodeGap apart. A self loop is a small rectangle on the right of its node.
 // An edge whose From or To is not a node index has no points.
 type Route struct {
 	Points   []Point
