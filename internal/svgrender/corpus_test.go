@@ -112,22 +112,8 @@ func corpus(t testing.TB) []picture {
 	out = append(out, corpusTrace(t, "random-dag-60", nil, Options{}, dagSpans...))
 	out = append(out, corpusMap(t, "random-dag-60-map", nil, Options{}, dagSpans...))
 
-	// Cycles, as real dependency graphs have them: calls both ways
-	// (frontend and auth call each other, orders and inventory too), a
-	// cycle through three services and a service calling itself.
-	cyc := []tracetest.Span{
-		S(1, 0, "frontend", "GET /order", 0, 300*ms).Of(server),
-		S(2, 1, "auth", "check", 5*ms, 60*ms).Of(server),
-		S(3, 2, "frontend", "GET /session", 10*ms, 30*ms).Of(server),
-		S(4, 2, "auth", "refresh", 35*ms, 50*ms).Of(server),
-		S(5, 1, "orders", "create", 70*ms, 280*ms).Of(server),
-		S(6, 5, "inventory", "reserve", 80*ms, 200*ms).Of(server),
-		S(7, 6, "orders", "lookup", 90*ms, 120*ms).Of(server).Err(),
-		S(8, 6, "pricing", "quote", 130*ms, 190*ms).Of(server),
-		S(9, 8, "orders", "discounts", 140*ms, 180*ms).Of(server),
-		S(10, 5, "payments", "charge", 210*ms, 270*ms).Of(server),
-		S(11, 10, "auth", "verify", 220*ms, 240*ms).Of(server),
-	}
+	// Cycles, as real dependency graphs have them.
+	cyc := tracetest.Cycles(ms)
 	out = append(out, corpusTrace(t, "cycles", nil, Options{}, cyc...))
 	out = append(out, corpusMap(t, "cycles-map", nil, Options{}, cyc...))
 

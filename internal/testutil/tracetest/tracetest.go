@@ -105,6 +105,33 @@ func FiveServices() []Span {
 	}
 }
 
+// Cycles is a trace whose service graph has cycles, as real dependency
+// graphs do (times in units of unit): frontend, where it starts, and auth
+// call each other, orders and inventory too, and orders -> inventory ->
+// pricing -> orders is a cycle of three; orders' lookup for inventory
+// fails.
+func Cycles(unit int64) []Span {
+	server := ptrace.SpanKindServer
+	spans := []Span{
+		S(1, 0, "frontend", "GET /order", 0, 300).Of(server),
+		S(2, 1, "auth", "check", 5, 60).Of(server),
+		S(3, 2, "frontend", "GET /session", 10, 30).Of(server),
+		S(4, 2, "auth", "refresh", 35, 50).Of(server),
+		S(5, 1, "orders", "create", 70, 280).Of(server),
+		S(6, 5, "inventory", "reserve", 80, 200).Of(server),
+		S(7, 6, "orders", "lookup", 90, 120).Of(server).Err(),
+		S(8, 6, "pricing", "quote", 130, 190).Of(server),
+		S(9, 8, "orders", "discounts", 140, 180).Of(server),
+		S(10, 5, "payments", "charge", 210, 270).Of(server),
+		S(11, 10, "auth", "verify", 220, 240).Of(server),
+	}
+	for i := range spans {
+		spans[i].Start *= unit
+		spans[i].End *= unit
+	}
+	return spans
+}
+
 // S is a span of service with the given times; refine it with Kind, Err
 // and Attr.
 func S(id, parent uint64, service, name string, start, end int64) Span {
