@@ -18,8 +18,7 @@ type Node struct {
 	Operation string // span name when nodes are per operation, else ""
 	Virtual   bool   // an uninstrumented peer seen only from client spans
 	// Entry marks where requests come in (a trace's root span; in a
-	// window, a service more traces start at than calls reach): Layout
-	// draws it above the services it calls.
+	// window, MarkEntries): Layout draws it above the services it calls.
 	Entry  bool
 	Spans  int64 // spans of this node in the trace or window
 	Errors int64

@@ -207,8 +207,12 @@ func (c *component) layout(g Graph, local []int, w []float64, loop []bool, loopW
 			}
 		}
 	}
-	order := func(pos []int) []int { return sourcesFirst(pos, source, ws) }
-	fits := func(pos []int) bool { return !sources || keepsReach(k, open, pos, source, ws) }
+	order := func(pos []int) []int { return pos }
+	fits := func([]int) bool { return true }
+	if sources {
+		order = func(pos []int) []int { return sourcesFirst(pos, source, ws) }
+		fits = newReach(k, open, source, ws).keptBy
+	}
 	pos := order(feedbackOrder(k, open, ws))
 	if !fits(pos) {
 		pos = order(dfsOrder(k, open, source, ws))
@@ -261,9 +265,6 @@ func (c *component) layout(g Graph, local []int, w []float64, loop []bool, loopW
 // sourcesFirst moves the sources to the front of the node order pos (the
 // position of each node), each part keeping its order, and returns pos.
 func sourcesFirst(pos []int, source []bool, ws *workspace) []int {
-	if !slices.Contains(source, true) {
-		return pos
-	}
 	byPos := ws.ints.take(len(pos))
 	for v, p := range pos {
 		byPos[p] = v
@@ -280,32 +281,50 @@ func sourcesFirst(pos []int, source []bool, ws *workspace) []int {
 	return pos
 }
 
-// keepsReach reports whether every node the sources reach along arcs is
-// still reached along the arcs that point forwards in the order pos.
-func keepsReach(n int, arcs []arc, pos []int, source []bool, ws *workspace) bool {
+// reach is what the sources of a graph reach along its arcs.
+type reach struct {
+	arcs   []arc
+	out    [][]int
+	source []bool
+	seen   []bool
+	queue  []int
+	all    int // nodes reached along every arc
+}
+
+func newReach(n int, arcs []arc, source []bool, ws *workspace) *reach {
 	out, _ := incidence(n, arcs, ws)
-	seen := ws.bools.take(n)
-	queue := ws.ints.take(n)[:0]
-	reached := func(forward bool) int {
-		clear(seen)
-		queue = queue[:0]
-		for v, s := range source {
-			if s {
-				seen[v] = true
-				queue = append(queue, v)
-			}
+	r := &reach{arcs: arcs, out: out, source: source, seen: ws.bools.take(n), queue: ws.ints.take(n)[:0]}
+	r.all = r.along(nil)
+	return r
+}
+
+// along counts the nodes the sources reach along the arcs pointing
+// forwards in the order pos (every arc when pos is nil).
+func (r *reach) along(pos []int) int {
+	clear(r.seen)
+	q := r.queue[:0]
+	for v, s := range r.source {
+		if s {
+			r.seen[v] = true
+			q = append(q, v)
 		}
-		for i := 0; i < len(queue); i++ {
-			for _, j := range out[queue[i]] {
-				if u := arcs[j].to; !seen[u] && (!forward || pos[u] > pos[queue[i]]) {
-					seen[u] = true
-					queue = append(queue, u)
-				}
-			}
-		}
-		return len(queue)
 	}
-	return reached(true) == reached(false)
+	for i := 0; i < len(q); i++ {
+		for _, j := range r.out[q[i]] {
+			if u := r.arcs[j].to; !r.seen[u] && (pos == nil || pos[u] > pos[q[i]]) {
+				r.seen[u] = true
+				q = append(q, u)
+			}
+		}
+	}
+	return len(q)
+}
+
+// keptBy reports whether every node the sources reach is still reached
+// along the arcs that point forwards in the order pos; trivially so when
+// none points backwards (an acyclic graph, as most traces are).
+func (r *reach) keptBy(pos []int) bool {
+	return !hasBackArc(r.arcs, pos) || r.along(pos) == r.all
 }
 
 // hasBackArc reports whether the order pos points an arc backwards.

@@ -12,7 +12,9 @@
 //   - Services: spans, spans with status ERROR, own errors (ERROR spans with
 //     no ERROR child: the failure starts there, internal/culprit's rule) and
 //     the latency of the service's spans as a mergeable HdrHistogram snapshot
-//     with its p50/p90/p99 in milliseconds.
+//     with its p50/p90/p99 in milliseconds; roots: the traces whose root
+//     span is in the service (a map draws a service at least as many
+//     traces start at as calls reach on top: servicedag.DAG.MarkEntries).
 //   - Edges: caller service -> callee service, calls, failed calls and the
 //     failed calls whose failure started in the callee (own errors).
 //   - Exemplars: the traces drawn for the window. Each is drawn once and
