@@ -7,8 +7,9 @@ import (
 	"github.com/tracemap/tracemap/internal/sugiyama"
 )
 
-// graphFrom decodes fuzz bytes: a node count, then per node a size byte,
-// then edges as byte pairs that may point outside the graph.
+// graphFrom decodes fuzz bytes: a node count, then per node a size byte
+// (bit 6: a source), then edges as byte pairs that may point outside the
+// graph.
 func graphFrom(data []byte) sugiyama.Graph {
 	if len(data) == 0 {
 		return sugiyama.Graph{}
@@ -23,7 +24,7 @@ func graphFrom(data []byte) sugiyama.Graph {
 		}
 		b := data[0]
 		data = data[1:]
-		g.Nodes[v] = sugiyama.Node{W: sizes[b%8], H: sizes[(b/8)%8]}
+		g.Nodes[v] = sugiyama.Node{W: sizes[b%8], H: sizes[(b/8)%8], Source: b&64 != 0}
 	}
 	for ; len(data) >= 2; data = data[2:] {
 		g.Edges = append(g.Edges, sugiyama.Edge{From: int(data[0])%(n+2) - 1, To: int(data[1])%(n+2) - 1})
@@ -35,6 +36,7 @@ func FuzzLayout(f *testing.F) {
 	f.Add([]byte{})
 	f.Add([]byte{1, 2})
 	f.Add([]byte{3, 2, 2, 2, 1, 2, 2, 3, 3, 1})
+	f.Add([]byte{4, 66, 2, 2, 2, 1, 2, 2, 3, 3, 4, 4, 1, 3, 1}) // a ring through a source
 	f.Fuzz(func(t *testing.T, data []byte) {
 		g := graphFrom(data)
 		r := sugiyama.Layout(g, sugiyama.DefaultOptions())
@@ -54,6 +56,9 @@ func FuzzLayout(f *testing.F) {
 			a, b := r.Nodes[e.From], r.Nodes[e.To]
 			if a.Layer == b.Layer || (a.Layer > b.Layer) != r.Edges[i].Reversed {
 				t.Fatalf("edge %d %v: layers %d %d reversed %v", i, e, a.Layer, b.Layer, r.Edges[i].Reversed)
+			}
+			if g.Nodes[e.To].Source && !g.Nodes[e.From].Source && !r.Edges[i].Reversed {
+				t.Fatalf("edge %d %v into a source drawn along the layers", i, e)
 			}
 		}
 	})
